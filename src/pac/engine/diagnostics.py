@@ -1,0 +1,266 @@
+"""Plan consistency diagnostics: what makes the plan unreachable, contradictory or not SMART.
+
+Each diagnostic is a stable ``code`` (documented in docs/diagnostics.md), a severity and the
+figures behind it. The text is a template filled from those figures, so the CLI and the web app
+can translate it and format the numbers for the reader's language.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from pac.engine.calendar import IsoWeek
+from pac.engine.formatting import Formatter
+from pac.engine.funnel import (
+    FunnelInputError,
+    ReverseFunnel,
+    RoleCapacity,
+    Schedule,
+    periods_in_plan,
+)
+from pac.engine.model import Objective, Period, Plan, Severity, Stage
+
+
+def gettext_noop(message: str) -> str:
+    """Marks a template for extraction into the message catalogue (translated at display time)."""
+    return message
+
+
+TEMPLATES: dict[str, str] = {
+    "objective_no_metric": gettext_noop(
+        "Objective “{objective}” has no metric: say what is measured (revenue, demos, wins…)."),
+    "objective_no_target": gettext_noop(
+        "Objective “{objective}” has no target: give the figure to reach."),
+    "objective_no_deadline": gettext_noop(
+        "Objective “{objective}” has no deadline: give a date or a recurrence (per week, per month)."),
+    "objective_deadline_outside_plan": gettext_noop(
+        "Objective “{objective}” is due on {deadline}, outside the plan ({start} – {end})."),
+    "funnel_no_target": gettext_noop(
+        "No volume target: add a revenue objective (with the average deal) or a wins objective."),
+    "funnel_no_average_deal": gettext_noop(
+        "The revenue objective needs an average deal size to be turned into wins."),
+    "funnel_no_won_stage": gettext_noop(
+        "The funnel must end with the “won” stage."),
+    "funnel_rate_missing": gettext_noop(
+        "Stage “{stage}” has no conversion rate to the next stage."),
+    "funnel_weights_length": gettext_noop(
+        "The weekly weights give {given} values but the plan spans {expected} ISO weeks."),
+    "activity_above_funnel": gettext_noop(
+        "Objective “{objective}”: {planned} {stage} planned ({basis}) while the funnel needs {needed} "
+        "to reach {won} wins. With {next_volume} {next_stage}, that implies a {stage} → {next_stage} "
+        "rate of {implied_rate} instead of {plan_rate}."),
+    "activity_below_funnel": gettext_noop(
+        "Objective “{objective}”: {planned} {stage} planned ({basis}) but the funnel needs {needed} "
+        "to reach {won} wins. Reaching {next_volume} {next_stage} would take a {stage} → {next_stage} "
+        "rate of {implied_rate} instead of {plan_rate}."),
+    "lead_time_exceeds_plan": gettext_noop(
+        "From {stage} to won takes {lead_time} days, longer than the plan's {plan_days} days: "
+        "the early wins must come from the pipeline that already exists."),
+    "pipeline_before_start": gettext_noop(
+        "Before {start}, the pipeline must already hold: {volumes}."),
+    "capacity_overload": gettext_noop(
+        "Role {role} is overloaded: {needed} hours needed for {available} available "
+        "({utilisation_rate}); {headcount_needed} people would be needed instead of {headcount}."),
+    "capacity_weeks_over": gettext_noop(
+        "Role {role} goes over 100 % in {count} week(s) ({weeks}), peaking at {peak_rate}; "
+        "{headcount_needed} people would be needed in the busiest week instead of {headcount}."),
+    "role_without_headcount": gettext_noop(
+        "Role {role} has effort in the funnel ({needed} hours) but nobody in the team."),
+}
+
+SEVERITIES: dict[str, Severity] = {
+    "objective_no_metric": Severity.WARNING,
+    "objective_no_target": Severity.WARNING,
+    "objective_no_deadline": Severity.WARNING,
+    "objective_deadline_outside_plan": Severity.WARNING,
+    "funnel_no_target": Severity.ERROR,
+    "funnel_no_average_deal": Severity.ERROR,
+    "funnel_no_won_stage": Severity.ERROR,
+    "funnel_rate_missing": Severity.ERROR,
+    "funnel_weights_length": Severity.ERROR,
+    "activity_above_funnel": Severity.WARNING,
+    "activity_below_funnel": Severity.ERROR,
+    "lead_time_exceeds_plan": Severity.WARNING,
+    "pipeline_before_start": Severity.INFO,
+    "capacity_overload": Severity.ERROR,
+    "capacity_weeks_over": Severity.WARNING,
+    "role_without_headcount": Severity.ERROR,
+}
+
+STAGE_LABELS: dict[Stage, str] = {
+    Stage.LEAD: gettext_noop("leads"),
+    Stage.MQL: gettext_noop("MQLs"),
+    Stage.SQL: gettext_noop("SQLs"),
+    Stage.MEETING: gettext_noop("meetings"),
+    Stage.DEMO: gettext_noop("demos"),
+    Stage.PROPOSAL: gettext_noop("proposals"),
+    Stage.WON: gettext_noop("wins"),
+}
+
+PERIOD_LABELS: dict[Period | None, str] = {
+    None: gettext_noop("in total"),
+    Period.WEEK: gettext_noop("{target} per week × {periods} weeks"),
+    Period.MONTH: gettext_noop("{target} per month × {periods} months"),
+    Period.QUARTER: gettext_noop("{target} per quarter × {periods} quarters"),
+}
+
+#: An activity objective may exceed what the funnel needs by this much before it is flagged.
+ABOVE_TOLERANCE = Decimal("0.10")
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    code: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def severity(self) -> Severity:
+        return SEVERITIES[self.code]
+
+    def message(self, formatter: Formatter | None = None,
+                translate: Callable[[str], str] = lambda s: s) -> str:
+        return render(self.code, self.params, formatter or Formatter("en"), translate)
+
+
+def render(code: str, params: Mapping[str, object], fmt: Formatter,
+           translate: Callable[[str], str]) -> str:
+    """Fill a template: ``*_rate`` values as percentages, stages by their plural label, dates and
+    numbers per locale, lists joined."""
+
+    def show(key: str, value: object) -> str:
+        if isinstance(value, Basis):
+            return translate(PERIOD_LABELS[value.per]).format(
+                target=fmt.number(value.target), periods=fmt.number(value.periods))
+        if isinstance(value, Stage):
+            return translate(STAGE_LABELS[value])
+        if key.endswith("_rate") and isinstance(value, Decimal):
+            return fmt.percent(value)
+        if isinstance(value, dt.date):
+            return fmt.date(value)
+        if isinstance(value, bool):
+            return str(value)
+        if isinstance(value, int | Decimal):
+            return fmt.number(value)
+        if isinstance(value, list | tuple):
+            return ", ".join(show(key, v) for v in value)
+        if isinstance(value, dict):
+            return ", ".join(f"{show(key, v)} {show(key, k)}" for k, v in value.items())
+        return str(value)
+
+    return translate(TEMPLATES[code]).format(**{k: show(k, v) for k, v in params.items()})
+
+
+def objective_diagnostics(plan: Plan) -> list[Diagnostic]:
+    found = []
+    for o in plan.objectives:
+        if o.metric is None:
+            found.append(Diagnostic("objective_no_metric", {"objective": o.id}))
+        if o.target is None:
+            found.append(Diagnostic("objective_no_target", {"objective": o.id}))
+        if o.deadline is None and o.per is None:
+            found.append(Diagnostic("objective_no_deadline", {"objective": o.id}))
+        elif o.deadline is not None and not plan.start <= o.deadline <= plan.end:
+            found.append(Diagnostic("objective_deadline_outside_plan", {
+                "objective": o.id, "deadline": o.deadline, "start": plan.start, "end": plan.end}))
+    return found
+
+
+def planned_volume(plan: Plan, objective: Objective) -> int:
+    assert objective.target is not None
+    total = objective.target * periods_in_plan(plan, objective.per)
+    return int(total.to_integral_value())
+
+
+@dataclass(frozen=True)
+class Basis:
+    """How a planned volume was obtained: a total, or a target repeated over periods."""
+
+    target: Decimal
+    periods: Decimal
+    per: Period | None
+
+
+def _basis(plan: Plan, objective: Objective) -> Basis:
+    assert objective.target is not None
+    return Basis(objective.target, periods_in_plan(plan, objective.per), objective.per)
+
+
+def activity_diagnostics(plan: Plan, funnel: ReverseFunnel) -> list[Diagnostic]:
+    """Compare each activity objective with the funnel's need and show the rate it implies with
+    the next stage down (the next objective, or else the funnel's own need)."""
+    planned: dict[Stage, tuple[Objective, int]] = {}
+    for o in plan.objectives:
+        stage = o.metric.stage if o.metric else None
+        if stage is not None and o.target is not None and funnel.volume(stage) is not None:
+            planned.setdefault(stage, (o, planned_volume(plan, o)))
+    found = []
+    order = [s.stage for s in funnel.stages]
+    for stage, (objective, volume) in planned.items():
+        needed = funnel.volume(stage)
+        assert needed is not None
+        above = volume > needed * (1 + ABOVE_TOLERANCE)
+        if not above and volume >= needed or stage is Stage.WON:
+            continue
+        lower = order[order.index(stage) + 1:]
+        next_stage = next((s for s in lower if s in planned), lower[0])
+        next_volume = planned[next_stage][1] if next_stage in planned else funnel.volume(next_stage)
+        assert next_volume is not None
+        plan_rate = Decimal(1)
+        for sv in funnel.stages[order.index(stage):order.index(next_stage)]:
+            assert sv.rate is not None
+            plan_rate *= sv.rate
+        found.append(Diagnostic("activity_above_funnel" if above else "activity_below_funnel", {
+            "objective": objective.id, "stage": stage, "planned": volume, "needed": needed,
+            "basis": _basis(plan, objective), "won": funnel.won, "next_stage": next_stage,
+            "next_volume": next_volume, "implied_rate": Decimal(next_volume) / Decimal(volume),
+            "plan_rate": plan_rate,
+        }))
+    return found
+
+
+def timing_diagnostics(plan: Plan, funnel: ReverseFunnel, schedule: Schedule) -> list[Diagnostic]:
+    found = []
+    if funnel.lead_time_days > plan.days:
+        found.append(Diagnostic("lead_time_exceeds_plan", {
+            "stage": funnel.stages[0].stage, "lead_time": funnel.lead_time_days,
+            "plan_days": plan.days}))
+    before = schedule.before_plan()
+    if before:
+        ordered = {s.stage: before[s.stage] for s in funnel.stages if s.stage in before}
+        found.append(Diagnostic("pipeline_before_start", {"start": plan.start, "volumes": ordered}))
+    return found
+
+
+def capacity_diagnostics(roles: list[RoleCapacity]) -> list[Diagnostic]:
+    found = []
+    for rc in roles:
+        weeks: list[IsoWeek] = rc.weeks_over_capacity
+        if rc.headcount == 0:
+            if rc.hours_needed:
+                found.append(Diagnostic("role_without_headcount", {
+                    "role": rc.role.upper(), "needed": rc.hours_needed}))
+            continue
+        utilisation = rc.utilisation
+        if utilisation is not None and utilisation > 1:
+            found.append(Diagnostic("capacity_overload", {
+                "role": rc.role.upper(), "needed": rc.hours_needed, "available": rc.hours_available,
+                "utilisation_rate": utilisation, "headcount_needed": rc.headcount_needed,
+                "headcount": rc.headcount}))
+        elif weeks:
+            found.append(Diagnostic("capacity_weeks_over", {
+                "role": rc.role.upper(), "count": len(weeks), "weeks": [w.label for w in weeks],
+                "peak_rate": rc.peak_utilisation, "headcount_needed": rc.headcount_needed,
+                "headcount": rc.headcount}))
+    return found
+
+
+def input_diagnostic(error: FunnelInputError) -> Diagnostic:
+    params = dict(error.params)
+    if "stage" in params:
+        params["stage"] = Stage(str(params["stage"])).value
+    return Diagnostic(error.code, params)
+
+

@@ -1,0 +1,44 @@
+"""Locale-aware display of numbers, rates, money and dates (Babel/CLDR), shared by CLI and web.
+
+French is the default: ``1 000 000 €``, ``5,1 %``. The engine computes in Decimal; only this
+module turns values into text.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from decimal import Decimal
+
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal, format_percent
+
+DEFAULT_LOCALE = "fr"
+
+
+class Formatter:
+    def __init__(self, locale: str = DEFAULT_LOCALE, currency: str = "EUR") -> None:
+        self.locale = Locale.parse(locale.replace("-", "_"))
+        self.currency = currency
+
+    def number(self, value: int | Decimal, digits: int = 1) -> str:
+        if isinstance(value, Decimal) and value != value.to_integral_value():
+            value = round(value, digits)
+        return str(format_decimal(value, locale=self.locale, group_separator=True))
+
+    def percent(self, value: Decimal, digits: int = 1) -> str:
+        pattern = "#,##0" + ("." + "0" * digits if digits else "") + " %"
+        if self.locale.language == "en":
+            pattern = pattern.replace(" %", "%")
+        return str(format_percent(value, pattern, locale=self.locale))
+
+    def money(self, value: Decimal | int, currency: str | None = None) -> str:
+        pattern = copy.copy(self.locale.currency_formats["standard"])
+        if Decimal(value) == Decimal(value).to_integral_value():
+            pattern.frac_prec = (0, 0)
+        return str(format_currency(Decimal(value), currency or self.currency, format=pattern,
+                                   locale=self.locale, currency_digits=False))
+
+    def date(self, value: dt.date) -> str:
+        return str(format_date(value, "medium", locale=self.locale))

@@ -1,0 +1,366 @@
+"""The plan file (v1): a YAML document a manager can diff, version, validate and import.
+
+Validation has two passes: pydantic checks each field's shape, then whole-plan rules (deadlines
+inside the plan, stage order, effort naming known stages and roles). Every problem is reported
+with its path (``objectives[1].target``) and the line and column where it sits in the file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from pac.engine import model
+from pac.engine.calendar import weeks_between
+from pac.engine.model import Metric, Period, Role, Stage
+
+MAX_PLAN_FILE_BYTES = 2 * 1024 * 1024
+
+
+def _lower(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def _upper(value: Any) -> Any:
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+RoleName = Annotated[Role, BeforeValidator(_lower)]
+StageName = Annotated[Stage, BeforeValidator(_lower)]
+Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PlanHeader(_Section):
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    start: dt.date
+    end: dt.date
+    currency: Annotated[str, BeforeValidator(_upper), Field(pattern=r"^[A-Z]{3}$")] = "EUR"
+    country: Annotated[str, BeforeValidator(_upper), Field(pattern=r"^[A-Z]{2}$")] = "FR"
+
+
+class ObjectiveEntry(_Section):
+    id: Identifier
+    metric: Annotated[Metric, BeforeValidator(_lower)] | None = None
+    target: Annotated[Decimal, Field(gt=0)] | None = None
+    deadline: dt.date | None = None
+    per: Annotated[Period, BeforeValidator(_lower)] | None = None
+    segment: str | None = None
+
+
+class StageEntry(_Section):
+    stage: StageName
+    rate: Annotated[Decimal, Field(gt=0, le=1)] | None = None
+    days: Annotated[int, Field(ge=0, le=3650)] = 0
+
+
+class FunnelSection(_Section):
+    average_deal: Annotated[Decimal, Field(gt=0)] | None = None
+    stages: Annotated[list[StageEntry], Field(min_length=2)]
+    weekly_weights: list[Annotated[Decimal, Field(ge=0)]] | None = None
+
+
+class TeamEntry(_Section):
+    role: RoleName
+    headcount: Annotated[int, Field(ge=0, le=10000)]
+    hours_per_week: Annotated[Decimal, Field(gt=0, le=80)] = Decimal(35)
+
+
+class EffortEntry(_Section):
+    stage: StageName
+    role: RoleName
+    hours: Annotated[Decimal, Field(ge=0, le=1000)]
+
+
+class PlanFile(_Section):
+    """Plan file, format version 1."""
+
+    version: int = Field(default=1, ge=1, le=1)
+    plan: PlanHeader
+    objectives: list[ObjectiveEntry] = []
+    funnel: FunnelSection | None = None
+    team: list[TeamEntry] = []
+    effort: list[EffortEntry] = []
+
+
+@dataclass(frozen=True)
+class PlanFileIssue:
+    path: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        where = f" (line {self.line})" if self.line else ""
+        return f"{self.path or '(document)'}: {self.message}{where}"
+
+
+class PlanFileError(ValueError):
+    """The file is not a valid plan; ``issues`` lists every problem found, in file order."""
+
+    def __init__(self, issues: list[PlanFileIssue], source: str = "<plan>") -> None:
+        self.issues = sorted(issues, key=lambda i: (i.line or 0, i.column or 0))
+        self.source = source
+        super().__init__("\n".join(self.lines()))
+
+    def lines(self) -> list[str]:
+        return [
+            f"{self.source}:{i.line}:{i.column}: {i}" if i.line else f"{self.source}: {i}"
+            for i in self.issues
+        ]
+
+
+def format_path(loc: tuple[str | int, ...]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+class _Positions:
+    """Line/column of every key and value in the YAML node tree, looked up by path."""
+
+    def __init__(self, root: yaml.Node | None) -> None:
+        self.marks: dict[tuple[str | int, ...], tuple[int, int]] = {}
+        self.duplicates: list[PlanFileIssue] = []
+        if root is not None:
+            self._walk(root, ())
+
+    def _walk(self, node: yaml.Node, path: tuple[str | int, ...]) -> None:
+        self.marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            for key, value in node.value:
+                name = str(key.value)
+                child = (*path, name)
+                if name in seen:
+                    self.duplicates.append(PlanFileIssue(
+                        format_path(child), "duplicate key: keep only one",
+                        key.start_mark.line + 1, key.start_mark.column + 1))
+                seen.add(name)
+                self.marks[child] = (key.start_mark.line + 1, key.start_mark.column + 1)
+                self._walk(value, child)
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                self._walk(item, (*path, index))
+
+    def at(self, path: tuple[str | int, ...]) -> tuple[int | None, int | None]:
+        while path and path not in self.marks:
+            path = path[:-1]
+        line, column = self.marks.get(path, (None, None))
+        return line, column
+
+
+_ERROR_TEXT = {
+    "missing": "required: add this key",
+    "extra_forbidden": "unknown key: remove it or check its spelling",
+    "date_from_datetime_parsing": "must be an ISO date (YYYY-MM-DD)",
+    "date_parsing": "must be an ISO date (YYYY-MM-DD)",
+    "date_type": "must be an ISO date (YYYY-MM-DD)",
+    "decimal_parsing": "must be a number",
+    "decimal_type": "must be a number",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "int_type": "must be a whole number",
+    "list_type": "must be a list",
+    "model_type": "must be a mapping of keys",
+    "model_attributes_type": "must be a mapping of keys",
+    "string_type": "must be text",
+}
+
+
+def _error_text(error: Any) -> str:
+    kind, ctx = error["type"], error.get("ctx", {})
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        op = {"greater_than": ">", "greater_than_equal": ">=",
+              "less_than": "<", "less_than_equal": "<="}[kind]
+        bound = next(iter(ctx.values()))
+        return f"must be {op} {bound}"
+    if kind == "enum":
+        return f"must be one of {ctx.get('expected', '')}".replace("'", "")
+    if kind == "string_pattern_mismatch":
+        return f"does not match the expected form {ctx.get('pattern')}"
+    if kind == "too_short":
+        return f"needs at least {ctx.get('min_length')} entries"
+    if kind == "string_too_long":
+        return f"is too long (at most {ctx.get('max_length')} characters)"
+    return _ERROR_TEXT.get(kind, str(error["msg"]))
+
+
+def _plan_rules(doc: PlanFile) -> list[tuple[tuple[str | int, ...], str]]:
+    """Whole-plan rules pydantic cannot see field by field."""
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    header = doc.plan
+    if header.end <= header.start:
+        problems.append((("plan", "end"), f"must be after start ({header.start})"))
+    seen_ids: set[str] = set()
+    for i, objective in enumerate(doc.objectives):
+        if objective.id in seen_ids:
+            problems.append((("objectives", i, "id"), f"duplicate objective id {objective.id!r}"))
+        seen_ids.add(objective.id)
+        deadline = objective.deadline
+        if deadline is not None and not header.start <= deadline <= header.end:
+            problems.append((("objectives", i, "deadline"),
+                             f"must be inside the plan ({header.start} to {header.end})"))
+    stages: list[Stage] = []
+    if doc.funnel is not None:
+        for i, entry in enumerate(doc.funnel.stages):
+            last = i == len(doc.funnel.stages) - 1
+            if stages and entry.stage.order <= stages[-1].order:
+                problems.append((("funnel", "stages", i, "stage"),
+                                 f"{entry.stage.value!r} must come after {stages[-1].value!r}; "
+                                 "order is " + ", ".join(s.value for s in Stage)))
+            stages.append(entry.stage)
+            if last and entry.stage is not Stage.WON:
+                problems.append((("funnel", "stages", i, "stage"), "the last stage must be 'won'"))
+            if not last and entry.rate is None:
+                problems.append((("funnel", "stages", i, "rate"),
+                                 "required: conversion rate to the next stage, in (0, 1]"))
+            if last and entry.rate is not None:
+                problems.append((("funnel", "stages", i, "rate"), "the 'won' stage has no rate"))
+        weights = doc.funnel.weekly_weights
+        if weights is not None and header.end > header.start:
+            expected = len(weeks_between(header.start, header.end))
+            if len(weights) != expected:
+                problems.append((("funnel", "weekly_weights"),
+                                 f"needs {expected} values, one per ISO week of the plan"))
+            elif sum(weights) <= 0:
+                problems.append((("funnel", "weekly_weights"), "at least one weight must be > 0"))
+    roles: set[Role] = set()
+    for i, member in enumerate(doc.team):
+        if member.role in roles:
+            problems.append((("team", i, "role"), f"role {member.role.value!r} is listed twice"))
+        roles.add(member.role)
+    pairs: set[tuple[Stage, Role]] = set()
+    for i, effort in enumerate(doc.effort):
+        if effort.stage not in stages:
+            problems.append((("effort", i, "stage"),
+                             f"stage {effort.stage.value!r} is not in the funnel"
+                             + (f" ({', '.join(s.value for s in stages)})" if stages else "")))
+        if effort.role not in roles:
+            problems.append((("effort", i, "role"), f"role {effort.role.value!r} is not in the team"))
+        if (effort.stage, effort.role) in pairs:
+            problems.append((("effort", i), "this stage and role already have an effort row"))
+        pairs.add((effort.stage, effort.role))
+    return problems
+
+
+def parse_plan_file(text: str, source: str = "<plan>") -> PlanFile:
+    """Parse and validate; raises ``PlanFileError`` listing every problem with its position."""
+    if len(text.encode("utf-8")) > MAX_PLAN_FILE_BYTES:
+        raise PlanFileError([PlanFileIssue("", f"file larger than {MAX_PLAN_FILE_BYTES} bytes")], source)
+    try:
+        positions = _Positions(yaml.compose(text, Loader=yaml.SafeLoader))
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        raise PlanFileError([PlanFileIssue("", f"YAML syntax error: {error.problem}", line, column)],
+                            source) from None
+    except yaml.YAMLError as error:
+        raise PlanFileError([PlanFileIssue("", f"YAML error: {error}")], source) from None
+    if positions.duplicates:
+        raise PlanFileError(positions.duplicates, source)
+    if not isinstance(data, dict):
+        raise PlanFileError([PlanFileIssue("", "the document must be a mapping with a 'plan' key", 1, 1)],
+                            source)
+    try:
+        doc = PlanFile.model_validate(data)
+    except ValidationError as error:
+        issues = []
+        for e in error.errors():
+            loc = tuple(e["loc"])
+            line, column = positions.at(loc)
+            issues.append(PlanFileIssue(format_path(loc), _error_text(e), line, column))
+        raise PlanFileError(issues, source) from None
+    problems = _plan_rules(doc)
+    if problems:
+        raise PlanFileError([PlanFileIssue(format_path(p), m, *positions.at(p)) for p, m in problems],
+                            source)
+    return doc
+
+
+def load_plan_file(path: Path) -> PlanFile:
+    try:
+        size = path.stat().st_size
+        if size > MAX_PLAN_FILE_BYTES:
+            raise PlanFileError([PlanFileIssue("", f"file larger than {MAX_PLAN_FILE_BYTES} bytes")],
+                                str(path))
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise PlanFileError([PlanFileIssue("", f"not UTF-8 text (byte {error.start}): save as UTF-8")],
+                            str(path)) from None
+    except OSError as error:
+        raise PlanFileError([PlanFileIssue("", f"cannot read the file: {error.strerror}")],
+                            str(path)) from None
+    return parse_plan_file(text, str(path))
+
+
+def to_plan(doc: PlanFile) -> model.Plan:
+    funnel = doc.funnel
+    return model.Plan(
+        name=doc.plan.name, start=doc.plan.start, end=doc.plan.end,
+        currency=doc.plan.currency, country=doc.plan.country,
+        objectives=tuple(model.Objective(o.id, o.metric, o.target, o.deadline, o.per, o.segment)
+                         for o in doc.objectives),
+        average_deal=funnel.average_deal if funnel else None,
+        steps=tuple(model.FunnelStep(s.stage, s.rate, s.days) for s in funnel.stages) if funnel else (),
+        weekly_weights=tuple(funnel.weekly_weights) if funnel and funnel.weekly_weights else None,
+        team=tuple(model.TeamRole(t.role, t.headcount, t.hours_per_week) for t in doc.team),
+        effort=tuple(model.Effort(e.stage, e.role, e.hours) for e in doc.effort),
+    )
+
+
+def _plain(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def dump_plan(plan: model.Plan) -> str:
+    """The plan as a v1 YAML document; ``parse_plan_file(dump_plan(p))`` gives ``p`` back."""
+
+    def compact(row: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in row.items() if v is not None}
+
+    data: dict[str, Any] = {
+        "version": 1,
+        "plan": {"name": plan.name, "start": plan.start, "end": plan.end,
+                 "currency": plan.currency, "country": plan.country},
+        "objectives": [
+            compact({"id": o.id, "metric": o.metric.value if o.metric else None,
+                     "target": _plain(o.target) if o.target is not None else None,
+                     "deadline": o.deadline, "per": o.per.value if o.per else None,
+                     "segment": o.segment})
+            for o in plan.objectives
+        ],
+    }
+    if plan.steps:
+        data["funnel"] = compact({
+            "average_deal": _plain(plan.average_deal) if plan.average_deal else None,
+            "stages": [compact({"stage": s.stage.value,
+                                "rate": _plain(s.rate) if s.rate is not None else None,
+                                "days": s.days})
+                       for s in plan.steps],
+            "weekly_weights": [_plain(w) for w in plan.weekly_weights] if plan.weekly_weights else None,
+        })
+    data["team"] = [{"role": t.role.value.upper(), "headcount": t.headcount,
+                     "hours_per_week": _plain(t.hours_per_week)} for t in plan.team]
+    data["effort"] = [{"stage": e.stage.value, "role": e.role.value.upper(), "hours": _plain(e.hours)}
+                      for e in plan.effort]
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def json_schema() -> str:
+    schema = PlanFile.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "PAC plan file v1"
+    return json.dumps(schema, indent=2, ensure_ascii=False)
