@@ -32,9 +32,11 @@ def cli_language() -> str:
     return "fr"
 
 
-LANGUAGE = cli_language()
-_catalogue = gettext.translation("django", LOCALE_DIR, languages=[LANGUAGE], fallback=True)
-_ = _catalogue.gettext
+def _(message: str) -> str:
+    """Translate into the language asked for now: PAC_LANG is read at each call, not at import."""
+    catalogue = gettext.translation("django", LOCALE_DIR, languages=[cli_language()], fallback=True)
+    return catalogue.gettext(message)
+
 
 app = typer.Typer(help=_("PAC — plan d'action commercial."), no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -52,7 +54,7 @@ def _load(path: Path) -> Any:
         return load_plan_file(path)
     except PlanFileError as error:
         for line in error.lines():
-            err.print(line, markup=False, highlight=False)
+            err.print(line, markup=False, highlight=False, soft_wrap=True)  # one issue, one line
         err.print(_("{count} problem(s): fix them and run again.").format(count=len(error.issues)))
         raise typer.Exit(2) from None
 
@@ -115,7 +117,7 @@ def _print_analysis(analysis: PlanAnalysis, fmt: Formatter) -> None:
 def funnel(path: PlanPath, as_json: JsonFlag = False) -> None:
     """Reverse funnel, weekly schedule, capacity and diagnostics of a plan file."""
     plan = to_plan(_load(path))
-    fmt = Formatter(LANGUAGE, plan.currency)
+    fmt = Formatter(cli_language(), plan.currency)
     analysis = analyse(plan)
     if as_json:
         _print_json(to_json(analysis, Formatter("en", plan.currency)))
@@ -212,11 +214,19 @@ def migrate() -> None:
 
 @app.command()
 def serve(address: Annotated[str, typer.Option(help="host:port")] = "127.0.0.1:8000") -> None:
-    """Serve the web app."""
-    _django()
-    from django.core.management import call_command
+    """Serve the web app (waitress, a production-grade WSGI server)."""
+    _serve(address)
 
-    call_command("runserver", address, "--noreload")
+
+def _serve(address: str) -> None:
+    _django()
+    from waitress import serve as waitress_serve
+
+    from pac.web.wsgi import application
+
+    host, _sep, port = address.rpartition(":")
+    out.print(_("Serving on http://{address}/ (Ctrl+C to stop)").format(address=address))
+    waitress_serve(application, host=host or "127.0.0.1", port=int(port), threads=8)
 
 
 @app.command()
@@ -255,17 +265,17 @@ def demo(
     _django()
     from django.core.management import call_command
 
-    from pac.web.plans.demo import DEMO_PASSWORD, load_demo
+    from pac.web.plans.demo import load_demo
 
     call_command("migrate", "--verbosity", "0")
     result = load_demo()
     out.print(_("Demo ready: plan “{plan}”.").format(plan=result.plan.name))
     out.print(_("Open http://{address}/ and log in as {user} / {password} (manager), "
                 "or as a rep: {reps}.").format(address=address, user=result.manager.username,
-                                               password=DEMO_PASSWORD,
+                                               password=result.password,
                                                reps=", ".join(u.username for u in result.reps)))
     if not no_serve:
-        call_command("runserver", address, "--noreload")
+        _serve(address)
 
 
 if __name__ == "__main__":

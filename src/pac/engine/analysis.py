@@ -24,6 +24,7 @@ from pac.engine.funnel import (
     RoleCapacity,
     Schedule,
     capacity,
+    funnel_gaps,
     reverse_funnel,
     weekly_schedule,
 )
@@ -47,11 +48,15 @@ def analyse(plan: Plan) -> PlanAnalysis:
     funnel: ReverseFunnel | None = None
     schedule: Schedule | None = None
     roles: list[RoleCapacity] = []
-    try:
-        funnel = reverse_funnel(plan)
-        schedule = weekly_schedule(plan, funnel)
-    except FunnelInputError as error:
-        found.append(input_diagnostic(error))
+    gaps = funnel_gaps(plan)
+    found += [input_diagnostic(gap) for gap in gaps]
+    if not gaps:
+        try:
+            funnel = reverse_funnel(plan)
+            schedule = weekly_schedule(plan, funnel)
+        except FunnelInputError as error:  # e.g. weekly weights that no longer fit the dates
+            found.append(input_diagnostic(error))
+            funnel = None
     if funnel is not None and schedule is not None:
         roles = capacity(plan, schedule)
         found += activity_diagnostics(plan, funnel)

@@ -202,7 +202,7 @@ def activity_diagnostics(plan: Plan, funnel: ReverseFunnel) -> list[Diagnostic]:
         needed = funnel.volume(stage)
         assert needed is not None
         above = volume > needed * (1 + ABOVE_TOLERANCE)
-        if not above and volume >= needed or stage is Stage.WON:
+        if (not above and volume >= needed) or stage is Stage.WON:
             continue
         lower = order[order.index(stage) + 1:]
         next_stage = next((s for s in lower if s in planned), lower[0])
@@ -215,7 +215,9 @@ def activity_diagnostics(plan: Plan, funnel: ReverseFunnel) -> list[Diagnostic]:
         found.append(Diagnostic("activity_above_funnel" if above else "activity_below_funnel", {
             "objective": objective.id, "stage": stage, "planned": volume, "needed": needed,
             "basis": _basis(plan, objective), "won": funnel.won, "next_stage": next_stage,
-            "next_volume": next_volume, "implied_rate": Decimal(next_volume) / Decimal(volume),
+            "next_volume": next_volume,
+            # a target that rounds to 0 (0.4 demos) cannot reach anything: the implied rate is ∞
+            "implied_rate": Decimal(next_volume) / Decimal(volume) if volume else Decimal("Infinity"),
             "plan_rate": plan_rate,
         }))
     return found

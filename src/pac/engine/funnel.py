@@ -75,30 +75,41 @@ def revenue_target(plan: Plan) -> Decimal | None:
     return sum(targets, Decimal(0)) if targets else None
 
 
-def won_target(plan: Plan) -> tuple[int, Decimal | None]:
-    """Wins needed: from revenue ÷ average deal, else from a ``wins`` objective."""
-    revenue = revenue_target(plan)
-    if revenue is not None:
+def funnel_gaps(plan: Plan) -> list[FunnelInputError]:
+    """Everything missing for the reverse funnel, all at once (not just the first gap)."""
+    gaps = []
+    steps = list(plan.steps)
+    if not steps or steps[-1].stage is not Stage.WON:
+        gaps.append(FunnelInputError("funnel_no_won_stage"))
+    for step in steps[:-1]:
+        if step.rate is None or step.rate <= 0:
+            gaps.append(FunnelInputError("funnel_rate_missing", stage=step.stage.value))
+    has_wins = any(o.metric is Metric.WINS and o.target is not None for o in plan.objectives)
+    if revenue_target(plan) is not None:
         if not plan.average_deal:
-            raise FunnelInputError("funnel_no_average_deal")
-        return ceil_div(revenue, plan.average_deal), revenue
-    wins = [o for o in plan.objectives if o.metric is Metric.WINS and o.target is not None]
-    if wins:
-        total = sum((o.target * periods_in_plan(plan, o.per) for o in wins if o.target), Decimal(0))
-        return ceil_div(total, Decimal(1)), None
-    raise FunnelInputError("funnel_no_target")
+            gaps.append(FunnelInputError("funnel_no_average_deal"))
+    elif not has_wins:
+        gaps.append(FunnelInputError("funnel_no_target"))
+    return gaps
+
+
+def won_target(plan: Plan) -> int:
+    """Wins needed: from revenue ÷ average deal, else from the ``wins`` objectives."""
+    revenue = revenue_target(plan)
+    if revenue is not None and plan.average_deal:
+        return ceil_div(revenue, plan.average_deal)
+    total = sum((o.target * periods_in_plan(plan, o.per) for o in plan.objectives
+                 if o.metric is Metric.WINS and o.target is not None), Decimal(0))
+    return ceil_div(total, Decimal(1))
 
 
 def reverse_funnel(plan: Plan) -> ReverseFunnel:
-    """Volumes needed at each stage; raises ``FunnelInputError`` when the plan cannot say."""
+    """Volumes needed at each stage; raises the first of ``funnel_gaps`` when the plan cannot say."""
+    gaps = funnel_gaps(plan)
+    if gaps:
+        raise gaps[0]
     steps = list(plan.steps)
-    if not steps or steps[-1].stage is not Stage.WON:
-        raise FunnelInputError("funnel_no_won_stage")
-    for step in steps[:-1]:
-        if step.rate is None or step.rate <= 0:
-            raise FunnelInputError("funnel_rate_missing", stage=step.stage.value)
-    won, revenue = won_target(plan)
-    volumes: list[StageVolume] = [StageVolume(Stage.WON, won, None, 0)]
+    volumes: list[StageVolume] = [StageVolume(Stage.WON, won_target(plan), None, 0)]
     for step in reversed(steps[:-1]):
         below = volumes[0]
         assert step.rate is not None
@@ -107,7 +118,7 @@ def reverse_funnel(plan: Plan) -> ReverseFunnel:
             StageVolume(step.stage, ceil_div(Decimal(below.volume), step.rate), step.rate,
                         below.days_to_won + step.days),
         )
-    return ReverseFunnel(tuple(volumes), revenue)
+    return ReverseFunnel(tuple(volumes), revenue_target(plan))
 
 
 @dataclass(frozen=True)
@@ -156,6 +167,10 @@ def day_weights(plan: Plan, weeks: list[IsoWeek]) -> list[tuple[dt.date, Decimal
     for index, week in enumerate(weeks):
         working = [d for d in (week.monday + dt.timedelta(days=i) for i in range(5))
                    if plan.start <= d <= plan.end]
+        if not working and plan.weekly_weights is not None:
+            # a week with only weekend days in the plan still gets the weight it was given
+            working = [d for d in (week.monday + dt.timedelta(days=i) for i in range(5, 7))
+                       if plan.start <= d <= plan.end]
         if not working:
             continue
         weight = Decimal(1) if plan.weekly_weights is None else plan.weekly_weights[index] / len(working)

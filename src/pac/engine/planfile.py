@@ -321,8 +321,12 @@ def to_plan(doc: PlanFile) -> model.Plan:
     )
 
 
-def _plain(value: Decimal) -> int | float:
-    return int(value) if value == value.to_integral_value() else float(value)
+def _plain(value: Decimal) -> int | float | str:
+    """A YAML-friendly number; text when a float would lose digits (so the round trip is exact)."""
+    if value == value.to_integral_value():
+        return int(value)
+    number = float(value)
+    return number if Decimal(repr(number)) == value else str(value)
 
 
 def dump_plan(plan: model.Plan) -> str:

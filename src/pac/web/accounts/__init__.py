@@ -1,0 +1,1 @@
+"""Users, their role and their team(s): what decides who sees which plan."""

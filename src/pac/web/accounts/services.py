@@ -1,0 +1,27 @@
+"""The write path for users and teams."""
+
+from __future__ import annotations
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from pac.web.accounts.models import ROLE_LABELS, Team, User
+
+
+@transaction.atomic
+def user_create(*, username: str, password: str, role: str, team_name: str, email: str = "") -> User:
+    """Create a user in a team (created if new); the password must pass Django's validators."""
+    if role not in {r.value for r in ROLE_LABELS}:
+        raise ValidationError(_("Unknown role %(role)s.") % {"role": role})
+    if User.objects.filter(username=username).exists():
+        raise ValidationError(_("The user %(name)s already exists.") % {"name": username})
+    user = User(username=username, email=email, role=role)
+    validate_password(password, user)
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    team, _created = Team.objects.get_or_create(name=team_name)
+    user.teams.add(team)
+    return user

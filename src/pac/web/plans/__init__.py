@@ -1,0 +1,1 @@
+"""Plans: objectives, funnel, team and effort, and the page that checks them."""

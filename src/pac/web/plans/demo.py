@@ -1,0 +1,65 @@
+"""The demo: a sales team and the SaaS mid-market quarter of the source text, loaded safely again
+and again (existing users keep their password, the plan is not duplicated)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from importlib import resources
+
+from django.conf import settings
+from django.db import transaction
+
+from pac.engine.planfile import parse_plan_file, to_plan
+from pac.web.accounts.models import Team, User
+from pac.web.plans import services
+from pac.web.plans.models import Plan
+
+DEMO_TEAM = "Ventes SaaS mid-market"
+DEMO_MANAGER = ("manon", "manager", "Manon", "Lefèvre")
+DEMO_REPS = [("sami", "sdr", "Sami", "Benali"), ("alex", "ae", "Alex", "Martin"),
+             ("chloe", "csm", "Chloé", "Durand")]
+
+
+def demo_password() -> str:
+    """A random password made on the first run and kept in the data folder (never in the repo)."""
+    path = settings.DATA_DIR / "demo-password"
+    if not path.exists():
+        settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(9), encoding="ascii")
+    return path.read_text(encoding="ascii").strip()
+
+
+@dataclass(frozen=True)
+class Demo:
+    team: Team
+    manager: User
+    reps: list[User]
+    plan: Plan
+    password: str
+
+
+def demo_plan_text() -> str:
+    return resources.files("pac.engine").joinpath("examples/saas-midmarket.yaml").read_text(encoding="utf-8")
+
+
+@transaction.atomic
+def load_demo() -> Demo:
+    password = demo_password()
+    team, _ = Team.objects.get_or_create(name=DEMO_TEAM)
+    people = []
+    for username, role, first, last in [DEMO_MANAGER, *DEMO_REPS]:
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"role": role, "first_name": first, "last_name": last})
+        if created or not user.check_password(password):
+            user.set_password(password)
+            user.save()
+        user.teams.add(team)
+        people.append(user)
+    manager = people[0]
+    plan_engine = to_plan(parse_plan_file(demo_plan_text(), "saas-midmarket.yaml"))
+    plan = Plan.objects.filter(team=team, name=plan_engine.name).first()
+    if plan is None:
+        plan = services.plan_create_from_file(user=manager, team=team, plan=plan_engine)
+    return Demo(team, manager, people[1:], plan, password)

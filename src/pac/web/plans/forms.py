@@ -1,0 +1,198 @@
+"""Forms for the plan header and its four sections, with the plan file's rules as inline errors."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.forms import BaseFormSet, formset_factory
+from django.utils.translation import gettext_lazy as _
+
+from pac.engine.model import Stage
+from pac.web.accounts.models import ROLE_CHOICES, Team
+from pac.web.plans.models import METRIC_CHOICES, PERIOD_CHOICES, STAGE_CHOICES, Plan
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+BLANK = [("", "—")]  # so that an untouched extra row of a formset stays empty and is ignored
+
+
+class VersionField(forms.IntegerField):
+    widget = forms.HiddenInput
+
+
+class PlanForm(forms.ModelForm):  # type: ignore[type-arg]
+    version = VersionField(required=False)
+
+    class Meta:
+        model = Plan
+        fields = ["name", "team", "start", "end", "currency", "country", "average_deal"]
+        widgets = {"start": DATE_WIDGET, "end": DATE_WIDGET}
+
+    def __init__(self, *args: Any, teams: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams if teams is not None else Team.objects.none()
+        if self.instance.pk:
+            del self.fields["team"]
+            self.fields["version"].initial = self.instance.version
+
+    def clean_currency(self) -> str:
+        value = str(self.cleaned_data["currency"]).strip().upper()
+        if len(value) != 3 or not value.isalpha():
+            raise ValidationError(_("Use a three-letter ISO currency code, e.g. EUR."))
+        return value
+
+    def clean_country(self) -> str:
+        value = str(self.cleaned_data["country"]).strip().upper()
+        if len(value) != 2 or not value.isalpha():
+            raise ValidationError(_("Use a two-letter ISO country code, e.g. FR."))
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if start and end and end <= start:
+            self.add_error("end", _("The end must be after the start."))
+        return data
+
+
+class ObjectiveForm(forms.Form):
+    code = forms.SlugField(label=_("Id"), max_length=64)
+    metric = forms.ChoiceField(label=_("Metric"), choices=[("", "—"), *METRIC_CHOICES], required=False)
+    target = forms.DecimalField(label=_("Target"), min_value=Decimal("0.01"), max_digits=16,
+                                decimal_places=2, required=False)
+    deadline = forms.DateField(label=_("Deadline"), required=False, widget=DATE_WIDGET)
+    per = forms.ChoiceField(label=_("Recurrence"), choices=[("", "—"), *PERIOD_CHOICES], required=False)
+    segment = forms.CharField(label=_("Segment"), max_length=64, required=False)
+
+
+class StageForm(forms.Form):
+    stage = forms.ChoiceField(label=_("Stage"), choices=BLANK + STAGE_CHOICES)
+    rate = forms.DecimalField(label=_("Rate to next stage"), min_value=Decimal("0.0001"), max_value=1,
+                              max_digits=6, decimal_places=4, required=False,
+                              help_text=_("A fraction: 0.25 for 25 %."))
+    days = forms.IntegerField(label=_("Days to next stage"), min_value=0, max_value=3650, initial=0)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=BLANK + ROLE_CHOICES)
+    headcount = forms.IntegerField(label=_("Headcount"), min_value=0, max_value=10000)
+    hours_per_week = forms.DecimalField(label=_("Hours per week"), min_value=Decimal("0.5"), max_value=80,
+                                        max_digits=5, decimal_places=2, initial=35)
+
+
+class EffortForm(forms.Form):
+    stage = forms.ChoiceField(label=_("Stage"), choices=BLANK + STAGE_CHOICES)
+    role = forms.ChoiceField(label=_("Role"), choices=BLANK + ROLE_CHOICES)
+    hours = forms.DecimalField(label=_("Hours per unit"), min_value=0, max_value=1000, max_digits=8,
+                               decimal_places=2)
+
+
+class SectionFormSet(BaseFormSet):  # type: ignore[type-arg]
+    """A formset for one plan section; ``plan`` gives the context for cross-row rules."""
+
+    def __init__(self, *args: Any, plan: Plan, **kwargs: Any) -> None:
+        self.plan = plan
+        super().__init__(*args, **kwargs)
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [
+            {k: v for k, v in form.cleaned_data.items() if k != "DELETE"}
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+
+    def _unique(self, key: Any, message: str) -> None:
+        seen = set()
+        for form in self.forms:
+            data = form.cleaned_data
+            if not data or data.get("DELETE"):
+                continue
+            value = key(data)
+            if value in seen:
+                form.add_error(None, message)
+            seen.add(value)
+
+
+class ObjectiveFormSet(SectionFormSet):
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        self._unique(lambda d: d["code"], str(_("This id is already used by another objective.")))
+        for form in self.forms:
+            deadline = (form.cleaned_data or {}).get("deadline")
+            if deadline and not self.plan.start <= deadline <= self.plan.end:
+                form.add_error("deadline", _("The deadline must be inside the plan."))
+
+
+class StageFormSet(SectionFormSet):
+    def clean(self) -> None:
+        for form in self.forms:  # row rules first, so every faulty row is marked at once
+            data = form.cleaned_data if hasattr(form, "cleaned_data") else {}
+            if not data.get("stage") or data.get("DELETE"):
+                continue
+            if data["stage"] != Stage.WON.value and data.get("rate") is None and "rate" not in form.errors:
+                form.add_error("rate", _("Give the conversion rate to the next stage."))
+            if data["stage"] == Stage.WON.value and data.get("rate") is not None:
+                form.add_error("rate", _("The “won” stage has no rate."))
+        if any(self.errors):
+            return
+        self._unique(lambda d: d["stage"], str(_("This stage is already in the funnel.")))
+        rows = sorted(self.rows(), key=lambda r: Stage(r["stage"]).order)
+        if not rows or rows[-1]["stage"] != Stage.WON.value:
+            raise ValidationError(_("The funnel must end with the “won” stage."))
+
+
+class RoleFormSet(SectionFormSet):
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        self._unique(lambda d: d["role"], str(_("This role is already in the team.")))
+
+
+class EffortFormSet(SectionFormSet):
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        self._unique(lambda d: (d["stage"], d["role"]), str(_("This stage and role already have a row.")))
+        stages = {s.stage for s in self.plan.stages.all()}
+        roles = {r.role for r in self.plan.roles.all()}
+        for form in self.forms:
+            data = form.cleaned_data or {}
+            if not data or data.get("DELETE"):
+                continue
+            if data["stage"] not in stages:
+                form.add_error("stage", _("This stage is not in the plan's funnel."))
+            if data["role"] not in roles:
+                form.add_error("role", _("This role is not in the plan's team."))
+
+
+def _formset(form: type[forms.Form], base: type[SectionFormSet]) -> type[SectionFormSet]:
+    return formset_factory(form, formset=base, extra=3, can_delete=True, max_num=50,  # type: ignore[no-any-return]
+                           validate_max=True)
+
+
+SECTION_FORMSETS: dict[str, type[SectionFormSet]] = {
+    "objectives": _formset(ObjectiveForm, ObjectiveFormSet),
+    "stages": _formset(StageForm, StageFormSet),
+    "roles": _formset(RoleForm, RoleFormSet),
+    "efforts": _formset(EffortForm, EffortFormSet),
+}
+
+
+class PlanImportForm(forms.Form):
+    file = forms.FileField(label=_("Plan file (YAML)"))
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none())
+
+    def __init__(self, *args: Any, teams: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams if teams is not None else Team.objects.none()
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.PLAN_UPLOAD_MAX_BYTES:
+            raise ValidationError(_("The file is too large (%(size)s bytes, at most %(max)s).") % {
+                "size": upload.size, "max": settings.PLAN_UPLOAD_MAX_BYTES})
+        return upload

@@ -1,0 +1,33 @@
+"""Scoped reads: a user only ever gets the plans of their own team(s)."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from pac.web.accounts.models import PLAN_EDITOR_ROLES, Team, User
+from pac.web.plans.models import Plan
+
+
+def plans_visible_to(user: User) -> QuerySet[Plan]:
+    return Plan.objects.filter(team__members=user).select_related("team", "owner").distinct()
+
+
+def plan_for(user: User, plan_id: int) -> Plan:
+    """The plan if the user may see it; 404 otherwise (not 403: outsiders learn nothing)."""
+    plan = (plans_visible_to(user).filter(pk=plan_id)
+            .prefetch_related("objectives", "stages", "roles", "efforts").first())
+    if plan is None:
+        raise Http404
+    return plan
+
+
+def can_edit(user: User, plan: Plan) -> bool:
+    """The owner, or a manager/admin of the plan's team."""
+    if plan.owner_id == user.pk:
+        return True
+    return user.role in PLAN_EDITOR_ROLES and plan.team.members.filter(pk=user.pk).exists()
+
+
+def teams_of(user: User) -> QuerySet[Team]:
+    return user.teams.all()

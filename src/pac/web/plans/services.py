@@ -1,0 +1,123 @@
+"""The one write path for plans: every change is atomic, checked for permission, and bumps the
+plan's version so that a concurrent edit is detected instead of silently lost."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from pac.engine import model
+from pac.web.accounts.models import Team, User
+from pac.web.plans.models import Effort, FunnelStage, Objective, Plan, PlanRole
+from pac.web.plans.selectors import can_edit
+
+
+class PlanConflict(Exception):
+    """Someone else changed the plan since the form was opened."""
+
+
+SECTIONS: dict[str, type[models.Model]] = {
+    "objectives": Objective, "stages": FunnelStage, "roles": PlanRole, "efforts": Effort,
+}
+
+
+def _require_editor(user: User, plan: Plan) -> None:
+    if not can_edit(user, plan):
+        raise PermissionDenied(_("You may not change this plan."))
+
+
+def _bump(plan: Plan, expected_version: int) -> None:
+    """Compare-and-set on ``version`` inside the caller's transaction."""
+    updated = Plan.objects.filter(pk=plan.pk, version=expected_version).update(version=F("version") + 1)
+    if not updated:
+        raise PlanConflict(_("This plan was changed by someone else meanwhile: reload it and redo "
+                             "your change."))
+    plan.version = expected_version + 1
+
+
+@transaction.atomic
+def plan_create(*, user: User, team: Team, name: str, start: dt.date, end: dt.date,
+                currency: str = "EUR", country: str = "FR", average_deal: Decimal | None = None) -> Plan:
+    """A new plan starts with the standard funnel stages, rates left for the manager to fill."""
+    if not user.teams.filter(pk=team.pk).exists():
+        raise PermissionDenied(_("You are not a member of this team."))
+    plan = Plan.objects.create(team=team, owner=user, name=name, start=start, end=end,
+                               currency=currency, country=country, average_deal=average_deal)
+    for stage in (model.Stage.LEAD, model.Stage.MQL, model.Stage.SQL, model.Stage.DEMO,
+                  model.Stage.PROPOSAL, model.Stage.WON):
+        FunnelStage.objects.create(plan=plan, stage=stage.value, position=stage.order)
+    return plan
+
+
+@transaction.atomic
+def plan_update(*, user: User, plan: Plan, expected_version: int, fields: Mapping[str, Any]) -> Plan:
+    _require_editor(user, plan)
+    allowed = {"name", "start", "end", "currency", "country", "average_deal", "weekly_weights"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValueError(f"not plan header fields: {sorted(unknown)}")
+    _bump(plan, expected_version)
+    for name, value in fields.items():
+        setattr(plan, name, value)
+    plan.save(update_fields=[*fields, "updated_at"])
+    return plan
+
+
+@transaction.atomic
+def plan_replace_section(*, user: User, plan: Plan, expected_version: int, section: str,
+                         rows: Iterable[Mapping[str, Any]]) -> Plan:
+    """Replace every row of one section (objectives, stages, roles, efforts) in one go."""
+    _require_editor(user, plan)
+    row_model = SECTIONS[section]
+    _bump(plan, expected_version)
+    row_model._default_manager.filter(plan=plan).delete()
+    objects = []
+    for position, row in enumerate(rows):
+        values = dict(row)
+        if section == "stages":
+            values["position"] = model.Stage(values["stage"]).order
+        elif section == "objectives":
+            values["position"] = position
+        objects.append(row_model(plan=plan, **values))
+    row_model._default_manager.bulk_create(objects)
+    Plan.objects.filter(pk=plan.pk).update(updated_at=dt.datetime.now(dt.UTC))
+    return plan
+
+
+def _rows_from_engine(plan: model.Plan) -> dict[str, list[dict[str, Any]]]:
+    return {
+        "objectives": [{"code": o.id, "metric": o.metric.value if o.metric else "", "target": o.target,
+                        "deadline": o.deadline, "per": o.per.value if o.per else "",
+                        "segment": o.segment or ""} for o in plan.objectives],
+        "stages": [{"stage": s.stage.value, "rate": s.rate, "days": s.days} for s in plan.steps],
+        "roles": [{"role": t.role.value, "headcount": t.headcount, "hours_per_week": t.hours_per_week}
+                  for t in plan.team],
+        "efforts": [{"stage": e.stage.value, "role": e.role.value, "hours": e.hours} for e in plan.effort],
+    }
+
+
+@transaction.atomic
+def plan_create_from_file(*, user: User, team: Team, plan: model.Plan) -> Plan:
+    """Create a whole plan from a validated plan file: all rows or none."""
+    if not user.teams.filter(pk=team.pk).exists():
+        raise PermissionDenied(_("You are not a member of this team."))
+    row = Plan.objects.create(
+        team=team, owner=user, name=plan.name, start=plan.start, end=plan.end, currency=plan.currency,
+        country=plan.country, average_deal=plan.average_deal,
+        weekly_weights=[str(w) for w in plan.weekly_weights] if plan.weekly_weights else None)
+    for section, rows in _rows_from_engine(plan).items():
+        plan_replace_section(user=user, plan=row, expected_version=row.version, section=section, rows=rows)
+    return row
+
+
+@transaction.atomic
+def plan_delete(*, user: User, plan: Plan) -> None:
+    _require_editor(user, plan)
+    plan.delete()

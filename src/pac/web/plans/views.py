@@ -1,0 +1,203 @@
+"""Thin views: scoped reads from selectors, writes through services, partials for HTMX."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from pac.engine.analysis import analyse
+from pac.engine.planfile import PlanFileError, dump_plan, parse_plan_file, to_plan
+from pac.web.accounts.models import User
+from pac.web.plans import adapters, selectors, services
+from pac.web.plans.forms import SECTION_FORMSETS, PlanForm, PlanImportForm
+from pac.web.plans.models import Plan
+from pac.web.plans.presenters import present
+
+
+def _user(request: HttpRequest) -> User:
+    """The logged-in user (every view here is behind ``login_required``)."""
+    return cast(User, request.user)
+
+
+SECTION_TITLES = {
+    "objectives": gettext_lazy("Objectives"),
+    "stages": gettext_lazy("Funnel stages"),
+    "roles": gettext_lazy("Team"),
+    "efforts": gettext_lazy("Effort per stage"),
+}
+
+
+def _section_titles() -> dict[str, str]:
+    return {k: str(v) for k, v in SECTION_TITLES.items()}
+
+
+@login_required
+def plan_list(request: HttpRequest) -> HttpResponse:
+    teams = selectors.teams_of(_user(request))
+    return render(request, "plans/list.html", {
+        "plans": selectors.plans_visible_to(_user(request)),
+        "import_form": PlanImportForm(teams=teams),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_create(request: HttpRequest) -> HttpResponse:
+    teams = selectors.teams_of(_user(request))
+    form = PlanForm(request.POST or None, teams=teams)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        plan = services.plan_create(
+            user=_user(request), team=data["team"], name=data["name"], start=data["start"],
+            end=data["end"], currency=data["currency"], country=data["country"],
+            average_deal=data.get("average_deal"))
+        messages.success(request, _("Plan created: now give its objectives and funnel rates."))
+        return redirect("plans:detail", plan_id=plan.pk)
+    return render(request, "plans/form.html", {"form": form, "title": _("New plan")})
+
+
+def _plan_context(request: HttpRequest, plan: Plan) -> dict[str, Any]:
+    return {
+        "plan": plan,
+        "page": present(analyse(adapters.to_engine(plan))),
+        "can_edit": selectors.can_edit(_user(request), plan),
+        "sections": _section_titles(),
+    }
+
+
+@login_required
+def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = selectors.plan_for(_user(request), plan_id)
+    return render(request, "plans/detail.html", _plan_context(request, plan))
+
+
+@login_required
+def plan_analysis(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """The figures alone, for HTMX refreshes after an edit."""
+    plan = selectors.plan_for(_user(request), plan_id)
+    return render(request, "plans/_analysis.html", _plan_context(request, plan))
+
+
+def _editable(request: HttpRequest, plan_id: int) -> Plan:
+    plan = selectors.plan_for(_user(request), plan_id)
+    if not selectors.can_edit(_user(request), plan):
+        raise PermissionDenied
+    return plan
+
+
+def _posted_version(request: HttpRequest) -> int:
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        return -1
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = _editable(request, plan_id)
+    form = PlanForm(request.POST or None, instance=plan)
+    if request.method == "POST" and form.is_valid():
+        fields = {k: v for k, v in form.cleaned_data.items() if k not in ("version", "team")}
+        try:
+            services.plan_update(user=_user(request), plan=Plan.objects.get(pk=plan.pk),
+                                 expected_version=_posted_version(request), fields=fields)
+        except services.PlanConflict as conflict:
+            form.add_error(None, str(conflict))
+        else:
+            messages.success(request, _("Plan saved."))
+            return redirect("plans:detail", plan_id=plan.pk)
+    return render(request, "plans/form.html", {"form": form, "plan": plan, "title": _("Edit the plan")})
+
+
+def _section_initial(plan: Plan, section: str) -> list[dict[str, Any]]:
+    if section == "objectives":
+        return [{"code": o.code, "metric": o.metric, "target": o.target, "deadline": o.deadline,
+                 "per": o.per, "segment": o.segment} for o in plan.objectives.all()]
+    if section == "stages":
+        return [{"stage": s.stage, "rate": s.rate, "days": s.days} for s in plan.stages.all()]
+    if section == "roles":
+        return [{"role": r.role, "headcount": r.headcount, "hours_per_week": r.hours_per_week}
+                for r in plan.roles.all()]
+    return [{"stage": e.stage, "role": e.role, "hours": e.hours} for e in plan.efforts.all()]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_section(request: HttpRequest, plan_id: int, section: str) -> HttpResponse:
+    """Edit one section as a formset; HTMX gets the form partial, others the full page."""
+    plan = _editable(request, plan_id)
+    formset_class = SECTION_FORMSETS[section]
+    version = plan.version
+    if request.method == "POST":
+        formset = formset_class(request.POST, plan=plan, prefix=section)
+        version = _posted_version(request)
+        if formset.is_valid():
+            try:
+                services.plan_replace_section(user=_user(request), plan=plan,
+                                              expected_version=version, section=section,
+                                              rows=formset.rows())
+            except services.PlanConflict as conflict:
+                messages.error(request, str(conflict))
+            else:
+                messages.success(request, _("%(section)s saved.") % {"section": _section_titles()[section]})
+                return redirect("plans:detail", plan_id=plan.pk)
+    else:
+        formset = formset_class(initial=_section_initial(plan, section), plan=plan, prefix=section)
+    context = {"plan": plan, "formset": formset, "section": section, "version": version,
+               "title": _section_titles()[section]}
+    template = "plans/_section_form.html" if getattr(request, "htmx", False) else "plans/section.html"
+    return render(request, template, context)
+
+
+@login_required
+def plan_export(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = selectors.plan_for(_user(request), plan_id)
+    response = HttpResponse(dump_plan(adapters.to_engine(plan)), content_type="application/yaml; charset=utf-8")
+    filename = slugify(plan.name) or f"plan-{plan.pk}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}.yaml"'
+    return response
+
+
+@login_required
+@require_POST
+def plan_import(request: HttpRequest) -> HttpResponse:
+    teams = selectors.teams_of(_user(request))
+    form = PlanImportForm(request.POST, request.FILES, teams=teams)
+    issues: list[str] = []
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            text = upload.read().decode("utf-8-sig")
+            doc = parse_plan_file(text, upload.name)
+        except UnicodeDecodeError:
+            issues = [_("%(name)s: the file is not UTF-8 text.") % {"name": upload.name}]
+        except PlanFileError as error:
+            issues = error.lines()
+        else:
+            plan = services.plan_create_from_file(user=_user(request), team=form.cleaned_data["team"],
+                                                  plan=to_plan(doc))
+            messages.success(request, _("Plan imported."))
+            return redirect("plans:detail", plan_id=plan.pk)
+    return render(request, "plans/list.html", {
+        "plans": selectors.plans_visible_to(_user(request)),
+        "import_form": form, "import_issues": issues,
+    }, status=400)
+
+
+@login_required
+@require_POST
+def plan_delete(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = _editable(request, plan_id)
+    services.plan_delete(user=_user(request), plan=plan)
+    messages.success(request, _("Plan deleted."))
+    return redirect("plans:list")

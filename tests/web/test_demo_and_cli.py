@@ -1,0 +1,76 @@
+"""The demo loader, user creation and plan import/export from the command line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from pac.cli import app
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_loads_the_demo_twice_without_duplicating_anything(settings: Any, tmp_path: Path) -> None:
+    from pac.web.accounts.models import User
+    from pac.web.plans.demo import load_demo
+    from pac.web.plans.models import Plan
+
+    settings.DATA_DIR = tmp_path
+    first = load_demo()
+    second = load_demo()
+    assert first.plan.pk == second.plan.pk and first.password == second.password
+    assert Plan.objects.count() == 1 and User.objects.count() == 4
+    assert User.objects.get(username="manon").check_password(first.password)
+    assert (tmp_path / "demo-password").stat().st_mode & 0o077 == 0
+
+
+def test_it_creates_a_user_in_a_team_from_the_cli() -> None:
+    from pac.web.accounts.models import User
+
+    result = CliRunner().invoke(app, ["createuser", "lea", "--team", "Ventes", "--role", "sdr",
+                                      "--password", "a-long-enough-passphrase"])
+    assert result.exit_code == 0, result.output
+    user = User.objects.get(username="lea")
+    assert user.role == "sdr" and user.teams.get().name == "Ventes"
+
+
+def test_it_refuses_a_weak_password_from_the_cli() -> None:
+    result = CliRunner().invoke(app, ["createuser", "lea", "--team", "Ventes", "--password", "123"])
+    assert result.exit_code == 2
+    from pac.web.accounts.models import User
+
+    assert not User.objects.filter(username="lea").exists()
+
+
+def test_it_imports_and_exports_a_plan_from_the_cli(owner: Any, team: Any, tmp_path: Path,
+                                                    demo_plan_text: str) -> None:
+    source = tmp_path / "plan.yaml"
+    source.write_text(demo_plan_text, encoding="utf-8")
+    result = CliRunner().invoke(app, ["plan", "import", str(source), "--team", team.name, "--owner", "owner"])
+    assert result.exit_code == 0, result.output
+    from pac.web.plans.models import Plan
+
+    plan = Plan.objects.get()
+    exported = tmp_path / "out.yaml"
+    result = CliRunner().invoke(app, ["plan", "export", str(plan.pk), "--output", str(exported)])
+    assert result.exit_code == 0, result.output
+    from pac.engine.planfile import parse_plan_file, to_plan
+
+    assert to_plan(parse_plan_file(exported.read_text())) == to_plan(parse_plan_file(demo_plan_text))
+
+
+def test_it_refuses_to_start_in_production_without_a_secret_key(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    env.update(PAC_ENV="production", PAC_ALLOWED_HOSTS="pac.example.org", PAC_DATA_DIR=str(tmp_path))
+    code = "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='pac.web.settings'; django.setup()"
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+    env["SECRET_KEY"] = "x" * 50
+    assert subprocess.run([sys.executable, "-c", code], env=env, capture_output=True).returncode == 0

@@ -1,0 +1,177 @@
+"""The plan page and its forms: figures, inline errors, concurrent edits, YAML round trip."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from pac.engine.planfile import parse_plan_file, to_plan
+from pac.web.plans import adapters
+
+from .helpers import page_text
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_shows_the_reverse_funnel_capacity_and_diagnostics(plan: Any, as_owner: Client) -> None:
+    text = page_text(as_owner.get(reverse("plans:detail", args=[plan.pk])))
+    for volume in ("12", "20", "67", "134", "335", "1 340"):
+        assert f" {volume} " in text
+    assert "1 000 000 €" in text
+    assert "390" in text and "5,1 %" in text  # 30 demos a week do not fit 20 proposals
+    assert "858" in text  # leads that must already be in the pipeline on 1 January
+    assert "SDR" in text and "1 344" in text  # 3 SDR × 35 h over the plan's working days
+
+
+def test_it_creates_a_plan_with_the_standard_stages(as_owner: Client, team: Any) -> None:
+    response = as_owner.post(reverse("plans:create"), {
+        "name": "T2 2027", "team": team.pk, "start": "2027-04-01", "end": "2027-06-30",
+        "currency": "eur", "country": "fr", "average_deal": "50000"})
+    assert response.status_code == 302
+    from pac.web.plans.models import Plan
+
+    plan = Plan.objects.get(name="T2 2027")
+    assert plan.currency == "EUR"
+    assert [s.stage for s in plan.stages.all()] == ["lead", "mql", "sql", "demo", "proposal", "won"]
+    text = page_text(as_owner.get(response["Location"]))
+    assert "No volume target" in text or "Aucun objectif de volume" in text
+
+
+def test_it_refuses_a_plan_that_ends_before_it_starts(as_owner: Client, team: Any) -> None:
+    response = as_owner.post(reverse("plans:create"), {
+        "name": "Bad", "team": team.pk, "start": "2027-04-01", "end": "2027-03-01",
+        "currency": "EUR", "country": "FR"})
+    assert response.status_code == 200
+    assert "end" in response.context["form"].errors
+
+
+def _formset_data(section: str, rows: list[dict[str, Any]], version: int) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        f"{section}-TOTAL_FORMS": str(len(rows)), f"{section}-INITIAL_FORMS": "0",
+        f"{section}-MIN_NUM_FORMS": "0", f"{section}-MAX_NUM_FORMS": "50", "version": str(version),
+    }
+    for i, row in enumerate(rows):
+        for key, value in row.items():
+            data[f"{section}-{i}-{key}"] = value
+    return data
+
+
+STAGES = [
+    {"stage": "lead", "rate": "0.25", "days": "7"}, {"stage": "mql", "rate": "0.4", "days": "7"},
+    {"stage": "sql", "rate": "0.5", "days": "10"}, {"stage": "demo", "rate": "0.3", "days": "14"},
+    {"stage": "proposal", "rate": "0.6", "days": "21"}, {"stage": "won", "rate": "", "days": "0"},
+]
+
+
+def test_it_updates_every_figure_when_a_rate_changes(plan: Any, as_owner: Client) -> None:
+    stages = [dict(s) for s in STAGES]
+    stages[0]["rate"] = "0.5"  # twice as many leads become MQLs: half the leads are needed
+    response = as_owner.post(reverse("plans:section", args=[plan.pk, "stages"]),
+                             _formset_data("stages", stages, plan.version))
+    assert response.status_code == 302
+    text = page_text(as_owner.get(reverse("plans:detail", args=[plan.pk])))
+    assert " 670 " in text and "1 340" not in text
+
+
+def test_it_shows_inline_errors_and_keeps_the_plan_unchanged(plan: Any, as_owner: Client) -> None:
+    stages = [dict(s) for s in STAGES]
+    stages[1]["rate"] = "1.5"
+    stages[2]["rate"] = ""
+    response = as_owner.post(reverse("plans:section", args=[plan.pk, "stages"]),
+                             _formset_data("stages", stages, plan.version))
+    assert response.status_code == 200
+    forms = response.context["formset"].forms
+    assert "rate" in forms[1].errors and "rate" in forms[2].errors
+    plan.refresh_from_db()
+    assert [str(s.rate) for s in plan.stages.all()][:3] == ["0.2500", "0.4000", "0.5000"]
+
+
+def test_it_refuses_a_funnel_that_does_not_end_with_won(plan: Any, as_owner: Client) -> None:
+    response = as_owner.post(reverse("plans:section", args=[plan.pk, "stages"]),
+                             _formset_data("stages", STAGES[:-1], plan.version))
+    assert response.status_code == 200
+    assert response.context["formset"].non_form_errors()
+
+
+def test_it_refuses_effort_for_a_role_missing_from_the_team(plan: Any, as_owner: Client) -> None:
+    response = as_owner.post(reverse("plans:section", args=[plan.pk, "efforts"]), _formset_data(
+        "efforts", [{"stage": "demo", "role": "csm", "hours": "1"}], plan.version))
+    assert response.status_code == 200
+    assert "role" in response.context["formset"].forms[0].errors
+
+
+def test_it_detects_a_concurrent_edit_instead_of_overwriting_it(plan: Any, as_owner: Client, team: Any) -> None:
+    from pac.web.accounts.services import user_create
+
+    from .conftest import PASSWORD, login
+
+    colleague = login(user_create(username="m2", password=PASSWORD, role="manager", team_name=team.name))
+    opened_at = plan.version
+    first = [{"role": "sdr", "headcount": "5", "hours_per_week": "35"},
+             {"role": "ae", "headcount": "4", "hours_per_week": "35"}]
+    second = [{"role": "sdr", "headcount": "1", "hours_per_week": "35"},
+              {"role": "ae", "headcount": "4", "hours_per_week": "35"}]
+    url = reverse("plans:section", args=[plan.pk, "roles"])
+    assert colleague.post(url, _formset_data("roles", first, opened_at)).status_code == 302
+    response = as_owner.post(url, _formset_data("roles", second, opened_at))
+    assert response.status_code == 200
+    assert "changed by someone else" in page_text(response) or "modifié" in page_text(response)
+    assert plan.roles.get(role="sdr").headcount == 5
+
+
+def test_it_exports_the_plan_as_yaml_that_imports_back(plan: Any, as_owner: Client, team: Any) -> None:
+    response = as_owner.get(reverse("plans:export", args=[plan.pk]))
+    assert response["Content-Disposition"].startswith("attachment;")
+    text = response.content.decode("utf-8")
+    assert yaml.safe_load(text)["plan"]["name"] == plan.name
+    upload = SimpleUploadedFile("plan.yaml", text.encode("utf-8"), content_type="application/yaml")
+    response = as_owner.post(reverse("plans:import"), {"file": upload, "team": team.pk})
+    assert response.status_code == 302
+    from pac.web.plans.models import Plan
+
+    copy = Plan.objects.exclude(pk=plan.pk).get(name=plan.name)
+    assert adapters.to_engine(copy) == adapters.to_engine(plan) == to_plan(parse_plan_file(text))
+
+
+def test_it_reports_import_errors_with_their_line_and_writes_nothing(as_owner: Client, team: Any,
+                                                                      demo_plan_text: str) -> None:
+    bad = demo_plan_text.replace("target: 20, deadline", "target: -20, deadline")
+    line = next(i for i, row in enumerate(bad.splitlines(), 1) if "target: -20" in row)
+    upload = SimpleUploadedFile("plan.yaml", bad.encode("utf-8"))
+    response = as_owner.post(reverse("plans:import"), {"file": upload, "team": team.pk})
+    assert response.status_code == 400
+    assert f"objectives[3].target: must be > 0 (line {line})" in page_text(response)
+    from pac.web.plans.models import Plan
+
+    assert Plan.objects.count() == 0
+
+
+def test_it_refuses_an_oversized_upload(as_owner: Client, team: Any, settings: Any) -> None:
+    settings.PLAN_UPLOAD_MAX_BYTES = 1000
+    upload = SimpleUploadedFile("plan.yaml", b"# padding\n" * 200)
+    response = as_owner.post(reverse("plans:import"), {"file": upload, "team": team.pk})
+    assert response.status_code == 400
+    assert "file" in response.context["import_form"].errors
+
+
+def test_it_serves_the_section_form_as_a_partial_to_htmx(plan: Any, as_owner: Client) -> None:
+    url = reverse("plans:section", args=[plan.pk, "objectives"])
+    partial = as_owner.get(url, headers={"HX-Request": "true"}).content.decode()
+    full = as_owner.get(url).content.decode()
+    assert "<html" not in partial and 'id="section-objectives"' in partial
+    assert "<html" in full
+
+
+def test_it_renders_the_weekly_chart_spec_with_every_scheduled_volume(plan: Any, as_owner: Client) -> None:
+    import json
+    import re
+
+    body = as_owner.get(reverse("plans:detail", args=[plan.pk])).content.decode()
+    spec = json.loads(re.search(r'<script id="weekly-chart-spec" type="application/json">(.*?)</script>',
+                                body, re.S).group(1))  # type: ignore[union-attr]
+    assert sum(v["volume"] for v in spec["data"]["values"]) == 1340 + 335 + 134 + 67 + 20 + 12
