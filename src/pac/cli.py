@@ -110,7 +110,7 @@ def _print_analysis(analysis: PlanAnalysis, fmt: Formatter) -> None:
         out.print(_("No problem found."))
     for d in analysis.diagnostics:
         out.print(f"[{colours[d.severity]}]{_(d.severity.value)}[/] [dim]{d.code}[/dim] ", end="")
-        out.print(d.message(fmt, _), markup=False, highlight=False)
+        out.print(d.message(fmt, _), markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()

@@ -64,6 +64,7 @@ TEMPLATES: dict[str, str] = {
     "capacity_overload": gettext_noop(
         "Role {role} is overloaded: {needed} hours needed for {available} available "
         "({utilisation_rate}); {headcount_needed} people would be needed instead of {headcount}."),
+    # xgettext:no-python-format
     "capacity_weeks_over": gettext_noop(
         "Role {role} goes over 100 % in {count} week(s) ({weeks}), peaking at {peak_rate}; "
         "{headcount_needed} people would be needed in the busiest week instead of {headcount}."),
