@@ -22,8 +22,7 @@ $(BIN)/.dev: $(BIN)/.runtime requirements-dev.lock
 
 ## Compile the French catalogue with Babel (pure Python: no system gettext needed).
 messages: $(BIN)/.runtime
-	$(BIN)/pybabel compile --domain django --directory src/pac/locale --use-fuzzy 2>/dev/null \
-	  || $(BIN)/pybabel compile --domain django --directory src/pac/locale
+	$(BIN)/pybabel compile --domain django --directory src/pac/locale
 
 ## Re-extract the strings to translate (needs GNU gettext: apt-get install gettext).
 messages-update: $(BIN)/.runtime

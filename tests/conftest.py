@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-EXAMPLE_PLAN = Path(__file__).resolve().parent.parent / "src" / "pac" / "engine" / "examples" / "saas-midmarket.yaml"
+import pac.engine
+
+EXAMPLE_PLAN = Path(pac.engine.__file__).parent / "examples" / "saas-midmarket.yaml"
 
 
 @pytest.fixture

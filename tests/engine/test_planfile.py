@@ -1,0 +1,354 @@
+"""The plan file v1: validation with located errors, load, dump, JSON Schema (pac.engine.planfile)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pac.engine import model
+from pac.engine.model import Metric, Period, Role, Stage
+from pac.engine.planfile import (
+    MAX_PLAN_FILE_BYTES,
+    PlanFileError,
+    PlanFileIssue,
+    dump_plan,
+    json_schema,
+    load_plan_file,
+    parse_plan_file,
+    to_plan,
+)
+
+VALID = """\
+plan: {name: Small, start: 2027-01-04, end: 2027-01-31}
+objectives:
+  - {id: wins, metric: wins, target: 10, deadline: 2027-01-31}
+funnel:
+  stages:
+    - {stage: demo, rate: 0.5, days: 7}
+    - {stage: won}
+team: [{role: AE, headcount: 1}]
+effort: [{stage: demo, role: AE, hours: 1}]
+"""
+
+
+def _issues(text: str) -> list[PlanFileIssue]:
+    with pytest.raises(PlanFileError) as raised:
+        parse_plan_file(text, "plan.yaml")
+    return raised.value.issues
+
+
+def _only_issue(text: str) -> PlanFileIssue:
+    issues = _issues(text)
+    assert len(issues) == 1, [str(i) for i in issues]
+    return issues[0]
+
+
+def _line_of(text: str, fragment: str) -> int:
+    (line,) = [n for n, content in enumerate(text.splitlines(), start=1) if fragment in content]
+    return line
+
+
+def _changed(old: str, new: str) -> str:
+    assert old in VALID
+    return VALID.replace(old, new)
+
+
+def test_it_accepts_the_valid_example() -> None:
+    doc = parse_plan_file(VALID)
+
+    assert doc.plan.name == "Small"
+    assert doc.funnel is not None and [s.stage for s in doc.funnel.stages] == [Stage.DEMO, Stage.WON]
+    assert doc.team[0].role is Role.AE  # role names are case-insensitive
+    assert doc.team[0].hours_per_week == 35  # the default working week
+
+
+def test_it_locates_an_error_by_path_and_line() -> None:
+    text = """\
+plan:
+  name: Located
+  start: 2027-01-01
+  end: 2027-03-31
+objectives:
+  - id: revenue
+    metric: revenue
+    target: 100000
+    deadline: 2027-03-31
+  - id: demos
+    metric: demos
+    per: week
+    target: -5
+"""
+    issue = _only_issue(text)
+
+    line = _line_of(text, "target: -5")
+    assert str(issue) == f"objectives[1].target: must be > 0 (line {line})"
+    assert issue.column == text.splitlines()[line - 1].index("target") + 1
+
+
+def test_it_prefixes_each_error_line_with_file_line_and_column() -> None:
+    text = _changed("rate: 0.5", "rate: 2")
+    with pytest.raises(PlanFileError) as raised:
+        parse_plan_file(text, "q1.yaml")
+
+    line = _line_of(text, "rate: 2")
+    column = text.splitlines()[line - 1].index("rate") + 1
+    assert raised.value.lines() == [
+        f"q1.yaml:{line}:{column}: funnel.stages[0].rate: must be <= 1 (line {line})"]
+
+
+def test_it_lists_every_problem_in_file_order() -> None:
+    text = _changed("rate: 0.5, days: 7", "rate: 0, days: -2").replace("headcount: 1", "headcount: -1")
+
+    issues = _issues(text)
+
+    assert [i.path for i in issues] == ["funnel.stages[0].rate", "funnel.stages[0].days", "team[0].headcount"]
+    assert [i.line for i in issues] == sorted(i.line or 0 for i in issues)
+
+
+def test_it_refuses_an_unknown_key_and_names_its_path() -> None:
+    issue = _only_issue(_changed("{stage: demo, rate: 0.5", "{stage: demo, speed: 3, rate: 0.5"))
+
+    assert issue.path == "funnel.stages[0].speed"
+    assert "unknown key" in issue.message
+    assert issue.line == 6
+
+
+def test_it_refuses_an_unknown_top_level_section() -> None:
+    issue = _only_issue(VALID + "budget: 1000\n")
+
+    assert (issue.path, issue.line, issue.column) == ("budget", 10, 1)
+
+
+def test_it_gives_line_and_column_of_a_yaml_syntax_error() -> None:
+    text = _changed("{id: wins, metric", "{id: wins metric")  # a comma forgotten
+    issue = _only_issue(text)
+
+    assert "YAML syntax error" in issue.message
+    line = text.splitlines()[2]
+    assert (issue.line, issue.column) == (3, line.index("metric:") + len("metric") + 1)  # at the ':'
+
+
+def test_it_refuses_duplicate_keys() -> None:
+    issue = _only_issue(_changed("{name: Small,", "{name: Small, name: Other,"))
+
+    assert (issue.path, issue.line) == ("plan.name", 1)
+    assert "duplicate" in issue.message
+
+
+@pytest.mark.parametrize("rate", ["0", "-0.1", "1.01", "25"])
+def test_it_refuses_a_rate_outside_0_excluded_to_1(rate: str) -> None:
+    issue = _only_issue(_changed("rate: 0.5", f"rate: {rate}"))
+
+    assert issue.path == "funnel.stages[0].rate"
+
+
+def test_it_accepts_a_rate_of_exactly_1() -> None:
+    doc = parse_plan_file(_changed("rate: 0.5", "rate: 1"))
+
+    assert doc.funnel is not None and doc.funnel.stages[0].rate == 1
+
+
+def test_it_refuses_negative_days() -> None:
+    issue = _only_issue(_changed("days: 7", "days: -1"))
+
+    assert (issue.path, issue.message) == ("funnel.stages[0].days", "must be >= 0")
+
+
+def test_it_requires_a_rate_on_every_stage_but_won() -> None:
+    assert _only_issue(_changed("{stage: demo, rate: 0.5, days: 7}", "{stage: demo, days: 7}")).path == (
+        "funnel.stages[0].rate")
+    assert _only_issue(_changed("{stage: won}", "{stage: won, rate: 0.5}")).path == "funnel.stages[1].rate"
+
+
+def test_it_refuses_a_plan_ending_before_it_starts() -> None:
+    text = _changed("end: 2027-01-31}", "end: 2026-12-31}").replace("deadline: 2027-01-31", "per: week")
+
+    issue = _only_issue(text)
+
+    assert issue.path == "plan.end"
+    assert "after start" in issue.message
+
+
+def test_it_refuses_a_deadline_outside_the_plan() -> None:
+    issue = _only_issue(_changed("deadline: 2027-01-31", "deadline: 2027-02-01"))
+
+    assert (issue.path, issue.line) == ("objectives[0].deadline", 3)
+    assert "inside the plan" in issue.message
+
+
+def test_it_refuses_stages_out_of_canonical_order() -> None:
+    text = _changed("    - {stage: demo, rate: 0.5, days: 7}\n",
+                    "    - {stage: demo, rate: 0.5, days: 7}\n    - {stage: sql, rate: 0.5}\n")
+
+    issue = _only_issue(text)
+
+    assert issue.path == "funnel.stages[1].stage"
+    assert "'sql' must come after 'demo'" in issue.message
+
+
+def test_it_refuses_a_funnel_not_ending_with_won() -> None:
+    text = _changed("    - {stage: won}\n", "    - {stage: proposal, rate: 0.5}\n")
+
+    assert any(i.message == "the last stage must be 'won'" for i in _issues(text))
+
+
+def test_it_refuses_effort_on_a_stage_outside_the_funnel() -> None:
+    issue = _only_issue(_changed("effort: [{stage: demo", "effort: [{stage: sql"))
+
+    assert issue.path == "effort[0].stage"
+    assert "'sql' is not in the funnel" in issue.message
+
+
+def test_it_refuses_effort_for_a_role_outside_the_team() -> None:
+    issue = _only_issue(_changed("effort: [{stage: demo, role: AE", "effort: [{stage: demo, role: SDR"))
+
+    assert issue.path == "effort[0].role"
+    assert "'sdr' is not in the team" in issue.message
+
+
+def test_it_refuses_an_unknown_role_name() -> None:
+    issue = _only_issue(_changed("[{role: AE, headcount", "[{role: boss, headcount"))
+
+    assert issue.path == "team[0].role" and "must be one of" in issue.message
+
+
+def test_it_needs_one_weekly_weight_per_iso_week_of_the_plan() -> None:
+    issue = _only_issue(_changed("  stages:", "  weekly_weights: [1, 1, 1]\n  stages:"))
+
+    assert issue.path == "funnel.weekly_weights"
+    assert "needs 4 values" in issue.message  # 4 January to 31 January 2027: ISO weeks 1 to 4
+
+    doc = parse_plan_file(_changed("  stages:", "  weekly_weights: [1, 0, 0, 2]\n  stages:"))
+    assert doc.funnel is not None and doc.funnel.weekly_weights == [1, 0, 0, 2]
+
+
+def test_it_refuses_weekly_weights_that_are_all_zero() -> None:
+    issue = _only_issue(_changed("  stages:", "  weekly_weights: [0, 0, 0, 0]\n  stages:"))
+
+    assert issue.path == "funnel.weekly_weights"
+
+
+def test_it_refuses_a_document_that_is_not_a_mapping() -> None:
+    issue = _only_issue("- just\n- a list\n")
+
+    assert issue.line == 1 and "mapping" in issue.message
+
+
+def test_it_reads_a_file_saved_with_a_byte_order_mark(tmp_path: Path) -> None:
+    path = tmp_path / "bom.yaml"
+    path.write_bytes(b"\xef\xbb\xbf" + VALID.encode())
+
+    assert load_plan_file(path).plan.name == "Small"
+
+
+def test_it_explains_a_file_that_is_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(VALID.replace("Small", "Été").encode("latin-1"))
+
+    with pytest.raises(PlanFileError) as raised:
+        load_plan_file(path)
+
+    assert "UTF-8" in str(raised.value)
+    assert str(path) in str(raised.value)
+
+
+def test_it_explains_a_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(PlanFileError) as raised:
+        load_plan_file(tmp_path / "absent.yaml")
+
+    assert "cannot read the file" in str(raised.value)
+
+
+def test_it_refuses_an_oversized_file(tmp_path: Path) -> None:
+    path = tmp_path / "big.yaml"
+    path.write_text(VALID + "#" * MAX_PLAN_FILE_BYTES, encoding="utf-8")
+
+    with pytest.raises(PlanFileError, match="larger than"):
+        load_plan_file(path)
+
+
+# --- to_plan / dump_plan ------------------------------------------------------------------------
+
+
+def test_it_converts_the_file_into_the_engine_plan() -> None:
+    plan = to_plan(parse_plan_file(VALID))
+
+    assert plan == model.Plan(
+        name="Small", start=dt.date(2027, 1, 4), end=dt.date(2027, 1, 31),
+        objectives=(model.Objective("wins", Metric.WINS, Decimal(10), dt.date(2027, 1, 31)),),
+        steps=(model.FunnelStep(Stage.DEMO, Decimal("0.5"), 7), model.FunnelStep(Stage.WON)),
+        team=(model.TeamRole(Role.AE, 1, Decimal(35)),),
+        effort=(model.Effort(Stage.DEMO, Role.AE, Decimal(1)),),
+    )
+
+
+def test_it_round_trips_the_example_plans(demo_plan: model.Plan, design_plan: model.Plan) -> None:
+    for plan in (demo_plan, design_plan):
+        assert to_plan(parse_plan_file(dump_plan(plan))) == plan
+
+
+identifiers = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,12}", fullmatch=True)
+texts = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=30)
+
+
+def _decimals(low: str, high: str, places: int) -> st.SearchStrategy[Decimal]:
+    return st.decimals(min_value=Decimal(low), max_value=Decimal(high), places=places,
+                       allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def plan_files(draw: st.DrawFn) -> model.Plan:
+    """Any plan the plan file accepts, with decimals up to 25 places (more than a float holds)."""
+    start = draw(st.dates(dt.date(2025, 1, 1), dt.date(2030, 12, 31)))
+    end = start + dt.timedelta(days=draw(st.integers(1, 120)))
+    ids = draw(st.lists(identifiers, max_size=4, unique=True))
+    objectives = tuple(
+        model.Objective(
+            id, draw(st.none() | st.sampled_from(Metric)),
+            draw(st.none() | _decimals("0.001", "1e9", draw(st.integers(0, 25))).filter(bool)),
+            draw(st.none() | st.dates(start, end)), draw(st.none() | st.sampled_from(Period)),
+            draw(st.none() | texts))
+        for id in ids)
+    upper = sorted(draw(st.lists(st.sampled_from([s for s in Stage if s is not Stage.WON]),
+                                 min_size=1, max_size=6, unique=True)), key=lambda s: s.order)
+    steps = (*(model.FunnelStep(s, draw(_decimals("0.0001", "1", 4).filter(bool)), draw(st.integers(0, 90)))
+               for s in upper), model.FunnelStep(Stage.WON))
+    mondays = (end - dt.timedelta(days=end.weekday())) - (start - dt.timedelta(days=start.weekday()))
+    weeks = mondays.days // 7 + 1  # one weight per ISO week touched by the plan
+    weights = draw(st.none() | st.lists(_decimals("0", "10", 2), min_size=weeks, max_size=weeks)
+                   .filter(lambda ws: sum(ws) > 0))
+    roles = draw(st.lists(st.sampled_from(Role), max_size=3, unique=True))
+    team = tuple(model.TeamRole(r, draw(st.integers(0, 50)), draw(_decimals("0.5", "80", 1)))
+                 for r in roles)
+    pairs = draw(st.lists(st.tuples(st.sampled_from([s.stage for s in steps]), st.sampled_from(roles)),
+                          unique=True, max_size=4)) if roles else []
+    effort = tuple(model.Effort(s, r, draw(_decimals("0", "1000", 3))) for s, r in pairs)
+    return model.Plan(
+        name=draw(texts), start=start, end=end, currency=draw(st.sampled_from(["EUR", "USD", "CHF"])),
+        country=draw(st.sampled_from(["FR", "BE", "CH"])), objectives=objectives,
+        average_deal=draw(st.none() | _decimals("1", "1e7", 2).filter(bool)),
+        steps=steps, weekly_weights=tuple(weights) if weights else None, team=team, effort=effort)
+
+
+@settings(max_examples=100, deadline=None)
+@given(plan_files())
+def test_it_dumps_any_plan_so_that_parsing_gives_it_back(plan: model.Plan) -> None:
+    assert to_plan(parse_plan_file(dump_plan(plan))) == plan
+
+
+# --- JSON Schema --------------------------------------------------------------------------------
+
+
+def test_it_publishes_a_json_schema_of_the_plan_file() -> None:
+    schema = json.loads(json_schema())
+
+    assert {"plan", "objectives", "funnel", "team", "effort"} <= set(schema["properties"])
+    assert schema["required"] == ["plan"]
+    assert schema["additionalProperties"] is False  # unknown keys are refused, as in the parser
+    assert schema["$schema"].startswith("https://json-schema.org/")
