@@ -33,6 +33,7 @@ class PlanPage:
     diagnostics: list[dict[str, Any]]
     chart: dict[str, Any] | None
     revenue: str | None
+    average_deal: str | None
 
 
 def present(analysis: PlanAnalysis) -> PlanPage:
@@ -75,7 +76,8 @@ def present(analysis: PlanAnalysis) -> PlanPage:
     chart = weekly_chart(chart_values) if chart_values else None
     revenue = fmt.money(funnel.revenue_target) if funnel and funnel.revenue_target is not None else None
     return PlanPage(funnel_rows, funnel.lead_time_days if funnel else None,
-                    [stage_label(s) for s in stages], before, weekly, capacity, diagnostics, chart, revenue)
+                    [stage_label(s) for s in stages], before, weekly, capacity, diagnostics, chart, revenue,
+                    fmt.money(analysis.plan.average_deal) if analysis.plan.average_deal else None)
 
 
 def weekly_chart(values: list[dict[str, Any]]) -> dict[str, Any]:
