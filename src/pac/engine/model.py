@@ -7,6 +7,7 @@ objects once, so the funnel, capacity and diagnostics code has a single input sh
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -131,6 +132,194 @@ class Effort:
     hours: Decimal
 
 
+class ActionType(StrEnum):
+    PROSPECTING_SEQUENCE = "prospecting_sequence"
+    ABM_CAMPAIGN = "abm_campaign"
+    FOLLOW_UP = "follow_up"
+    DEMO = "demo"
+    PROPOSAL = "proposal"
+    RENEWAL = "renewal"
+    CROSS_SELL = "cross_sell"
+    UPSELL = "upsell"
+    EVENT = "event"
+    WEBINAR = "webinar"
+    PARTNER_RECRUITMENT = "partner_recruitment"
+    QBR = "qbr"
+    FIELD_TRIAL = "field_trial"
+    MDF_KIT = "mdf_kit"
+    ACTIVATION_CAMPAIGN = "activation_campaign"
+
+
+class ActionStatus(StrEnum):
+    PROPOSED = "proposed"
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class EventKind(StrEnum):
+    TRADE_SHOW = "trade_show"
+    CONFERENCE = "conference"
+    WEBINAR = "webinar"
+    PRODUCT_LAUNCH = "product_launch"
+    BUDGET_SEASON = "budget_season"
+    OTHER = "other"
+
+
+class BuyingRole(StrEnum):
+    """A contact's part in the buying centre."""
+
+    DECISION_MAKER = "decision_maker"
+    ECONOMIC_BUYER = "economic_buyer"
+    CHAMPION = "champion"
+    INFLUENCER = "influencer"
+    USER = "user"
+    GATEKEEPER = "gatekeeper"
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A target (ICP) segment: who, why us, and what it may bring."""
+
+    id: str
+    name: str
+    criteria: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # industry, size, region, persona
+    value_proposition: str = ""
+    messages: tuple[str, ...] = ()
+    potential_accounts: int | None = None
+    potential_value: Decimal | None = None
+    rates: Mapping[Stage, Decimal] = field(default_factory=dict)  # historical or assumed, per stage
+    cycle_days: int | None = None
+    acquisition_cost: Decimal | None = None  # per won customer
+
+
+@dataclass(frozen=True)
+class Account:
+    id: str
+    name: str
+    segment: str | None = None
+    strategic: bool = False
+    potential: Decimal | None = None
+    icp_fit: Decimal | None = None  # 0..1
+    owner: str | None = None
+    stage: Stage | None = None
+
+
+@dataclass(frozen=True)
+class Contact:
+    id: str
+    account: str
+    name: str
+    persona: str | None = None  # CFO, COO…
+    buying_role: BuyingRole | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class Raci:
+    """Exactly one Accountable, at least one Responsible (checked where it is entered)."""
+
+    responsible: tuple[str, ...]
+    accountable: str
+    consulted: tuple[str, ...] = ()
+    informed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Milestone:
+    name: str
+    date: dt.date
+
+
+@dataclass(frozen=True)
+class ExpectedOutcome:
+    """What an action should yield: ``volume`` of ``stage`` (feeds the funnel diagnostics), or of a
+    free ``metric``; ``objective`` names the objective it serves."""
+
+    volume: Decimal
+    stage: Stage | None = None
+    metric: str | None = None
+    objective: str | None = None
+
+
+@dataclass(frozen=True)
+class Action:
+    id: str
+    type: ActionType
+    name: str
+    start: dt.date
+    end: dt.date
+    owner: str | None = None
+    role: Role | None = None  # whose hours ``hours`` are
+    channel: Channel | None = None
+    segment: str | None = None
+    accounts: tuple[str, ...] = ()
+    persona: str | None = None
+    message: str = ""
+    expected: ExpectedOutcome | None = None
+    raci: Raci | None = None
+    milestones: tuple[Milestone, ...] = ()
+    budget: Decimal = Decimal(0)
+    hours: Decimal = Decimal(0)
+    status: ActionStatus = ActionStatus.PLANNED
+    kpi: str | None = None
+    value: Decimal | None = None  # expected value when known better than the funnel's estimate
+    event: str | None = None  # the event an activation campaign prepares
+
+
+@dataclass(frozen=True)
+class Event:
+    """A launch window: trade show, budget season… with activation campaigns before it."""
+
+    id: str
+    name: str
+    kind: EventKind
+    start: dt.date
+    end: dt.date
+    campaigns: tuple[int, ...] = (60, 30, 7)  # calendar days before the start
+    location: str | None = None
+
+
+@dataclass(frozen=True)
+class Ritual:
+    """A recurring team meeting (RFC 5545 RRULE), e.g. the weekly pipeline review."""
+
+    id: str
+    name: str
+    rrule: str
+    time: dt.time = dt.time(9, 0)
+    minutes: int = 60
+    owner: str | None = None
+    attendees: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A reporting deadline: one date, or a recurrence (RRULE)."""
+
+    id: str
+    name: str
+    date: dt.date | None = None
+    rrule: str | None = None
+    owner: str | None = None
+
+
+@dataclass(frozen=True)
+class GovernanceRaci:
+    """Who is R/A/C/I for a recurring activity of the team (forecast, pricing, pipeline review…)."""
+
+    activity: str
+    raci: Raci
+
+
+@dataclass(frozen=True)
+class PriorityWeights:
+    value: Decimal = Decimal("0.5")
+    velocity: Decimal = Decimal("0.3")
+    cost: Decimal = Decimal("0.2")
+
+
 @dataclass(frozen=True)
 class Plan:
     name: str
@@ -144,6 +333,18 @@ class Plan:
     weekly_weights: tuple[Decimal, ...] | None = None
     team: tuple[TeamRole, ...] = ()
     effort: tuple[Effort, ...] = field(default_factory=tuple)
+    fiscal_year_start: int = 1  # month
+    timezone: str = "Europe/Paris"
+    budget: Decimal | None = None
+    priority_weights: PriorityWeights = field(default_factory=PriorityWeights)
+    segments: tuple[Segment, ...] = ()
+    accounts: tuple[Account, ...] = ()
+    contacts: tuple[Contact, ...] = ()
+    actions: tuple[Action, ...] = ()
+    events: tuple[Event, ...] = ()
+    rituals: tuple[Ritual, ...] = ()
+    deadlines: tuple[Deadline, ...] = ()
+    raci: tuple[GovernanceRaci, ...] = ()
 
     @property
     def days(self) -> int:

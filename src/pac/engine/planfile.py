@@ -15,11 +15,26 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from pac.engine import model
 from pac.engine.calendar import weeks_between
 from pac.engine.model import Metric, Period, Role, Stage
+from pac.engine.plansections import (
+    AccountEntry,
+    ActionEntry,
+    ContactEntry,
+    DeadlineEntry,
+    EventEntry,
+    GovernanceEntry,
+    PriorityWeightsEntry,
+    RitualEntry,
+    SegmentEntry,
+    check_timezone,
+    section_rules,
+    sections_to_data,
+    sections_to_model,
+)
 
 MAX_PLAN_FILE_BYTES = 2 * 1024 * 1024
 
@@ -47,6 +62,15 @@ class PlanHeader(_Section):
     end: dt.date
     currency: Annotated[str, BeforeValidator(_upper), Field(pattern=r"^[A-Z]{3}$")] = "EUR"
     country: Annotated[str, BeforeValidator(_upper), Field(pattern=r"^[A-Z]{2}$")] = "FR"
+    fiscal_year_start: Annotated[int, Field(ge=1, le=12)] = 1
+    timezone: str = "Europe/Paris"
+    budget: Annotated[Decimal, Field(ge=0)] | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        check_timezone(value)
+        return value
 
 
 class ObjectiveEntry(_Section):
@@ -91,6 +115,15 @@ class PlanFile(_Section):
     funnel: FunnelSection | None = None
     team: list[TeamEntry] = []
     effort: list[EffortEntry] = []
+    priorities: PriorityWeightsEntry | None = None
+    segments: list[SegmentEntry] = []
+    accounts: list[AccountEntry] = []
+    contacts: list[ContactEntry] = []
+    actions: list[ActionEntry] = []
+    events: list[EventEntry] = []
+    rituals: list[RitualEntry] = []
+    deadlines: list[DeadlineEntry] = []
+    raci: list[GovernanceEntry] = []
 
 
 @dataclass(frozen=True)
@@ -283,7 +316,7 @@ def parse_plan_file(text: str, source: str = "<plan>") -> PlanFile:
             line, column = positions.at(loc)
             issues.append(PlanFileIssue(format_path(loc), _error_text(e), line, column))
         raise PlanFileError(issues, source) from None
-    problems = _plan_rules(doc)
+    problems = _plan_rules(doc) + section_rules(doc)
     if problems:
         raise PlanFileError([PlanFileIssue(format_path(p), m, *positions.at(p)) for p, m in problems],
                             source)
@@ -318,6 +351,8 @@ def to_plan(doc: PlanFile) -> model.Plan:
         weekly_weights=tuple(funnel.weekly_weights) if funnel and funnel.weekly_weights else None,
         team=tuple(model.TeamRole(t.role, t.headcount, t.hours_per_week) for t in doc.team),
         effort=tuple(model.Effort(e.stage, e.role, e.hours) for e in doc.effort),
+        fiscal_year_start=doc.plan.fiscal_year_start, timezone=doc.plan.timezone, budget=doc.plan.budget,
+        **sections_to_model(doc),
     )
 
 
@@ -337,8 +372,11 @@ def dump_plan(plan: model.Plan) -> str:
 
     data: dict[str, Any] = {
         "version": 1,
-        "plan": {"name": plan.name, "start": plan.start, "end": plan.end,
-                 "currency": plan.currency, "country": plan.country},
+        "plan": compact({"name": plan.name, "start": plan.start, "end": plan.end,
+                         "currency": plan.currency, "country": plan.country,
+                         "fiscal_year_start": plan.fiscal_year_start if plan.fiscal_year_start != 1 else None,
+                         "timezone": plan.timezone if plan.timezone != "Europe/Paris" else None,
+                         "budget": _plain(plan.budget) if plan.budget is not None else None}),
         "objectives": [
             compact({"id": o.id, "metric": o.metric.value if o.metric else None,
                      "target": _plain(o.target) if o.target is not None else None,
@@ -360,6 +398,7 @@ def dump_plan(plan: model.Plan) -> str:
                      "hours_per_week": _plain(t.hours_per_week)} for t in plan.team]
     data["effort"] = [{"stage": e.stage.value, "role": e.role.value.upper(), "hours": _plain(e.hours)}
                       for e in plan.effort]
+    data.update(sections_to_data(plan, _plain))
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 

@@ -41,6 +41,19 @@ class Plan(models.Model):
     average_deal = models.DecimalField(_("average deal"), max_digits=14, decimal_places=2, null=True,
                                        blank=True, validators=[MinValueValidator(Decimal("0.01"))])
     weekly_weights = models.JSONField(_("weekly weights"), null=True, blank=True)
+    fiscal_year_start = models.PositiveSmallIntegerField(_("fiscal year starts in month"), default=1,
+                                                         validators=[MinValueValidator(1), MaxValueValidator(12)])
+    timezone = models.CharField(_("time zone"), max_length=60, default="Europe/Paris")
+    budget = models.DecimalField(_("budget"), max_digits=16, decimal_places=2, null=True, blank=True,
+                                 validators=[MinValueValidator(Decimal(0))])
+    weight_value = models.DecimalField(_("weight of value"), max_digits=4, decimal_places=3, default=Decimal("0.5"),
+                                       validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))])
+    weight_velocity = models.DecimalField(_("weight of velocity"), max_digits=4, decimal_places=3,
+                                          default=Decimal("0.3"),
+                                          validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))])
+    weight_cost = models.DecimalField(_("weight of acquisition cost"), max_digits=4, decimal_places=3,
+                                      default=Decimal("0.2"),
+                                      validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))])
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -125,3 +138,251 @@ class Effort(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stage}/{self.role}: {self.hours} h"
+
+
+ACTION_TYPE_CHOICES = [
+    ("prospecting_sequence", _("Prospecting sequence")), ("abm_campaign", _("ABM campaign")),
+    ("follow_up", _("Follow-up")), ("demo", _("Demo")), ("proposal", _("Proposal")), ("renewal", _("Renewal")),
+    ("cross_sell", _("Cross-sell")), ("upsell", _("Upsell")), ("event", _("Event")), ("webinar", _("Webinar")),
+    ("partner_recruitment", _("Partner recruitment")), ("qbr", _("QBR")), ("field_trial", _("Field trial")),
+    ("mdf_kit", _("Co-marketing (MDF) kit")), ("activation_campaign", _("Activation campaign")),
+]
+ACTION_STATUS_CHOICES = [
+    ("proposed", _("Proposed")), ("planned", _("Planned")), ("in_progress", _("In progress")),
+    ("done", _("Done")), ("cancelled", _("Cancelled")),
+]
+CHANNEL_CHOICES = [
+    ("email", _("Email")), ("phone", _("Phone")), ("social", _("Social selling")), ("event", _("Event")),
+    ("partner", _("Partner")), ("webinar", _("Webinar")), ("field", _("Field")),
+]
+EVENT_KIND_CHOICES = [
+    ("trade_show", _("Trade show")), ("conference", _("Conference")), ("webinar", _("Webinar")),
+    ("product_launch", _("Product launch")), ("budget_season", _("Budget season")), ("other", _("Other")),
+]
+BUYING_ROLE_CHOICES = [
+    ("decision_maker", _("Decision maker")), ("economic_buyer", _("Economic buyer")), ("champion", _("Champion")),
+    ("influencer", _("Influencer")), ("user", _("User")), ("gatekeeper", _("Gatekeeper")),
+]
+
+
+class Segment(models.Model):
+    """A target segment (ICP): criteria, value proposition, messages, potential, rates."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="segments")
+    code = models.SlugField(_("id"), max_length=64)
+    name = models.CharField(_("name"), max_length=200)
+    criteria = models.JSONField(_("criteria"), default=dict, blank=True)  # {industry: [...], size, region, persona}
+    value_proposition = models.TextField(_("value proposition"), blank=True)
+    messages = models.JSONField(_("messages"), default=list, blank=True)
+    potential_accounts = models.PositiveIntegerField(_("potential accounts"), null=True, blank=True)
+    potential_value = models.DecimalField(_("potential value"), max_digits=16, decimal_places=2, null=True,
+                                          blank=True, validators=[MinValueValidator(Decimal(0))])
+    rates = models.JSONField(_("rates"), default=dict, blank=True)  # {stage: rate}
+    cycle_days = models.PositiveIntegerField(_("cycle (days)"), null=True, blank=True)
+    acquisition_cost = models.DecimalField(_("acquisition cost"), max_digits=14, decimal_places=2, null=True,
+                                           blank=True, validators=[MinValueValidator(Decimal(0))])
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["plan", "code"], name="segment_code_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Account(models.Model):
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="accounts")
+    code = models.SlugField(_("id"), max_length=64)
+    name = models.CharField(_("name"), max_length=200)
+    segment = models.ForeignKey(Segment, on_delete=models.SET_NULL, null=True, blank=True, related_name="accounts",
+                                verbose_name=_("segment"))
+    strategic = models.BooleanField(_("strategic"), default=False)
+    potential = models.DecimalField(_("potential value"), max_digits=16, decimal_places=2, null=True, blank=True,
+                                    validators=[MinValueValidator(Decimal(0))])
+    icp_fit = models.DecimalField(_("ICP fit"), max_digits=4, decimal_places=3, null=True, blank=True,
+                                  validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))])
+    owner = models.CharField(_("owner"), max_length=150, blank=True)
+    stage = models.CharField(_("stage"), max_length=10, choices=STAGE_CHOICES, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["plan", "code"], name="account_code_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contact(models.Model):
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="contacts")
+    code = models.SlugField(_("id"), max_length=64)
+    name = models.CharField(_("name"), max_length=200)
+    persona = models.CharField(_("persona"), max_length=60, blank=True)
+    buying_role = models.CharField(_("buying role"), max_length=20, choices=BUYING_ROLE_CHOICES, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["account", "code"], name="contact_code_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Event(models.Model):
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="events")
+    code = models.SlugField(_("id"), max_length=64)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=EVENT_KIND_CHOICES, default="other")
+    start = models.DateField(_("start"))
+    end = models.DateField(_("end"))
+    campaigns = models.JSONField(_("activation campaigns (days before)"), default=list, blank=True)
+    location = models.CharField(_("location"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["plan", "code"], name="event_code_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Action(models.Model):
+    """An action of the plan: what, for whom, by whom, when, for how much, to yield what.
+    ``raci`` is {"R": [...], "A": "...", "C": [...], "I": [...]} with usernames."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="actions")
+    code = models.SlugField(_("id"), max_length=64)
+    type = models.CharField(_("type"), max_length=30, choices=ACTION_TYPE_CHOICES)
+    name = models.CharField(_("name"), max_length=200)
+    channel = models.CharField(_("channel"), max_length=10, choices=CHANNEL_CHOICES, blank=True)
+    segment = models.ForeignKey(Segment, on_delete=models.SET_NULL, null=True, blank=True, related_name="actions",
+                                verbose_name=_("segment"))
+    accounts = models.ManyToManyField(Account, blank=True, related_name="actions", verbose_name=_("accounts"))
+    persona = models.CharField(_("persona"), max_length=60, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    expected_volume = models.DecimalField(_("expected volume"), max_digits=12, decimal_places=2, null=True,
+                                          blank=True, validators=[MinValueValidator(Decimal("0.01"))])
+    expected_stage = models.CharField(_("expected stage"), max_length=10, choices=STAGE_CHOICES, blank=True)
+    expected_metric = models.CharField(_("expected metric"), max_length=60, blank=True)
+    expected_objective = models.CharField(_("objective served"), max_length=64, blank=True)
+    owner = models.CharField(_("owner"), max_length=150, blank=True)
+    role = models.CharField(_("role doing the hours"), max_length=20, choices=ROLE_CHOICES, blank=True)
+    start = models.DateField(_("start"))
+    end = models.DateField(_("end"))
+    budget = models.DecimalField(_("budget"), max_digits=14, decimal_places=2, default=Decimal(0),
+                                 validators=[MinValueValidator(Decimal(0))])
+    hours = models.DecimalField(_("hours"), max_digits=9, decimal_places=2, default=Decimal(0),
+                                validators=[MinValueValidator(Decimal(0))])
+    status = models.CharField(_("status"), max_length=12, choices=ACTION_STATUS_CHOICES, default="planned")
+    kpi = models.CharField(_("KPI"), max_length=200, blank=True)
+    value = models.DecimalField(_("expected value"), max_digits=16, decimal_places=2, null=True, blank=True,
+                                validators=[MinValueValidator(Decimal(0))])
+    event = models.ForeignKey(Event, on_delete=models.SET_NULL, null=True, blank=True, related_name="actions",
+                              verbose_name=_("event"))
+    raci = models.JSONField(_("RACI"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["plan", "code"], name="action_code_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Milestone(models.Model):
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="milestones")
+    name = models.CharField(_("name"), max_length=200)
+    date = models.DateField(_("date"))
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Ritual(models.Model):
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="rituals")
+    code = models.SlugField(_("id"), max_length=64)
+    name = models.CharField(_("name"), max_length=200)
+    rrule = models.CharField(_("recurrence (RRULE)"), max_length=300)
+    time = models.TimeField(_("time"))
+    minutes = models.PositiveIntegerField(_("duration (minutes)"), default=60,
+                                          validators=[MinValueValidator(1), MaxValueValidator(1440)])
+    owner = models.CharField(_("owner"), max_length=150, blank=True)
+    attendees = models.JSONField(_("attendees"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["plan", "code"], name="ritual_code_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Deadline(models.Model):
+    """A reporting deadline: one date or a recurrence."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="deadlines")
+    code = models.SlugField(_("id"), max_length=64)
+    name = models.CharField(_("name"), max_length=200)
+    date = models.DateField(_("date"), null=True, blank=True)
+    rrule = models.CharField(_("recurrence (RRULE)"), max_length=300, blank=True)
+    owner = models.CharField(_("owner"), max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["plan", "code"], name="deadline_code_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GovernanceRaci(models.Model):
+    """Who is Responsible, Accountable, Consulted, Informed for a recurring activity of the team."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="governance")
+    activity = models.CharField(_("activity"), max_length=200)
+    raci = models.JSONField(_("RACI"), default=dict)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.activity
+
+
+class Decision(models.Model):
+    """A manager's override of the proposed selection: kept, with who, why and when (never edited)."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="decisions")
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="decisions")
+    include = models.BooleanField(_("include"))
+    reason = models.TextField(_("reason"))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(auto_now_add=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {'+' if self.include else '-'}"
+
+
+class CalendarFeed(models.Model):
+    """A subscribable iCalendar URL; the token is the credential, so it can be revoked and renewed."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="feeds")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds")
+    personal = models.BooleanField(default=False)  # only the user's own items
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"feed {self.plan_id}/{self.user_id}"

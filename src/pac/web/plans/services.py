@@ -10,36 +10,17 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
-from django.db.models import F
 from django.utils.translation import gettext as _
 
 from pac.engine import model
 from pac.web.accounts.models import Team, User
+from pac.web.plans.execution import create_execution
 from pac.web.plans.models import Effort, FunnelStage, Objective, Plan, PlanRole
-from pac.web.plans.selectors import can_edit
-
-
-class PlanConflict(Exception):
-    """Someone else changed the plan since the form was opened."""
-
+from pac.web.plans.versioning import bump, require_editor
 
 SECTIONS: dict[str, type[models.Model]] = {
     "objectives": Objective, "stages": FunnelStage, "roles": PlanRole, "efforts": Effort,
 }
-
-
-def _require_editor(user: User, plan: Plan) -> None:
-    if not can_edit(user, plan):
-        raise PermissionDenied(_("You may not change this plan."))
-
-
-def _bump(plan: Plan, expected_version: int) -> None:
-    """Compare-and-set on ``version`` inside the caller's transaction."""
-    updated = Plan.objects.filter(pk=plan.pk, version=expected_version).update(version=F("version") + 1)
-    if not updated:
-        raise PlanConflict(_("This plan was changed by someone else meanwhile: reload it and redo "
-                             "your change."))
-    plan.version = expected_version + 1
 
 
 @transaction.atomic
@@ -58,12 +39,13 @@ def plan_create(*, user: User, team: Team, name: str, start: dt.date, end: dt.da
 
 @transaction.atomic
 def plan_update(*, user: User, plan: Plan, expected_version: int, fields: Mapping[str, Any]) -> Plan:
-    _require_editor(user, plan)
-    allowed = {"name", "start", "end", "currency", "country", "average_deal", "weekly_weights"}
+    require_editor(user, plan)
+    allowed = {"name", "start", "end", "currency", "country", "average_deal", "weekly_weights", "fiscal_year_start",
+               "timezone", "budget", "weight_value", "weight_velocity", "weight_cost"}
     unknown = set(fields) - allowed
     if unknown:
         raise ValueError(f"not plan header fields: {sorted(unknown)}")
-    _bump(plan, expected_version)
+    bump(plan, expected_version)
     for name, value in fields.items():
         setattr(plan, name, value)
     plan.save(update_fields=[*fields, "updated_at"])
@@ -74,9 +56,9 @@ def plan_update(*, user: User, plan: Plan, expected_version: int, fields: Mappin
 def plan_replace_section(*, user: User, plan: Plan, expected_version: int, section: str,
                          rows: Iterable[Mapping[str, Any]]) -> Plan:
     """Replace every row of one section (objectives, stages, roles, efforts) in one go."""
-    _require_editor(user, plan)
+    require_editor(user, plan)
     row_model = SECTIONS[section]
-    _bump(plan, expected_version)
+    bump(plan, expected_version)
     row_model._default_manager.filter(plan=plan).delete()
     objects = []
     for position, row in enumerate(rows):
@@ -111,13 +93,17 @@ def plan_create_from_file(*, user: User, team: Team, plan: model.Plan) -> Plan:
     row = Plan.objects.create(
         team=team, owner=user, name=plan.name, start=plan.start, end=plan.end, currency=plan.currency,
         country=plan.country, average_deal=plan.average_deal,
-        weekly_weights=[str(w) for w in plan.weekly_weights] if plan.weekly_weights else None)
+        weekly_weights=[str(w) for w in plan.weekly_weights] if plan.weekly_weights else None,
+        fiscal_year_start=plan.fiscal_year_start, timezone=plan.timezone, budget=plan.budget,
+        weight_value=plan.priority_weights.value, weight_velocity=plan.priority_weights.velocity,
+        weight_cost=plan.priority_weights.cost)
     for section, rows in _rows_from_engine(plan).items():
         plan_replace_section(user=user, plan=row, expected_version=row.version, section=section, rows=rows)
+    create_execution(row, plan)
     return row
 
 
 @transaction.atomic
 def plan_delete(*, user: User, plan: Plan) -> None:
-    _require_editor(user, plan)
+    require_editor(user, plan)
     plan.delete()

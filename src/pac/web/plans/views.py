@@ -21,6 +21,7 @@ from pac.web.plans import adapters, selectors, services
 from pac.web.plans.forms import SECTION_FORMSETS, PlanForm, PlanImportForm
 from pac.web.plans.models import Plan
 from pac.web.plans.presenters import present
+from pac.web.plans.versioning import PlanConflict
 
 
 def _user(request: HttpRequest) -> User:
@@ -111,7 +112,7 @@ def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
         try:
             services.plan_update(user=_user(request), plan=Plan.objects.get(pk=plan.pk),
                                  expected_version=_posted_version(request), fields=fields)
-        except services.PlanConflict as conflict:
+        except PlanConflict as conflict:
             form.add_error(None, str(conflict))
         else:
             messages.success(request, _("Plan saved."))
@@ -146,7 +147,7 @@ def plan_section(request: HttpRequest, plan_id: int, section: str) -> HttpRespon
                 services.plan_replace_section(user=_user(request), plan=plan,
                                               expected_version=version, section=section,
                                               rows=formset.rows())
-            except services.PlanConflict as conflict:
+            except PlanConflict as conflict:
                 messages.error(request, str(conflict))
             else:
                 messages.success(request, _("%(section)s saved.") % {"section": _section_titles()[section]})
