@@ -39,7 +39,7 @@ chromium:
 
 lint: $(BIN)/.dev
 	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/mypy src/pac/engine
+	$(BIN)/mypy src/pac/engine src/pac/io
 	$(BIN)/lint-imports --no-cache
 
 test-sqlite: $(BIN)/.dev messages

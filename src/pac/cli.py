@@ -42,8 +42,19 @@ app = typer.Typer(help=_("PAC — plan d'action commercial."), no_args_is_help=T
                   pretty_exceptions_enable=False)
 plan_app = typer.Typer(help=_("Plan files: validate, schema, compile, export, import."), no_args_is_help=True)
 app.add_typer(plan_app, name="plan")
-out = Console()
-err = Console(stderr=True)
+class _Terminal:
+    """A Rich console made when used, so that the terminal width (COLUMNS) is read when a command
+    runs, not when the module is imported."""
+
+    def __init__(self, stderr: bool = False) -> None:
+        self.stderr = stderr
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(Console(stderr=self.stderr), name)
+
+
+out = _Terminal()
+err = _Terminal(stderr=True)
 
 PlanPath = Annotated[Path, typer.Argument(help="Plan file (YAML).", dir_okay=False)]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
@@ -125,6 +136,99 @@ def funnel(path: PlanPath, as_json: JsonFlag = False) -> None:
         _print_analysis(analysis, fmt)
 
 
+# --- pac calendar --------------------------------------------------------------------------------
+
+
+def _calendar_title(item: Any, fmt: Formatter) -> str:
+    """An item's title for people: campaigns say how many days before the event, weekly funnel
+    milestones list their volumes with translated stage names."""
+    from pac.engine.calendar import IsoWeek, ItemKind
+    from pac.engine.model import Stage
+
+    if item.kind is ItemKind.CAMPAIGN:
+        title = _("{event} (D-{days})").format(event=item.title, days=item.offset_days)
+    elif item.volumes:
+        shown = [f"{fmt.number(volume)} {_stage(Stage(stage))}" for stage, volume in item.volumes if volume]
+        title = _("Week {week}: {volumes}").format(week=IsoWeek.of(item.date).label, volumes=", ".join(shown) or "0")
+    else:
+        title = item.title
+    if item.moved_from is not None:
+        title += " " + _("(moved from {date}, not a business day)").format(date=fmt.date(item.moved_from))
+    return str(title)
+
+
+def _print_calendar(plan: Any, items: list[Any], first: Any, last: Any, fmt: Formatter) -> None:
+    from pac.engine.calendar import ITEM_KIND_LABELS
+
+    out.print(f"[bold]{plan.name}[/bold]  {fmt.date(first)} → {fmt.date(last)}")
+    if not items:
+        out.print(_("No item in this period."))
+        return
+    table = Table(title=_("Calendar"))
+    for header in (_("Date"), _("Time"), _("Kind"), _("Title"), _("Who")):
+        table.add_column(header)
+    for item in items:
+        day = fmt.date(item.date) + (f" → {fmt.date(item.end)}" if item.end and item.end != item.date else "")
+        who = ", ".join(item.people) if item.people else (item.owner or "")
+        table.add_row(day, item.at.strftime("%H:%M") if item.at else "", _(ITEM_KIND_LABELS[item.kind]),
+                      _calendar_title(item, fmt), who)
+    out.print(table)
+
+
+@app.command("calendar")
+def calendar_command(
+    path: PlanPath,
+    today: Annotated[str | None, typer.Option(
+        "--today", help="Show the rolling window that starts on this day (YYYY-MM-DD).")] = None,
+    days: Annotated[int | None, typer.Option(
+        "--days", min=1, help="Length of the rolling window in days: 90 (quarter, default), 30 (month), 7 (week).")
+    ] = None,
+    ics: Annotated[Path | None, typer.Option(
+        "--ics", dir_okay=False, help="Write the items to this iCalendar (.ics) file.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Dated items of a plan: events and their campaigns, rituals, deadlines, milestones, actions.
+
+    Without --today: the whole plan (its dates, and its events and actions wherever they fall).
+    With --today: the rolling window of --days days starting that day."""
+    import datetime as dt
+
+    from pac.engine.calendar import UnknownCountryError, calendar_items, item_to_json, plan_span, window
+
+    if days is not None and today is None:
+        raise typer.BadParameter(_("--days needs --today (the first day of the window)."), param_hint="--days")
+    try:
+        day = dt.date.fromisoformat(today) if today is not None else None
+    except ValueError:
+        raise typer.BadParameter(_("must be an ISO date (YYYY-MM-DD), not {value!r}.").format(value=today),
+                                 param_hint="--today") from None
+    plan = to_plan(_load(path))
+    try:
+        first, last = window(day, days or 90) if day is not None else plan_span(plan)
+        items = calendar_items(plan, first, last, analyse(plan).schedule)
+    except UnknownCountryError:
+        err.print(_("plan.country: no public-holiday calendar is known for {country}; use an ISO 3166 code "
+                    "such as FR.").format(country=plan.country), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    if ics is not None:
+        try:
+            from pac.io.ical import calendar_to_ics
+        except ModuleNotFoundError as error:
+            if error.name not in ("pac.io.ical", "pac.io"):
+                raise
+            err.print(_("The iCalendar export is not available in this installation."))
+            raise typer.Exit(1) from None
+        ics.write_bytes(calendar_to_ics(items, plan, language=cli_language()))
+    if as_json:
+        _print_json({"window": {"start": first.isoformat(), "end": last.isoformat()},
+                     "items": [item_to_json(item) for item in items]})
+    elif ics is not None:
+        out.print(_("{count} items written to {path}.").format(count=len(items), path=ics), markup=False,
+                  highlight=False, soft_wrap=True)
+    else:
+        _print_calendar(plan, items, first, last, Formatter(cli_language(), plan.currency))
+
+
 @plan_app.command("validate")
 def plan_validate(path: PlanPath, as_json: JsonFlag = False) -> None:
     """Check a plan file; every problem is listed with its path, line and column."""
@@ -153,6 +257,175 @@ def plan_schema() -> None:
 def plan_compile(path: PlanPath) -> None:
     """Print the plan file in its normal form (defaults filled in, keys in order)."""
     sys.stdout.write(dump_plan(to_plan(_load(path))))
+
+
+# --- pac priorities ------------------------------------------------------------------------------
+
+
+def _priority_cells(breakdown: Any, fmt: Formatter) -> list[str]:
+    """Score, then each component as its raw figure and, dimmed, its 0–100 place."""
+    from decimal import Decimal
+
+    def money(value: Any) -> str:
+        return fmt.money(value.quantize(Decimal(1))) if value is not None else "—"
+
+    def place(component: Any) -> str:
+        return f"\n[dim]→ {fmt.number(round(component.normalised))}[/dim]"
+
+    days = fmt.number(breakdown.days) if breakdown.days is not None else "—"
+    return [fmt.number(Decimal(f"{breakdown.score:.1f}")),
+            money(breakdown.value.raw) + place(breakdown.value),
+            days + place(breakdown.velocity),
+            money(breakdown.cost.raw) + place(breakdown.cost)]
+
+
+def _print_priorities(plan: Any, ranks: Any, selection: Any, fmt: Formatter) -> None:
+    from decimal import Decimal
+
+    from pac.engine.model import Stage
+    from pac.engine.priorities import NO_STAGE, effective_weights, left_out_message, violation_message
+
+    out.print(f"[bold]{plan.name}[/bold]  {fmt.date(plan.start)} → {fmt.date(plan.end)}")
+    shares = [fmt.percent(Decimal(str(w)), 0) for w in effective_weights(ranks.weights)]
+    out.print(_("Score = {value} value + {velocity} velocity + {cost} acquisition cost; each component is "
+                "scaled 0–100 across the rows (min–max, the cheapest cost scores 100), shown under each figure.")
+              .format(value=shares[0], velocity=shares[1], cost=shares[2]), soft_wrap=True)
+    components = (_("Score"), _("Value"), _("Days to win"), _("Cost"))
+    if ranks.segments:
+        table = Table(title=_("Segments"))
+        for header in ("#", _("Segment"), *components):
+            table.add_column(header, justify="left" if header == _("Segment") else "right")
+        for r in ranks.segments:
+            table.add_row(str(r.rank), r.name, *_priority_cells(r.breakdown, fmt))
+        out.print(table)
+    if ranks.accounts:
+        table = Table(title=_("Accounts (strategic first)"))
+        for header in ("#", _("Account"), _("Strategic"), *components):
+            table.add_column(header, justify="left" if header == _("Account") else "right")
+        for r in ranks.accounts:
+            table.add_row(str(r.rank), r.name, "★" if r.group == "strategic" else "",
+                          *_priority_cells(r.breakdown, fmt))
+        out.print(table)
+    if ranks.actions:
+        table = Table(title=_("Actions by expected stage"))
+        for header in (_("Stage"), "#", _("Action"), _("Score"), _("Expected value"), _("Days to win"),
+                       _("Cost")):
+            table.add_column(header, justify="left" if header in (_("Stage"), _("Action")) else "right")
+        for r in ranks.actions:
+            stage = _stage(Stage(r.group)) if r.group != NO_STAGE else "—"
+            table.add_row(stage, str(r.rank), r.name, *_priority_cells(r.breakdown, fmt))
+        out.print(table)
+
+    names = {a.id: a.name for a in plan.actions}
+    forced = {d.action for d in selection.decisions if d.include}
+    table = Table(title=_("Selection under the team's hours and the budget"))
+    for header in (_("Action"), _("Expected value"), _("Selected"), _("Why")):
+        table.add_column(header, justify="right" if header == _("Expected value") else "left")
+    for action in plan.actions:
+        value = selection.values.get(action.id)
+        shown = fmt.money(value.quantize(Decimal(1))) if value is not None else "—"
+        item = selection.left_out_reason(action.id)
+        if item is None:
+            why = _("included by decision") if action.id in forced else ""
+            table.add_row(names[action.id], shown, "[green]✓[/green]", why)
+        else:
+            table.add_row(names[action.id], shown, "[red]✗[/red]", left_out_message(item, fmt, _))
+    out.print(table)
+    worth = {"count": len(selection.selected), "value": fmt.money(selection.total_value.quantize(Decimal(1))),
+             "used": fmt.money(selection.budget_used)}
+    if selection.budget_available is not None:
+        out.print(_("{count} action(s) selected, worth {value}; budget used: {used} of {budget}.").format(
+            budget=fmt.money(selection.budget_available), **worth), soft_wrap=True)
+    else:
+        out.print(_("{count} action(s) selected, worth {value}; budget used: {used} (the plan sets no budget).")
+                  .format(**worth), soft_wrap=True)
+    if not selection.optimal:
+        gap = fmt.percent(Decimal(str(selection.gap)), 2) if selection.gap is not None else "?"
+        out.print(_("The solver stopped at its time limit: this selection is within {gap} of the best one.")
+                  .format(gap=gap), style="yellow")
+    for violation in selection.violations:
+        out.print(violation_message(violation, fmt, _), style="red", markup=False, highlight=False,
+                  soft_wrap=True)
+    cited = {b.constraint.key for item in selection.left_out for b in item.bindings}
+    rows = [c for c in selection.constraints if (c.binding and c.used > 0) or c.constraint.key in cited]
+    if rows:
+        table = Table(title=_("Binding constraints"))
+        for header in (_("Constraint"), _("Capacity"), _("Funnel work"), _("Available"), _("Used"), _("Left")):
+            table.add_column(header, justify="left" if header == _("Constraint") else "right")
+        for c in rows:
+            def amount(value: float, key: str = c.constraint.key) -> str:
+                figure = Decimal(f"{value:.1f}")
+                return fmt.money(figure.quantize(Decimal(1))) if key == "budget" else fmt.number(figure)
+
+            table.add_row(c.constraint.label(_), amount(c.capacity), amount(c.funnel_load), amount(c.available),
+                          amount(c.used), amount(c.slack))
+        out.print(table)
+    else:
+        out.print(_("No constraint binds: every action the team can carry is selected."))
+
+
+def _stdout_kept_clean(work: Any) -> Any:
+    """Run ``work()`` with the C-level stdout sent to stderr: HiGHS may print a debug line on large,
+    hard plans, which would break the one-document rule of ``--json``."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None)
+        saved = os.dup(1)
+    except (OSError, AttributeError, ValueError):  # no C library handle or no descriptor 1: run as is
+        return work()
+    sys.stdout.flush()
+    libc.fflush(None)
+    os.dup2(2, 1)
+    try:
+        return work()
+    finally:
+        libc.fflush(None)
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+@app.command("priorities")
+def priorities_command(
+    path: PlanPath,
+    include: Annotated[list[str] | None, typer.Option(
+        "--include", help="Keep this action whatever it costs (a manager's decision); repeat for several.")] = None,
+    exclude: Annotated[list[str] | None, typer.Option(
+        "--exclude", help="Leave this action out (a manager's decision); repeat for several.")] = None,
+    hourly_cost: Annotated[float, typer.Option(
+        "--hourly-cost", min=0, help="Cost of one hour of sales work, in the plan's currency.")] = 60,
+    time_limit: Annotated[float, typer.Option(
+        "--time-limit", min=0.01, help="Seconds the solver may take; past them the best selection found "
+                                       "is given with its gap to the optimum.")] = 10,
+    as_json: JsonFlag = False,
+) -> None:
+    """Rank segments, accounts and actions (value, velocity, acquisition cost) and select the most
+    valuable actions the team can carry with its hours per week and the budget."""
+    from decimal import Decimal
+
+    from pac.engine.priorities import rankings, select_actions
+    from pac.engine.priorities import to_json as priorities_json
+
+    plan = to_plan(_load(path))
+    known = [a.id for a in plan.actions]
+    both = sorted(set(include or ()) & set(exclude or ()))
+    if both:
+        err.print(_("Action {id} cannot be both included and excluded.").format(id=both[0]), markup=False)
+        raise typer.Exit(2)
+    for action_id in (*(include or ()), *(exclude or ())):
+        if action_id not in known:
+            err.print(_("Unknown action {id}; the plan's actions are: {ids}.").format(
+                id=action_id, ids=", ".join(known) or "—"), markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(2)
+    decisions = {**dict.fromkeys(include or (), True), **dict.fromkeys(exclude or (), False)}
+    ranks = rankings(plan, Decimal(str(hourly_cost)))
+    selection = _stdout_kept_clean(lambda: select_actions(plan, decisions=decisions, time_limit=time_limit))
+    if as_json:
+        document = priorities_json(ranks, selection, Formatter("en", plan.currency))
+        _print_json({"plan": {"name": plan.name, "start": plan.start.isoformat(), "end": plan.end.isoformat(),
+                              "currency": plan.currency}, **document})
+    else:
+        _print_priorities(plan, ranks, selection, Formatter(cli_language(), plan.currency))
 
 
 def _django() -> None:

@@ -214,3 +214,240 @@ def test_it_documents_every_engine_command(command: list[str]) -> None:
 
     assert result.exit_code == 0
     assert "Usage" in result.stdout
+
+
+# --- pac calendar ------------------------------------------------------------------------------
+
+CALENDAR_PLAN = """\
+plan: {name: "Salon 2027", start: 2027-04-01, end: 2027-06-30, country: FR}
+actions:
+  - {id: salon-prep, type: event, name: "Préparer le salon", owner: sami, start: 2027-04-12, end: 2027-05-21,
+     event: salon, raci: {R: [sami], A: manon}, milestones: [{name: "Stand réservé", date: 2027-04-30}]}
+  - {id: relance, type: follow_up, name: "Relances", owner: alex, start: 2027-05-25, end: 2027-06-04}
+events:
+  - {id: salon, name: "Salon Santé", kind: trade_show, start: 2027-05-24, end: 2027-05-26, campaigns: [60, 30, 7]}
+rituals:
+  - {id: revue, name: "Revue pipeline", rrule: "FREQ=WEEKLY;BYDAY=MO", time: "09:00", minutes: 60, owner: manon,
+     attendees: [sami, alex]}
+deadlines:
+  - {id: bilan, name: "Bilan", date: 2027-07-14, owner: manon}
+"""
+
+
+@pytest.fixture
+def calendar_plan_file(tmp_path: Path) -> Path:
+    path = tmp_path / "calendar.yaml"
+    path.write_text(CALENDAR_PLAN, encoding="utf-8")
+    return path
+
+
+def test_it_prints_the_calendar_items_of_the_whole_plan_as_json(calendar_plan_file: Path) -> None:
+    result = pac("calendar", calendar_plan_file, "--json")
+
+    assert result.exit_code == 0, result.output
+    items = json.loads(result.stdout)["items"]
+    assert Counter(i["kind"] for i in items) == {"ritual": 13, "campaign": 3, "event": 1, "action": 2,
+                                                 "milestone": 1, "deadline": 1}
+    assert all({"date", "kind", "title", "ref"} <= set(i) for i in items)
+    campaigns = [(i["date"], i["offset_days"]) for i in items if i["kind"] == "campaign"]
+    # 24 May - 60 = 25 March; - 30 = 24 April (Saturday → Friday 23); - 7 = 17 May, Pentecost Monday → Friday 14
+    assert campaigns == [("2027-03-25", 60), ("2027-04-23", 30), ("2027-05-14", 7)]
+    assert items[0]["date"] == "2027-03-25"  # before the plan's start, like the 14 July deadline after its end
+    assert items[-1] == {"date": "2027-07-13", "kind": "deadline", "title": "Bilan", "ref": "bilan",
+                         "owner": "manon", "people": ["manon"], "moved_from": "2027-07-14"}
+    ritual = next(i for i in items if i["kind"] == "ritual")
+    assert (ritual["time"], ritual["owner"], ritual["people"]) == ("09:00", "manon", ["manon", "sami", "alex"])
+    assert [i["date"] for i in items] == sorted(i["date"] for i in items)
+
+
+def test_it_prints_the_rolling_window_from_today(calendar_plan_file: Path) -> None:
+    week = json.loads(pac("calendar", calendar_plan_file, "--today", "2027-05-17", "--days", "7", "--json").stdout)
+    default = json.loads(pac("calendar", calendar_plan_file, "--today", "2027-05-17", "--json").stdout)
+
+    assert week["window"] == {"start": "2027-05-17", "end": "2027-05-23"}
+    assert [(i["date"], i["kind"], i["ref"]) for i in week["items"]] == [
+        ("2027-04-12", "action", "salon-prep"),  # still running
+        ("2027-05-17", "ritual", "revue"),  # a ritual keeps its rule, even on Pentecost Monday
+    ]
+    assert default["window"] == {"start": "2027-05-17", "end": "2027-08-14"}  # 90 days
+    assert {i["kind"] for i in default["items"]} == {"action", "ritual", "event", "deadline"}
+
+
+def test_it_prints_the_calendar_as_a_table(calendar_plan_file: Path) -> None:
+    result = pac("calendar", calendar_plan_file, "--today", "2027-05-10", "--days", "30", lang="en")
+
+    assert result.exit_code == 0, result.output
+    assert "Salon 2027" in result.stdout and "Revue pipeline" in result.stdout
+    assert "Salon Santé (D-7)" in result.stdout
+    assert "Campaign" in result.stdout and "Ritual" in result.stdout
+
+
+def test_it_rejects_a_today_that_is_not_an_iso_date(calendar_plan_file: Path) -> None:
+    result = pac("calendar", calendar_plan_file, "--today", "17/05/2027", "--json")
+
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "--today" in result.stderr and "YYYY-MM-DD" in result.stderr
+
+
+def test_it_refuses_days_without_today(calendar_plan_file: Path) -> None:
+    result = pac("calendar", calendar_plan_file, "--days", "7")
+
+    assert result.exit_code == 2
+    assert "--today" in result.stderr
+
+
+def test_it_refuses_the_calendar_of_a_bad_plan(bad_plan_file: Path) -> None:
+    result = pac("calendar", bad_plan_file, "--json")
+
+    assert result.exit_code != 0
+    assert result.stdout == ""
+    assert _bad_target_line(bad_plan_file) in result.stderr.splitlines()
+
+
+def test_it_says_when_the_plan_country_has_no_holiday_calendar(tmp_path: Path) -> None:
+    path = tmp_path / "xx.yaml"
+    path.write_text(CALENDAR_PLAN.replace("country: FR", "country: XX"), encoding="utf-8")
+
+    result = pac("calendar", path, "--json", lang="en")
+
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "XX" in result.stderr and "plan.country" in result.stderr
+
+
+def test_it_documents_the_calendar_command() -> None:
+    result = pac("calendar", "--help", lang="en")
+
+    assert result.exit_code == 0
+    assert "--today" in result.stdout and "--ics" in result.stdout and "--days" in result.stdout
+
+
+def test_it_writes_the_calendar_to_an_ics_file(calendar_plan_file: Path, tmp_path: Path) -> None:
+    pytest.importorskip("pac.io.ical")
+    target = tmp_path / "plan.ics"
+
+    result = pac("calendar", calendar_plan_file, "--ics", target, "--json")
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["items"]  # --json still prints the document, and only it
+    text = target.read_bytes().decode("utf-8")
+    assert text.startswith("BEGIN:VCALENDAR") and "Salon Santé" in text
+
+
+# --- pac priorities ------------------------------------------------------------------------------
+
+
+def _wide(*args: str | Path, lang: str = "fr"):
+    """A terminal wide enough for table cells not to wrap (Rich reads COLUMNS)."""
+    return CliRunner().invoke(app, [str(a) for a in args], env={"PAC_LANG": lang, "COLUMNS": "300"})
+
+
+def _demo_plan_file(path: Path, text: str, budget: int | None) -> Path:
+    """The demo plan with its team and budget pinned (3 SDRs, 4 AEs), so the expected selections
+    stay true if the example changes them."""
+    import dataclasses
+    from decimal import Decimal
+
+    from pac.engine.model import Role, TeamRole
+    from pac.engine.planfile import dump_plan, parse_plan_file
+
+    plan = dataclasses.replace(
+        to_plan(parse_plan_file(text)), budget=Decimal(budget) if budget is not None else None,
+        team=(TeamRole(Role.SDR, 3, Decimal(35)), TeamRole(Role.AE, 4, Decimal(35))))
+    path.write_text(dump_plan(plan), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def demo_plan_file(tmp_path: Path, demo_plan_text: str) -> Path:
+    return _demo_plan_file(tmp_path / "demo.yaml", demo_plan_text, None)
+
+
+@pytest.fixture
+def short_budget_plan_file(tmp_path: Path, demo_plan_text: str) -> Path:
+    return _demo_plan_file(tmp_path / "short-budget.yaml", demo_plan_text, 8000)
+
+
+def test_it_prints_the_priorities_as_one_json_document(demo_plan_file: Path) -> None:
+    result = pac("priorities", demo_plan_file, "--json")
+
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    document, end = json.JSONDecoder().raw_decode(result.stdout)
+    assert result.stdout[end:].strip() == ""
+    assert [s["id"] for s in document["segments"]] == ["saas-midmarket", "sante", "industrie"]
+    assert document["accounts"][0]["group"] == "strategic"
+    action = document["actions"][0]
+    assert {"id", "group", "rank", "score", "components", "inputs", "flags"} <= set(action)
+    assert sum(c["points"] for c in action["components"].values()) == pytest.approx(action["score"], abs=1e-3)
+    selection = document["selection"]
+    assert selection["selected"] == ["seq-icp-q1", "abm-strategiques", "demos-semaine", "webinaire-cfo"]
+    assert {i["id"]: i["reason"] for i in selection["left_out"]} == {
+        "salon-santexpo": "no_such_role", "upsell-base": "no_such_role"}
+    assert selection["optimal"] is True and selection["budget_available"] is None
+    assert {"constraint", "used", "available", "slack"} <= set(selection["constraints"][0])
+
+
+def test_it_names_the_binding_constraint_of_a_left_out_action(short_budget_plan_file: Path) -> None:
+    document = json.loads(pac("priorities", short_budget_plan_file, "--json").stdout)
+
+    selection = document["selection"]
+    assert selection["budget_used"] == 8000 and selection["budget_available"] == 8000
+    webinar = next(i for i in selection["left_out"] if i["id"] == "webinaire-cfo")
+    assert webinar["reason"] == "lower_value"
+    assert [c["constraint"] for c in webinar["constraints"]] == ["budget"]
+    assert webinar["constraints"][0]["needed"] == 1500 and webinar["constraints"][0]["available"] == 0
+
+    text = _wide("priorities", short_budget_plan_file).stdout
+    assert "budget : il faut 1 500 €, il reste 0 €" in _spaces(text)
+
+
+def test_it_applies_the_include_and_exclude_decisions(demo_plan_file: Path) -> None:
+    result = pac("priorities", demo_plan_file, "--json", "--exclude", "demos-semaine", "--include", "upsell-base",
+                 "--include", "salon-santexpo")
+
+    assert result.exit_code == 0, result.output
+    selection = json.loads(result.stdout)["selection"]
+    assert "demos-semaine" not in selection["selected"]
+    assert {"upsell-base", "salon-santexpo"} <= set(selection["selected"])
+    excluded = next(i for i in selection["left_out"] if i["id"] == "demos-semaine")
+    assert excluded["reason"] == "excluded_by_decision" and excluded["decision"]["include"] is False
+    assert sorted(v["actions"][0] for v in selection["violations"]) == ["salon-santexpo", "upsell-base"]
+    assert {v["code"] for v in selection["violations"]} == {"no_such_role"}
+
+
+def test_it_refuses_a_decision_about_an_unknown_action(demo_plan_file: Path) -> None:
+    result = pac("priorities", demo_plan_file, "--exclude", "nope", lang="en")
+
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "nope" in result.stderr and "seq-icp-q1" in result.stderr
+
+    both = pac("priorities", demo_plan_file, "--include", "seq-icp-q1", "--exclude", "seq-icp-q1", lang="en")
+    assert both.exit_code == 2 and "seq-icp-q1" in both.stderr
+
+
+def test_it_prints_the_rankings_and_the_selection_as_french_tables(demo_plan_file: Path) -> None:
+    result = _wide("priorities", demo_plan_file)
+
+    assert result.exit_code == 0, result.output
+    text = _spaces(result.stdout)
+    assert "Segments" in text and "Comptes (stratégiques d'abord)" in text
+    assert "16 000 000 €" in text
+    assert "Sélection" in text and "CSM" in text and "n'est pas dans l'équipe" in text
+
+
+def test_it_takes_the_hourly_cost_into_the_action_costs(demo_plan_file: Path) -> None:
+    document = json.loads(pac("priorities", demo_plan_file, "--json", "--hourly-cost", "100").stdout)
+
+    sequence = next(a for a in document["actions"] if a["id"] == "seq-icp-q1")
+    assert sequence["components"]["cost"]["raw"] == 2000 + 120 * 100
+    assert document["hourly_cost"] == 100
+
+
+def test_it_documents_the_priorities_command() -> None:
+    result = pac("priorities", "--help", lang="en")
+
+    assert result.exit_code == 0
+    assert "--include" in result.stdout and "--exclude" in result.stdout and "--json" in result.stdout

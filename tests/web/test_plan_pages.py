@@ -100,7 +100,7 @@ def test_it_refuses_a_funnel_that_does_not_end_with_won(plan: Any, as_owner: Cli
 
 def test_it_refuses_effort_for_a_role_missing_from_the_team(plan: Any, as_owner: Client) -> None:
     response = as_owner.post(reverse("plans:section", args=[plan.pk, "efforts"]), _formset_data(
-        "efforts", [{"stage": "demo", "role": "csm", "hours": "1"}], plan.version))
+        "efforts", [{"stage": "demo", "role": "marketing", "hours": "1"}], plan.version))
     assert response.status_code == 200
     assert "role" in response.context["formset"].forms[0].errors
 

@@ -18,7 +18,7 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from pac.engine import model
-from pac.engine.calendar import weeks_between
+from pac.engine.calendar import supported_countries, weeks_between
 from pac.engine.model import Metric, Period, Role, Stage
 from pac.engine.plansections import (
     AccountEntry,
@@ -70,6 +70,13 @@ class PlanHeader(_Section):
     @classmethod
     def _known_timezone(cls, value: str) -> str:
         check_timezone(value)
+        return value
+
+    @field_validator("country")
+    @classmethod
+    def _known_country(cls, value: str) -> str:
+        if value not in supported_countries():
+            raise ValueError(f"no public-holiday calendar is known for {value}; use an ISO 3166 code such as FR")
         return value
 
 
@@ -219,6 +226,8 @@ def _error_text(error: Any) -> str:
               "less_than": "<", "less_than_equal": "<="}[kind]
         bound = next(iter(ctx.values()))
         return f"must be {op} {bound}"
+    if kind == "value_error":
+        return str(ctx.get("error", error["msg"]))
     if kind == "enum":
         return f"must be one of {ctx.get('expected', '')}".replace("'", "")
     if kind == "string_pattern_mismatch":

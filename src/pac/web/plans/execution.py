@@ -71,16 +71,18 @@ def entity_delete(*, user: User, plan: m.Plan, expected_version: int, entity: st
 
 
 @transaction.atomic
-def milestones_replace(*, user: User, plan: m.Plan, expected_version: int, action: m.Action,
-                       rows: list[Mapping[str, Any]]) -> None:
-    require_editor(user, plan)
-    bump(plan, expected_version)
-    action.milestones.all().delete()
-    for row in rows:
-        if not action.start <= row["date"] <= action.end:
+def action_save(*, user: User, plan: m.Plan, expected_version: int, instance: m.Action, accounts: Any,
+                milestones: list[Mapping[str, Any]]) -> m.Action:
+    """Save an action with its accounts and milestones as one change: a bad milestone keeps it all out."""
+    entity_save(user=user, plan=plan, expected_version=expected_version, entity="actions", instance=instance,
+                m2m={"accounts": accounts})
+    instance.milestones.all().delete()
+    for row in milestones:
+        if not instance.start <= row["date"] <= instance.end:
             raise ValidationError(_("Milestone “%(name)s” must fall between the action's start and end.")
                                   % {"name": row["name"]})
-        m.Milestone.objects.create(action=action, name=row["name"], date=row["date"])
+        m.Milestone.objects.create(action=instance, name=row["name"], date=row["date"])
+    return instance
 
 
 def create_execution(plan: m.Plan, source: model.Plan) -> None:
@@ -165,3 +167,24 @@ def feed_renew(*, user: User, plan: m.Plan, personal: bool) -> m.CalendarFeed:
 def feed_revoke(*, user: User, plan: m.Plan, personal: bool) -> None:
     m.CalendarFeed.objects.filter(plan=plan, user=user, personal=personal, revoked_at=None).update(
         revoked_at=timezone.now())
+
+
+@transaction.atomic
+def accounts_import(*, user: User, plan: m.Plan, expected_version: int,
+                    accounts: list[model.Account]) -> dict[str, int]:
+    """Create or update accounts by id, all or none; returns the counts created and updated."""
+    require_editor(user, plan)
+    segments = {s.code: s for s in plan.segments.all()}
+    unknown = [f"{a.id}: {a.segment}" for a in accounts if a.segment and a.segment not in segments]
+    if unknown:
+        raise ValidationError(_("Unknown segment for these accounts (create the segment first): %(list)s")
+                              % {"list": "; ".join(unknown)})
+    bump(plan, expected_version)
+    counts = {"created": 0, "updated": 0}
+    for a in accounts:
+        _row, created = m.Account.objects.update_or_create(plan=plan, code=a.id, defaults={
+            "name": a.name, "segment": segments.get(a.segment or ""), "strategic": a.strategic,
+            "potential": a.potential, "icp_fit": a.icp_fit, "owner": a.owner or "",
+            "stage": a.stage.value if a.stage else ""})
+        counts["created" if created else "updated"] += 1
+    return counts

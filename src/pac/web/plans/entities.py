@@ -1,0 +1,252 @@
+"""List, create, edit and delete the rows of a plan's execution sections, one generic set of views
+driven by a small description of each section (form, columns, filters)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from pac.web.plans import execution, selectors
+from pac.web.plans import execution_forms as f
+from pac.web.plans import models as m
+from pac.web.plans.presenters import formatter
+from pac.web.plans.versioning import PlanConflict
+from pac.web.plans.views import _posted_version, _user
+
+Column = tuple[Any, Callable[[Any, Any], str]]
+
+
+def _people(*names: str) -> str:
+    return ", ".join(n for n in names if n)
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: Any
+    form: type[f.PlanScopedForm]
+    columns: list[Column]
+    filters: list[str] = field(default_factory=list)
+    related: tuple[str, ...] = ()
+
+    def queryset(self, plan: m.Plan) -> QuerySet[Any]:
+        model = self.form._meta.model
+        return model.objects.filter(plan=plan).select_related(*self.related)
+
+
+def _money(fmt: Any, value: Any) -> str:
+    return fmt.money(value) if value is not None else ""
+
+
+SECTIONS: dict[str, Section] = {
+    "segments": Section("segments", gettext_lazy("Segments"), f.SegmentForm, [
+        (gettext_lazy("Segment"), lambda r, fmt: r.name),
+        (gettext_lazy("Criteria"), lambda r, fmt: "; ".join(f"{k}: {', '.join(v)}" for k, v in r.criteria.items())),
+        (gettext_lazy("Value proposition"), lambda r, fmt: r.value_proposition),
+        (gettext_lazy("Potential accounts"), lambda r, fmt: fmt.number(r.potential_accounts)
+         if r.potential_accounts is not None else ""),
+        (gettext_lazy("Potential value"), lambda r, fmt: _money(fmt, r.potential_value)),
+        (gettext_lazy("Cycle (days)"), lambda r, fmt: str(r.cycle_days or "")),
+        (gettext_lazy("Acquisition cost"), lambda r, fmt: _money(fmt, r.acquisition_cost)),
+    ]),
+    "accounts": Section("accounts", gettext_lazy("Accounts"), f.AccountForm, [
+        (gettext_lazy("Account"), lambda r, fmt: r.name),
+        (gettext_lazy("Segment"), lambda r, fmt: r.segment.name if r.segment else ""),
+        (gettext_lazy("Strategic"), lambda r, fmt: "★" if r.strategic else ""),
+        (gettext_lazy("Potential value"), lambda r, fmt: _money(fmt, r.potential)),
+        (gettext_lazy("ICP fit"), lambda r, fmt: fmt.percent(r.icp_fit, 0) if r.icp_fit is not None else ""),
+        (gettext_lazy("Owner"), lambda r, fmt: r.owner),
+        (gettext_lazy("Stage"), lambda r, fmt: r.get_stage_display()),
+        (gettext_lazy("Contacts"), lambda r, fmt: ", ".join(
+            f"{c.name} ({c.persona})" if c.persona else c.name for c in r.contacts.all())),
+    ], filters=["owner", "segment"], related=("segment",)),
+    "actions": Section("actions", gettext_lazy("Actions"), f.ActionForm, [
+        (gettext_lazy("Action"), lambda r, fmt: r.name),
+        (gettext_lazy("Type"), lambda r, fmt: r.get_type_display()),
+        (gettext_lazy("Channel"), lambda r, fmt: r.get_channel_display()),
+        (gettext_lazy("Segment"), lambda r, fmt: r.segment.name if r.segment else ""),
+        (gettext_lazy("Owner"), lambda r, fmt: r.owner),
+        (gettext_lazy("Dates"), lambda r, fmt: f"{fmt.date(r.start)} – {fmt.date(r.end)}"),
+        (gettext_lazy("Expected"), lambda r, fmt: f"{fmt.number(r.expected_volume)} {r.get_expected_stage_display()}"
+         if r.expected_volume is not None else ""),
+        (gettext_lazy("Budget"), lambda r, fmt: _money(fmt, r.budget)),
+        (gettext_lazy("Hours"), lambda r, fmt: fmt.number(r.hours)),
+        (gettext_lazy("Status"), lambda r, fmt: r.get_status_display()),
+        (gettext_lazy("RACI"), lambda r, fmt: " · ".join(
+            f"{k}: {', '.join(v) if isinstance(v, list) else v}" for k, v in r.raci.items() if v)),
+    ], filters=["owner", "segment", "status", "type"], related=("segment",)),
+    "events": Section("events", gettext_lazy("Events and launch windows"), f.EventForm, [
+        (gettext_lazy("Event"), lambda r, fmt: r.name),
+        (gettext_lazy("Kind"), lambda r, fmt: r.get_kind_display()),
+        (gettext_lazy("Dates"), lambda r, fmt: f"{fmt.date(r.start)} – {fmt.date(r.end)}"),
+        (gettext_lazy("Activation campaigns"), lambda r, fmt: ", ".join(f"J-{c}" for c in r.campaigns)),
+        (gettext_lazy("Location"), lambda r, fmt: r.location),
+    ]),
+    "rituals": Section("rituals", gettext_lazy("Rituals"), f.RitualForm, [
+        (gettext_lazy("Ritual"), lambda r, fmt: r.name),
+        (gettext_lazy("Recurrence"), lambda r, fmt: r.rrule),
+        (gettext_lazy("Time"), lambda r, fmt: r.time.strftime("%H:%M")),
+        (gettext_lazy("Duration (minutes)"), lambda r, fmt: str(r.minutes)),
+        (gettext_lazy("Owner"), lambda r, fmt: r.owner),
+        (gettext_lazy("Attendees"), lambda r, fmt: _people(*r.attendees)),
+    ], filters=["owner"]),
+    "deadlines": Section("deadlines", gettext_lazy("Reporting deadlines"), f.DeadlineForm, [
+        (gettext_lazy("Deadline"), lambda r, fmt: r.name),
+        (gettext_lazy("Date or recurrence"), lambda r, fmt: fmt.date(r.date) if r.date else r.rrule),
+        (gettext_lazy("Owner"), lambda r, fmt: r.owner),
+    ], filters=["owner"]),
+    "governance": Section("governance", gettext_lazy("Team RACI"), f.GovernanceForm, [
+        (gettext_lazy("Activity"), lambda r, fmt: r.activity),
+        (gettext_lazy("RACI"), lambda r, fmt: " · ".join(
+            f"{k}: {', '.join(v) if isinstance(v, list) else v}" for k, v in r.raci.items() if v)),
+    ]),
+}
+
+FILTER_LABELS = {"owner": gettext_lazy("Owner"), "segment": gettext_lazy("Segment"),
+                 "status": gettext_lazy("Status"), "type": gettext_lazy("Type")}
+
+
+def _section(name: str) -> Section:
+    if name not in SECTIONS:
+        raise Http404
+    return SECTIONS[name]
+
+
+def _filters(section: Section, plan: m.Plan, request: HttpRequest) -> tuple[dict[str, str], list[dict[str, Any]]]:
+    """Chosen filter values (from the query string) and the options of each filter."""
+    model = section.form._meta.model
+    chosen = {k: request.GET.get(k, "") for k in section.filters if request.GET.get(k)}
+    options = []
+    for key in section.filters:
+        if key == "segment":
+            choices = [(s.code, s.name) for s in plan.segments.all()]
+        elif key == "owner":
+            owners = sorted(set(model.objects.filter(plan=plan).values_list("owner", flat=True)) - {""})
+            choices = [(o, o) for o in owners]
+        else:
+            choices = list(model._meta.get_field(key).choices)
+        options.append({"key": key, "label": FILTER_LABELS[key], "choices": choices, "value": chosen.get(key, "")})
+    return chosen, options
+
+
+@login_required
+def entity_list(request: HttpRequest, plan_id: int, entity: str) -> HttpResponse:
+    section = _section(entity)
+    plan = selectors.plan_for(_user(request), plan_id)
+    chosen, options = _filters(section, plan, request)
+    rows = section.queryset(plan)
+    for key, value in chosen.items():
+        rows = rows.filter(**({"segment__code": value} if key == "segment" else {key: value}))
+    if entity == "accounts":
+        rows = rows.prefetch_related("contacts")
+    fmt = formatter(plan.currency)
+    table = [{"pk": row.pk, "cells": [render_cell(row, fmt) for _label, render_cell in section.columns]}
+             for row in rows]
+    context = {"plan": plan, "section": section, "headers": [label for label, _c in section.columns],
+               "rows": table, "filters": options, "can_edit": selectors.can_edit(_user(request), plan)}
+    template = "plans/_entity_rows.html" if getattr(request, "htmx", False) else "plans/entity_list.html"
+    return render(request, template, context)
+
+
+def _editable(request: HttpRequest, plan_id: int) -> m.Plan:
+    plan = selectors.plan_for(_user(request), plan_id)
+    if not selectors.can_edit(_user(request), plan):
+        raise PermissionDenied
+    return plan
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def entity_edit(request: HttpRequest, plan_id: int, entity: str, pk: int | None = None) -> HttpResponse:
+    section = _section(entity)
+    plan = _editable(request, plan_id)
+    model = section.form._meta.model
+    instance = model.objects.filter(plan=plan, pk=pk).first() if pk else model(plan=plan)
+    if instance is None:
+        raise Http404
+    form = section.form(request.POST or None, instance=instance, plan=plan)
+    milestones = None
+    if entity == "actions":
+        initial = [{"name": ms.name, "date": ms.date} for ms in instance.milestones.all()] if pk else []
+        milestones = f.MilestoneFormSet(request.POST or None, initial=initial, prefix="milestones")
+    if request.method == "POST" and form.is_valid() and (milestones is None or milestones.is_valid()):
+        try:
+            row = form.save(commit=False)
+            version = form.cleaned_data["version"]
+            if milestones is not None:
+                execution.action_save(
+                    user=_user(request), plan=plan, expected_version=version, instance=row,
+                    accounts=form.cleaned_data["accounts"],
+                    milestones=[d for d in milestones.cleaned_data if d and not d.get("DELETE")])
+            else:
+                execution.entity_save(user=_user(request), plan=plan, expected_version=version, entity=entity,
+                                      instance=row)
+        except PlanConflict as conflict:
+            form.add_error(None, str(conflict))
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("plans:entities", plan_id=plan.pk, entity=entity)
+    return render(request, "plans/entity_form.html", {
+        "plan": plan, "section": section, "form": form, "milestones": milestones, "instance": instance})
+
+
+@login_required
+@require_POST
+def entity_delete(request: HttpRequest, plan_id: int, entity: str, pk: int) -> HttpResponse:
+    section = _section(entity)
+    plan = _editable(request, plan_id)
+    try:
+        execution.entity_delete(user=_user(request), plan=plan, expected_version=_posted_version(request),
+                                entity=section.key, pk=pk)
+    except PlanConflict as conflict:
+        messages.error(request, str(conflict))
+    else:
+        messages.success(request, _("Deleted."))
+    return redirect("plans:entities", plan_id=plan.pk, entity=entity)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def accounts_import(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """Upload a CSV of accounts: every problem listed with its line and column, nothing written
+    unless the whole file is right."""
+    from django.conf import settings
+
+    from pac.io.accounts_csv import CsvError, read_accounts
+
+    plan = _editable(request, plan_id)
+    problems: list[str] = []
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            problems = [_("Choose a file.")]
+        elif upload.size is not None and upload.size > settings.PLAN_UPLOAD_MAX_BYTES:
+            problems = [_("The file is too large (%(size)s bytes, at most %(max)s).")
+                        % {"size": upload.size, "max": settings.PLAN_UPLOAD_MAX_BYTES}]
+        else:
+            try:
+                accounts = read_accounts(upload.read(), upload.name or "accounts.csv")
+                counts = execution.accounts_import(user=_user(request), plan=plan,
+                                                   expected_version=_posted_version(request), accounts=accounts)
+            except CsvError as error:
+                problems = [f"{error.source}: {p}" for p in error.problems]
+            except (ValidationError, PlanConflict) as error:
+                problems = list(getattr(error, "messages", [str(error)]))
+            else:
+                messages.success(request, _("%(created)s accounts created, %(updated)s updated.") % counts)
+                return redirect("plans:entities", plan_id=plan.pk, entity="accounts")
+    return render(request, "plans/accounts_import.html", {"plan": plan, "problems": problems},
+                  status=400 if problems else 200)

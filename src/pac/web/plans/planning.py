@@ -1,0 +1,209 @@
+"""The 90/30/7 views of a plan — quarter roadmap, month calendar, "my week" — and the RACI grid.
+
+The views are anchored on a day: today when it falls inside the plan's span, else the nearest end
+of that span (a plan that starts next quarter opens on its first day); ``?from=YYYY-MM-DD`` moves it.
+"""
+
+from __future__ import annotations
+
+import calendar as pycalendar
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from pac.engine import calendar as cal
+from pac.engine.analysis import analyse
+from pac.engine.diagnostics import STAGE_LABELS
+from pac.engine.model import Plan as EnginePlan
+from pac.engine.model import Stage
+from pac.web.plans import adapters, selectors
+from pac.web.plans.presenters import formatter
+from pac.web.plans.views import _user
+
+KIND_CLASSES = {kind: kind.value for kind in cal.ItemKind}
+
+
+def anchor_day(request: HttpRequest, plan: EnginePlan) -> dt.date:
+    text = request.GET.get("from", "")
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        first, last = cal.plan_span(plan)
+        return min(max(timezone.localdate(), first), last)
+
+
+def plan_items(plan: EnginePlan, start: dt.date, end: dt.date) -> list[cal.CalendarItem]:
+    """Calendar items of [start, end], with the weekly funnel milestones when the funnel is complete."""
+    return cal.calendar_items(plan, start, end, analyse(plan).schedule)
+
+
+def item_title(item: cal.CalendarItem, fmt: Any) -> str:
+    """A readable, translated title (weekly milestones are rebuilt from their volumes)."""
+    if item.kind is cal.ItemKind.MILESTONE and item.volumes:
+        volumes = ", ".join(f"{fmt.number(v)} {_(STAGE_LABELS[Stage(s)])}" for s, v in item.volumes)
+        return _("Week %(week)s: %(volumes)s") % {"week": cal.IsoWeek.of(item.date).label, "volumes": volumes}
+    if item.kind is cal.ItemKind.CAMPAIGN and item.offset_days is not None:
+        return f"J-{item.offset_days} · {item.title}"
+    return item.title
+
+
+def present_item(item: cal.CalendarItem, fmt: Any) -> dict[str, Any]:
+    return {"kind": item.kind.value, "kind_label": _(cal.ITEM_KIND_LABELS[item.kind]), "title": item_title(item, fmt),
+            "date": fmt.date(item.date), "end": fmt.date(item.end) if item.end and item.end != item.date else "",
+            "time": item.at.strftime("%H:%M") if item.at else "", "owner": item.owner or "",
+            "people": ", ".join(item.people), "ref": item.ref,
+            "moved": fmt.date(item.moved_from) if item.moved_from else ""}
+
+
+def _nav(anchor: dt.date, days: int) -> dict[str, str]:
+    return {"prev": (anchor - dt.timedelta(days=days)).isoformat(),
+            "next": (anchor + dt.timedelta(days=days)).isoformat()}
+
+
+@login_required
+def roadmap(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """Quarter roadmap (90 days): one row per action, grouped by owner, across ISO weeks."""
+    row = selectors.plan_for(_user(request), plan_id)
+    plan = adapters.to_engine(row)
+    fmt = formatter(plan.currency)
+    start, end = cal.window(anchor_day(request, plan), 90)
+    weeks = cal.weeks_between(start, end)
+    items = plan_items(plan, start, end)
+    owner_filter = request.GET.get("owner", "")
+    by_owner: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    markers: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for item in items:
+        if item.kind is cal.ItemKind.ACTION:
+            if owner_filter and item.owner != owner_filter:
+                continue
+            cells = [item.date <= w.monday + dt.timedelta(days=6) and item.last_day >= w.monday for w in weeks]
+            by_owner[item.owner or _("(no owner)")].append({**present_item(item, fmt), "cells": cells})
+        elif item.kind in (cal.ItemKind.EVENT, cal.ItemKind.CAMPAIGN, cal.ItemKind.DEADLINE) or (
+                item.kind is cal.ItemKind.MILESTONE and not item.volumes):
+            markers[cal.IsoWeek.of(item.date).label].append(present_item(item, fmt))
+    quarters = [_("FY%(year)s Q%(quarter)s") % {"year": y, "quarter": q}
+                for y, q in cal.fiscal_quarters_between(start, end, plan.fiscal_year_start)]
+    owners = sorted({a.owner for a in plan.actions if a.owner})
+    return render(request, "plans/roadmap.html", {
+        "plan": row, "start": fmt.date(start), "end": fmt.date(end), "quarters": quarters,
+        "weeks": [{"label": w.label, "monday": fmt.date(w.monday), "markers": markers.get(w.label, [])}
+                  for w in weeks],
+        "groups": sorted(by_owner.items()), "nav": _nav(start, 90), "owners": owners, "owner": owner_filter})
+
+
+@login_required
+def month(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """Month plan (30): a month grid with every item of each day."""
+    row = selectors.plan_for(_user(request), plan_id)
+    plan = adapters.to_engine(row)
+    fmt = formatter(plan.currency)
+    anchor = anchor_day(request, plan)
+    try:
+        year, number = (int(part) for part in request.GET.get("month", "").split("-"))
+        first = dt.date(year, number, 1)
+    except ValueError:
+        first = anchor.replace(day=1)
+    last = first.replace(day=pycalendar.monthrange(first.year, first.month)[1])
+    items = [i for i in plan_items(plan, first, last) if i.kind is not cal.ItemKind.ACTION]
+    person = request.GET.get("person", "")
+    if person:
+        items = cal.for_person(items, person, include_team=True)
+    by_day: dict[dt.date, list[dict[str, Any]]] = defaultdict(list)
+    for item in items:  # a multi-day item (a three-day trade show) shows on each of its days
+        shown = present_item(item, fmt)
+        day = max(item.date, first)
+        while day <= min(item.last_day, last):
+            by_day[day].append(shown)
+            day += dt.timedelta(days=1)
+    grid = []
+    for week in pycalendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month):
+        grid.append([{"day": d.day, "iso": d.isoformat(), "in_month": d.month == first.month,
+                      "business": cal.is_business_day(d, plan.country), "items": by_day.get(d, [])} for d in week])
+    previous = (first - dt.timedelta(days=1)).replace(day=1)
+    following = last + dt.timedelta(days=1)
+    active = [present_item(i, fmt) for i in plan_items(plan, first, last) if i.kind is cal.ItemKind.ACTION]
+    return render(request, "plans/month.html", {
+        "plan": row, "month_label": _month_label(first, fmt), "grid": grid, "actions": active,
+        "prev": previous.strftime("%Y-%m"), "next": following.strftime("%Y-%m"),
+        "weekdays": _weekday_labels(fmt), "people": _people_of(plan), "person": person})
+
+
+def _month_label(first: dt.date, fmt: Any) -> str:
+    from babel.dates import format_date
+
+    return str(format_date(first, "LLLL y", locale=fmt.locale)).capitalize()
+
+
+def _weekday_labels(fmt: Any) -> list[str]:
+    from babel.dates import get_day_names
+
+    names = get_day_names("abbreviated", locale=fmt.locale)
+    return [str(names[i]) for i in range(7)]
+
+
+def _people_of(plan: EnginePlan) -> list[str]:
+    people: set[str] = set()
+    for action in plan.actions:
+        people.update(p for p in (action.owner,) if p)
+        if action.raci:
+            people.update((*action.raci.responsible, action.raci.accountable))
+    for ritual in plan.rituals:
+        people.update(p for p in (ritual.owner, *ritual.attendees) if p)
+    return sorted(people)
+
+
+@login_required
+def week(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """My week (7): what the logged-in person owns or takes part in, day by day."""
+    row = selectors.plan_for(_user(request), plan_id)
+    plan = adapters.to_engine(row)
+    fmt = formatter(plan.currency)
+    start, end = cal.window(anchor_day(request, plan), 7)
+    person = _user(request).username
+    items = cal.for_person(plan_items(plan, start, end), person, include_team=True)
+    days = []
+    for offset in range(7):
+        day = start + dt.timedelta(days=offset)
+        days.append({"label": fmt.date(day), "weekday": _weekday_labels(fmt)[day.weekday()],
+                     "items": [present_item(i, fmt) for i in items
+                               if i.kind is not cal.ItemKind.ACTION and i.date == day]})
+    running = [present_item(i, fmt) for i in items if i.kind is cal.ItemKind.ACTION]
+    return render(request, "plans/week.html", {
+        "plan": row, "start": fmt.date(start), "end": fmt.date(end), "days": days, "running": running,
+        "nav": _nav(start, 7), "person": person, "empty": not items})
+
+
+@login_required
+def raci_grid(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """Who is R, A, C or I for each action and each team activity."""
+    row = selectors.plan_for(_user(request), plan_id)
+    plan = adapters.to_engine(row)
+    rows: list[tuple[str, str, dict[str, str]]] = []
+    for action in plan.actions:
+        if action.raci:
+            rows.append((_("Action"), action.name, _letters(action.raci)))
+    for governance in plan.raci:
+        rows.append((_("Team activity"), governance.activity, _letters(governance.raci)))
+    people = sorted({p for _kind, _name, letters in rows for p in letters})
+    return render(request, "plans/raci.html", {
+        "plan": row, "people": people,
+        "rows": [{"kind": kind, "name": name, "cells": [letters.get(p, "") for p in people]}
+                 for kind, name, letters in rows]})
+
+
+def _letters(raci: Any) -> dict[str, str]:
+    letters: dict[str, str] = defaultdict(str)
+    for person in raci.responsible:
+        letters[person] += "R"
+    letters[raci.accountable] += "A"
+    for person in raci.consulted:
+        letters[person] += "C"
+    for person in raci.informed:
+        letters[person] += "I"
+    return dict(letters)

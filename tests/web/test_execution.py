@@ -1,0 +1,173 @@
+"""The plan's execution side in the web app: actions with RACI, events and their campaigns, the
+90/30/7 views, accounts from CSV, exports and calendar feeds."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Any
+
+import openpyxl
+import pytest
+import vobject
+from django.test import Client
+from django.urls import reverse
+
+from .helpers import page_text
+
+pytestmark = pytest.mark.django_db
+
+
+def _action_data(plan: Any, **overrides: Any) -> dict[str, Any]:
+    data = {"version": plan.version, "code": "relance-q1", "type": "follow_up", "name": "Relances propositions",
+            "status": "planned", "channel": "phone", "owner": "teammate", "role": "ae", "start": "2027-02-01",
+            "end": "2027-02-26", "budget": "0", "hours": "20", "expected_volume": "5", "expected_stage": "proposal",
+            "raci_r": ["teammate"], "raci_a": "owner", "milestones-TOTAL_FORMS": "0",
+            "milestones-INITIAL_FORMS": "0", "milestones-MIN_NUM_FORMS": "0", "milestones-MAX_NUM_FORMS": "30"}
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_it_creates_an_action_with_its_raci_and_milestones(plan: Any, as_owner: Client, teammate: Any) -> None:
+    data = _action_data(plan, **{"milestones-TOTAL_FORMS": "1", "milestones-0-name": "Point à mi-parcours",
+                                 "milestones-0-date": "2027-02-12"})
+    response = as_owner.post(reverse("plans:entity_new", args=[plan.pk, "actions"]), data)
+    assert response.status_code == 302, page_text(response)
+    action = plan.actions.get(code="relance-q1")
+    assert action.raci == {"R": ["teammate"], "A": "owner", "C": [], "I": []}
+    assert [(m.name, m.date) for m in action.milestones.all()] == [("Point à mi-parcours", dt.date(2027, 2, 12))]
+
+
+@pytest.mark.parametrize("overrides,reason", [
+    ({"raci_a": None}, "(A)"),  # exactly one Accountable
+    ({"raci_r": None}, "(R)"),  # at least one Responsible
+])
+def test_it_refuses_an_action_whose_raci_is_incomplete(plan: Any, as_owner: Client, teammate: Any,
+                                                       overrides: dict[str, Any], reason: str) -> None:
+    response = as_owner.post(reverse("plans:entity_new", args=[plan.pk, "actions"]), _action_data(plan, **overrides))
+    assert response.status_code == 200
+    errors = " ".join(response.context["form"].non_field_errors())
+    assert reason in errors
+    assert not plan.actions.filter(code="relance-q1").exists()
+
+
+def test_it_refuses_a_milestone_outside_the_action(plan: Any, as_owner: Client, teammate: Any) -> None:
+    data = _action_data(plan, **{"milestones-TOTAL_FORMS": "1", "milestones-0-name": "Trop tard",
+                                 "milestones-0-date": "2027-06-01"})
+    response = as_owner.post(reverse("plans:entity_new", args=[plan.pk, "actions"]), data)
+    assert response.status_code == 200
+    assert not plan.actions.filter(code="relance-q1").exists()
+
+
+def test_it_filters_the_actions_by_owner_segment_and_status(plan: Any, as_owner: Client) -> None:
+    url = reverse("plans:entities", args=[plan.pk, "actions"])
+    everything = page_text(as_owner.get(url))
+    assert "Séquence ICP" in everything and "Démos hebdomadaires" in everything
+    by_owner = page_text(as_owner.get(url, {"owner": "sami"}))
+    assert "Séquence ICP" in by_owner and "Démos hebdomadaires" not in by_owner
+    by_segment = page_text(as_owner.get(url, {"segment": "sante"}))
+    assert "ABM comptes stratégiques" in by_segment and "Séquence ICP" not in by_segment
+    partial = as_owner.get(url, {"status": "done"}, headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in partial and "Séquence ICP" not in partial
+
+
+def test_it_keeps_the_execution_pages_inside_the_team(plan: Any, as_teammate: Client, as_outsider: Client) -> None:
+    for entity in ("actions", "segments", "accounts", "events", "rituals", "deadlines", "governance"):
+        assert as_outsider.get(reverse("plans:entities", args=[plan.pk, entity])).status_code == 404
+        assert as_teammate.get(reverse("plans:entities", args=[plan.pk, entity])).status_code == 200
+        assert as_teammate.get(reverse("plans:entity_new", args=[plan.pk, entity])).status_code == 403
+    for name in ("roadmap", "month", "week", "raci", "feeds", "xlsx", "ics"):
+        assert as_outsider.get(reverse(f"plans:{name}", args=[plan.pk])).status_code == 404
+        assert as_teammate.get(reverse(f"plans:{name}", args=[plan.pk])).status_code == 200
+    action = plan.actions.first()
+    url = reverse("plans:entity_delete", args=[plan.pk, "actions", action.pk])
+    assert as_teammate.post(url, {"version": plan.version}).status_code == 403
+    assert plan.actions.filter(pk=action.pk).exists()
+
+
+def test_it_places_an_events_campaigns_on_business_days_in_the_month_view(plan: Any, as_owner: Client) -> None:
+    response = as_owner.post(reverse("plans:entity_new", args=[plan.pk, "events"]), {
+        "version": plan.version, "code": "salon-lyon", "name": "Salon Lyon", "kind": "trade_show",
+        "start": "2027-06-15", "end": "2027-06-17", "campaigns_text": "60, 30, 7"})
+    assert response.status_code == 302
+    # J-60 = Fri 16 April; J-30 = Sun 16 May → Fri 14 May; J-7 = Tue 8 June.
+    expected = {"2027-04-16": "J-60", "2027-05-14": "J-30", "2027-06-08": "J-7"}
+    for day, label in expected.items():
+        body = as_owner.get(reverse("plans:month", args=[plan.pk]), {"month": day[:7]}).content.decode()
+        cell = body.split(f'data-date="{day}"', 1)[1].split("</td>", 1)[0]
+        assert f"{label} · Salon Lyon" in cell
+
+
+def test_it_shows_a_rep_only_their_own_week(plan: Any, team: Any) -> None:
+    from pac.web.accounts.services import user_create
+
+    from .conftest import PASSWORD, login
+
+    sami = login(user_create(username="sami", password=PASSWORD, role="sdr", team_name=team.name))
+    text = page_text(sami.get(reverse("plans:week", args=[plan.pk]), {"from": "2027-02-08"}))
+    assert "Séquence ICP" in text and "Webinaire CFO" in text  # sami owns them
+    assert "Démos hebdomadaires" not in text and "Offre packagée" not in text  # alex's and chloe's
+    assert "Revue pipeline" in text  # sami attends the Monday review
+
+
+def test_it_draws_the_raci_grid(plan: Any, as_owner: Client) -> None:
+    text = page_text(as_owner.get(reverse("plans:raci", args=[plan.pk])))
+    assert "Séquence ICP" in text and "Remises au-delà de 15 %" in text
+    body = as_owner.get(reverse("plans:raci", args=[plan.pk])).content.decode()
+    assert '<td class="letters">RA</td>' in body  # manon runs and answers for the pipeline review
+
+
+def test_it_imports_accounts_from_a_french_excel_csv(plan: Any, as_owner: Client) -> None:
+    content = ("id;nom;segment;stratégique;potentiel;icp_fit;responsable\n"
+               "clinique-azur;Clinique d'Azur;sante;oui;125 000,50;85 %;teammate\n"
+               "mecanique-vosges;Mécanique des Vosges SAS;industrie;non;200 000;;alex\n").encode("cp1252")
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = as_owner.post(reverse("plans:accounts_import", args=[plan.pk]), {
+        "version": plan.version, "file": SimpleUploadedFile("comptes.csv", content)})
+    assert response.status_code == 302, page_text(response)
+    azur = plan.accounts.get(code="clinique-azur")
+    assert azur.strategic and str(azur.potential) == "125000.50" and str(azur.icp_fit) == "0.850"
+    assert plan.accounts.get(code="mecanique-vosges").name == "Mécanique des Vosges SAS"
+
+
+def test_it_imports_no_account_when_one_line_is_wrong(plan: Any, as_owner: Client) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    before = list(plan.accounts.values_list("code", "name"))
+    content = b"id,name,potential\nnouveau,Nouveau compte,1000\nautre,Autre,beaucoup\n"
+    response = as_owner.post(reverse("plans:accounts_import", args=[plan.pk]), {
+        "version": plan.version, "file": SimpleUploadedFile("a.csv", content)})
+    assert response.status_code == 400
+    assert "a.csv: line 3, column potential: 'beaucoup' not a number" in page_text(response)
+    assert list(plan.accounts.values_list("code", "name")) == before
+
+
+def test_it_exports_a_workbook_that_opens_in_openpyxl(plan: Any, as_owner: Client) -> None:
+    response = as_owner.get(reverse("plans:xlsx", args=[plan.pk]))
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert {"Plan", "Actions", "RACI", "Calendrier"} <= set(book.sheetnames)
+
+
+def test_it_serves_a_subscribable_feed_until_it_is_revoked(plan: Any, as_owner: Client, owner: Any) -> None:
+    as_owner.post(reverse("plans:feed_change", args=[plan.pk]), {"personal": "0", "do": "renew"})
+    feed = owner.calendar_feeds.get(revoked_at=None)
+    url = reverse("feed", args=[feed.token])
+    anonymous = Client()
+    response = anonymous.get(url)
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/calendar")
+    parsed = vobject.readOne(response.content.decode("utf-8"))
+    summaries = [e.summary.value for e in parsed.vevent_list]
+    assert any("SantExpo" in s for s in summaries) and any("Revue pipeline" in s for s in summaries)
+    as_owner.post(reverse("plans:feed_change", args=[plan.pk]), {"personal": "0", "do": "revoke"})
+    assert anonymous.get(url).status_code == 404
+
+
+def test_it_stops_a_feed_when_its_owner_leaves_the_team(plan: Any, as_teammate: Client, teammate: Any,
+                                                       team: Any) -> None:
+    as_teammate.post(reverse("plans:feed_change", args=[plan.pk]), {"personal": "1", "do": "renew"})
+    url = reverse("feed", args=[teammate.calendar_feeds.get().token])
+    assert Client().get(url).status_code == 200
+    teammate.teams.remove(team)
+    assert Client().get(url).status_code == 404
+    assert Client().get(reverse("feed", args=["not-a-token"])).status_code == 404
