@@ -72,7 +72,7 @@ def test_it_filters_the_actions_by_owner_segment_and_status(plan: Any, as_owner:
 
 
 def test_it_keeps_the_execution_pages_inside_the_team(plan: Any, as_teammate: Client, as_outsider: Client) -> None:
-    for entity in ("actions", "segments", "accounts", "events", "rituals", "deadlines", "governance"):
+    for entity in ("actions", "segments", "accounts", "contacts", "events", "rituals", "deadlines", "governance"):
         assert as_outsider.get(reverse("plans:entities", args=[plan.pk, entity])).status_code == 404
         assert as_teammate.get(reverse("plans:entities", args=[plan.pk, entity])).status_code == 200
         assert as_teammate.get(reverse("plans:entity_new", args=[plan.pk, entity])).status_code == 403
@@ -114,7 +114,7 @@ def test_it_draws_the_raci_grid(plan: Any, as_owner: Client) -> None:
     text = page_text(as_owner.get(reverse("plans:raci", args=[plan.pk])))
     assert "Séquence ICP" in text and "Remises au-delà de 15 %" in text
     body = as_owner.get(reverse("plans:raci", args=[plan.pk])).content.decode()
-    assert '<td class="letters">RA</td>' in body  # manon runs and answers for the pipeline review
+    assert '<td class="letters">R/A</td>' in body  # manon runs and answers for the pipeline review
 
 
 def test_it_imports_accounts_from_a_french_excel_csv(plan: Any, as_owner: Client) -> None:
@@ -171,3 +171,28 @@ def test_it_stops_a_feed_when_its_owner_leaves_the_team(plan: Any, as_teammate: 
     teammate.teams.remove(team)
     assert Client().get(url).status_code == 404
     assert Client().get(reverse("feed", args=["not-a-token"])).status_code == 404
+
+
+def test_it_adds_a_contact_with_a_persona_and_a_buying_role(plan: Any, as_owner: Client) -> None:
+    account = plan.accounts.get(code="biolab-ouest")
+    response = as_owner.post(reverse("plans:entity_new", args=[plan.pk, "contacts"]), {
+        "version": plan.version, "account": account.pk, "code": "c-biolab-daf", "name": "Nadia Roux",
+        "persona": "CFO", "buying_role": "economic_buyer", "email": "nadia.roux@example.org"})
+    assert response.status_code == 302
+    contact = account.contacts.get(code="c-biolab-daf")
+    assert (contact.persona, contact.buying_role) == ("CFO", "economic_buyer")
+    text = page_text(as_owner.get(reverse("plans:entities", args=[plan.pk, "contacts"])))
+    assert "Nadia Roux" in text and "Hélène Garnier" in text
+
+
+def test_it_refuses_a_contact_on_another_plans_account(plan: Any, as_owner: Client, owner: Any, team: Any,
+                                                       demo_plan_text: str) -> None:
+    from pac.engine.planfile import parse_plan_file, to_plan
+    from pac.web.plans import services
+
+    other = services.plan_create_from_file(user=owner, team=team, plan=to_plan(parse_plan_file(demo_plan_text)))
+    foreign = other.accounts.get(code="biolab-ouest")
+    response = as_owner.post(reverse("plans:entity_new", args=[plan.pk, "contacts"]), {
+        "version": plan.version, "account": foreign.pk, "code": "x", "name": "Intrus"})
+    assert response.status_code == 200 and "account" in response.context["form"].errors
+    assert not foreign.contacts.filter(code="x").exists()

@@ -11,6 +11,7 @@ from typing import Any
 
 from pac.engine.diagnostics import (
     Diagnostic,
+    action_diagnostics,
     activity_diagnostics,
     capacity_diagnostics,
     input_diagnostic,
@@ -60,6 +61,7 @@ def analyse(plan: Plan) -> PlanAnalysis:
     if funnel is not None and schedule is not None:
         roles = capacity(plan, schedule)
         found += activity_diagnostics(plan, funnel)
+        found += action_diagnostics(plan, funnel)
         found += timing_diagnostics(plan, funnel, schedule)
         found += capacity_diagnostics(roles)
     found.sort(key=lambda d: _SEVERITY_ORDER[d.severity])

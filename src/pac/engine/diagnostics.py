@@ -21,7 +21,7 @@ from pac.engine.funnel import (
     Schedule,
     periods_in_plan,
 )
-from pac.engine.model import Objective, Period, Plan, Severity, Stage
+from pac.engine.model import ActionStatus, Objective, Period, Plan, Severity, Stage
 
 
 def gettext_noop(message: str) -> str:
@@ -70,6 +70,9 @@ TEMPLATES: dict[str, str] = {
         "{headcount_needed} people would be needed in the busiest week instead of {headcount}."),
     "role_without_headcount": gettext_noop(
         "Role {role} has effort in the funnel ({needed} hours) but nobody in the team."),
+    "actions_below_funnel": gettext_noop(
+        "The actions plan {planned} {stage} ({actions}) but the funnel needs {needed}: "
+        "{missing} are not covered by any action."),
 }
 
 SEVERITIES: dict[str, Severity] = {
@@ -89,6 +92,7 @@ SEVERITIES: dict[str, Severity] = {
     "capacity_overload": Severity.ERROR,
     "capacity_weeks_over": Severity.WARNING,
     "role_without_headcount": Severity.ERROR,
+    "actions_below_funnel": Severity.WARNING,
 }
 
 STAGE_LABELS: dict[Stage, str] = {
@@ -221,6 +225,34 @@ def activity_diagnostics(plan: Plan, funnel: ReverseFunnel) -> list[Diagnostic]:
             "implied_rate": Decimal(next_volume) / Decimal(volume) if volume else Decimal("Infinity"),
             "plan_rate": plan_rate,
         }))
+    return found
+
+
+def action_diagnostics(plan: Plan, funnel: ReverseFunnel) -> list[Diagnostic]:
+    """Compare, stage by stage, what the plan's actions expect to produce with what the funnel
+    needs. Only actions that can feed this plan's wins count: not cancelled, and running between
+    the plan's start minus the stage's lead time and the plan's end. Stages no action targets are
+    left to the activity objectives: a plan need not have an action for every stage."""
+    planned: dict[Stage, Decimal] = {}
+    names: dict[Stage, list[str]] = {}
+    lead_time = {s.stage: s.days_to_won for s in funnel.stages}
+    for action in plan.actions:
+        expected = action.expected
+        if action.status is ActionStatus.CANCELLED or expected is None or expected.stage not in lead_time:
+            continue
+        assert expected.stage is not None
+        earliest = plan.start - dt.timedelta(days=lead_time[expected.stage])
+        if action.end < earliest or action.start > plan.end:
+            continue
+        planned[expected.stage] = planned.get(expected.stage, Decimal(0)) + expected.volume
+        names.setdefault(expected.stage, []).append(action.id)
+    found = []
+    for stage_volume in funnel.stages:
+        volume = planned.get(stage_volume.stage)
+        if volume is not None and volume < stage_volume.volume:
+            found.append(Diagnostic("actions_below_funnel", {
+                "stage": stage_volume.stage, "planned": volume, "needed": stage_volume.volume,
+                "missing": stage_volume.volume - volume, "actions": ", ".join(names[stage_volume.stage])}))
     return found
 
 

@@ -225,6 +225,16 @@ class Raci:
     consulted: tuple[str, ...] = ()
     informed: tuple[str, ...] = ()
 
+    @property
+    def people(self) -> tuple[str, ...]:
+        """Everyone named, once, in R, A, C, I order."""
+        return tuple(dict.fromkeys((*self.responsible, self.accountable, *self.consulted, *self.informed)))
+
+    def letters(self, person: str) -> str:
+        """The person's part, e.g. ``"R/A"`` for someone who does the work and answers for it."""
+        parts = (("R", self.responsible), ("A", (self.accountable,)), ("C", self.consulted), ("I", self.informed))
+        return "/".join(letter for letter, members in parts if person in members)
+
 
 @dataclass(frozen=True)
 class Milestone:

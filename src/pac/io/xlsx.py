@@ -271,17 +271,6 @@ def _catalogue(language: str) -> Callable[[str], str]:
     return gettext.translation("django", LOCALE_DIR, languages=[language], fallback=True).gettext
 
 
-def _people(raci: Raci) -> list[str]:
-    return [*raci.responsible, raci.accountable, *raci.consulted, *raci.informed]
-
-
-def _letters(raci: Raci, person: str) -> str:
-    letters = [letter for letter, members in (("R", raci.responsible), ("A", (raci.accountable,)),
-                                              ("C", raci.consulted), ("I", raci.informed))
-               if person in members]
-    return "/".join(letters)
-
-
 def _target_kind(metric: str | None) -> str:
     if metric in ("revenue", "average_deal"):
         return MONEY
@@ -389,10 +378,10 @@ class _PlanWorkbook:
         entries += [(self.labels["row_governance"], "", g.activity, g.raci) for g in self.plan.raci]
         people: list[str] = []
         for *_, raci in entries:
-            people += [p for p in _people(raci) if p not in people]
+            people += [p for p in raci.people if p not in people]
         columns = [*self.headers(("row_kind", TEXT), ("id", TEXT), ("activity", TEXT)),
                    *(Column(person, TEXT) for person in people)]
-        rows = [[kind, ref or None, title, *(_letters(raci, p) or None for p in people)]
+        rows = [[kind, ref or None, title, *(raci.letters(p) or None for p in people)]
                 for kind, ref, title, raci in entries]
         out.table(sheet, columns, rows, freeze_cols=3)
 

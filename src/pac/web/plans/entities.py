@@ -21,8 +21,8 @@ from pac.web.plans import execution, selectors
 from pac.web.plans import execution_forms as f
 from pac.web.plans import models as m
 from pac.web.plans.presenters import formatter
+from pac.web.plans.requests import current_user, posted_version
 from pac.web.plans.versioning import PlanConflict
-from pac.web.plans.views import _posted_version, _user
 
 Column = tuple[Any, Callable[[Any, Any], str]]
 
@@ -39,10 +39,11 @@ class Section:
     columns: list[Column]
     filters: list[str] = field(default_factory=list)
     related: tuple[str, ...] = ()
+    scope: str = "plan"  # the lookup from a row to its plan
 
     def queryset(self, plan: m.Plan) -> QuerySet[Any]:
         model = self.form._meta.model
-        return model.objects.filter(plan=plan).select_related(*self.related)
+        return model.objects.filter(**{self.scope: plan}).select_related(*self.related)
 
 
 def _money(fmt: Any, value: Any) -> str:
@@ -86,6 +87,13 @@ SECTIONS: dict[str, Section] = {
         (gettext_lazy("RACI"), lambda r, fmt: " · ".join(
             f"{k}: {', '.join(v) if isinstance(v, list) else v}" for k, v in r.raci.items() if v)),
     ], filters=["owner", "segment", "status", "type"], related=("segment",)),
+    "contacts": Section("contacts", gettext_lazy("Contacts"), f.ContactForm, [
+        (gettext_lazy("Contact"), lambda r, fmt: r.name),
+        (gettext_lazy("Account"), lambda r, fmt: r.account.name),
+        (gettext_lazy("Persona"), lambda r, fmt: r.persona),
+        (gettext_lazy("Buying role"), lambda r, fmt: r.get_buying_role_display()),
+        (gettext_lazy("Email"), lambda r, fmt: r.email),
+    ], related=("account",), scope="account__plan"),
     "events": Section("events", gettext_lazy("Events and launch windows"), f.EventForm, [
         (gettext_lazy("Event"), lambda r, fmt: r.name),
         (gettext_lazy("Kind"), lambda r, fmt: r.get_kind_display()),
@@ -143,7 +151,7 @@ def _filters(section: Section, plan: m.Plan, request: HttpRequest) -> tuple[dict
 @login_required
 def entity_list(request: HttpRequest, plan_id: int, entity: str) -> HttpResponse:
     section = _section(entity)
-    plan = selectors.plan_for(_user(request), plan_id)
+    plan = selectors.plan_for(current_user(request), plan_id)
     chosen, options = _filters(section, plan, request)
     rows = section.queryset(plan)
     for key, value in chosen.items():
@@ -154,14 +162,14 @@ def entity_list(request: HttpRequest, plan_id: int, entity: str) -> HttpResponse
     table = [{"pk": row.pk, "cells": [render_cell(row, fmt) for _label, render_cell in section.columns]}
              for row in rows]
     context = {"plan": plan, "section": section, "headers": [label for label, _c in section.columns],
-               "rows": table, "filters": options, "can_edit": selectors.can_edit(_user(request), plan)}
+               "rows": table, "filters": options, "can_edit": selectors.can_edit(current_user(request), plan)}
     template = "plans/_entity_rows.html" if getattr(request, "htmx", False) else "plans/entity_list.html"
     return render(request, template, context)
 
 
 def _editable(request: HttpRequest, plan_id: int) -> m.Plan:
-    plan = selectors.plan_for(_user(request), plan_id)
-    if not selectors.can_edit(_user(request), plan):
+    plan = selectors.plan_for(current_user(request), plan_id)
+    if not selectors.can_edit(current_user(request), plan):
         raise PermissionDenied
     return plan
 
@@ -172,7 +180,7 @@ def entity_edit(request: HttpRequest, plan_id: int, entity: str, pk: int | None 
     section = _section(entity)
     plan = _editable(request, plan_id)
     model = section.form._meta.model
-    instance = model.objects.filter(plan=plan, pk=pk).first() if pk else model(plan=plan)
+    instance = section.queryset(plan).filter(pk=pk).first() if pk else model()
     if instance is None:
         raise Http404
     form = section.form(request.POST or None, instance=instance, plan=plan)
@@ -186,11 +194,11 @@ def entity_edit(request: HttpRequest, plan_id: int, entity: str, pk: int | None 
             version = form.cleaned_data["version"]
             if milestones is not None:
                 execution.action_save(
-                    user=_user(request), plan=plan, expected_version=version, instance=row,
+                    user=current_user(request), plan=plan, expected_version=version, instance=row,
                     accounts=form.cleaned_data["accounts"],
                     milestones=[d for d in milestones.cleaned_data if d and not d.get("DELETE")])
             else:
-                execution.entity_save(user=_user(request), plan=plan, expected_version=version, entity=entity,
+                execution.entity_save(user=current_user(request), plan=plan, expected_version=version, entity=entity,
                                       instance=row)
         except PlanConflict as conflict:
             form.add_error(None, str(conflict))
@@ -209,8 +217,8 @@ def entity_delete(request: HttpRequest, plan_id: int, entity: str, pk: int) -> H
     section = _section(entity)
     plan = _editable(request, plan_id)
     try:
-        execution.entity_delete(user=_user(request), plan=plan, expected_version=_posted_version(request),
-                                entity=section.key, pk=pk)
+        execution.entity_delete(user=current_user(request), plan=plan, expected_version=posted_version(request),
+                                rows=section.queryset(plan).filter(pk=pk))
     except PlanConflict as conflict:
         messages.error(request, str(conflict))
     else:
@@ -239,8 +247,8 @@ def accounts_import(request: HttpRequest, plan_id: int) -> HttpResponse:
         else:
             try:
                 accounts = read_accounts(upload.read(), upload.name or "accounts.csv")
-                counts = execution.accounts_import(user=_user(request), plan=plan,
-                                                   expected_version=_posted_version(request), accounts=accounts)
+                counts = execution.accounts_import(user=current_user(request), plan=plan,
+                                                   expected_version=posted_version(request), accounts=accounts)
             except CsvError as error:
                 problems = [f"{error.source}: {p}" for p in error.problems]
             except (ValidationError, PlanConflict) as error:

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,11 +22,6 @@ from pac.web.accounts.models import User
 from pac.web.plans import models as m
 from pac.web.plans.selectors import can_edit
 from pac.web.plans.versioning import bump, require_editor
-
-ENTITIES: dict[str, type[Any]] = {
-    "segments": m.Segment, "accounts": m.Account, "actions": m.Action, "events": m.Event,
-    "rituals": m.Ritual, "deadlines": m.Deadline, "governance": m.GovernanceRaci,
-}
 
 
 def check_raci(raci: Mapping[str, Any]) -> dict[str, Any]:
@@ -55,7 +51,11 @@ def entity_save(*, user: User, plan: m.Plan, expected_version: int, entity: str,
     if entity == "actions" and instance.raci:
         instance.raci = check_raci(instance.raci)
     bump(plan, expected_version)
-    instance.plan = plan
+    if entity == "contacts":  # a contact hangs off an account, which must be this plan's
+        if instance.account.plan_id != plan.pk:
+            raise PermissionDenied(_("This account is not in the plan."))
+    else:
+        instance.plan = plan
     instance.full_clean(exclude=["plan"])
     instance.save()
     for name, values in (m2m or {}).items():
@@ -64,10 +64,11 @@ def entity_save(*, user: User, plan: m.Plan, expected_version: int, entity: str,
 
 
 @transaction.atomic
-def entity_delete(*, user: User, plan: m.Plan, expected_version: int, entity: str, pk: int) -> None:
+def entity_delete(*, user: User, plan: m.Plan, expected_version: int, rows: QuerySet[Any]) -> None:
+    """Delete rows of one of the plan's sections (the caller scopes ``rows`` to the plan)."""
     require_editor(user, plan)
     bump(plan, expected_version)
-    ENTITIES[entity].objects.filter(plan=plan, pk=pk).delete()
+    rows.delete()
 
 
 @transaction.atomic

@@ -38,12 +38,11 @@ class PlanScopedForm(forms.ModelForm):  # type: ignore[type-arg]
         super().__init__(*args, **kwargs)
         self.plan = plan
         self.fields["version"].initial = plan.version
-        for name, field in self.fields.items():
+        for field in self.fields.values():
             if isinstance(field, forms.ModelChoiceField) and hasattr(field.queryset.model, "plan"):
                 field.queryset = field.queryset.model.objects.filter(plan=plan)
             if isinstance(field.widget, forms.DateInput):
                 field.widget = DATE_WIDGET
-            del name
 
     def clean_code(self) -> str:
         code = str(self.cleaned_data["code"])
@@ -124,6 +123,21 @@ class AccountForm(PlanScopedForm):
         self.person_field("owner", _("Owner"))
 
 
+class ContactForm(PlanScopedForm):
+    """A contact of one of the plan's accounts: persona and part in the buying centre."""
+
+    class Meta:
+        model = m.Contact
+        fields = ["account", "code", "name", "persona", "buying_role", "email"]
+
+    def clean_code(self) -> str:
+        code = str(self.cleaned_data["code"])
+        account = self.cleaned_data.get("account")
+        if account and m.Contact.objects.filter(account=account, code=code).exclude(pk=self.instance.pk).exists():
+            raise ValidationError(_("This id is already used for this account."))
+        return code
+
+
 class RaciMixin:
     """Four people fields turned into the {"R", "A", "C", "I"} mapping, checked by ``check_raci``."""
 
@@ -157,6 +171,19 @@ class RaciMixin:
             return {}
         return check_raci(raci)
 
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean() or {}  # type: ignore[misc]
+        try:
+            data["raci"] = self.clean_raci()
+        except ValidationError as error:
+            self.add_error(None, error)  # type: ignore[attr-defined]
+        return data
+
+    def save(self, commit: bool = True) -> Any:
+        row = super().save(commit=False)  # type: ignore[misc]
+        row.raci = self.cleaned_data.get("raci", {})
+        return row
+
 
 class ActionForm(RaciMixin, PlanScopedForm):
     class Meta:
@@ -187,16 +214,7 @@ class ActionForm(RaciMixin, PlanScopedForm):
             self.add_error("expected_stage", _("This stage is not in the plan's funnel."))
         if stage and data.get("expected_volume") is None:
             self.add_error("expected_volume", _("Give the volume expected at this stage."))
-        try:
-            data["raci"] = self.clean_raci()
-        except ValidationError as error:
-            self.add_error(None, error)
         return data
-
-    def save(self, commit: bool = True) -> Any:
-        action = super().save(commit=False)
-        action.raci = self.cleaned_data.get("raci", {})
-        return action
 
 
 class MilestoneForm(forms.Form):
@@ -296,16 +314,3 @@ class GovernanceForm(RaciMixin, PlanScopedForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.add_raci_fields(required=True)
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        try:
-            data["raci"] = self.clean_raci()
-        except ValidationError as error:
-            self.add_error(None, error)
-        return data
-
-    def save(self, commit: bool = True) -> Any:
-        row = super().save(commit=False)
-        row.raci = self.cleaned_data.get("raci", {})
-        return row

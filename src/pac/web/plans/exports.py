@@ -22,7 +22,7 @@ from pac.io.ical import calendar_to_ics
 from pac.io.xlsx import plan_workbook
 from pac.web.plans import adapters, execution, selectors
 from pac.web.plans.models import CalendarFeed, Plan
-from pac.web.plans.views import _user
+from pac.web.plans.requests import current_user
 
 
 def _language() -> str:
@@ -48,7 +48,7 @@ def _attachment(content: bytes, content_type: str, filename: str) -> HttpRespons
 
 @login_required
 def plan_xlsx(request: HttpRequest, plan_id: int) -> HttpResponse:
-    row = selectors.plan_for(_user(request), plan_id)
+    row = selectors.plan_for(current_user(request), plan_id)
     plan = adapters.to_engine(row)
     start, end = cal.plan_span(plan)
     analysis = analyse(plan)
@@ -60,16 +60,16 @@ def plan_xlsx(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 @login_required
 def plan_ics(request: HttpRequest, plan_id: int) -> HttpResponse:
-    row = selectors.plan_for(_user(request), plan_id)
-    person = _user(request).username if request.GET.get("mine") else None
+    row = selectors.plan_for(current_user(request), plan_id)
+    person = current_user(request).username if request.GET.get("mine") else None
     return _attachment(_calendar_bytes(row, person), "text/calendar; charset=utf-8",
                        f"{slugify(row.name) or 'plan'}.ics")
 
 
 @login_required
 def feeds(request: HttpRequest, plan_id: int) -> HttpResponse:
-    row = selectors.plan_for(_user(request), plan_id)
-    active = {f.personal: f for f in CalendarFeed.objects.filter(plan=row, user=_user(request), revoked_at=None)}
+    row = selectors.plan_for(current_user(request), plan_id)
+    active = {f.personal: f for f in CalendarFeed.objects.filter(plan=row, user=current_user(request), revoked_at=None)}
     urls = {personal: request.build_absolute_uri(reverse("feed", args=[feed.token]))
             for personal, feed in active.items()}
     return render(request, "plans/feeds.html", {"plan": row, "team_url": urls.get(False), "my_url": urls.get(True)})
@@ -78,13 +78,13 @@ def feeds(request: HttpRequest, plan_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def feed_change(request: HttpRequest, plan_id: int) -> HttpResponse:
-    row = selectors.plan_for(_user(request), plan_id)
+    row = selectors.plan_for(current_user(request), plan_id)
     personal = request.POST.get("personal") == "1"
     if request.POST.get("do") == "revoke":
-        execution.feed_revoke(user=_user(request), plan=row, personal=personal)
+        execution.feed_revoke(user=current_user(request), plan=row, personal=personal)
         messages.success(request, _("Subscription link revoked: calendars using it stop updating."))
     else:
-        execution.feed_renew(user=_user(request), plan=row, personal=personal)
+        execution.feed_renew(user=current_user(request), plan=row, personal=personal)
         messages.success(request, _("New subscription link created; any previous one no longer works."))
     return redirect("plans:feeds", plan_id=row.pk)
 

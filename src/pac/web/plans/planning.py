@@ -24,7 +24,7 @@ from pac.engine.model import Plan as EnginePlan
 from pac.engine.model import Stage
 from pac.web.plans import adapters, selectors
 from pac.web.plans.presenters import formatter
-from pac.web.plans.views import _user
+from pac.web.plans.requests import current_user
 
 KIND_CLASSES = {kind: kind.value for kind in cal.ItemKind}
 
@@ -69,7 +69,7 @@ def _nav(anchor: dt.date, days: int) -> dict[str, str]:
 @login_required
 def roadmap(request: HttpRequest, plan_id: int) -> HttpResponse:
     """Quarter roadmap (90 days): one row per action, grouped by owner, across ISO weeks."""
-    row = selectors.plan_for(_user(request), plan_id)
+    row = selectors.plan_for(current_user(request), plan_id)
     plan = adapters.to_engine(row)
     fmt = formatter(plan.currency)
     start, end = cal.window(anchor_day(request, plan), 90)
@@ -100,7 +100,7 @@ def roadmap(request: HttpRequest, plan_id: int) -> HttpResponse:
 @login_required
 def month(request: HttpRequest, plan_id: int) -> HttpResponse:
     """Month plan (30): a month grid with every item of each day."""
-    row = selectors.plan_for(_user(request), plan_id)
+    row = selectors.plan_for(current_user(request), plan_id)
     plan = adapters.to_engine(row)
     fmt = formatter(plan.currency)
     anchor = anchor_day(request, plan)
@@ -161,11 +161,11 @@ def _people_of(plan: EnginePlan) -> list[str]:
 @login_required
 def week(request: HttpRequest, plan_id: int) -> HttpResponse:
     """My week (7): what the logged-in person owns or takes part in, day by day."""
-    row = selectors.plan_for(_user(request), plan_id)
+    row = selectors.plan_for(current_user(request), plan_id)
     plan = adapters.to_engine(row)
     fmt = formatter(plan.currency)
     start, end = cal.window(anchor_day(request, plan), 7)
-    person = _user(request).username
+    person = current_user(request).username
     items = cal.for_person(plan_items(plan, start, end), person, include_team=True)
     days = []
     for offset in range(7):
@@ -182,28 +182,12 @@ def week(request: HttpRequest, plan_id: int) -> HttpResponse:
 @login_required
 def raci_grid(request: HttpRequest, plan_id: int) -> HttpResponse:
     """Who is R, A, C or I for each action and each team activity."""
-    row = selectors.plan_for(_user(request), plan_id)
+    row = selectors.plan_for(current_user(request), plan_id)
     plan = adapters.to_engine(row)
-    rows: list[tuple[str, str, dict[str, str]]] = []
-    for action in plan.actions:
-        if action.raci:
-            rows.append((_("Action"), action.name, _letters(action.raci)))
-    for governance in plan.raci:
-        rows.append((_("Team activity"), governance.activity, _letters(governance.raci)))
-    people = sorted({p for _kind, _name, letters in rows for p in letters})
+    rows = [(_("Action"), action.name, action.raci) for action in plan.actions if action.raci]
+    rows += [(_("Team activity"), governance.activity, governance.raci) for governance in plan.raci]
+    people = sorted({person for _kind, _name, raci in rows for person in raci.people})
     return render(request, "plans/raci.html", {
         "plan": row, "people": people,
-        "rows": [{"kind": kind, "name": name, "cells": [letters.get(p, "") for p in people]}
-                 for kind, name, letters in rows]})
-
-
-def _letters(raci: Any) -> dict[str, str]:
-    letters: dict[str, str] = defaultdict(str)
-    for person in raci.responsible:
-        letters[person] += "R"
-    letters[raci.accountable] += "A"
-    for person in raci.consulted:
-        letters[person] += "C"
-    for person in raci.informed:
-        letters[person] += "I"
-    return dict(letters)
+        "rows": [{"kind": kind, "name": name, "cells": [raci.letters(p) for p in people]}
+                 for kind, name, raci in rows]})

@@ -20,7 +20,7 @@ from pac.engine.model import Stage
 from pac.web.plans import adapters, execution, selectors
 from pac.web.plans.models import Plan
 from pac.web.plans.presenters import formatter, stage_label
-from pac.web.plans.views import _user
+from pac.web.plans.requests import current_user
 
 
 def engine_decisions(plan: Plan) -> list[prio.Decision]:
@@ -50,7 +50,7 @@ def _breakdown(ranked: prio.Ranked, fmt: Any) -> dict[str, Any]:
 
 @login_required
 def plan_priorities(request: HttpRequest, plan_id: int) -> HttpResponse:
-    row = selectors.plan_for(_user(request), plan_id)
+    row = selectors.plan_for(current_user(request), plan_id)
     plan = adapters.to_engine(row)
     fmt = formatter(plan.currency)
     ranks = prio.rankings(plan)
@@ -76,7 +76,7 @@ def plan_priorities(request: HttpRequest, plan_id: int) -> HttpResponse:
                 "available": fmt.number(round(Decimal(str(c.available)), 1))}
                for c in selection.binding_constraints]
     return render(request, "plans/priorities.html", {
-        "plan": row, "can_edit": selectors.can_edit(_user(request), row),
+        "plan": row, "can_edit": selectors.can_edit(current_user(request), row),
         "segments": [_breakdown(r, fmt) for r in ranks.segments],
         "accounts": [_breakdown(r, fmt) for r in ranks.accounts], "action_groups": groups.items(),
         "actions": actions, "total": fmt.money(round(selection.total_value)),
@@ -91,16 +91,16 @@ def plan_priorities(request: HttpRequest, plan_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def plan_decide(request: HttpRequest, plan_id: int) -> HttpResponse:
-    row = selectors.plan_for(_user(request), plan_id)
+    row = selectors.plan_for(current_user(request), plan_id)
     action = row.actions.filter(pk=request.POST.get("action") or 0).first()
     if action is None:
         raise Http404
     choice = request.POST.get("choice")
     try:
         if choice == "withdraw":
-            execution.decision_withdraw(user=_user(request), plan=row, action=action)
+            execution.decision_withdraw(user=current_user(request), plan=row, action=action)
         elif choice in ("include", "exclude"):
-            execution.decision_record(user=_user(request), plan=row, action=action, include=choice == "include",
+            execution.decision_record(user=current_user(request), plan=row, action=action, include=choice == "include",
                                       reason=request.POST.get("reason", ""))
         else:
             raise ValidationError(_("Choose to keep or drop the action."))

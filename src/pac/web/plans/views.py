@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,18 +16,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from pac.engine.analysis import analyse
 from pac.engine.planfile import PlanFileError, dump_plan, parse_plan_file, to_plan
-from pac.web.accounts.models import User
 from pac.web.plans import adapters, selectors, services
 from pac.web.plans.forms import SECTION_FORMSETS, PlanForm, PlanImportForm
 from pac.web.plans.models import Plan
 from pac.web.plans.presenters import present
+from pac.web.plans.requests import current_user, posted_version
 from pac.web.plans.versioning import PlanConflict
-
-
-def _user(request: HttpRequest) -> User:
-    """The logged-in user (every view here is behind ``login_required``)."""
-    return cast(User, request.user)
-
 
 SECTION_TITLES = {
     "objectives": gettext_lazy("Objectives"),
@@ -43,9 +37,9 @@ def _section_titles() -> dict[str, str]:
 
 @login_required
 def plan_list(request: HttpRequest) -> HttpResponse:
-    teams = selectors.teams_of(_user(request))
+    teams = selectors.teams_of(current_user(request))
     return render(request, "plans/list.html", {
-        "plans": selectors.plans_visible_to(_user(request)),
+        "plans": selectors.plans_visible_to(current_user(request)),
         "import_form": PlanImportForm(teams=teams),
     })
 
@@ -53,12 +47,12 @@ def plan_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def plan_create(request: HttpRequest) -> HttpResponse:
-    teams = selectors.teams_of(_user(request))
+    teams = selectors.teams_of(current_user(request))
     form = PlanForm(request.POST or None, teams=teams)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         plan = services.plan_create(
-            user=_user(request), team=data["team"], name=data["name"], start=data["start"],
+            user=current_user(request), team=data["team"], name=data["name"], start=data["start"],
             end=data["end"], currency=data["currency"], country=data["country"],
             average_deal=data.get("average_deal"))
         messages.success(request, _("Plan created: now give its objectives and funnel rates."))
@@ -70,36 +64,29 @@ def _plan_context(request: HttpRequest, plan: Plan) -> dict[str, Any]:
     return {
         "plan": plan,
         "page": present(analyse(adapters.to_engine(plan))),
-        "can_edit": selectors.can_edit(_user(request), plan),
+        "can_edit": selectors.can_edit(current_user(request), plan),
         "sections": _section_titles(),
     }
 
 
 @login_required
 def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
-    plan = selectors.plan_for(_user(request), plan_id)
+    plan = selectors.plan_for(current_user(request), plan_id)
     return render(request, "plans/detail.html", _plan_context(request, plan))
 
 
 @login_required
 def plan_analysis(request: HttpRequest, plan_id: int) -> HttpResponse:
     """The figures alone, for HTMX refreshes after an edit."""
-    plan = selectors.plan_for(_user(request), plan_id)
+    plan = selectors.plan_for(current_user(request), plan_id)
     return render(request, "plans/_analysis.html", _plan_context(request, plan))
 
 
 def _editable(request: HttpRequest, plan_id: int) -> Plan:
-    plan = selectors.plan_for(_user(request), plan_id)
-    if not selectors.can_edit(_user(request), plan):
+    plan = selectors.plan_for(current_user(request), plan_id)
+    if not selectors.can_edit(current_user(request), plan):
         raise PermissionDenied
     return plan
-
-
-def _posted_version(request: HttpRequest) -> int:
-    try:
-        return int(request.POST.get("version", ""))
-    except ValueError:
-        return -1
 
 
 @login_required
@@ -110,8 +97,8 @@ def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         fields = {k: v for k, v in form.cleaned_data.items() if k not in ("version", "team")}
         try:
-            services.plan_update(user=_user(request), plan=Plan.objects.get(pk=plan.pk),
-                                 expected_version=_posted_version(request), fields=fields)
+            services.plan_update(user=current_user(request), plan=Plan.objects.get(pk=plan.pk),
+                                 expected_version=posted_version(request), fields=fields)
         except PlanConflict as conflict:
             form.add_error(None, str(conflict))
         else:
@@ -141,10 +128,10 @@ def plan_section(request: HttpRequest, plan_id: int, section: str) -> HttpRespon
     version = plan.version
     if request.method == "POST":
         formset = formset_class(request.POST, plan=plan, prefix=section)
-        version = _posted_version(request)
+        version = posted_version(request)
         if formset.is_valid():
             try:
-                services.plan_replace_section(user=_user(request), plan=plan,
+                services.plan_replace_section(user=current_user(request), plan=plan,
                                               expected_version=version, section=section,
                                               rows=formset.rows())
             except PlanConflict as conflict:
@@ -162,7 +149,7 @@ def plan_section(request: HttpRequest, plan_id: int, section: str) -> HttpRespon
 
 @login_required
 def plan_export(request: HttpRequest, plan_id: int) -> HttpResponse:
-    plan = selectors.plan_for(_user(request), plan_id)
+    plan = selectors.plan_for(current_user(request), plan_id)
     response = HttpResponse(dump_plan(adapters.to_engine(plan)), content_type="application/yaml; charset=utf-8")
     filename = slugify(plan.name) or f"plan-{plan.pk}"
     response["Content-Disposition"] = f'attachment; filename="{filename}.yaml"'
@@ -172,7 +159,7 @@ def plan_export(request: HttpRequest, plan_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def plan_import(request: HttpRequest) -> HttpResponse:
-    teams = selectors.teams_of(_user(request))
+    teams = selectors.teams_of(current_user(request))
     form = PlanImportForm(request.POST, request.FILES, teams=teams)
     issues: list[str] = []
     if form.is_valid():
@@ -185,12 +172,12 @@ def plan_import(request: HttpRequest) -> HttpResponse:
         except PlanFileError as error:
             issues = error.lines()
         else:
-            plan = services.plan_create_from_file(user=_user(request), team=form.cleaned_data["team"],
+            plan = services.plan_create_from_file(user=current_user(request), team=form.cleaned_data["team"],
                                                   plan=to_plan(doc))
             messages.success(request, _("Plan imported."))
             return redirect("plans:detail", plan_id=plan.pk)
     return render(request, "plans/list.html", {
-        "plans": selectors.plans_visible_to(_user(request)),
+        "plans": selectors.plans_visible_to(current_user(request)),
         "import_form": form, "import_issues": issues,
     }, status=400)
 
@@ -199,6 +186,6 @@ def plan_import(request: HttpRequest) -> HttpResponse:
 @require_POST
 def plan_delete(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = _editable(request, plan_id)
-    services.plan_delete(user=_user(request), plan=plan)
+    services.plan_delete(user=current_user(request), plan=plan)
     messages.success(request, _("Plan deleted."))
     return redirect("plans:list")
