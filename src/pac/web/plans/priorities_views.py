@@ -30,6 +30,11 @@ def engine_decisions(plan: Plan) -> list[prio.Decision]:
             for d in rows]
 
 
+def _one_decimal(value: float, fmt: Any) -> str:
+    """A score as the reader writes it: 72,2 in French, 72.2 in English."""
+    return str(fmt.number(Decimal(f"{value:.1f}"), 1))
+
+
 def _breakdown(ranked: prio.Ranked, fmt: Any) -> dict[str, Any]:
     b = ranked.breakdown
     parts = []
@@ -43,8 +48,8 @@ def _breakdown(ranked: prio.Ranked, fmt: Any) -> dict[str, Any]:
             raw = _("%(days)s days") % {"days": fmt.number(round(1 / component.raw))} if component.raw else "—"
         parts.append({"label": label, "raw": raw, "normalised": f"{component.normalised:.0f}",
                       "weight": fmt.percent(round(Decimal(str(component.weight)), 3), 0),
-                      "points": f"{component.points:.1f}"})
-    return {"id": ranked.id, "name": ranked.name, "rank": ranked.rank, "score": f"{b.score:.1f}",
+                      "points": _one_decimal(component.points, fmt)})
+    return {"id": ranked.id, "name": ranked.name, "rank": ranked.rank, "score": _one_decimal(b.score, fmt),
             "group": ranked.group, "parts": parts, "flags": ", ".join(b.flags)}
 
 
