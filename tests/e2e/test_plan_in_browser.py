@@ -97,7 +97,7 @@ def test_it_shows_the_demo_diagnostics_and_switches_to_english(page: Any, live_s
     page.click(f"text={demo.plan.name}")
     diagnostics = normalised(page.inner_text("#diagnostics"))
     assert "390" in diagnostics and "67" in diagnostics and "5,1 %" in diagnostics
-    assert "858" in diagnostics  # leads already needed in the pipeline on 1 January
+    assert "929" in diagnostics  # leads already needed in the pipeline on 1 January
     assert normalised(page.inner_text("[data-testid=revenue]")) == "1 000 000 €"
 
     page.click("[data-testid=lang-en]")

@@ -7,6 +7,7 @@ import itertools
 import math
 from decimal import ROUND_HALF_UP, Decimal
 
+import holidays
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -32,9 +33,19 @@ def _iso_week_count(start: dt.date, end: dt.date) -> int:
     return (last - first).days // 7 + 1
 
 
-def _working_days(start: dt.date, end: dt.date) -> list[dt.date]:
+FR_HOLIDAYS = set(holidays.country_holidays("FR", years=range(2025, 2031)))
+
+
+def _working_days(start: dt.date, end: dt.date, holidays_too: bool = False) -> list[dt.date]:
+    """Weekdays of [start, end]; with ``holidays_too``, French public holidays left out as well."""
     days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
-    return [d for d in days if d.weekday() < 5]
+    return [d for d in days if d.weekday() < 5 and not (holidays_too and d in FR_HOLIDAYS)]
+
+
+def _business_day_on_or_before(day: dt.date) -> dt.date:
+    while day.weekday() >= 5 or day in FR_HOLIDAYS:
+        day -= dt.timedelta(days=1)
+    return day
 
 
 @st.composite
@@ -269,33 +280,35 @@ def test_it_reports_volume_dated_before_the_plan_start_as_before_plan() -> None:
 
 def test_it_dates_the_demo_plan_pipeline_before_start_by_each_stage_lead_time(
         demo_plan: model.Plan) -> None:
-    """Wins are spread evenly over the 64 working days; a stage's volume is before the plan when
-    its win day minus the stage's days-to-won falls before 1 January. Cumulative rounding gives
-    the first k of n days round(volume × k / n)."""
+    """Wins are spread evenly over the 62 business days of the quarter (64 weekdays less New Year's
+    Day and Easter Monday); a stage's volume is before the plan when its win day minus the stage's
+    days-to-won, moved back to a business day, falls before 1 January. Cumulative rounding gives the
+    first k of n days round(volume × k / n)."""
     funnel = reverse_funnel(demo_plan)
     before = weekly_schedule(demo_plan, funnel).before_plan()
 
-    days = _working_days(demo_plan.start, demo_plan.end)
-    assert len(days) == 64
+    days = _working_days(demo_plan.start, demo_plan.end, holidays_too=True)
+    assert len(days) == 62
     for s in funnel.stages:
-        early = sum(1 for d in days if d - dt.timedelta(days=s.days_to_won) < demo_plan.start)
+        early = sum(1 for d in days
+                    if _business_day_on_or_before(d - dt.timedelta(days=s.days_to_won)) < demo_plan.start)
         expected = int((Decimal(s.volume) * early / len(days)).to_integral_value(ROUND_HALF_UP))
         assert before.get(s.stage, 0) == expected, s.stage
-    assert before[Stage.LEAD] == 858  # 41 of the 64 win days are less than 59 days after the start
+    assert before[Stage.LEAD] == 929  # 43 of the 62 win days need their leads before 1 January
 
 
 def test_it_keeps_a_partial_first_week_apart_from_the_work_before_the_start(
         demo_plan: model.Plan) -> None:
-    """1 January 2027 is a Friday in ISO week 2026-W53: that week holds both pipeline dated
-    before the start (28–31 December) and work inside the plan."""
+    """1 January 2027, a Friday and a public holiday, is the plan's only weekday in ISO week 2026-W53:
+    the week's work (28–31 December) is pipeline before the start, none of it falls inside the plan."""
     schedule = weekly_schedule(demo_plan, reverse_funnel(demo_plan))
     week = IsoWeek(2026, 53)
 
     assert schedule.plan_weeks[0] == week
     inside = schedule.volume(week, Stage.LEAD, before_plan=False)
     outside = schedule.volume(week, Stage.LEAD, before_plan=True)
-    assert inside > 0 and outside > 0
-    assert inside + outside == schedule.volume(week, Stage.LEAD)
+    assert inside == 0 and outside > 0
+    assert outside == schedule.volume(week, Stage.LEAD)
 
 
 # --- capacity -----------------------------------------------------------------------------------
@@ -312,7 +325,7 @@ def test_it_counts_effort_times_volume_as_the_hours_needed(design_plan: model.Pl
     # all of it: inside the plan plus the pipeline work dated before the start
     assert sdr.hours_needed + sdr.hours_before_plan == Decimal("0.25") * 1340
     assert ae.hours_needed + ae.hours_before_plan == Decimal("1.5") * 67 + 4 * 20
-    assert sdr.hours_before_plan == Decimal("0.25") * 858
+    assert sdr.hours_before_plan == Decimal("0.25") * 929
 
 
 def test_it_compares_hours_needed_with_headcount_times_hours(small_plan) -> None:

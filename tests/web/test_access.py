@@ -25,7 +25,7 @@ def test_it_lists_only_the_plans_of_the_users_teams(plan: Any, as_teammate: Clie
     assert plan.name not in as_outsider.get(reverse("plans:list")).content.decode()
 
 
-@pytest.mark.parametrize("name", ["detail", "analysis", "export"])
+@pytest.mark.parametrize("name", ["detail", "export", "xlsx", "ics", "priorities"])
 def test_it_shows_a_plan_to_its_team_and_hides_it_from_outsiders(
         name: str, plan: Any, as_owner: Client, as_teammate: Client, as_outsider: Client) -> None:
     url = reverse(f"plans:{name}", args=[plan.pk])

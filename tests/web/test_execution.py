@@ -196,3 +196,42 @@ def test_it_refuses_a_contact_on_another_plans_account(plan: Any, as_owner: Clie
         "version": plan.version, "account": foreign.pk, "code": "x", "name": "Intrus"})
     assert response.status_code == 200 and "account" in response.context["form"].errors
     assert not foreign.contacts.filter(code="x").exists()
+
+
+@pytest.mark.parametrize("content,expected", [
+    (b"id,name,potential\na,A,NaN\n", "line 2, column potential: 'NaN' a number below"),
+    (b"id,name,potential\na,A,1e40\n", "line 2, column potential: '1e40' a number below"),
+    (b"\x81\x8d\x90\x9d PK\x03\x04 not text", "not a text file in UTF-8 or Windows-1252"),
+])
+def test_it_explains_unreadable_account_files_without_writing(plan: Any, as_owner: Client, content: bytes,
+                                                               expected: str) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    before = plan.accounts.count()
+    response = as_owner.post(reverse("plans:accounts_import", args=[plan.pk]), {
+        "version": plan.version, "file": SimpleUploadedFile("a.csv", content)})
+    assert response.status_code == 400 and expected in page_text(response)
+    assert plan.accounts.count() == before
+
+
+def test_it_keeps_far_off_dates_in_the_query_string_harmless(plan: Any, as_owner: Client) -> None:
+    for name, query in (("roadmap", {"from": "9999-12-31"}), ("week", {"from": "0001-01-01"}),
+                        ("month", {"month": "9999-12"}), ("month", {"month": "1-1"})):
+        assert as_owner.get(reverse(f"plans:{name}", args=[plan.pk]), query).status_code == 200
+
+
+def test_it_refuses_to_drop_a_stage_that_effort_still_uses(plan: Any, as_owner: Client) -> None:
+    from .test_plan_pages import STAGES, _formset_data
+
+    without_lead = [dict(s) for s in STAGES if s["stage"] != "lead"]
+    response = as_owner.post(reverse("plans:section", args=[plan.pk, "stages"]),
+                             _formset_data("stages", without_lead, plan.version))
+    assert response.status_code == 200 and "lead" in " ".join(response.context["formset"].non_form_errors())
+    assert plan.stages.filter(stage="lead").exists()
+
+
+def test_it_refuses_a_country_without_a_holiday_calendar(plan: Any, as_owner: Client) -> None:
+    response = as_owner.post(reverse("plans:edit", args=[plan.pk]), {
+        "version": plan.version, "name": plan.name, "start": "2027-01-01", "end": "2027-03-31",
+        "currency": "EUR", "country": "ZZ"})
+    assert response.status_code == 200 and "country" in response.context["form"].errors

@@ -24,8 +24,8 @@ def test_it_shows_the_reverse_funnel_capacity_and_diagnostics(plan: Any, as_owne
         assert f" {volume} " in text
     assert "1 000 000 €" in text
     assert "390" in text and "5,1 %" in text  # 30 demos a week do not fit 20 proposals
-    assert "858" in text  # leads that must already be in the pipeline on 1 January
-    assert "SDR" in text and "1 344" in text  # 3 SDR × 35 h over the plan's working days
+    assert "929" in text  # leads that must already be in the pipeline on 1 January
+    assert "SDR" in text and "1 302" in text  # 3 SDR × 35 h × 62 business days ÷ 5
 
 
 def test_it_creates_a_plan_with_the_standard_stages(as_owner: Client, team: Any) -> None:

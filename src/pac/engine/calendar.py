@@ -98,6 +98,12 @@ def supported_countries() -> frozenset[str]:
     return frozenset(holidays.list_supported_countries())
 
 
+def business_days_in_week(week: IsoWeek, start: dt.date, end: dt.date, country: str = DEFAULT_COUNTRY) -> list[dt.date]:
+    """The business days (no weekend, no public holiday of ``country``) of ``week`` inside [start, end]."""
+    days = (week.monday + dt.timedelta(days=i) for i in range(7))
+    return [d for d in days if start <= d <= end and is_business_day(d, country)]
+
+
 class UnknownCountryError(ValueError):
     """The ``holidays`` package has no public-holiday calendar for this country code."""
 

@@ -9,12 +9,13 @@ before the win, so part of it can fall before the plan starts.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 
 from pac.engine.allocation import allocate
-from pac.engine.calendar import IsoWeek, weekdays_in_week, weeks_between
+from pac.engine.calendar import IsoWeek, business_days_in_week, previous_business_day, weeks_between
 from pac.engine.model import Metric, Plan, Stage
 
 
@@ -144,8 +145,15 @@ class Schedule:
     def volume(self, week: IsoWeek, stage: Stage, before_plan: bool | None = None) -> int:
         """Volume of ``stage`` in ``week``; ``before_plan`` picks the part dated before (True) or
         from (False) the plan start, which matters in the plan's first, partial week."""
-        return sum(r.volume for r in self.rows if r.week == week and r.stage is stage
-                   and (before_plan is None or r.before_plan is before_plan))
+        cells = self._cells
+        if before_plan is None:
+            return cells.get((week, stage, True), 0) + cells.get((week, stage, False), 0)
+        return cells.get((week, stage, before_plan), 0)
+
+    @functools.cached_property
+    def _cells(self) -> dict[tuple[IsoWeek, Stage, bool], int]:
+        """Rows indexed once: capacity asks for weeks × stages × roles volumes."""
+        return {(r.week, r.stage, r.before_plan): r.volume for r in self.rows}
 
     def before_plan(self) -> dict[Stage, int]:
         totals: dict[Stage, int] = defaultdict(int)
@@ -159,40 +167,44 @@ class Schedule:
 
 
 def day_weights(plan: Plan, weeks: list[IsoWeek]) -> list[tuple[dt.date, Decimal]]:
-    """Working days of the plan and their weights: equal by default; with ``weekly_weights``,
-    each week's weight is shared by its working days."""
+    """Business days of the plan (no weekend, no public holiday of the plan's country) and their
+    weights: equal by default; with ``weekly_weights``, each week's weight is shared by its
+    business days."""
     if plan.weekly_weights is not None and len(plan.weekly_weights) != len(weeks):
         raise FunnelInputError("funnel_weights_length", expected=len(weeks), given=len(plan.weekly_weights))
     days: list[tuple[dt.date, Decimal]] = []
     for index, week in enumerate(weeks):
-        working = [d for d in (week.monday + dt.timedelta(days=i) for i in range(5))
-                   if plan.start <= d <= plan.end]
+        working = business_days_in_week(week, plan.start, plan.end, plan.country)
         if not working and plan.weekly_weights is not None:
-            # a week with only weekend days in the plan still gets the weight it was given
-            working = [d for d in (week.monday + dt.timedelta(days=i) for i in range(5, 7))
+            # a week with no business day in the plan still gets the weight it was given
+            working = [d for d in (week.monday + dt.timedelta(days=i) for i in range(7))
                        if plan.start <= d <= plan.end]
         if not working:
             continue
         weight = Decimal(1) if plan.weekly_weights is None else plan.weekly_weights[index] / len(working)
         days += [(d, weight) for d in working]
-    if not days:  # a plan made only of weekend days still has to land somewhere
+    if not days:  # a plan made only of weekend and holidays still has to land somewhere
         days = [(plan.start, Decimal(1))]
     return days
 
 
 def weekly_schedule(plan: Plan, funnel: ReverseFunnel) -> Schedule:
-    """Spread the wins over the plan's working days, move each upper stage earlier by its lead
-    time (in calendar days), then count per ISO week. Each stage's weekly volumes add up to its
-    total exactly."""
+    """Spread the wins over the plan's business days, move each upper stage earlier by its lead
+    time (in calendar days, then back to a business day), then count per ISO week. Each stage's
+    weekly volumes add up to its total exactly."""
     weeks = weeks_between(plan.start, plan.end)
     days = day_weights(plan, weeks)
     weights = [w for _, w in days]
+    if sum(weights, Decimal(0)) <= 0:
+        raise FunnelInputError("funnel_weights_length", expected=len(weeks), given=len(weeks))
     cells: dict[tuple[IsoWeek, Stage, bool], int] = defaultdict(int)
     for stage_volume in funnel.stages:
         shares = allocate(stage_volume.volume, weights)
         for (day, _), share in zip(days, shares, strict=True):
             if share:
                 moved = day - dt.timedelta(days=stage_volume.days_to_won)
+                if stage_volume.days_to_won:  # work happens on business days, like campaigns
+                    moved = previous_business_day(moved, plan.country)
                 cells[(IsoWeek.of(moved), stage_volume.stage, moved < plan.start)] += share
     rows = tuple(
         ScheduledVolume(week, stage, volume, before)
@@ -273,7 +285,7 @@ def capacity(plan: Plan, schedule: Schedule) -> list[RoleCapacity]:
 
         loads = tuple(
             WeekLoad(w, needed(w, False),
-                     headcount * hours_per_week * weekdays_in_week(w, plan.start, plan.end) / 5)
+                     headcount * hours_per_week * len(business_days_in_week(w, plan.start, plan.end, plan.country)) / 5)
             for w in schedule.plan_weeks
         )
         before = sum((needed(w, True) for w in schedule.weeks), Decimal(0))

@@ -19,6 +19,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from pac.engine import model
 from pac.engine.calendar import supported_countries, weeks_between
+from pac.engine.fieldtypes import Identifier, Name, PositiveMoney, Rate, Target, UnitHours, WeeklyHours, Weight
+from pac.engine.fieldtypes import Money as Budget
 from pac.engine.model import Metric, Period, Role, Stage
 from pac.engine.plansections import (
     AccountEntry,
@@ -37,6 +39,7 @@ from pac.engine.plansections import (
 )
 
 MAX_PLAN_FILE_BYTES = 2 * 1024 * 1024
+MAX_PLAN_DAYS = 5 * 366
 
 
 def _lower(value: Any) -> Any:
@@ -49,7 +52,6 @@ def _upper(value: Any) -> Any:
 
 RoleName = Annotated[Role, BeforeValidator(_lower)]
 StageName = Annotated[Stage, BeforeValidator(_lower)]
-Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
 
 
 class _Section(BaseModel):
@@ -57,14 +59,14 @@ class _Section(BaseModel):
 
 
 class PlanHeader(_Section):
-    name: Annotated[str, Field(min_length=1, max_length=200)]
+    name: Name
     start: dt.date
     end: dt.date
     currency: Annotated[str, BeforeValidator(_upper), Field(pattern=r"^[A-Z]{3}$")] = "EUR"
     country: Annotated[str, BeforeValidator(_upper), Field(pattern=r"^[A-Z]{2}$")] = "FR"
     fiscal_year_start: Annotated[int, Field(ge=1, le=12)] = 1
     timezone: str = "Europe/Paris"
-    budget: Annotated[Decimal, Field(ge=0)] | None = None
+    budget: Budget | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -83,34 +85,34 @@ class PlanHeader(_Section):
 class ObjectiveEntry(_Section):
     id: Identifier
     metric: Annotated[Metric, BeforeValidator(_lower)] | None = None
-    target: Annotated[Decimal, Field(gt=0)] | None = None
+    target: Target | None = None
     deadline: dt.date | None = None
     per: Annotated[Period, BeforeValidator(_lower)] | None = None
-    segment: str | None = None
+    segment: Identifier | None = None
 
 
 class StageEntry(_Section):
     stage: StageName
-    rate: Annotated[Decimal, Field(gt=0, le=1)] | None = None
+    rate: Rate | None = None
     days: Annotated[int, Field(ge=0, le=3650)] = 0
 
 
 class FunnelSection(_Section):
-    average_deal: Annotated[Decimal, Field(gt=0)] | None = None
+    average_deal: PositiveMoney | None = None
     stages: Annotated[list[StageEntry], Field(min_length=2)]
-    weekly_weights: list[Annotated[Decimal, Field(ge=0)]] | None = None
+    weekly_weights: Annotated[list[Weight], Field(max_length=270)] | None = None
 
 
 class TeamEntry(_Section):
     role: RoleName
     headcount: Annotated[int, Field(ge=0, le=10000)]
-    hours_per_week: Annotated[Decimal, Field(gt=0, le=80)] = Decimal(35)
+    hours_per_week: WeeklyHours = Decimal(35)
 
 
 class EffortEntry(_Section):
     stage: StageName
     role: RoleName
-    hours: Annotated[Decimal, Field(ge=0, le=1000)]
+    hours: UnitHours
 
 
 class PlanFile(_Section):
@@ -245,6 +247,8 @@ def _plan_rules(doc: PlanFile) -> list[tuple[tuple[str | int, ...], str]]:
     header = doc.plan
     if header.end <= header.start:
         problems.append((("plan", "end"), f"must be after start ({header.start})"))
+    elif (header.end - header.start).days > MAX_PLAN_DAYS:
+        problems.append((("plan", "end"), f"a plan covers at most {MAX_PLAN_DAYS // 366} years: split it"))
     seen_ids: set[str] = set()
     for i, objective in enumerate(doc.objectives):
         if objective.id in seen_ids:
@@ -302,6 +306,12 @@ def parse_plan_file(text: str, source: str = "<plan>") -> PlanFile:
     if len(text.encode("utf-8")) > MAX_PLAN_FILE_BYTES:
         raise PlanFileError([PlanFileIssue("", f"file larger than {MAX_PLAN_FILE_BYTES} bytes")], source)
     try:
+        alias = next((e for e in yaml.parse(text, Loader=yaml.SafeLoader) if isinstance(e, yaml.AliasEvent)), None)
+        if alias is not None:  # anchors and aliases can blow a tiny file up exponentially: not in a plan
+            mark = alias.start_mark
+            raise PlanFileError([PlanFileIssue(
+                "", "YAML aliases (*name) are not allowed in a plan file: write the values out",
+                mark.line + 1 if mark else None, mark.column + 1 if mark else None)], source)
         positions = _Positions(yaml.compose(text, Loader=yaml.SafeLoader))
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as error:

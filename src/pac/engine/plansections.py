@@ -16,6 +16,19 @@ from dateutil.rrule import rrulestr
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from pac.engine import model
+from pac.engine.fieldtypes import (
+    ActionHours,
+    Fraction,
+    Identifier,
+    LongText,
+    Money,
+    Name,
+    Person,
+    Rate,
+    ShortText,
+    Text,
+    Volume,
+)
 from pac.engine.model import (
     ActionStatus,
     ActionType,
@@ -33,9 +46,6 @@ def _lower(value: Any) -> Any:
     return value.strip().lower() if isinstance(value, str) else value
 
 
-Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")]
-Person = Annotated[str, Field(min_length=1, max_length=150)]
-Money = Annotated[Decimal, Field(ge=0)]
 
 
 class _Entry(BaseModel):
@@ -43,44 +53,44 @@ class _Entry(BaseModel):
 
 
 class Criteria(_Entry):
-    industry: list[str] = []
-    size: list[str] = []
-    region: list[str] = []
-    persona: list[str] = []
+    industry: list[Text] = []
+    size: list[Text] = []
+    region: list[Text] = []
+    persona: list[ShortText] = []
 
 
 class SegmentEntry(_Entry):
     id: Identifier
-    name: Annotated[str, Field(min_length=1, max_length=200)]
+    name: Name
     criteria: Criteria = Criteria()
-    personas: list[str] = []  # shorthand for criteria.persona
-    value_proposition: str = ""
-    messages: list[str] = []
-    potential_accounts: Annotated[int, Field(ge=0)] | None = None
+    personas: list[ShortText] = []  # shorthand for criteria.persona
+    value_proposition: LongText = ""
+    messages: list[LongText] = []
+    potential_accounts: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
     potential_value: Money | None = None
-    rates: dict[Annotated[Stage, BeforeValidator(_lower)], Annotated[Decimal, Field(gt=0, le=1)]] = {}
+    rates: dict[Annotated[Stage, BeforeValidator(_lower)], Rate] = {}
     cycle_days: Annotated[int, Field(ge=0, le=3650)] | None = None
-    acquisition_cost: Money | None = None
+    acquisition_cost: Annotated[Money, Field(max_digits=14)] | None = None
 
 
 class AccountEntry(_Entry):
     id: Identifier
-    name: Annotated[str, Field(min_length=1, max_length=200)]
-    segment: str | None = None
+    name: Name
+    segment: Identifier | None = None
     strategic: bool = False
     potential: Money | None = None
-    icp_fit: Annotated[Decimal, Field(ge=0, le=1)] | None = None
+    icp_fit: Fraction | None = None
     owner: Person | None = None
     stage: Annotated[Stage, BeforeValidator(_lower)] | None = None
 
 
 class ContactEntry(_Entry):
     id: Identifier
-    account: str
-    name: Annotated[str, Field(min_length=1, max_length=200)]
-    persona: str | None = None
+    account: Identifier
+    name: Name
+    persona: ShortText | None = None
     buying_role: Annotated[BuyingRole, BeforeValidator(_lower)] | None = None
-    email: str | None = None
+    email: Annotated[str, Field(max_length=254)] | None = None
 
 
 class RaciEntry(_Entry):
@@ -103,59 +113,59 @@ class RaciEntry(_Entry):
 
 
 class GovernanceEntry(RaciEntry):
-    activity: Annotated[str, Field(min_length=1, max_length=200)]
+    activity: Name
 
 
 class MilestoneEntry(_Entry):
-    name: Annotated[str, Field(min_length=1, max_length=200)]
+    name: Name
     date: dt.date
 
 
 class ExpectedEntry(_Entry):
-    volume: Annotated[Decimal, Field(gt=0)]
+    volume: Volume
     stage: Annotated[Stage, BeforeValidator(_lower)] | None = None
-    metric: str | None = None
-    objective: str | None = None
+    metric: ShortText | None = None
+    objective: Identifier | None = None
 
 
 class ActionEntry(_Entry):
     id: Identifier
     type: Annotated[ActionType, BeforeValidator(_lower)]
-    name: str | None = None
+    name: Name | None = None
     start: dt.date
     end: dt.date
     owner: Person | None = None
     role: Annotated[Role, BeforeValidator(_lower)] | None = None
     channel: Annotated[Channel, BeforeValidator(_lower)] | None = None
-    segment: str | None = None
-    accounts: list[str] = []
-    persona: str | None = None
-    message: str = ""
+    segment: Identifier | None = None
+    accounts: list[Identifier] = []
+    persona: ShortText | None = None
+    message: LongText = ""
     expected: ExpectedEntry | None = None
     raci: RaciEntry | None = None
     milestones: list[MilestoneEntry] = []
-    budget: Money = Decimal(0)
-    hours: Annotated[Decimal, Field(ge=0, le=100000)] = Decimal(0)
+    budget: Annotated[Money, Field(max_digits=14)] = Decimal(0)
+    hours: ActionHours = Decimal(0)
     status: Annotated[ActionStatus, BeforeValidator(_lower)] = ActionStatus.PLANNED
-    kpi: str | None = None
+    kpi: Text | None = None
     value: Money | None = None
-    event: str | None = None
+    event: Identifier | None = None
 
 
 class EventEntry(_Entry):
     id: Identifier
-    name: Annotated[str, Field(min_length=1, max_length=200)]
+    name: Name
     kind: Annotated[EventKind, BeforeValidator(_lower)] = EventKind.OTHER
     start: dt.date
     end: dt.date | None = None
     campaigns: list[Annotated[int, Field(ge=0, le=730)]] = [60, 30, 7]
-    location: str | None = None
+    location: Text | None = None
 
 
 class RitualEntry(_Entry):
     id: Identifier
-    name: Annotated[str, Field(min_length=1, max_length=200)]
-    rrule: str
+    name: Name
+    rrule: Annotated[str, Field(max_length=300)]
     time: dt.time = dt.time(9, 0)
     minutes: Annotated[int, Field(gt=0, le=24 * 60)] = 60
     owner: Person | None = None
@@ -170,9 +180,9 @@ class RitualEntry(_Entry):
 
 class DeadlineEntry(_Entry):
     id: Identifier
-    name: Annotated[str, Field(min_length=1, max_length=200)]
+    name: Name
     date: dt.date | None = None
-    rrule: str | None = None
+    rrule: Annotated[str, Field(max_length=300)] | None = None
     owner: Person | None = None
 
     @field_validator("rrule")
@@ -184,16 +194,23 @@ class DeadlineEntry(_Entry):
 
 
 class PriorityWeightsEntry(_Entry):
-    value: Annotated[Decimal, Field(ge=0, le=1)] = Decimal("0.5")
-    velocity: Annotated[Decimal, Field(ge=0, le=1)] = Decimal("0.3")
-    cost: Annotated[Decimal, Field(ge=0, le=1)] = Decimal("0.2")
+    value: Fraction = Decimal("0.5")
+    velocity: Fraction = Decimal("0.3")
+    cost: Fraction = Decimal("0.2")
+
+
+ALLOWED_FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 
 
 def check_rrule(text: str) -> None:
-    """Raise ValueError with dateutil's reason when ``text`` is not an RFC 5545 RRULE."""
+    """Raise ValueError with the reason when ``text`` is not an RFC 5545 RRULE a team can keep:
+    daily at most (an hourly "ritual" would flood the calendar with thousands of items)."""
     body = text.removeprefix("RRULE:")
     if "\n" in body or (not body.startswith("FREQ=") and ";FREQ=" not in body):
         raise ValueError("must be an RRULE such as FREQ=WEEKLY;BYDAY=MO")
+    frequency = next((p.split("=", 1)[1].upper() for p in body.split(";") if p.upper().startswith("FREQ=")), "")
+    if frequency not in ALLOWED_FREQUENCIES:
+        raise ValueError(f"FREQ must be one of {', '.join(ALLOWED_FREQUENCIES)}")
     try:
         rrulestr(body, dtstart=dt.datetime(2027, 1, 1))
     except (ValueError, TypeError) as error:

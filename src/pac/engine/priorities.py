@@ -95,7 +95,7 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp  # type: ignore[import-untyped]
 from scipy.sparse import csr_array  # type: ignore[import-untyped]
 
-from pac.engine.calendar import IsoWeek, weekdays_between, weekdays_in_week, weeks_between
+from pac.engine.calendar import IsoWeek, business_days_in_week, weekdays_between, weeks_between
 from pac.engine.diagnostics import gettext_noop
 from pac.engine.formatting import Formatter
 from pac.engine.funnel import FunnelInputError, capacity, funnel_gaps, reverse_funnel, weekly_schedule
@@ -160,7 +160,8 @@ def days_to_won(plan: Plan, stage: Stage | None) -> int | None:
     if stage in facts.days:
         return facts.days[stage]
     order = _STAGE_ORDER[stage]
-    return facts.days[next(s for s in facts.stages if _STAGE_ORDER[s] >= order)]
+    below = next((s for s in facts.stages if _STAGE_ORDER[s] >= order), None)
+    return facts.days[below] if below is not None else None
 
 
 @dataclass(frozen=True)
@@ -652,7 +653,7 @@ def _build_model(plan: Plan, subtract_funnel_load: bool) -> tuple[_Model, bool]:
         role_rows[role] = len(constraints)
         for week in weeks_between(plan.start, plan.end):
             constraints.append(Constraint(ConstraintKind.HOURS, role, week))
-            capacities.append(float(weekly * weekdays_in_week(week, plan.start, plan.end) / 5))
+            capacities.append(float(weekly * len(business_days_in_week(week, plan.start, plan.end, plan.country)) / 5))
             loads.append(float(load.get((role.value, week), 0)) if load else 0.0)
     return _Model(constraints, capacities, loads, budget_row, role_rows), load is not None
 

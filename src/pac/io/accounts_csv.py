@@ -12,6 +12,7 @@ import io
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from pac.engine.model import Account, Stage
 
@@ -27,7 +28,9 @@ COLUMNS = {
 }
 TRUE = {"1", "true", "yes", "y", "oui", "o", "x", "vrai"}
 FALSE = {"", "0", "false", "no", "n", "non", "faux"}
-ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+MAX_AMOUNT = Decimal(10) ** 14  # what the database keeps (16 digits, 2 after the point)
+NAME_LENGTH = 200
 
 
 @dataclass(frozen=True)
@@ -50,12 +53,18 @@ class CsvError(ValueError):
         super().__init__("\n".join(f"{source}: {p}" for p in problems))
 
 
-def decode(data: bytes) -> str:
+def decode(data: bytes, source: str = "accounts.csv") -> str:
     """UTF-8 (BOM or not), else Windows-1252 — what Excel on Windows writes."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
+        pass
+    try:
         return data.decode("cp1252")
+    except UnicodeDecodeError as error:
+        line = data[:error.start].count(b"\n") + 1
+        raise CsvError(source, [CsvProblem(line, "", "", "not a text file in UTF-8 or Windows-1252: "
+                                                         "save it as CSV (UTF-8)")]) from None
 
 
 def parse_number(text: str) -> Decimal:
@@ -70,7 +79,7 @@ def parse_number(text: str) -> Decimal:
 
 def read_accounts(data: bytes, source: str = "accounts.csv") -> list[Account]:
     """Parse the file; raises ``CsvError`` listing every problem (nothing is returned half-read)."""
-    text = decode(data)
+    text = decode(data, source)
     if not text.strip():
         raise CsvError(source, [CsvProblem(1, "", "", "the file is empty: a header line is expected")])
     try:
@@ -78,6 +87,13 @@ def read_accounts(data: bytes, source: str = "accounts.csv") -> list[Account]:
     except csv.Error:
         dialect = csv.excel  # type: ignore[assignment,unused-ignore]
     reader = csv.reader(io.StringIO(text), dialect)
+    try:
+        return _read(reader, source)
+    except csv.Error as error:
+        raise CsvError(source, [CsvProblem(reader.line_num, "", "", f"unreadable CSV: {error}")]) from None
+
+
+def _read(reader: Any, source: str) -> list[Account]:
     header = next(reader)
     mapping: dict[str, int] = {}
     problems: list[CsvProblem] = []
@@ -127,21 +143,29 @@ class _Row:
         if not self(key):
             return None
         try:
-            return parse_number(self(key).rstrip("%"))
+            number = parse_number(self(key).rstrip("%"))
         except InvalidOperation:
             self.bad(key, "not a number")
             return None
+        if not number.is_finite() or abs(number) >= MAX_AMOUNT:
+            self.bad(key, f"a number below {MAX_AMOUNT:,} is expected")
+            return None
+        return number
 
 
 def _account(cell: _Row, seen: dict[str, int]) -> Account:
     code, name = cell("id"), cell("name")
     if not ID_PATTERN.match(code):
-        cell.bad("id", "an id is letters, digits, - _ . @ (64 at most)")
+        cell.bad("id", "an id is letters, digits, - and _ (64 at most)")
     elif code in seen:
         cell.bad("id", f"already on line {seen[code]}")
     seen.setdefault(code, cell.line)
     if not name:
         cell.bad("name", "the name is required")
+    elif len(name) > NAME_LENGTH:
+        cell.bad("name", f"at most {NAME_LENGTH} characters")
+    if len(cell("owner")) > 150:
+        cell.bad("owner", "at most 150 characters")
     strategic = cell("strategic").lower()
     if strategic not in TRUE | FALSE:
         cell.bad("strategic", "write oui/non (or yes/no, 1/0)")

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from pac.engine import model
-from pac.web.plans.models import Action, Plan
+from pac.web.plans.models import Action, Contact, Plan
 
 
 def _opt(enum: Any, value: str) -> Any:
@@ -69,7 +69,7 @@ def to_engine(plan: Plan) -> model.Plan:
         contacts=tuple(
             model.Contact(c.code, c.account.code, c.name, c.persona or None, _opt(model.BuyingRole, c.buying_role),
                           c.email or None)
-            for a in plan.accounts.all() for c in a.contacts.all()),
+            for c in Contact.objects.filter(account__plan=plan).select_related("account").order_by("id")),
         actions=tuple(action_to_engine(a) for a in plan.actions.select_related("segment", "event")
                       .prefetch_related("accounts", "milestones")),
         events=tuple(model.Event(e.code, e.name, model.EventKind(e.kind), e.start, e.end, tuple(e.campaigns),

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -168,10 +168,7 @@ def entity_list(request: HttpRequest, plan_id: int, entity: str) -> HttpResponse
 
 
 def _editable(request: HttpRequest, plan_id: int) -> m.Plan:
-    plan = selectors.plan_for(current_user(request), plan_id)
-    if not selectors.can_edit(current_user(request), plan):
-        raise PermissionDenied
-    return plan
+    return selectors.plan_for_editing(current_user(request), plan_id)
 
 
 @login_required
@@ -216,9 +213,12 @@ def entity_edit(request: HttpRequest, plan_id: int, entity: str, pk: int | None 
 def entity_delete(request: HttpRequest, plan_id: int, entity: str, pk: int) -> HttpResponse:
     section = _section(entity)
     plan = _editable(request, plan_id)
+    rows = section.queryset(plan).filter(pk=pk)
+    if not rows.exists():
+        raise Http404
     try:
         execution.entity_delete(user=current_user(request), plan=plan, expected_version=posted_version(request),
-                                rows=section.queryset(plan).filter(pk=pk))
+                                rows=rows)
     except PlanConflict as conflict:
         messages.error(request, str(conflict))
     else:

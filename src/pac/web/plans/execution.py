@@ -140,7 +140,7 @@ def create_execution(plan: m.Plan, source: model.Plan) -> None:
 @transaction.atomic
 def decision_record(*, user: User, plan: m.Plan, action: m.Action, include: bool, reason: str) -> m.Decision:
     """Store a manager's override of the proposed selection; earlier ones for the action stop applying."""
-    if not can_edit(user, plan):
+    if not can_edit(user, plan) or action.plan_id != plan.pk:
         raise PermissionDenied(_("You may not change this plan."))
     if not reason.strip():
         raise ValidationError(_("Say why: a decision without a reason cannot be reviewed later."))
@@ -151,7 +151,7 @@ def decision_record(*, user: User, plan: m.Plan, action: m.Action, include: bool
 
 @transaction.atomic
 def decision_withdraw(*, user: User, plan: m.Plan, action: m.Action) -> None:
-    if not can_edit(user, plan):
+    if not can_edit(user, plan) or action.plan_id != plan.pk:
         raise PermissionDenied(_("You may not change this plan."))
     m.Decision.objects.filter(plan=plan, action=action, active=True).update(active=False)
 
@@ -159,6 +159,8 @@ def decision_withdraw(*, user: User, plan: m.Plan, action: m.Action) -> None:
 @transaction.atomic
 def feed_renew(*, user: User, plan: m.Plan, personal: bool) -> m.CalendarFeed:
     """Revoke the user's current feed of this kind and issue a new secret URL."""
+    if not plan.team.members.filter(pk=user.pk).exists():
+        raise PermissionDenied(_("You are not a member of this team."))
     m.CalendarFeed.objects.filter(plan=plan, user=user, personal=personal, revoked_at=None).update(
         revoked_at=timezone.now())
     return m.CalendarFeed.objects.create(plan=plan, user=user, personal=personal, token=secrets.token_urlsafe(32))

@@ -11,7 +11,10 @@ from django.core.exceptions import ValidationError
 from django.forms import BaseFormSet, formset_factory
 from django.utils.translation import gettext_lazy as _
 
+from pac.engine.calendar import supported_countries
 from pac.engine.model import Stage
+from pac.engine.planfile import MAX_PLAN_DAYS
+from pac.engine.plansections import check_timezone
 from pac.web.accounts.models import ROLE_CHOICES, Team
 from pac.web.plans.models import METRIC_CHOICES, PERIOD_CHOICES, STAGE_CHOICES, Plan
 
@@ -28,12 +31,15 @@ class PlanForm(forms.ModelForm):  # type: ignore[type-arg]
 
     class Meta:
         model = Plan
-        fields = ["name", "team", "start", "end", "currency", "country", "average_deal"]
+        fields = ["name", "team", "start", "end", "currency", "country", "average_deal", "budget", "fiscal_year_start",
+                  "timezone", "weight_value", "weight_velocity", "weight_cost"]
         widgets = {"start": DATE_WIDGET, "end": DATE_WIDGET}
 
     def __init__(self, *args: Any, teams: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = teams if teams is not None else Team.objects.none()
+        for name in ("fiscal_year_start", "timezone", "weight_value", "weight_velocity", "weight_cost"):
+            self.fields[name].required = False  # left empty: the model's default
         if self.instance.pk:
             del self.fields["team"]
             self.fields["version"].initial = self.instance.version
@@ -46,8 +52,16 @@ class PlanForm(forms.ModelForm):  # type: ignore[type-arg]
 
     def clean_country(self) -> str:
         value = str(self.cleaned_data["country"]).strip().upper()
-        if len(value) != 2 or not value.isalpha():
-            raise ValidationError(_("Use a two-letter ISO country code, e.g. FR."))
+        if value not in supported_countries():
+            raise ValidationError(_("Use a two-letter ISO country code whose public holidays are known, e.g. FR."))
+        return value
+
+    def clean_timezone(self) -> str:
+        value = str(self.cleaned_data["timezone"] or "Europe/Paris").strip()
+        try:
+            check_timezone(value)
+        except ValueError:
+            raise ValidationError(_("Use a time zone name such as Europe/Paris.")) from None
         return value
 
     def clean(self) -> dict[str, Any]:
@@ -55,6 +69,8 @@ class PlanForm(forms.ModelForm):  # type: ignore[type-arg]
         start, end = data.get("start"), data.get("end")
         if start and end and end <= start:
             self.add_error("end", _("The end must be after the start."))
+        elif start and end and (end - start).days > MAX_PLAN_DAYS:
+            self.add_error("end", _("A plan covers at most five years: split it."))
         return data
 
 
@@ -143,6 +159,13 @@ class StageFormSet(SectionFormSet):
         rows = sorted(self.rows(), key=lambda r: Stage(r["stage"]).order)
         if not rows or rows[-1]["stage"] != Stage.WON.value:
             raise ValidationError(_("The funnel must end with the “won” stage."))
+        removed = {s.stage for s in self.plan.stages.all()} - {r["stage"] for r in rows}
+        efforts = self.plan.efforts.filter(stage__in=removed).values_list("stage", flat=True)
+        actions = self.plan.actions.filter(expected_stage__in=removed).values_list("expected_stage", flat=True)
+        used = sorted({*efforts, *actions})
+        if used:
+            raise ValidationError(_("Stage(s) %(stages)s still carry effort rows or actions' expected outcomes: "
+                                    "change those first.") % {"stages": ", ".join(used)})
 
 
 class RoleFormSet(SectionFormSet):
@@ -150,6 +173,11 @@ class RoleFormSet(SectionFormSet):
         if any(self.errors):
             return
         self._unique(lambda d: d["role"], str(_("This role is already in the team.")))
+        removed = {r.role for r in self.plan.roles.all()} - {r["role"] for r in self.rows()}
+        used = sorted({e.role for e in self.plan.efforts.filter(role__in=removed)})
+        if used:
+            raise ValidationError(_("Role(s) %(roles)s still have effort rows: change those first.")
+                                  % {"roles": ", ".join(used)})
 
 
 class EffortFormSet(SectionFormSet):

@@ -30,12 +30,14 @@ KIND_CLASSES = {kind: kind.value for kind in cal.ItemKind}
 
 
 def anchor_day(request: HttpRequest, plan: EnginePlan) -> dt.date:
-    text = request.GET.get("from", "")
+    """The asked day (kept within two years of the plan's span), else today within the span."""
+    first, last = cal.plan_span(plan)
     try:
-        return dt.date.fromisoformat(text)
+        asked = dt.date.fromisoformat(request.GET.get("from", ""))
     except ValueError:
-        first, last = cal.plan_span(plan)
         return min(max(timezone.localdate(), first), last)
+    margin = dt.timedelta(days=730)
+    return min(max(asked, first - margin), last + margin)
 
 
 def plan_items(plan: EnginePlan, start: dt.date, end: dt.date) -> list[cal.CalendarItem]:
@@ -109,8 +111,12 @@ def month(request: HttpRequest, plan_id: int) -> HttpResponse:
         first = dt.date(year, number, 1)
     except ValueError:
         first = anchor.replace(day=1)
+    span_first, span_last = cal.plan_span(plan)
+    if not span_first.year - 2 <= first.year <= span_last.year + 2:  # far-off months: back to the plan
+        first = anchor.replace(day=1)
     last = first.replace(day=pycalendar.monthrange(first.year, first.month)[1])
-    items = [i for i in plan_items(plan, first, last) if i.kind is not cal.ItemKind.ACTION]
+    month_items = plan_items(plan, first, last)
+    items = [i for i in month_items if i.kind is not cal.ItemKind.ACTION]
     person = request.GET.get("person", "")
     if person:
         items = cal.for_person(items, person, include_team=True)
@@ -127,7 +133,7 @@ def month(request: HttpRequest, plan_id: int) -> HttpResponse:
                       "business": cal.is_business_day(d, plan.country), "items": by_day.get(d, [])} for d in week])
     previous = (first - dt.timedelta(days=1)).replace(day=1)
     following = last + dt.timedelta(days=1)
-    active = [present_item(i, fmt) for i in plan_items(plan, first, last) if i.kind is cal.ItemKind.ACTION]
+    active = [present_item(i, fmt) for i in month_items if i.kind is cal.ItemKind.ACTION]
     return render(request, "plans/month.html", {
         "plan": row, "month_label": _month_label(first, fmt), "grid": grid, "actions": active,
         "prev": previous.strftime("%Y-%m"), "next": following.strftime("%Y-%m"),

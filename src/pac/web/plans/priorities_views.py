@@ -31,8 +31,10 @@ def engine_decisions(plan: Plan) -> list[prio.Decision]:
 
 
 def _one_decimal(value: float, fmt: Any) -> str:
-    """A score as the reader writes it: 72,2 in French, 72.2 in English."""
-    return str(fmt.number(Decimal(f"{value:.1f}"), 1))
+    """A score with one decimal, as the reader writes it: 72,0 or 72,5 in French, 72.5 in English."""
+    from babel.numbers import format_decimal
+
+    return str(format_decimal(Decimal(f"{value:.1f}"), "#,##0.0", locale=fmt.locale))
 
 
 def _breakdown(ranked: prio.Ranked, fmt: Any) -> dict[str, Any]:
@@ -67,12 +69,13 @@ def plan_priorities(request: HttpRequest, plan_id: int) -> HttpResponse:
         label = stage_label(Stage(key)) if key != prio.NO_STAGE else _("no expected stage")
         groups.setdefault(label, []).append(_breakdown(ranked, fmt))
     decided = {d.action: d for d in selection.decisions}
+    pks = dict(row.actions.values_list("code", "pk"))
     actions = []
     for action in plan.actions:
         value = selection.values.get(action.id)
         left = selection.left_out_reason(action.id)
         actions.append({
-            "id": action.id, "pk": row.actions.get(code=action.id).pk, "name": action.name,
+            "id": action.id, "pk": pks[action.id], "name": action.name,
             "value": fmt.money(round(value)) if value is not None else "—",
             "selected": action.id in selection.selected,
             "reason": prio.left_out_message(left, fmt, _) if left else "",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -27,6 +28,14 @@ def can_edit(user: User, plan: Plan) -> bool:
     if plan.owner_id == user.pk:
         return True
     return user.role in PLAN_EDITOR_ROLES and plan.team.members.filter(pk=user.pk).exists()
+
+
+def plan_for_editing(user: User, plan_id: int) -> Plan:
+    """The plan if the user may change it: 404 for outsiders, 403 for teammates who may only read."""
+    plan = plan_for(user, plan_id)
+    if not can_edit(user, plan):
+        raise PermissionDenied
+    return plan
 
 
 def teams_of(user: User) -> QuerySet[Team]:

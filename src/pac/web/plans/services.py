@@ -13,6 +13,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from pac.engine import model
+from pac.engine.calendar import weeks_between
 from pac.web.accounts.models import Team, User
 from pac.web.plans.execution import create_execution
 from pac.web.plans.models import Effort, FunnelStage, Objective, Plan, PlanRole
@@ -23,14 +24,23 @@ SECTIONS: dict[str, type[models.Model]] = {
 }
 
 
+HEADER_OPTIONS = {"budget", "fiscal_year_start", "timezone", "weight_value", "weight_velocity", "weight_cost"}
+
+
 @transaction.atomic
 def plan_create(*, user: User, team: Team, name: str, start: dt.date, end: dt.date,
-                currency: str = "EUR", country: str = "FR", average_deal: Decimal | None = None) -> Plan:
-    """A new plan starts with the standard funnel stages, rates left for the manager to fill."""
+                currency: str = "EUR", country: str = "FR", average_deal: Decimal | None = None,
+                options: Mapping[str, Any] | None = None) -> Plan:
+    """A new plan starts with the standard funnel stages, rates left for the manager to fill.
+    ``options`` sets other header fields (budget, fiscal year start, time zone, priority weights)."""
     if not user.teams.filter(pk=team.pk).exists():
         raise PermissionDenied(_("You are not a member of this team."))
+    extra = {k: v for k, v in (options or {}).items() if v is not None and v != ""}
+    unknown = set(extra) - HEADER_OPTIONS
+    if unknown:
+        raise ValueError(f"not plan header options: {sorted(unknown)}")
     plan = Plan.objects.create(team=team, owner=user, name=name, start=start, end=end,
-                               currency=currency, country=country, average_deal=average_deal)
+                               currency=currency, country=country, average_deal=average_deal, **extra)
     for stage in (model.Stage.LEAD, model.Stage.MQL, model.Stage.SQL, model.Stage.DEMO,
                   model.Stage.PROPOSAL, model.Stage.WON):
         FunnelStage.objects.create(plan=plan, stage=stage.value, position=stage.order)
@@ -40,15 +50,19 @@ def plan_create(*, user: User, team: Team, name: str, start: dt.date, end: dt.da
 @transaction.atomic
 def plan_update(*, user: User, plan: Plan, expected_version: int, fields: Mapping[str, Any]) -> Plan:
     require_editor(user, plan)
-    allowed = {"name", "start", "end", "currency", "country", "average_deal", "weekly_weights", "fiscal_year_start",
-               "timezone", "budget", "weight_value", "weight_velocity", "weight_cost"}
+    allowed = {"name", "start", "end", "currency", "country", "average_deal", "weekly_weights", *HEADER_OPTIONS}
     unknown = set(fields) - allowed
     if unknown:
         raise ValueError(f"not plan header fields: {sorted(unknown)}")
     bump(plan, expected_version)
-    for name, value in fields.items():
+    changes = dict(fields)
+    if plan.weekly_weights and ("start" in changes or "end" in changes):
+        weeks = weeks_between(changes.get("start", plan.start), changes.get("end", plan.end))
+        if len(weeks) != len(plan.weekly_weights):  # weights no longer fit the dates: back to even
+            changes["weekly_weights"] = None
+    for name, value in changes.items():
         setattr(plan, name, value)
-    plan.save(update_fields=[*fields, "updated_at"])
+    plan.save(update_fields=[*changes, "updated_at"])
     return plan
 
 

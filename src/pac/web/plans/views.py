@@ -6,7 +6,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
@@ -54,7 +53,8 @@ def plan_create(request: HttpRequest) -> HttpResponse:
         plan = services.plan_create(
             user=current_user(request), team=data["team"], name=data["name"], start=data["start"],
             end=data["end"], currency=data["currency"], country=data["country"],
-            average_deal=data.get("average_deal"))
+            average_deal=data.get("average_deal"),
+            options={k: data.get(k) for k in services.HEADER_OPTIONS})
         messages.success(request, _("Plan created: now give its objectives and funnel rates."))
         return redirect("plans:detail", plan_id=plan.pk)
     return render(request, "plans/form.html", {"form": form, "title": _("New plan")})
@@ -75,18 +75,8 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     return render(request, "plans/detail.html", _plan_context(request, plan))
 
 
-@login_required
-def plan_analysis(request: HttpRequest, plan_id: int) -> HttpResponse:
-    """The figures alone, for HTMX refreshes after an edit."""
-    plan = selectors.plan_for(current_user(request), plan_id)
-    return render(request, "plans/_analysis.html", _plan_context(request, plan))
-
-
 def _editable(request: HttpRequest, plan_id: int) -> Plan:
-    plan = selectors.plan_for(current_user(request), plan_id)
-    if not selectors.can_edit(current_user(request), plan):
-        raise PermissionDenied
-    return plan
+    return selectors.plan_for_editing(current_user(request), plan_id)
 
 
 @login_required
@@ -95,7 +85,9 @@ def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = _editable(request, plan_id)
     form = PlanForm(request.POST or None, instance=plan)
     if request.method == "POST" and form.is_valid():
-        fields = {k: v for k, v in form.cleaned_data.items() if k not in ("version", "team")}
+        optional = services.HEADER_OPTIONS - {"budget"}  # left empty: keep what the plan has
+        fields = {k: v for k, v in form.cleaned_data.items()
+                  if k not in ("version", "team") and not (k in optional and v in (None, ""))}
         try:
             services.plan_update(user=current_user(request), plan=Plan.objects.get(pk=plan.pk),
                                  expected_version=posted_version(request), fields=fields)
