@@ -451,3 +451,20 @@ def test_it_documents_the_priorities_command() -> None:
 
     assert result.exit_code == 0
     assert "--include" in result.stdout and "--exclude" in result.stdout and "--json" in result.stdout
+
+
+def test_it_prints_the_kpis_of_a_folder_of_canonical_files_as_json() -> None:
+    from pathlib import Path as _Path
+
+    folder = _Path(__file__).resolve().parent.parent / "data" / "kpis" / "maven"
+    result = pac("kpis", "--source", str(folder), "--as-of", "2017-12-31", "--json")
+    assert result.exit_code == 0, result.output
+    rows = {r["kpi"]: r for r in json.loads(result.stdout)["kpis"] if not r["by"] and r["period"] is None}
+    assert rows["win_rate"]["value"] == pytest.approx(4238 / (4238 + 2473))
+    assert rows["win_rate_value"]["status"] == "not_computable" and rows["win_rate_value"]["value"] is None
+    assert rows["mql"]["status"] == "not_computable" and "leads" in rows["mql"]["reason"]
+
+
+def test_it_refuses_kpis_without_a_source_or_a_team() -> None:
+    result = pac("kpis", "--json")
+    assert result.exit_code == 2 and result.stdout == ""

@@ -70,3 +70,7 @@ def small_plan() -> Callable[..., model.Plan]:
         return dataclasses.replace(plan, **changes)
 
     return make
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "spark: runs PySpark in local[2] mode (needs Java 17; ~15 s to start)")

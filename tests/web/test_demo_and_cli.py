@@ -26,6 +26,11 @@ def test_it_loads_the_demo_twice_without_duplicating_anything(settings: Any, tmp
     second = load_demo()
     assert first.plan.pk == second.plan.pk and first.password == second.password
     assert Plan.objects.count() == 1 and User.objects.count() == 4
+    from pac.web.crm.models import Opportunity
+
+    deals = Opportunity.objects.filter(team=first.team)
+    assert deals.count() == 8800  # the Maven pipeline, once, whatever the number of runs
+    assert deals.filter(outcome="won").count() == 4238 and deals.filter(outcome="lost").count() == 2473
     assert User.objects.get(username="manon").check_password(first.password)
     assert (tmp_path / "demo-password").stat().st_mode & 0o077 == 0
 
@@ -74,3 +79,19 @@ def test_it_refuses_to_start_in_production_without_a_secret_key(tmp_path: Path) 
     assert "SECRET_KEY" in result.stderr
     env["SECRET_KEY"] = "x" * 50
     assert subprocess.run([sys.executable, "-c", code], env=env, capture_output=True).returncode == 0
+
+
+def test_it_shifts_the_demo_history_so_that_it_ends_today(settings: Any, tmp_path: Path) -> None:
+    import datetime as dt
+
+    from django.db.models import Max, Min
+
+    from pac.web.crm.models import Opportunity
+    from pac.web.plans.demo import load_demo
+
+    settings.DATA_DIR = tmp_path
+    demo = load_demo(today=dt.date(2027, 2, 1))
+    span = Opportunity.objects.filter(team=demo.team).aggregate(Max("closed"), Min("created"), Max("created"))
+    assert max(span["closed__max"], span["created__max"]) == dt.date(2027, 2, 1)
+    # the Maven engage dates run 2016-10-20 … 2017-12-27: 433 days, kept once shifted
+    assert (dt.date(2027, 2, 1) - span["created__min"]).days >= 433

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "pac.web.accounts",
     "pac.web.plans",
+    "pac.web.crm",
 ]
 
 MIDDLEWARE = [
@@ -150,6 +151,7 @@ WHITENOISE_USE_FINDERS = True  # serve straight from the package: no collectstat
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 PLAN_UPLOAD_MAX_BYTES = 2 * 1024 * 1024
+CRM_UPLOAD_MAX_BYTES = int(env_str("PAC_CRM_UPLOAD_MAX_BYTES", str(100 * 1024 * 1024)))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("plans/", include("pac.web.plans.urls")),
+    path("crm/", include("pac.web.crm.urls")),
     path("feeds/<str:token>.ics", exports.feed, name="feed"),
     path("admin/", admin.site.urls),
 ]

@@ -3,15 +3,21 @@ and again (existing users keep their password, the plan is not duplicated)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from dataclasses import dataclass
 from importlib import resources
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
+from pac.datasets import dataset_path
 from pac.engine.planfile import parse_plan_file, to_plan
+from pac.io.crm import read_import
 from pac.web.accounts.models import Team, User
+from pac.web.crm.importing import record_values
+from pac.web.crm.services import records_import
 from pac.web.plans import services
 from pac.web.plans.models import Plan
 
@@ -45,7 +51,7 @@ def demo_plan_text() -> str:
 
 
 @transaction.atomic
-def load_demo() -> Demo:
+def load_demo(today: dt.date | None = None) -> Demo:
     password = demo_password()
     team, _ = Team.objects.get_or_create(name=DEMO_TEAM)
     people = []
@@ -62,4 +68,21 @@ def load_demo() -> Demo:
     plan = Plan.objects.filter(team=team, name=plan_engine.name).first()
     if plan is None:
         plan = services.plan_create_from_file(user=manager, team=team, plan=plan_engine)
+    load_crm_history(manager, team, today or timezone.localdate())
     return Demo(team, manager, people[1:], plan, password)
+
+
+def load_crm_history(user: User, team: Team, today: dt.date) -> int:
+    """The Maven Analytics pipeline (public domain; credit in pac/datasets/README.md) as the team's
+    CRM history, its dates shifted so that the last one is ``today``. Rerunning it updates in place."""
+    source = dataset_path("maven_crm_sales_opportunities", "sales_pipeline.csv")
+    with read_import(source, "opportunities", preset="maven-pipeline") as read:
+        records = [record_values(r, set(read.columns) | {"external_id"}) for r in read.records()]
+    last = max(d for r in records for d in (r.get("created"), r.get("closed")) if d is not None)
+    shift = today - last
+    for record in records:
+        for name in ("created", "closed"):
+            if record.get(name) is not None:
+                record[name] = record[name] + shift
+    records_import(user=user, team=team, kind="opportunities", records=records)
+    return len(records)

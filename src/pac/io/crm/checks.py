@@ -1,0 +1,66 @@
+"""Warnings about rows that import but will mislead a KPI, and about the file as a whole.
+
+They never reject anything: a deal without an account still counts in the win rate; lost deals
+all at 0 still import, but a win rate by value cannot be computed from them — the KPI engine will say
+so, and the report says it first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from pac.io.crm.kinds import OpportunityRecord, Record, SubscriptionRecord
+from pac.io.crm.problems import Problem
+
+
+def _day(moment: dt.date | dt.datetime) -> dt.date:
+    return moment.date() if isinstance(moment, dt.datetime) else moment
+
+
+def record_warnings(record: Record, file: str, line: int, columns: dict[str, str]) -> list[Problem]:
+    warnings: list[Problem] = []
+
+    def warn(field: str, value: object, reason: str, code: str) -> None:
+        warnings.append(Problem(file, line, columns.get(field) or field, "" if value is None else str(value), reason,
+                                severity="warning", code=code))
+
+    if isinstance(record, OpportunityRecord):
+        if record.account is None:
+            warn("account", None, f"no account on this {record.outcome} deal: it counts in no account's figures",
+                 "missing_account")
+        if record.outcome == "won" and record.amount is None:
+            warn("amount", None, "a won deal without an amount: left out of revenue and average deal size",
+                 "won_without_amount")
+        if record.amount is not None and record.amount < 0:
+            warn("amount", record.amount, "a negative amount", "negative_amount")
+        if record.created and record.closed and _day(record.closed) < _day(record.created):
+            warn("closed", record.closed, f"closed before it was created ({record.created})", "closed_before_created")
+    elif isinstance(record, SubscriptionRecord):
+        if record.start and record.end and _day(record.end) < _day(record.start):
+            warn("end", record.end, f"ends before it starts ({record.start})", "end_before_start")
+        if record.mrr is not None and record.mrr < 0:
+            warn("mrr", record.mrr, "a negative MRR", "negative_mrr")
+    return warnings
+
+
+@dataclass
+class FileChecks:
+    """What can only be said once every row has been read."""
+
+    lost: int = 0
+    lost_with_amount: int = 0
+
+    def observe(self, record: Record) -> None:
+        if isinstance(record, OpportunityRecord) and record.outcome == "lost":
+            self.lost += 1
+            if record.amount:
+                self.lost_with_amount += 1
+
+    def warnings(self, file: str, columns: dict[str, str]) -> list[Problem]:
+        if self.lost and not self.lost_with_amount:
+            return [Problem(file, None, columns.get("amount", "amount"), "",
+                            f"the {self.lost} lost deals all have an amount of 0 or none: a win rate by value "
+                            "cannot be computed from this file (the win rate by count can)",
+                            severity="warning", code="lost_amounts_missing")]
+        return []

@@ -1,0 +1,58 @@
+"""Which text encoding a CSV export is in: UTF-8, UTF-8 with a BOM, or Windows-1252 (French Excel).
+
+The whole file is scanned line by line (bounded memory) before any row is read, so that a file that is
+in none of these — or mixes two of them — fails at once with the line to look at, before anything is
+imported. UTF-16 ("Unicode text" in Excel) and old ``.xls`` workbooks get their own advice.
+"""
+
+from __future__ import annotations
+
+import codecs
+from typing import BinaryIO, Literal
+
+from pac.io.crm.problems import ImportFailed, Problem
+
+Encoding = Literal["utf-8", "utf-8-sig", "cp1252"]
+SAVE_AS = "save it again from the spreadsheet as « CSV UTF-8 » and import that file"
+
+
+def detect_encoding(stream: BinaryIO, name: str) -> Encoding:
+    """Scan ``stream`` from its start; leave it at the start. Raises ``ImportFailed`` with the line."""
+    stream.seek(0)
+    head = stream.read(4)
+    stream.seek(0)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in head:
+        _fail(name, 1, "the file is in UTF-16 (Excel's « Unicode text »), not UTF-8 or Windows-1252: " + SAVE_AS)
+    bom = head.startswith(codecs.BOM_UTF8)
+    first_utf8: int | None = None  # first line with non-ASCII text that is valid UTF-8
+    first_other: int | None = None  # first line that is not UTF-8 (read as Windows-1252)
+    for number, raw in enumerate(stream, start=1):
+        if raw.isascii():
+            continue
+        if b"\x00" in raw:
+            _fail(name, number, "the file holds NUL bytes: it is not a text (CSV) file — " + SAVE_AS)
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            if bom:
+                _fail(name, number, f"the file says it is UTF-8 (it starts with a BOM) but byte "
+                                    f"0x{raw[error.start]:02X} of line {number} is not UTF-8: " + SAVE_AS)
+            first_other = first_other or number
+            try:
+                raw.decode("cp1252")
+            except UnicodeDecodeError as cp_error:
+                _fail(name, number, f"the text is neither UTF-8 nor Windows-1252 (byte 0x{raw[cp_error.start]:02X} "
+                                    "is in neither): " + SAVE_AS)
+        else:
+            first_utf8 = first_utf8 or number
+        if first_utf8 is not None and first_other is not None:
+            _fail(name, max(first_utf8, first_other), f"the file mixes encodings: line {first_utf8} is UTF-8, "
+                                                       f"line {first_other} is not — " + SAVE_AS)
+    stream.seek(0)
+    if bom:
+        return "utf-8-sig"
+    return "cp1252" if first_other is not None else "utf-8"
+
+
+def _fail(name: str, line: int, reason: str) -> None:
+    raise ImportFailed(Problem(name, line, "", "", reason, code="encoding"))

@@ -1,0 +1,149 @@
+"""The canonical tables an import fills (DESIGN.md « Canonical tables »): their fields, types and records.
+
+A record is a frozen dataclass of typed values — ``str``, ``Decimal``, ``date``/``datetime``, ``bool`` —
+with ``None`` for an empty cell. Only ``external_id`` (and an opportunity's ``outcome``) is required.
+Costs have no id of their own in the CRM: theirs is derived from period, channel and category.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, fields
+from decimal import Decimal
+from typing import Literal
+
+FieldType = Literal["text", "decimal", "moment", "date", "bool", "choice"]
+Moment = dt.date | dt.datetime
+
+OUTCOMES = ("won", "lost", "open")
+ACTIVITY_KINDS = ("email", "call", "meeting", "demo", "social", "event", "task")
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    type: FieldType = "text"
+    choices: tuple[str, ...] = ()
+    required: bool = False
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class OpportunityRecord:
+    external_id: str
+    outcome: str
+    name: str | None = None
+    account: str | None = None
+    owner: str | None = None
+    segment: str | None = None
+    channel: str | None = None
+    product: str | None = None
+    stage: str | None = None
+    amount: Decimal | None = None
+    currency: str | None = None
+    created: Moment | None = None
+    closed: Moment | None = None
+    forecast_category: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ActivityRecord:
+    external_id: str
+    kind: str | None = None
+    owner: str | None = None
+    account: str | None = None
+    opportunity: str | None = None
+    scheduled: Moment | None = None
+    held: bool | None = None
+    outcome: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LeadRecord:
+    external_id: str
+    created: Moment | None = None
+    mql_at: Moment | None = None
+    sql_at: Moment | None = None
+    channel: str | None = None
+    campaign: str | None = None
+    account: str | None = None
+    owner: str | None = None
+    opportunity: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AccountRecord:
+    external_id: str
+    name: str | None = None
+    segment: str | None = None
+    strategic: bool | None = None
+    potential: Decimal | None = None
+    owner: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ContactRecord:
+    external_id: str
+    account: str | None = None
+    name: str | None = None
+    email: str | None = None
+    persona: str | None = None
+    opted_out: bool | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SubscriptionRecord:
+    external_id: str
+    account: str | None = None
+    start: Moment | None = None
+    end: Moment | None = None
+    mrr: Decimal | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CostRecord:
+    external_id: str  # derived: period_start|period_end|channel|category
+    period_start: dt.date | None = None
+    period_end: dt.date | None = None
+    channel: str | None = None
+    category: str | None = None
+    amount: Decimal | None = None
+
+
+Record = (OpportunityRecord | ActivityRecord | LeadRecord | AccountRecord | ContactRecord | SubscriptionRecord
+          | CostRecord)
+
+RECORD_TYPES: dict[str, type[Record]] = {
+    "opportunities": OpportunityRecord, "accounts": AccountRecord, "contacts": ContactRecord,
+    "leads": LeadRecord, "activities": ActivityRecord, "subscriptions": SubscriptionRecord, "costs": CostRecord,
+}
+KINDS: tuple[str, ...] = tuple(RECORD_TYPES)
+
+_TYPES: dict[str, FieldSpec] = {spec.name: spec for spec in (
+    FieldSpec("amount", "decimal"), FieldSpec("potential", "decimal"), FieldSpec("mrr", "decimal"),
+    FieldSpec("created", "moment"), FieldSpec("closed", "moment"), FieldSpec("scheduled", "moment"),
+    FieldSpec("mql_at", "moment"), FieldSpec("sql_at", "moment"), FieldSpec("start", "moment"),
+    FieldSpec("end", "moment"), FieldSpec("period_start", "date"), FieldSpec("period_end", "date"),
+    FieldSpec("held", "bool"), FieldSpec("strategic", "bool"), FieldSpec("opted_out", "bool"),
+)}
+
+
+def field_specs(kind: str) -> dict[str, FieldSpec]:
+    """The fields of ``kind`` by name, typed; ``KeyError`` naming the kinds for an unknown one."""
+    if kind not in RECORD_TYPES:
+        raise KeyError(f"unknown kind {kind!r}; expected one of: {', '.join(KINDS)}")
+    specs: dict[str, FieldSpec] = {}
+    for item in fields(RECORD_TYPES[kind]):
+        spec = _TYPES.get(item.name, FieldSpec(item.name))
+        if kind == "opportunities" and item.name == "outcome":
+            spec = FieldSpec("outcome", "choice", OUTCOMES, required=True)
+        elif kind == "activities" and item.name == "kind":
+            spec = FieldSpec("kind", "choice", ACTIVITY_KINDS)
+        if item.name == "external_id":
+            spec = FieldSpec("external_id", required=True)
+        specs[item.name] = spec
+    return specs
+
+
+def derived_id(kind: str) -> tuple[str, ...]:
+    """The fields whose values make the id of a kind that has none of its own (costs), else ()."""
+    return ("period_start", "period_end", "channel", "category") if kind == "costs" else ()

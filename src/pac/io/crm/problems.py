@@ -1,0 +1,104 @@
+"""What goes wrong in an import file, where, and the report that collects it (bounded in memory).
+
+A ``Problem`` names the file, the line (1 is the header line; ``None`` for the file as a whole), the
+column as the file writes it, the value as read, and the reason in plain words. ``code`` is a stable
+machine name (the UI translates by it). Errors reject the row — and so the import, which is all or
+nothing; warnings are kept for the user to read and change nothing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+#: Problems kept per (severity, code); the others are counted, so a million bad rows fit in memory.
+KEPT_PER_CODE = 1000
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int | None
+    column: str
+    value: str
+    reason: str
+    severity: Severity = "error"
+    code: str = "invalid"
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        column = f" {self.column}:" if self.column else ""
+        value = f" {self.value!r} —" if self.column or self.value else ""
+        return f"{where}:{column}{value} {self.reason}" + (" (warning)" if self.severity == "warning" else "")
+
+
+class ImportFailed(ValueError):
+    """The file cannot be read at all (encoding, header, no rows…): nothing was imported."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        super().__init__(str(problem))
+
+
+@dataclass
+class Report:
+    """Every problem of one import file, with the counts of rows read, rejected and merged."""
+
+    file: str
+    rows_read: int = 0
+    rows_rejected: int = 0
+    rows_merged: int = 0
+    kept: list[Problem] = field(default_factory=list)
+    counts: Counter[tuple[Severity, str]] = field(default_factory=Counter)
+
+    def add(self, problem: Problem) -> None:
+        key = (problem.severity, problem.code)
+        self.counts[key] += 1
+        if self.counts[key] <= KEPT_PER_CODE:
+            self.kept.append(problem)
+
+    @property
+    def problems(self) -> list[Problem]:
+        """The kept problems, in file order (file-wide ones last)."""
+        return sorted(self.kept, key=lambda p: (p.line is None, p.line or 0))
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def error_count(self) -> int:
+        return sum(n for (severity, _), n in self.counts.items() if severity == "error")
+
+    @property
+    def warning_count(self) -> int:
+        return sum(n for (severity, _), n in self.counts.items() if severity == "warning")
+
+    @property
+    def omitted(self) -> int:
+        """Problems counted but not kept (beyond ``KEPT_PER_CODE`` of one code)."""
+        return sum(self.counts.values()) - len(self.kept)
+
+    @property
+    def ok(self) -> bool:
+        """True when the import may be written: no error at all (warnings allowed)."""
+        return self.error_count == 0
+
+    @property
+    def rows_accepted(self) -> int:
+        return self.rows_read - self.rows_rejected - self.rows_merged
+
+    def codes(self, severity: Severity | None = None) -> dict[str, int]:
+        """How many problems of each code (all of them, kept or not)."""
+        return {code: n for (sev, code), n in sorted(self.counts.items()) if severity in (None, sev)}
+
+    def __iter__(self) -> Iterator[Problem]:
+        return iter(self.problems)

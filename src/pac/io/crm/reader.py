@@ -1,0 +1,182 @@
+"""``read_import``: check a whole file first, then stream its records — the one entry point.
+
+Pass 1 (in ``read_import``) reads every row, builds and checks each record, indexes ids for
+duplicates and fills the report; nothing is kept but counts, problems (bounded) and the id index.
+Pass 2 (``ImportRead.records``) reads the file again and yields the accepted records in file order,
+one per id, so the caller can upsert them in chunks inside one transaction. When the report has an
+error, ``records`` refuses (the import is all or nothing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from pac.io.crm.builtin_presets import get_preset
+from pac.io.crm.checks import FileChecks, record_warnings
+from pac.io.crm.date_orders import DateOrders
+from pac.io.crm.duplicates import DuplicateIndex, OnDuplicate, fingerprint
+from pac.io.crm.kinds import KINDS, Record
+from pac.io.crm.mapper import RowMapper
+from pac.io.crm.presets import Preset, customise
+from pac.io.crm.problems import ImportFailed, Problem, Report
+from pac.io.crm.tables import read_table, seekable, source_name
+from pac.io.crm.values import DateOrder
+
+Progress = Callable[[int], None]
+PROGRESS_EVERY = 1000
+
+
+class ImportRejected(ValueError):
+    """Records were asked for although the report has errors."""
+
+
+@dataclass
+class ImportRead:
+    """The outcome of pass 1: the report, the preset as applied, and the way to the records."""
+
+    kind: str
+    preset: Preset
+    report: Report
+    columns: dict[str, str] = field(default_factory=dict)  # every field the file sets → its column ("" constant)
+    delimiter: str = ""
+    encoding: str = ""
+    _source: Path | BinaryIO | None = None
+    _dates: DateOrders | None = None
+    _index: DuplicateIndex | None = None
+    _stack: ExitStack = field(default_factory=ExitStack)
+
+    @property
+    def ok(self) -> bool:
+        return self.report.ok
+
+    @property
+    def fields(self) -> frozenset[str]:
+        """The fields this file sets (its records hold None for the others: leave those as they are)."""
+        return frozenset(self.columns) | {"external_id"}
+
+    def records(self, *, progress: Progress | None = None) -> Iterator[Record]:
+        """The accepted records, in file order, one per id (pass 2). ``ImportRejected`` on errors."""
+        if not self.report.ok or self._source is None or self._dates is None or self._index is None:
+            raise ImportRejected(f"{self.report.file}: {self.report.error_count} error(s); nothing to import")
+        with seekable(self._source) as stream:
+            table = read_table(stream, self.report.file, lambda problem: None)
+            mapper = RowMapper(self.preset, table, self._dates)
+            count = 0
+            for count, (line, row) in enumerate(table.rows, start=1):
+                record, _ = mapper.build(line, row)
+                if record is not None and self._index.is_winner(record.external_id, line):
+                    yield record
+                if progress and count % PROGRESS_EVERY == 0:
+                    progress(count)
+            if progress:
+                progress(count)
+
+    def chunks(self, size: int = 1000, *, progress: Progress | None = None) -> Iterator[list[Record]]:
+        """``records`` in lists of ``size`` — one upsert statement each."""
+        chunk: list[Record] = []
+        for record in self.records(progress=progress):
+            chunk.append(record)
+            if len(chunk) >= size:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+    def close(self) -> None:
+        self._stack.close()
+
+    def __enter__(self) -> ImportRead:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def read_import(source: Path | BinaryIO, kind: str, *, preset: str | Preset | None = None,
+                mapping: Mapping[str, str] | Iterable[tuple[str, str]] = (),
+                values: Mapping[str, Mapping[str, str]] | None = None, on_duplicate: str = "error",
+                date_order: DateOrder | None = None, saved_presets: Mapping[str, Preset] | None = None,
+                name: str | None = None, progress: Progress | None = None) -> ImportRead:
+    """Check ``source`` (a CSV or XLSX file, by path or binary stream) as ``kind`` records.
+
+    ``preset`` is a preset name (built in or in ``saved_presets``), a ``Preset``, or None for columns
+    named as the canonical fields; ``mapping`` (source column → field) and ``values`` (field → {source
+    value → value}) go on top. ``progress`` is called with the number of rows read, every 1 000 rows.
+    Raises ``ValueError`` for a wrong kind, preset or option; a bad file is reported, never raised."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}; expected one of: {', '.join(KINDS)}")
+    policies: dict[str, OnDuplicate] = {"error": "error", "last": "last"}
+    if on_duplicate not in policies:
+        raise ValueError(f"on_duplicate is 'error' or 'last', not {on_duplicate!r}")
+    base = get_preset(preset, dict(saved_presets or {})) if isinstance(preset, str) else preset
+    applied = customise(base, kind, mapping=mapping, values=values, date_order=date_order)
+    report = Report(source_name(source, name))
+    read = ImportRead(kind, applied, report, _source=source)
+    if not isinstance(source, Path) and not source.seekable():
+        read._source = read._stack.enter_context(seekable(source))
+    try:
+        _check(read, policies[on_duplicate], progress)
+    except ImportFailed as failure:
+        report.add(failure.problem)
+    return read
+
+
+def _check(read: ImportRead, on_duplicate: OnDuplicate, progress: Progress | None) -> None:
+    assert read._source is not None
+    report = read.report
+    dates = DateOrders(read.preset.date_order)
+    index = DuplicateIndex(on_duplicate)
+    checks = FileChecks()
+    lines: dict[str, int] = {}  # id → line of its first row, for merged-row warnings (only duplicated ids)
+    with seekable(read._source) as stream:
+        table = read_table(stream, report.file, report.add)
+        mapper = RowMapper(read.preset, table, dates)
+        read.columns, read.delimiter, read.encoding = mapper.columns(), table.delimiter, table.encoding
+        id_column = read.columns.get("external_id", "external_id")
+        for line, row in table.rows:
+            report.rows_read += 1
+            record, problems = mapper.build(line, row)
+            for problem in problems:
+                report.add(problem)
+            if record is None:
+                report.rows_rejected += 1
+            else:
+                for warning in record_warnings(record, report.file, line, read.columns):
+                    report.add(warning)
+                seen = index.add(record.external_id, line, fingerprint(record))
+                if seen == "same":
+                    report.rows_merged += 1
+                    first = lines.setdefault(record.external_id, index.first_line(record.external_id))
+                    report.add(Problem(report.file, line, id_column, record.external_id,
+                                       f"same id and values as line {first}: merged", severity="warning",
+                                       code="duplicate_merged"))
+                else:
+                    checks.observe(record)
+            if progress and report.rows_read % PROGRESS_EVERY == 0:
+                progress(report.rows_read)
+    if progress:
+        progress(report.rows_read)
+    if report.rows_read == 0:
+        report.add(Problem(report.file, table.header_line, "", "",
+                           "no data rows: the file has a header line only", code="no_rows"))
+    for problem in dates.settle(report.file):
+        report.add(problem)
+    for external_id, id_lines in index.conflicts.items():
+        listed = ", ".join(str(n) for n in id_lines)
+        if on_duplicate == "last":
+            report.rows_merged += len(id_lines) - 1
+            report.add(Problem(report.file, id_lines[-1], id_column, external_id,
+                               f"id on lines {listed} with different values: the last one (line {id_lines[-1]}) "
+                               "is imported", severity="warning", code="duplicate_last"))
+        else:
+            report.rows_rejected += len(id_lines)
+            report.add(Problem(report.file, id_lines[0], id_column, external_id,
+                               f"id on lines {listed} with different values: keep one row per id, or import "
+                               "with --on-duplicate last", code="duplicate_conflict"))
+    for warning in checks.warnings(report.file, read.columns):
+        report.add(warning)
+    read._dates, read._index = dates, index

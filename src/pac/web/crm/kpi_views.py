@@ -1,0 +1,62 @@
+"""The KPI page: every KPI of docs/kpis.md for a team, by period and by a dimension, with the ones
+that cannot be computed saying why."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from pac.datasets import CREDITS
+from pac.web.crm.kpi_tables import team_tables
+from pac.web.plans.demo import DEMO_TEAM
+from pac.web.plans.presenters import formatter
+from pac.web.plans.requests import current_user
+
+DIMENSIONS = ("owner", "segment", "channel", "product")
+
+
+def _shown(row: dict[str, Any], fmt: Any) -> str:
+    value = row["value"]
+    if row["status"] != "ok" or value is None:
+        return "—"
+    if row["unit"] == "ratio":
+        return fmt.percent(_decimal(value))
+    if row["unit"].startswith("currency"):
+        return fmt.money(round(_decimal(value)))
+    return fmt.number(_decimal(value), 1)
+
+
+def _decimal(value: float) -> Any:
+    from decimal import Decimal
+
+    return Decimal(str(round(value, 4)))
+
+
+@login_required
+def kpi_page(request: HttpRequest) -> HttpResponse:
+    from pac.engine.kpis import KPIS, compute_kpis
+
+    user = current_user(request)
+    teams = list(user.teams.all())
+    team = next((t for t in teams if str(t.pk) == request.GET.get("team")), teams[0] if teams else None)
+    period = request.GET.get("period") or None
+    period = period if period in ("week", "month", "quarter") else None
+    by = request.GET.get("by") or ""
+    by = by if by in DIMENSIONS else ""
+    rows: list[dict[str, Any]] = []
+    fmt = formatter()
+    tables = team_tables(team) if team is not None else {}
+    if tables:
+        raw = compute_kpis(tables, as_of=timezone.localdate(), by=(by,) if by else (), period=period)
+        rows = [{**r, "shown": _shown(dict(r), fmt), "by_value": ", ".join(str(v) for v in r["by"].values())}
+                for r in raw]
+    credit = CREDITS["maven_crm_sales_opportunities"] if team is not None and team.name == DEMO_TEAM else None
+    return render(request, "crm/kpis.html", {
+        "teams": teams, "team": team, "period": period or "", "by": by, "dimensions": DIMENSIONS, "rows": rows,
+        "definitions": KPIS, "credit": credit, "empty": not rows, "title": _("KPIs")})
+

@@ -1,0 +1,132 @@
+"""The canonical tables (DESIGN.md): one row per CRM record of a team, keyed by its external id so
+that importing the same export again updates instead of duplicating. References between records
+(an opportunity's account, an activity's opportunity) stay external ids: exports arrive in any order."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from pac.web.accounts.models import Team
+
+OUTCOME_CHOICES = [("won", _("won")), ("lost", _("lost")), ("open", _("open"))]
+
+
+class CanonicalRow(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    external_id = models.CharField(max_length=200)
+    imported_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.external_id
+
+
+def _unique(name: str) -> list[models.UniqueConstraint]:
+    return [models.UniqueConstraint(fields=["team", "external_id"], name=f"{name}_external_id_unique")]
+
+
+class CrmAccount(CanonicalRow):
+    name = models.CharField(max_length=300, blank=True)
+    segment = models.CharField(max_length=200, blank=True)
+    strategic = models.BooleanField(null=True)
+    potential = models.DecimalField(max_digits=18, decimal_places=2, null=True)
+    owner = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = _unique("crmaccount")
+
+
+class CrmContact(CanonicalRow):
+    account = models.CharField(max_length=200, blank=True)
+    name = models.CharField(max_length=300, blank=True)
+    email = models.CharField(max_length=300, blank=True)
+    persona = models.CharField(max_length=100, blank=True)
+    opted_out = models.BooleanField(null=True)
+
+    class Meta:
+        constraints = _unique("crmcontact")
+
+
+class Lead(CanonicalRow):
+    created = models.DateField(null=True)
+    mql_at = models.DateField(null=True)
+    sql_at = models.DateField(null=True)
+    channel = models.CharField(max_length=200, blank=True)
+    campaign = models.CharField(max_length=200, blank=True)
+    account = models.CharField(max_length=200, blank=True)
+    owner = models.CharField(max_length=200, blank=True)
+    opportunity = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = _unique("lead")
+
+
+class Opportunity(CanonicalRow):
+    name = models.CharField(max_length=300, blank=True)
+    account = models.CharField(max_length=200, blank=True)
+    owner = models.CharField(max_length=200, blank=True)
+    segment = models.CharField(max_length=200, blank=True)
+    channel = models.CharField(max_length=200, blank=True)
+    product = models.CharField(max_length=200, blank=True)
+    stage = models.CharField(max_length=200, blank=True)
+    outcome = models.CharField(max_length=4, choices=OUTCOME_CHOICES)
+    amount = models.DecimalField(max_digits=18, decimal_places=2, null=True)
+    currency = models.CharField(max_length=3, blank=True)
+    created = models.DateField(null=True)
+    closed = models.DateField(null=True)
+    forecast_category = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        constraints = _unique("opportunity")
+        indexes = [models.Index(fields=["team", "closed"]), models.Index(fields=["team", "outcome"])]
+
+
+class Activity(CanonicalRow):
+    kind = models.CharField(max_length=20, blank=True)
+    owner = models.CharField(max_length=200, blank=True)
+    account = models.CharField(max_length=200, blank=True)
+    opportunity = models.CharField(max_length=200, blank=True)
+    scheduled = models.DateField(null=True)
+    held = models.BooleanField(null=True)
+    outcome = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = _unique("activity")
+
+
+class Subscription(CanonicalRow):
+    account = models.CharField(max_length=200, blank=True)
+    start = models.DateField(null=True)
+    end = models.DateField(null=True)
+    mrr = models.DecimalField(max_digits=18, decimal_places=2, null=True)
+
+    class Meta:
+        constraints = _unique("subscription")
+
+
+class Cost(CanonicalRow):
+    period_start = models.DateField(null=True)
+    period_end = models.DateField(null=True)
+    channel = models.CharField(max_length=200, blank=True)
+    category = models.CharField(max_length=200, blank=True)
+    amount = models.DecimalField(max_digits=18, decimal_places=2, null=True)
+
+    class Meta:
+        constraints = _unique("cost")
+
+
+#: KIND of `pac import` → model; the field names are the canonical ones.
+KINDS: dict[str, type[CanonicalRow]] = {
+    "opportunities": Opportunity, "accounts": CrmAccount, "contacts": CrmContact, "leads": Lead,
+    "activities": Activity, "subscriptions": Subscription, "costs": Cost,
+}
+
+
+def canonical_fields(kind: str) -> list[str]:
+    """The canonical columns of a kind, in model order (external_id first)."""
+    model = KINDS[kind]
+    return ["external_id"] + [f.name for f in model._meta.concrete_fields
+                              if f.name not in ("id", "team", "external_id", "imported_at")]

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from pac.web.crm import kpi_views, views
+
+app_name = "crm"
+urlpatterns = [
+    path("import/", views.crm_import, name="import"),
+    path("kpis/", kpi_views.kpi_page, name="kpis"),
+]

@@ -1,0 +1,128 @@
+"""CRM records into the canonical tables: upsert by external id, idempotent, all or nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from pac.web.crm.models import Opportunity
+from pac.web.crm.services import records_import
+
+pytestmark = pytest.mark.django_db
+
+
+def _deals(n: int, amount: str = "1000") -> list[dict[str, Any]]:
+    return [{"external_id": f"D{i}", "name": f"Deal {i}", "outcome": "won" if i % 3 else "lost",
+             "amount": Decimal(amount), "created": dt.date(2027, 1, 1), "closed": dt.date(2027, 2, 1)}
+            for i in range(n)]
+
+
+def test_it_creates_then_leaves_unchanged_on_a_second_import(owner: Any, team: Any) -> None:
+    first = records_import(user=owner, team=team, kind="opportunities", records=_deals(5000))
+    assert first.as_dict() == {"created": 5000, "updated": 0, "unchanged": 0, "rejected": 0}
+    again = records_import(user=owner, team=team, kind="opportunities", records=_deals(5000))
+    assert again.as_dict() == {"created": 0, "updated": 0, "unchanged": 5000, "rejected": 0}
+    assert Opportunity.objects.filter(team=team).count() == 5000
+
+
+def test_it_updates_only_what_changed_and_keeps_unmapped_fields(owner: Any, team: Any) -> None:
+    records_import(user=owner, team=team, kind="opportunities", records=_deals(3))
+    narrower = [{"external_id": "D1", "outcome": "won", "amount": Decimal("2500.50")}]
+    counts = records_import(user=owner, team=team, kind="opportunities", records=narrower)
+    assert (counts.updated, counts.unchanged) == (1, 0)
+    deal = Opportunity.objects.get(team=team, external_id="D1")
+    assert deal.amount == Decimal("2500.50") and deal.name == "Deal 1"  # the name was not in the file
+
+
+def test_it_counts_a_dry_run_and_writes_nothing(owner: Any, team: Any) -> None:
+    counts = records_import(user=owner, team=team, kind="opportunities", records=_deals(10), dry_run=True)
+    assert counts.created == 10
+    assert not Opportunity.objects.exists()
+
+
+def test_it_leaves_the_database_as_before_when_a_record_fails(owner: Any, team: Any) -> None:
+    records_import(user=owner, team=team, kind="opportunities", records=_deals(3))
+    before = list(Opportunity.objects.order_by("external_id").values_list("external_id", "amount"))
+    bad = [*_deals(3, "7"), {"external_id": "D9", "outcome": "won", "name": "x" * 301}]
+    with pytest.raises(ValidationError):
+        records_import(user=owner, team=team, kind="opportunities", records=bad)
+    assert list(Opportunity.objects.order_by("external_id").values_list("external_id", "amount")) == before
+
+
+def test_it_keeps_teams_apart_and_imports_only_for_its_managers(owner: Any, team: Any, outsider: Any,
+                                                               other_team: Any, teammate: Any) -> None:
+    records_import(user=owner, team=team, kind="opportunities", records=_deals(2))
+    records_import(user=outsider, team=other_team, kind="opportunities", records=_deals(2))
+    assert Opportunity.objects.filter(team=team).count() == Opportunity.objects.filter(team=other_team).count() == 2
+    with pytest.raises(PermissionDenied):
+        records_import(user=teammate, team=team, kind="opportunities", records=_deals(1))  # an AE
+    with pytest.raises(PermissionDenied):
+        records_import(user=outsider, team=team, kind="opportunities", records=_deals(1))
+
+
+def test_it_imports_a_french_excel_export_from_the_web_page(owner: Any, team: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+    from django.urls import reverse
+
+    content = ("external_id;outcome;amount;closed\nA-1;won;1 234,56;31/12/2026\nA-2;lost;500;15/01/2027\n"
+               ).encode("cp1252")
+    client = Client()
+    client.force_login(owner)
+    url = reverse("crm:import")
+    common = {"team": team.pk, "kind": "opportunities", "preset": "", "on_duplicate": "error"}
+    dry = client.post(url, {**common, "dry_run": "on", "file": SimpleUploadedFile("export.csv", content)})
+    assert dry.status_code == 200 and dry.context["outcome"].counts.created == 2
+    assert not Opportunity.objects.exists()
+    done = client.post(url, {**common, "file": SimpleUploadedFile("export.csv", content)})
+    assert done.context["outcome"].counts.created == 2
+    deal = Opportunity.objects.get(team=team, external_id="A-1")
+    assert deal.amount == Decimal("1234.56") and deal.closed == dt.date(2026, 12, 31)
+
+
+def test_it_refuses_a_bad_file_from_the_web_page_with_its_line(owner: Any, team: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+    from django.urls import reverse
+
+    client = Client()
+    client.force_login(owner)
+    response = client.post(reverse("crm:import"), {
+        "team": team.pk, "kind": "opportunities", "preset": "", "on_duplicate": "error",
+        "file": SimpleUploadedFile("export.csv", b"external_id,outcome,amount\nA-1,won,abc\n")})
+    assert response.status_code == 400
+    problem = response.context["problems"][0]
+    assert (problem.line, problem.column, problem.value) == (2, "amount", "abc")
+    assert not Opportunity.objects.exists()
+
+
+def test_it_keeps_reps_away_from_the_import_page(teammate: Any) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    client = Client()
+    client.force_login(teammate)
+    assert client.get(reverse("crm:import")).status_code == 403
+
+
+def test_it_shows_the_teams_kpis_computed_on_its_imported_history(settings: Any, tmp_path: Any) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    from pac.web.plans.demo import load_demo
+
+    settings.DATA_DIR = tmp_path
+    demo = load_demo()
+    client = Client()
+    client.force_login(demo.manager)
+    body = client.get(reverse("crm:kpis")).content.decode()
+    row = body.split('data-kpi="win_rate"', 1)[1].split("</tr>", 1)[0]
+    expected = f"{4238 / (4238 + 2473) * 100:.1f}".replace(".", ",")  # Maven: won ÷ (won + lost)
+    assert expected in row.replace("\u202f", " ").replace("\xa0", " ")
+    value_row = body.split('data-kpi="win_rate_value"', 1)[1].split("</tr>", 1)[0]
+    assert "—" in value_row and "lost amounts" in value_row
+    assert "Maven Analytics" in body  # the data set's credit line
