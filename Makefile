@@ -43,12 +43,12 @@ lint: $(BIN)/.dev
 	$(BIN)/lint-imports --no-cache
 
 test-sqlite: $(BIN)/.dev messages
-	PAC_DATA_DIR=$$(mktemp -d) $(BIN)/pytest -q -m "not e2e" -p no:cacheprovider
+	PAC_DATA_DIR=$$(mktemp -d) $(BIN)/pytest -q -m "not e2e" -p no:cacheprovider -n 2
 
 test-postgres: $(BIN)/.dev messages
 	@if $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
 	  echo "PostgreSQL answers on 127.0.0.1:5432: running the web tests on it"; \
-	  PAC_DATA_DIR=$$(mktemp -d) DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -m "not e2e" -p no:cacheprovider tests/web; \
+	  PAC_DATA_DIR=$$(mktemp -d) DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -m "not e2e" -p no:cacheprovider -n 2 tests/web; \
 	else echo "No PostgreSQL on 127.0.0.1:5432: PostgreSQL tests not run"; fi
 
 test-e2e: $(BIN)/.dev messages chromium

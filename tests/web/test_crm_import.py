@@ -126,3 +126,31 @@ def test_it_shows_the_teams_kpis_computed_on_its_imported_history(settings: Any,
     value_row = body.split('data-kpi="win_rate_value"', 1)[1].split("</tr>", 1)[0]
     assert "—" in value_row and "lost amounts" in value_row
     assert "Maven Analytics" in body  # the data set's credit line
+
+
+def test_it_shows_actual_against_plan_from_the_imported_history(settings: Any, tmp_path: Any) -> None:
+    from django.db.models import Sum
+    from django.test import Client
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from pac.engine.planfile import parse_plan_file, to_plan
+    from pac.web.plans import services
+    from pac.web.plans.demo import load_demo
+
+    settings.DATA_DIR = tmp_path
+    demo = load_demo()  # the Maven history, ending today
+    today = timezone.localdate()
+    start = today - dt.timedelta(days=60)
+    text = (f"plan: {{name: Courant, start: {start}, end: {today + dt.timedelta(days=30)}}}\n"
+            f"objectives: [{{id: nb, metric: revenue, target: 2000000, deadline: {today}}}]\n")
+    plan = services.plan_create_from_file(user=demo.manager, team=demo.team, plan=to_plan(parse_plan_file(text)))
+    won = Opportunity.objects.filter(team=demo.team, outcome="won", closed__range=(start, today))
+    revenue = won.aggregate(total=Sum("amount"))["total"]
+    assert revenue and revenue > 0
+
+    client = Client()
+    client.force_login(demo.manager)
+    body = client.get(reverse("plans:detail", args=[plan.pk])).content.decode()
+    row = body.split('data-objective="nb"', 1)[1].split("</tr>", 1)[0].replace("\u202f", " ").replace("\xa0", " ")
+    assert f"{round(revenue):,}".replace(",", " ") + " €" in row
