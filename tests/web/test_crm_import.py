@@ -154,3 +154,19 @@ def test_it_shows_actual_against_plan_from_the_imported_history(settings: Any, t
     body = client.get(reverse("plans:detail", args=[plan.pk])).content.decode()
     row = body.split('data-objective="nb"', 1)[1].split("</tr>", 1)[0].replace("\u202f", " ").replace("\xa0", " ")
     assert f"{round(revenue):,}".replace(",", " ") + " €" in row
+
+
+def test_it_refuses_an_upload_over_the_limit_and_writes_nothing(owner: Any, team: Any, settings: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+    from django.urls import reverse
+
+    settings.CRM_UPLOAD_MAX_BYTES = 1024  # stands for the 100 MB default: a 200 MB file is refused the same way
+    client = Client()
+    client.force_login(owner)
+    content = b"external_id,outcome\n" + b"".join(b"X%d,won\n" % i for i in range(200))
+    response = client.post(reverse("crm:import"), {
+        "team": team.pk, "kind": "opportunities", "preset": "", "on_duplicate": "error",
+        "file": SimpleUploadedFile("big.csv", content)})
+    assert response.status_code == 200 and "file" in response.context["form"].errors
+    assert not Opportunity.objects.exists()
