@@ -622,14 +622,35 @@ def serve(address: Annotated[str, typer.Option(help="host:port")] = "127.0.0.1:8
 
 
 def _serve(address: str) -> None:
+    """Serve with waitress, and run the background worker (CRM imports) beside it as a subprocess
+    so that one command is enough on a laptop; a server deployment runs `pac worker` on its own."""
+    import subprocess
+
     _django()
+    from django.conf import settings
     from waitress import serve as waitress_serve
 
     from pac.web.wsgi import application
 
     host, _sep, port = address.rpartition(":")
+    worker = None
+    if "django_tasks_db" in settings.TASKS["default"]["BACKEND"] and not os.environ.get("PAC_NO_WORKER"):
+        worker = subprocess.Popen([sys.executable, "-m", "pac.cli", "worker"])
     out.print(_("Serving on http://{address}/ (Ctrl+C to stop)").format(address=address))
-    waitress_serve(application, host=host or "127.0.0.1", port=int(port), threads=8)
+    try:
+        waitress_serve(application, host=host or "127.0.0.1", port=int(port), threads=8)
+    finally:
+        if worker is not None:
+            worker.terminate()
+
+
+@app.command()
+def worker() -> None:
+    """Run background tasks (CRM imports) as they are queued."""
+    _django()
+    from django.core.management import call_command
+
+    call_command("db_worker", "--queue-name", "*", "--interval", "1")
 
 
 @app.command()

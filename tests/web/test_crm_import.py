@@ -75,11 +75,12 @@ def test_it_imports_a_french_excel_export_from_the_web_page(owner: Any, team: An
     client.force_login(owner)
     url = reverse("crm:import")
     common = {"team": team.pk, "kind": "opportunities", "preset": "", "on_duplicate": "error"}
-    dry = client.post(url, {**common, "dry_run": "on", "file": SimpleUploadedFile("export.csv", content)})
-    assert dry.status_code == 200 and dry.context["outcome"].counts.created == 2
+    dry = client.post(url, {**common, "dry_run": "on", "file": SimpleUploadedFile("export.csv", content)},
+                      follow=True)  # the upload is queued; the job page shows the result
+    assert dry.status_code == 200 and dry.context["job"].counts["created"] == 2
     assert not Opportunity.objects.exists()
-    done = client.post(url, {**common, "file": SimpleUploadedFile("export.csv", content)})
-    assert done.context["outcome"].counts.created == 2
+    done = client.post(url, {**common, "file": SimpleUploadedFile("export.csv", content)}, follow=True)
+    assert done.context["job"].status == "done" and done.context["job"].counts["created"] == 2
     deal = Opportunity.objects.get(team=team, external_id="A-1")
     assert deal.amount == Decimal("1234.56") and deal.closed == dt.date(2026, 12, 31)
 
@@ -93,11 +94,14 @@ def test_it_refuses_a_bad_file_from_the_web_page_with_its_line(owner: Any, team:
     client.force_login(owner)
     response = client.post(reverse("crm:import"), {
         "team": team.pk, "kind": "opportunities", "preset": "", "on_duplicate": "error",
-        "file": SimpleUploadedFile("export.csv", b"external_id,outcome,amount\nA-1,won,abc\n")})
-    assert response.status_code == 400
-    problem = response.context["problems"][0]
-    assert (problem.line, problem.column, problem.value) == (2, "amount", "abc")
+        "file": SimpleUploadedFile("export.csv", b"external_id,outcome,amount\nA-1,won,abc\n")}, follow=True)
+    assert response.status_code == 400 and response.context["job"].status == "refused"
+    problem = response.context["job"].problems[0]
+    assert (problem["line"], problem["column"], problem["value"]) == (2, "amount", "abc")
     assert not Opportunity.objects.exists()
+    report = client.get(reverse("crm:job_report", args=[response.context["job"].pk]))
+    text = b"".join(report.streaming_content).decode("utf-8-sig")
+    assert "amount" in text and "abc" in text  # the downloadable report names the cell
 
 
 def test_it_keeps_reps_away_from_the_import_page(teammate: Any) -> None:
@@ -170,3 +174,23 @@ def test_it_refuses_an_upload_over_the_limit_and_writes_nothing(owner: Any, team
         "file": SimpleUploadedFile("big.csv", content)})
     assert response.status_code == 200 and "file" in response.context["form"].errors
     assert not Opportunity.objects.exists()
+
+
+def test_it_shows_a_job_only_to_its_team_and_polls_until_done(owner: Any, team: Any, outsider: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+    from django.urls import reverse
+
+    from pac.web.crm.models import ImportJob
+
+    client = Client()
+    client.force_login(owner)
+    client.post(reverse("crm:import"), {"team": team.pk, "kind": "opportunities", "preset": "", "on_duplicate": "error",
+                                        "file": SimpleUploadedFile("e.csv", b"external_id,outcome\nA,won\n")})
+    job = ImportJob.objects.get()
+    partial = client.get(reverse("crm:job", args=[job.pk]), headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in partial and 'data-status="done"' in partial and "every 1s" not in partial
+    stranger = Client()
+    stranger.force_login(outsider)
+    assert stranger.get(reverse("crm:job", args=[job.pk])).status_code == 404
+    assert stranger.get(reverse("crm:job_report", args=[job.pk])).status_code == 404

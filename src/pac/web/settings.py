@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "pac.web.accounts",
     "pac.web.plans",
     "pac.web.crm",
@@ -164,6 +166,13 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("PAC_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = 31536000
+
+# Background work (CRM imports): queued in the database, run by `pac worker` or the worker thread that
+# `pac serve` starts. PAC_TASKS=immediate runs tasks in the request instead (the test settings do).
+TASKS = {"default": {"BACKEND": {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}[env_str("PAC_TASKS", "database")]}}
 
 LOGGING = {
     "version": 1,

@@ -130,3 +130,40 @@ def canonical_fields(kind: str) -> list[str]:
     model = KINDS[kind]
     return ["external_id"] + [f.name for f in model._meta.concrete_fields
                               if f.name not in ("id", "team", "external_id", "imported_at")]
+
+
+class ImportJob(models.Model):
+    """One upload being imported in the background. Progress goes to a small file next to the
+    upload (the import itself runs in one transaction, whose writes nobody sees until it ends)."""
+
+    QUEUED, CHECKING, WRITING, DONE, REFUSED, FAILED = "queued", "checking", "writing", "done", "refused", "failed"
+    STATUS_CHOICES = [(s, s) for s in (QUEUED, CHECKING, WRITING, DONE, REFUSED, FAILED)]
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20)
+    preset = models.CharField(max_length=100, blank=True)
+    mapping = models.JSONField(default=dict, blank=True)
+    values = models.JSONField(default=dict, blank=True)
+    on_duplicate = models.CharField(max_length=10, default="error")
+    dry_run = models.BooleanField(default=False)
+    file_name = models.CharField(max_length=300)
+    stored_path = models.CharField(max_length=500)
+    status = models.CharField(max_length=10, choices=STATUS_CHOICES, default=QUEUED)
+    rows_read = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(null=True, blank=True)
+    problems = models.JSONField(default=list, blank=True)  # the first ones, for the page
+    problem_total = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.file_name} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.DONE, self.REFUSED, self.FAILED)

@@ -1,30 +1,27 @@
-"""The CRM import page: choose the team, the kind of records and the export's preset, upload, read
-the validation report, import (or only count, with "dry run"); the report downloads as CSV."""
+"""The CRM import page: choose the team, the kind of records and the export's preset, upload; a
+background task checks and imports the file while its page shows the progress, then the counts and
+the validation report (downloadable as CSV)."""
 
 from __future__ import annotations
 
-import io
-import tempfile
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from pac.io.crm import BUILTIN_PRESETS, parse_map, parse_values, write_report_csv
+from pac.io.crm import BUILTIN_PRESETS, parse_map, parse_values
 from pac.web.accounts.models import Team
-from pac.web.crm.importing import import_file
-from pac.web.crm.models import KINDS
+from pac.web.crm.jobs import job_queue, read_progress, report_path
+from pac.web.crm.models import KINDS, ImportJob
 from pac.web.crm.services import can_import
 from pac.web.plans.requests import current_user
-
-SHOWN_PROBLEMS = 200
 
 
 class ImportForm(forms.Form):
@@ -41,7 +38,6 @@ class ImportForm(forms.Form):
     on_duplicate = forms.ChoiceField(label=gettext_lazy("Duplicate ids in the file"), choices=[
         ("error", gettext_lazy("refuse the file")), ("last", gettext_lazy("keep the last row"))])
     dry_run = forms.BooleanField(label=gettext_lazy("Dry run: count, write nothing"), required=False, initial=True)
-    report_csv = forms.BooleanField(label=gettext_lazy("Download the report as CSV"), required=False)
 
     def __init__(self, *args: Any, teams: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -69,31 +65,46 @@ class ImportForm(forms.Form):
 @login_required
 @require_http_methods(["GET", "POST"])
 def crm_import(request: HttpRequest) -> HttpResponse:
+    """Upload: the file is checked and imported by a background task; the job page follows it."""
     user = current_user(request)
     teams = Team.objects.filter(pk__in=[t.pk for t in user.teams.all() if can_import(user, t)])
     if not teams.exists():
         raise PermissionDenied
     form = ImportForm(request.POST or None, request.FILES or None, teams=teams)
-    outcome = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        upload = data["file"]
-        with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as spool:
-            for piece in upload.chunks():
-                spool.write(piece)
-            spool.seek(0)
-            outcome = import_file(user=user, team=data["team"], kind=data["kind"], source=spool,  # type: ignore[arg-type]
-                                  preset=data["preset"] or None, mapping=data["mapping_pairs"],
-                                  values=data["value_maps"], on_duplicate=data["on_duplicate"],
-                                  dry_run=data["dry_run"], name=upload.name)
-        if data["report_csv"]:
-            text = io.StringIO()
-            write_report_csv(outcome.report, text)
-            response = HttpResponse(text.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
-            response["Content-Disposition"] = 'attachment; filename="import-report.csv"'
-            return response
-    problems = list(outcome.report.problems)[:SHOWN_PROBLEMS] if outcome else []
-    return render(request, "crm/import.html", {
-        "form": form, "outcome": outcome, "problems": problems,
-        "more": (len(list(outcome.report.problems)) - len(problems)) if outcome else 0},
-        status=400 if outcome and not outcome.report.ok else 200)
+        job = job_queue(user=user, team=data["team"], kind=data["kind"], upload=data["file"],
+                        preset=data["preset"] or "", mapping=data["mapping_pairs"], values=data["value_maps"],
+                        on_duplicate=data["on_duplicate"], dry_run=data["dry_run"])
+        return redirect("crm:job", job_id=job.pk)
+    jobs = ImportJob.objects.filter(team__in=teams).select_related("user")[:10]
+    return render(request, "crm/import.html", {"form": form, "jobs": jobs})
+
+
+def _job_for(request: HttpRequest, job_id: int) -> ImportJob:
+    user = current_user(request)
+    job = ImportJob.objects.select_related("team", "user").filter(pk=job_id).first()
+    if job is None or not (job.user_id == user.pk or can_import(user, job.team)):
+        raise Http404
+    return job
+
+
+@login_required
+def crm_job(request: HttpRequest, job_id: int) -> HttpResponse:
+    """A job's progress (polled by HTMX while it runs), then its counts and problems."""
+    job = _job_for(request, job_id)
+    context = {"job": job, "progress": read_progress(job), "more": max(0, job.problem_total - len(job.problems))}
+    template = "crm/_job.html" if getattr(request, "htmx", False) else "crm/job.html"
+    status = 400 if job.status == ImportJob.REFUSED and not getattr(request, "htmx", False) else 200
+    return render(request, template, context, status=status)
+
+
+@login_required
+def crm_job_report(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = _job_for(request, job_id)
+    path = report_path(job)
+    if not path.exists():
+        raise Http404
+    response = FileResponse(path.open("rb"), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="import-report.csv"'
+    return response

@@ -1,0 +1,92 @@
+"""Imports as background tasks (django-tasks): the web page queues a job and follows its progress;
+``pac worker`` (or the worker thread of ``pac serve``) runs it."""
+
+from __future__ import annotations
+
+import io
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.utils import timezone
+from django_tasks import task
+
+from pac.io.crm import write_report_csv
+from pac.web.accounts.models import Team, User
+from pac.web.crm.importing import import_file
+from pac.web.crm.models import ImportJob
+
+SHOWN_PROBLEMS = 200
+
+
+def imports_dir() -> Path:
+    folder = Path(settings.DATA_DIR) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def progress_path(job: ImportJob) -> Path:
+    return Path(job.stored_path).with_suffix(".progress")
+
+
+def report_path(job: ImportJob) -> Path:
+    return Path(job.stored_path).with_suffix(".report.csv")
+
+
+def read_progress(job: ImportJob) -> dict[str, Any]:
+    try:
+        return dict(json.loads(progress_path(job).read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return {"phase": job.status, "rows": 0}
+
+
+def job_queue(*, user: User, team: Team, kind: str, upload: UploadedFile, preset: str, mapping: dict[str, str],
+              values: dict[str, dict[str, str]], on_duplicate: str, dry_run: bool) -> ImportJob:
+    """Store the upload in the data folder and queue its import."""
+    suffix = Path(upload.name or "export.csv").suffix.lower() or ".csv"
+    stored = imports_dir() / f"{uuid.uuid4().hex}{suffix}"
+    with stored.open("wb") as target:
+        for piece in upload.chunks():
+            target.write(piece)
+    job = ImportJob.objects.create(team=team, user=user, kind=kind, preset=preset, mapping=mapping, values=values,
+                                   on_duplicate=on_duplicate, dry_run=dry_run, file_name=upload.name or stored.name,
+                                   stored_path=str(stored))
+    run_import_job.enqueue(job.pk)
+    return job
+
+
+@task()
+def run_import_job(job_id: int) -> str:
+    job = ImportJob.objects.select_related("team", "user").get(pk=job_id)
+    progress = progress_path(job)
+
+    def report(phase: str) -> Any:
+        def write(rows: int) -> None:
+            progress.write_text(json.dumps({"phase": phase, "rows": rows}), encoding="utf-8")
+        return write
+
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.CHECKING)
+    try:
+        outcome = import_file(user=job.user, team=job.team, kind=job.kind, source=Path(job.stored_path),
+                              preset=job.preset or None, mapping=job.mapping, values=job.values,
+                              on_duplicate=job.on_duplicate, dry_run=job.dry_run, name=job.file_name,
+                              checked=report(ImportJob.CHECKING), written=report(ImportJob.WRITING))
+    except Exception as error:  # a failed job must say so on its page, not stay "checking" forever
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.FAILED, error=str(error)[:2000],
+                                                   finished_at=timezone.now())
+        raise
+    text = io.StringIO()
+    write_report_csv(outcome.report, text)
+    report_path(job).write_text(text.getvalue(), encoding="utf-8-sig")
+    problems = [{"line": p.line, "column": p.column, "value": p.value, "reason": p.reason, "severity": p.severity}
+                for p in list(outcome.report.problems)[:SHOWN_PROBLEMS]]
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.DONE if outcome.counts is not None else ImportJob.REFUSED,
+        rows_read=outcome.report.rows_read, counts=outcome.counts.as_dict() if outcome.counts else None,
+        problems=problems, problem_total=len(list(outcome.report.problems)), finished_at=timezone.now())
+    Path(job.stored_path).unlink(missing_ok=True)
+    progress.unlink(missing_ok=True)
+    return ImportJob.DONE
