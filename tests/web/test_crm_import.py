@@ -194,3 +194,23 @@ def test_it_shows_a_job_only_to_its_team_and_polls_until_done(owner: Any, team: 
     stranger.force_login(outsider)
     assert stranger.get(reverse("crm:job", args=[job.pk])).status_code == 404
     assert stranger.get(reverse("crm:job_report", args=[job.pk])).status_code == 404
+
+
+def test_it_draws_a_kpi_over_the_periods(settings: Any, tmp_path: Any) -> None:
+    import json
+    import re
+
+    from django.test import Client
+    from django.urls import reverse
+
+    from pac.web.plans.demo import load_demo
+
+    settings.DATA_DIR = tmp_path
+    demo = load_demo()
+    client = Client()
+    client.force_login(demo.manager)
+    body = client.get(reverse("crm:kpis"), {"period": "quarter", "kpi": "win_rate"}).content.decode()
+    spec = json.loads(re.search(r'<script id="kpi-chart-spec" type="application/json">(.*?)</script>',
+                                body, re.S).group(1))  # type: ignore[union-attr]
+    points = spec["data"]["values"]
+    assert len(points) >= 4 and all(0 < p["value"] < 1 for p in points)  # Maven spans five quarters or more

@@ -56,7 +56,25 @@ def kpi_page(request: HttpRequest) -> HttpResponse:
         rows = [{**r, "shown": _shown(dict(r), fmt), "by_value": ", ".join(str(v) for v in r["by"].values())}
                 for r in raw]
     credit = CREDITS["maven_crm_sales_opportunities"] if team is not None and team.name == DEMO_TEAM else None
+    chart = kpi_chart(rows, request.GET.get("kpi") or "win_rate") if period and not by else None
     return render(request, "crm/kpis.html", {
+        "chart": chart, "chart_kpi": request.GET.get("kpi") or "win_rate",
         "teams": teams, "team": team, "period": period or "", "by": by, "dimensions": DIMENSIONS, "rows": rows,
         "definitions": KPIS, "credit": credit, "empty": not rows, "title": _("KPIs")})
 
+
+
+def kpi_chart(rows: list[dict[str, Any]], kpi: str) -> dict[str, Any] | None:
+    """One KPI over the periods (Vega-Lite), when there are at least two computed periods."""
+    points = [{"period": r["period"], "value": r["value"]} for r in rows
+              if r["kpi"] == kpi and r["status"] == "ok" and r["value"] is not None and r["period"]]
+    if len(points) < 2:
+        return None
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
+        "data": {"values": points},
+        "mark": {"type": "line", "point": True, "tooltip": True},
+        "encoding": {"x": {"field": "period", "type": "ordinal", "title": None},
+                     "y": {"field": "value", "type": "quantitative", "title": kpi}},
+        "width": "container", "height": 220,
+    }
