@@ -1,0 +1,93 @@
+"""CRM import throughput: a synthetic opportunities export imported end to end (check, then upsert in
+one transaction) into SQLite and, when a server answers, PostgreSQL — rows per second and the peak
+memory of the importing process. Each run is a fresh process on a fresh database.
+
+``PAC_BENCH_IMPORT_ROWS`` sets the size (default 200 000 rows)."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+TARGET_ROWS_PER_SECOND = 50_000
+TARGET_PEAK_MIB = 500
+
+WORKER = r"""
+import json, os, resource, sys, time
+import django
+os.environ["DJANGO_SETTINGS_MODULE"] = "pac.web.settings"
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+from pac.web.accounts.services import user_create
+from pac.web.crm.importing import import_file
+user = user_create(username="bench", password="a-long-bench-password", role="manager", team_name="Bench")
+team = user.teams.get()
+began = time.perf_counter()
+outcome = import_file(user=user, team=team, kind="opportunities", source=__import__("pathlib").Path(sys.argv[1]))
+seconds = time.perf_counter() - began
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"seconds": seconds, "peak_mib": peak, "created": outcome.counts.created}))
+"""
+
+
+def generate(path: Path, rows: int) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        out.write("external_id;name;account;owner;stage;outcome;amount;created;closed\n")
+        for i in range(rows):
+            outcome = ("won", "lost", "open")[i % 3]
+            closed = f"{1 + i % 28:02d}/{1 + i % 12:02d}/2026" if outcome != "open" else ""
+            out.write(f"OPP-{i};Affaire {i};ACC-{i % 5000};rep{i % 40};{outcome};{outcome};"
+                      f"{1000 + i % 90000} {i % 1000:03d},50;{1 + i % 28:02d}/{1 + i % 12:02d}/2025;{closed}\n")
+
+
+def _postgres_up() -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", 5432), 2).close()
+        return True
+    except OSError:
+        return False
+
+
+def _run(csv: Path, env: dict[str, str]) -> dict[str, float]:
+    done = subprocess.run([sys.executable, "-c", WORKER, str(csv)], env=env, capture_output=True, text=True,
+                          check=True)
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def run() -> str:
+    rows = int(os.environ.get("PAC_BENCH_IMPORT_ROWS", "200000"))
+    lines = []
+    with tempfile.TemporaryDirectory() as tmp:
+        csv = Path(tmp) / "opportunities.csv"
+        generate(csv, rows)
+        base = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        cases = [("SQLite (embedded file)", {**base, "PAC_DATA_DIR": str(Path(tmp) / "sqlite")})]
+        if _postgres_up():
+            import psycopg
+
+            with psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", autocommit=True) as con:
+                con.execute("DROP DATABASE IF EXISTS pac_bench_import")
+                con.execute("CREATE DATABASE pac_bench_import")
+            cases.append(("PostgreSQL", {**base, "PAC_DATA_DIR": str(Path(tmp) / "pg"),
+                                         "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/pac_bench_import"}))
+        for label, env in cases:
+            result = _run(csv, env)
+            speed = rows / result["seconds"]
+            fits = speed >= TARGET_ROWS_PER_SECOND and result["peak_mib"] <= TARGET_PEAK_MIB
+            verdict = "ok" if fits else "UNDER TARGET"
+            lines.append(f"| {label} | {rows:,} | {result['seconds']:.1f} s | {speed:,.0f} rows/s | "
+                         f"{result['peak_mib']:.0f} MiB | {verdict} |")
+            print(lines[-1])
+    return (
+        "## CRM import (`pac.web.crm.importing.import_file`: check the whole file, then upsert in one transaction)\n\n"
+        f"Target: ≥ {TARGET_ROWS_PER_SECOND:,} rows/s with a peak under {TARGET_PEAK_MIB} MiB, whatever the size. "
+        "A synthetic French-Excel opportunities export (`;`, `1 234,50`, `31/12/2026`); peak = the importing "
+        "process's maximum resident memory (Django and its libraries included).\n\n"
+        "| database | rows | time | throughput | peak memory | target |\n|---|---|---|---|---|---|\n"
+        + "\n".join(lines) + "\n")
