@@ -42,6 +42,9 @@ class ImportForm(forms.Form):
     def __init__(self, *args: Any, teams: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = teams
+        if len(teams) == 1:  # the usual case: nothing to choose
+            self.fields["team"].initial = teams[0]
+            self.fields["team"].empty_label = None
         self.fields["preset"].choices = [("", gettext_lazy("columns named as the canonical fields")),
                                          *[(name, name) for name in BUILTIN_PRESETS]]
 
