@@ -24,12 +24,14 @@ class ImportOutcome:
 
 
 def record_values(record: Record, fields: set[str]) -> dict[str, Any]:
-    """The record's values for the columns the file fed (others keep what the database has)."""
+    """The record's values for the columns the file fed (others keep what the database has).
+    Plain attribute reads: ``dataclasses.asdict`` deep-copies and cost a fifth of an import's time."""
     values = {}
-    for name, value in dataclasses.asdict(record).items():
-        if name != "external_id" and name not in fields:
-            continue
-        values[name] = value.date() if isinstance(value, dt.datetime) else value
+    for item in dataclasses.fields(record):
+        name = item.name
+        if name == "external_id" or name in fields:
+            value = getattr(record, name)
+            values[name] = value.date() if isinstance(value, dt.datetime) else value
     return values
 
 
