@@ -487,6 +487,8 @@ def import_command(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Count what would change; write nothing.")] = False,
     user: Annotated[str | None, typer.Option(help="Importing user (default: a manager of the team).")] = None,
     report: Annotated[Path | None, typer.Option(help="Write the validation report as CSV.")] = None,
+    save_preset: Annotated[str | None, typer.Option(
+        help="Keep --preset, --map and --values under this name for next time (--preset NAME).")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Import a CRM export into the team's canonical tables: all rows or none, again without duplicates."""
@@ -495,7 +497,7 @@ def import_command(
     _django()
     from pac.io.crm import parse_map, parse_values, write_report_csv
     from pac.web.accounts.models import Team, User
-    from pac.web.crm.importing import import_file
+    from pac.web.crm.importing import import_file, preset_save
 
     team_row = Team.objects.filter(name=team).first()
     importer = (User.objects.filter(username=user).first() if user else
@@ -505,7 +507,10 @@ def import_command(
         raise typer.Exit(2)
     try:
         mapping, value_maps = dict(parse_map(map_ or [])), parse_values(values or [])
-    except ValueError as error:
+        if save_preset:
+            preset_save(name=save_preset, kind=kind, base=preset, mapping=mapping, values=value_maps)
+            err.print(_("Preset {name} saved.").format(name=save_preset))
+    except (ValueError, KeyError) as error:
         err.print(str(error))
         raise typer.Exit(2) from None
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

@@ -95,3 +95,25 @@ def test_it_shifts_the_demo_history_so_that_it_ends_today(settings: Any, tmp_pat
     assert max(span["closed__max"], span["created__max"]) == dt.date(2027, 2, 1)
     # the Maven engage dates run 2016-10-20 … 2017-12-27: 433 days, kept once shifted
     assert (dt.date(2027, 2, 1) - span["created__min"]).days >= 433
+
+
+def test_it_saves_a_mapping_as_a_named_preset_for_next_week(owner: Any, team: Any, tmp_path: Path,
+                                                           settings: Any) -> None:
+    from pac.web.crm.models import Opportunity
+
+    settings.DATA_DIR = tmp_path
+    export = tmp_path / "export.csv"
+    export.write_text("Opportunity Number;Result;Value\nN-1;Won;1 200,50\nN-2;Loss;0\n", encoding="cp1252")
+    first = CliRunner().invoke(app, [
+        "import", "opportunities", str(export), "--team", team.name, "--map", "Opportunity Number=external_id",
+        "--map", "Result=outcome", "--map", "Value=amount", "--values", "outcome:Won=won,Loss=lost",
+        "--save-preset", "notre-crm"])
+    assert first.exit_code == 0, first.output
+    export.write_text("Opportunity Number;Result;Value\nN-1;Won;1 200,50\nN-3;Won;99\n", encoding="cp1252")
+    again = CliRunner().invoke(app, ["import", "opportunities", str(export), "--team", team.name,
+                                     "--preset", "notre-crm", "--json"])
+    assert again.exit_code == 0, again.output
+    import json
+
+    assert json.loads(again.stdout)["counts"] == {"created": 1, "updated": 0, "unchanged": 1, "rejected": 0}
+    assert Opportunity.objects.get(team=team, external_id="N-3").outcome == "won"

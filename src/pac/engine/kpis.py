@@ -575,9 +575,14 @@ class _Run:
         def metrics(t: ir.Table) -> dict[str, ir.Scalar]:
             stage = t.stage.lower()
             p = ibis.cases(*((stage == s, p) for s, p in probs.items()), else_=overall) if probs else overall
-            return {"v": (t.amount.fill_null(0) * p).sum()}
+            return {"v": (t.amount.fill_null(0) * p).sum(), "n": t.count(), "known": t.amount.count()}
 
-        return {self.key(r): (float(r["v"] or 0), None) for r in self.due_grouped(metrics)
+        def value(r: Record) -> tuple[float | None, str | None]:
+            if r["n"] and not r["known"]:  # open deals whose amounts are all blank: 0 € would be a lie
+                return None, "no open opportunity carries an amount"
+            return float(r["v"] or 0), None
+
+        return {self.key(r): value(r) for r in self.due_grouped(metrics)
                 if self.s.period is None or r.get("_period") is not None}
 
     def windows(self, first: dt.date | None) -> list[tuple[dt.date, dt.date, dt.date]]:

@@ -41,6 +41,33 @@ def _records(read: ImportRead, progress: Callable[[int], None] | None) -> Iterat
         yield record_values(record, fields)
 
 
+def presets_file() -> Path:
+    """Where the team's named presets live (saved by `pac import --save-preset`)."""
+    from django.conf import settings
+
+    return Path(settings.DATA_DIR) / "presets.yaml"
+
+
+def saved_presets() -> dict[str, Preset]:
+    from pac.io.crm import load_presets
+
+    path = presets_file()
+    return load_presets(path) if path.exists() else {}
+
+
+def preset_save(*, name: str, kind: str, base: str | None, mapping: Mapping[str, str],
+                values: Mapping[str, Mapping[str, str]]) -> Preset:
+    """Keep a mapping under a name, so that next week's export is imported with ``--preset name``."""
+    from pac.io.crm import customise, get_preset, save_presets
+
+    known = saved_presets()
+    preset = customise(get_preset(base, known) if base else None, kind, mapping=mapping, values=values, name=name)
+    known[name] = preset
+    presets_file().parent.mkdir(parents=True, exist_ok=True)
+    save_presets(presets_file(), known.values())
+    return preset
+
+
 def import_file(*, user: User, team: Team, kind: str, source: Path | BinaryIO, preset: str | Preset | None = None,
                 mapping: Mapping[str, str] | None = None, values: Mapping[str, Mapping[str, str]] | None = None,
                 on_duplicate: str = "error", dry_run: bool = False, name: str | None = None,
@@ -49,7 +76,7 @@ def import_file(*, user: User, team: Team, kind: str, source: Path | BinaryIO, p
     """Check the whole file, then write all of it or nothing. ``checked``/``written`` report the rows
     done in each pass (for progress bars)."""
     with read_import(source, kind, preset=preset, mapping=dict(mapping or {}), values=values,
-                     on_duplicate=on_duplicate, name=name, progress=checked) as read:
+                     on_duplicate=on_duplicate, name=name, progress=checked, saved_presets=saved_presets()) as read:
         if not read.ok:
             return ImportOutcome(read.report, None, dry_run)
         counts = records_import(user=user, team=team, kind=kind, records=_records(read, written), dry_run=dry_run,
