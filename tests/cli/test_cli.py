@@ -12,24 +12,9 @@ from typer.testing import CliRunner
 from pac.cli import app
 from pac.engine.planfile import load_plan_file, to_plan
 
-PLAN = """\
-plan: {name: "PAC T1 2027", start: 2027-01-01, end: 2027-03-31, currency: EUR, country: FR}
-objectives:
-  - {id: nb, metric: revenue, target: 1000000, deadline: 2027-03-31, segment: saas-midmarket}
-  - {id: demos, metric: demos, target: 30, per: week}
-funnel:
-  average_deal: 83334
-  stages:
-    - {stage: lead, rate: 0.25, days: 7}
-    - {stage: mql, rate: 0.4, days: 7}
-    - {stage: sql, rate: 0.5, days: 10}
-    - {stage: demo, rate: 0.3, days: 14}
-    - {stage: proposal, rate: 0.6, days: 21}
-    - {stage: won}
-team:   [{role: SDR, headcount: 3, hours_per_week: 35}, {role: AE, headcount: 4, hours_per_week: 35}]
-effort: [{stage: lead, role: SDR, hours: 0.25}, {stage: demo, role: AE, hours: 1.5},
-         {stage: proposal, role: AE, hours: 4}]
-"""
+from ..plans import DESIGN_PLAN
+
+PLAN = DESIGN_PLAN
 
 BAD_PLAN = """\
 plan:

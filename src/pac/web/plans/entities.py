@@ -167,15 +167,12 @@ def entity_list(request: HttpRequest, plan_id: int, entity: str) -> HttpResponse
     return render(request, template, context)
 
 
-def _editable(request: HttpRequest, plan_id: int) -> m.Plan:
-    return selectors.plan_for_editing(current_user(request), plan_id)
-
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def entity_edit(request: HttpRequest, plan_id: int, entity: str, pk: int | None = None) -> HttpResponse:
     section = _section(entity)
-    plan = _editable(request, plan_id)
+    plan = selectors.plan_for_editing(current_user(request), plan_id)
     model = section.form._meta.model
     instance = section.queryset(plan).filter(pk=pk).first() if pk else model()
     if instance is None:
@@ -212,7 +209,7 @@ def entity_edit(request: HttpRequest, plan_id: int, entity: str, pk: int | None 
 @require_POST
 def entity_delete(request: HttpRequest, plan_id: int, entity: str, pk: int) -> HttpResponse:
     section = _section(entity)
-    plan = _editable(request, plan_id)
+    plan = selectors.plan_for_editing(current_user(request), plan_id)
     rows = section.queryset(plan).filter(pk=pk)
     if not rows.exists():
         raise Http404
@@ -235,7 +232,7 @@ def accounts_import(request: HttpRequest, plan_id: int) -> HttpResponse:
 
     from pac.io.accounts_csv import CsvError, read_accounts
 
-    plan = _editable(request, plan_id)
+    plan = selectors.plan_for_editing(current_user(request), plan_id)
     problems: list[str] = []
     if request.method == "POST":
         upload = request.FILES.get("file")

@@ -83,14 +83,11 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     return render(request, "plans/detail.html", _plan_context(request, plan))
 
 
-def _editable(request: HttpRequest, plan_id: int) -> Plan:
-    return selectors.plan_for_editing(current_user(request), plan_id)
-
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
-    plan = _editable(request, plan_id)
+    plan = selectors.plan_for_editing(current_user(request), plan_id)
     form = PlanForm(request.POST or None, instance=plan)
     if request.method == "POST" and form.is_valid():
         optional = services.HEADER_OPTIONS - {"budget"}  # left empty: keep what the plan has
@@ -123,7 +120,7 @@ def _section_initial(plan: Plan, section: str) -> list[dict[str, Any]]:
 @require_http_methods(["GET", "POST"])
 def plan_section(request: HttpRequest, plan_id: int, section: str) -> HttpResponse:
     """Edit one section as a formset; HTMX gets the form partial, others the full page."""
-    plan = _editable(request, plan_id)
+    plan = selectors.plan_for_editing(current_user(request), plan_id)
     formset_class = SECTION_FORMSETS[section]
     version = plan.version
     if request.method == "POST":
@@ -185,7 +182,7 @@ def plan_import(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def plan_delete(request: HttpRequest, plan_id: int) -> HttpResponse:
-    plan = _editable(request, plan_id)
+    plan = selectors.plan_for_editing(current_user(request), plan_id)
     services.plan_delete(user=current_user(request), plan=plan)
     messages.success(request, _("Plan deleted."))
     return redirect("plans:list")
