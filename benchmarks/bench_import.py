@@ -42,8 +42,9 @@ def generate(path: Path, rows: int) -> None:
         for i in range(rows):
             outcome = ("won", "lost", "open")[i % 3]
             closed = f"{1 + i % 28:02d}/{1 + i % 12:02d}/2026" if outcome != "open" else ""
+            amount = f"{(1000 + i % 90000) * 1000 + i % 1000:,}".replace(",", "\u202f")  # Excel's 1 234 567
             out.write(f"OPP-{i};Affaire {i};ACC-{i % 5000};rep{i % 40};{outcome};{outcome};"
-                      f"{1000 + i % 90000} {i % 1000:03d},50;{1 + i % 28:02d}/{1 + i % 12:02d}/2025;{closed}\n")
+                      f"{amount},50;{1 + i % 28:02d}/{1 + i % 12:02d}/2025;{closed}\n")
 
 
 def _postgres_up() -> bool:

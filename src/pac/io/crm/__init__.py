@@ -1,6 +1,6 @@
 """CRM import: CSV/XLSX exports → checked, typed canonical records (framework-free: no Django here).
 
-Usage — check first, then stream the records in chunks inside one transaction::
+Usage — check the file, then take its records (pass 2), or receive them while it is checked (a sink)::
 
     from pac.io.crm import read_import
 
@@ -15,14 +15,18 @@ Usage — check first, then stream the records in chunks inside one transaction:
             upsert(chunk)                 # the caller's job (all or nothing, by external_id)
     write_report_csv(read.report, stream) # the downloadable report (formula-like cells neutralised)
 
+    read = read_import(path, "opportunities", sink=staging)  # staging.fields(names), staging.add(line, record)
+    if read.ok and read.streamed: ...     # the sink holds the records: no second read (see ``reader``)
+
 ``read_import(source: Path | BinaryIO, kind, *, preset=None, mapping=(), values=None,
-on_duplicate="error", date_order=None, saved_presets=None, name=None, progress=None) -> ImportRead``
+on_duplicate="error", date_order=None, saved_presets=None, name=None, progress=None, sink=None,
+limits=None) -> ImportRead``
 reads the whole file once (bounded memory: rows are streamed, only the id index grows, ≈100 B/id)
 and never raises for a bad file: an unreadable one gives a report with one error (encoding, missing
 required column — on the header line, naming the columns found —, no data rows…). ``ImportRead.records()``
 reads it again and yields the records; it raises ``ImportRejected`` if the report has any error.
 
-Kinds (``KINDS``) and their records (frozen dataclasses in ``kinds``; ``None`` for an empty cell):
+Kinds (``KINDS``) and their records (hashable dataclasses in ``kinds``; ``None`` for an empty cell):
 ``opportunities`` → ``OpportunityRecord`` (external_id, outcome won|lost|open, name, account, owner,
 segment, channel, product, stage, amount: Decimal, currency, created/closed: date|datetime,
 forecast_category); ``accounts``, ``contacts``, ``leads``, ``activities``, ``subscriptions``, ``costs``
@@ -50,12 +54,12 @@ from pac.io.crm.kinds import (
 )
 from pac.io.crm.presets import Preset, customise, load_presets, parse_map, parse_values, save_presets
 from pac.io.crm.problems import ImportFailed, Problem, Report
-from pac.io.crm.reader import ImportRead, ImportRejected, read_import
+from pac.io.crm.reader import ImportRead, ImportRejected, Sink, read_import
 from pac.io.crm.report_csv import write_report_csv
 
 __all__ = [
     "BUILTIN_PRESETS", "KINDS", "AccountRecord", "ActivityRecord", "ContactRecord", "CostRecord", "ImportFailed",
     "ImportRead", "ImportRejected", "LeadRecord", "OpportunityRecord", "Preset", "Problem", "Record", "Report",
-    "SubscriptionRecord", "customise", "get_preset", "load_presets", "parse_map", "parse_values", "read_import",
+    "Sink", "SubscriptionRecord", "customise", "get_preset", "load_presets", "parse_map", "parse_values", "read_import",
     "save_presets", "write_report_csv",
 ]

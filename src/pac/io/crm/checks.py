@@ -19,29 +19,28 @@ def _day(moment: dt.date | dt.datetime) -> dt.date:
 
 
 def record_warnings(record: Record, file: str, line: int, columns: dict[str, str]) -> list[Problem]:
-    warnings: list[Problem] = []
-
-    def warn(field: str, value: object, reason: str, code: str) -> None:
-        warnings.append(Problem(file, line, columns.get(field) or field, "" if value is None else str(value), reason,
-                                severity="warning", code=code))
-
-    if isinstance(record, OpportunityRecord):
-        if record.account is None:
-            warn("account", None, f"no account on this {record.outcome} deal: it counts in no account's figures",
-                 "missing_account")
-        if record.outcome == "won" and record.amount is None:
-            warn("amount", None, "a won deal without an amount: left out of revenue and average deal size",
-                 "won_without_amount")
-        if record.amount is not None and record.amount < 0:
-            warn("amount", record.amount, "a negative amount", "negative_amount")
-        if record.created and record.closed and _day(record.closed) < _day(record.created):
-            warn("closed", record.closed, f"closed before it was created ({record.created})", "closed_before_created")
-    elif isinstance(record, SubscriptionRecord):
+    """The warnings of one record — most have none, and that case is checked first (once per row)."""
+    found: list[tuple[str, object, str, str]] = []  # field, value, reason, code
+    if type(record) is OpportunityRecord:
+        account, amount, created, closed = record.account, record.amount, record.created, record.closed
+        if account is None:
+            found.append(("account", None, f"no account on this {record.outcome} deal: it counts in no account's "
+                                           "figures", "missing_account"))
+        if amount is None:
+            if record.outcome == "won":
+                found.append(("amount", None, "a won deal without an amount: left out of revenue and average deal "
+                                              "size", "won_without_amount"))
+        elif amount < 0:
+            found.append(("amount", amount, "a negative amount", "negative_amount"))
+        if created and closed and _day(closed) < _day(created):
+            found.append(("closed", closed, f"closed before it was created ({created})", "closed_before_created"))
+    elif type(record) is SubscriptionRecord:
         if record.start and record.end and _day(record.end) < _day(record.start):
-            warn("end", record.end, f"ends before it starts ({record.start})", "end_before_start")
+            found.append(("end", record.end, f"ends before it starts ({record.start})", "end_before_start"))
         if record.mrr is not None and record.mrr < 0:
-            warn("mrr", record.mrr, "a negative MRR", "negative_mrr")
-    return warnings
+            found.append(("mrr", record.mrr, "a negative MRR", "negative_mrr"))
+    return [Problem(file, line, columns.get(name) or name, "" if value is None else str(value), reason,
+                    severity="warning", code=code) for name, value, reason, code in found]
 
 
 @dataclass

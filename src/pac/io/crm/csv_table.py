@@ -1,6 +1,6 @@
 """A CSV export read row by row: header, delimiter (``,`` ``;`` or tab), decimal separator hint.
 
-Rows come as ``(line, {column: text})`` with the line where the row starts (the header is line 1,
+Rows come as ``(line, cells)`` with the line where the row starts (the header is line 1,
 or 2 after an Excel ``sep=;`` line); blank rows are skipped; memory stays flat whatever the size.
 """
 
@@ -66,7 +66,7 @@ def decoded_lines(stream: BinaryIO, encoding: Encoding) -> Iterator[str]:
 
 
 def _rows(reader: Iterator[list[str]], header: list[str], header_line: int, name: str,
-          on_problem: Callable[[Problem], None]) -> Iterator[tuple[int, dict[str, str]]]:
+          on_problem: Callable[[Problem], None]) -> Iterator[tuple[int, list[str]]]:
     width = len(header)
     line_num = header_line
     while True:
@@ -78,7 +78,7 @@ def _rows(reader: Iterator[list[str]], header: list[str], header_line: int, name
         except csv.Error as error:
             raise ImportFailed(Problem(name, start, "", "", f"unreadable CSV: {error}", code="csv")) from None
         line_num = reader.line_num + header_line - 1  # type: ignore[attr-defined]
-        if not any(cell.strip() for cell in cells):
+        if not "".join(cells).strip():
             continue
         if len(cells) > width and any(cell.strip() for cell in cells[width:]):
             extra = next(cell for cell in cells[width:] if cell.strip())
@@ -87,4 +87,4 @@ def _rows(reader: Iterator[list[str]], header: list[str], header_line: int, name
                                "should be in quotes", code="extra_cells"))
         if len(cells) < width:
             cells += [""] * (width - len(cells))
-        yield start, dict(zip(header, map(str.strip, cells), strict=False))
+        yield start, cells

@@ -24,6 +24,10 @@ def detect_encoding(stream: BinaryIO, name: str) -> Encoding:
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in head:
         _fail(name, 1, "the file is in UTF-16 (Excel's « Unicode text »), not UTF-8 or Windows-1252: " + SAVE_AS)
     bom = head.startswith(codecs.BOM_UTF8)
+    if _all_utf8(stream):
+        stream.seek(0)
+        return "utf-8-sig" if bom else "utf-8"
+    stream.seek(0)
     first_utf8: int | None = None  # first line with non-ASCII text that is valid UTF-8
     first_other: int | None = None  # first line that is not UTF-8 (read as Windows-1252)
     for number, raw in enumerate(stream, start=1):
@@ -52,6 +56,21 @@ def detect_encoding(stream: BinaryIO, name: str) -> Encoding:
     if bom:
         return "utf-8-sig"
     return "cp1252" if first_other is not None else "utf-8"
+
+
+def _all_utf8(stream: BinaryIO) -> bool:
+    """Whether the whole stream is UTF-8 without NUL, read in large blocks — the common case, checked
+    fast; any doubt sends the caller to the line-by-line scan, which says where the problem is."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            if b"\x00" in block:
+                return False
+            decoder.decode(block)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _fail(name: str, line: int, reason: str) -> None:

@@ -1,7 +1,9 @@
 """The canonical tables an import fills (DESIGN.md « Canonical tables »): their fields, types and records.
 
-A record is a frozen dataclass of typed values — ``str``, ``Decimal``, ``date``/``datetime``, ``bool`` —
-with ``None`` for an empty cell. Only ``external_id`` (and an opportunity's ``outcome``) is required.
+A record is a dataclass of typed values — ``str``, ``Decimal``, ``date``/``datetime``, ``bool`` —
+with ``None`` for an empty cell; hashable by value (the duplicate index relies on it) but not frozen,
+because a frozen dataclass's ``__init__`` costs six times more and an import builds one per row.
+Only ``external_id`` (and an opportunity's ``outcome``) is required.
 Costs have no id of their own in the CRM: theirs is derived from period, channel and category.
 """
 
@@ -27,7 +29,7 @@ class FieldSpec:
     required: bool = False
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
+@dataclass(kw_only=True, slots=True, unsafe_hash=True)
 class OpportunityRecord:
     external_id: str
     outcome: str
@@ -45,7 +47,7 @@ class OpportunityRecord:
     forecast_category: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
+@dataclass(kw_only=True, slots=True, unsafe_hash=True)
 class ActivityRecord:
     external_id: str
     kind: str | None = None
@@ -57,7 +59,7 @@ class ActivityRecord:
     outcome: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
+@dataclass(kw_only=True, slots=True, unsafe_hash=True)
 class LeadRecord:
     external_id: str
     created: Moment | None = None
@@ -70,7 +72,7 @@ class LeadRecord:
     opportunity: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
+@dataclass(kw_only=True, slots=True, unsafe_hash=True)
 class AccountRecord:
     external_id: str
     name: str | None = None
@@ -80,7 +82,7 @@ class AccountRecord:
     owner: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
+@dataclass(kw_only=True, slots=True, unsafe_hash=True)
 class ContactRecord:
     external_id: str
     account: str | None = None
@@ -90,7 +92,7 @@ class ContactRecord:
     opted_out: bool | None = None
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
+@dataclass(kw_only=True, slots=True, unsafe_hash=True)
 class SubscriptionRecord:
     external_id: str
     account: str | None = None
@@ -99,7 +101,7 @@ class SubscriptionRecord:
     mrr: Decimal | None = None
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
+@dataclass(kw_only=True, slots=True, unsafe_hash=True)
 class CostRecord:
     external_id: str  # derived: period_start|period_end|channel|category
     period_start: dt.date | None = None

@@ -12,6 +12,7 @@ import functools
 import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
+from typing import Any
 
 from pac.io.crm.date_orders import DateOrders
 from pac.io.crm.kinds import RECORD_TYPES, FieldSpec, Record, derived_id, field_specs
@@ -21,6 +22,7 @@ from pac.io.crm.table import Table
 from pac.io.crm.values import BadValue, DateOrder, parse_bool, parse_decimal, parse_moment
 
 MAX_TEXT = 255
+_MISSING: Any = object()  # a cache miss (None is a value)
 _NOT_ALNUM = re.compile(r"[\W_]+")
 Value = str | Decimal | dt.date | dt.datetime | bool | None
 
@@ -33,8 +35,18 @@ def spelling_key(text: str) -> str:
     return _NOT_ALNUM.sub("", text.casefold())
 
 
+#: Distinct cell texts remembered per field (their parsed value): exports repeat owners, stages, dates.
+CACHE_PER_FIELD = 50_000
+#: Integer digits a canonical amount holds (the tables keep 18 digits, 2 after the point).
+MAX_INTEGER_DIGITS = 16
+
+
 class RowMapper:
-    def __init__(self, preset: Preset, table: Table, dates: DateOrders) -> None:
+    """Turns the rows of one table into records. Built per pass: its caches assume the date order of
+    each column is fixed while it reads (``DateOrders`` only settles it at the end of pass 1)."""
+
+    def __init__(self, preset: Preset, table: Table, dates: DateOrders,
+                 limits: Mapping[str, int] | None = None) -> None:
         self.preset = preset
         self.file = table.name
         self.kind = preset.kind
@@ -42,6 +54,8 @@ class RowMapper:
         self.record_type = RECORD_TYPES[preset.kind]
         self.decimal = preset.decimal or table.decimal
         self.dates = dates
+        self.limits = dict(limits or {})
+        self.header = table.header
         present = {column_key(name): name for name in reversed(table.header)}
         self.sources: dict[str, list[str]] = {}
         for source, target in preset.columns:
@@ -61,6 +75,17 @@ class RowMapper:
         self.plan = [(name, spec, () if name in preset.constants or (name == "outcome" and self.flags)
                       else tuple(self.sources.get(name, ())), self._parser(spec))
                      for name, spec in self.specs.items() if name in fed]
+        index = {name: i for i, name in enumerate(table.header)}
+        # fields read from one column take the fast path (no row dict): plain text kept as written after
+        # a length check, the others through a conversion remembered per distinct text
+        direct = [(name, spec, sources[0], parse) for name, spec, sources, parse in self.plan if len(sources) == 1]
+        self.plain = [(name, index[column], self._plain_limit(spec), column, spec.required)
+                      for name, spec, column, parse in direct if self._plain_limit(spec)]
+        self.converted = [(name, index[column], column, self._converter(spec, parse), spec.required,
+                           name in self.spellings, _code(spec))
+                          for name, spec, column, parse in direct if not self._plain_limit(spec)]
+        self.derived = derived_id(self.kind)
+        self.indirect = [entry for entry in self.plan if len(entry[2]) != 1]
 
     def _check_required(self, table: Table) -> None:
         for name, spec in self.specs.items():
@@ -87,11 +112,48 @@ class RowMapper:
         columns.update({f: "" for f in self.preset.constants})
         return columns
 
-    def build(self, line: int, row: Mapping[str, str]) -> tuple[Record | None, list[Problem]]:
+    def build(self, line: int, cells: list[str]) -> tuple[Record | None, list[Problem]]:
+        """The record of one row (cells in header order), or None and the errors that keep it out."""
         problems: list[Problem] = []
         values: dict[str, Value] = {}
-        for name, spec, sources, parse in self.plan:
-            column, text = (sources[0], row[sources[0]]) if len(sources) == 1 else self._cell(name, row)
+        for name, index, limit, column, required in self.plain:
+            text = cells[index].strip()
+            if text and len(text) <= limit:
+                values[name] = text
+            elif text:
+                problems.append(Problem(self.file, line, column, text,
+                                        f"too long: {len(text)} characters, at most {limit}", code="bad_text"))
+            elif required:
+                problems.append(Problem(self.file, line, column, text, f"empty: {name} is required", code="required"))
+        for name, index, column, convert, required, spelled, code in self.converted:
+            text = cells[index].strip()
+            try:
+                value = convert(text, column, line) if text else None
+            except BadValue as error:
+                problems.append(Problem(self.file, line, column, text, str(error), code=code))
+                continue
+            if value is None:
+                if required:
+                    problems.append(Problem(self.file, line, column, text, f"empty: {name} is required",
+                                            code="required"))
+                continue
+            if spelled and isinstance(value, str):
+                value = self._spelling(name, column, value, line, problems)
+            values[name] = value
+        if self.indirect:
+            self._build_indirect(line, dict(zip(self.header, map(str.strip, cells), strict=False)), values,
+                                 problems)
+        if self.derived and not values.get("external_id"):
+            values["external_id"] = "|".join("" if values.get(f) is None else str(values[f]) for f in self.derived)
+        if problems and any(p.severity == "error" for p in problems):
+            return None, problems
+        return self.record_type(**values), problems  # type: ignore[arg-type]
+
+    def _build_indirect(self, line: int, row: Mapping[str, str], values: dict[str, Value],
+                        problems: list[Problem]) -> None:
+        """Fields fed by a constant, by the first non-empty of several columns, or by outcome flags."""
+        for name, spec, _sources, parse in self.indirect:
+            column, text = self._cell(name, row)
             if name == "outcome" and self.flags:
                 column, text = self._flag_outcome(row, line, problems)
             try:
@@ -107,12 +169,33 @@ class RowMapper:
             elif name in self.spellings and isinstance(value, str):
                 value = self._spelling(name, column, value, line, problems)
             values[name] = value
-        if derived_id(self.kind) and not values.get("external_id"):
-            values["external_id"] = "|".join("" if values.get(f) is None else str(values[f])
-                                             for f in derived_id(self.kind))
-        if problems and any(p.severity == "error" for p in problems):
-            return None, problems
-        return self.record_type(**values), problems  # type: ignore[arg-type]
+
+    def _plain_limit(self, spec: FieldSpec) -> int:
+        """The length limit of a field whose text is kept exactly as written, else 0."""
+        if spec.type != "text" or spec.name in self.values or spec.name in self.spellings or spec.name == "currency":
+            return 0
+        return min(self.limits.get(spec.name, MAX_TEXT), MAX_TEXT)
+
+    def _converter(self, spec: FieldSpec, parse: Callable[[str, str, int], Value]) -> Callable[[str, str, int], Value]:
+        """Translate then parse a cell, remembering the result of each distinct text (a date is observed
+        for the column's order the first time its text is met, which keeps the first line of each kind)."""
+        translated = spec.name in self.values
+        if not translated and spec.type in ("text", "decimal"):
+            return parse  # cheaper to parse again than to remember: names and amounts seldom repeat
+        cache: dict[str, Value] = {}
+
+        def convert(text: str, column: str, line: int) -> Value:
+            known: Value = cache.get(text, _MISSING)
+            if known is not _MISSING:
+                return known
+            source = text
+            if translated:
+                text = self._translate(spec, text)
+            value = parse(text, column, line) if text else None
+            if len(cache) < CACHE_PER_FIELD:
+                cache[source] = value
+            return value
+        return convert
 
     def _cell(self, name: str, row: Mapping[str, str]) -> tuple[str, str]:
         if name in self.preset.constants:
@@ -153,7 +236,12 @@ class RowMapper:
                 return text.casefold()
             return choice
         if spec.type == "decimal":
-            return lambda text, column, line: parse_decimal(text, decimal=self.decimal)
+            def number(text: str, column: str, line: int) -> Value:
+                value = parse_decimal(text, decimal=self.decimal)
+                if value.adjusted() >= MAX_INTEGER_DIGITS:
+                    raise BadValue(f"too large: at most {MAX_INTEGER_DIGITS} digits before the decimal point")
+                return value
+            return number
         if spec.type == "bool":
             return lambda text, column, line: parse_bool(text)
         if spec.type in ("moment", "date"):
@@ -163,10 +251,11 @@ class RowMapper:
                 return value.date() if spec.type == "date" and isinstance(value, dt.datetime) else value
             return moment
         upper = spec.name == "currency"
+        limit = min(self.limits.get(spec.name, MAX_TEXT), MAX_TEXT)
 
         def plain(text: str, column: str, line: int) -> Value:
-            if len(text) > MAX_TEXT:
-                raise BadValue(f"too long: {len(text)} characters, at most {MAX_TEXT}")
+            if len(text) > limit:
+                raise BadValue(f"too long: {len(text)} characters, at most {limit}")
             return text.upper() if upper else text
         return plain
 

@@ -1,10 +1,17 @@
-"""``read_import``: check a whole file first, then stream its records — the one entry point.
+"""``read_import``: check a whole file, streaming its records as they pass — the one entry point.
 
 Pass 1 (in ``read_import``) reads every row, builds and checks each record, indexes ids for
 duplicates and fills the report; nothing is kept but counts, problems (bounded) and the id index.
-Pass 2 (``ImportRead.records``) reads the file again and yields the accepted records in file order,
-one per id, so the caller can upsert them in chunks inside one transaction. When the report has an
-error, ``records`` refuses (the import is all or nothing).
+Each accepted record also goes to the caller's ``sink`` as soon as it is checked, so that the caller
+can stage it (in a temporary table, say) without reading the file again: when the report ends without
+error and ``ImportRead.streamed`` is true, the sink has received the records to import — under
+``on_duplicate="last"`` several per id, the one on the greatest line winning. The caller must not
+publish them before the report is known (the import is all or nothing).
+
+Pass 2 (``ImportRead.records``) reads the file again and yields the accepted records in file order, one
+per id. It is needed without a sink, and when a date column turned out to be month-first after its
+first dates were read day-first (``streamed`` is then false). When the report has an error,
+``records`` refuses.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from pac.io.crm.builtin_presets import get_preset
 from pac.io.crm.checks import FileChecks, record_warnings
@@ -27,6 +34,16 @@ from pac.io.crm.tables import read_table, seekable, source_name
 from pac.io.crm.values import DateOrder
 
 Progress = Callable[[int], None]
+
+
+class Sink(Protocol):
+    """Where accepted records go while the file is checked (see the module doc)."""
+
+    def fields(self, names: frozenset[str]) -> None:
+        """The fields this file sets (records hold None for the others): told once, before any record."""
+
+    def add(self, line: int, record: Record) -> None:
+        """One accepted record, from ``line``."""
 PROGRESS_EVERY = 1000
 
 
@@ -44,6 +61,8 @@ class ImportRead:
     columns: dict[str, str] = field(default_factory=dict)  # every field the file sets → its column ("" constant)
     delimiter: str = ""
     encoding: str = ""
+    streamed: bool = False  # the sink received the final records (no second pass needed)
+    limits: Mapping[str, int] = field(default_factory=dict)  # field → longest text the store keeps
     _source: Path | BinaryIO | None = None
     _dates: DateOrders | None = None
     _index: DuplicateIndex | None = None
@@ -64,7 +83,7 @@ class ImportRead:
             raise ImportRejected(f"{self.report.file}: {self.report.error_count} error(s); nothing to import")
         with seekable(self._source) as stream:
             table = read_table(stream, self.report.file, lambda problem: None)
-            mapper = RowMapper(self.preset, table, self._dates)
+            mapper = RowMapper(self.preset, table, self._dates, self.limits)
             count = 0
             for count, (line, row) in enumerate(table.rows, start=1):
                 record, _ = mapper.build(line, row)
@@ -100,12 +119,15 @@ def read_import(source: Path | BinaryIO, kind: str, *, preset: str | Preset | No
                 mapping: Mapping[str, str] | Iterable[tuple[str, str]] = (),
                 values: Mapping[str, Mapping[str, str]] | None = None, on_duplicate: str = "error",
                 date_order: DateOrder | None = None, saved_presets: Mapping[str, Preset] | None = None,
-                name: str | None = None, progress: Progress | None = None) -> ImportRead:
+                name: str | None = None, progress: Progress | None = None, sink: Sink | None = None,
+                limits: Mapping[str, int] | None = None) -> ImportRead:
     """Check ``source`` (a CSV or XLSX file, by path or binary stream) as ``kind`` records.
 
     ``preset`` is a preset name (built in or in ``saved_presets``), a ``Preset``, or None for columns
     named as the canonical fields; ``mapping`` (source column → field) and ``values`` (field → {source
-    value → value}) go on top. ``progress`` is called with the number of rows read, every 1 000 rows.
+    value → value}) go on top. ``progress`` is called with the number of rows read, every 1 000 rows;
+    ``sink`` receives each accepted record (see the module doc); ``limits`` gives the
+    longest text each field may hold, when the store keeps less than 255 characters.
     Raises ``ValueError`` for a wrong kind, preset or option; a bad file is reported, never raised."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; expected one of: {', '.join(KINDS)}")
@@ -115,17 +137,17 @@ def read_import(source: Path | BinaryIO, kind: str, *, preset: str | Preset | No
     base = get_preset(preset, dict(saved_presets or {})) if isinstance(preset, str) else preset
     applied = customise(base, kind, mapping=mapping, values=values, date_order=date_order)
     report = Report(source_name(source, name))
-    read = ImportRead(kind, applied, report, _source=source)
+    read = ImportRead(kind, applied, report, limits=dict(limits or {}), _source=source)
     if not isinstance(source, Path) and not source.seekable():
         read._source = read._stack.enter_context(seekable(source))
     try:
-        _check(read, policies[on_duplicate], progress)
+        _check(read, policies[on_duplicate], progress, sink)
     except ImportFailed as failure:
         report.add(failure.problem)
     return read
 
 
-def _check(read: ImportRead, on_duplicate: OnDuplicate, progress: Progress | None) -> None:
+def _check(read: ImportRead, on_duplicate: OnDuplicate, progress: Progress | None, sink: Sink | None) -> None:
     assert read._source is not None
     report = read.report
     dates = DateOrders(read.preset.date_order)
@@ -134,9 +156,11 @@ def _check(read: ImportRead, on_duplicate: OnDuplicate, progress: Progress | Non
     lines: dict[str, int] = {}  # id → line of its first row, for merged-row warnings (only duplicated ids)
     with seekable(read._source) as stream:
         table = read_table(stream, report.file, report.add)
-        mapper = RowMapper(read.preset, table, dates)
+        mapper = RowMapper(read.preset, table, dates, read.limits)
         read.columns, read.delimiter, read.encoding = mapper.columns(), table.delimiter, table.encoding
         id_column = read.columns.get("external_id", "external_id")
+        if sink is not None:
+            sink.fields(read.fields)
         for line, row in table.rows:
             report.rows_read += 1
             record, problems = mapper.build(line, row)
@@ -156,6 +180,8 @@ def _check(read: ImportRead, on_duplicate: OnDuplicate, progress: Progress | Non
                                        code="duplicate_merged"))
                 else:
                     checks.observe(record)
+                    if sink is not None and (seen == "new" or on_duplicate == "last"):
+                        sink.add(line, record)
             if progress and report.rows_read % PROGRESS_EVERY == 0:
                 progress(report.rows_read)
     if progress:
@@ -180,3 +206,4 @@ def _check(read: ImportRead, on_duplicate: OnDuplicate, progress: Progress | Non
     for warning in checks.warnings(report.file, read.columns):
         report.add(warning)
     read._dates, read._index = dates, index
+    read.streamed = sink is not None and not dates.decided  # month-first columns: read again

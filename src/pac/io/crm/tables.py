@@ -35,7 +35,7 @@ def read_table(stream: BinaryIO, name: str, on_problem: Callable[[Problem], None
 
 @contextmanager
 def seekable(source: Path | BinaryIO) -> Iterator[BinaryIO]:
-    """The source as a seekable binary stream (the importer reads it twice); a pipe is spooled to disk."""
+    """The source as a seekable binary stream (it may be read twice); a pipe is spooled to disk."""
     if isinstance(source, Path):
         with source.open("rb") as stream:
             yield stream

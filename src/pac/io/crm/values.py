@@ -28,6 +28,7 @@ TRUE_WORDS = frozenset({"1", "true", "yes", "y", "oui", "o", "vrai", "x", "✓"}
 FALSE_WORDS = frozenset({"0", "false", "no", "n", "non", "faux", "-"})
 
 _PLAIN = re.compile(r"-?\d{1,20}(?:\.\d{1,20})?\Z")
+_FRENCH = re.compile(r"-?(?:\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d{1,20})(?:,\d{1,20})?\Z")
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']")
 _CURRENCY = re.compile(r"^(?:[A-Z]{3}|[€$£¥]|CHF|R\$)\s*|\s*(?:[A-Z]{3}|[€$£¥]|CHF|R\$)$")
 _NUMBER = re.compile(r"^[+-]?(?:\d+(?:[.,]\d+)*)(?:[.,]\d*)?$|^[+-]?[.,]\d+$")
@@ -47,6 +48,8 @@ def parse_decimal(text: str, *, decimal: Decimal_ = ".") -> Decimal:
     """The number written in ``text``; ``decimal`` settles ``1,234`` / ``1.234`` (see the module doc)."""
     if _PLAIN.match(text) and (decimal == "." or "." not in text):
         return Decimal(text)  # the common case, fast: 1234 or 1234.56
+    if decimal == "," and _FRENCH.match(text):  # a French spreadsheet's: 1 234 567,89
+        return Decimal(_SPACES.sub("", text).replace(",", "."))
     body = text.strip()
     negative = body.startswith("(") and body.endswith(")")
     if negative:

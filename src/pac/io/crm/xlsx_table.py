@@ -51,7 +51,7 @@ def cell_text(value: Any) -> str:
 
 
 def _rows(rows: Iterator[tuple[int, tuple[Any, ...]]], header: list[str], workbook: Any, name: str,
-          on_problem: Callable[[Problem], None]) -> Iterator[tuple[int, dict[str, str]]]:
+          on_problem: Callable[[Problem], None]) -> Iterator[tuple[int, list[str]]]:
     width = len(header)
     try:
         for line, cells in rows:
@@ -62,6 +62,6 @@ def _rows(rows: Iterator[tuple[int, tuple[Any, ...]]], header: list[str], workbo
                 on_problem(Problem(name, line, "", next(t for t in texts[width:] if t),
                                    "a value in a column without a title", code="extra_cells"))
             texts += [""] * (width - len(texts))
-            yield line, dict(zip(header, texts, strict=False))
+            yield line, texts
     finally:
         workbook.close()

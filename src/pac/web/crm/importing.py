@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from django.db import models
+
 from pac.io.crm import ImportRead, Preset, Record, Report, read_import
 from pac.web.accounts.models import Team, User
-from pac.web.crm.services import ImportCounts, records_import
+from pac.web.crm.models import KINDS
+from pac.web.crm.services import ImportCounts, staged_import
+from pac.web.crm.staging import Staging
 
 
 @dataclass
@@ -35,10 +39,23 @@ def record_values(record: Record, fields: set[str]) -> dict[str, Any]:
     return values
 
 
-def _records(read: ImportRead, progress: Callable[[int], None] | None) -> Iterator[dict[str, Any]]:
-    fields = set(read.columns) | {"external_id"}
-    for record in read.records(progress=progress):
-        yield record_values(record, fields)
+def text_limits(kind: str) -> dict[str, int]:
+    """The longest text each field of ``kind`` keeps, so the check pass reports what would not fit."""
+    return {f.name: f.max_length for f in KINDS[kind]._meta.concrete_fields
+            if isinstance(f, models.CharField) and f.max_length}
+
+
+@dataclass
+class _StagedRead:
+    read: ImportRead
+
+    @property
+    def ok(self) -> bool:
+        return self.read.ok
+
+    @property
+    def rejected(self) -> int:
+        return self.read.report.rows_rejected
 
 
 def presets_file() -> Path:
@@ -73,12 +90,25 @@ def import_file(*, user: User, team: Team, kind: str, source: Path | BinaryIO, p
                 on_duplicate: str = "error", dry_run: bool = False, name: str | None = None,
                 checked: Callable[[int], None] | None = None,
                 written: Callable[[int], None] | None = None) -> ImportOutcome:
-    """Check the whole file, then write all of it or nothing. ``checked``/``written`` report the rows
-    done in each pass (for progress bars)."""
-    with read_import(source, kind, preset=preset, mapping=dict(mapping or {}), values=values,
-                     on_duplicate=on_duplicate, name=name, progress=checked, saved_presets=saved_presets()) as read:
-        if not read.ok:
-            return ImportOutcome(read.report, None, dry_run)
-        counts = records_import(user=user, team=team, kind=kind, records=_records(read, written), dry_run=dry_run,
-                                rejected=read.report.rows_rejected)
-        return ImportOutcome(read.report, counts, dry_run)
+    """Check the whole file — its records written as they pass, in the import's transaction — and
+    keep all of it or nothing. ``checked`` reports the rows read; ``written`` the records staged, once."""
+    known = saved_presets()
+
+    def stage(staging: Staging) -> _StagedRead:
+        with read_import(source, kind, preset=preset, mapping=dict(mapping or {}), values=values,
+                         on_duplicate=on_duplicate, name=name, progress=checked, saved_presets=known,
+                         sink=staging, limits=text_limits(kind)) as read:
+            if read.ok and not read.streamed:  # a column's dates turned out month-first: read them again
+                staging.restart()
+                for line, record in enumerate(read.records(), start=1):
+                    staging.add(line, record)
+            if read.ok and on_duplicate == "last":
+                staging.keep_last()
+            if written is not None:
+                written(staging.staged)
+            return _StagedRead(read)
+
+    # an id comes once (duplicates identical or refused) unless the last one wins: merge as they come
+    staged, counts = staged_import(user=user, team=team, kind=kind, stage=stage, dry_run=dry_run,
+                                   incremental=on_duplicate != "last")
+    return ImportOutcome(staged.read.report, counts, dry_run)

@@ -1,15 +1,16 @@
 """The write path for CRM data: upsert canonical records by external id, all or nothing.
 
-Records come from ``pac.io.crm`` (already typed and validated); this module only decides, per
-chunk of records, what is created, updated or unchanged, and writes in bulk. A dry run does all of
-it inside a transaction that is then rolled back, so its counts are exactly what a real run does."""
+Records come from ``pac.io.crm`` (already typed and validated) or as mappings; they are staged in a
+temporary table and merged in set-based SQL (``staging``), which decides what is created, updated or
+unchanged. A dry run does all of it inside a transaction that is then rolled back, so its counts are
+exactly what a real run does."""
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 from pac.engine.model import Role
 from pac.web.accounts.models import Team, User
 from pac.web.crm.models import KINDS
+from pac.web.crm.staging import Staging
 
 #: Roles that may bring CRM data into a team.
 IMPORTER_ROLES = {Role.MANAGER.value, Role.ADMIN.value, Role.MARKETING.value}
@@ -40,7 +42,7 @@ def can_import(user: User, team: Team) -> bool:
     return user.role in IMPORTER_ROLES and team.members.filter(pk=user.pk).exists()
 
 
-def _check_lengths(model: type[models.Model], rows: list[Mapping[str, Any]]) -> None:
+def _check_lengths(model: type[models.Model], rows: Sequence[Mapping[str, Any]]) -> None:
     limits = {f.name: f.max_length for f in model._meta.concrete_fields
               if isinstance(f, models.CharField) and f.max_length}
     too_long = [f"{row['external_id']}.{name}" for row in rows for name, limit in limits.items()
@@ -49,52 +51,65 @@ def _check_lengths(model: type[models.Model], rows: list[Mapping[str, Any]]) -> 
         raise ValidationError(_("Values too long for: %(fields)s") % {"fields": ", ".join(too_long[:20])})
 
 
-def _stored(model: type[models.Model], name: str, value: Any) -> Any:
-    """What the column keeps for ``value``: text columns store no NULL but an empty string."""
-    if value is None and isinstance(model._meta.get_field(name), models.CharField):
-        return ""
-    return value
+@transaction.atomic
+def records_import(*, user: User, team: Team, kind: str, records: Iterable[Mapping[str, Any]],
+                   dry_run: bool = False, rejected: int = 0) -> ImportCounts:
+    """Create or update each record by (team, external_id). Fields a record does not carry keep
+    their stored value, so a narrower export never blanks what a wider one brought; an id given twice
+    keeps its last record. Every record carries the same fields."""
+    _require_importer(user, team)
+    model = KINDS[kind]
+    fed: set[str] | None = None
+    iterator, line = iter(records), 0
+    with Staging(model, team, incremental=False) as staging:
+        while chunk := list(itertools.islice(iterator, CHUNK)):
+            _check_lengths(model, chunk)
+            for record in chunk:
+                if fed is None:
+                    fed = set(record)
+                    staging.fields(fed)
+                if set(record) != fed:
+                    raise ValueError(f"record {record.get('external_id')!r} carries other fields than the first "
+                                     f"one ({', '.join(sorted(fed))})")
+                line += 1
+                staging.add_mapping(line, record)
+        staging.keep_last()
+        return _merge(staging, dry_run, rejected)
 
 
 @transaction.atomic
-def records_import(*, user: User, team: Team, kind: str, records: Iterable[Mapping[str, Any]],
-                   dry_run: bool = False, rejected: int = 0,
-                   progress: Callable[[int], None] | None = None) -> ImportCounts:
-    """Create or update each record by (team, external_id). Fields a record does not carry keep
-    their stored value, so a narrower export never blanks what a wider one brought."""
+def staged_import(*, user: User, team: Team, kind: str, stage: Callable[[Staging], StagedFile],
+                  incremental: bool = True, dry_run: bool = False) -> tuple[StagedFile, ImportCounts | None]:
+    """Import a file whose records ``stage`` adds to the staging table while it checks them (merged
+    as they come when ``incremental``); when its report has an error, nothing is written (counts None)."""
+    _require_importer(user, team)
+    with Staging(KINDS[kind], team, incremental=incremental) as staging:
+        staged = stage(staging)
+        if not staged.ok:
+            transaction.set_rollback(True)
+            return staged, None
+        return staged, _merge(staging, dry_run, staged.rejected)
+
+
+class StagedFile(Protocol):
+    """What ``staged_import`` needs to know of a file once it is staged."""
+
+    @property
+    def ok(self) -> bool: ...
+
+    @property
+    def rejected(self) -> int: ...
+
+
+def _require_importer(user: User, team: Team) -> None:
     if not can_import(user, team):
         raise PermissionDenied(_("Only the team's managers, administrators and marketing may import CRM data."))
-    model = KINDS[kind]
-    counts = ImportCounts(rejected=rejected)
-    done = 0
-    iterator = iter(records)
-    while chunk := list(itertools.islice(iterator, CHUNK)):
-        _check_lengths(model, chunk)
-        existing = {row.external_id: row for row in
-                    model.objects.filter(team=team, external_id__in=[r["external_id"] for r in chunk])}
-        created, updated, changed_fields = [], [], set()
-        for record in chunk:
-            values = {k: _stored(model, k, v) for k, v in record.items() if k != "external_id"}
-            row = existing.get(record["external_id"])
-            if row is None:
-                created.append(model(team=team, external_id=record["external_id"], **values))
-                continue
-            changes = {k: v for k, v in values.items() if getattr(row, k) != v}
-            if changes:
-                for name, value in changes.items():
-                    setattr(row, name, value)
-                changed_fields.update(changes)
-                updated.append(row)
-            else:
-                counts.unchanged += 1
-        model.objects.bulk_create(created, batch_size=500)
-        if updated:
-            model.objects.bulk_update(updated, sorted(changed_fields), batch_size=500)
-        counts.created += len(created)
-        counts.updated += len(updated)
-        done += len(chunk)
-        if progress is not None:
-            progress(done)
+
+
+def _merge(staging: Staging, dry_run: bool, rejected: int) -> ImportCounts:
+    created, updated = staging.merge()
+    counts = ImportCounts(created=created, updated=updated, unchanged=staging.staged - created - updated,
+                          rejected=rejected)
     if dry_run:
         transaction.set_rollback(True)
     return counts
