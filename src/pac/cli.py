@@ -497,7 +497,8 @@ def import_command(
     _django()
     from pac.io.crm import parse_map, parse_values, write_report_csv
     from pac.web.accounts.models import Team, User
-    from pac.web.crm.importing import import_file, preset_save
+    from pac.web.crm.importing import import_file
+    from pac.web.crm.presets import preset_save
 
     team_row = Team.objects.filter(name=team).first()
     importer = (User.objects.filter(username=user).first() if user else
@@ -508,7 +509,7 @@ def import_command(
     try:
         mapping, value_maps = dict(parse_map(map_ or [])), parse_values(values or [])
         if save_preset:
-            preset_save(name=save_preset, kind=kind, base=preset, mapping=mapping, values=value_maps)
+            preset_save(team=team_row, name=save_preset, kind=kind, base=preset, mapping=mapping, values=value_maps)
             err.print(_("Preset {name} saved.").format(name=save_preset))
     except (ValueError, KeyError) as error:
         err.print(str(error))

@@ -214,3 +214,58 @@ def test_it_draws_a_kpi_over_the_periods(settings: Any, tmp_path: Any) -> None:
                                 body, re.S).group(1))  # type: ignore[union-attr]
     points = spec["data"]["values"]
     assert len(points) >= 4 and all(0 < p["value"] < 1 for p in points)  # Maven spans five quarters or more
+
+
+def test_it_saves_the_format_of_an_export_as_the_teams_preset(owner: Any, team: Any, outsider: Any,
+                                                              settings: Any, tmp_path: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+    from django.urls import reverse
+
+    settings.DATA_DIR = tmp_path
+    client = Client()
+    client.force_login(owner)
+    url = reverse("crm:import")
+    week1 = "Numéro;Résultat;Montant\nN-1;Gagné;1 200,50\nN-2;Perdu;0\n".encode("cp1252")
+    common = {"team": team.pk, "kind": "opportunities", "on_duplicate": "error"}
+    done = client.post(url, {**common, "preset": "", "mapping": "Numéro=external_id\nRésultat=outcome\nMontant=amount",
+                             "values": "outcome:Gagné=won,Perdu=lost", "save_preset": "Notre CRM",
+                             "file": SimpleUploadedFile("s1.csv", week1)}, follow=True)
+    assert done.context["job"].status == "done" and done.context["job"].preset == "Notre CRM"
+    assert 'value="Notre CRM"' in client.get(url).content.decode()  # offered next time
+    week2 = "Numéro;Résultat;Montant\nN-1;Gagné;1 200,50\nN-3;Gagné;99\n".encode("cp1252")
+    again = client.post(url, {**common, "preset": "Notre CRM", "file": SimpleUploadedFile("s2.csv", week2)},
+                        follow=True)
+    assert again.context["job"].counts == {"created": 1, "updated": 0, "unchanged": 1, "rejected": 0}
+    assert Opportunity.objects.get(team=team, external_id="N-3").amount == Decimal("99")
+
+    refused = client.post(url, {**common, "preset": "", "save_preset": "maven-pipeline",
+                                "file": SimpleUploadedFile("s3.csv", week2)})
+    assert refused.status_code == 200 and "fourni avec PAC" in str(refused.context["form"].errors["save_preset"])
+    stranger = Client()
+    stranger.force_login(outsider)  # another team's manager neither sees nor uses it
+    assert "Notre CRM" not in stranger.get(url).content.decode()
+
+
+def test_it_keeps_the_last_imports_of_a_team_and_removes_older_ones_with_their_files(
+        owner: Any, team: Any, settings: Any, tmp_path: Any) -> None:
+    from pathlib import Path
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+    from django.urls import reverse
+
+    from pac.web.crm.jobs import KEPT_JOBS, report_path
+    from pac.web.crm.models import ImportJob
+
+    settings.DATA_DIR = tmp_path
+    client = Client()
+    client.force_login(owner)
+    for n in range(KEPT_JOBS + 3):
+        client.post(reverse("crm:import"), {
+            "team": team.pk, "kind": "opportunities", "preset": "", "on_duplicate": "error",
+            "file": SimpleUploadedFile(f"e{n}.csv", f"external_id,outcome\nA{n},won\n".encode())})
+    jobs = list(ImportJob.objects.filter(team=team))
+    assert len(jobs) == KEPT_JOBS and {j.file_name for j in jobs} == {f"e{n}.csv" for n in range(3, KEPT_JOBS + 3)}
+    reports = sorted(p.name for p in Path(tmp_path, "imports").glob("*.report.csv"))
+    assert reports == sorted(report_path(j).name for j in jobs)  # the removed jobs' reports are gone too

@@ -23,6 +23,10 @@ def record_warnings(record: Record, file: str, line: int, columns: dict[str, str
     found: list[tuple[str, object, str, str]] = []  # field, value, reason, code
     if type(record) is OpportunityRecord:
         account, amount, created, closed = record.account, record.amount, record.created, record.closed
+        if (account is not None and amount is not None and amount >= 0
+                and (closed is None or created is None
+                     or (type(created) is dt.date and type(closed) is dt.date and closed >= created))):
+            return []  # the common case, checked at once
         if account is None:
             found.append(("account", None, f"no account on this {record.outcome} deal: it counts in no account's "
                                            "figures", "missing_account"))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -137,12 +138,16 @@ def customise(preset: Preset | None, kind: str, *, mapping: Iterable[tuple[str, 
 
 
 def save_presets(path: Path, presets: Iterable[Preset]) -> None:
-    """Write named presets to ``path`` (YAML for .yaml/.yml, JSON otherwise), replacing the file."""
+    """Write named presets to ``path`` (YAML for .yaml/.yml, JSON otherwise), replacing the file at once
+    (written beside it, then renamed: a reader never sees half a file)."""
     data = {"presets": [preset.to_dict() for preset in presets]}
     if path.suffix.lower() in (".yaml", ".yml"):
-        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
     else:
-        path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
 
 
 def load_presets(path: Path) -> dict[str, Preset]:

@@ -16,6 +16,7 @@ from django.db import models
 from pac.io.crm import ImportRead, Preset, Record, Report, read_import
 from pac.web.accounts.models import Team, User
 from pac.web.crm.models import KINDS
+from pac.web.crm.presets import saved_presets
 from pac.web.crm.services import ImportCounts, staged_import
 from pac.web.crm.staging import Staging
 
@@ -58,33 +59,6 @@ class _StagedRead:
         return self.read.report.rows_rejected
 
 
-def presets_file() -> Path:
-    """Where the team's named presets live (saved by `pac import --save-preset`)."""
-    from django.conf import settings
-
-    return Path(settings.DATA_DIR) / "presets.yaml"
-
-
-def saved_presets() -> dict[str, Preset]:
-    from pac.io.crm import load_presets
-
-    path = presets_file()
-    return load_presets(path) if path.exists() else {}
-
-
-def preset_save(*, name: str, kind: str, base: str | None, mapping: Mapping[str, str],
-                values: Mapping[str, Mapping[str, str]]) -> Preset:
-    """Keep a mapping under a name, so that next week's export is imported with ``--preset name``."""
-    from pac.io.crm import customise, get_preset, save_presets
-
-    known = saved_presets()
-    preset = customise(get_preset(base, known) if base else None, kind, mapping=mapping, values=values, name=name)
-    known[name] = preset
-    presets_file().parent.mkdir(parents=True, exist_ok=True)
-    save_presets(presets_file(), known.values())
-    return preset
-
-
 def import_file(*, user: User, team: Team, kind: str, source: Path | BinaryIO, preset: str | Preset | None = None,
                 mapping: Mapping[str, str] | None = None, values: Mapping[str, Mapping[str, str]] | None = None,
                 on_duplicate: str = "error", dry_run: bool = False, name: str | None = None,
@@ -92,7 +66,7 @@ def import_file(*, user: User, team: Team, kind: str, source: Path | BinaryIO, p
                 written: Callable[[int], None] | None = None) -> ImportOutcome:
     """Check the whole file — its records written as they pass, in the import's transaction — and
     keep all of it or nothing. ``checked`` reports the rows read; ``written`` the records staged, once."""
-    known = saved_presets()
+    known = saved_presets(team)
 
     def stage(staging: Staging) -> _StagedRead:
         with read_import(source, kind, preset=preset, mapping=dict(mapping or {}), values=values,

@@ -20,6 +20,8 @@ from pac.web.crm.importing import import_file
 from pac.web.crm.models import ImportJob
 
 SHOWN_PROBLEMS = 200
+#: Finished imports kept per team (their page and report); older ones are removed with their files.
+KEPT_JOBS = 20
 
 
 def imports_dir() -> Path:
@@ -55,7 +57,20 @@ def job_queue(*, user: User, team: Team, kind: str, upload: UploadedFile, preset
                                    on_duplicate=on_duplicate, dry_run=dry_run, file_name=upload.name or stored.name,
                                    stored_path=str(stored))
     run_import_job.enqueue(job.pk)
+    jobs_prune(team)
     return job
+
+
+def jobs_prune(team: Team, keep: int = KEPT_JOBS) -> int:
+    """Remove the team's finished imports beyond the ``keep`` most recent, with their files (report,
+    progress, an upload left by a failure), so the data folder does not grow with every import."""
+    finished = ImportJob.objects.filter(team=team, status__in=[ImportJob.DONE, ImportJob.REFUSED, ImportJob.FAILED])
+    old = list(finished.order_by("-created_at", "-pk")[keep:])
+    for job in old:
+        for path in (Path(job.stored_path), report_path(job), progress_path(job)):
+            path.unlink(missing_ok=True)
+    ImportJob.objects.filter(pk__in=[job.pk for job in old]).delete()
+    return len(old)
 
 
 @task()

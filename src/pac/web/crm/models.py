@@ -82,8 +82,9 @@ class Opportunity(CanonicalRow):
     forecast_category = models.CharField(max_length=100, blank=True)
 
     class Meta:
+        # no index but the unique one: the KPIs scan a team's deals whole (aggregates over every period),
+        # and each index more slowed every imported row
         constraints = _unique("opportunity")
-        indexes = [models.Index(fields=["team", "closed"]), models.Index(fields=["team", "outcome"])]
 
 
 class Activity(CanonicalRow):

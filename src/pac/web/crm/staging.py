@@ -58,6 +58,7 @@ class Staging:
         self._merger: ThreadPoolExecutor | None = None
         self._sql: _Statements | None = None
         self._savepoint: str | None = None
+        self.fresh = False  # the team has none of these records yet: plain inserts, nothing to compare
 
     def __enter__(self) -> Staging:
         q = connection.ops.quote_name
@@ -66,6 +67,9 @@ class Staging:
             self._cursor.execute(f"DROP TABLE IF EXISTS {q(table)}")
             self._cursor.execute(f"CREATE TEMPORARY TABLE {q(table)} AS SELECT 0 AS line, {columns} "
                                  f"FROM {q(self.target)} WHERE 1 = 0")
+        # one import at a time per team (a second one waits): what « fresh » saw stays true
+        list(Team.objects.select_for_update().filter(pk=self.team.pk).values_list("pk"))
+        self.fresh = self.incremental and not self.model._default_manager.filter(team=self.team).exists()
         self._savepoint = transaction.savepoint()
         return self
 
@@ -163,58 +167,64 @@ class Staging:
     def _statements(self) -> _Statements:
         """The SQL of this import, written in the importing thread (the merging one has no connection
         of its own: Django's connections are per thread)."""
-        if self._sql is not None:
-            return self._sql
+        if self._sql is None:
+            postgres = connection.vendor == "postgresql"
+            q = connection.ops.quote_name
+            columns = ", ".join(q(name) for name in ["line", *self.staged_names])
+            marks = ", ".join(["%s"] * (len(self.staged_names) + 1))
+            stage = [f"COPY {q(table)} ({columns}) FROM STDIN" if postgres
+                     else f"INSERT INTO {q(table)} ({columns}) VALUES ({marks})" for table in self.tables]
+            self._sql = _Statements(postgres, stage, [self._merge_steps(q(table), postgres) for table in self.tables],
+                                    [f"DELETE FROM {q(table)}" for table in self.tables])
+        return self._sql
+
+    def _merge_steps(self, table: str, postgres: bool) -> list[_Step]:
+        """How one staging table is merged: the statements and what each one's result counts."""
         q = connection.ops.quote_name
-        postgres = connection.vendor == "postgresql"
-        target = q(self.target)
+        target, team = q(self.target), self.team.pk
         now = connection.ops.adapt_datetimefield_value(timezone.now())
         changed = [f for f in self.model_fields if f.name in self.fed]
-        all_columns = ", ".join(q(f.column) for f in self.model_fields)
-        staged_columns = ", ".join(q(name) for name in ["line", *self.staged_names])
-        stage, update, insert = [], [], []
-        for table in map(q, self.tables):
-            values = ", ".join(_value(table, f) if f.name in self.fed else _empty(f) for f in self.model_fields)
+        values = ", ".join(_value(table, f) if f.name in self.fed else _empty(f) for f in self.model_fields)
+        insert = (f"INSERT INTO {target} (team_id, external_id, imported_at, "
+                  f"{', '.join(q(f.column) for f in self.model_fields)}) SELECT %s, {table}.external_id, %s, {values} "
+                  f"FROM {table}")
+        if self.fresh:  # the team had none of these records: every staged one is new
             if postgres:
-                stage.append(f"COPY {table} ({staged_columns}) FROM STDIN")
-                # one statement probing the unique index row by row — an anti-join would hash the whole
-                # team's table for every batch; (xmax = 0) tells a row inserted from one updated
-                on_conflict = "DO NOTHING"
-                if changed:
-                    assignments = ", ".join(f"{q(f.column)} = EXCLUDED.{q(f.column)}" for f in changed)
-                    differs = " OR ".join(f"{target}.{q(f.column)} IS DISTINCT FROM EXCLUDED.{q(f.column)}"
-                                          for f in changed)
-                    on_conflict = f"DO UPDATE SET {assignments}, imported_at = EXCLUDED.imported_at WHERE {differs}"
-                insert.append(("", f"WITH merged AS (INSERT INTO {target} (team_id, external_id, imported_at, "
-                               f"{all_columns}) SELECT %s, external_id, %s, {values} FROM {table} "
-                               f"ON CONFLICT (team_id, external_id) {on_conflict} RETURNING (xmax = 0) AS created) "
-                               "SELECT COUNT(*) FILTER (WHERE created), COUNT(*) FILTER (WHERE NOT created) "
-                               "FROM merged", [self.team.pk, now]))
-                update.append(None)
-                continue
-            marks = ", ".join(["%s"] * (len(self.staged_names) + 1))
-            stage.append(f"INSERT INTO {table} ({staged_columns}) VALUES ({marks})")
-            same_row = f"{target}.team_id = %s AND {target}.external_id = {table}.external_id"
-            # counted by a SELECT first: the row count SQLite reports is the connection's, which the
-            # importing thread's own inserts change meanwhile
+                return [(insert, (team, now), "created_rows")]
+            return [(f"SELECT COUNT(*) FROM {table}", (), "count_created"), (insert, (team, now), "run")]
+        if postgres:
+            # one statement probing the unique index row by row (an anti-join would hash the whole team's
+            # table for every batch); (xmax = 0) tells a row inserted from one updated
+            action = "DO NOTHING"
             if changed:
-                assignments = ", ".join(f"{q(f.column)} = {_value(table, f)}" for f in changed)
-                differs = " OR ".join(f"{target}.{q(f.column)} IS DISTINCT FROM {_value(table, f)}" for f in changed)
-                update.append((f"SELECT COUNT(*) FROM {table} JOIN {target} ON {same_row} WHERE {differs}",
-                               f"UPDATE {target} SET {assignments}, imported_at = %s FROM {table} "
-                               f"WHERE {same_row} AND ({differs})", [now, self.team.pk]))
-            else:
-                update.append(None)
-            new_ids = f"FROM {table} WHERE NOT EXISTS (SELECT 1 FROM {target} WHERE {same_row})"
-            insert.append((f"SELECT COUNT(*) {new_ids}",
-                           f"INSERT INTO {target} (team_id, external_id, imported_at, {all_columns}) "
-                           f"SELECT %s, {table}.external_id, %s, {values} {new_ids}", [self.team.pk, now]))
-        self._sql = _Statements(postgres, stage, update, insert, [f"DELETE FROM {t}" for t in map(q, self.tables)])
-        return self._sql
+                assignments = ", ".join(f"{q(f.column)} = EXCLUDED.{q(f.column)}" for f in changed)
+                differs = " OR ".join(f"{target}.{q(f.column)} IS DISTINCT FROM EXCLUDED.{q(f.column)}"
+                                      for f in changed)
+                action = f"DO UPDATE SET {assignments}, imported_at = EXCLUDED.imported_at WHERE {differs}"
+            return [(f"WITH merged AS ({insert} ON CONFLICT (team_id, external_id) {action} "
+                     "RETURNING (xmax = 0) AS created) SELECT COUNT(*) FILTER (WHERE created), "
+                     "COUNT(*) FILTER (WHERE NOT created) FROM merged", (team, now), "created_and_updated")]
+        # SQLite: counted by a SELECT first — the row count it reports is the connection's, which the
+        # importing thread's own inserts change meanwhile
+        same_row = f"{target}.team_id = %s AND {target}.external_id = {table}.external_id"
+        steps: list[_Step] = []
+        if changed:
+            assignments = ", ".join(f"{q(f.column)} = {_value(table, f)}" for f in changed)
+            differs = " OR ".join(f"{target}.{q(f.column)} IS DISTINCT FROM {_value(table, f)}" for f in changed)
+            steps += [(f"SELECT COUNT(*) FROM {table} JOIN {target} ON {same_row} WHERE {differs}", (team,),
+                       "count_updated"),
+                      (f"UPDATE {target} SET {assignments}, imported_at = %s FROM {table} "
+                       f"WHERE {same_row} AND ({differs})", (now, team), "run_if_updated")]
+        new = f"WHERE NOT EXISTS (SELECT 1 FROM {target} WHERE {same_row})"
+        return [*steps, (f"SELECT COUNT(*) FROM {table} {new}", (team,), "count_created"),
+                (f"{insert} {new}", (team, now, team), "run_if_created")]
 
     def _date_positions(self) -> list[int]:
         return [i for i, name in enumerate(self.staged_names)
                 if isinstance(self.model._meta.get_field(name), models.DateField)]
+
+
+_Step = tuple[str, tuple[Any, ...], str]  # SQL, parameters, what its result says (see ``_Statements.merge``)
 
 
 @dataclass(frozen=True)
@@ -223,8 +233,7 @@ class _Statements:
 
     postgres: bool
     stage_sql: list[str]
-    update_sql: list[tuple[str, str, list[Any]] | None]  # (count, statement, its parameters but the team)
-    insert_sql: list[tuple[str, str, list[Any]]]
+    merge_steps: list[list[_Step]]
     empty_sql: list[str]
 
     def stage(self, cursor: Any, table: int, rows: list[tuple[Any, ...]]) -> None:
@@ -237,30 +246,22 @@ class _Statements:
 
     def merge(self, cursor: Any, table: int, empty: bool) -> tuple[int, int]:
         """(created, updated) by merging staging table n, emptied afterwards when ``empty``."""
-        if self.postgres:  # the one upsert counts both
-            _, upsert, params = self.insert_sql[table]
-            cursor.execute(upsert, params)
-            created, updated = (int(n) for n in cursor.fetchone())
-        else:
-            team = self.insert_sql[table][2][0]
-            updated = 0
-            if (update := self.update_sql[table]) is not None:
-                updated = self._count(cursor, update[0], team)
-                if updated:
-                    cursor.execute(update[1], [*update[2]])
-            count, insert, params = self.insert_sql[table]
-            created = self._count(cursor, count, team)
-            if created:
-                cursor.execute(insert, [*params, team])
+        created = updated = 0
+        for sql, params, result in self.merge_steps[table]:
+            if (result == "run_if_updated" and not updated) or (result == "run_if_created" and not created):
+                continue
+            cursor.execute(sql, params)
+            if result == "count_updated":
+                updated = int(cursor.fetchone()[0])
+            elif result == "count_created":
+                created = int(cursor.fetchone()[0])
+            elif result == "created_rows":
+                created = cursor.rowcount
+            elif result == "created_and_updated":
+                created, updated = (int(n) for n in cursor.fetchone())
         if empty:
             cursor.execute(self.empty_sql[table])
         return created, updated
-
-
-    @staticmethod
-    def _count(cursor: Any, sql: str, team: int) -> int:
-        cursor.execute(sql, [team])
-        return int(cursor.fetchone()[0])
 
 
 class _Attributes:

@@ -20,6 +20,7 @@ from pac.io.crm import BUILTIN_PRESETS, parse_map, parse_values
 from pac.web.accounts.models import Team
 from pac.web.crm.jobs import job_queue, read_progress, report_path
 from pac.web.crm.models import KINDS, ImportJob
+from pac.web.crm.presets import preset_save, saved_presets
 from pac.web.crm.services import can_import
 from pac.web.plans.requests import current_user
 
@@ -35,6 +36,8 @@ class ImportForm(forms.Form):
     values = forms.CharField(label=gettext_lazy("Value mapping"), required=False,
                              widget=forms.Textarea(attrs={"rows": 2}),
                              help_text=gettext_lazy("One per line: field:Source=value,Source=value"))
+    save_preset = forms.CharField(label=gettext_lazy("Save this format as"), required=False, max_length=60,
+                                  help_text=gettext_lazy("A name: next time, pick it under « Export format »"))
     on_duplicate = forms.ChoiceField(label=gettext_lazy("Duplicate ids in the file"), choices=[
         ("error", gettext_lazy("refuse the file")), ("last", gettext_lazy("keep the last row"))])
     dry_run = forms.BooleanField(label=gettext_lazy("Dry run: count, write nothing"), required=False, initial=True)
@@ -45,8 +48,11 @@ class ImportForm(forms.Form):
         if len(teams) == 1:  # the usual case: nothing to choose
             self.fields["team"].initial = teams[0]
             self.fields["team"].empty_label = None
+        self.saved = {team.pk: saved_presets(team) for team in teams}
+        own = sorted({name for presets in self.saved.values() for name in presets})
         self.fields["preset"].choices = [("", gettext_lazy("columns named as the canonical fields")),
-                                         *[(name, name) for name in BUILTIN_PRESETS]]
+                                         *[(name, name) for name in BUILTIN_PRESETS],
+                                         *([(_("Saved by your team"), [(name, name) for name in own])] if own else [])]
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
@@ -62,6 +68,9 @@ class ImportForm(forms.Form):
             data["value_maps"] = parse_values(line for line in data.get("values", "").splitlines() if line.strip())
         except ValueError as error:
             raise forms.ValidationError(str(error)) from None
+        team, preset = data.get("team"), data.get("preset")
+        if team is not None and preset and preset not in BUILTIN_PRESETS and preset not in self.saved[team.pk]:
+            self.add_error("preset", _("The team %(team)s has no preset %(name)s.") % {"team": team, "name": preset})
         return data
 
 
@@ -76,10 +85,20 @@ def crm_import(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None, teams=teams)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        job = job_queue(user=user, team=data["team"], kind=data["kind"], upload=data["file"],
-                        preset=data["preset"] or "", mapping=data["mapping_pairs"], values=data["value_maps"],
-                        on_duplicate=data["on_duplicate"], dry_run=data["dry_run"])
-        return redirect("crm:job", job_id=job.pk)
+        preset, mapping, values = data["preset"] or "", data["mapping_pairs"], data["value_maps"]
+        if data["save_preset"]:
+            try:
+                preset = preset_save(team=data["team"], name=data["save_preset"], kind=data["kind"],
+                                     base=preset or None, mapping=mapping, values=values).name
+            except (ValueError, KeyError) as error:
+                form.add_error("save_preset", str(error).strip("'\""))
+        if form.is_valid():
+            if data["save_preset"]:
+                mapping, values = {}, {}  # now in the preset
+            job = job_queue(user=user, team=data["team"], kind=data["kind"], upload=data["file"], preset=preset,
+                            mapping=mapping, values=values, on_duplicate=data["on_duplicate"],
+                            dry_run=data["dry_run"])
+            return redirect("crm:job", job_id=job.pk)
     jobs = ImportJob.objects.filter(team__in=teams).select_related("user")[:10]
     return render(request, "crm/import.html", {"form": form, "jobs": jobs})
 
