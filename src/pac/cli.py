@@ -699,7 +699,8 @@ def demo(
 
     call_command("migrate", "--verbosity", "0")
     result = load_demo()
-    out.print(_("Demo ready: plan “{plan}”.").format(plan=result.plan.name))
+    out.print(_("Demo ready: plan “{plan}”, and “{current}” measured against the CRM history.").format(
+        plan=result.plan.name, current=result.current.name))
     out.print(_("Open http://{address}/ and log in as {user} / {password} (manager), "
                 "or as a rep: {reps}.").format(address=address, user=result.manager.username,
                                                password=result.password,

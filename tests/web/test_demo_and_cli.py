@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.test import Client
 from typer.testing import CliRunner
 
 from pac.cli import app
@@ -25,7 +27,8 @@ def test_it_loads_the_demo_twice_without_duplicating_anything(settings: Any, tmp
     first = load_demo()
     second = load_demo()
     assert first.plan.pk == second.plan.pk and first.password == second.password
-    assert Plan.objects.count() == 1 and User.objects.count() == 4
+    assert first.current.pk == second.current.pk
+    assert Plan.objects.count() == 2 and User.objects.count() == 4
     from pac.web.crm.models import Opportunity
 
     deals = Opportunity.objects.filter(team=first.team)
@@ -117,3 +120,29 @@ def test_it_saves_a_mapping_as_a_named_preset_for_next_week(owner: Any, team: An
 
     assert json.loads(again.stdout)["counts"] == {"created": 1, "updated": 0, "unchanged": 1, "rejected": 0}
     assert Opportunity.objects.get(team=team, external_id="N-3").outcome == "won"
+
+
+def test_the_demo_measures_the_quarter_under_way_against_its_history(settings: Any, tmp_path: Path) -> None:
+    from django.db.models import Sum
+    from django.urls import reverse
+
+    from pac.web.crm.models import Opportunity
+    from pac.web.plans.demo import load_demo
+
+    settings.DATA_DIR = tmp_path
+    demo = load_demo(today=dt.date(2026, 11, 29))
+    current = demo.current
+    assert (current.name, current.start, current.end) == ("Trimestre en cours — T4 2026", dt.date(2026, 10, 1),
+                                                           dt.date(2026, 12, 31))
+    # its revenue target: the third quarter's wins plus 10 %
+    q3 = Opportunity.objects.filter(team=demo.team, outcome="won", closed__range=(dt.date(2026, 7, 1),
+                                                                                    dt.date(2026, 9, 30)))
+    q3_revenue = q3.aggregate(total=Sum("amount"))["total"]
+    assert current.objectives.get(code="chiffre-affaires").target == round(q3_revenue * 11 / 10, -3)
+    client = Client()
+    client.force_login(demo.manager)
+    body = client.get(reverse("plans:detail", args=[current.pk])).content.decode()
+    row = body.split('data-objective="chiffre-affaires"', 1)[1].split("</tr>", 1)[0]
+    q4 = Opportunity.objects.filter(team=demo.team, outcome="won", closed__range=(current.start, dt.date(2026, 11, 29)))
+    actual = round(q4.aggregate(total=Sum("amount"))["total"])
+    assert f"{actual:,}".replace(",", "\u202f") + "\xa0€" in row  # the quarter's wins so far

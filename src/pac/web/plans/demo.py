@@ -4,12 +4,15 @@ and again (existing users keep their password, the plan is not duplicated)."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import secrets
 from dataclasses import dataclass
 from importlib import resources
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from pac.datasets import dataset_path
@@ -17,6 +20,7 @@ from pac.engine.planfile import parse_plan_file, to_plan
 from pac.io.crm import read_import
 from pac.web.accounts.models import Team, User
 from pac.web.crm.importing import record_values
+from pac.web.crm.models import Opportunity
 from pac.web.crm.services import records_import
 from pac.web.plans import services
 from pac.web.plans.models import Plan
@@ -44,6 +48,7 @@ class Demo:
     reps: list[User]
     plan: Plan
     password: str
+    current: Plan  # the quarter under way, measured against the history
 
 
 def demo_plan_text() -> str:
@@ -68,8 +73,33 @@ def load_demo(today: dt.date | None = None) -> Demo:
     plan = Plan.objects.filter(team=team, name=plan_engine.name).first()
     if plan is None:
         plan = services.plan_create_from_file(user=manager, team=team, plan=plan_engine)
-    load_crm_history(manager, team, today or timezone.localdate())
-    return Demo(team, manager, people[1:], plan, password)
+    today = today or timezone.localdate()
+    load_crm_history(manager, team, today)
+    return Demo(team, manager, people[1:], plan, password, current_quarter_plan(manager, team, today))
+
+
+def current_quarter_plan(user: User, team: Team, today: dt.date) -> Plan:
+    """The quarter under way, with targets 10 % above the last quarter's history, so that « actual vs
+    plan » has figures on the first run (the source text's quarter lies ahead). Made once per quarter."""
+    start = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    end = start + relativedelta(months=3, days=-1)
+    name = f"Trimestre en cours — T{(start.month - 1) // 3 + 1} {start.year}"
+    existing = Plan.objects.filter(team=team, name=name).first()
+    if existing is not None:
+        return existing
+    closed = Opportunity.objects.filter(team=team, closed__range=(start - relativedelta(months=3),
+                                                                  start - dt.timedelta(days=1)))
+    won = closed.filter(outcome="won").aggregate(revenue=Sum("amount"), wins=Count("id"))
+    decided = closed.filter(outcome__in=["won", "lost"]).count()
+    revenue = max(round(float(won["revenue"] or 0) * 1.1, -3), 100_000)
+    wins = max(math.ceil((won["wins"] or 0) * 1.1), 10)
+    win_rate = min(round((won["wins"] or 0) / decided + 0.02, 2), 0.95) if decided else 0.3
+    text = (f"version: 1\nplan: {{name: \"{name}\", start: {start}, end: {end}, currency: EUR, country: FR}}\n"
+            "objectives:\n"
+            f"  - {{id: chiffre-affaires, metric: revenue, target: {revenue:.0f}, deadline: {end}}}\n"
+            f"  - {{id: affaires-gagnees, metric: wins, target: {wins}, deadline: {end}}}\n"
+            f"  - {{id: taux-de-transformation, metric: win_rate, target: {win_rate}, deadline: {end}}}\n")
+    return services.plan_create_from_file(user=user, team=team, plan=to_plan(parse_plan_file(text)))
 
 
 def load_crm_history(user: User, team: Team, today: dt.date) -> int:
