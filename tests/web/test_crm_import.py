@@ -269,3 +269,25 @@ def test_it_keeps_the_last_imports_of_a_team_and_removes_older_ones_with_their_f
     assert len(jobs) == KEPT_JOBS and {j.file_name for j in jobs} == {f"e{n}.csv" for n in range(3, KEPT_JOBS + 3)}
     reports = sorted(p.name for p in Path(tmp_path, "imports").glob("*.report.csv"))
     assert reports == sorted(report_path(j).name for j in jobs)  # the removed jobs' reports are gone too
+
+
+def test_a_running_import_shows_how_far_into_the_file_it_is(owner: Any, team: Any, settings: Any,
+                                                            tmp_path: Any) -> None:
+    import json
+
+    from django.test import Client
+    from django.urls import reverse
+
+    from pac.web.crm.jobs import progress_path
+    from pac.web.crm.models import ImportJob
+
+    settings.DATA_DIR = tmp_path
+    job = ImportJob.objects.create(team=team, user=owner, kind="opportunities", file_name="big.csv",
+                                   stored_path=str(tmp_path / "upload.csv"), status=ImportJob.CHECKING)
+    progress_path(job).write_text(json.dumps({"phase": "checking", "rows": 412000, "bytes": 31_000_000,
+                                              "size": 75_000_000}), encoding="utf-8")
+    client = Client()
+    client.force_login(owner)
+    partial = client.get(reverse("crm:job", args=[job.pk]), headers={"HX-Request": "true"}).content.decode()
+    assert 'max="75000000" value="31000000"' in partial and "41 %" in partial
+    assert "every 1s" in partial  # polled until done

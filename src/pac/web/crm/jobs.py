@@ -39,10 +39,14 @@ def report_path(job: ImportJob) -> Path:
 
 
 def read_progress(job: ImportJob) -> dict[str, Any]:
+    """Rows read so far, and how far into the file (bytes, size, percent) — empty before the worker starts."""
     try:
-        return dict(json.loads(progress_path(job).read_text(encoding="utf-8")))
+        progress = dict(json.loads(progress_path(job).read_text(encoding="utf-8")))
     except (OSError, ValueError):
         return {"phase": job.status, "rows": 0}
+    if progress.get("size"):
+        progress["percent"] = min(100, int(100 * progress["bytes"] / progress["size"]))
+    return progress
 
 
 def job_queue(*, user: User, team: Team, kind: str, upload: UploadedFile, preset: str, mapping: dict[str, str],
@@ -77,18 +81,23 @@ def jobs_prune(team: Team, keep: int = KEPT_JOBS) -> int:
 def run_import_job(job_id: int) -> str:
     job = ImportJob.objects.select_related("team", "user").get(pk=job_id)
     progress = progress_path(job)
-
-    def report(phase: str) -> Any:
-        def write(rows: int) -> None:
-            progress.write_text(json.dumps({"phase": phase, "rows": rows}), encoding="utf-8")
-        return write
+    upload = Path(job.stored_path)
+    size = upload.stat().st_size
 
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.CHECKING)
     try:
-        outcome = import_file(user=job.user, team=job.team, kind=job.kind, source=Path(job.stored_path),
-                              preset=job.preset or None, mapping=job.mapping, values=job.values,
-                              on_duplicate=job.on_duplicate, dry_run=job.dry_run, name=job.file_name,
-                              checked=report(ImportJob.CHECKING), written=report(ImportJob.WRITING))
+        with upload.open("rb") as stream:
+            def report(phase: str) -> Any:
+                def write(rows: int) -> None:  # how far into the file the reader is: a true percentage
+                    done = size if phase == ImportJob.WRITING else min(stream.tell(), size)
+                    progress.write_text(json.dumps({"phase": phase, "rows": rows, "bytes": done, "size": size}),
+                                        encoding="utf-8")
+                return write
+
+            outcome = import_file(user=job.user, team=job.team, kind=job.kind, source=stream,
+                                  preset=job.preset or None, mapping=job.mapping, values=job.values,
+                                  on_duplicate=job.on_duplicate, dry_run=job.dry_run, name=job.file_name,
+                                  checked=report(ImportJob.CHECKING), written=report(ImportJob.WRITING))
     except Exception as error:  # a failed job must say so on its page, not stay "checking" forever
         ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.FAILED, error=str(error)[:2000],
                                                    finished_at=timezone.now())
