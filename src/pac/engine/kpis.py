@@ -49,6 +49,8 @@ _DATES = {"opportunities": {"created", "closed"}, "activities": {"scheduled"},
           "costs": {"period_start", "period_end"}}
 _NUMBERS = {"opportunities": {"amount"}, "subscriptions": {"mrr"}, "costs": {"amount"}, "accounts": {"potential"}}
 _BOOLEANS = {"activities": {"held"}, "accounts": {"strategic"}, "contacts": {"opted_out"}}
+#: Codes compared with fixed lower-case values: read case-insensitively.
+_CODES = {"opportunities": {"outcome"}, "activities": {"kind"}}
 _TRUE = ("true", "t", "1", "yes", "y", "oui", "vrai")
 _FALSE = ("false", "f", "0", "no", "n", "non", "faux")
 
@@ -225,8 +227,7 @@ def canonical_tables(tables: Mapping[str, ir.Table]) -> dict[str, ir.Table]:
 
 
 def _typed(name: str, table: ir.Table) -> ir.Table:
-    # lstrip().rstrip(), not strip(): ibis 12 compiles strip() for Spark as TRIM(' \t\n\r\v\f' FROM …), and
-    # Spark reads that literal's backslashes as letters, cutting the f of "finance".
+    quick = table._find_backend(use_default=True).name == "duckdb"
     typed: dict[str, ir.Value] = {}
     for column in table.columns:
         if column not in CANONICAL_COLUMNS[name]:
@@ -235,16 +236,13 @@ def _typed(name: str, table: ir.Table) -> ir.Table:
         dtype = value.type()
         if column in _DATES.get(name, ()):
             if dtype.is_string():
-                typed[column] = value.lstrip().rstrip().nullif("").substr(0, 10).cast("date")
+                typed[column] = _text(value, quick=quick).substr(0, 10).cast("date")
             elif dtype.is_timestamp():
                 typed[column] = value.cast("timestamp").date()
             else:
                 typed[column] = value.cast("date")
         elif column in _NUMBERS.get(name, ()):
-            if dtype.is_string():
-                typed[column] = value.lstrip().rstrip().nullif("").cast("float64")
-            else:
-                typed[column] = value.cast("float64")
+            typed[column] = _text(value, quick=quick).cast("float64") if dtype.is_string() else value.cast("float64")
         elif column in _BOOLEANS.get(name, ()):
             if dtype.is_string():
                 text = value.lstrip().rstrip().lower()
@@ -253,14 +251,32 @@ def _typed(name: str, table: ir.Table) -> ir.Table:
             else:
                 typed[column] = value.cast("boolean")
         elif dtype.is_string():
-            typed[column] = value.lstrip().rstrip().nullif("")
+            typed[column] = _text(value, quick=quick)
         else:
             typed[column] = value.cast("string")
-    if name == "opportunities" and "outcome" in typed:
-        typed["outcome"] = typed["outcome"].lower()
-    if name == "activities" and "kind" in typed:
-        typed["kind"] = typed["kind"].lower()
+    for column in _CODES.get(name, set()) & typed.keys():
+        typed[column] = typed[column].lower()
     return table.select(**typed)
+
+
+def _text(value: ir.StringValue, *, quick: bool) -> ir.StringValue:
+    """``value`` without surrounding whitespace, '' as NULL.
+
+    ``quick`` (DuckDB) takes a value that starts and ends with a printable ASCII character as it is, without
+    the trims: DuckDB runs a trim with a character list row by row, but functions of one column such as ascii
+    and reverse once per distinct value of a Parquet dictionary, so on millions of rows the trims cost more
+    than the scan itself. Same result either way: such a value has nothing to trim (and '' has no printable
+    first character). The last character must be printable ASCII, not just above the space, because DuckDB's
+    reverse() keeps grapheme clusters whole. Elsewhere the trims are cheap, and SQLite's ascii() and reverse()
+    are Python functions: there the value is always trimmed.
+    """
+    # lstrip().rstrip(), not strip(): ibis 12 compiles strip() for Spark as TRIM(' \t\n\r\v\f' FROM …), and
+    # Spark reads that literal's backslashes as letters, cutting the f of "finance".
+    trimmed = value.lstrip().rstrip().nullif("")
+    if not quick:
+        return trimmed
+    neat = (value.ascii_str() > 32) & value.reverse().ascii_str().between(33, 126)
+    return ibis.ifelse(neat, value, trimmed)
 
 
 # --------------------------------------------------------------------------- computing
@@ -284,7 +300,7 @@ def compute_kpis(
                            remaining_target=remaining_target, gross_margin=gross_margin,
                            adoption_days=adoption_days, trailing_months=trailing_months,
                            stage_order=tuple(stage_order))
-    run = _Run(dict(tables), settings)
+    run = _Run(dict(tables), settings, _with_inputs(names))
     rows: list[KpiRow] = []
     for name in names:
         rows.extend(run.kpi(name))
@@ -294,6 +310,76 @@ def compute_kpis(
 Record = dict[str, Any]
 Key = tuple[str | None, tuple[Any, ...]]
 
+#: KPIs made from other KPIs: asking for one brings those into the run.
+_INPUTS: dict[str, tuple[str, ...]] = {
+    "sales_velocity": ("win_rate", "average_deal", "sales_cycle"),
+    "ltv": ("arpa", "customer_churn"),
+    "ltv_cac": ("ltv", "cac"),
+    "cac_payback": ("cac", "arpa"),
+}
+
+
+def _with_inputs(names: Iterable[str]) -> set[str]:
+    """``names`` and, recursively, the KPIs they are made from."""
+    wanted: set[str] = set()
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        if name not in wanted:
+            wanted.add(name)
+            todo.extend(_INPUTS.get(name, ()))
+    return wanted
+
+
+def _won_with(t: ir.Table, column: str) -> ir.BooleanValue:
+    return (t.outcome == "won") & t[column].notnull()
+
+
+def _cycle_days(t: ir.Table) -> ir.IntegerValue:
+    return t.closed.delta(t.created, unit="day")
+
+
+#: Figures of one group of opportunities (by close date), from their flags ``_won`` and ``_lost`` (see
+#: _Run.closed_deals_query): each keeps to the closed deals, won or lost. Medians are quantile(0.5), the same
+#: exact, interpolated function as median() on DuckDB, PostgreSQL and Spark, because ibis 12 compiles
+#: median(where=…) on Spark as a percentile whose fraction is filtered too, which Spark rejects.
+_DEAL_FIGURES: dict[str, Callable[[ir.Table], ir.Scalar]] = {
+    "closed_n": lambda t: t.count(where=t._won | t._lost),
+    "won_n": lambda t: t.count(where=t._won),
+    "deal_total": lambda t: t.amount.sum(where=t._won),
+    "lost_total": lambda t: t.amount.sum(where=t._lost),
+    "deal_n": lambda t: t.count(where=t._won & t.amount.notnull()),
+    "deal_median": lambda t: t.amount.quantile(0.5, where=t._won & t.amount.notnull()),
+    "cycle_total": lambda t: _cycle_days(t).sum(where=t._won),
+    "cycle_n": lambda t: t.count(where=t._won & t.created.notnull()),
+    "cycle_median": lambda t: _cycle_days(t).quantile(0.5, where=t._won & t.created.notnull()),
+}
+#: The figures each closed-deal KPI is computed from.
+_DEAL_KPIS: dict[str, tuple[str, ...]] = {
+    "win_rate": ("closed_n", "won_n"),
+    "win_rate_value": ("deal_total", "lost_total", "closed_n", "won_n"),
+    "average_deal": ("deal_total", "deal_n"),
+    "average_deal_median": ("deal_n", "deal_median"),
+    "sales_cycle": ("cycle_total", "cycle_n"),
+    "sales_cycle_median": ("cycle_n", "cycle_median"),
+}
+_MEDIANS = ("deal_median", "cycle_median")
+#: Families: KPIs computed from the rows of one aggregate query (see _Run.family).
+_FAMILIES: dict[str, frozenset[str]] = {"closed_deals": frozenset(_DEAL_KPIS), "meetings": frozenset({"no_show_rate"}),
+                                        "mql_cohort": frozenset({"mql_to_sql", "mql_to_won"})}
+
+
+def _stacked(queries: Mapping[str, ir.Table]) -> ir.Table:
+    """Several aggregates as one table (UNION ALL), each row tagged with its query's name in ``_family``;
+    a column a query lacks is NULL in its rows."""
+    schema: dict[str, Any] = {}
+    for query in queries.values():
+        for column, dtype in query.schema().items():
+            schema.setdefault(column, dtype)
+    return ibis.union(*(query.select(_family=ibis.literal(name), **{
+        column: query[column].cast(dtype) if column in query.columns else ibis.null(dtype)
+        for column, dtype in schema.items()}) for name, query in queries.items()))
+
 
 class _Missing(Exception):
     def __init__(self, reason: str) -> None:
@@ -302,10 +388,17 @@ class _Missing(Exception):
 
 
 class _Run:
-    def __init__(self, tables: dict[str, ir.Table], settings: KpiSettings) -> None:
+    """One compute_kpis call. Queries shared by several KPIs run once per call (never across calls)."""
+
+    def __init__(self, tables: dict[str, ir.Table], settings: KpiSettings, wanted: set[str]) -> None:
         self.tables = tables
         self.s = settings
+        self.wanted = wanted
         self.cache: dict[str, dict[Key, tuple[float | None, str | None]]] = {}
+        self.fetched: dict[str, list[Record]] = {}
+        self.planned: dict[str, set[str]] = {}
+        self.mrr_records: list[Record] | None = None
+        self.median: bool | None = None
 
     # ---- rows
 
@@ -351,12 +444,18 @@ class _Run:
         if missing:
             raise _Missing(f"{table} has no column {', '.join(missing)} to break down by")
 
-    def bounded(self, t: ir.Table, column: str) -> ir.Table:
+    def bounded(self, t: ir.Table, column: str, *conditions: ir.BooleanValue) -> ir.Table:
+        """``t`` where the date ``column`` is within as_of (and start) and ``conditions`` hold, in one filter."""
         date = t[column]
-        t = t.filter(date.notnull(), date <= self.s.as_of)
-        if self.s.start is not None:
-            t = t.filter(t[column] >= self.s.start)
-        return t
+        within = [date.notnull(), date <= self.s.as_of] + ([date >= self.s.start] if self.s.start is not None else [])
+        return t.filter(*conditions, *within)
+
+    def narrowed(self, table: str, columns: Iterable[str], **flags: ir.Value) -> ir.Table:
+        """``table`` cut to ``columns`` (those it has) and the breakdown's, plus ``flags`` computed from it: the
+        typing of the other columns is then left out of the query, which ibis compiles and the database plans
+        faster, and a flag read by several aggregates is computed once per row."""
+        t = self.tables[table]
+        return t.select(*(c for c in dict.fromkeys((*columns, *self.s.by)) if c in t.columns), **flags)
 
     def keys(self, t: ir.Table, column: str) -> dict[str, ir.Value]:
         keys: dict[str, ir.Value] = {}
@@ -366,12 +465,15 @@ class _Run:
             keys[d] = t[d]
         return keys
 
-    def grouped(self, t: ir.Table, column: str, metrics: Callable[[ir.Table], dict[str, ir.Scalar]]) -> list[Record]:
-        """Aggregate ``metrics`` of ``t`` bounded by the date ``column``, per period and dimensions."""
-        t = self.bounded(t, column)
+    def aggregated(self, t: ir.Table, column: str, metrics: Callable[[ir.Table], dict[str, ir.Scalar]],
+                   *conditions: ir.BooleanValue) -> ir.Table:
+        """``metrics`` of ``t`` bounded by the date ``column`` (and ``conditions``), per period and dimensions."""
+        t = self.bounded(t, column, *conditions)
         keys = self.keys(t, column)
-        expr = t.group_by(**keys).aggregate(**metrics(t)) if keys else t.aggregate(**metrics(t))
-        return self.fetch(expr)
+        return t.group_by(**keys).aggregate(**metrics(t)) if keys else t.aggregate(**metrics(t))
+
+    def grouped(self, t: ir.Table, column: str, metrics: Callable[[ir.Table], dict[str, ir.Scalar]]) -> list[Record]:
+        return self.fetch(self.aggregated(t, column, metrics))
 
     def fetch(self, expr: ir.Table) -> list[Record]:
         records: list[Record] = expr.to_pyarrow().to_pylist()
@@ -392,15 +494,61 @@ class _Run:
             out[self.key(r)] = (None, empty) if not den else ((r[numerator] or 0) / den, None)
         return out
 
-    def medians(self, t: ir.Table, column: str, value: ir.Value) -> list[Record]:
+    # ---- families
+
+    def family(self, name: str, kpi: str) -> list[Record]:
+        """The rows of family ``name``'s aggregate, with the figures of ``kpi``. The first use fetches the
+        aggregates of every family the run wants, in one statement: a single round trip, and the database may
+        scan their tables side by side (DuckDB does, on separate threads)."""
+        self.wanted.add(kpi)
+        if kpi not in self.planned.get(name, ()):  # not fetched yet, or without this KPI's figures
+            self.fetched.pop(name, None)
+            queries: dict[str, ir.Table] = {}
+            for other, kpis in _FAMILIES.items():
+                if other != name and (other in self.fetched or not any(map(self.computable, self.wanted & kpis))):
+                    continue
+                try:
+                    queries[other] = self.family_query(other)
+                except _Missing:
+                    if other == name:
+                        raise
+            self.fetched.update(self.fetch_together(queries))
+        return self.fetched[name]
+
+    def family_query(self, name: str) -> ir.Table:
+        kpis = {k for k in _FAMILIES[name] if k in self.wanted and self.computable(k)}
+        queries = {"closed_deals": self.closed_deals_query, "meetings": self.meetings_query,
+                   "mql_cohort": self.mql_cohort_query}
+        query = queries[name](kpis)
+        self.planned[name] = kpis
+        return query
+
+    def fetch_together(self, queries: Mapping[str, ir.Table]) -> dict[str, list[Record]]:
+        if len(queries) == 1 or len({id(q._find_backend()) for q in queries.values()}) > 1:
+            return {name: self.fetch(query) for name, query in queries.items()}
+        records = self.fetch(_stacked(queries))
+        return {name: [r for r in records if r["_family"] == name] for name in queries}
+
+    def computable(self, name: str) -> bool:
+        try:
+            for table, columns in KPIS[name].needs.items():
+                self.need(table, columns)
+        except _Missing:
+            return False
+        return True
+
+    def has_median(self) -> bool:
+        """Whether the opportunities' backend computes exact medians in an aggregate (SQLite does not)."""
+        if self.median is None:
+            self.median = bool(self.tables[_O]._find_backend().has_operation(ops.Quantile))
+        return self.median
+
+    def window_medians(self, t: ir.Table, column: str, value: ir.Value) -> list[Record]:
+        """Exact medians with window functions, for backends without MEDIAN (SQLite): the mean of the middle
+        one or two values of each group."""
         t = self.bounded(t, column)
         t = t.mutate(_v=value).filter(lambda x: x._v.notnull())
         keys = self.keys(t, column)
-        backend = t._find_backend()
-        if backend.has_operation(ops.Median):
-            expr = t.group_by(**keys).aggregate(v=t._v.median()) if keys else t.aggregate(v=t._v.median())
-            return self.fetch(expr)
-        # exact median with window functions (SQLite has no MEDIAN): mean of the middle one or two values
         t = t.mutate(**keys) if keys else t
         names = list(keys)
         window = ibis.window(group_by=[t[k] for k in names], order_by=t._v) if names else ibis.window(order_by=t._v)
@@ -425,39 +573,58 @@ class _Run:
     def _sql(self) -> dict[Key, tuple[float | None, str | None]]:
         return self._stage_count("sql_at")
 
-    def cohort(self) -> ir.Table:
-        leads = self.tables["leads"]
+    def mql_cohort_query(self, kpis: set[str]) -> ir.Table:
+        """The MQL cohort (MQLs old enough to have converted) per group, with those that reached SQL and, for
+        mql_to_won, those whose opportunity is won."""
         self.dims("leads")
-        cutoff = self.s.as_of - dt.timedelta(days=self.s.mql_lag_days)
-        return leads.filter(leads.mql_at <= cutoff)
+        cohort = self.narrowed("leads", (c for k in kpis for c in KPIS[k].needs["leads"]))
+        if "mql_to_won" in kpis:
+            opps = self.tables[_O]
+            won = opps.filter(opps.outcome == "won").select(_won_id=opps.external_id).distinct()
+            cohort = cohort.left_join(won, cohort.opportunity == won._won_id)
+
+        def figures(t: ir.Table) -> dict[str, ir.Scalar]:
+            out = {"mql_n": t.count()}
+            if "mql_to_sql" in kpis:
+                out["sql_n"] = (t.sql_at.notnull() & (t.sql_at <= self.s.as_of)).sum()
+            if "mql_to_won" in kpis:
+                out["converted_n"] = t._won_id.notnull().sum()
+            return out
+
+        return self.aggregated(cohort, "mql_at", figures,
+                               cohort.mql_at <= self.s.as_of - dt.timedelta(days=self.s.mql_lag_days))
 
     def _mql_to_sql(self) -> dict[Key, tuple[float | None, str | None]]:
         leads = self.tables["leads"]
         if not self.fetch(leads.filter(leads.sql_at.notnull()).limit(1).select("sql_at")):
             raise _Missing("no lead has an SQL date: the data has no SQL stage")
-        records = self.grouped(self.cohort(), "mql_at", lambda t: {
-            "den": t.count(), "num": (t.sql_at.notnull() & (t.sql_at <= self.s.as_of)).sum()})
-        return self.ratio(records, "num", "den", f"no MQL older than {self.s.mql_lag_days} days")
+        return self.ratio(self.family("mql_cohort", "mql_to_sql"), "sql_n", "mql_n",
+                          f"no MQL older than {self.s.mql_lag_days} days")
 
     def _mql_to_won(self) -> dict[Key, tuple[float | None, str | None]]:
-        opps = self.tables[_O]
-        won = opps.filter(opps.outcome == "won").select(_won_id=opps.external_id).distinct()
-        cohort = self.cohort()
-        joined = cohort.left_join(won, cohort.opportunity == won._won_id)
-        records = self.grouped(joined, "mql_at", lambda t: {
-            "den": t.count(), "num": t._won_id.notnull().sum()})
-        return self.ratio(records, "num", "den", f"no MQL older than {self.s.mql_lag_days} days")
+        return self.ratio(self.family("mql_cohort", "mql_to_won"), "converted_n", "mql_n",
+                          f"no MQL older than {self.s.mql_lag_days} days")
 
     # ---- activities
 
-    def _no_show_rate(self) -> dict[Key, tuple[float | None, str | None]]:
-        acts = self.tables["activities"]
+    def meetings_query(self, kpis: set[str]) -> ir.Table:
+        """Booked meetings and demos per group, and those not held. Being a meeting (a condition on text
+        columns) is counted in the aggregate rather than filtered in WHERE, like the closed outcome of deals:
+        DuckDB evaluates a WHERE condition inside its Parquet scan, where the typed text (see _text) costs
+        it about twice as much as in the projection feeding the aggregate."""
         self.dims("activities")
-        booked = acts.filter(acts.kind.isin(("meeting", "demo")), acts.scheduled < self.s.as_of, acts.held.notnull())
+        acts = self.tables["activities"]
+        booked = acts.kind.isin(("meeting", "demo"))
         if "outcome" in acts.columns:
-            booked = booked.filter(booked.outcome.isnull() | ~booked.outcome.lower().isin(CANCELLED_OUTCOMES))
-        records = self.grouped(booked, "scheduled", lambda t: {"den": t.count(), "num": (~t.held).sum()})
-        return self.ratio(records, "num", "den", "no past meeting with a known outcome")
+            booked &= acts.outcome.isnull() | ~acts.outcome.lower().isin(CANCELLED_OUTCOMES)
+        acts = self.narrowed("activities", ("scheduled", "held"), _booked=booked)
+        return self.aggregated(acts, "scheduled", lambda t: {"booked": t.count(where=t._booked),
+                                                             "missed": t.count(where=t._booked & ~t.held)},
+                               acts.scheduled < self.s.as_of, acts.held.notnull())
+
+    def _no_show_rate(self) -> dict[Key, tuple[float | None, str | None]]:
+        records = self.groups_with(self.family("meetings", "no_show_rate"), "booked")
+        return self.ratio(records, "missed", "booked", "no past meeting with a known outcome")
 
     # ---- opportunities
 
@@ -466,57 +633,80 @@ class _Run:
         self.dims(_O)
         return opps.filter(opps.outcome.isin(("won", "lost")))
 
+    def closed_deals(self, kpi: str) -> list[Record]:
+        """The closed-deal family's groups, with the figures ``kpi`` is computed from."""
+        return self.groups_with(self.family("closed_deals", kpi), "closed_n")
+
+    def closed_deals_query(self, kpis: set[str]) -> ir.Table:
+        """The figures of the closed-deal KPIs ``kpis``, from one aggregate over the opportunities by close date
+        (medians as filtered aggregates, where the backend has MEDIAN). Each figure keeps to the closed deals
+        itself, rather than a WHERE on the outcome: see meetings_query."""
+        self.dims(_O)
+        figures = [f for f in _DEAL_FIGURES if f == "closed_n" or any(f in _DEAL_KPIS[k] for k in kpis)]
+        if not self.has_median():
+            figures = [f for f in figures if f not in _MEDIANS]
+        opps = self.tables[_O]
+        opps = self.narrowed(_O, (c for k in kpis for c in KPIS[k].needs[_O] if c != "outcome"),
+                             _won=opps.outcome == "won", _lost=opps.outcome == "lost")
+        return self.aggregated(opps, "closed", lambda t: {f: _DEAL_FIGURES[f](t) for f in figures})
+
+    def groups_with(self, records: list[Record], count: str) -> list[Record]:
+        """The groups where ``count`` counted something: a period or breakdown without any has no row, as in
+        a query over those rows alone; the whole range (no period, no breakdown) always has its row."""
+        if self.s.period is None and not self.s.by:
+            return records
+        return [r for r in records if r[count]]
+
     def _win_rate(self) -> dict[Key, tuple[float | None, str | None]]:
-        records = self.grouped(self.closed(), "closed", lambda t: {
-            "den": t.count(), "num": (t.outcome == "won").sum()})
-        return self.ratio(records, "num", "den", "no opportunity closed")
+        return self.ratio(self.closed_deals("win_rate"), "won_n", "closed_n", "no opportunity closed")
 
     def _win_rate_value(self) -> dict[Key, tuple[float | None, str | None]]:
-        records = self.grouped(self.closed(), "closed", lambda t: {
-            "won": (t.outcome == "won").ifelse(t.amount.fill_null(0), 0).sum(),
-            "lost": (t.outcome == "lost").ifelse(t.amount.fill_null(0), 0).sum(),
-            "lost_n": (t.outcome == "lost").sum()})
         out: dict[Key, tuple[float | None, str | None]] = {}
-        for r in records:
+        for r in self.closed_deals("win_rate_value"):
             if self.s.period is not None and r.get("_period") is None:
                 continue
-            if r["lost_n"] and not r["lost"]:
+            won, lost = r["deal_total"] or 0, r["lost_total"] or 0
+            if (r["closed_n"] or 0) > (r["won_n"] or 0) and not lost:  # lost deals, without amounts
                 out[self.key(r)] = (None, "lost amounts are all 0 or blank: a win rate by value would be "
                                           "meaningless (lost deals carry no amount in this data)")
-            elif not (r["won"] or 0) + (r["lost"] or 0):
+            elif not won + lost:
                 out[self.key(r)] = (None, "no amount on the closed opportunities")
             else:
-                out[self.key(r)] = ((r["won"] or 0) / ((r["won"] or 0) + (r["lost"] or 0)), None)
+                out[self.key(r)] = (won / (won + lost), None)
         return out
 
     def _average_deal(self) -> dict[Key, tuple[float | None, str | None]]:
-        records = self.grouped(self.closed(), "closed", lambda t: {
-            "num": (t.outcome == "won").ifelse(t.amount, ibis.null("float64")).sum(),
-            "den": ((t.outcome == "won") & t.amount.notnull()).sum()})
-        return self.ratio(records, "num", "den", "no won opportunity with an amount")
+        return self.ratio(self.closed_deals("average_deal"), "deal_total", "deal_n",
+                          "no won opportunity with an amount")
+
+    def _from_medians(self, records: list[Record], median: str,
+                      empty: str) -> dict[Key, tuple[float | None, str | None]]:
+        return {self.key(r): ((float(r[median]), None) if r[median] is not None else (None, empty))
+                for r in records if self.s.period is None or r.get("_period") is not None}
+
+    def _average_deal_median(self) -> dict[Key, tuple[float | None, str | None]]:
+        empty = "no won opportunity with an amount"
+        if not self.has_median():
+            t = self.won_with("amount")
+            return self._from_medians(self.window_medians(t, "closed", t.amount), "v", empty)
+        return self._from_medians(self.groups_with(self.closed_deals("average_deal_median"), "deal_n"),
+                                  "deal_median", empty)
+
+    def _sales_cycle(self) -> dict[Key, tuple[float | None, str | None]]:
+        records = self.groups_with(self.closed_deals("sales_cycle"), "cycle_n")
+        return self.ratio(records, "cycle_total", "cycle_n", "no won opportunity with both dates")
+
+    def _sales_cycle_median(self) -> dict[Key, tuple[float | None, str | None]]:
+        empty = "no won opportunity with both dates"
+        if not self.has_median():
+            t = self.won_with("created")
+            return self._from_medians(self.window_medians(t, "closed", _cycle_days(t)), "v", empty)
+        return self._from_medians(self.groups_with(self.closed_deals("sales_cycle_median"), "cycle_n"),
+                                  "cycle_median", empty)
 
     def won_with(self, column: str) -> ir.Table:
         t = self.closed()
-        return t.filter(t.outcome == "won", t[column].notnull())
-
-    def _from_medians(self, records: list[Record], empty: str) -> dict[Key, tuple[float | None, str | None]]:
-        return {self.key(r): ((float(r["v"]), None) if r["v"] is not None else (None, empty)) for r in records
-                if self.s.period is None or r.get("_period") is not None}
-
-    def _average_deal_median(self) -> dict[Key, tuple[float | None, str | None]]:
-        t = self.won_with("amount")
-        return self._from_medians(self.medians(t, "closed", t.amount), "no won opportunity with an amount")
-
-    def _sales_cycle(self) -> dict[Key, tuple[float | None, str | None]]:
-        t = self.won_with("created")
-        records = self.grouped(t, "closed", lambda t: {
-            "num": t.closed.delta(t.created, unit="day").sum(), "den": t.count()})
-        return self.ratio(records, "num", "den", "no won opportunity with both dates")
-
-    def _sales_cycle_median(self) -> dict[Key, tuple[float | None, str | None]]:
-        t = self.won_with("created")
-        return self._from_medians(self.medians(t, "closed", t.closed.delta(t.created, unit="day")),
-                                  "no won opportunity with both dates")
+        return t.filter(_won_with(t, column))
 
     def open_due(self) -> ir.Table:
         opps = self.tables[_O]
@@ -664,10 +854,17 @@ class _Run:
     # ---- subscriptions
 
     def mrr_windows(self) -> list[Record]:
+        """MRR at both ends of each window, per window: nrr, grr, churn and arpa all read it, so it is
+        queried once per run."""
         subs = self.tables["subscriptions"]
         if self.s.by:
             raise _Missing("subscription KPIs are not broken down by dimension (subscriptions have no "
                            + ", ".join(self.s.by) + ")")
+        if self.mrr_records is None:
+            self.mrr_records = self.query_mrr_windows(subs)
+        return self.mrr_records
+
+    def query_mrr_windows(self, subs: ir.Table) -> list[Record]:
         first = self.fetch(subs.aggregate(v=subs.start.min()))[0]["v"]
         w = self.window_table(first)
         if w is None:
