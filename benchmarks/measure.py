@@ -20,3 +20,25 @@ def measure(work: Callable[[], object], repeat: int) -> tuple[float, float]:
     peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
     return statistics.median(times), peak
+
+
+def measure_side_by_side(works: dict[str, Callable[[], object]], repeat: int) -> dict[str, tuple[float, float]]:
+    """Several ways of doing the same work, compared fairly: each runs once untimed (imports, the OS's file
+    cache, first compilations), then the timed runs take turns — a change in the machine's load falls on
+    all of them alike. Median seconds and peak traced Python memory (MiB) of one more run, per way."""
+    for work in works.values():
+        work()
+    times: dict[str, list[float]] = {label: [] for label in works}
+    for _ in range(repeat):
+        for label, work in works.items():
+            began = time.perf_counter()
+            work()
+            times[label].append(time.perf_counter() - began)
+    results = {}
+    for label, work in works.items():
+        tracemalloc.start()
+        work()
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+        results[label] = (statistics.median(times[label]), peak)
+    return results
