@@ -11,13 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from django.db import models
-
 from pac.io.crm import ImportRead, Preset, Record, Report, read_import
 from pac.web.accounts.models import Team, User
-from pac.web.crm.models import KINDS
 from pac.web.crm.presets import saved_presets
-from pac.web.crm.services import ImportCounts, staged_import
+from pac.web.crm.services import ImportCounts, staged_import, text_limits
 from pac.web.crm.staging import Staging
 
 
@@ -38,12 +35,6 @@ def record_values(record: Record, fields: set[str]) -> dict[str, Any]:
             value = getattr(record, name)
             values[name] = value.date() if isinstance(value, dt.datetime) else value
     return values
-
-
-def text_limits(kind: str) -> dict[str, int]:
-    """The longest text each field of ``kind`` keeps, so the check pass reports what would not fit."""
-    return {f.name: f.max_length for f in KINDS[kind]._meta.concrete_fields
-            if isinstance(f, models.CharField) and f.max_length}
 
 
 @dataclass

@@ -42,9 +42,14 @@ def can_import(user: User, team: Team) -> bool:
     return user.role in IMPORTER_ROLES and team.members.filter(pk=user.pk).exists()
 
 
-def _check_lengths(model: type[models.Model], rows: Sequence[Mapping[str, Any]]) -> None:
-    limits = {f.name: f.max_length for f in model._meta.concrete_fields
-              if isinstance(f, models.CharField) and f.max_length}
+def text_limits(kind: str) -> dict[str, int]:
+    """The longest text each field of ``kind`` keeps (a file's check reports what would not fit)."""
+    return {f.name: f.max_length for f in KINDS[kind]._meta.concrete_fields
+            if isinstance(f, models.CharField) and f.max_length}
+
+
+def _check_lengths(kind: str, rows: Sequence[Mapping[str, Any]]) -> None:
+    limits = text_limits(kind)
     too_long = [f"{row['external_id']}.{name}" for row in rows for name, limit in limits.items()
                 if isinstance(row.get(name), str) and len(row[name]) > limit]
     if too_long:
@@ -63,7 +68,7 @@ def records_import(*, user: User, team: Team, kind: str, records: Iterable[Mappi
     iterator, line = iter(records), 0
     with Staging(model, team, incremental=False) as staging:
         while chunk := list(itertools.islice(iterator, CHUNK)):
-            _check_lengths(model, chunk)
+            _check_lengths(kind, chunk)
             for record in chunk:
                 if fed is None:
                     fed = set(record)
