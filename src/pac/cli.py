@@ -547,8 +547,9 @@ def import_command(
             err.print(str(problem), markup=False, highlight=False, soft_wrap=True)
         if outcome.counts is not None:
             counts = outcome.counts
+            fmt = Formatter(cli_language(), "EUR")
             line = _("{created} created, {updated} updated, {unchanged} unchanged, {rejected} rejected").format(
-                **counts.as_dict())
+                **{name: fmt.number(n) for name, n in counts.as_dict().items()})
             out.print((_("Dry run: ") if dry_run else "") + line)
     if not result.ok:
         raise typer.Exit(2)

@@ -146,3 +146,12 @@ def test_the_demo_measures_the_quarter_under_way_against_its_history(settings: A
     q4 = Opportunity.objects.filter(team=demo.team, outcome="won", closed__range=(current.start, dt.date(2026, 11, 29)))
     actual = round(q4.aggregate(total=Sum("amount"))["total"])
     assert f"{actual:,}".replace(",", "\u202f") + "\xa0€" in row  # the quarter's wins so far
+
+
+def test_the_import_command_prints_its_counts_formatted_in_french(owner: Any, team: Any, tmp_path: Path) -> None:
+    export = tmp_path / "export.csv"
+    export.write_text("external_id;outcome\n" + "".join(f"D{i};won\n" for i in range(1500)), encoding="utf-8")
+    result = CliRunner().invoke(app, ["import", "opportunities", str(export), "--team", team.name, "--dry-run"])
+    assert result.exit_code == 0, result.output
+    text = result.stdout.replace("\u202f", " ").replace("\xa0", " ")
+    assert "Simulation : 1 500 créé(s), 0 mis à jour, 0 inchangé(s), 0 rejeté(s)" in text
