@@ -22,6 +22,7 @@ from pac.web.crm.jobs import job_queue, read_progress, report_path
 from pac.web.crm.models import KINDS, ImportJob
 from pac.web.crm.presets import preset_save, saved_presets
 from pac.web.crm.services import can_import
+from pac.web.plans.presenters import formatter
 from pac.web.plans.requests import current_user
 
 
@@ -115,7 +116,12 @@ def _job_for(request: HttpRequest, job_id: int) -> ImportJob:
 def crm_job(request: HttpRequest, job_id: int) -> HttpResponse:
     """A job's progress (polled by HTMX while it runs), then its counts and problems."""
     job = _job_for(request, job_id)
-    context = {"job": job, "progress": read_progress(job), "more": max(0, job.problem_total - len(job.problems))}
+    fmt = formatter()
+    progress = read_progress(job)
+    shown = {name: fmt.number(value) for name, value in (job.counts or {}).items()}  # 12 500, not 12500
+    context = {"job": job, "progress": progress, "counts": shown, "rows_read": fmt.number(job.rows_read),
+               "rows_so_far": fmt.number(progress.get("rows", 0)),
+               "more": fmt.number(max(0, job.problem_total - len(job.problems)))}
     template = "crm/_job.html" if getattr(request, "htmx", False) else "crm/job.html"
     status = 400 if job.status == ImportJob.REFUSED and not getattr(request, "htmx", False) else 200
     return render(request, template, context, status=status)
