@@ -539,12 +539,13 @@ def import_command(
     if as_json:
         _print_json({"kind": kind, "file": str(path), "dry_run": dry_run, "ok": result.ok,
                      "rows_read": result.rows_read, "rows_rejected": result.rows_rejected,
+                     "rows_skipped": result.rows_skipped,
                      "counts": outcome.counts.as_dict() if outcome.counts else None,
-                     "problems": [{"line": p.line, "column": p.column, "value": p.value, "reason": p.reason,
+                     "problems": [{"line": p.line, "column": p.column, "value": p.value, "reason": str(p.reason),
                                    "severity": p.severity, "code": p.code} for p in result.problems]})
     else:
         for problem in result.problems:
-            err.print(str(problem), markup=False, highlight=False, soft_wrap=True)
+            err.print(problem.explained(_), markup=False, highlight=False, soft_wrap=True)
         if outcome.counts is not None:
             counts = outcome.counts
             fmt = Formatter(cli_language(), "EUR")

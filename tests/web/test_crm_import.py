@@ -98,10 +98,11 @@ def test_it_refuses_a_bad_file_from_the_web_page_with_its_line(owner: Any, team:
     assert response.status_code == 400 and response.context["job"].status == "refused"
     problem = response.context["job"].problems[0]
     assert (problem["line"], problem["column"], problem["value"]) == (2, "amount", "abc")
+    assert problem["reason"] == "pas un nombre (attendu par exemple 1 234,56 ou 1234.56)"  # French by default
     assert not Opportunity.objects.exists()
     report = client.get(reverse("crm:job_report", args=[response.context["job"].pk]))
     text = b"".join(report.streaming_content).decode("utf-8-sig")
-    assert "amount" in text and "abc" in text  # the downloadable report names the cell
+    assert "amount" in text and "abc" in text and "pas un nombre" in text  # the downloadable report names the cell
 
 
 def test_it_keeps_reps_away_from_the_import_page(teammate: Any) -> None:

@@ -155,3 +155,15 @@ def test_the_import_command_prints_its_counts_formatted_in_french(owner: Any, te
     assert result.exit_code == 0, result.output
     text = result.stdout.replace("\u202f", " ").replace("\xa0", " ")
     assert "Simulation : 1 500 créé(s), 0 mis à jour, 0 inchangé(s), 0 rejeté(s)" in text
+
+
+def test_the_import_command_explains_problems_in_the_users_language(owner: Any, team: Any, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    export = tmp_path / "export.csv"
+    export.write_text("external_id;outcome;closed\nD1;won;31/02/2026\n", encoding="utf-8")
+    french = CliRunner().invoke(app, ["import", "opportunities", str(export), "--team", team.name])
+    assert french.exit_code == 2 and "export.csv:2: closed: '31/02/2026' — date impossible : 2026-02 n'a pas de " \
+        "jour 31" in french.stderr
+    monkeypatch.setenv("PAC_LANG", "en")
+    english = CliRunner().invoke(app, ["import", "opportunities", str(export), "--team", team.name])
+    assert "impossible date: 2026-02 has no day 31" in english.stderr

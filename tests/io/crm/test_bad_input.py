@@ -182,3 +182,15 @@ def test_it_writes_the_report_as_csv_with_formulas_neutralised(write_export: Wri
     values = [line.split(",Deal - Status,")[1] for line in errors]
     assert all(not v.lstrip('"').startswith(("=", "+", "-", "@", "\t")) for v in values)
     assert any(v.startswith(('"\'=', "'=")) for v in values)
+
+
+def test_a_problem_is_explained_in_the_language_of_the_catalogue_given(tmp_path: Path) -> None:
+    path = tmp_path / "deals.csv"
+    path.write_text("Deal - ID;Deal - Status;Deal - Won time\n7;Won;30/02/2026\n", encoding="utf-8")
+    [problem] = pipedrive(path).report.errors
+    german = {"impossible date: {year}-{month:02d} has no day {day}":
+              "unmögliches Datum: {year}-{month:02d} hat keinen Tag {day}"}
+    assert problem.reason == "impossible date: 2026-02 has no day 30"  # English by default
+    assert problem.explained(lambda text: german.get(text, text)) == (
+        "deals.csv:2: Deal - Won time: '30/02/2026' — unmögliches Datum: 2026-02 hat keinen Tag 30")
+    assert problem.reason_in(lambda text: "{unknown}") == "impossible date: 2026-02 has no day 30"  # a bad catalogue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
@@ -114,6 +115,16 @@ def test_it_imports_a_pipedrive_deals_export(write_export: WriteExport) -> None:
     assert records["101"].created == dt.datetime(2026, 9, 1, 10, 0)
 
 
+def test_it_leaves_out_the_deals_pipedrive_marks_deleted(write_export: WriteExport) -> None:
+    path = write_export("deals.csv", ["Deal - ID", "Deal - Status", "Deal - Value"],
+                        ["201", "Won", "1 000"], ["202", "Deleted", "5 000"], ["203", "Lost", "800"])
+    read = read_import(path, "opportunities", preset="pipedrive-deals")
+    assert read.ok and (read.report.rows_read, read.report.rows_skipped, read.report.rows_rejected) == (3, 1, 0)
+    assert {r.external_id: r.outcome for r in read.records()} == {"201": "won", "203": "lost"}  # a win rate of 1/2
+    [warning] = [w for w in read.report.warnings if w.code == "skipped"]
+    assert (warning.line, warning.column, warning.value, warning.code) == (3, "Deal - Status", "Deleted", "skipped")
+
+
 def test_it_imports_any_file_through_a_user_mapping(write_export: WriteExport) -> None:
     path = write_export("export.csv", ["Opportunity Number", "Résultat", "Montant HT", "Date de signature"],
                         ["N-1", "Won", "1 000,00", "31/12/2026"], ["N-2", "Loss", "0", "30/12/2026"],
@@ -143,6 +154,7 @@ def test_it_names_the_mapped_values_when_one_is_unknown(write_export: WriteExpor
 def test_it_saves_and_loads_named_presets(tmp_path: Path, suffix: str, write_export: WriteExport) -> None:
     mine = customise(get_preset("hubspot-deals"), "opportunities", mapping=parse_map(["N° affaire=external_id"]),
                      values=parse_values(["outcome:Signée=won"]), date_order="mdy", name="hubspot-maison")
+    mine = dataclasses.replace(mine, skip={"outcome": ("Annulée",)})
     path = tmp_path / f"presets{suffix}"
 
     save_presets(path, [mine, get_preset("maven-pipeline")])

@@ -48,8 +48,9 @@ PIPEDRIVE_DEALS = Preset(
              ("Deal - Deal created", "created"), ("Deal - Add time", "created"), ("Deal - Won time", "closed"),
              ("Deal - Lost time", "closed"), ("Deal - Deal closed on", "closed"), ("Deal - Closed on", "closed"),
              ("Deal - Expected close date", "closed")),
-    values={"outcome": {"Open": "open", "Won": "won", "Lost": "lost", "Deleted": "lost",
+    values={"outcome": {"Open": "open", "Won": "won", "Lost": "lost",
                         "Ouverte": "open", "Gagnée": "won", "Perdue": "lost"}},
+    skip={"outcome": ("Deleted", "Supprimée")},  # a deleted deal was neither won nor lost: left out
     description="Pipedrive deals export (Deals › … › Export filter results)",
 )
 

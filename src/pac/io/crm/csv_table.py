@@ -13,11 +13,12 @@ from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 from pac.io.crm.encoding import Encoding, detect_encoding
-from pac.io.crm.problems import ImportFailed, Problem
+from pac.io.crm.problems import ImportFailed, Problem, Reason, gettext_noop
 from pac.io.crm.table import Table, header_names
 from pac.io.crm.values import Decimal_
 
 DELIMITERS = (",", ";", "\t")
+_EMPTY = gettext_noop("the file is empty: a header line is expected")
 _QUOTED = re.compile(r'"[^"]*"')
 _SEP_LINE = re.compile(r"^\ufeff?sep=(.)\s*$", re.IGNORECASE)
 
@@ -36,13 +37,13 @@ def read_csv_table(stream: BinaryIO, name: str, on_problem: Callable[[Problem], 
     else:
         delimiter = detect_delimiter(first)
     if not first.strip():
-        raise ImportFailed(Problem(name, header_line, "", "", "the file is empty: a header line is expected",
-                                   code="empty_file"))
+        raise ImportFailed(Problem(name, header_line, "", "", Reason(_EMPTY), code="empty_file"))
     reader = csv.reader(itertools.chain([first], text), delimiter=delimiter)
     try:
         header = header_names(next(reader))
     except csv.Error as error:
-        raise ImportFailed(Problem(name, header_line, "", "", f"unreadable header: {error}", code="csv")) from None
+        reason = Reason(gettext_noop("unreadable header: {error}"), error=error)
+        raise ImportFailed(Problem(name, header_line, "", "", reason, code="csv")) from None
     decimal: Decimal_ = "," if delimiter == ";" else "."
     return Table(name, header, header_line, decimal, _rows(reader, header, header_line, name, on_problem),
                  delimiter=delimiter, encoding=encoding)
@@ -76,15 +77,17 @@ def _rows(reader: Iterator[list[str]], header: list[str], header_line: int, name
         except StopIteration:
             return
         except csv.Error as error:
-            raise ImportFailed(Problem(name, start, "", "", f"unreadable CSV: {error}", code="csv")) from None
+            raise ImportFailed(Problem(name, start, "", "", Reason(gettext_noop("unreadable CSV: {error}"),
+                                                                   error=error), code="csv")) from None
         line_num = reader.line_num + header_line - 1  # type: ignore[attr-defined]
         if not "".join(cells).strip():
             continue
         if len(cells) > width and any(cell.strip() for cell in cells[width:]):
             extra = next(cell for cell in cells[width:] if cell.strip())
             on_problem(Problem(name, start, "", extra,
-                               f"{len(cells)} cells for {width} columns: a value holding the separator "
-                               "should be in quotes", code="extra_cells"))
+                               Reason(gettext_noop("{cells} cells for {width} columns: a value holding the separator "
+                                                   "should be in quotes"), cells=len(cells), width=width),
+                               code="extra_cells"))
         if len(cells) < width:
             cells += [""] * (width - len(cells))
         yield start, cells

@@ -17,12 +17,14 @@ from typing import Any
 from pac.io.crm.date_orders import DateOrders
 from pac.io.crm.kinds import RECORD_TYPES, FieldSpec, Record, derived_id, field_specs
 from pac.io.crm.presets import ANY_VALUE, Preset
-from pac.io.crm.problems import ImportFailed, Problem
+from pac.io.crm.problems import ImportFailed, Problem, Reason, gettext_noop
 from pac.io.crm.table import Table
 from pac.io.crm.values import BadValue, DateOrder, parse_bool, parse_decimal, parse_moment
 
 MAX_TEXT = 255
 _MISSING: Any = object()  # a cache miss (None is a value)
+_REQUIRED = gettext_noop("empty: {name} is required")
+_TOO_LONG = gettext_noop("too long: {length} characters, at most {limit}")
 _NOT_ALNUM = re.compile(r"[\W_]+")
 Value = str | Decimal | dt.date | dt.datetime | bool | None
 
@@ -86,6 +88,9 @@ class RowMapper:
                           for name, spec, column, parse in direct if not self._plain_limit(spec)]
         self.derived = derived_id(self.kind)
         self.indirect = [entry for entry in self.plan if len(entry[2]) != 1]
+        # rows the preset leaves out (a CRM's deleted deals): column, its index, the values that say so
+        self.skip = [(column, index[column], {column_key(v) for v in skipped})
+                     for name, skipped in preset.skip.items() for column in self.sources.get(name, ())]
 
     def _check_required(self, table: Table) -> None:
         for name, spec in self.specs.items():
@@ -94,14 +99,17 @@ class RowMapper:
             if (name == "outcome" and self.flags) or (name == "external_id" and derived_id(self.kind)):
                 continue
             wanted = self.preset.sources(name)
-            expected = " or ".join(repr(c) for c in wanted) if wanted else f"a column mapped to {name}"
             found = ", ".join(repr(c) for c in table.header)
-            raise ImportFailed(Problem(
-                self.file, table.header_line, wanted[0] if wanted else name, "",
-                f"required column missing: {expected} (for {name}); the columns found are: {found}. "
-                f"Map one with --map \"Column=external_id\"" if name == "external_id" else
-                f"required column missing: {expected} (for {name}); the columns found are: {found}",
-                code="missing_column"))
+            if wanted:
+                reason = Reason(gettext_noop("required column missing: {expected} (for {name}); the columns found "
+                                             "are: {found}"), expected=" / ".join(repr(c) for c in wanted),
+                                name=name, found=found)
+            else:
+                reason = Reason(gettext_noop("required column missing: a column mapped to {name}; the columns found "
+                                             "are: {found}. Map one with --map \"Column={name}\""), name=name,
+                                found=found)
+            raise ImportFailed(Problem(self.file, table.header_line, wanted[0] if wanted else name, "", reason,
+                                       code="missing_column"))
 
     def columns(self) -> dict[str, str]:
         """Every field this file sets → the file column that feeds it (the first of its alternatives;
@@ -113,7 +121,14 @@ class RowMapper:
         return columns
 
     def build(self, line: int, cells: list[str]) -> tuple[Record | None, list[Problem]]:
-        """The record of one row (cells in header order), or None and the errors that keep it out."""
+        """The record of one row (cells in header order), or None and the errors that keep it out — or
+        None and one warning for a row the preset leaves out."""
+        for column, index, skipped in self.skip:
+            text = cells[index].strip()
+            if text and column_key(text) in skipped:
+                return None, [Problem(self.file, line, column, text, Reason(gettext_noop(
+                    "{value}: row left out, as the export format says of this value"), value=text),
+                    severity="warning", code="skipped")]
         problems: list[Problem] = []
         values: dict[str, Value] = {}
         for name, index, limit, column, required in self.plain:
@@ -121,20 +136,20 @@ class RowMapper:
             if text and len(text) <= limit:
                 values[name] = text
             elif text:
-                problems.append(Problem(self.file, line, column, text,
-                                        f"too long: {len(text)} characters, at most {limit}", code="bad_text"))
+                problems.append(Problem(self.file, line, column, text, Reason(_TOO_LONG, length=len(text),
+                                                                              limit=limit), code="bad_text"))
             elif required:
-                problems.append(Problem(self.file, line, column, text, f"empty: {name} is required", code="required"))
+                problems.append(Problem(self.file, line, column, text, Reason(_REQUIRED, name=name), code="required"))
         for name, index, column, convert, required, spelled, code in self.converted:
             text = cells[index].strip()
             try:
                 value = convert(text, column, line) if text else None
             except BadValue as error:
-                problems.append(Problem(self.file, line, column, text, str(error), code=code))
+                problems.append(Problem(self.file, line, column, text, error.reason, code=code))
                 continue
             if value is None:
                 if required:
-                    problems.append(Problem(self.file, line, column, text, f"empty: {name} is required",
+                    problems.append(Problem(self.file, line, column, text, Reason(_REQUIRED, name=name),
                                             code="required"))
                 continue
             if spelled and isinstance(value, str):
@@ -161,10 +176,10 @@ class RowMapper:
                     text = self._translate(spec, text)
                 value = parse(text, column, line) if text else None
             except BadValue as error:
-                problems.append(Problem(self.file, line, column or name, text, str(error), code=_code(spec)))
+                problems.append(Problem(self.file, line, column or name, text, error.reason, code=_code(spec)))
                 continue
             if value is None and spec.required:
-                problems.append(Problem(self.file, line, column or name, text, f"empty: {name} is required",
+                problems.append(Problem(self.file, line, column or name, text, Reason(_REQUIRED, name=name),
                                         code="required"))
             elif name in self.spellings and isinstance(value, str):
                 value = self._spelling(name, column, value, line, problems)
@@ -214,7 +229,7 @@ class RowMapper:
             closed = parse_bool(row.get(closed_column, "") or "0")
         except BadValue as error:
             column = won_column if row.get(won_column) else closed_column
-            problems.append(Problem(self.file, line, column, row.get(column, ""), str(error), code="bad_bool"))
+            problems.append(Problem(self.file, line, column, row.get(column, ""), error.reason, code="bad_bool"))
             return won_column, ""
         return won_column, "won" if won else "lost" if closed else "open"
 
@@ -223,8 +238,8 @@ class RowMapper:
         mapped = table.get(column_key(text), table.get(ANY_VALUE))
         if mapped is None and spec.type == "choice" and text.casefold() not in spec.choices:
             listed = ", ".join(sorted({k for k in self.preset.values[spec.name] if k != ANY_VALUE}))
-            raise BadValue(f"unknown {spec.name} value: the mapped values are {listed} "
-                           f"(add it with --values \"{spec.name}:{text}=…\")")
+            raise BadValue(gettext_noop("unknown {name} value: the mapped values are {listed} (add it with "
+                                        "--values \"{name}:{text}=…\")"), name=spec.name, listed=listed, text=text)
         return text if mapped is None else mapped
 
     def _parser(self, spec: FieldSpec) -> Callable[[str, str, int], Value]:
@@ -232,14 +247,16 @@ class RowMapper:
         if spec.type == "choice":
             def choice(text: str, column: str, line: int) -> Value:
                 if text.casefold() not in spec.choices:
-                    raise BadValue(f"unknown {spec.name}: expected one of {', '.join(spec.choices)}")
+                    raise BadValue(gettext_noop("unknown {name}: expected one of {choices}"), name=spec.name,
+                                   choices=", ".join(spec.choices))
                 return text.casefold()
             return choice
         if spec.type == "decimal":
             def number(text: str, column: str, line: int) -> Value:
                 value = parse_decimal(text, decimal=self.decimal)
                 if value.adjusted() >= MAX_INTEGER_DIGITS:
-                    raise BadValue(f"too large: at most {MAX_INTEGER_DIGITS} digits before the decimal point")
+                    raise BadValue(gettext_noop("too large: at most {digits} digits before the decimal point"),
+                                   digits=MAX_INTEGER_DIGITS)
                 return value
             return number
         if spec.type == "bool":
@@ -255,7 +272,7 @@ class RowMapper:
 
         def plain(text: str, column: str, line: int) -> Value:
             if len(text) > limit:
-                raise BadValue(f"too long: {len(text)} characters, at most {limit}")
+                raise BadValue(_TOO_LONG, length=len(text), limit=limit)
             return text.upper() if upper else text
         return plain
 
@@ -264,7 +281,8 @@ class RowMapper:
         if reference is None or reference == text:
             return text
         problems.append(Problem(self.file, line, column, text,
-                                f"written {reference!r} in the reference list: imported as {reference!r}",
+                                Reason(gettext_noop("written '{reference}' in the reference list: imported as "
+                                                    "'{reference}'"), reference=reference),
                                 severity="warning", code="spelling"))
         return reference
 

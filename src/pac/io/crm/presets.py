@@ -37,6 +37,7 @@ class Preset:
     constants: Mapping[str, str] = field(default_factory=dict)  # field → value for every row
     spellings: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # field → reference spellings
     outcome_flags: tuple[str, str] | None = None  # (won column, closed column): they decide the outcome
+    skip: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # field → source values of rows left out
     date_order: DateOrder = "dmy"  # how to read 05/04/2026; 12/31/2026 is read month first anyway
     decimal: Decimal_ | None = None  # how to read 1,234; None: from the file (, in a ; CSV, . otherwise)
     description: str = ""
@@ -45,7 +46,8 @@ class Preset:
         if self.kind not in KINDS:
             raise ValueError(f"preset {self.name!r}: unknown kind {self.kind!r}; expected one of: {', '.join(KINDS)}")
         specs = field_specs(self.kind)
-        used = [f for _, f in self.columns] + list(self.values) + list(self.constants) + list(self.spellings)
+        used = ([f for _, f in self.columns] + list(self.values) + list(self.constants) + list(self.spellings)
+                + list(self.skip))
         unknown = sorted({f for f in used if f not in specs})
         if unknown:
             raise ValueError(f"preset {self.name!r}: no field {', '.join(unknown)} in {self.kind}; "
@@ -61,6 +63,7 @@ class Preset:
         data["columns"] = [{"source": s, "field": f} for s, f in self.columns]
         data["values"] = {f: dict(m) for f, m in self.values.items()}
         data["spellings"] = {f: list(v) for f, v in self.spellings.items()}
+        data["skip"] = {f: list(v) for f, v in self.skip.items()}
         data["outcome_flags"] = list(self.outcome_flags) if self.outcome_flags else None
         return data
 
@@ -79,6 +82,7 @@ class Preset:
                    constants={str(k): str(v) for k, v in (data.get("constants") or {}).items()},
                    spellings={str(f): tuple(str(v) for v in vs) for f, vs in (data.get("spellings") or {}).items()},
                    outcome_flags=(str(flags[0]), str(flags[1])) if flags else None,
+                   skip={str(f): tuple(str(v) for v in vs) for f, vs in (data.get("skip") or {}).items()},
                    date_order=data.get("date_order", "dmy"), decimal=data.get("decimal"),
                    description=str(data.get("description", "")))
 

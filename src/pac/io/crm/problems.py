@@ -2,14 +2,19 @@
 
 A ``Problem`` names the file, the line (1 is the header line; ``None`` for the file as a whole), the
 column as the file writes it, the value as read, and the reason in plain words. ``code`` is a stable
-machine name (the UI translates by it). Errors reject the row — and so the import, which is all or
-nothing; warnings are kept for the user to read and change nothing.
+machine name. Errors reject the row — and so the import, which is all or nothing; warnings are kept for
+the user to read and change nothing.
+
+A reason reads as English text; it is a ``Reason`` that also keeps its template and values, so that the
+web page, the CLI and the report CSV show it in the user's language (``Problem.explained``) while this
+package stays free of any translation machinery: templates are marked with ``gettext_noop`` only for the
+message extraction, and the catalogue lives with the application.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -17,6 +22,30 @@ Severity = Literal["error", "warning"]
 
 #: Problems kept per (severity, code); the others are counted, so a million bad rows fit in memory.
 KEPT_PER_CODE = 1000
+
+
+def gettext_noop(template: str) -> str:
+    """Marks a reason's template for the message extraction; translated where it is shown."""
+    return template
+
+
+class Reason(str):
+    """The English text of a reason, with the template and values it was made from (to translate it)."""
+
+    template: str
+    values: dict[str, object]
+
+    def __new__(cls, template: str, **values: object) -> Reason:
+        reason = super().__new__(cls, template.format(**values))
+        reason.template, reason.values = template, values
+        return reason
+
+    def explained(self, gettext: Callable[[str], str]) -> str:
+        """The reason in the language of ``gettext`` (the English text when it has no translation)."""
+        try:
+            return gettext(self.template).format(**self.values)
+        except (KeyError, IndexError, ValueError):  # a translation that names other values: keep English
+            return str(self)
 
 
 @dataclass(frozen=True)
@@ -30,10 +59,18 @@ class Problem:
     code: str = "invalid"
 
     def __str__(self) -> str:
+        return self.explained(lambda template: template)
+
+    def explained(self, gettext: Callable[[str], str]) -> str:
+        """``file:line: column: 'value' — reason`` with the reason in the language of ``gettext``."""
         where = self.file if self.line is None else f"{self.file}:{self.line}"
         column = f" {self.column}:" if self.column else ""
         value = f" {self.value!r} —" if self.column or self.value else ""
-        return f"{where}:{column}{value} {self.reason}" + (" (warning)" if self.severity == "warning" else "")
+        warning = f" ({gettext('warning')})" if self.severity == "warning" else ""
+        return f"{where}:{column}{value} {self.reason_in(gettext)}{warning}"
+
+    def reason_in(self, gettext: Callable[[str], str]) -> str:
+        return self.reason.explained(gettext) if isinstance(self.reason, Reason) else self.reason
 
 
 class ImportFailed(ValueError):
@@ -52,6 +89,7 @@ class Report:
     rows_read: int = 0
     rows_rejected: int = 0
     rows_merged: int = 0
+    rows_skipped: int = 0  # left out by the export format (e.g. Pipedrive's deleted deals), with a warning
     kept: list[Problem] = field(default_factory=list)
     counts: Counter[tuple[Severity, str]] = field(default_factory=Counter)
 
@@ -94,7 +132,7 @@ class Report:
 
     @property
     def rows_accepted(self) -> int:
-        return self.rows_read - self.rows_rejected - self.rows_merged
+        return self.rows_read - self.rows_rejected - self.rows_merged - self.rows_skipped
 
     def codes(self, severity: Severity | None = None) -> dict[str, int]:
         """How many problems of each code (all of them, kept or not)."""

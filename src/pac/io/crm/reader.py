@@ -29,7 +29,7 @@ from pac.io.crm.duplicates import DuplicateIndex, OnDuplicate, fingerprint
 from pac.io.crm.kinds import KINDS, Record
 from pac.io.crm.mapper import RowMapper
 from pac.io.crm.presets import Preset, customise
-from pac.io.crm.problems import ImportFailed, Problem, Report
+from pac.io.crm.problems import ImportFailed, Problem, Reason, Report, gettext_noop
 from pac.io.crm.tables import read_table, seekable, source_name
 from pac.io.crm.values import DateOrder
 
@@ -167,7 +167,10 @@ def _check(read: ImportRead, on_duplicate: OnDuplicate, progress: Progress | Non
             for problem in problems:
                 report.add(problem)
             if record is None:
-                report.rows_rejected += 1
+                if any(problem.severity == "error" for problem in problems):
+                    report.rows_rejected += 1
+                else:
+                    report.rows_skipped += 1
             else:
                 for warning in record_warnings(record, report.file, line, read.columns):
                     report.add(warning)
@@ -176,7 +179,8 @@ def _check(read: ImportRead, on_duplicate: OnDuplicate, progress: Progress | Non
                     report.rows_merged += 1
                     first = lines.setdefault(record.external_id, index.first_line(record.external_id))
                     report.add(Problem(report.file, line, id_column, record.external_id,
-                                       f"same id and values as line {first}: merged", severity="warning",
+                                       Reason(gettext_noop("same id and values as line {first}: merged"),
+                                              first=first), severity="warning",
                                        code="duplicate_merged"))
                 else:
                     checks.observe(record)
@@ -188,7 +192,7 @@ def _check(read: ImportRead, on_duplicate: OnDuplicate, progress: Progress | Non
         progress(report.rows_read)
     if report.rows_read == 0:
         report.add(Problem(report.file, table.header_line, "", "",
-                           "no data rows: the file has a header line only", code="no_rows"))
+                           Reason(gettext_noop("no data rows: the file has a header line only")), code="no_rows"))
     for problem in dates.settle(report.file):
         report.add(problem)
     for external_id, id_lines in index.conflicts.items():
@@ -196,13 +200,15 @@ def _check(read: ImportRead, on_duplicate: OnDuplicate, progress: Progress | Non
         if on_duplicate == "last":
             report.rows_merged += len(id_lines) - 1
             report.add(Problem(report.file, id_lines[-1], id_column, external_id,
-                               f"id on lines {listed} with different values: the last one (line {id_lines[-1]}) "
-                               "is imported", severity="warning", code="duplicate_last"))
+                               Reason(gettext_noop("id on lines {lines} with different values: the last one (line "
+                                                   "{last}) is imported"), lines=listed, last=id_lines[-1]),
+                               severity="warning", code="duplicate_last"))
         else:
             report.rows_rejected += len(id_lines)
             report.add(Problem(report.file, id_lines[0], id_column, external_id,
-                               f"id on lines {listed} with different values: keep one row per id, or import "
-                               "with --on-duplicate last", code="duplicate_conflict"))
+                               Reason(gettext_noop("id on lines {lines} with different values: keep one row per id, "
+                                                   "or import with --on-duplicate last"), lines=listed),
+                               code="duplicate_conflict"))
     for warning in checks.warnings(report.file, read.columns):
         report.add(warning)
     read._dates, read._index = dates, index

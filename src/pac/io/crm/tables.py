@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from pac.io.crm.csv_table import read_csv_table
-from pac.io.crm.problems import ImportFailed, Problem
+from pac.io.crm.problems import ImportFailed, Problem, Reason, gettext_noop
 from pac.io.crm.table import Table
 from pac.io.crm.xlsx_table import read_xlsx_table
 
@@ -25,11 +25,12 @@ def read_table(stream: BinaryIO, name: str, on_problem: Callable[[Problem], None
     if magic == ZIP_MAGIC:
         return read_xlsx_table(stream, name, on_problem)
     if magic == OLE_MAGIC:
-        raise ImportFailed(Problem(name, None, "", "", "an old Excel .xls workbook: save it as .xlsx or as CSV UTF-8",
+        raise ImportFailed(Problem(name, None, "", "", Reason(gettext_noop(
+            "an old Excel .xls workbook: save it as .xlsx or as CSV UTF-8")),
                                    code="xls"))
     if not magic:
-        raise ImportFailed(Problem(name, 1, "", "", "the file is empty: a header line is expected",
-                                   code="empty_file"))
+        raise ImportFailed(Problem(
+            name, 1, "", "", Reason(gettext_noop("the file is empty: a header line is expected")), code="empty_file"))
     return read_csv_table(stream, name, on_problem)
 
 

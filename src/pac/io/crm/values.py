@@ -21,6 +21,8 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
+from pac.io.crm.problems import Reason, gettext_noop
+
 DateOrder = Literal["dmy", "mdy"]
 Decimal_ = Literal[",", "."]
 
@@ -40,8 +42,16 @@ _MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "ao
            "novembre", "décembre")
 
 
+_NO_MONTH = gettext_noop("impossible date: there is no month {month}")
+_NO_DAY = gettext_noop("impossible date: {year}-{month:02d} has no day {day}")
+
+
 class BadValue(ValueError):
-    """A cell that does not hold what its column needs; the message is the reason shown to the user."""
+    """A cell that does not hold what its column needs; ``reason`` is what the user is shown."""
+
+    def __init__(self, template: str, **values: object) -> None:
+        self.reason = Reason(template, **values)
+        super().__init__(self.reason)
 
 
 def parse_decimal(text: str, *, decimal: Decimal_ = ".") -> Decimal:
@@ -60,16 +70,16 @@ def parse_decimal(text: str, *, decimal: Decimal_ = ".") -> Decimal:
     body = _CURRENCY.sub("", body.strip())
     body = _SPACES.sub("", body)
     if body.startswith("-") and negative:
-        raise BadValue("not a number")
+        raise BadValue(gettext_noop("not a number"))
     if not body or not _NUMBER.match(body):
-        raise BadValue("not a number (expected e.g. 1 234,56 or 1234.56)")
+        raise BadValue(gettext_noop("not a number (expected e.g. 1 234,56 or 1234.56)"))
     body = _normalise_separators(body, decimal)
     try:
         number = Decimal(body)
     except InvalidOperation:
-        raise BadValue("not a number (expected e.g. 1 234,56 or 1234.56)") from None
+        raise BadValue(gettext_noop("not a number (expected e.g. 1 234,56 or 1234.56)")) from None
     if not number.is_finite():
-        raise BadValue("not a finite number")
+        raise BadValue(gettext_noop("not a finite number"))
     if negative:
         number = -number
     return number / 100 if percent else number
@@ -81,7 +91,7 @@ def _normalise_separators(body: str, decimal: Decimal_) -> str:
         point = "," if body.rfind(",") > body.rfind(".") else "."
         group = "." if point == "," else ","
         if body.count(point) > 1:
-            raise BadValue("not a number: two decimal separators")
+            raise BadValue(gettext_noop("not a number: two decimal separators"))
         _check_groups(body.split(point)[0], group)
         return body.replace(group, "").replace(",", ".")
     separator = "," if commas else "." if dots else ""
@@ -100,7 +110,7 @@ def _normalise_separators(body: str, decimal: Decimal_) -> str:
 def _check_groups(whole: str, group: str) -> None:
     parts = whole.lstrip("+-").split(group)
     if len(parts) > 1 and (not 1 <= len(parts[0]) <= 3 or any(len(p) != 3 for p in parts[1:])):
-        raise BadValue(f"not a number: digits grouped oddly around {group!r}")
+        raise BadValue(gettext_noop("not a number: digits grouped oddly around '{group}'"), group=group)
 
 
 def parse_moment(text: str, *, order: DateOrder = "dmy") -> dt.date | dt.datetime:
@@ -113,7 +123,7 @@ def parse_moment(text: str, *, order: DateOrder = "dmy") -> dt.date | dt.datetim
         first, second, year = int(numeric[1]), int(numeric[3]), _full_year(numeric[4])
         readings = date_readings(text)
         if not readings:
-            raise BadValue(_impossible(first, second, year, order))
+            raise _impossible(first, second, year, order)
         chosen: DateOrder = order if order in readings else readings[0]
         day, month = (first, second) if chosen == "dmy" else (second, first)
         hour = numeric[5]
@@ -150,7 +160,7 @@ def parse_bool(text: str) -> bool:
         return True
     if word in FALSE_WORDS:
         return False
-    raise BadValue("not a yes/no value (expected oui/non, true/false, 1/0)")
+    raise BadValue(gettext_noop("not a yes/no value (expected oui/non, true/false, 1/0)"))
 
 
 def _full_year(text: str) -> int:
@@ -166,27 +176,27 @@ def _valid(year: int, month: int, day: int) -> bool:
     return True
 
 
-def _impossible(first: int, second: int, year: int, order: DateOrder) -> str:
+def _impossible(first: int, second: int, year: int, order: DateOrder) -> BadValue:
     day, month = (first, second) if order == "dmy" else (second, first)
     if not 1 <= month <= 12:
-        return f"impossible date: there is no month {month}"
-    return f"impossible date: {year}-{month:02d} has no day {day}"
+        return BadValue(_NO_MONTH, month=month)
+    return BadValue(_NO_DAY, year=year, month=month, day=day)
 
 
 def _build(year: int, month: int, day: int, hour: str | None, minute: str | None, second: str | None,
            fraction: str | None, zone: str | None, text: str) -> dt.date | dt.datetime:
     if not 1 <= month <= 12:
-        raise BadValue(f"impossible date: there is no month {month}")
+        raise BadValue(_NO_MONTH, month=month)
     try:
         date = dt.date(year, month, day)
     except ValueError:
-        raise BadValue(f"impossible date: {year}-{month:02d} has no day {day}") from None
+        raise BadValue(_NO_DAY, year=year, month=month, day=day) from None
     if hour is None:
         return date
     try:
         time = dt.time(int(hour), int(minute or 0), int(second or 0), int((fraction or "0").ljust(6, "0")))
     except ValueError:
-        raise BadValue(f"impossible time of day in {text!r}") from None
+        raise BadValue(gettext_noop("impossible time of day in '{text}'"), text=text) from None
     tzinfo = _zone(zone) if zone else None
     if time == dt.time(0) and tzinfo is None:
         return date  # "2026-12-31 00:00:00": what spreadsheets write for a plain date
@@ -210,5 +220,5 @@ def _french_long_date(text: str) -> dt.date:
         if month is not None:
             if _valid(int(match[3]), month, int(match[1])):
                 return dt.date(int(match[3]), month, int(match[1]))
-            raise BadValue(f"impossible date: {match[3]}-{month:02d} has no day {int(match[1])}")
-    raise BadValue("not a date (expected e.g. 31/12/2026 or 2026-12-31)")
+            raise BadValue(_NO_DAY, year=match[3], month=month, day=int(match[1]))
+    raise BadValue(gettext_noop("not a date (expected e.g. 31/12/2026 or 2026-12-31)"))

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any, BinaryIO
 
-from pac.io.crm.problems import ImportFailed, Problem
+from pac.io.crm.problems import ImportFailed, Problem, Reason, gettext_noop
 from pac.io.crm.table import Table, header_names
 
 
@@ -22,7 +22,8 @@ def read_xlsx_table(stream: BinaryIO, name: str, on_problem: Callable[[Problem],
     try:
         workbook = load_workbook(stream, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a broken archive
-        raise ImportFailed(Problem(name, None, "", "", f"not a readable XLSX workbook ({error})",
+        raise ImportFailed(Problem(name, None, "", "", Reason(gettext_noop("not a readable XLSX workbook ({error})"),
+                                                                      error=error),
                                    code="xlsx")) from None
     sheet = workbook.worksheets[0]
     rows = enumerate(sheet.iter_rows(values_only=True), start=1)
@@ -32,7 +33,8 @@ def read_xlsx_table(stream: BinaryIO, name: str, on_problem: Callable[[Problem],
             header = header_names(texts)
             return Table(name, header, line, ".", _rows(rows, header, workbook, name, on_problem))
     workbook.close()
-    raise ImportFailed(Problem(name, 1, "", "", "the workbook's first sheet is empty: a header line is expected",
+    raise ImportFailed(Problem(name, 1, "", "", Reason(gettext_noop(
+        "the workbook's first sheet is empty: a header line is expected")),
                                code="empty_file"))
 
 
@@ -60,7 +62,8 @@ def _rows(rows: Iterator[tuple[int, tuple[Any, ...]]], header: list[str], workbo
                 continue
             if any(texts[width:]):
                 on_problem(Problem(name, line, "", next(t for t in texts[width:] if t),
-                                   "a value in a column without a title", code="extra_cells"))
+                                   Reason(gettext_noop("a value in a column without a title")),
+                                   code="extra_cells"))
             texts += [""] * (width - len(texts))
             yield line, texts
     finally:

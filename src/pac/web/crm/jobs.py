@@ -11,7 +11,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import get_language
 from django_tasks import task
 
 from pac.io.crm import write_report_csv
@@ -59,7 +60,7 @@ def job_queue(*, user: User, team: Team, kind: str, upload: UploadedFile, preset
             target.write(piece)
     job = ImportJob.objects.create(team=team, user=user, kind=kind, preset=preset, mapping=mapping, values=values,
                                    on_duplicate=on_duplicate, dry_run=dry_run, file_name=upload.name or stored.name,
-                                   stored_path=str(stored))
+                                   stored_path=str(stored), language=get_language() or settings.LANGUAGE_CODE)
     run_import_job.enqueue(job.pk)
     jobs_prune(team)
     return job
@@ -103,10 +104,11 @@ def run_import_job(job_id: int) -> str:
                                                    finished_at=timezone.now())
         raise
     text = io.StringIO()
-    write_report_csv(outcome.report, text)
+    with translation.override(job.language or settings.LANGUAGE_CODE):  # the uploader's language
+        write_report_csv(outcome.report, text, gettext=translation.gettext)
+        problems = [{"line": p.line, "column": p.column, "value": p.value, "reason": p.reason_in(translation.gettext),
+                     "severity": p.severity} for p in list(outcome.report.problems)[:SHOWN_PROBLEMS]]
     report_path(job).write_text(text.getvalue(), encoding="utf-8-sig")
-    problems = [{"line": p.line, "column": p.column, "value": p.value, "reason": p.reason, "severity": p.severity}
-                for p in list(outcome.report.problems)[:SHOWN_PROBLEMS]]
     ImportJob.objects.filter(pk=job.pk).update(
         status=ImportJob.DONE if outcome.counts is not None else ImportJob.REFUSED,
         rows_read=outcome.report.rows_read, counts=outcome.counts.as_dict() if outcome.counts else None,

@@ -158,6 +158,7 @@ class ImportJob(models.Model):
     problems = models.JSONField(default=list, blank=True)  # the first ones, for the page
     problem_total = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    language = models.CharField(max_length=10, blank=True)  # the uploader's: the report is written in it
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
