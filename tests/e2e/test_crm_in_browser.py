@@ -76,9 +76,13 @@ def test_it_lists_the_problems_of_a_refused_file_with_their_place(page: Any, liv
     assert page.locator("a[download]").count() == 1  # the report as CSV
 
 
-def test_it_draws_a_kpi_over_the_months(page: Any, live_server: Any, demo: Any) -> None:
+def test_it_draws_a_kpi_over_the_months_and_the_plan_against_its_targets(page: Any, live_server: Any,
+                                                                        demo: Any) -> None:
     log_in(page, live_server, demo.manager.username, demo.password)
     page.goto(f"{live_server.url}/crm/kpis/?period=month")
     page.select_option("select[name=kpi]", "win_rate")
     page.wait_for_selector("#kpi-chart svg, #kpi-chart canvas")
     assert page.locator('[data-kpi="win_rate"]').count() >= 1
+    # the quarter under way against its targets, drawn too
+    page.wait_for_selector("#progress-chart svg, #progress-chart canvas")
+    assert page.locator("#progress-vs-plan [data-objective=chiffre-affaires]").count() == 1

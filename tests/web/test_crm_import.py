@@ -293,3 +293,37 @@ def test_a_running_import_shows_how_far_into_the_file_it_is(owner: Any, team: An
     assert 'max="75000000" value="31000000"' in partial and "41 %" in partial
     assert "412\u202f000 ligne(s)" in partial  # the rows read so far, formatted in French
     assert "every 1s" in partial  # polled until done
+
+
+def test_the_kpi_page_shows_the_quarter_under_way_against_its_targets(settings: Any, tmp_path: Any,
+                                                                      outsider: Any) -> None:
+    import json
+
+    from django.db.models import Sum
+    from django.test import Client
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from pac.web.plans.demo import load_demo
+
+    settings.DATA_DIR = tmp_path
+    demo = load_demo()
+    client = Client()
+    client.force_login(demo.manager)
+    page = client.get(reverse("crm:kpis"))
+    assert page.context["plan"] == demo.current  # the plan under way is shown first
+    body = page.content.decode()
+    row = body.split('data-objective="chiffre-affaires"', 1)[1].split("</tr>", 1)[0]
+    won = Opportunity.objects.filter(team=demo.team, outcome="won",
+                                     closed__range=(demo.current.start, timezone.localdate()))
+    revenue = round(won.aggregate(total=Sum("amount"))["total"])
+    assert f"{revenue:,}".replace(",", "\u202f") + "\xa0€" in row
+    spec = json.loads(body.split('id="progress-chart-spec" type="application/json">', 1)[1].split("</script>", 1)[0])
+    shares = {(p["objective"], p["measure"]): p["share"] for p in spec["data"]["values"]}
+    assert shares[("chiffre-affaires", "réalisé")] == pytest.approx(
+        revenue / float(demo.current.objectives.get(code="chiffre-affaires").target), abs=1e-3)
+    other = client.get(reverse("crm:kpis"), {"plan": demo.plan.pk})  # the source text's quarter, not begun
+    assert other.context["plan"] == demo.plan and other.context["starts_later"]
+    stranger = Client()
+    stranger.force_login(outsider)  # another team's manager: not this team's plans
+    assert stranger.get(reverse("crm:kpis"), {"plan": demo.current.pk}).context["plan"] is None

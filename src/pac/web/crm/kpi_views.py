@@ -12,10 +12,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pac.datasets import CREDITS
+from pac.engine.progress import ObjectiveProgress, objective_progress
+from pac.web.crm.actuals import plan_actuals
 from pac.web.crm.kpi_tables import team_tables
+from pac.web.plans import adapters
 from pac.web.plans.demo import DEMO_TEAM
-from pac.web.plans.presenters import formatter
+from pac.web.plans.models import Plan
+from pac.web.plans.presenters import formatter, present_progress
 from pac.web.plans.requests import current_user
+from pac.web.plans.selectors import plans_visible_to
 
 DIMENSIONS = ("owner", "segment", "channel", "product")
 
@@ -57,10 +62,50 @@ def kpi_page(request: HttpRequest) -> HttpResponse:
                 for r in raw]
     credit = CREDITS["maven_crm_sales_opportunities"] if team is not None and team.name == DEMO_TEAM else None
     chart = kpi_chart(rows, request.GET.get("kpi") or "win_rate") if period and not by else None
+    plans = list(plans_visible_to(user).filter(team=team).order_by("-start")) if team is not None else []
+    plan = _chosen_plan(plans, request.GET.get("plan"))
+    progress = _plan_progress(plan) if plan is not None and rows else []
     return render(request, "crm/kpis.html", {
         "chart": chart, "chart_kpi": request.GET.get("kpi") or "win_rate",
         "teams": teams, "team": team, "period": period or "", "by": by, "dimensions": DIMENSIONS, "rows": rows,
-        "definitions": KPIS, "credit": credit, "empty": not rows, "title": _("KPIs")})
+        "definitions": KPIS, "credit": credit, "empty": not rows, "title": _("KPIs"),
+        "plans": plans, "plan": plan, "progress": present_progress(progress, plan.currency) if plan else [],
+        "progress_chart": progress_chart(progress),
+        "starts_later": plan is not None and timezone.localdate() < plan.start})
+
+
+def _chosen_plan(plans: list[Plan], asked: str | None) -> Plan | None:
+    """The plan asked for, else the one under way today, else the latest."""
+    today = timezone.localdate()
+    return (next((p for p in plans if str(p.pk) == asked), None)
+            or next((p for p in plans if p.start <= today <= p.end), None)
+            or (plans[0] if plans else None))
+
+
+def _plan_progress(plan: Plan) -> list[ObjectiveProgress]:
+    today = timezone.localdate()
+    return objective_progress(adapters.to_engine(plan), plan_actuals(plan, today), today)
+
+
+def progress_chart(lines: list[ObjectiveProgress]) -> dict[str, Any] | None:
+    """Each objective's share of its target next to the share expected by now (Vega-Lite bars)."""
+    actual, expected = _("actual"), _("expected by now")
+    points = [point for line in lines if line.share is not None for point in (
+        {"objective": line.objective.id, "measure": actual, "share": float(line.share)},
+        {"objective": line.objective.id, "measure": expected, "share": float(line.expected_share)})]
+    if not points:
+        return None
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
+        "data": {"values": points},
+        "mark": {"type": "bar", "tooltip": True},
+        "encoding": {"y": {"field": "objective", "type": "nominal", "title": None},
+                     "yOffset": {"field": "measure"},
+                     "x": {"field": "share", "type": "quantitative", "title": _("share of target"),
+                           "axis": {"format": "%"}},
+                     "color": {"field": "measure", "type": "nominal", "title": None}},
+        "width": "container", "height": {"step": 16},
+    }
 
 
 
