@@ -3,7 +3,6 @@ the others set up Django lazily so that ``pac funnel`` stays fast and works anyw
 
 from __future__ import annotations
 
-import gettext
 import json
 import os
 import sys
@@ -19,8 +18,7 @@ from pac.engine.diagnostics import STAGE_LABELS
 from pac.engine.formatting import Formatter
 from pac.engine.model import Severity
 from pac.engine.planfile import PlanFileError, dump_plan, json_schema, load_plan_file, to_plan
-
-LOCALE_DIR = Path(__file__).parent / "locale"
+from pac.io.messages import catalogue
 
 
 def cli_language() -> str:
@@ -34,8 +32,7 @@ def cli_language() -> str:
 
 def _(message: str) -> str:
     """Translate into the language asked for now: PAC_LANG is read at each call, not at import."""
-    catalogue = gettext.translation("django", LOCALE_DIR, languages=[cli_language()], fallback=True)
-    return catalogue.gettext(message)
+    return catalogue(cli_language())(message)
 
 
 app = typer.Typer(help=_("PAC — plan d'action commercial."), no_args_is_help=True,

@@ -12,13 +12,11 @@ read as a formula (see that function and docs/exports.md).
 from __future__ import annotations
 
 import datetime as dt
-import gettext
 import io
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, is_dataclass
 from decimal import Decimal
 from enum import Enum
-from pathlib import Path
 from typing import Any
 
 from babel.numbers import get_currency_symbol
@@ -31,8 +29,7 @@ from pac.engine.calendar import CalendarItem
 from pac.engine.formatting import Formatter
 from pac.engine.funnel import revenue_target
 from pac.engine.model import Action, Plan, Raci
-
-LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+from pac.io.messages import catalogue, gettext_noop
 
 #: First characters that make Excel, LibreOffice or Google Sheets evaluate typed-in or imported text
 #: (OWASP "CSV injection"), plus the full-width forms some input methods turn into formulas.
@@ -54,111 +51,67 @@ def excel_language(language: str) -> str:
     return "en" if language.lower().startswith("en") else "fr"
 
 
-LABELS: dict[str, dict[str, str]] = {
-    "fr": {
-        "sheet_plan": "Plan", "sheet_objectives": "Objectifs", "sheet_funnel": "Entonnoir",
-        "sheet_schedule": "Planning", "sheet_capacity": "Capacité", "sheet_diagnostics": "Diagnostics",
-        "sheet_actions": "Actions", "sheet_raci": "RACI", "sheet_calendar": "Calendrier",
-        "sheet_priorities": "Priorités",
-        "field": "Champ", "value": "Valeur",
-        "name": "Nom", "start": "Début", "end": "Fin", "days": "Jours", "currency": "Devise",
-        "country": "Pays", "timezone": "Fuseau horaire", "fiscal_year_start": "Début d'exercice (mois)",
-        "revenue_target": "Objectif de chiffre d'affaires", "average_deal": "Panier moyen",
-        "wins_needed": "Signatures nécessaires", "lead_time": "Cycle du lead à la signature (jours)",
-        "budget": "Budget", "actions_budget": "Budget des actions", "actions_hours": "Heures des actions",
-        "id": "ID", "metric": "Métrique", "target": "Cible", "per": "Période", "deadline": "Échéance",
-        "segment": "Segment",
-        "stage": "Étape", "volume": "Volume", "rate": "Taux de conversion", "days_to_won": "Jours jusqu'à la signature",
-        "before_volume": "Dont avant le démarrage",
-        "week": "Semaine", "monday": "Lundi", "before_start": "Avant le démarrage (pipeline à constituer)",
-        "role": "Rôle", "headcount": "Effectif", "hours_per_week": "Heures par semaine",
-        "hours_needed": "Heures nécessaires", "hours_available": "Heures disponibles",
-        "utilisation": "Taux d'occupation", "peak": "Pic hebdomadaire", "weeks_over": "Semaines en surcharge",
-        "headcount_needed": "Effectif nécessaire", "hours_before": "Heures avant le démarrage",
-        "severity": "Gravité", "code": "Code", "message": "Message",
-        "type": "Type", "owner": "Responsable", "channel": "Canal", "accounts": "Comptes", "persona": "Persona",
-        "expected": "Résultat attendu", "expected_of": "Étape ou métrique", "objective": "Objectif",
-        "hours": "Heures", "status": "Statut", "kpi": "KPI",
-        "row_kind": "Ligne", "row_action": "Action", "row_governance": "Gouvernance", "activity": "Activité",
-        "date": "Date", "time": "Heure", "minutes": "Durée (min)", "title": "Titre", "ref": "Réf.",
-        "people": "Personnes", "offset": "Jours avant l'événement", "rrule": "Récurrence",
-        "moved_from": "Déplacé du",
-        "yes": "oui", "no": "non",
-    },
-    "en": {
-        "sheet_plan": "Plan", "sheet_objectives": "Objectives", "sheet_funnel": "Funnel",
-        "sheet_schedule": "Schedule", "sheet_capacity": "Capacity", "sheet_diagnostics": "Diagnostics",
-        "sheet_actions": "Actions", "sheet_raci": "RACI", "sheet_calendar": "Calendar",
-        "sheet_priorities": "Priorities",
-        "field": "Field", "value": "Value",
-        "name": "Name", "start": "Start", "end": "End", "days": "Days", "currency": "Currency",
-        "country": "Country", "timezone": "Time zone", "fiscal_year_start": "Fiscal year starts (month)",
-        "revenue_target": "Revenue target", "average_deal": "Average deal",
-        "wins_needed": "Wins needed", "lead_time": "Lead time from lead to won (days)",
-        "budget": "Budget", "actions_budget": "Actions budget", "actions_hours": "Actions hours",
-        "id": "ID", "metric": "Metric", "target": "Target", "per": "Period", "deadline": "Deadline",
-        "segment": "Segment",
-        "stage": "Stage", "volume": "Volume", "rate": "Conversion rate", "days_to_won": "Days to won",
-        "before_volume": "Of which before the start",
-        "week": "Week", "monday": "Monday", "before_start": "Before the start (pipeline to build)",
-        "role": "Role", "headcount": "Headcount", "hours_per_week": "Hours per week",
-        "hours_needed": "Hours needed", "hours_available": "Hours available",
-        "utilisation": "Utilisation", "peak": "Weekly peak", "weeks_over": "Weeks over capacity",
-        "headcount_needed": "Headcount needed", "hours_before": "Hours before the start",
-        "severity": "Severity", "code": "Code", "message": "Message",
-        "type": "Type", "owner": "Owner", "channel": "Channel", "accounts": "Accounts", "persona": "Persona",
-        "expected": "Expected outcome", "expected_of": "Stage or metric", "objective": "Objective",
-        "hours": "Hours", "status": "Status", "kpi": "KPI",
-        "row_kind": "Row", "row_action": "Action", "row_governance": "Governance", "activity": "Activity",
-        "date": "Date", "time": "Time", "minutes": "Length (min)", "title": "Title", "ref": "Ref",
-        "people": "People", "offset": "Days before the event", "rrule": "Recurrence",
-        "moved_from": "Moved from",
-        "yes": "yes", "no": "no",
-    },
+#: Headers, sheet names and facts, in English; the catalogue translates them (``catalogue``).
+LABELS: dict[str, str] = {
+    "sheet_plan": gettext_noop("Plan"), "sheet_objectives": gettext_noop("Objectives"),
+    "sheet_funnel": gettext_noop("Funnel"), "sheet_schedule": gettext_noop("Schedule"),
+    "sheet_capacity": gettext_noop("Capacity"), "sheet_diagnostics": gettext_noop("Diagnostics"),
+    "sheet_actions": gettext_noop("Actions"), "sheet_raci": gettext_noop("RACI"),
+    "sheet_calendar": gettext_noop("Calendar"), "sheet_priorities": gettext_noop("Priorities"),
+    "field": gettext_noop("Field"), "value": gettext_noop("Value"), "name": gettext_noop("Name"),
+    "start": gettext_noop("Start"), "end": gettext_noop("End"), "days": gettext_noop("Days"),
+    "currency": gettext_noop("Currency"), "country": gettext_noop("Country"), "timezone": gettext_noop("Time zone"),
+    "fiscal_year_start": gettext_noop("Fiscal year starts (month)"), "revenue_target": gettext_noop("Revenue target"),
+    "average_deal": gettext_noop("Average deal"), "wins_needed": gettext_noop("Wins needed"),
+    "lead_time": gettext_noop("Lead time from lead to won (days)"), "budget": gettext_noop("Budget"),
+    "actions_budget": gettext_noop("Actions budget"), "actions_hours": gettext_noop("Actions hours"),
+    "id": gettext_noop("ID"), "metric": gettext_noop("Metric"), "target": gettext_noop("Target"),
+    "per": gettext_noop("Period"), "deadline": gettext_noop("Deadline"), "segment": gettext_noop("Segment"),
+    "stage": gettext_noop("Stage"), "volume": gettext_noop("Volume"), "rate": gettext_noop("Conversion rate"),
+    "days_to_won": gettext_noop("Days to won"), "before_volume": gettext_noop("Of which before the start"),
+    "week": gettext_noop("Week"), "monday": gettext_noop("Monday"),
+    "before_start": gettext_noop("Before the start (pipeline to build)"), "role": gettext_noop("Role"),
+    "headcount": gettext_noop("Headcount"), "hours_per_week": gettext_noop("Hours per week"),
+    "hours_needed": gettext_noop("Hours needed"), "hours_available": gettext_noop("Hours available"),
+    "utilisation": gettext_noop("Utilisation rate"), "peak": gettext_noop("Weekly peak"),
+    "weeks_over": gettext_noop("Weeks over capacity"), "headcount_needed": gettext_noop("Headcount needed"),
+    "hours_before": gettext_noop("Hours before the start"), "severity": gettext_noop("Severity"),
+    "code": gettext_noop("Code"), "message": gettext_noop("Message"), "type": gettext_noop("Type"),
+    "owner": gettext_noop("Owner"), "channel": gettext_noop("Channel"), "accounts": gettext_noop("Accounts"),
+    "persona": gettext_noop("Persona"), "expected": gettext_noop("Expected outcome"),
+    "expected_of": gettext_noop("Stage or metric"), "objective": gettext_noop("Objective"),
+    "hours": gettext_noop("Hours"), "status": gettext_noop("Status"), "kpi": gettext_noop("KPI"),
+    "row_kind": gettext_noop("Row"), "row_action": gettext_noop("Action"),
+    "row_governance": gettext_noop("Governance"), "activity": gettext_noop("Activity"), "date": gettext_noop("Date"),
+    "time": gettext_noop("Time"), "minutes": gettext_noop("Length (min)"), "title": gettext_noop("Title"),
+    "ref": gettext_noop("Ref"), "people": gettext_noop("People"), "offset": gettext_noop("Days before the event"),
+    "rrule": gettext_noop("Recurrence"), "moved_from": gettext_noop("Moved from"), "yes": gettext_noop("yes"),
+    "no": gettext_noop("no"),
 }
 
 #: Display names of the engine's codes (stages, metrics, action types…); a code missing here is shown as is.
-CODES: dict[str, dict[str, str]] = {
-    "fr": {
-        "lead": "Leads", "mql": "MQL", "sql": "SQL", "meeting": "Rendez-vous", "demo": "Démos",
-        "proposal": "Propositions", "won": "Signatures",
-        "revenue": "Chiffre d'affaires", "leads": "Leads", "mqls": "MQL", "sqls": "SQL",
-        "meetings": "Rendez-vous", "demos": "Démos", "proposals": "Propositions", "wins": "Signatures",
-        "accounts": "Comptes", "win_rate": "Taux de transformation", "cycle_days": "Cycle de vente (jours)",
-        "average_deal": "Panier moyen",
-        "week": "par semaine", "month": "par mois", "quarter": "par trimestre",
-        "error": "erreur", "warning": "alerte", "info": "info",
-        "prospecting_sequence": "Séquence de prospection", "abm_campaign": "Campagne ABM",
-        "follow_up": "Relance", "renewal": "Renouvellement", "cross_sell": "Vente croisée",
-        "upsell": "Montée en gamme", "event": "Événement", "webinar": "Webinaire",
-        "partner_recruitment": "Recrutement de partenaires", "qbr": "QBR", "field_trial": "Essai terrain",
-        "mdf_kit": "Kit co-marketing (MDF)", "activation_campaign": "Campagne d'activation",
-        "proposed": "Proposée", "planned": "Planifiée", "in_progress": "En cours", "done": "Terminée",
-        "cancelled": "Annulée",
-        "email": "E-mail", "phone": "Téléphone", "social": "Social selling", "partner": "Partenaire",
-        "field": "Terrain",
-        "campaign": "Campagne", "ritual": "Rituel", "milestone": "Jalon", "deadline": "Échéance",
-        "action": "Action",
-    },
-    "en": {
-        "lead": "Leads", "mql": "MQLs", "sql": "SQLs", "meeting": "Meetings", "demo": "Demos",
-        "proposal": "Proposals", "won": "Wins",
-        "revenue": "Revenue", "leads": "Leads", "mqls": "MQLs", "sqls": "SQLs", "meetings": "Meetings",
-        "demos": "Demos", "proposals": "Proposals", "wins": "Wins", "accounts": "Accounts",
-        "win_rate": "Win rate", "cycle_days": "Sales cycle (days)", "average_deal": "Average deal",
-        "week": "per week", "month": "per month", "quarter": "per quarter",
-        "error": "error", "warning": "warning", "info": "info",
-        "prospecting_sequence": "Prospecting sequence", "abm_campaign": "ABM campaign",
-        "follow_up": "Follow-up", "renewal": "Renewal", "cross_sell": "Cross-sell", "upsell": "Upsell",
-        "event": "Event", "webinar": "Webinar", "partner_recruitment": "Partner recruitment", "qbr": "QBR",
-        "field_trial": "Field trial", "mdf_kit": "Co-marketing (MDF) kit",
-        "activation_campaign": "Activation campaign",
-        "proposed": "Proposed", "planned": "Planned", "in_progress": "In progress", "done": "Done",
-        "cancelled": "Cancelled",
-        "email": "Email", "phone": "Phone", "social": "Social selling", "partner": "Partner", "field": "Field",
-        "campaign": "Campaign", "ritual": "Ritual", "milestone": "Milestone", "deadline": "Deadline",
-        "action": "Action",
-    },
+CODES: dict[str, str] = {
+    "lead": gettext_noop("Leads"), "mql": gettext_noop("MQLs"), "sql": gettext_noop("SQLs"),
+    "meeting": gettext_noop("Meetings"), "demo": gettext_noop("Demos"), "proposal": gettext_noop("Proposals"),
+    "won": gettext_noop("Wins"), "revenue": gettext_noop("Revenue"), "leads": gettext_noop("Leads"),
+    "mqls": gettext_noop("MQLs"), "sqls": gettext_noop("SQLs"), "meetings": gettext_noop("Meetings"),
+    "demos": gettext_noop("Demos"), "proposals": gettext_noop("Proposals"), "wins": gettext_noop("Wins"),
+    "accounts": gettext_noop("Accounts"), "win_rate": gettext_noop("Win rate"),
+    "cycle_days": gettext_noop("Sales cycle (days)"), "average_deal": gettext_noop("Average deal"),
+    "week": gettext_noop("per week"), "month": gettext_noop("per month"), "quarter": gettext_noop("per quarter"),
+    "error": gettext_noop("error"), "warning": gettext_noop("warning"), "info": gettext_noop("info"),
+    "prospecting_sequence": gettext_noop("Prospecting sequence"), "abm_campaign": gettext_noop("ABM campaign"),
+    "follow_up": gettext_noop("Follow-up"), "renewal": gettext_noop("Renewal"),
+    "cross_sell": gettext_noop("Cross-sell"), "upsell": gettext_noop("Upsell"), "event": gettext_noop("Event"),
+    "webinar": gettext_noop("Webinar"), "partner_recruitment": gettext_noop("Partner recruitment"),
+    "qbr": gettext_noop("QBR"), "field_trial": gettext_noop("Field trial"),
+    "mdf_kit": gettext_noop("Co-marketing (MDF) kit"), "activation_campaign": gettext_noop("Activation campaign"),
+    "proposed": gettext_noop("Proposed"), "planned": gettext_noop("Planned"),
+    "in_progress": gettext_noop("In progress"), "done": gettext_noop("Done"), "cancelled": gettext_noop("Cancelled"),
+    "email": gettext_noop("Email"), "phone": gettext_noop("Phone"), "social": gettext_noop("Social selling"),
+    "partner": gettext_noop("Partner"), "field": gettext_noop("Field sales"), "campaign": gettext_noop("Campaign"),
+    "ritual": gettext_noop("Ritual"), "milestone": gettext_noop("Milestone"), "deadline": gettext_noop("Deadline"),
+    "action": gettext_noop("Action"),
 }
 
 # Cell kinds: how a value is written and formatted.
@@ -188,7 +141,8 @@ class _Writer:
 
     def __init__(self, workbook: Workbook, language: str, currency: str) -> None:
         self.workbook = workbook
-        self.yes_no = (LABELS[language]["yes"], LABELS[language]["no"])
+        translate = catalogue(language)
+        self.yes_no = (translate(LABELS["yes"]), translate(LABELS["no"]))
         symbol = get_currency_symbol(currency, locale=language).replace('"', "")
         self.num_formats = {
             INT: "#,##0",
@@ -265,12 +219,6 @@ class _Writer:
         return count
 
 
-def _catalogue(language: str) -> Callable[[str], str]:
-    """The project's message catalogue (the same .mo files as the web app and the CLI), read with the
-    standard library so that this module stays framework-free."""
-    return gettext.translation("django", LOCALE_DIR, languages=[language], fallback=True).gettext
-
-
 def _target_kind(metric: str | None) -> str:
     if metric in ("revenue", "average_deal"):
         return MONEY
@@ -283,8 +231,9 @@ class _PlanWorkbook:
     def __init__(self, plan: Plan, analysis: PlanAnalysis, items: Sequence[CalendarItem], language: str) -> None:
         self.plan, self.analysis, self.items = plan, analysis, items
         self.language = language
-        self.labels = LABELS[language]
-        self.codes = CODES[language]
+        self.translate = catalogue(language)
+        self.labels = {key: self.translate(text) for key, text in LABELS.items()}
+        self.codes = {key: self.translate(text) for key, text in CODES.items()}
 
     def code(self, value: str | Enum | None) -> str | None:
         if value is None:
@@ -350,7 +299,7 @@ class _PlanWorkbook:
 
     def sheet_diagnostics(self, out: _Writer, sheet: Worksheet) -> None:
         formatter = Formatter(self.language, self.plan.currency)
-        translate = _catalogue(self.language)
+        translate = self.translate
         rows = [(self.code(d.severity), d.code, d.message(formatter, translate)) for d in self.analysis.diagnostics]
         out.table(sheet, self.headers(("severity", TEXT), ("code", TEXT), ("message", TEXT, 100)), rows)
 
@@ -427,7 +376,8 @@ def plan_workbook(plan: Plan, analysis: PlanAnalysis, items: Sequence[CalendarIt
     rows (dataclasses or mappings) written to a "Priorités" sheet after "Actions", one column per
     field; skipped when None."""
     language = excel_language(language)
-    labels = LABELS[language]
+    translate = catalogue(language)
+    labels = {key: translate(text) for key, text in LABELS.items()}
     buffer = io.BytesIO()
     workbook = Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
                                  "strings_to_numbers": False})

@@ -7,8 +7,8 @@ the user to read and change nothing.
 
 A reason reads as English text; it is a ``Reason`` that also keeps its template and values, so that the
 web page, the CLI and the report CSV show it in the user's language (``Problem.explained``) while this
-package stays free of any translation machinery: templates are marked with ``gettext_noop`` only for the
-message extraction, and the catalogue lives with the application.
+package stays free of any translation machinery: templates are marked with ``gettext_noop``
+(``pac.io.messages``) only for the message extraction.
 """
 
 from __future__ import annotations
@@ -18,15 +18,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
+from pac.io.messages import gettext_noop
+
+__all__ = ["KEPT_PER_CODE", "ImportFailed", "Problem", "Reason", "Report", "gettext_noop"]
+
 Severity = Literal["error", "warning"]
 
 #: Problems kept per (severity, code); the others are counted, so a million bad rows fit in memory.
 KEPT_PER_CODE = 1000
-
-
-def gettext_noop(template: str) -> str:
-    """Marks a reason's template for the message extraction; translated where it is shown."""
-    return template
 
 
 class Reason(str):

@@ -153,7 +153,7 @@ ACTION_STATUS_CHOICES = [
 ]
 CHANNEL_CHOICES = [
     ("email", _("Email")), ("phone", _("Phone")), ("social", _("Social selling")), ("event", _("Event")),
-    ("partner", _("Partner")), ("webinar", _("Webinar")), ("field", _("Field")),
+    ("partner", _("Partner")), ("webinar", _("Webinar")), ("field", _("Field sales")),
 ]
 EVENT_KIND_CHOICES = [
     ("trade_show", _("Trade show")), ("conference", _("Conference")), ("webinar", _("Webinar")),
