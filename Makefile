@@ -39,6 +39,7 @@ chromium:
 
 lint: $(BIN)/.dev
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy src/pac/engine src/pac/io
 	$(BIN)/lint-imports --no-cache
 

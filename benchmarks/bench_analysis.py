@@ -17,16 +17,26 @@ def plan_for(days: int, revenue: int) -> Plan:
     start = dt.date(2027, 1, 1)
     end = start + dt.timedelta(days=days - 1)
     return Plan(
-        name="bench", start=start, end=end,
+        name="bench",
+        start=start,
+        end=end,
         objectives=(Objective("nb", Metric.REVENUE, Decimal(revenue), end),),
         average_deal=Decimal(83334),
-        steps=(FunnelStep(Stage.LEAD, Decimal("0.25"), 7), FunnelStep(Stage.MQL, Decimal("0.4"), 7),
-               FunnelStep(Stage.SQL, Decimal("0.5"), 10), FunnelStep(Stage.MEETING, Decimal("0.8"), 5),
-               FunnelStep(Stage.DEMO, Decimal("0.3"), 14), FunnelStep(Stage.PROPOSAL, Decimal("0.6"), 21),
-               FunnelStep(Stage.WON)),
+        steps=(
+            FunnelStep(Stage.LEAD, Decimal("0.25"), 7),
+            FunnelStep(Stage.MQL, Decimal("0.4"), 7),
+            FunnelStep(Stage.SQL, Decimal("0.5"), 10),
+            FunnelStep(Stage.MEETING, Decimal("0.8"), 5),
+            FunnelStep(Stage.DEMO, Decimal("0.3"), 14),
+            FunnelStep(Stage.PROPOSAL, Decimal("0.6"), 21),
+            FunnelStep(Stage.WON),
+        ),
         team=(TeamRole(Role.SDR, 3, Decimal(35)), TeamRole(Role.AE, 4, Decimal(35))),
-        effort=(Effort(Stage.LEAD, Role.SDR, Decimal("0.25")), Effort(Stage.DEMO, Role.AE, Decimal("1.5")),
-                Effort(Stage.PROPOSAL, Role.AE, Decimal(4))),
+        effort=(
+            Effort(Stage.LEAD, Role.SDR, Decimal("0.25")),
+            Effort(Stage.DEMO, Role.AE, Decimal("1.5")),
+            Effort(Stage.PROPOSAL, Role.AE, Decimal(4)),
+        ),
     )
 
 
@@ -47,4 +57,5 @@ def run() -> str:
     return (
         "## Plan check (`analyse`: reverse funnel, weekly schedule, capacity, diagnostics)\n\n"
         f"Target: ≤ {TARGET_SECONDS * 1000:.0f} ms per plan (the plan page recomputes on every view).\n\n"
-        "| case | median time | peak memory | target |\n|---|---|---|---|\n" + "\n".join(rows) + "\n")
+        "| case | median time | peak memory | target |\n|---|---|---|---|\n" + "\n".join(rows) + "\n"
+    )

@@ -47,8 +47,10 @@ def generate(path: Path, rows: int) -> None:
             outcome = ("won", "lost", "open")[i % 3]
             closed = f"{1 + i % 28:02d}/{1 + i % 12:02d}/2026" if outcome != "open" else ""
             amount = f"{(1000 + i % 90000) * 1000 + i % 1000:,}".replace(",", "\u202f")  # Excel's 1 234 567
-            out.write(f"OPP-{i};Affaire {i};ACC-{i % 5000};rep{i % 40};{outcome};{outcome};"
-                      f"{amount},50;{1 + i % 28:02d}/{1 + i % 12:02d}/2025;{closed}\n")
+            out.write(
+                f"OPP-{i};Affaire {i};ACC-{i % 5000};rep{i % 40};{outcome};{outcome};"
+                f"{amount},50;{1 + i % 28:02d}/{1 + i % 12:02d}/2025;{closed}\n"
+            )
 
 
 def _postgres_up() -> bool:
@@ -60,8 +62,7 @@ def _postgres_up() -> bool:
 
 
 def _run(csv: Path, env: dict[str, str]) -> dict[str, float]:
-    done = subprocess.run([sys.executable, "-c", WORKER, str(csv)], env=env, capture_output=True, text=True,
-                          check=True)
+    done = subprocess.run([sys.executable, "-c", WORKER, str(csv)], env=env, capture_output=True, text=True, check=True)
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
@@ -78,8 +79,10 @@ def run() -> str:
                     speed = rows / result[run]
                     fits = speed >= TARGET_ROWS_PER_SECOND and result["peak_mib"] <= TARGET_PEAK_MIB
                     verdict = "ok" if fits else "UNDER TARGET"
-                    lines.append(f"| {label} | {rows:,} ({what}) | {result[run]:.1f} s | {speed:,.0f} rows/s | "
-                                 f"{result['peak_mib']:.0f} MiB | {verdict} |")
+                    lines.append(
+                        f"| {label} | {rows:,} ({what}) | {result[run]:.1f} s | {speed:,.0f} rows/s | "
+                        f"{result['peak_mib']:.0f} MiB | {verdict} |"
+                    )
                     print(lines[-1])
             csv.unlink()
     return (
@@ -90,7 +93,9 @@ def run() -> str:
         "(check, stage, merge, commit); peak = the importing process's maximum resident memory over both imports "
         "(Django and its libraries included).\n\n"
         "| database | rows | time | throughput | peak memory | target |\n|---|---|---|---|---|---|\n"
-        + "\n".join(lines) + "\n")
+        + "\n".join(lines)
+        + "\n"
+    )
 
 
 def _cases(folder: Path) -> list[tuple[str, dict[str, str]]]:
@@ -103,6 +108,14 @@ def _cases(folder: Path) -> list[tuple[str, dict[str, str]]]:
         with psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", autocommit=True) as con:
             con.execute("DROP DATABASE IF EXISTS pac_bench_import")
             con.execute("CREATE DATABASE pac_bench_import")
-        cases.append(("PostgreSQL", {**base, "PAC_DATA_DIR": str(folder / "pg"),
-                                     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/pac_bench_import"}))
+        cases.append(
+            (
+                "PostgreSQL",
+                {
+                    **base,
+                    "PAC_DATA_DIR": str(folder / "pg"),
+                    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/pac_bench_import",
+                },
+            )
+        )
     return cases

@@ -21,8 +21,15 @@ from measure import measure_side_by_side
 
 from pac.engine.kpis import compute_kpis, tables_from_directory
 
-KPIS = ["win_rate", "win_rate_value", "average_deal", "average_deal_median", "sales_cycle", "sales_cycle_median",
-        "no_show_rate"]
+KPIS = [
+    "win_rate",
+    "win_rate_value",
+    "average_deal",
+    "average_deal_median",
+    "sales_cycle",
+    "sales_cycle_median",
+    "no_show_rate",
+]
 AS_OF = dt.date(2027, 1, 1)
 RATIO_TO_SQL, SPEEDUP_OVER_PANDAS = 1.5, 5.0
 
@@ -34,23 +41,38 @@ def generate(folder: Path, opportunities: int, seed: int = 7) -> None:
     closed = created + rng.integers(5, 200, opportunities).astype("timedelta64[D]")
     outcome = rng.choice(np.array(["won", "lost", "open"]), opportunities, p=[0.3, 0.5, 0.2])
     closed_or_null = pa.array(closed, mask=outcome == "open")
-    pq.write_table(pa.table({
-        "external_id": pa.array(np.char.add("o", np.arange(opportunities).astype(str))),
-        "owner": pa.array(np.char.add("rep", rng.integers(0, 200, opportunities).astype(str))),
-        "segment": rng.choice(np.array(["smb", "midmarket", "enterprise"]), opportunities),
-        "stage": rng.choice(np.array(["sql", "demo", "proposal"]), opportunities),
-        "outcome": outcome, "amount": rng.gamma(2.0, 5000.0, opportunities).round(2),
-        "created": pa.array(created), "closed": closed_or_null}), folder / "opportunities.parquet")
+    pq.write_table(
+        pa.table(
+            {
+                "external_id": pa.array(np.char.add("o", np.arange(opportunities).astype(str))),
+                "owner": pa.array(np.char.add("rep", rng.integers(0, 200, opportunities).astype(str))),
+                "segment": rng.choice(np.array(["smb", "midmarket", "enterprise"]), opportunities),
+                "stage": rng.choice(np.array(["sql", "demo", "proposal"]), opportunities),
+                "outcome": outcome,
+                "amount": rng.gamma(2.0, 5000.0, opportunities).round(2),
+                "created": pa.array(created),
+                "closed": closed_or_null,
+            }
+        ),
+        folder / "opportunities.parquet",
+    )
     activities = opportunities * 10
     scheduled = epoch + rng.integers(0, 4 * 365, activities).astype("timedelta64[D]")
     kind = rng.choice(np.array(["email", "call", "meeting", "demo", "task"]), activities)
     held = rng.random(activities) > 0.15
-    pq.write_table(pa.table({
-        "external_id": pa.array(np.char.add("a", np.arange(activities).astype(str))),
-        "kind": kind, "owner": pa.array(np.char.add("rep", rng.integers(0, 200, activities).astype(str))),
-        "opportunity": pa.array(np.char.add("o", rng.integers(0, opportunities, activities).astype(str))),
-        "scheduled": pa.array(scheduled), "held": pa.array(held, mask=~np.isin(kind, ["meeting", "demo"])),
-    }), folder / "activities.parquet")
+    pq.write_table(
+        pa.table(
+            {
+                "external_id": pa.array(np.char.add("a", np.arange(activities).astype(str))),
+                "kind": kind,
+                "owner": pa.array(np.char.add("rep", rng.integers(0, 200, activities).astype(str))),
+                "opportunity": pa.array(np.char.add("o", rng.integers(0, opportunities, activities).astype(str))),
+                "scheduled": pa.array(scheduled),
+                "held": pa.array(held, mask=~np.isin(kind, ["meeting", "demo"])),
+            }
+        ),
+        folder / "activities.parquet",
+    )
 
 
 def with_ibis(folder: Path) -> object:
@@ -90,10 +112,16 @@ def with_pandas(folder: Path) -> object:
     o["won"] = o.outcome == "won"
     o["won_amount"] = o.amount.where(o.won)
     o["days"] = (o.closed - o.created).dt.days.where(o.won)
-    deals = o.groupby("m").agg(n=("won", "size"), won=("won", "sum"), amount=("amount", "sum"),
-                               won_amount=("won_amount", "sum"), average_deal=("won_amount", "mean"),
-                               average_deal_median=("won_amount", "median"), sales_cycle=("days", "mean"),
-                               sales_cycle_median=("days", "median"))
+    deals = o.groupby("m").agg(
+        n=("won", "size"),
+        won=("won", "sum"),
+        amount=("amount", "sum"),
+        won_amount=("won_amount", "sum"),
+        average_deal=("won_amount", "mean"),
+        average_deal_median=("won_amount", "median"),
+        sales_cycle=("days", "mean"),
+        sales_cycle_median=("days", "median"),
+    )
     deals["win_rate"] = deals.won / deals.n
     deals["win_rate_value"] = deals.won_amount / deals.amount
     a = pd.read_parquet(folder / "activities.parquet")
@@ -109,25 +137,35 @@ def run(opportunities: int | None = None, repeat: int = 5) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         generate(folder, size)
-        results = measure_side_by_side({label: lambda work=work: work(folder) for label, work in (
-            ("Ibis (pac.engine.kpis) on DuckDB", with_ibis), ("hand-written DuckDB SQL", with_sql),
-            ("plain pandas", with_pandas))}, repeat)
+        results = measure_side_by_side(
+            {
+                label: lambda work=work: work(folder)
+                for label, work in (
+                    ("Ibis (pac.engine.kpis) on DuckDB", with_ibis),
+                    ("hand-written DuckDB SQL", with_sql),
+                    ("plain pandas", with_pandas),
+                )
+            },
+            repeat,
+        )
     ibis_s, sql_s, pandas_s = (seconds for seconds, _ in results.values())
     rows = []
     for label, (seconds, peak) in results.items():
         rows.append(f"| {label} | {seconds:.2f} s | {peak:.1f} MiB |")
         print(rows[-1])
     ratio, speedup = ibis_s / sql_s, pandas_s / ibis_s
-    verdict = (f"Ibis ÷ hand SQL = {ratio:.2f} ({'ok' if ratio <= RATIO_TO_SQL else 'OVER TARGET'}); "
-               f"pandas ÷ Ibis = {speedup:.1f} ({'ok' if speedup >= SPEEDUP_OVER_PANDAS else 'UNDER TARGET'}).")
+    verdict = (
+        f"Ibis ÷ hand SQL = {ratio:.2f} ({'ok' if ratio <= RATIO_TO_SQL else 'OVER TARGET'}); "
+        f"pandas ÷ Ibis = {speedup:.1f} ({'ok' if speedup >= SPEEDUP_OVER_PANDAS else 'UNDER TARGET'})."
+    )
     print(verdict)
     return (
         "## KPI engine (Ibis on DuckDB vs hand-written SQL vs pandas)\n\n"
         f"{size:,} opportunities and {size * 10:,} activities (synthetic Parquet); KPIs {', '.join(KPIS)} by month. "
         f"Targets: Ibis within {RATIO_TO_SQL}× of hand SQL, at least {SPEEDUP_OVER_PANDAS:.0f}× faster than pandas. "
         f"Each runs once untimed, then {repeat} timed runs each, taking turns; the median is shown.\n\n"
-        "| implementation | median time | peak Python memory |\n|---|---|---|\n" + "\n".join(rows)
-        + f"\n\n{verdict}\n")
+        "| implementation | median time | peak Python memory |\n|---|---|---|\n" + "\n".join(rows) + f"\n\n{verdict}\n"
+    )
 
 
 if __name__ == "__main__":

@@ -44,22 +44,42 @@ def quarter_plan(actions: int, seed: int = 2027) -> Plan:
     for i in range(actions):
         start = START + dt.timedelta(days=rng.randint(-7, 88))
         budget = Decimal(rng.randint(0, 50) * 100) if rng.random() < 0.7 else Decimal(0)
-        candidates.append(Action(
-            id=f"a{i:05d}", type=rng.choice(list(ActionType)), name=f"Action {i}", start=start,
-            end=start + dt.timedelta(days=rng.randint(0, 34)), role=rng.choice(ROLES),
-            expected=ExpectedOutcome(Decimal(rng.randint(1, 50)), rng.choice(STAGES)),
-            budget=budget, hours=Decimal(rng.randint(2, 80))))
+        candidates.append(
+            Action(
+                id=f"a{i:05d}",
+                type=rng.choice(list(ActionType)),
+                name=f"Action {i}",
+                start=start,
+                end=start + dt.timedelta(days=rng.randint(0, 34)),
+                role=rng.choice(ROLES),
+                expected=ExpectedOutcome(Decimal(rng.randint(1, 50)), rng.choice(STAGES)),
+                budget=budget,
+                hours=Decimal(rng.randint(2, 80)),
+            )
+        )
     return Plan(
-        name="bench", start=START, end=END, budget=Decimal(500 * actions),
+        name="bench",
+        start=START,
+        end=END,
+        budget=Decimal(500 * actions),
         objectives=(Objective("nb", Metric.REVENUE, Decimal(3_000_000), END),),
         average_deal=Decimal(25_000),
-        steps=(FunnelStep(Stage.LEAD, Decimal("0.25"), 7), FunnelStep(Stage.MQL, Decimal("0.4"), 7),
-               FunnelStep(Stage.SQL, Decimal("0.5"), 10), FunnelStep(Stage.DEMO, Decimal("0.3"), 14),
-               FunnelStep(Stage.PROPOSAL, Decimal("0.6"), 21), FunnelStep(Stage.WON)),
+        steps=(
+            FunnelStep(Stage.LEAD, Decimal("0.25"), 7),
+            FunnelStep(Stage.MQL, Decimal("0.4"), 7),
+            FunnelStep(Stage.SQL, Decimal("0.5"), 10),
+            FunnelStep(Stage.DEMO, Decimal("0.3"), 14),
+            FunnelStep(Stage.PROPOSAL, Decimal("0.6"), 21),
+            FunnelStep(Stage.WON),
+        ),
         team=tuple(TeamRole(role, headcount, Decimal(35)) for role in ROLES),
-        effort=(Effort(Stage.LEAD, Role.SDR, Decimal("0.25")), Effort(Stage.DEMO, Role.AE, Decimal("1.5")),
-                Effort(Stage.PROPOSAL, Role.AE, Decimal(4))),
-        actions=tuple(candidates))
+        effort=(
+            Effort(Stage.LEAD, Role.SDR, Decimal("0.25")),
+            Effort(Stage.DEMO, Role.AE, Decimal("1.5")),
+            Effort(Stage.PROPOSAL, Role.AE, Decimal(4)),
+        ),
+        actions=tuple(candidates),
+    )
 
 
 def _rss_of_one_selection(actions: int) -> tuple[float, float]:
@@ -82,24 +102,32 @@ def run() -> str:
     with multiprocessing.get_context("spawn").Pool(1) as pool:
         rss_before, rss_after = pool.apply(_rss_of_one_selection, (5000,))
     hours_asked = float(sum(a.hours for a in plan.actions)) / sum(
-        c.capacity for c in selection.constraints if c.constraint.kind is ConstraintKind.HOURS)
+        c.capacity for c in selection.constraints if c.constraint.kind is ConstraintKind.HOURS
+    )
     budget_asked = float(sum(a.budget for a in plan.actions) / (plan.budget or 1))
-    gap = "proven optimal" if selection.optimal else (
-        f"{selection.gap:.3%}" if selection.gap is not None else "unknown")
+    gap = (
+        "proven optimal" if selection.optimal else (f"{selection.gap:.3%}" if selection.gap is not None else "unknown")
+    )
     verdict = "ok" if seconds <= TARGET_SECONDS else "OVER TARGET"
-    rows = [f"| selection, 5 000 actions, 3 roles × 13 weeks + budget | {seconds * 1000:.0f} ms | {peak:.1f} MiB "
-            f"(process RSS {rss_before:.0f} → {rss_after:.0f} MiB) | {len(selection.selected)} selected, gap {gap} "
-            f"| {verdict} |"]
+    rows = [
+        f"| selection, 5 000 actions, 3 roles × 13 weeks + budget | {seconds * 1000:.0f} ms | {peak:.1f} MiB "
+        f"(process RSS {rss_before:.0f} → {rss_after:.0f} MiB) | {len(selection.selected)} selected, gap {gap} "
+        f"| {verdict} |"
+    ]
     print(rows[-1])
     rank_seconds, rank_peak = measure(lambda: rankings(plan), 5)
-    rows.append(f"| rankings of the same 5 000 actions | {rank_seconds * 1000:.0f} ms | {rank_peak:.1f} MiB | — | "
-                f"{'ok' if rank_seconds <= TARGET_SECONDS else 'OVER TARGET'} |")
+    rows.append(
+        f"| rankings of the same 5 000 actions | {rank_seconds * 1000:.0f} ms | {rank_peak:.1f} MiB | — | "
+        f"{'ok' if rank_seconds <= TARGET_SECONDS else 'OVER TARGET'} |"
+    )
     print(rows[-1])
     small = quarter_plan(200, seed=7)
     small_seconds, small_peak = measure(lambda: last.update(small=select_actions(small)), 5)
     small_gap = "proven optimal" if last["small"].optimal else f"gap {last['small'].gap}"
-    rows.append(f"| selection, 200 actions, default settings | {small_seconds * 1000:.0f} ms | "
-                f"{small_peak:.1f} MiB | {small_gap} | {'ok' if small_seconds <= TARGET_SECONDS else 'OVER TARGET'} |")
+    rows.append(
+        f"| selection, 200 actions, default settings | {small_seconds * 1000:.0f} ms | "
+        f"{small_peak:.1f} MiB | {small_gap} | {'ok' if small_seconds <= TARGET_SECONDS else 'OVER TARGET'} |"
+    )
     print(rows[-1])
     return (
         "## Priorities (`select_actions`: capacity-constrained selection, SciPy `milp` / HiGHS)\n\n"
@@ -112,4 +140,5 @@ def run() -> str:
         "gap between the selection and HiGHS's upper bound is reported. Plans of a few hundred actions are "
         "solved to proven optimality (last row). Peak memory is Python's (tracemalloc); HiGHS allocates "
         "outside it, so the RSS of a fresh process is also given, before and after one selection.\n\n"
-        "| case | median time | peak memory | result | target |\n|---|---|---|---|---|\n" + "\n".join(rows) + "\n")
+        "| case | median time | peak memory | result | target |\n|---|---|---|---|---|\n" + "\n".join(rows) + "\n"
+    )

@@ -29,7 +29,8 @@ def main() -> None:
         "# Benchmarks\n\n"
         f"Machine: {machine}. Command: `make bench` (runs `benchmarks/run.py`). "
         f"Date: {dt.date.today().isoformat()}.\n\n" + "\n".join(sections),
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     print(f"written to {OUTPUT}")
 
 

@@ -35,10 +35,11 @@ def _(message: str) -> str:
     return catalogue(cli_language())(message)
 
 
-app = typer.Typer(help=_("PAC — plan d'action commercial."), no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(help=_("PAC — plan d'action commercial."), no_args_is_help=True, pretty_exceptions_enable=False)
 plan_app = typer.Typer(help=_("Plan files: validate, schema, compile, export, import."), no_args_is_help=True)
 app.add_typer(plan_app, name="plan")
+
+
 class _Terminal:
     """A Rich console made when used, so that the terminal width (COLUMNS) is read when a command
     runs, not when the module is imported."""
@@ -83,8 +84,12 @@ def _print_analysis(analysis: PlanAnalysis, fmt: Formatter) -> None:
         for header in (_("Stage"), _("Volume needed"), _("Rate to next"), _("Days to won")):
             table.add_column(header, justify="right")
         for s in analysis.funnel.stages:
-            table.add_row(_stage(s.stage), fmt.number(s.volume),
-                          fmt.percent(s.rate) if s.rate is not None else "—", fmt.number(s.days_to_won))
+            table.add_row(
+                _stage(s.stage),
+                fmt.number(s.volume),
+                fmt.percent(s.rate) if s.rate is not None else "—",
+                fmt.number(s.days_to_won),
+            )
         out.print(table)
         out.print(_("Lead time: {days} days").format(days=analysis.funnel.lead_time_days))
     if analysis.schedule is not None and analysis.funnel is not None:
@@ -95,22 +100,34 @@ def _print_analysis(analysis: PlanAnalysis, fmt: Formatter) -> None:
             table.add_column(_stage(stage), justify="right")
         before = analysis.schedule.before_plan()
         if before:
-            table.add_row(_("Before the start"), *[fmt.number(before.get(s, 0)) for s in stages],
-                          style="yellow")
+            table.add_row(_("Before the start"), *[fmt.number(before.get(s, 0)) for s in stages], style="yellow")
         for week in analysis.schedule.plan_weeks:
             table.add_row(week.label, *[fmt.number(analysis.schedule.volume(week, s, False)) for s in stages])
         out.print(table)
     if analysis.capacity:
         table = Table(title=_("Capacity per role"))
-        for header in (_("Role"), _("Headcount"), _("Hours needed"), _("Hours available"),
-                       _("Utilisation"), _("Peak week"), _("Weeks over 100 %"), _("Headcount needed")):
+        for header in (
+            _("Role"),
+            _("Headcount"),
+            _("Hours needed"),
+            _("Hours available"),
+            _("Utilisation"),
+            _("Peak week"),
+            _("Weeks over 100 %"),
+            _("Headcount needed"),
+        ):
             table.add_column(header, justify="right")
         for rc in analysis.capacity:
-            table.add_row(rc.role.upper(), fmt.number(rc.headcount), fmt.number(rc.hours_needed),
-                          fmt.number(rc.hours_available),
-                          fmt.percent(rc.utilisation) if rc.utilisation is not None else "—",
-                          fmt.percent(rc.peak_utilisation) if rc.peak_utilisation is not None else "—",
-                          fmt.number(len(rc.weeks_over_capacity)), fmt.number(rc.headcount_needed))
+            table.add_row(
+                rc.role.upper(),
+                fmt.number(rc.headcount),
+                fmt.number(rc.hours_needed),
+                fmt.number(rc.hours_available),
+                fmt.percent(rc.utilisation) if rc.utilisation is not None else "—",
+                fmt.percent(rc.peak_utilisation) if rc.peak_utilisation is not None else "—",
+                fmt.number(len(rc.weeks_over_capacity)),
+                fmt.number(rc.headcount_needed),
+            )
         out.print(table)
     colours = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
     out.print(f"[bold]{_('Diagnostics')}[/bold]")
@@ -167,21 +184,31 @@ def _print_calendar(plan: Any, items: list[Any], first: Any, last: Any, fmt: For
     for item in items:
         day = fmt.date(item.date) + (f" → {fmt.date(item.end)}" if item.end and item.end != item.date else "")
         who = ", ".join(item.people) if item.people else (item.owner or "")
-        table.add_row(day, item.at.strftime("%H:%M") if item.at else "", _(ITEM_KIND_LABELS[item.kind]),
-                      _calendar_title(item, fmt), who)
+        table.add_row(
+            day,
+            item.at.strftime("%H:%M") if item.at else "",
+            _(ITEM_KIND_LABELS[item.kind]),
+            _calendar_title(item, fmt),
+            who,
+        )
     out.print(table)
 
 
 @app.command("calendar")
 def calendar_command(
     path: PlanPath,
-    today: Annotated[str | None, typer.Option(
-        "--today", help="Show the rolling window that starts on this day (YYYY-MM-DD).")] = None,
-    days: Annotated[int | None, typer.Option(
-        "--days", min=1, help="Length of the rolling window in days: 90 (quarter, default), 30 (month), 7 (week).")
+    today: Annotated[
+        str | None, typer.Option("--today", help="Show the rolling window that starts on this day (YYYY-MM-DD).")
     ] = None,
-    ics: Annotated[Path | None, typer.Option(
-        "--ics", dir_okay=False, help="Write the items to this iCalendar (.ics) file.")] = None,
+    days: Annotated[
+        int | None,
+        typer.Option(
+            "--days", min=1, help="Length of the rolling window in days: 90 (quarter, default), 30 (month), 7 (week)."
+        ),
+    ] = None,
+    ics: Annotated[
+        Path | None, typer.Option("--ics", dir_okay=False, help="Write the items to this iCalendar (.ics) file.")
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Dated items of a plan: events and their campaigns, rituals, deadlines, milestones, actions.
@@ -197,15 +224,22 @@ def calendar_command(
     try:
         day = dt.date.fromisoformat(today) if today is not None else None
     except ValueError:
-        raise typer.BadParameter(_("must be an ISO date (YYYY-MM-DD), not {value!r}.").format(value=today),
-                                 param_hint="--today") from None
+        raise typer.BadParameter(
+            _("must be an ISO date (YYYY-MM-DD), not {value!r}.").format(value=today), param_hint="--today"
+        ) from None
     plan = to_plan(_load(path))
     try:
         first, last = window(day, days or 90) if day is not None else plan_span(plan)
         items = calendar_items(plan, first, last, analyse(plan).schedule)
     except UnknownCountryError:
-        err.print(_("plan.country: no public-holiday calendar is known for {country}; use an ISO 3166 code "
-                    "such as FR.").format(country=plan.country), markup=False, highlight=False, soft_wrap=True)
+        err.print(
+            _(
+                "plan.country: no public-holiday calendar is known for {country}; use an ISO 3166 code such as FR."
+            ).format(country=plan.country),
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
         raise typer.Exit(2) from None
     if ics is not None:
         try:
@@ -217,11 +251,19 @@ def calendar_command(
             raise typer.Exit(1) from None
         ics.write_bytes(calendar_to_ics(items, plan, language=cli_language()))
     if as_json:
-        _print_json({"window": {"start": first.isoformat(), "end": last.isoformat()},
-                     "items": [item_to_json(item) for item in items]})
+        _print_json(
+            {
+                "window": {"start": first.isoformat(), "end": last.isoformat()},
+                "items": [item_to_json(item) for item in items],
+            }
+        )
     elif ics is not None:
-        out.print(_("{count} items written to {path}.").format(count=len(items), path=ics), markup=False,
-                  highlight=False, soft_wrap=True)
+        out.print(
+            _("{count} items written to {path}.").format(count=len(items), path=ics),
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     else:
         _print_calendar(plan, items, first, last, Formatter(cli_language(), plan.currency))
 
@@ -233,9 +275,14 @@ def plan_validate(path: PlanPath, as_json: JsonFlag = False) -> None:
         load_plan_file(path)
     except PlanFileError as error:
         if as_json:
-            _print_json({"valid": False, "issues": [
-                {"path": i.path, "message": i.message, "line": i.line, "column": i.column}
-                for i in error.issues]})
+            _print_json(
+                {
+                    "valid": False,
+                    "issues": [
+                        {"path": i.path, "message": i.message, "line": i.line, "column": i.column} for i in error.issues
+                    ],
+                }
+            )
             raise typer.Exit(2) from None
         _load(path)
     if as_json:
@@ -270,10 +317,12 @@ def _priority_cells(breakdown: Any, fmt: Formatter) -> list[str]:
         return f"\n[dim]→ {fmt.number(round(component.normalised))}[/dim]"
 
     days = fmt.number(breakdown.days) if breakdown.days is not None else "—"
-    return [fmt.number(Decimal(f"{breakdown.score:.1f}")),
-            money(breakdown.value.raw) + place(breakdown.value),
-            days + place(breakdown.velocity),
-            money(breakdown.cost.raw) + place(breakdown.cost)]
+    return [
+        fmt.number(Decimal(f"{breakdown.score:.1f}")),
+        money(breakdown.value.raw) + place(breakdown.value),
+        days + place(breakdown.velocity),
+        money(breakdown.cost.raw) + place(breakdown.cost),
+    ]
 
 
 def _print_priorities(plan: Any, ranks: Any, selection: Any, fmt: Formatter) -> None:
@@ -284,9 +333,13 @@ def _print_priorities(plan: Any, ranks: Any, selection: Any, fmt: Formatter) -> 
 
     out.print(f"[bold]{plan.name}[/bold]  {fmt.date(plan.start)} → {fmt.date(plan.end)}")
     shares = [fmt.percent(Decimal(str(w)), 0) for w in effective_weights(ranks.weights)]
-    out.print(_("Score = {value} value + {velocity} velocity + {cost} acquisition cost; each component is "
-                "scaled 0–100 across the rows (min–max, the cheapest cost scores 100), shown under each figure.")
-              .format(value=shares[0], velocity=shares[1], cost=shares[2]), soft_wrap=True)
+    out.print(
+        _(
+            "Score = {value} value + {velocity} velocity + {cost} acquisition cost; each component is "
+            "scaled 0–100 across the rows (min–max, the cheapest cost scores 100), shown under each figure."
+        ).format(value=shares[0], velocity=shares[1], cost=shares[2]),
+        soft_wrap=True,
+    )
     components = (_("Score"), _("Value"), _("Days to win"), _("Cost"))
     if ranks.segments:
         table = Table(title=_("Segments"))
@@ -300,13 +353,13 @@ def _print_priorities(plan: Any, ranks: Any, selection: Any, fmt: Formatter) -> 
         for header in ("#", _("Account"), _("Strategic"), *components):
             table.add_column(header, justify="left" if header == _("Account") else "right")
         for r in ranks.accounts:
-            table.add_row(str(r.rank), r.name, "★" if r.group == "strategic" else "",
-                          *_priority_cells(r.breakdown, fmt))
+            table.add_row(
+                str(r.rank), r.name, "★" if r.group == "strategic" else "", *_priority_cells(r.breakdown, fmt)
+            )
         out.print(table)
     if ranks.actions:
         table = Table(title=_("Actions by expected stage"))
-        for header in (_("Stage"), "#", _("Action"), _("Score"), _("Expected value"), _("Days to win"),
-                       _("Cost")):
+        for header in (_("Stage"), "#", _("Action"), _("Score"), _("Expected value"), _("Days to win"), _("Cost")):
             table.add_column(header, justify="left" if header in (_("Stage"), _("Action")) else "right")
         for r in ranks.actions:
             stage = _stage(Stage(r.group)) if r.group != NO_STAGE else "—"
@@ -328,21 +381,33 @@ def _print_priorities(plan: Any, ranks: Any, selection: Any, fmt: Formatter) -> 
         else:
             table.add_row(names[action.id], shown, "[red]✗[/red]", left_out_message(item, fmt, _))
     out.print(table)
-    worth = {"count": len(selection.selected), "value": fmt.money(selection.total_value.quantize(Decimal(1))),
-             "used": fmt.money(selection.budget_used)}
+    worth = {
+        "count": len(selection.selected),
+        "value": fmt.money(selection.total_value.quantize(Decimal(1))),
+        "used": fmt.money(selection.budget_used),
+    }
     if selection.budget_available is not None:
-        out.print(_("{count} action(s) selected, worth {value}; budget used: {used} of {budget}.").format(
-            budget=fmt.money(selection.budget_available), **worth), soft_wrap=True)
+        out.print(
+            _("{count} action(s) selected, worth {value}; budget used: {used} of {budget}.").format(
+                budget=fmt.money(selection.budget_available), **worth
+            ),
+            soft_wrap=True,
+        )
     else:
-        out.print(_("{count} action(s) selected, worth {value}; budget used: {used} (the plan sets no budget).")
-                  .format(**worth), soft_wrap=True)
+        out.print(
+            _("{count} action(s) selected, worth {value}; budget used: {used} (the plan sets no budget).").format(
+                **worth
+            ),
+            soft_wrap=True,
+        )
     if not selection.optimal:
         gap = fmt.percent(Decimal(str(selection.gap)), 2) if selection.gap is not None else "?"
-        out.print(_("The solver stopped at its time limit: this selection is within {gap} of the best one.")
-                  .format(gap=gap), style="yellow")
+        out.print(
+            _("The solver stopped at its time limit: this selection is within {gap} of the best one.").format(gap=gap),
+            style="yellow",
+        )
     for violation in selection.violations:
-        out.print(violation_message(violation, fmt, _), style="red", markup=False, highlight=False,
-                  soft_wrap=True)
+        out.print(violation_message(violation, fmt, _), style="red", markup=False, highlight=False, soft_wrap=True)
     cited = {b.constraint.key for item in selection.left_out for b in item.bindings}
     rows = [c for c in selection.constraints if (c.binding and c.used > 0) or c.constraint.key in cited]
     if rows:
@@ -350,12 +415,19 @@ def _print_priorities(plan: Any, ranks: Any, selection: Any, fmt: Formatter) -> 
         for header in (_("Constraint"), _("Capacity"), _("Funnel work"), _("Available"), _("Used"), _("Left")):
             table.add_column(header, justify="left" if header == _("Constraint") else "right")
         for c in rows:
+
             def amount(value: float, key: str = c.constraint.key) -> str:
                 figure = Decimal(f"{value:.1f}")
                 return fmt.money(figure.quantize(Decimal(1))) if key == "budget" else fmt.number(figure)
 
-            table.add_row(c.constraint.label(_), amount(c.capacity), amount(c.funnel_load), amount(c.available),
-                          amount(c.used), amount(c.slack))
+            table.add_row(
+                c.constraint.label(_),
+                amount(c.capacity),
+                amount(c.funnel_load),
+                amount(c.available),
+                amount(c.used),
+                amount(c.slack),
+            )
         out.print(table)
     else:
         out.print(_("No constraint binds: every action the team can carry is selected."))
@@ -385,15 +457,28 @@ def _stdout_kept_clean(work: Any) -> Any:
 @app.command("priorities")
 def priorities_command(
     path: PlanPath,
-    include: Annotated[list[str] | None, typer.Option(
-        "--include", help="Keep this action whatever it costs (a manager's decision); repeat for several.")] = None,
-    exclude: Annotated[list[str] | None, typer.Option(
-        "--exclude", help="Leave this action out (a manager's decision); repeat for several.")] = None,
-    hourly_cost: Annotated[float, typer.Option(
-        "--hourly-cost", min=0, help="Cost of one hour of sales work, in the plan's currency.")] = 60,
-    time_limit: Annotated[float, typer.Option(
-        "--time-limit", min=0.01, help="Seconds the solver may take; past them the best selection found "
-                                       "is given with its gap to the optimum.")] = 10,
+    include: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--include", help="Keep this action whatever it costs (a manager's decision); repeat for several."
+        ),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option("--exclude", help="Leave this action out (a manager's decision); repeat for several."),
+    ] = None,
+    hourly_cost: Annotated[
+        float, typer.Option("--hourly-cost", min=0, help="Cost of one hour of sales work, in the plan's currency.")
+    ] = 60,
+    time_limit: Annotated[
+        float,
+        typer.Option(
+            "--time-limit",
+            min=0.01,
+            help="Seconds the solver may take; past them the best selection found "
+            "is given with its gap to the optimum.",
+        ),
+    ] = 10,
     as_json: JsonFlag = False,
 ) -> None:
     """Rank segments, accounts and actions (value, velocity, acquisition cost) and select the most
@@ -411,16 +496,31 @@ def priorities_command(
         raise typer.Exit(2)
     for action_id in (*(include or ()), *(exclude or ())):
         if action_id not in known:
-            err.print(_("Unknown action {id}; the plan's actions are: {ids}.").format(
-                id=action_id, ids=", ".join(known) or "—"), markup=False, highlight=False, soft_wrap=True)
+            err.print(
+                _("Unknown action {id}; the plan's actions are: {ids}.").format(
+                    id=action_id, ids=", ".join(known) or "—"
+                ),
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
             raise typer.Exit(2)
     decisions = {**dict.fromkeys(include or (), True), **dict.fromkeys(exclude or (), False)}
     ranks = rankings(plan, Decimal(str(hourly_cost)))
     selection = _stdout_kept_clean(lambda: select_actions(plan, decisions=decisions, time_limit=time_limit))
     if as_json:
         document = priorities_json(ranks, selection, Formatter("en", plan.currency))
-        _print_json({"plan": {"name": plan.name, "start": plan.start.isoformat(), "end": plan.end.isoformat(),
-                              "currency": plan.currency}, **document})
+        _print_json(
+            {
+                "plan": {
+                    "name": plan.name,
+                    "start": plan.start.isoformat(),
+                    "end": plan.end.isoformat(),
+                    "currency": plan.currency,
+                },
+                **document,
+            }
+        )
     else:
         _print_priorities(plan, ranks, selection, Formatter(cli_language(), plan.currency))
 
@@ -433,8 +533,10 @@ def _django() -> None:
 
 
 @plan_app.command("export")
-def plan_export(plan_id: Annotated[int, typer.Argument(help="Plan number (as in the web app).")],
-                output: Annotated[Path | None, typer.Option("--output", "-o")] = None) -> None:
+def plan_export(
+    plan_id: Annotated[int, typer.Argument(help="Plan number (as in the web app).")],
+    output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
+) -> None:
     """Write a plan of the database as a YAML plan file."""
     _django()
     from pac.web.plans import adapters
@@ -452,8 +554,11 @@ def plan_export(plan_id: Annotated[int, typer.Argument(help="Plan number (as in 
 
 
 @plan_app.command("import")
-def plan_import(path: PlanPath, team: Annotated[str, typer.Option(help="Team name.")],
-                owner: Annotated[str, typer.Option(help="Username of the plan's owner.")]) -> None:
+def plan_import(
+    path: PlanPath,
+    team: Annotated[str, typer.Option(help="Team name.")],
+    owner: Annotated[str, typer.Option(help="Username of the plan's owner.")],
+) -> None:
     """Create a plan in the database from a plan file (all or nothing)."""
     doc = _load(path)
     _django()
@@ -471,21 +576,30 @@ def plan_import(path: PlanPath, team: Annotated[str, typer.Option(help="Team nam
 
 @app.command("import")
 def import_command(
-    kind: Annotated[str, typer.Argument(
-        help="opportunities, accounts, contacts, leads, activities, subscriptions, costs")],
+    kind: Annotated[
+        str, typer.Argument(help="opportunities, accounts, contacts, leads, activities, subscriptions, costs")
+    ],
     path: Annotated[Path, typer.Argument(help="CSV or XLSX export.", dir_okay=False, exists=True)],
     team: Annotated[str, typer.Option(help="Team whose CRM data this is.")],
-    preset: Annotated[str | None, typer.Option(help="salesforce-opportunities, hubspot-deals, pipedrive-deals, "
-                                                    "maven-pipeline, olist-leads, … or a saved preset.")] = None,
+    preset: Annotated[
+        str | None,
+        typer.Option(
+            help="salesforce-opportunities, hubspot-deals, pipedrive-deals, "
+            "maven-pipeline, olist-leads, … or a saved preset."
+        ),
+    ] = None,
     map_: Annotated[list[str] | None, typer.Option("--map", help='"Source column=field", repeatable.')] = None,
-    values: Annotated[list[str] | None, typer.Option("--values", help='"field:Src=value,Src=value", repeatable.')]
-    = None,
+    values: Annotated[
+        list[str] | None, typer.Option("--values", help='"field:Src=value,Src=value", repeatable.')
+    ] = None,
     on_duplicate: Annotated[str, typer.Option(help="error or last")] = "error",
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Count what would change; write nothing.")] = False,
     user: Annotated[str | None, typer.Option(help="Importing user (default: a manager of the team).")] = None,
     report: Annotated[Path | None, typer.Option(help="Write the validation report as CSV.")] = None,
-    save_preset: Annotated[str | None, typer.Option(
-        help="Keep --preset, --map and --values under this name for next time (--preset NAME).")] = None,
+    save_preset: Annotated[
+        str | None,
+        typer.Option(help="Keep --preset, --map and --values under this name for next time (--preset NAME)."),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Import a CRM export into the team's canonical tables: all rows or none, again without duplicates."""
@@ -498,8 +612,11 @@ def import_command(
     from pac.web.crm.presets import preset_save
 
     team_row = Team.objects.filter(name=team).first()
-    importer = (User.objects.filter(username=user).first() if user else
-                User.objects.filter(teams=team_row, role__in=["manager", "admin"]).order_by("pk").first())
+    importer = (
+        User.objects.filter(username=user).first()
+        if user
+        else User.objects.filter(teams=team_row, role__in=["manager", "admin"]).order_by("pk").first()
+    )
     if team_row is None or importer is None:
         err.print(_("Unknown team or no manager to import as: {team}.").format(team=team))
         raise typer.Exit(2)
@@ -511,8 +628,15 @@ def import_command(
     except (ValueError, KeyError) as error:
         err.print(str(error))
         raise typer.Exit(2) from None
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=Console(stderr=True), transient=True, disable=as_json) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+        disable=as_json,
+    ) as bar:
         checking = bar.add_task(_("Checking"), total=None)
         writing = bar.add_task(_("Writing"), total=None, visible=False)
 
@@ -523,9 +647,20 @@ def import_command(
             bar.update(writing, completed=rows, visible=True)
 
         try:
-            outcome = import_file(user=importer, team=team_row, kind=kind, source=path, preset=preset,
-                                  mapping=mapping, values=value_maps, on_duplicate=on_duplicate, dry_run=dry_run,
-                                  name=path.name, checked=checked, written=written)
+            outcome = import_file(
+                user=importer,
+                team=team_row,
+                kind=kind,
+                source=path,
+                preset=preset,
+                mapping=mapping,
+                values=value_maps,
+                on_duplicate=on_duplicate,
+                dry_run=dry_run,
+                name=path.name,
+                checked=checked,
+                written=written,
+            )
         except ValueError as error:
             err.print(str(error))
             raise typer.Exit(2) from None
@@ -534,12 +669,29 @@ def import_command(
         with report.open("w", encoding="utf-8", newline="") as stream:
             write_report_csv(result, stream)
     if as_json:
-        _print_json({"kind": kind, "file": str(path), "dry_run": dry_run, "ok": result.ok,
-                     "rows_read": result.rows_read, "rows_rejected": result.rows_rejected,
-                     "rows_skipped": result.rows_skipped,
-                     "counts": outcome.counts.as_dict() if outcome.counts else None,
-                     "problems": [{"line": p.line, "column": p.column, "value": p.value, "reason": str(p.reason),
-                                   "severity": p.severity, "code": p.code} for p in result.problems]})
+        _print_json(
+            {
+                "kind": kind,
+                "file": str(path),
+                "dry_run": dry_run,
+                "ok": result.ok,
+                "rows_read": result.rows_read,
+                "rows_rejected": result.rows_rejected,
+                "rows_skipped": result.rows_skipped,
+                "counts": outcome.counts.as_dict() if outcome.counts else None,
+                "problems": [
+                    {
+                        "line": p.line,
+                        "column": p.column,
+                        "value": p.value,
+                        "reason": str(p.reason),
+                        "severity": p.severity,
+                        "code": p.code,
+                    }
+                    for p in result.problems
+                ],
+            }
+        )
     else:
         for problem in result.problems:
             err.print(problem.explained(_), markup=False, highlight=False, soft_wrap=True)
@@ -547,7 +699,8 @@ def import_command(
             counts = outcome.counts
             fmt = Formatter(cli_language(), "EUR")
             line = _("{created} created, {updated} updated, {unchanged} unchanged, {rejected} rejected").format(
-                **{name: fmt.number(n) for name, n in counts.as_dict().items()})
+                **{name: fmt.number(n) for name, n in counts.as_dict().items()}
+            )
             out.print((_("Dry run: ") if dry_run else "") + line)
     if not result.ok:
         raise typer.Exit(2)
@@ -557,8 +710,13 @@ def import_command(
 def kpis_command(
     by: Annotated[str, typer.Option(help="Dimensions, comma-separated: owner, segment, channel, product…")] = "",
     period: Annotated[str | None, typer.Option(help="week, month or quarter")] = None,
-    source: Annotated[Path | None, typer.Option(help="A folder of canonical CSV/Parquet files (read with DuckDB) "
-                                                     "instead of the app database.", file_okay=False)] = None,
+    source: Annotated[
+        Path | None,
+        typer.Option(
+            help="A folder of canonical CSV/Parquet files (read with DuckDB) instead of the app database.",
+            file_okay=False,
+        ),
+    ] = None,
     team: Annotated[str | None, typer.Option(help="Team whose imported CRM data to use (app database).")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Count up to this day (default: today).")] = None,
     as_json: JsonFlag = False,
@@ -589,8 +747,7 @@ def kpis_command(
             raise typer.Exit(2)
         tables = team_tables(team_row)
     try:
-        rows = compute_kpis(tables, as_of=day, by=[d.strip() for d in by.split(",") if d.strip()],
-                            period=period)  # type: ignore[arg-type]
+        rows = compute_kpis(tables, as_of=day, by=[d.strip() for d in by.split(",") if d.strip()], period=period)  # type: ignore[arg-type]
     except ValueError as error:
         err.print(str(error))
         raise typer.Exit(2) from None
@@ -602,8 +759,13 @@ def kpis_command(
         table.add_column(header)
     for row in rows:
         value = "—" if row["value"] is None else f"{row['value']:.4g}"
-        table.add_row(row["kpi"], row["period"] or "", ", ".join(f"{k}={v}" for k, v in row["by"].items()),
-                      value, row["reason"] or "")
+        table.add_row(
+            row["kpi"],
+            row["period"] or "",
+            ", ".join(f"{k}={v}" for k, v in row["by"].items()),
+            value,
+            row["reason"] or "",
+        )
     out.print(table)
 
 
@@ -664,8 +826,9 @@ def createuser(
     team: Annotated[str, typer.Option(help="Team name (created if new).")],
     role: Annotated[str, typer.Option(help="manager, sdr, ae, csm, marketing, executive, admin")] = "manager",
     email: Annotated[str, typer.Option()] = "",
-    password: Annotated[str | None, typer.Option(
-        help="Password; read from PAC_PASSWORD or asked when omitted.")] = None,
+    password: Annotated[
+        str | None, typer.Option(help="Password; read from PAC_PASSWORD or asked when omitted.")
+    ] = None,
 ) -> None:
     """Create a user in a team with a role."""
     _django()
@@ -673,11 +836,13 @@ def createuser(
 
     from pac.web.accounts import services
 
-    secret = password or os.environ.get("PAC_PASSWORD") or typer.prompt(
-        _("Password"), hide_input=True, confirmation_prompt=True)
+    secret = (
+        password
+        or os.environ.get("PAC_PASSWORD")
+        or typer.prompt(_("Password"), hide_input=True, confirmation_prompt=True)
+    )
     try:
-        user = services.user_create(username=username, password=secret, role=role, team_name=team,
-                                    email=email)
+        user = services.user_create(username=username, password=secret, role=role, team_name=team, email=email)
     except ValidationError as error:
         for message in error.messages:
             err.print(message)
@@ -698,12 +863,19 @@ def demo(
 
     call_command("migrate", "--verbosity", "0")
     result = load_demo()
-    out.print(_("Demo ready: plan “{plan}”, and “{current}” measured against the CRM history.").format(
-        plan=result.plan.name, current=result.current.name))
-    out.print(_("Open http://{address}/ and log in as {user} / {password} (manager), "
-                "or as a rep: {reps}.").format(address=address, user=result.manager.username,
-                                               password=result.password,
-                                               reps=", ".join(u.username for u in result.reps)))
+    out.print(
+        _("Demo ready: plan “{plan}”, and “{current}” measured against the CRM history.").format(
+            plan=result.plan.name, current=result.current.name
+        )
+    )
+    out.print(
+        _("Open http://{address}/ and log in as {user} / {password} (manager), or as a rep: {reps}.").format(
+            address=address,
+            user=result.manager.username,
+            password=result.password,
+            reps=", ".join(u.username for u in result.reps),
+        )
+    )
     if not no_serve:
         _serve(address)
 

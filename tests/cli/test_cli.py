@@ -99,8 +99,12 @@ def test_it_gives_capacity_and_diagnostics_in_the_json_contract_shape(plan_file:
 
 def test_it_still_gives_diagnostics_for_a_plan_without_a_volume_target(tmp_path: Path) -> None:
     path = tmp_path / "activity-only.yaml"
-    path.write_text(PLAN.replace("  - {id: nb, metric: revenue, target: 1000000, deadline: 2027-03-31, "
-                                 "segment: saas-midmarket}\n", ""), encoding="utf-8")
+    path.write_text(
+        PLAN.replace(
+            "  - {id: nb, metric: revenue, target: 1000000, deadline: 2027-03-31, segment: saas-midmarket}\n", ""
+        ),
+        encoding="utf-8",
+    )
 
     document = json.loads(pac("funnel", path, "--json").stdout)
 
@@ -180,8 +184,7 @@ def test_it_prints_the_plan_file_json_schema() -> None:
     assert {"plan", "objectives", "funnel", "team", "effort"} <= set(schema["properties"])
 
 
-def test_it_compiles_a_plan_into_a_file_that_validates_to_the_same_plan(plan_file: Path,
-                                                                         tmp_path: Path) -> None:
+def test_it_compiles_a_plan_into_a_file_that_validates_to_the_same_plan(plan_file: Path, tmp_path: Path) -> None:
     result = pac("plan", "compile", plan_file)
     assert result.exit_code == 0, result.output
     compiled = tmp_path / "compiled.yaml"
@@ -192,8 +195,7 @@ def test_it_compiles_a_plan_into_a_file_that_validates_to_the_same_plan(plan_fil
     assert "hours_per_week" in result.stdout and "version: 1" in result.stdout  # defaults written out
 
 
-@pytest.mark.parametrize("command", [["funnel"], ["plan", "validate"], ["plan", "schema"],
-                                     ["plan", "compile"]])
+@pytest.mark.parametrize("command", [["funnel"], ["plan", "validate"], ["plan", "schema"], ["plan", "compile"]])
 def test_it_documents_every_engine_command(command: list[str]) -> None:
     result = pac(*command, "--help")
 
@@ -231,15 +233,28 @@ def test_it_prints_the_calendar_items_of_the_whole_plan_as_json(calendar_plan_fi
 
     assert result.exit_code == 0, result.output
     items = json.loads(result.stdout)["items"]
-    assert Counter(i["kind"] for i in items) == {"ritual": 13, "campaign": 3, "event": 1, "action": 2,
-                                                 "milestone": 1, "deadline": 1}
+    assert Counter(i["kind"] for i in items) == {
+        "ritual": 13,
+        "campaign": 3,
+        "event": 1,
+        "action": 2,
+        "milestone": 1,
+        "deadline": 1,
+    }
     assert all({"date", "kind", "title", "ref"} <= set(i) for i in items)
     campaigns = [(i["date"], i["offset_days"]) for i in items if i["kind"] == "campaign"]
     # 24 May - 60 = 25 March; - 30 = 24 April (Saturday → Friday 23); - 7 = 17 May, Pentecost Monday → Friday 14
     assert campaigns == [("2027-03-25", 60), ("2027-04-23", 30), ("2027-05-14", 7)]
     assert items[0]["date"] == "2027-03-25"  # before the plan's start, like the 14 July deadline after its end
-    assert items[-1] == {"date": "2027-07-13", "kind": "deadline", "title": "Bilan", "ref": "bilan",
-                         "owner": "manon", "people": ["manon"], "moved_from": "2027-07-14"}
+    assert items[-1] == {
+        "date": "2027-07-13",
+        "kind": "deadline",
+        "title": "Bilan",
+        "ref": "bilan",
+        "owner": "manon",
+        "people": ["manon"],
+        "moved_from": "2027-07-14",
+    }
     ritual = next(i for i in items if i["kind"] == "ritual")
     assert (ritual["time"], ritual["owner"], ritual["people"]) == ("09:00", "manon", ["manon", "sami", "alex"])
     assert [i["date"] for i in items] == sorted(i["date"] for i in items)
@@ -338,8 +353,10 @@ def _demo_plan_file(path: Path, text: str, budget: int | None) -> Path:
     from pac.engine.planfile import dump_plan, parse_plan_file
 
     plan = dataclasses.replace(
-        to_plan(parse_plan_file(text)), budget=Decimal(budget) if budget is not None else None,
-        team=(TeamRole(Role.SDR, 3, Decimal(35)), TeamRole(Role.AE, 4, Decimal(35))))
+        to_plan(parse_plan_file(text)),
+        budget=Decimal(budget) if budget is not None else None,
+        team=(TeamRole(Role.SDR, 3, Decimal(35)), TeamRole(Role.AE, 4, Decimal(35))),
+    )
     path.write_text(dump_plan(plan), encoding="utf-8")
     return path
 
@@ -369,7 +386,9 @@ def test_it_prints_the_priorities_as_one_json_document(demo_plan_file: Path) -> 
     selection = document["selection"]
     assert selection["selected"] == ["seq-icp-q1", "abm-strategiques", "demos-semaine", "webinaire-cfo"]
     assert {i["id"]: i["reason"] for i in selection["left_out"]} == {
-        "salon-santexpo": "no_such_role", "upsell-base": "no_such_role"}
+        "salon-santexpo": "no_such_role",
+        "upsell-base": "no_such_role",
+    }
     assert selection["optimal"] is True and selection["budget_available"] is None
     assert {"constraint", "used", "available", "slack"} <= set(selection["constraints"][0])
 
@@ -389,8 +408,17 @@ def test_it_names_the_binding_constraint_of_a_left_out_action(short_budget_plan_
 
 
 def test_it_applies_the_include_and_exclude_decisions(demo_plan_file: Path) -> None:
-    result = pac("priorities", demo_plan_file, "--json", "--exclude", "demos-semaine", "--include", "upsell-base",
-                 "--include", "salon-santexpo")
+    result = pac(
+        "priorities",
+        demo_plan_file,
+        "--json",
+        "--exclude",
+        "demos-semaine",
+        "--include",
+        "upsell-base",
+        "--include",
+        "salon-santexpo",
+    )
 
     assert result.exit_code == 0, result.output
     selection = json.loads(result.stdout)["selection"]

@@ -45,14 +45,22 @@ def _upload(page: Any, live_server: Any, path: Path, **fields: str) -> None:
     page.wait_for_selector("#job[data-status=done], #job[data-status=refused], #job[data-status=failed]")
 
 
-def test_it_maps_checks_saves_and_imports_an_unknown_crms_export(page: Any, live_server: Any, demo: Any,
-                                                                  tmp_path: Path) -> None:
+def test_it_maps_checks_saves_and_imports_an_unknown_crms_export(
+    page: Any, live_server: Any, demo: Any, tmp_path: Path
+) -> None:
     from pac.web.crm.models import Opportunity
 
     log_in(page, live_server, demo.manager.username, demo.password)
     week1 = _export(tmp_path, "semaine1.csv", ["N-1;Gagné;1 200,50;31/12/2026", "N-2;Perdu;0;15/12/2026"])
-    _upload(page, live_server, week1, mapping="Numéro=external_id\nRésultat=outcome\nMontant=amount\nClôture=closed",
-            values="outcome:Gagné=won,Perdu=lost", save_preset="Notre CRM", dry_run="on")
+    _upload(
+        page,
+        live_server,
+        week1,
+        mapping="Numéro=external_id\nRésultat=outcome\nMontant=amount\nClôture=closed",
+        values="outcome:Gagné=won,Perdu=lost",
+        save_preset="Notre CRM",
+        dry_run="on",
+    )
     assert "Simulation" in page.inner_text("#job h2")
     assert page.inner_text("[data-testid=counts]").startswith("2 créé(s)")
     assert not Opportunity.objects.filter(external_id__startswith="N-").exists()
@@ -64,20 +72,27 @@ def test_it_maps_checks_saves_and_imports_an_unknown_crms_export(page: Any, live
     assert Opportunity.objects.get(team=demo.team, external_id="N-3").amount == 99
 
 
-def test_it_lists_the_problems_of_a_refused_file_with_their_place(page: Any, live_server: Any, demo: Any,
-                                                                   tmp_path: Path) -> None:
+def test_it_lists_the_problems_of_a_refused_file_with_their_place(
+    page: Any, live_server: Any, demo: Any, tmp_path: Path
+) -> None:
     log_in(page, live_server, demo.manager.username, demo.password)
     bad = _export(tmp_path, "erreurs.csv", ["N-1;won;1 200,50;31/12/2026", "N-2;won;douze;31/02/2026"])
-    _upload(page, live_server, bad, mapping="Numéro=external_id\nRésultat=outcome\nMontant=amount\nClôture=closed",
-            dry_run="off")
+    _upload(
+        page,
+        live_server,
+        bad,
+        mapping="Numéro=external_id\nRésultat=outcome\nMontant=amount\nClôture=closed",
+        dry_run="off",
+    )
     rows = [row.split("\t") for row in page.locator("#problems tbody tr.error").all_inner_texts()]
     assert rows[0][:3] == ["3", "Montant", "douze"]
     assert rows[1][:3] == ["3", "Clôture", "31/02/2026"] and "2026-02" in rows[1][3]
     assert page.locator("a[download]").count() == 1  # the report as CSV
 
 
-def test_it_draws_a_kpi_over_the_months_and_the_plan_against_its_targets(page: Any, live_server: Any,
-                                                                        demo: Any) -> None:
+def test_it_draws_a_kpi_over_the_months_and_the_plan_against_its_targets(
+    page: Any, live_server: Any, demo: Any
+) -> None:
     log_in(page, live_server, demo.manager.username, demo.password)
     page.goto(f"{live_server.url}/crm/kpis/?period=month")
     page.select_option("select[name=kpi]", "win_rate")

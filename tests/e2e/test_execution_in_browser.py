@@ -35,8 +35,11 @@ def test_it_shows_an_events_campaigns_on_the_right_days(page: Any, live_server: 
     with page.expect_navigation(url=re.compile(r"/events/$")):
         page.click("[data-testid=save]")
     # J-60 is Friday 16 April; J-30 falls on Sunday 16 May, moved to Friday 14 May; J-7 is Tuesday 8 June.
-    for month, day, label in (("2027-04", "2027-04-16", "J-60"), ("2027-05", "2027-05-14", "J-30"),
-                              ("2027-06", "2027-06-08", "J-7")):
+    for month, day, label in (
+        ("2027-04", "2027-04-16", "J-60"),
+        ("2027-05", "2027-05-14", "J-30"),
+        ("2027-06", "2027-06-08", "J-7"),
+    ):
         page.goto(f"{live_server.url}/plans/{demo.plan.pk}/month/?month={month}")
         cell = page.locator(f'td[data-date="{day}"] .item[data-kind=campaign]')
         assert f"{label} · Forum Achats Lyon" in cell.all_inner_texts()

@@ -36,8 +36,7 @@ def save_section(page: Any) -> None:
         page.click("main form:not(.danger) button[type=submit]")
 
 
-def test_it_builds_the_design_example_and_shows_its_reverse_funnel(page: Any, live_server: Any,
-                                                                   manager: Any) -> None:
+def test_it_builds_the_design_example_and_shows_its_reverse_funnel(page: Any, live_server: Any, manager: Any) -> None:
     log_in(page, live_server, "claire", "plan-action-2027!")
     page.click("[data-testid=new-plan]")
     page.fill("[name=name]", "PAC T1 2027")
@@ -73,8 +72,9 @@ def test_it_builds_the_design_example_and_shows_its_reverse_funnel(page: Any, li
 
     page.click("[data-testid=edit-efforts]")
     page.wait_for_selector("#section-efforts")
-    for row, (stage, role, hours) in enumerate([("lead", "sdr", "0.25"), ("demo", "ae", "1.5"),
-                                                 ("proposal", "ae", "4")]):
+    for row, (stage, role, hours) in enumerate(
+        [("lead", "sdr", "0.25"), ("demo", "ae", "1.5"), ("proposal", "ae", "4")]
+    ):
         page.select_option(f"[name=efforts-{row}-stage]", stage)
         page.select_option(f"[name=efforts-{row}-role]", role)
         page.fill(f"[name=efforts-{row}-hours]", hours)
@@ -87,8 +87,9 @@ def test_it_builds_the_design_example_and_shows_its_reverse_funnel(page: Any, li
     page.wait_for_selector("#weekly-chart[data-rendered=true]")
 
 
-def test_it_shows_the_demo_diagnostics_and_switches_to_english(page: Any, live_server: Any,
-                                                               settings: Any, tmp_path: Path) -> None:
+def test_it_shows_the_demo_diagnostics_and_switches_to_english(
+    page: Any, live_server: Any, settings: Any, tmp_path: Path
+) -> None:
     from pac.web.plans.demo import load_demo
 
     settings.DATA_DIR = tmp_path
@@ -108,8 +109,7 @@ def test_it_shows_the_demo_diagnostics_and_switches_to_english(page: Any, live_s
     assert page.inner_text("[data-testid=revenue]") == "€1,000,000"
 
 
-def test_it_keeps_a_rep_out_of_the_edit_forms(page: Any, live_server: Any, settings: Any,
-                                              tmp_path: Path) -> None:
+def test_it_keeps_a_rep_out_of_the_edit_forms(page: Any, live_server: Any, settings: Any, tmp_path: Path) -> None:
     from pac.web.plans.demo import load_demo
 
     settings.DATA_DIR = tmp_path

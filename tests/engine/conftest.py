@@ -40,10 +40,19 @@ def small_plan() -> Callable[..., model.Plan]:
     """A four-week plan, Monday 2027-01-04 to Sunday 2027-01-31 (ISO weeks 1–4, 20 working days):
     ``wins`` wins from demos converting at 50 % on the same day, one AE demoing."""
 
-    def make(wins: int = 20, demo_hours: str = "2", headcount: int = 1, rate: str = "0.5",
-             days: int = 0, weights: list[int] | None = None, **changes: Any) -> model.Plan:
+    def make(
+        wins: int = 20,
+        demo_hours: str = "2",
+        headcount: int = 1,
+        rate: str = "0.5",
+        days: int = 0,
+        weights: list[int] | None = None,
+        **changes: Any,
+    ) -> model.Plan:
         plan = model.Plan(
-            name="Small", start=dt.date(2027, 1, 4), end=dt.date(2027, 1, 31),
+            name="Small",
+            start=dt.date(2027, 1, 4),
+            end=dt.date(2027, 1, 31),
             objectives=(model.Objective("wins", Metric.WINS, Decimal(wins), dt.date(2027, 1, 31)),),
             steps=(model.FunnelStep(Stage.DEMO, Decimal(rate), days), model.FunnelStep(Stage.WON)),
             weekly_weights=tuple(Decimal(w) for w in weights) if weights is not None else None,

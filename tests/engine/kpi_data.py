@@ -32,18 +32,25 @@ def fill_sqlite(connection: sqlite3.Connection, data_set: str, prefix: str = "")
         data = rows(data_set, table)
         columns = list(data[0]) if data else []
         name = f"{prefix}crm_{table}"
-        connection.execute(f'CREATE TABLE {name} (team_id INTEGER, {", ".join(f"c_{c} TEXT" for c in columns)})')
+        connection.execute(f"CREATE TABLE {name} (team_id INTEGER, {', '.join(f'c_{c} TEXT' for c in columns)})")
         for team, part in ((1, data), (2, data[:50])):  # team 2 is noise the filter must drop
             connection.executemany(
-                f'INSERT INTO {name} VALUES (?, {", ".join("?" for _ in columns)})',
-                [(team, *(r[c] for c in columns)) for r in part])
+                f"INSERT INTO {name} VALUES (?, {', '.join('?' for _ in columns)})",
+                [(team, *(r[c] for c in columns)) for r in part],
+            )
         sources[table] = TableSource(name, {c: f"c_{c}" for c in columns}, {"team_id": 1})
     return sources
 
 
 def comparable(result: list[KpiRow]) -> dict[tuple[Any, ...], tuple[Any, ...]]:
-    return {(r["kpi"], r["period"], tuple(sorted(r["by"].items(), key=str))):
-            (r["status"], None if r["value"] is None else round(r["value"], 6), r["reason"]) for r in result}
+    return {
+        (r["kpi"], r["period"], tuple(sorted(r["by"].items(), key=str))): (
+            r["status"],
+            None if r["value"] is None else round(r["value"], 6),
+            r["reason"],
+        )
+        for r in result
+    }
 
 
 def assert_same(left: list[KpiRow], right: list[KpiRow]) -> None:

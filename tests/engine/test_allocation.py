@@ -11,17 +11,15 @@ from hypothesis import strategies as st
 
 from pac.engine.allocation import allocate
 
-weights_lists = st.lists(st.integers(0, 1000).map(Decimal), min_size=1, max_size=120).filter(
-    lambda ws: sum(ws) > 0)
+weights_lists = st.lists(st.integers(0, 1000).map(Decimal), min_size=1, max_size=120).filter(lambda ws: sum(ws) > 0)
 fractional_weights = st.lists(
-    st.decimals(min_value=0, max_value=100, places=3, allow_nan=False, allow_infinity=False),
-    min_size=1, max_size=120).filter(lambda ws: sum(ws) > 0)
+    st.decimals(min_value=0, max_value=100, places=3, allow_nan=False, allow_infinity=False), min_size=1, max_size=120
+).filter(lambda ws: sum(ws) > 0)
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.integers(0, 10**7), st.one_of(weights_lists, fractional_weights))
-def test_it_splits_the_whole_total_with_each_share_within_one_of_its_quota(
-        total: int, weights: list[Decimal]) -> None:
+def test_it_splits_the_whole_total_with_each_share_within_one_of_its_quota(total: int, weights: list[Decimal]) -> None:
     shares = allocate(total, weights)
 
     assert len(shares) == len(weights)
@@ -45,13 +43,15 @@ def test_it_gives_nothing_to_a_zero_weight_slot() -> None:
     assert allocate(10, [Decimal(1), Decimal(0), Decimal(3)]) == [3, 0, 7]
 
 
-@pytest.mark.parametrize(("total", "weights"), [
-    (-1, [Decimal(1)]),
-    (5, [Decimal(0), Decimal(0)]),
-    (5, [Decimal(2), Decimal(-1)]),
-    (5, []),
-])
-def test_it_refuses_a_negative_total_or_weights_without_a_positive_sum(
-        total: int, weights: list[Decimal]) -> None:
+@pytest.mark.parametrize(
+    ("total", "weights"),
+    [
+        (-1, [Decimal(1)]),
+        (5, [Decimal(0), Decimal(0)]),
+        (5, [Decimal(2), Decimal(-1)]),
+        (5, []),
+    ],
+)
+def test_it_refuses_a_negative_total_or_weights_without_a_positive_sum(total: int, weights: list[Decimal]) -> None:
     with pytest.raises(ValueError):
         allocate(total, weights)

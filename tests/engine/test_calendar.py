@@ -89,8 +89,15 @@ PENTECOST_MONDAY_2027 = EASTER_2027 + dt.timedelta(days=50)
 def test_it_knows_the_french_public_holidays_of_2027() -> None:
     derived = (EASTER_2027, ASCENSION_2027, PENTECOST_MONDAY_2027)
     assert derived == (dt.date(2027, 3, 28), dt.date(2027, 5, 6), dt.date(2027, 5, 17))
-    for holiday in (dt.date(2027, 1, 1), EASTER_2027 + dt.timedelta(days=1), ASCENSION_2027,
-                    PENTECOST_MONDAY_2027, dt.date(2027, 7, 14), dt.date(2027, 11, 1), dt.date(2027, 11, 11)):
+    for holiday in (
+        dt.date(2027, 1, 1),
+        EASTER_2027 + dt.timedelta(days=1),
+        ASCENSION_2027,
+        PENTECOST_MONDAY_2027,
+        dt.date(2027, 7, 14),
+        dt.date(2027, 11, 1),
+        dt.date(2027, 11, 11),
+    ):
         assert holiday.weekday() < 5
         assert not is_business_day(holiday), holiday
     assert is_business_day(dt.date(2027, 5, 13))  # the Thursday after Ascension is a working day
@@ -110,14 +117,17 @@ def test_it_moves_a_weekend_day_to_the_friday_before() -> None:
     assert previous_business_day(saturday) == previous_business_day(sunday) == dt.date(2027, 4, 16)
 
 
-@pytest.mark.parametrize(("day", "expected"), [
-    (dt.date(2027, 3, 29), dt.date(2027, 3, 26)),    # Easter Monday: back over the weekend to Friday
-    (dt.date(2027, 5, 6), dt.date(2027, 5, 5)),      # Ascension (Thursday) → Wednesday
-    (dt.date(2027, 11, 11), dt.date(2027, 11, 10)),  # Armistice (Thursday) → Wednesday
-    (dt.date(2027, 12, 25), dt.date(2027, 12, 24)),  # Christmas is a Saturday → Friday
-    (dt.date(2028, 1, 1), dt.date(2027, 12, 31)),    # New Year's Day 2028 (Saturday) → the year before
-    (dt.date(2027, 5, 13), dt.date(2027, 5, 13)),    # a business day stays where it is
-])
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (dt.date(2027, 3, 29), dt.date(2027, 3, 26)),  # Easter Monday: back over the weekend to Friday
+        (dt.date(2027, 5, 6), dt.date(2027, 5, 5)),  # Ascension (Thursday) → Wednesday
+        (dt.date(2027, 11, 11), dt.date(2027, 11, 10)),  # Armistice (Thursday) → Wednesday
+        (dt.date(2027, 12, 25), dt.date(2027, 12, 24)),  # Christmas is a Saturday → Friday
+        (dt.date(2028, 1, 1), dt.date(2027, 12, 31)),  # New Year's Day 2028 (Saturday) → the year before
+        (dt.date(2027, 5, 13), dt.date(2027, 5, 13)),  # a business day stays where it is
+    ],
+)
 def test_it_moves_a_holiday_to_the_previous_business_day(day: dt.date, expected: dt.date) -> None:
     assert previous_business_day(day) == expected
 
@@ -158,7 +168,8 @@ def _business_by_hand(day: dt.date) -> bool:
 
 
 FR_HOLIDAYS = {  # 2025–2029, from the official list (Easter-based ones computed from dateutil's Easter)
-    dt.date(y, m, d) for y in range(2025, 2030)
+    dt.date(y, m, d)
+    for y in range(2025, 2030)
     for m, d in ((1, 1), (5, 1), (5, 8), (7, 14), (8, 15), (11, 1), (11, 11), (12, 25))
 } | {easter(y) + dt.timedelta(days=n) for y in range(2025, 2030) for n in (1, 39, 50)}
 
@@ -252,8 +263,9 @@ def _of(items: list[CalendarItem], kind: ItemKind, ref: str | None = None) -> li
 
 
 def test_it_expands_a_weekly_monday_ritual_at_0900_paris_time_across_the_dst_change() -> None:
-    review = model.Ritual("revue", "Revue pipeline", "FREQ=WEEKLY;BYDAY=MO", dt.time(9, 0), 60, "manon",
-                          ("sami", "manon"))
+    review = model.Ritual(
+        "revue", "Revue pipeline", "FREQ=WEEKLY;BYDAY=MO", dt.time(9, 0), 60, "manon", ("sami", "manon")
+    )
     plan = _plan(rituals=(review,))
 
     items = calendar_items(plan, *Q1)
@@ -262,7 +274,8 @@ def test_it_expands_a_weekly_monday_ritual_at_0900_paris_time_across_the_dst_cha
     assert len(mondays) == 13
     assert [i.date for i in items] == mondays
     assert {(i.kind, i.at, i.minutes, i.timezone, i.rrule) for i in items} == {
-        (ItemKind.RITUAL, dt.time(9, 0), 60, "Europe/Paris", "FREQ=WEEKLY;BYDAY=MO")}
+        (ItemKind.RITUAL, dt.time(9, 0), 60, "Europe/Paris", "FREQ=WEEKLY;BYDAY=MO")
+    }
     assert items[0].people == ("manon", "sami")
     before, after = items[-2].starts_at, items[-1].starts_at  # 22 and 29 March, around 28 March
     assert before is not None and after is not None
@@ -276,8 +289,12 @@ def test_it_anchors_a_ritual_interval_at_the_plan_start() -> None:
 
     items = calendar_items(plan, plan.start, plan.end)
 
-    assert [i.date for i in items] == [dt.date(2027, 1, 5), dt.date(2027, 4, 6), dt.date(2027, 7, 6),
-                                       dt.date(2027, 10, 5)]
+    assert [i.date for i in items] == [
+        dt.date(2027, 1, 5),
+        dt.date(2027, 4, 6),
+        dt.date(2027, 7, 6),
+        dt.date(2027, 10, 5),
+    ]
 
 
 def test_it_runs_rituals_only_over_the_plan_dates() -> None:
@@ -301,7 +318,10 @@ def test_it_places_the_santexpo_campaigns_60_30_and_7_days_before_the_show(demo_
 
     campaigns = _of(items, ItemKind.CAMPAIGN, "santexpo")
     assert [(c.date, c.offset_days, c.moved_from) for c in campaigns] == [
-        (j60, 60, None), (j30_moved, 30, j30), (j7, 7, None)]
+        (j60, 60, None),
+        (j30_moved, 30, j30),
+        (j7, 7, None),
+    ]
     assert all(c.title == "SantExpo Paris" for c in campaigns)
     assert campaigns[0].people == ("manon", "sami")  # who runs the action that prepares the show
     (event,) = _of(items, ItemKind.EVENT, "santexpo")
@@ -309,8 +329,9 @@ def test_it_places_the_santexpo_campaigns_60_30_and_7_days_before_the_show(demo_
 
 
 def test_it_moves_a_campaign_landing_on_pentecost_monday_to_the_friday_before() -> None:
-    event = model.Event("salon", "Salon", model.EventKind.TRADE_SHOW, dt.date(2027, 5, 24), dt.date(2027, 5, 26),
-                        (7, 0))
+    event = model.Event(
+        "salon", "Salon", model.EventKind.TRADE_SHOW, dt.date(2027, 5, 24), dt.date(2027, 5, 26), (7, 0)
+    )
     plan = _plan(events=(event,))
 
     items = calendar_items(plan, dt.date(2027, 5, 1), dt.date(2027, 5, 31))
@@ -348,12 +369,25 @@ def test_it_moves_a_dated_deadline_on_a_holiday_and_keeps_it_in_a_window_ending_
 
 def test_it_dates_each_action_and_its_milestones_for_the_people_of_its_raci() -> None:
     raci = model.Raci(("sami", "alex"), "manon", ("chloe",), ("lea",))
-    action = model.Action("seq", model.ActionType.PROSPECTING_SEQUENCE, "Séquence", dt.date(2027, 1, 11),
-                          dt.date(2027, 2, 26), owner="bob", raci=raci,
-                          milestones=(model.Milestone("Touche 4", dt.date(2027, 2, 5)),))
-    cancelled = model.Action("old", model.ActionType.WEBINAR, "Annulé", dt.date(2027, 1, 4), dt.date(2027, 1, 8),
-                             status=model.ActionStatus.CANCELLED,
-                             milestones=(model.Milestone("x", dt.date(2027, 1, 5)),))
+    action = model.Action(
+        "seq",
+        model.ActionType.PROSPECTING_SEQUENCE,
+        "Séquence",
+        dt.date(2027, 1, 11),
+        dt.date(2027, 2, 26),
+        owner="bob",
+        raci=raci,
+        milestones=(model.Milestone("Touche 4", dt.date(2027, 2, 5)),),
+    )
+    cancelled = model.Action(
+        "old",
+        model.ActionType.WEBINAR,
+        "Annulé",
+        dt.date(2027, 1, 4),
+        dt.date(2027, 1, 8),
+        status=model.ActionStatus.CANCELLED,
+        milestones=(model.Milestone("x", dt.date(2027, 1, 5)),),
+    )
     plan = _plan(actions=(action, cancelled))
 
     items = calendar_items(plan, *Q1)
@@ -380,14 +414,18 @@ def test_it_gives_one_weekly_milestone_per_plan_week_with_its_volumes(demo_plan:
     for item in weekly:
         week = IsoWeek.of(item.date)
         assert item.kind is ItemKind.MILESTONE and item.title.startswith(f"{week.label}: ")
-        assert dict(item.volumes) == {s.stage.value: schedule.volume(week, s.stage, False)
-                                      for s in reverse_funnel(demo_plan).stages}
+        assert dict(item.volumes) == {
+            s.stage.value: schedule.volume(week, s.stage, False) for s in reverse_funnel(demo_plan).stages
+        }
     w01 = IsoWeek(2027, 1)
-    assert weekly[1].title.startswith(f"2027-W01: {schedule.volume(w01, model.Stage.LEAD, False)} lead, "
-                                      f"{schedule.volume(w01, model.Stage.MQL, False)} mql")
+    assert weekly[1].title.startswith(
+        f"2027-W01: {schedule.volume(w01, model.Stage.LEAD, False)} lead, "
+        f"{schedule.volume(w01, model.Stage.MQL, False)} mql"
+    )
     for stage in ("lead", "won"):
         assert sum(dict(i.volumes)[stage] for i in weekly) == sum(
-            r.volume for r in schedule.rows if r.stage.value == stage and not r.before_plan)
+            r.volume for r in schedule.rows if r.stage.value == stage and not r.before_plan
+        )
 
 
 def test_it_sorts_items_by_date_time_kind_and_title(demo_plan: model.Plan) -> None:
@@ -405,16 +443,32 @@ def test_it_sorts_items_by_date_time_kind_and_title(demo_plan: model.Plan) -> No
 TODAY = dt.date(2027, 3, 15)
 
 
-def _item(title: str, first: int, last: int | None = None, owner: str | None = None,
-          people: tuple[str, ...] = ()) -> CalendarItem:
-    return CalendarItem(TODAY + dt.timedelta(days=first), ItemKind.ACTION, title, title,
-                        end=TODAY + dt.timedelta(days=last) if last is not None else None, owner=owner, people=people)
+def _item(
+    title: str, first: int, last: int | None = None, owner: str | None = None, people: tuple[str, ...] = ()
+) -> CalendarItem:
+    return CalendarItem(
+        TODAY + dt.timedelta(days=first),
+        ItemKind.ACTION,
+        title,
+        title,
+        end=TODAY + dt.timedelta(days=last) if last is not None else None,
+        owner=owner,
+        people=people,
+    )
 
 
 def test_it_keeps_in_each_rolling_view_the_items_that_meet_its_days() -> None:
-    items = [_item("ended-yesterday", -10, -1), _item("running", -10, 3), _item("today", 0),
-             _item("day-7", 6), _item("day-8", 7), _item("day-30", 29), _item("day-31", 30),
-             _item("day-90", 89), _item("day-91", 90)]
+    items = [
+        _item("ended-yesterday", -10, -1),
+        _item("running", -10, 3),
+        _item("today", 0),
+        _item("day-7", 6),
+        _item("day-8", 7),
+        _item("day-30", 29),
+        _item("day-31", 30),
+        _item("day-90", 89),
+        _item("day-91", 90),
+    ]
 
     views = rolling_views(items, TODAY)
 
@@ -429,8 +483,12 @@ def test_it_keeps_in_each_rolling_view_the_items_that_meet_its_days() -> None:
 
 
 def test_it_shows_a_person_only_the_items_they_own_or_are_in() -> None:
-    items = [_item("mine", 0, owner="sami"), _item("team", 1), _item("raci", 2, owner="alex", people=("sami",)),
-             _item("theirs", 3, owner="alex", people=("alex", "manon"))]
+    items = [
+        _item("mine", 0, owner="sami"),
+        _item("team", 1),
+        _item("raci", 2, owner="alex", people=("sami",)),
+        _item("theirs", 3, owner="alex", people=("alex", "manon")),
+    ]
 
     assert [i.title for i in for_person(items, "sami")] == ["mine", "raci"]
     assert [i.title for i in for_person(items, "sami", include_team=True)] == ["mine", "team", "raci"]
@@ -448,14 +506,44 @@ def test_it_gives_a_rep_their_week_of_the_demo_plan(demo_plan: model.Plan) -> No
 
 
 def test_it_writes_an_item_as_the_cli_json_shape() -> None:
-    campaign = CalendarItem(dt.date(2027, 4, 16), ItemKind.CAMPAIGN, "SantExpo", "santexpo", people=("manon",),
-                            offset_days=30, moved_from=dt.date(2027, 4, 18))
-    ritual = CalendarItem(dt.date(2027, 3, 29), ItemKind.RITUAL, "Revue", "revue", at=dt.time(9, 0), minutes=60,
-                          owner="manon", rrule="FREQ=WEEKLY;BYDAY=MO", timezone="Europe/Paris")
+    campaign = CalendarItem(
+        dt.date(2027, 4, 16),
+        ItemKind.CAMPAIGN,
+        "SantExpo",
+        "santexpo",
+        people=("manon",),
+        offset_days=30,
+        moved_from=dt.date(2027, 4, 18),
+    )
+    ritual = CalendarItem(
+        dt.date(2027, 3, 29),
+        ItemKind.RITUAL,
+        "Revue",
+        "revue",
+        at=dt.time(9, 0),
+        minutes=60,
+        owner="manon",
+        rrule="FREQ=WEEKLY;BYDAY=MO",
+        timezone="Europe/Paris",
+    )
 
-    assert item_to_json(campaign) == {"date": "2027-04-16", "kind": "campaign", "title": "SantExpo",
-                                      "ref": "santexpo", "people": ["manon"], "offset_days": 30,
-                                      "moved_from": "2027-04-18"}
-    assert item_to_json(ritual) == {"date": "2027-03-29", "kind": "ritual", "title": "Revue", "ref": "revue",
-                                    "time": "09:00", "minutes": 60, "timezone": "Europe/Paris", "owner": "manon",
-                                    "rrule": "FREQ=WEEKLY;BYDAY=MO"}
+    assert item_to_json(campaign) == {
+        "date": "2027-04-16",
+        "kind": "campaign",
+        "title": "SantExpo",
+        "ref": "santexpo",
+        "people": ["manon"],
+        "offset_days": 30,
+        "moved_from": "2027-04-18",
+    }
+    assert item_to_json(ritual) == {
+        "date": "2027-03-29",
+        "kind": "ritual",
+        "title": "Revue",
+        "ref": "revue",
+        "time": "09:00",
+        "minutes": 60,
+        "timezone": "Europe/Paris",
+        "owner": "manon",
+        "rrule": "FREQ=WEEKLY;BYDAY=MO",
+    }

@@ -65,8 +65,7 @@ def test_it_flags_the_demo_plan_demos_objective_as_far_above_the_funnel(demo_pla
     assert "5.1%" in above.message(Formatter("en"))
 
 
-def test_it_accepts_the_demo_plan_proposals_objective_that_matches_the_funnel(
-        demo_plan: model.Plan) -> None:
+def test_it_accepts_the_demo_plan_proposals_objective_that_matches_the_funnel(demo_plan: model.Plan) -> None:
     found = analyse(demo_plan).diagnostics
 
     assert [d.params["objective"] for d in found if d.code.startswith("activity_")] == ["demos"]
@@ -88,8 +87,9 @@ def test_it_finds_nothing_else_wrong_with_the_demo_plan(demo_plan: model.Plan) -
     found = analyse(demo_plan).diagnostics
     assert {d.code for d in found} == {"activity_above_funnel", "pipeline_before_start", "actions_below_funnel"}
     # the demo's actions cover part of the MQL, SQL and proposal needs; its May trade show feeds next quarter
-    short = {d.params["stage"]: (d.params["planned"], d.params["needed"]) for d in found
-             if d.code == "actions_below_funnel"}
+    short = {
+        d.params["stage"]: (d.params["planned"], d.params["needed"]) for d in found if d.code == "actions_below_funnel"
+    }
     assert short == {Stage.MQL: (40, 335), Stage.SQL: (60, 134), Stage.PROPOSAL: (6, 20)}
 
 
@@ -118,8 +118,12 @@ def test_it_flags_a_deadline_outside_the_plan(small_plan) -> None:
     found = _diagnostics(small_plan(objectives=(late,)))
 
     outside = found["objective_deadline_outside_plan"]
-    assert outside.params == {"objective": "late", "deadline": dt.date(2027, 2, 15),
-                              "start": dt.date(2027, 1, 4), "end": dt.date(2027, 1, 31)}
+    assert outside.params == {
+        "objective": "late",
+        "deadline": dt.date(2027, 2, 15),
+        "start": dt.date(2027, 1, 4),
+        "end": dt.date(2027, 1, 31),
+    }
     assert "15 févr. 2027" in outside.message(Formatter("fr"))
 
 
@@ -127,8 +131,9 @@ def test_it_flags_a_deadline_outside_the_plan(small_plan) -> None:
 
 
 def test_it_flags_an_activity_objective_below_what_the_funnel_needs(demo_plan_text: str) -> None:
-    text = demo_plan_text.replace("{id: proposals, metric: proposals, target: 20",
-                                  "{id: proposals, metric: proposals, target: 15")
+    text = demo_plan_text.replace(
+        "{id: proposals, metric: proposals, target: 20", "{id: proposals, metric: proposals, target: 15"
+    )
     assert text != demo_plan_text
     below = _diagnostics(to_plan(parse_plan_file(text)))["activity_below_funnel"]
 
@@ -234,8 +239,13 @@ def test_it_says_when_there_is_no_volume_target() -> None:
 
 def test_it_names_the_stage_whose_rate_is_missing(small_plan) -> None:
     """The plan file requires rates; an engine plan built elsewhere may lack one."""
-    plan = small_plan(steps=(model.FunnelStep(Stage.SQL, Decimal("0.5"), 3),
-                             model.FunnelStep(Stage.DEMO, None, 0), model.FunnelStep(Stage.WON)))
+    plan = small_plan(
+        steps=(
+            model.FunnelStep(Stage.SQL, Decimal("0.5"), 3),
+            model.FunnelStep(Stage.DEMO, None, 0),
+            model.FunnelStep(Stage.WON),
+        )
+    )
     missing = _diagnostics(plan)["funnel_rate_missing"]
 
     assert missing.severity is Severity.ERROR
@@ -250,8 +260,9 @@ def test_it_needs_an_average_deal_for_a_revenue_objective(small_plan) -> None:
 
 
 def test_it_needs_a_funnel_ending_with_won(small_plan) -> None:
-    plan = small_plan(steps=(model.FunnelStep(Stage.SQL, Decimal("0.5"), 3),
-                             model.FunnelStep(Stage.DEMO, Decimal("0.5"), 0)))
+    plan = small_plan(
+        steps=(model.FunnelStep(Stage.SQL, Decimal("0.5"), 3), model.FunnelStep(Stage.DEMO, Decimal("0.5"), 0))
+    )
 
     assert set(_diagnostics(plan)) == {"funnel_no_won_stage"}
 
@@ -269,21 +280,27 @@ def test_it_gives_every_template_a_severity() -> None:
     assert set(SEVERITIES) == set(TEMPLATES)
 
 
-def _plans_raising_every_code(small_plan: Callable[..., model.Plan], demo_plan: model.Plan,
-                              design_plan: model.Plan) -> list[model.Plan]:
+def _plans_raising_every_code(
+    small_plan: Callable[..., model.Plan], demo_plan: model.Plan, design_plan: model.Plan
+) -> list[model.Plan]:
     wins = model.Objective("wins", Metric.WINS, Decimal(20), dt.date(2027, 1, 31))
     return [
         demo_plan,
-        dataclasses.replace(design_plan, end=dt.date(2027, 1, 30), objectives=(
-            model.Objective("nb", Metric.REVENUE, Decimal(1_000_000), dt.date(2027, 1, 30)),)),
-        small_plan(objectives=(
-            wins,
-            model.Objective("what", None, Decimal(5), dt.date(2027, 1, 31)),
-            model.Objective("how-much", Metric.ACCOUNTS, None, dt.date(2027, 1, 31)),
-            model.Objective("when", Metric.ACCOUNTS, Decimal(3)),
-            model.Objective("late", Metric.ACCOUNTS, Decimal(3), dt.date(2027, 3, 1)),
-            model.Objective("demos", Metric.DEMOS, Decimal(5), per=Period.WEEK),
-        )),
+        dataclasses.replace(
+            design_plan,
+            end=dt.date(2027, 1, 30),
+            objectives=(model.Objective("nb", Metric.REVENUE, Decimal(1_000_000), dt.date(2027, 1, 30)),),
+        ),
+        small_plan(
+            objectives=(
+                wins,
+                model.Objective("what", None, Decimal(5), dt.date(2027, 1, 31)),
+                model.Objective("how-much", Metric.ACCOUNTS, None, dt.date(2027, 1, 31)),
+                model.Objective("when", Metric.ACCOUNTS, Decimal(3)),
+                model.Objective("late", Metric.ACCOUNTS, Decimal(3), dt.date(2027, 3, 1)),
+                model.Objective("demos", Metric.DEMOS, Decimal(5), per=Period.WEEK),
+            )
+        ),
         small_plan(demo_hours="10", headcount=2),
         small_plan(weights=[1, 0, 0, 3]),
         small_plan(team=(model.TeamRole(Role.SDR, 1, Decimal(35)),)),
@@ -296,16 +313,17 @@ def _plans_raising_every_code(small_plan: Callable[..., model.Plan], demo_plan: 
 
 
 @pytest.mark.parametrize("locale", ["fr", "en"])
-def test_it_renders_every_diagnostic_the_engine_produces(small_plan, demo_plan: model.Plan,
-                                                         design_plan: model.Plan, locale: str) -> None:
-    produced = [d for plan in _plans_raising_every_code(small_plan, demo_plan, design_plan)
-                for d in analyse(plan).diagnostics]
+def test_it_renders_every_diagnostic_the_engine_produces(
+    small_plan, demo_plan: model.Plan, design_plan: model.Plan, locale: str
+) -> None:
+    produced = [
+        d for plan in _plans_raising_every_code(small_plan, demo_plan, design_plan) for d in analyse(plan).diagnostics
+    ]
     assert {d.code for d in produced} == set(TEMPLATES)  # the scenarios cover every code
 
     formatter = Formatter(locale)
     for diagnostic in produced:
-        placeholders = {name for _, name, _, _ in string.Formatter().parse(TEMPLATES[diagnostic.code])
-                        if name}
+        placeholders = {name for _, name, _, _ in string.Formatter().parse(TEMPLATES[diagnostic.code]) if name}
         assert placeholders == set(diagnostic.params), diagnostic.code  # no figure missing or unused
         text = diagnostic.message(formatter)
         assert "{" not in text and "}" not in text and "None" not in text, text
@@ -315,9 +333,14 @@ def test_it_renders_every_diagnostic_the_engine_produces(small_plan, demo_plan: 
 
 
 def test_it_lists_errors_then_warnings_then_information(small_plan) -> None:
-    plan = small_plan(headcount=0, objectives=(
-        model.Objective("wins", Metric.WINS, Decimal(20), dt.date(2027, 1, 31)),
-        model.Objective("what", None, Decimal(5), dt.date(2027, 1, 31))), days=7)
+    plan = small_plan(
+        headcount=0,
+        objectives=(
+            model.Objective("wins", Metric.WINS, Decimal(20), dt.date(2027, 1, 31)),
+            model.Objective("what", None, Decimal(5), dt.date(2027, 1, 31)),
+        ),
+        days=7,
+    )
     severities = [d.severity for d in analyse(plan).diagnostics]
 
     order = [Severity.ERROR, Severity.WARNING, Severity.INFO]
@@ -325,10 +348,18 @@ def test_it_lists_errors_then_warnings_then_information(small_plan) -> None:
     assert severities == sorted(severities, key=order.index)
 
 
-def _action(code: str, volume: int, start: dt.date, end: dt.date,
-            status: model.ActionStatus = model.ActionStatus.PLANNED) -> model.Action:
-    return model.Action(code, model.ActionType.DEMO, code, start, end, status=status,
-                        expected=model.ExpectedOutcome(Decimal(volume), Stage.DEMO))
+def _action(
+    code: str, volume: int, start: dt.date, end: dt.date, status: model.ActionStatus = model.ActionStatus.PLANNED
+) -> model.Action:
+    return model.Action(
+        code,
+        model.ActionType.DEMO,
+        code,
+        start,
+        end,
+        status=status,
+        expected=model.ExpectedOutcome(Decimal(volume), Stage.DEMO),
+    )
 
 
 def test_it_flags_actions_that_plan_fewer_volumes_than_the_funnel_needs(small_plan) -> None:

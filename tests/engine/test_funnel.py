@@ -51,10 +51,13 @@ def _business_day_on_or_before(day: dt.date) -> dt.date:
 @st.composite
 def funnels(draw: st.DrawFn) -> tuple[model.FunnelStep, ...]:
     """Some canonical stages in order, rates from 5 % to 100 % in 0.1 % steps, then won."""
-    upper = sorted(draw(st.lists(st.sampled_from(UPPER_STAGES), min_size=1, max_size=6, unique=True)),
-                   key=lambda s: s.order)
-    steps = [model.FunnelStep(stage, Decimal(draw(st.integers(50, 1000))) / 1000, draw(st.integers(0, 60)))
-             for stage in upper]
+    upper = sorted(
+        draw(st.lists(st.sampled_from(UPPER_STAGES), min_size=1, max_size=6, unique=True)), key=lambda s: s.order
+    )
+    steps = [
+        model.FunnelStep(stage, Decimal(draw(st.integers(50, 1000))) / 1000, draw(st.integers(0, 60)))
+        for stage in upper
+    ]
     return (*steps, model.FunnelStep(Stage.WON))
 
 
@@ -65,7 +68,11 @@ def revenue_plans(draw: st.DrawFn) -> model.Plan:
     revenue = Decimal(draw(st.integers(1, 5_000_000)))
     average_deal = Decimal(draw(st.integers(100, 20_000_000))) / 100
     return model.Plan(
-        name="P", start=start, end=end, average_deal=average_deal, steps=draw(funnels()),
+        name="P",
+        start=start,
+        end=end,
+        average_deal=average_deal,
+        steps=draw(funnels()),
         objectives=(model.Objective("rev", Metric.REVENUE, revenue, end),),
     )
 
@@ -83,7 +90,11 @@ def scheduled_plans(draw: st.DrawFn) -> model.Plan:
         weights = tuple(Decimal(v) for v in values)
     wins = Decimal(draw(st.integers(1, 500)))
     return model.Plan(
-        name="P", start=start, end=end, steps=draw(funnels()), weekly_weights=weights,
+        name="P",
+        start=start,
+        end=end,
+        steps=draw(funnels()),
+        weekly_weights=weights,
         objectives=(model.Objective("wins", Metric.WINS, wins, end),),
     )
 
@@ -95,8 +106,14 @@ def test_it_gives_the_design_example_volumes(design_plan: model.Plan) -> None:
     funnel = reverse_funnel(design_plan)
 
     volumes = {s.stage: s.volume for s in funnel.stages}
-    assert volumes == {Stage.LEAD: 1340, Stage.MQL: 335, Stage.SQL: 134, Stage.DEMO: 67,
-                       Stage.PROPOSAL: 20, Stage.WON: 12}
+    assert volumes == {
+        Stage.LEAD: 1340,
+        Stage.MQL: 335,
+        Stage.SQL: 134,
+        Stage.DEMO: 67,
+        Stage.PROPOSAL: 20,
+        Stage.WON: 12,
+    }
     assert funnel.won == 12
     assert funnel.revenue_target == 1_000_000
 
@@ -106,7 +123,13 @@ def test_it_sums_the_days_below_a_stage_as_its_lead_time(design_plan: model.Plan
 
     # days below each stage: proposal 21, demo 14+21, sql 10+35, mql 7+45, lead 7+52
     assert {s.stage: s.days_to_won for s in funnel.stages} == {
-        Stage.LEAD: 59, Stage.MQL: 52, Stage.SQL: 45, Stage.DEMO: 35, Stage.PROPOSAL: 21, Stage.WON: 0}
+        Stage.LEAD: 59,
+        Stage.MQL: 52,
+        Stage.SQL: 45,
+        Stage.DEMO: 35,
+        Stage.PROPOSAL: 21,
+        Stage.WON: 0,
+    }
     assert funnel.lead_time_days == 59
 
 
@@ -119,8 +142,10 @@ def test_it_divides_in_exact_decimals(small_plan) -> None:
 
 def test_it_rounds_wins_up_only_when_the_revenue_is_not_a_whole_number_of_deals(small_plan) -> None:
     def wins_for(revenue: int, average_deal: int) -> int:
-        plan = small_plan(average_deal=Decimal(average_deal), objectives=(
-            model.Objective("rev", Metric.REVENUE, Decimal(revenue), dt.date(2027, 1, 31)),))
+        plan = small_plan(
+            average_deal=Decimal(average_deal),
+            objectives=(model.Objective("rev", Metric.REVENUE, Decimal(revenue), dt.date(2027, 1, 31)),),
+        )
         return reverse_funnel(plan).won
 
     assert wins_for(1_000_000, 100_000) == 10
@@ -129,10 +154,13 @@ def test_it_rounds_wins_up_only_when_the_revenue_is_not_a_whole_number_of_deals(
 
 
 def test_it_multiplies_a_recurring_revenue_objective_over_the_plan(small_plan) -> None:
-    plan = small_plan(average_deal=Decimal(1000), objectives=(
-        model.Objective("weekly", Metric.REVENUE, Decimal(5000), per=Period.WEEK),
-        model.Objective("once", Metric.REVENUE, Decimal(2000), dt.date(2027, 1, 31)),
-    ))
+    plan = small_plan(
+        average_deal=Decimal(1000),
+        objectives=(
+            model.Objective("weekly", Metric.REVENUE, Decimal(5000), per=Period.WEEK),
+            model.Objective("once", Metric.REVENUE, Decimal(2000), dt.date(2027, 1, 31)),
+        ),
+    )
 
     assert revenue_target(plan) == 4 * 5000 + 2000  # the plan is 28 days: 4 weeks
     assert reverse_funnel(plan).won == 22
@@ -148,8 +176,7 @@ def test_it_takes_the_wins_from_a_wins_objective_when_there_is_no_revenue(small_
 
 def test_it_needs_a_target_to_run_the_funnel(small_plan) -> None:
     with pytest.raises(FunnelInputError) as raised:
-        reverse_funnel(small_plan(objectives=(
-            model.Objective("demos", Metric.DEMOS, Decimal(30), per=Period.WEEK),)))
+        reverse_funnel(small_plan(objectives=(model.Objective("demos", Metric.DEMOS, Decimal(30), per=Period.WEEK),)))
 
     assert raised.value.code == "funnel_no_target"
 
@@ -194,8 +221,7 @@ def test_it_never_decreases_volumes_going_up_the_funnel(plan: model.Plan) -> Non
 
 @settings(max_examples=150, deadline=None)
 @given(scheduled_plans())
-def test_it_schedules_each_stage_total_exactly_in_whole_non_negative_weekly_volumes(
-        plan: model.Plan) -> None:
+def test_it_schedules_each_stage_total_exactly_in_whole_non_negative_weekly_volumes(plan: model.Plan) -> None:
     funnel = reverse_funnel(plan)
     schedule = weekly_schedule(plan, funnel)
 
@@ -243,10 +269,15 @@ def test_it_moves_upper_stages_earlier_by_their_days_to_won() -> None:
     """All wins land in the twelfth week, so proposals (21 days before a win) land exactly three
     weeks earlier and demos (14 + 21 = 35 days) five weeks earlier."""
     plan = model.Plan(
-        name="One week of wins", start=dt.date(2027, 1, 4), end=dt.date(2027, 3, 28),
+        name="One week of wins",
+        start=dt.date(2027, 1, 4),
+        end=dt.date(2027, 3, 28),
         objectives=(model.Objective("wins", Metric.WINS, Decimal(12), dt.date(2027, 3, 28)),),
-        steps=(model.FunnelStep(Stage.DEMO, Decimal("0.3"), 14),
-               model.FunnelStep(Stage.PROPOSAL, Decimal("0.6"), 21), model.FunnelStep(Stage.WON)),
+        steps=(
+            model.FunnelStep(Stage.DEMO, Decimal("0.3"), 14),
+            model.FunnelStep(Stage.PROPOSAL, Decimal("0.6"), 21),
+            model.FunnelStep(Stage.WON),
+        ),
         weekly_weights=(*[Decimal(0)] * 11, Decimal(1)),
     )
     schedule = weekly_schedule(plan, reverse_funnel(plan))
@@ -264,10 +295,15 @@ def test_it_reports_volume_dated_before_the_plan_start_as_before_plan() -> None:
     """All wins in the first week: their proposals (21 days earlier) and demos (35 days earlier)
     are work that must already be under way when the plan starts."""
     plan = model.Plan(
-        name="Early wins", start=dt.date(2027, 1, 4), end=dt.date(2027, 3, 28),
+        name="Early wins",
+        start=dt.date(2027, 1, 4),
+        end=dt.date(2027, 3, 28),
         objectives=(model.Objective("wins", Metric.WINS, Decimal(12), dt.date(2027, 3, 28)),),
-        steps=(model.FunnelStep(Stage.DEMO, Decimal("0.3"), 14),
-               model.FunnelStep(Stage.PROPOSAL, Decimal("0.6"), 21), model.FunnelStep(Stage.WON)),
+        steps=(
+            model.FunnelStep(Stage.DEMO, Decimal("0.3"), 14),
+            model.FunnelStep(Stage.PROPOSAL, Decimal("0.6"), 21),
+            model.FunnelStep(Stage.WON),
+        ),
         weekly_weights=(Decimal(1), *[Decimal(0)] * 11),
     )
     schedule = weekly_schedule(plan, reverse_funnel(plan))
@@ -278,8 +314,7 @@ def test_it_reports_volume_dated_before_the_plan_start_as_before_plan() -> None:
     assert schedule.volume(IsoWeek(2027, 1), Stage.WON, before_plan=False) == 12
 
 
-def test_it_dates_the_demo_plan_pipeline_before_start_by_each_stage_lead_time(
-        demo_plan: model.Plan) -> None:
+def test_it_dates_the_demo_plan_pipeline_before_start_by_each_stage_lead_time(demo_plan: model.Plan) -> None:
     """Wins are spread evenly over the 62 business days of the quarter (64 weekdays less New Year's
     Day and Easter Monday); a stage's volume is before the plan when its win day minus the stage's
     days-to-won, moved back to a business day, falls before 1 January. Cumulative rounding gives the
@@ -290,15 +325,15 @@ def test_it_dates_the_demo_plan_pipeline_before_start_by_each_stage_lead_time(
     days = _working_days(demo_plan.start, demo_plan.end, holidays_too=True)
     assert len(days) == 62
     for s in funnel.stages:
-        early = sum(1 for d in days
-                    if _business_day_on_or_before(d - dt.timedelta(days=s.days_to_won)) < demo_plan.start)
+        early = sum(
+            1 for d in days if _business_day_on_or_before(d - dt.timedelta(days=s.days_to_won)) < demo_plan.start
+        )
         expected = int((Decimal(s.volume) * early / len(days)).to_integral_value(ROUND_HALF_UP))
         assert before.get(s.stage, 0) == expected, s.stage
     assert before[Stage.LEAD] == 929  # 43 of the 62 win days need their leads before 1 January
 
 
-def test_it_keeps_a_partial_first_week_apart_from_the_work_before_the_start(
-        demo_plan: model.Plan) -> None:
+def test_it_keeps_a_partial_first_week_apart_from_the_work_before_the_start(demo_plan: model.Plan) -> None:
     """1 January 2027, a Friday and a public holiday, is the plan's only weekday in ISO week 2026-W53:
     the week's work (28–31 December) is pipeline before the start, none of it falls inside the plan."""
     schedule = weekly_schedule(demo_plan, reverse_funnel(demo_plan))
@@ -389,12 +424,10 @@ def test_it_reports_a_role_with_effort_but_nobody_in_the_team(small_plan) -> Non
 
 
 def test_it_gives_a_role_without_effort_no_load(small_plan) -> None:
-    plan = small_plan(team=(model.TeamRole(Role.AE, 1, Decimal(35)),
-                            model.TeamRole(Role.SDR, 2, Decimal(35))))
+    plan = small_plan(team=(model.TeamRole(Role.AE, 1, Decimal(35)), model.TeamRole(Role.SDR, 2, Decimal(35))))
     roles = capacity(plan, weekly_schedule(plan, reverse_funnel(plan)))
 
     sdr = _role(roles, "sdr")
     assert sdr.hours_needed == 0
     assert sdr.hours_available == 2 * 35 * 4
     assert sdr.headcount_needed == 0
-

@@ -85,7 +85,8 @@ def test_it_takes_medians_by_month_the_same_way_on_sqlite() -> None:
         per_month[r["closed"][:7]].append(float(r["amount"]))
     result = by_key(kpi("maven", "average_deal_median", period="month"))
     assert {k[0]: v["value"] for k, v in result.items()} == pytest.approx(
-        {m: statistics.median(v) for m, v in per_month.items()})
+        {m: statistics.median(v) for m, v in per_month.items()}
+    )
 
 
 def test_it_says_the_maven_weighted_pipeline_cannot_be_computed() -> None:
@@ -108,7 +109,8 @@ def test_it_computes_olist_lead_to_won_by_channel() -> None:
     wins = Counter(r["channel"] or None for r in leads if r["opportunity"] in won)
     result = by_key(kpi("olist", "mql_to_won", by=["channel"]), "channel")
     assert {k[1]: v["value"] for k, v in result.items()} == pytest.approx(
-        {channel: wins[channel] / n for channel, n in mqls.items()})
+        {channel: wins[channel] / n for channel, n in mqls.items()}
+    )
 
 
 def test_it_counts_mqls_by_month_of_their_mql_date() -> None:
@@ -152,9 +154,11 @@ def test_it_computes_ravenstack_nrr_grr_and_churn_by_month() -> None:
         cohort = [a for a, m in start.items() if m > 0]
         if cohort:
             base = sum(start[a] for a in cohort)
-            expected[f"{month:%Y-%m}"] = (sum(end.get(a, 0) for a in cohort) / base,
-                                          sum(min(end.get(a, 0), start[a]) for a in cohort) / base,
-                                          sum(1 for a in cohort if end.get(a, 0) <= 0) / len(cohort))
+            expected[f"{month:%Y-%m}"] = (
+                sum(end.get(a, 0) for a in cohort) / base,
+                sum(min(end.get(a, 0), start[a]) for a in cohort) / base,
+                sum(1 for a in cohort if end.get(a, 0) <= 0) / len(cohort),
+            )
         month = following
     tables = tables_from_directory(DATA / "ravenstack")
     result = compute_kpis(tables, as_of=as_of, period="month", kpis=["nrr", "grr", "customer_churn"])
@@ -237,8 +241,11 @@ def test_it_computes_cac_from_costs_and_new_customers(crm: dict[str, ibis.Table]
 
 def test_it_combines_ltv_cac_and_payback(crm: dict[str, ibis.Table]) -> None:
     as_of = dt.date(2027, 3, 1)
-    result = values(compute_kpis(crm, as_of=as_of, gross_margin=0.5,
-                                 kpis=["cac", "arpa", "customer_churn", "ltv", "ltv_cac", "cac_payback"]))
+    result = values(
+        compute_kpis(
+            crm, as_of=as_of, gross_margin=0.5, kpis=["cac", "arpa", "customer_churn", "ltv", "ltv_cac", "cac_payback"]
+        )
+    )
     # trailing 12 months: 3 customers at 2026-03-01? none (they start 2026-06) → churn not computable
     assert result[("ltv", None)] is None and result[("ltv_cac", None)] is None
     cac = 10000 / 2
@@ -254,8 +261,13 @@ def test_it_combines_ltv_cac_and_payback(crm: dict[str, ibis.Table]) -> None:
 
 def test_it_computes_coverage_velocity_and_weighted_pipeline(crm: dict[str, ibis.Table]) -> None:
     as_of = dt.date(2027, 3, 1)
-    result = compute_kpis(crm, as_of=as_of, kpis=["pipeline_coverage", "weighted_pipeline", "sales_velocity"],
-                          period="month", remaining_target={"2027-03": 10000})
+    result = compute_kpis(
+        crm,
+        as_of=as_of,
+        kpis=["pipeline_coverage", "weighted_pipeline", "sales_velocity"],
+        period="month",
+        remaining_target={"2027-03": 10000},
+    )
     got = values(result)
     assert got[("pipeline_coverage", "2027-03")] == pytest.approx(5000 / 10000)
     # learnt: 3 won; lost o2 at stage "lost" (unknown → every stage), o3 at proposal.
@@ -287,10 +299,27 @@ def test_it_rejects_an_unknown_period_or_kpi(crm: dict[str, ibis.Table]) -> None
 
 def test_it_trims_text_read_from_parquet_exactly(tmp_path: Path) -> None:
     # DuckDB skips the trims for values that start and end with a printable ASCII character: same result.
-    texts = ["won", " Won", "won\t", "\r\nLOST\r\n", "\x0bopen\x0c", "", " \t", None, "café ", "a\u0600 ", "x\u0301 ",
-             "a\u00a0", "\u3000a", "Closed  Won ", "👍 "]
-    pq.write_table(pa.table({"external_id": [f"o{i}" for i in range(len(texts))], "owner": texts, "outcome": texts}),
-                   tmp_path / "opportunities.parquet")
+    texts = [
+        "won",
+        " Won",
+        "won\t",
+        "\r\nLOST\r\n",
+        "\x0bopen\x0c",
+        "",
+        " \t",
+        None,
+        "café ",
+        "a\u0600 ",
+        "x\u0301 ",
+        "a\u00a0",
+        "\u3000a",
+        "Closed  Won ",
+        "👍 ",
+    ]
+    pq.write_table(
+        pa.table({"external_id": [f"o{i}" for i in range(len(texts))], "owner": texts, "outcome": texts}),
+        tmp_path / "opportunities.parquet",
+    )
     got = tables_from_directory(tmp_path)["opportunities"].to_pyarrow().to_pylist()
     trimmed = [None if t is None else t.strip(" \t\n\r\x0b\x0c") or None for t in texts]
     assert [r["owner"] for r in got] == trimmed
@@ -319,12 +348,16 @@ def queries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[dict[str, 
 
 
 def test_it_computes_the_deal_kpis_and_the_no_show_rate_in_one_query(
-        queries: tuple[dict[str, ibis.Table], list[str]]) -> None:
+    queries: tuple[dict[str, ibis.Table], list[str]],
+) -> None:
     tables, sent = queries
     together = compute_kpis(tables, as_of=dt.date(2027, 3, 1), period="month", kpis=[*DEAL_KPIS, "no_show_rate"])
     assert len(sent) == 1
-    one_by_one = [row for name in [*DEAL_KPIS, "no_show_rate"]
-                  for row in compute_kpis(tables, as_of=dt.date(2027, 3, 1), period="month", kpis=[name])]
+    one_by_one = [
+        row
+        for name in [*DEAL_KPIS, "no_show_rate"]
+        for row in compute_kpis(tables, as_of=dt.date(2027, 3, 1), period="month", kpis=[name])
+    ]
     assert together == one_by_one
     assert values(together)[("sales_cycle_median", "2027-02")] == pytest.approx(30)  # o4: 40 days, o5: 20
 
@@ -338,9 +371,14 @@ def test_it_only_queries_what_the_asked_kpis_need(queries: tuple[dict[str, ibis.
 
 # ---------------------------------------------------------------- same numbers on every backend
 
-CASES = [("maven", {"by": ["segment"], "period": "quarter"}), ("maven", {}),
-         ("olist", {"by": ["channel"], "period": "month"}), ("olist", {}),
-         ("ravenstack", {"period": "month", "gross_margin": 0.8}), ("ravenstack", {"gross_margin": 0.8})]
+CASES = [
+    ("maven", {"by": ["segment"], "period": "quarter"}),
+    ("maven", {}),
+    ("olist", {"by": ["channel"], "period": "month"}),
+    ("olist", {}),
+    ("ravenstack", {"period": "month", "gross_margin": 0.8}),
+    ("ravenstack", {"gross_margin": 0.8}),
+]
 
 
 @functools.cache
@@ -388,8 +426,11 @@ def test_it_gives_the_same_numbers_on_postgresql() -> None:
             for source in sources.values():
                 columns = [d[0] for d in lite.execute(f"SELECT * FROM {source.table} LIMIT 0").description]
                 connection.execute(f"DROP TABLE IF EXISTS {source.table}")
-                connection.execute(f"CREATE TABLE {source.table} (team_id INTEGER, "
-                                   + ", ".join(f"{c} TEXT" for c in columns[1:]) + ")")
+                connection.execute(
+                    f"CREATE TABLE {source.table} (team_id INTEGER, "
+                    + ", ".join(f"{c} TEXT" for c in columns[1:])
+                    + ")"
+                )
                 with connection.cursor() as cursor, cursor.copy(f"COPY {source.table} FROM STDIN") as copy:
                     for row in lite.execute(f"SELECT * FROM {source.table}"):
                         copy.write_row(row)

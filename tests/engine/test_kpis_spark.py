@@ -15,9 +15,14 @@ pytestmark = pytest.mark.spark
 @pytest.fixture(scope="module")
 def spark():  # type: ignore[no-untyped-def]
     pyspark_sql = pytest.importorskip("pyspark.sql")
-    session = (pyspark_sql.SparkSession.builder.master("local[2]").appName("pac-kpis")
-               .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4")
-               .config("spark.sql.session.timeZone", "UTC").getOrCreate())
+    session = (
+        pyspark_sql.SparkSession.builder.master("local[2]")
+        .appName("pac-kpis")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()

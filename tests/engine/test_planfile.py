@@ -98,8 +98,7 @@ def test_it_prefixes_each_error_line_with_file_line_and_column() -> None:
 
     line = _line_of(text, "rate: 2")
     column = text.splitlines()[line - 1].index("rate") + 1
-    assert raised.value.lines() == [
-        f"q1.yaml:{line}:{column}: funnel.stages[0].rate: must be <= 1 (line {line})"]
+    assert raised.value.lines() == [f"q1.yaml:{line}:{column}: funnel.stages[0].rate: must be <= 1 (line {line})"]
 
 
 def test_it_lists_every_problem_in_file_order() -> None:
@@ -162,7 +161,8 @@ def test_it_refuses_negative_days() -> None:
 
 def test_it_requires_a_rate_on_every_stage_but_won() -> None:
     assert _only_issue(_changed("{stage: demo, rate: 0.5, days: 7}", "{stage: demo, days: 7}")).path == (
-        "funnel.stages[0].rate")
+        "funnel.stages[0].rate"
+    )
     assert _only_issue(_changed("{stage: won}", "{stage: won, rate: 0.5}")).path == "funnel.stages[1].rate"
 
 
@@ -183,8 +183,10 @@ def test_it_refuses_a_deadline_outside_the_plan() -> None:
 
 
 def test_it_refuses_stages_out_of_canonical_order() -> None:
-    text = _changed("    - {stage: demo, rate: 0.5, days: 7}\n",
-                    "    - {stage: demo, rate: 0.5, days: 7}\n    - {stage: sql, rate: 0.5}\n")
+    text = _changed(
+        "    - {stage: demo, rate: 0.5, days: 7}\n",
+        "    - {stage: demo, rate: 0.5, days: 7}\n    - {stage: sql, rate: 0.5}\n",
+    )
 
     issue = _only_issue(text)
 
@@ -280,7 +282,9 @@ def test_it_converts_the_file_into_the_engine_plan() -> None:
     plan = to_plan(parse_plan_file(VALID))
 
     assert plan == model.Plan(
-        name="Small", start=dt.date(2027, 1, 4), end=dt.date(2027, 1, 31),
+        name="Small",
+        start=dt.date(2027, 1, 4),
+        end=dt.date(2027, 1, 31),
         objectives=(model.Objective("wins", Metric.WINS, Decimal(10), dt.date(2027, 1, 31)),),
         steps=(model.FunnelStep(Stage.DEMO, Decimal("0.5"), 7), model.FunnelStep(Stage.WON)),
         team=(model.TeamRole(Role.AE, 1, Decimal(35)),),
@@ -298,8 +302,9 @@ texts = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), m
 
 
 def _decimals(low: str, high: str, places: int) -> st.SearchStrategy[Decimal]:
-    return st.decimals(min_value=Decimal(low), max_value=Decimal(high), places=places,
-                       allow_nan=False, allow_infinity=False)
+    return st.decimals(
+        min_value=Decimal(low), max_value=Decimal(high), places=places, allow_nan=False, allow_infinity=False
+    )
 
 
 @st.composite
@@ -310,30 +315,53 @@ def plan_files(draw: st.DrawFn) -> model.Plan:
     ids = draw(st.lists(identifiers, max_size=4, unique=True))
     objectives = tuple(
         model.Objective(
-            id, draw(st.none() | st.sampled_from(Metric)),
+            id,
+            draw(st.none() | st.sampled_from(Metric)),
             draw(st.none() | _decimals("0.01", "1e9", draw(st.integers(0, 2))).filter(bool)),
-            draw(st.none() | st.dates(start, end)), draw(st.none() | st.sampled_from(Period)),
-            draw(st.none() | identifiers))
-        for id in ids)
-    upper = sorted(draw(st.lists(st.sampled_from([s for s in Stage if s is not Stage.WON]),
-                                 min_size=1, max_size=6, unique=True)), key=lambda s: s.order)
-    steps = (*(model.FunnelStep(s, draw(_decimals("0.0001", "1", 4).filter(bool)), draw(st.integers(0, 90)))
-               for s in upper), model.FunnelStep(Stage.WON))
+            draw(st.none() | st.dates(start, end)),
+            draw(st.none() | st.sampled_from(Period)),
+            draw(st.none() | identifiers),
+        )
+        for id in ids
+    )
+    upper = sorted(
+        draw(st.lists(st.sampled_from([s for s in Stage if s is not Stage.WON]), min_size=1, max_size=6, unique=True)),
+        key=lambda s: s.order,
+    )
+    steps = (
+        *(model.FunnelStep(s, draw(_decimals("0.0001", "1", 4).filter(bool)), draw(st.integers(0, 90))) for s in upper),
+        model.FunnelStep(Stage.WON),
+    )
     mondays = (end - dt.timedelta(days=end.weekday())) - (start - dt.timedelta(days=start.weekday()))
     weeks = mondays.days // 7 + 1  # one weight per ISO week touched by the plan
-    weights = draw(st.none() | st.lists(_decimals("0", "10", 2), min_size=weeks, max_size=weeks)
-                   .filter(lambda ws: sum(ws) > 0))
+    weights = draw(
+        st.none() | st.lists(_decimals("0", "10", 2), min_size=weeks, max_size=weeks).filter(lambda ws: sum(ws) > 0)
+    )
     roles = draw(st.lists(st.sampled_from(Role), max_size=3, unique=True))
-    team = tuple(model.TeamRole(r, draw(st.integers(0, 50)), draw(_decimals("0.5", "80", 1)))
-                 for r in roles)
-    pairs = draw(st.lists(st.tuples(st.sampled_from([s.stage for s in steps]), st.sampled_from(roles)),
-                          unique=True, max_size=4)) if roles else []
+    team = tuple(model.TeamRole(r, draw(st.integers(0, 50)), draw(_decimals("0.5", "80", 1))) for r in roles)
+    pairs = (
+        draw(
+            st.lists(
+                st.tuples(st.sampled_from([s.stage for s in steps]), st.sampled_from(roles)), unique=True, max_size=4
+            )
+        )
+        if roles
+        else []
+    )
     effort = tuple(model.Effort(s, r, draw(_decimals("0", "1000", 2))) for s, r in pairs)
     return model.Plan(
-        name=draw(texts.filter(str.strip)), start=start, end=end, currency=draw(st.sampled_from(["EUR", "USD", "CHF"])),
-        country=draw(st.sampled_from(["FR", "BE", "CH"])), objectives=objectives,
+        name=draw(texts.filter(str.strip)),
+        start=start,
+        end=end,
+        currency=draw(st.sampled_from(["EUR", "USD", "CHF"])),
+        country=draw(st.sampled_from(["FR", "BE", "CH"])),
+        objectives=objectives,
         average_deal=draw(st.none() | _decimals("1", "1e7", 2).filter(bool)),
-        steps=steps, weekly_weights=tuple(weights) if weights else None, team=team, effort=effort)
+        steps=steps,
+        weekly_weights=tuple(weights) if weights else None,
+        team=team,
+        effort=effort,
+    )
 
 
 @settings(max_examples=100, deadline=None)
@@ -366,8 +394,10 @@ def test_it_refuses_yaml_aliases_which_can_blow_a_small_file_up() -> None:
 
 
 def test_it_refuses_figures_the_database_could_not_keep() -> None:
-    text = ("plan: {name: x, start: 2027-01-01, end: 2027-03-31}\n"
-            "funnel:\n  average_deal: 1e20\n  stages: [{stage: demo, rate: 0.123456}, {stage: won}]\n")
+    text = (
+        "plan: {name: x, start: 2027-01-01, end: 2027-03-31}\n"
+        "funnel:\n  average_deal: 1e20\n  stages: [{stage: demo, rate: 0.123456}, {stage: won}]\n"
+    )
     with pytest.raises(PlanFileError) as caught:
         parse_plan_file(text)
     paths = {i.path for i in caught.value.issues}
@@ -382,8 +412,7 @@ def test_it_refuses_a_plan_longer_than_five_years() -> None:
 
 @pytest.mark.parametrize("rule", ["FREQ=HOURLY", "FREQ=MINUTELY;INTERVAL=5", "FREQ=SECONDLY"])
 def test_it_refuses_rituals_more_frequent_than_daily(rule: str) -> None:
-    text = ("plan: {name: x, start: 2027-01-01, end: 2027-03-31}\n"
-            f"rituals: [{{id: r, name: R, rrule: \"{rule}\"}}]\n")
+    text = f'plan: {{name: x, start: 2027-01-01, end: 2027-03-31}}\nrituals: [{{id: r, name: R, rrule: "{rule}"}}]\n'
     with pytest.raises(PlanFileError) as caught:
         parse_plan_file(text)
     assert "FREQ must be one of DAILY, WEEKLY, MONTHLY, YEARLY" in str(caught.value)

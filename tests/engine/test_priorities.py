@@ -43,25 +43,53 @@ MONDAY = dt.date(2027, 1, 4)  # ISO week 2027-W01
 W1, W2, W3 = IsoWeek(2027, 1), IsoWeek(2027, 2), IsoWeek(2027, 3)
 
 
-def _plan(actions: list[model.Action], *, team: dict[Role, tuple[int, int]] | None = None,
-          budget: int | None = None, weeks: int = 3, **changes: object) -> model.Plan:
+def _plan(
+    actions: list[model.Action],
+    *,
+    team: dict[Role, tuple[int, int]] | None = None,
+    budget: int | None = None,
+    weeks: int = 3,
+    **changes: object,
+) -> model.Plan:
     """A plan of ``weeks`` full ISO weeks from Monday 2027-01-04, without funnel (no funnel load)."""
     plan = model.Plan(
-        name="P", start=MONDAY, end=MONDAY + dt.timedelta(days=7 * weeks - 1),
-        team=tuple(model.TeamRole(role, headcount, Decimal(hours))
-                   for role, (headcount, hours) in (team or {}).items()),
-        budget=Decimal(budget) if budget is not None else None, actions=tuple(actions))
+        name="P",
+        start=MONDAY,
+        end=MONDAY + dt.timedelta(days=7 * weeks - 1),
+        team=tuple(
+            model.TeamRole(role, headcount, Decimal(hours)) for role, (headcount, hours) in (team or {}).items()
+        ),
+        budget=Decimal(budget) if budget is not None else None,
+        actions=tuple(actions),
+    )
     return dataclasses.replace(plan, **changes)
 
 
-def _action(id: str, value: int | None = None, *, hours: int = 0, budget: int = 0, role: Role | None = Role.AE,
-            start: dt.date = MONDAY, days: int = 5, stage: Stage | None = None, volume: int = 1,
-            **changes: object) -> model.Action:
+def _action(
+    id: str,
+    value: int | None = None,
+    *,
+    hours: int = 0,
+    budget: int = 0,
+    role: Role | None = Role.AE,
+    start: dt.date = MONDAY,
+    days: int = 5,
+    stage: Stage | None = None,
+    volume: int = 1,
+    **changes: object,
+) -> model.Action:
     action = model.Action(
-        id=id, type=ActionType.FOLLOW_UP, name=id, start=start, end=start + dt.timedelta(days=days - 1),
-        role=role, hours=Decimal(hours), budget=Decimal(budget),
+        id=id,
+        type=ActionType.FOLLOW_UP,
+        name=id,
+        start=start,
+        end=start + dt.timedelta(days=days - 1),
+        role=role,
+        hours=Decimal(hours),
+        budget=Decimal(budget),
         value=Decimal(value) if value is not None else None,
-        expected=model.ExpectedOutcome(Decimal(volume), stage) if stage is not None else None)
+        expected=model.ExpectedOutcome(Decimal(volume), stage) if stage is not None else None,
+    )
     return dataclasses.replace(action, **changes)
 
 
@@ -72,6 +100,7 @@ def _left(selection: Selection, action_id: str) -> tuple[Reason, list[str]]:
 
 
 # --- scores --------------------------------------------------------------------------------------
+
 
 def test_it_adds_up_every_score_from_its_weighted_components(demo_plan: model.Plan) -> None:
     ranks = rankings(demo_plan)
@@ -97,13 +126,23 @@ def test_it_normalises_min_max_with_the_cheapest_cost_scoring_100() -> None:
 
 
 def test_it_ranks_segments_from_raw_inputs_it_keeps_for_the_explanation() -> None:
-    plan = _plan([], average_deal=Decimal(1000), segments=(
-        model.Segment("big-slow", "Big, slow", potential_value=Decimal(100_000), cycle_days=100,
-                      acquisition_cost=Decimal(5000)),
-        model.Segment("small-fast", "Small, fast", potential_accounts=20, cycle_days=25,
-                      acquisition_cost=Decimal(1000)),
-        model.Segment("middle", "Middle", potential_value=Decimal(60_000), cycle_days=50),
-    ))
+    plan = _plan(
+        [],
+        average_deal=Decimal(1000),
+        segments=(
+            model.Segment(
+                "big-slow",
+                "Big, slow",
+                potential_value=Decimal(100_000),
+                cycle_days=100,
+                acquisition_cost=Decimal(5000),
+            ),
+            model.Segment(
+                "small-fast", "Small, fast", potential_accounts=20, cycle_days=25, acquisition_cost=Decimal(1000)
+            ),
+            model.Segment("middle", "Middle", potential_value=Decimal(60_000), cycle_days=50),
+        ),
+    )
 
     ranked = {r.id: r for r in rank_segments(plan)}
 
@@ -123,12 +162,14 @@ def test_it_ranks_segments_from_raw_inputs_it_keeps_for_the_explanation() -> Non
 
 
 def test_it_follows_the_plans_weights_divided_by_their_sum() -> None:
-    segments = (model.Segment("rich", "Rich", potential_value=Decimal(900), cycle_days=90),
-                model.Segment("quick", "Quick", potential_value=Decimal(100), cycle_days=10))
-    by_value = _plan([], segments=segments, priority_weights=model.PriorityWeights(
-        Decimal(1), Decimal(0), Decimal(0)))
-    by_velocity = _plan([], segments=segments, priority_weights=model.PriorityWeights(
-        Decimal("0.2"), Decimal("0.6"), Decimal(0)))
+    segments = (
+        model.Segment("rich", "Rich", potential_value=Decimal(900), cycle_days=90),
+        model.Segment("quick", "Quick", potential_value=Decimal(100), cycle_days=10),
+    )
+    by_value = _plan([], segments=segments, priority_weights=model.PriorityWeights(Decimal(1), Decimal(0), Decimal(0)))
+    by_velocity = _plan(
+        [], segments=segments, priority_weights=model.PriorityWeights(Decimal("0.2"), Decimal("0.6"), Decimal(0))
+    )
 
     assert [r.id for r in rank_segments(by_value)] == ["rich", "quick"]
     assert [r.id for r in rank_segments(by_velocity)] == ["quick", "rich"]
@@ -152,9 +193,11 @@ def test_it_estimates_an_actions_value_velocity_and_cost_from_the_funnel(demo_pl
 
 
 def test_it_flags_an_action_without_a_value_estimate() -> None:
-    plan = _plan([_action("given", 500, stage=Stage.DEMO), _action("no-stage"),
-                  _action("no-rate", stage=Stage.DEMO)],
-                 steps=(model.FunnelStep(Stage.DEMO), model.FunnelStep(Stage.WON)), average_deal=Decimal(1000))
+    plan = _plan(
+        [_action("given", 500, stage=Stage.DEMO), _action("no-stage"), _action("no-rate", stage=Stage.DEMO)],
+        steps=(model.FunnelStep(Stage.DEMO), model.FunnelStep(Stage.WON)),
+        average_deal=Decimal(1000),
+    )
 
     ranked = {r.id: r.breakdown for r in rank_actions(plan)}
 
@@ -166,8 +209,14 @@ def test_it_flags_an_action_without_a_value_estimate() -> None:
 
 
 def test_it_ranks_strategic_accounts_first_then_by_score(demo_plan: model.Plan) -> None:
-    rich = model.Account("rich-other", "Rich but not strategic", segment="sante", potential=Decimal(5_000_000),
-                         icp_fit=Decimal(1), stage=Stage.PROPOSAL)
+    rich = model.Account(
+        "rich-other",
+        "Rich but not strategic",
+        segment="sante",
+        potential=Decimal(5_000_000),
+        icp_fit=Decimal(1),
+        stage=Stage.PROPOSAL,
+    )
     plan = dataclasses.replace(demo_plan, accounts=(*demo_plan.accounts, rich))
 
     ranked = rank_accounts(plan)
@@ -203,10 +252,17 @@ def test_it_leaves_cancelled_actions_out_of_the_rankings_and_the_selection() -> 
 
 # --- selection: hand-made cases ------------------------------------------------------------------
 
+
 def test_it_reports_the_budget_as_the_binding_constraint() -> None:
-    plan = _plan([_action("a", 100, budget=600, role=None), _action("b", 80, budget=500, role=None),
-                  _action("c", 30, budget=400, role=None), _action("huge", 1000, budget=1500, role=None)],
-                 budget=1000)
+    plan = _plan(
+        [
+            _action("a", 100, budget=600, role=None),
+            _action("b", 80, budget=500, role=None),
+            _action("c", 30, budget=400, role=None),
+            _action("huge", 1000, budget=1500, role=None),
+        ],
+        budget=1000,
+    )
 
     selection = select_actions(plan)
 
@@ -218,14 +274,22 @@ def test_it_reports_the_budget_as_the_binding_constraint() -> None:
     assert (budget.used, budget.slack, budget.binding) == (1000, 0, True)
     item = selection.left_out_reason("b")
     assert item is not None and (item.bindings[0].needed, item.bindings[0].available) == (500, 0)
-    assert left_out_message(item) == "Fits alone, but not with the selected actions, which are worth more: " \
-                                      "budget needs €500, €0 left."
+    assert (
+        left_out_message(item) == "Fits alone, but not with the selected actions, which are worth more: "
+        "budget needs €500, €0 left."
+    )
 
 
 def test_it_finds_the_optimum_where_picking_by_value_would_not() -> None:
     # by value: 100 first, then nothing fits; the optimum takes the two 80s
-    plan = _plan([_action("big", 100, budget=600, role=None), _action("left", 80, budget=500, role=None),
-                  _action("right", 80, budget=500, role=None)], budget=1000)
+    plan = _plan(
+        [
+            _action("big", 100, budget=600, role=None),
+            _action("left", 80, budget=500, role=None),
+            _action("right", 80, budget=500, role=None),
+        ],
+        budget=1000,
+    )
 
     selection = select_actions(plan)
 
@@ -235,11 +299,15 @@ def test_it_finds_the_optimum_where_picking_by_value_would_not() -> None:
 
 def test_it_reports_the_hours_of_a_role_in_a_week_as_binding() -> None:
     # one AE, 35 h a week; both actions fall in week 2 only
-    plan = _plan([_action("calls", 10, hours=20, start=MONDAY + dt.timedelta(days=7)),
-                  _action("demos", 15, hours=25, start=MONDAY + dt.timedelta(days=7)),
-                  _action("early", 5, hours=20, start=MONDAY),
-                  _action("sdr-work", 1, hours=200, role=Role.SDR)],
-                 team={Role.AE: (1, 35), Role.SDR: (1, 35)})
+    plan = _plan(
+        [
+            _action("calls", 10, hours=20, start=MONDAY + dt.timedelta(days=7)),
+            _action("demos", 15, hours=25, start=MONDAY + dt.timedelta(days=7)),
+            _action("early", 5, hours=20, start=MONDAY),
+            _action("sdr-work", 1, hours=200, role=Role.SDR),
+        ],
+        team={Role.AE: (1, 35), Role.SDR: (1, 35)},
+    )
 
     selection = select_actions(plan)
 
@@ -255,8 +323,14 @@ def test_it_reports_the_hours_of_a_role_in_a_week_as_binding() -> None:
 
 
 def test_it_cannot_select_an_action_whose_role_is_not_in_the_team() -> None:
-    plan = _plan([_action("event", 1000, hours=10, role=Role.MANAGER), _action("no-role", 1000, hours=5, role=None),
-                  _action("free", 10, role=Role.MANAGER)], team={Role.AE: (1, 35)})
+    plan = _plan(
+        [
+            _action("event", 1000, hours=10, role=Role.MANAGER),
+            _action("no-role", 1000, hours=5, role=None),
+            _action("free", 10, role=Role.MANAGER),
+        ],
+        team={Role.AE: (1, 35)},
+    )
 
     selection = select_actions(plan)
 
@@ -264,8 +338,9 @@ def test_it_cannot_select_an_action_whose_role_is_not_in_the_team() -> None:
     assert _left(selection, "event") == (Reason.NO_SUCH_ROLE, [])
     assert _left(selection, "no-role") == (Reason.NO_SUCH_ROLE, [])
     event = selection.left_out_reason("event")
-    assert event is not None and left_out_message(event) == \
-        "Its 10 hours are for role MANAGER, which is not in the team."
+    assert (
+        event is not None and left_out_message(event) == "Its 10 hours are for role MANAGER, which is not in the team."
+    )
 
 
 def test_it_leaves_out_actions_without_value_estimate_or_worth_nothing() -> None:
@@ -292,8 +367,12 @@ def test_it_spreads_hours_over_weekdays_and_counts_only_the_days_inside_the_plan
 
 def test_it_gives_actions_the_hours_the_funnel_leaves(small_plan: Callable[..., model.Plan]) -> None:
     # 20 wins at 50 % from demos: 40 demos × 2 h over 4 weeks = 20 h a week of the AE's 35
-    plan = small_plan(actions=(_action("fits", 10, hours=15, days=5), _action("too-much", 10, hours=16,
-                                                                                start=MONDAY + dt.timedelta(days=7))))
+    plan = small_plan(
+        actions=(
+            _action("fits", 10, hours=15, days=5),
+            _action("too-much", 10, hours=16, start=MONDAY + dt.timedelta(days=7)),
+        )
+    )
 
     selection = select_actions(plan)
 
@@ -306,17 +385,26 @@ def test_it_gives_actions_the_hours_the_funnel_leaves(small_plan: Callable[..., 
 
 
 def test_it_honours_decisions_and_reports_what_an_included_action_breaks() -> None:
-    plan = _plan([_action("best", 100, budget=800, role=None), _action("pet", 10, budget=700, role=None),
-                  _action("cheap", 50, budget=100, role=None), _action("side", 40, budget=100, role=None)],
-                 budget=1000)
+    plan = _plan(
+        [
+            _action("best", 100, budget=800, role=None),
+            _action("pet", 10, budget=700, role=None),
+            _action("cheap", 50, budget=100, role=None),
+            _action("side", 40, budget=100, role=None),
+        ],
+        budget=1000,
+    )
     when = dt.datetime(2027, 1, 5, 9, 30, tzinfo=dt.UTC)
 
     assert select_actions(plan).selected == ("best", "cheap", "side")
-    selection = select_actions(plan, decisions=[
-        Decision("pet", True, "manon", "partner commitment", when),
-        Decision("side", True, "manon", "", when - dt.timedelta(days=1)),
-        Decision("side", False, "manon", "no time this quarter", when),  # the latest wins
-    ])
+    selection = select_actions(
+        plan,
+        decisions=[
+            Decision("pet", True, "manon", "partner commitment", when),
+            Decision("side", True, "manon", "", when - dt.timedelta(days=1)),
+            Decision("side", False, "manon", "no time this quarter", when),  # the latest wins
+        ],
+    )
 
     assert selection.selected == ("pet", "cheap")  # pet is forced; best no longer fits beside it
     assert _left(selection, "best") == (Reason.DOES_NOT_FIT, ["budget"])
@@ -334,8 +422,10 @@ def test_it_honours_decisions_and_reports_what_an_included_action_breaks() -> No
     assert violation.code is ViolationCode.OVER_CAPACITY and violation.actions == ("best", "pet")
     assert violation.constraint is not None and violation.constraint.key == "budget"
     assert (violation.used, violation.available) == (1500, 1000)
-    assert violation_message(violation) == \
-        "Actions included by decision (best, pet) overflow the budget: €1,500 for €1,000 available."
+    assert (
+        violation_message(violation)
+        == "Actions included by decision (best, pet) overflow the budget: €1,500 for €1,000 available."
+    )
     assert _left(forced, "cheap") == (Reason.DOES_NOT_FIT, ["budget"])
     budget = next(c for c in forced.constraints if c.constraint.kind is ConstraintKind.BUDGET)
     assert budget.slack == -500
@@ -348,14 +438,26 @@ def test_it_reports_an_included_action_whose_role_is_not_in_the_team() -> None:
 
     assert selection.selected == ("salon",)
     [violation] = selection.violations
-    assert (violation.code, violation.actions, violation.role, violation.hours) == \
-        (ViolationCode.NO_SUCH_ROLE, ("salon",), Role.MANAGER, 40)
+    assert (violation.code, violation.actions, violation.role, violation.hours) == (
+        ViolationCode.NO_SUCH_ROLE,
+        ("salon",),
+        Role.MANAGER,
+        40,
+    )
 
 
 def test_it_completes_and_measures_a_selection_cut_short_by_a_time_limit_or_a_gap() -> None:
-    actions = [_action(f"a{i}", 100 + (i * 37) % 91, hours=3 + (i * 13) % 17, budget=(i * 53) % 400,
-                       start=MONDAY + dt.timedelta(days=(i * 5) % 14), days=1 + i % 9)
-               for i in range(60)]
+    actions = [
+        _action(
+            f"a{i}",
+            100 + (i * 37) % 91,
+            hours=3 + (i * 13) % 17,
+            budget=(i * 53) % 400,
+            start=MONDAY + dt.timedelta(days=(i * 5) % 14),
+            days=1 + i % 9,
+        )
+        for i in range(60)
+    ]
     plan = _plan(actions, team={Role.AE: (1, 35)}, budget=3000)
 
     exact = select_actions(plan)
@@ -373,6 +475,7 @@ def test_it_completes_and_measures_a_selection_cut_short_by_a_time_limit_or_a_ga
 
 
 # --- selection: brute force on small random cases ------------------------------------------------
+
 
 def _week_hours(plan: model.Plan, action: model.Action) -> dict[IsoWeek, float]:
     """Independent of the engine: day by day."""
@@ -400,8 +503,9 @@ def _capacities(plan: model.Plan) -> dict[str, float]:
         caps["budget"] = float(plan.budget)
     for member in plan.team:  # full weeks only in these plans
         for i in range(0, plan.days, 7):
-            caps[f"hours:{member.role.value}:{IsoWeek.of(plan.start + dt.timedelta(days=i)).label}"] = \
-                float(member.headcount * member.hours_per_week)
+            caps[f"hours:{member.role.value}:{IsoWeek.of(plan.start + dt.timedelta(days=i)).label}"] = float(
+                member.headcount * member.hours_per_week
+            )
     return caps
 
 
@@ -419,8 +523,7 @@ def _brute_force(plan: model.Plan, decisions: dict[str, bool]) -> Decimal:
     ones leave (none of a constraint they overflow)."""
     team = {m.role for m in plan.team}
     forced = [a for a in plan.actions if decisions.get(a.id) is True]
-    optional = [a for a in plan.actions if a.id not in decisions and a.value
-                and not (a.hours and a.role not in team)]
+    optional = [a for a in plan.actions if a.id not in decisions and a.value and not (a.hours and a.role not in team)]
     caps = _capacities(plan)
     fixed = _loads(plan, forced)
     room = {key: max(0.0, cap - fixed.get(key, 0.0)) for key, cap in caps.items()}
@@ -438,12 +541,21 @@ def small_cases(draw: st.DrawFn) -> tuple[model.Plan, dict[str, bool]]:
     """Up to 10 actions competing for 2 roles over 3 weeks and a budget, some sized to clash."""
     actions = []
     for i in range(draw(st.integers(1, 10))):
-        actions.append(_action(
-            f"a{i}", draw(st.integers(0, 1000)), hours=draw(st.integers(0, 40)), budget=draw(st.integers(0, 15)) * 100,
-            role=draw(st.sampled_from([Role.SDR, Role.AE, Role.SDR, Role.AE, Role.MANAGER])),
-            start=MONDAY + dt.timedelta(days=draw(st.integers(-6, 20))), days=draw(st.integers(1, 25))))
-    team = {Role.SDR: (draw(st.integers(1, 2)), draw(st.integers(10, 40))),
-            Role.AE: (draw(st.integers(1, 2)), draw(st.integers(10, 40)))}
+        actions.append(
+            _action(
+                f"a{i}",
+                draw(st.integers(0, 1000)),
+                hours=draw(st.integers(0, 40)),
+                budget=draw(st.integers(0, 15)) * 100,
+                role=draw(st.sampled_from([Role.SDR, Role.AE, Role.SDR, Role.AE, Role.MANAGER])),
+                start=MONDAY + dt.timedelta(days=draw(st.integers(-6, 20))),
+                days=draw(st.integers(1, 25)),
+            )
+        )
+    team = {
+        Role.SDR: (draw(st.integers(1, 2)), draw(st.integers(10, 40))),
+        Role.AE: (draw(st.integers(1, 2)), draw(st.integers(10, 40))),
+    }
     budget = draw(st.none() | st.integers(5, 40).map(lambda x: x * 100))
     plan = _plan(actions, team=team, budget=budget)
     decisions = draw(st.dictionaries(st.sampled_from([a.id for a in actions]), st.booleans(), max_size=2))
@@ -493,8 +605,9 @@ def test_it_selects_what_the_demo_team_can_carry(demo_plan: model.Plan) -> None:
     assert _left(selection, "salon-santexpo") == (Reason.NO_SUCH_ROLE, [])  # the manager is not in the team
     assert _left(selection, "upsell-base") == (Reason.NO_SUCH_ROLE, [])  # nor is a CSM
     assert selection.optimal and selection.funnel_load_subtracted
-    assert selection.total_value == 83334 * (60 * Decimal("0.09") + 12 * Decimal("0.18") + 67 * Decimal("0.18")
-                                             + 40 * Decimal("0.036"))
+    assert selection.total_value == 83334 * (
+        60 * Decimal("0.09") + 12 * Decimal("0.18") + 67 * Decimal("0.18") + 40 * Decimal("0.036")
+    )
     assert not any(c.constraint.kind is ConstraintKind.BUDGET for c in selection.constraints)
     assert len(selection.constraints) == 2 * 14  # SDR and AE × ISO weeks 2026-W53 to 2027-W13
 

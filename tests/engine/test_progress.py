@@ -9,12 +9,17 @@ from pac.engine import model
 from pac.engine.model import Metric, Period
 from pac.engine.progress import expected_share, objective_progress
 
-Q1 = model.Plan(name="T1", start=dt.date(2027, 1, 1), end=dt.date(2027, 3, 31), objectives=(
-    model.Objective("nb", Metric.REVENUE, Decimal(1_000_000), dt.date(2027, 3, 31)),
-    model.Objective("demos", Metric.DEMOS, Decimal(30), per=Period.WEEK),
-    model.Objective("rate", Metric.WIN_RATE, Decimal("0.3"), dt.date(2027, 3, 31)),
-    model.Objective("draft", None, Decimal(1)),
-))
+Q1 = model.Plan(
+    name="T1",
+    start=dt.date(2027, 1, 1),
+    end=dt.date(2027, 3, 31),
+    objectives=(
+        model.Objective("nb", Metric.REVENUE, Decimal(1_000_000), dt.date(2027, 3, 31)),
+        model.Objective("demos", Metric.DEMOS, Decimal(30), per=Period.WEEK),
+        model.Objective("rate", Metric.WIN_RATE, Decimal("0.3"), dt.date(2027, 3, 31)),
+        model.Objective("draft", None, Decimal(1)),
+    ),
+)
 
 
 def test_it_expects_the_share_of_business_days_gone_by() -> None:
@@ -26,8 +31,12 @@ def test_it_expects_the_share_of_business_days_gone_by() -> None:
 
 
 def test_it_compares_each_objective_with_its_actual() -> None:
-    lines = {p.objective.id: p for p in objective_progress(
-        Q1, {Metric.REVENUE: Decimal(250_000), Metric.WIN_RATE: Decimal("0.25")}, dt.date(2027, 2, 12))}
+    lines = {
+        p.objective.id: p
+        for p in objective_progress(
+            Q1, {Metric.REVENUE: Decimal(250_000), Metric.WIN_RATE: Decimal("0.25")}, dt.date(2027, 2, 12)
+        )
+    }
     assert set(lines) == {"nb", "demos", "rate"}  # an objective without a metric has nothing to compare
     assert lines["nb"].share == Decimal("0.25") and lines["nb"].expected_share == Decimal(30) / 62
     assert lines["nb"].on_track is False  # 25 % done where 48 % of the quarter has gone by

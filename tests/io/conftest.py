@@ -16,8 +16,7 @@ from pac.engine.model import Plan
 from pac.engine.planfile import parse_plan_file, to_plan
 
 #: Texts a spreadsheet would run as formulas if they were written as they are.
-FORMULA_PAYLOADS = ['=HYPERLINK("http://evil","x")', "@SUM(A1)", "+1+1", "-2", "=cmd|' /C calc'!A0",
-                    "\t=1+1"]
+FORMULA_PAYLOADS = ['=HYPERLINK("http://evil","x")', "@SUM(A1)", "+1+1", "-2", "=cmd|' /C calc'!A0", "\t=1+1"]
 
 INJECTED_PLAN = """\
 plan: {name: "=HYPERLINK(\\"http://evil\\",\\"plan\\")", start: 2027-01-01, end: 2027-03-31, currency: EUR}
@@ -62,9 +61,20 @@ def injected_plan() -> Plan:
 
 def weekly_review(*days: dt.date) -> list[CalendarItem]:
     """Occurrences of the Monday 09:00 pipeline review (Europe/Paris), as the engine dates them."""
-    return [CalendarItem(day, ItemKind.RITUAL, "Revue pipeline", "revue-pipeline", at=dt.time(9, 0), minutes=60,
-                         owner="manon", people=("manon", "sami", "alex"), rrule="FREQ=WEEKLY;BYDAY=MO")
-            for day in days]
+    return [
+        CalendarItem(
+            day,
+            ItemKind.RITUAL,
+            "Revue pipeline",
+            "revue-pipeline",
+            at=dt.time(9, 0),
+            minutes=60,
+            owner="manon",
+            people=("manon", "sami", "alex"),
+            rrule="FREQ=WEEKLY;BYDAY=MO",
+        )
+        for day in days
+    ]
 
 
 def mondays(first: dt.date, count: int) -> list[dt.date]:
@@ -77,14 +87,19 @@ def calendar_items() -> list[CalendarItem]:
     multi-day action, a one-day campaign J-30, a multi-day event, a milestone and a deadline."""
     return [
         *weekly_review(*mondays(dt.date(2027, 3, 8), 6)),
-        CalendarItem(dt.date(2027, 1, 4), ItemKind.ACTION, "Séquence ICP", "seq-icp-q1", end=dt.date(2027, 2, 26),
-                     owner="sami", people=("sami", "manon")),
-        CalendarItem(dt.date(2027, 4, 16), ItemKind.CAMPAIGN, "SantExpo Paris", "santexpo",
-                     owner="manon", offset_days=30),
+        CalendarItem(
+            dt.date(2027, 1, 4),
+            ItemKind.ACTION,
+            "Séquence ICP",
+            "seq-icp-q1",
+            end=dt.date(2027, 2, 26),
+            owner="sami",
+            people=("sami", "manon"),
+        ),
+        CalendarItem(
+            dt.date(2027, 4, 16), ItemKind.CAMPAIGN, "SantExpo Paris", "santexpo", owner="manon", offset_days=30
+        ),
         CalendarItem(dt.date(2027, 5, 18), ItemKind.EVENT, "SantExpo Paris", "santexpo", end=dt.date(2027, 5, 20)),
-        CalendarItem(dt.date(2027, 1, 8), ItemKind.MILESTONE, "200 comptes ICP chargés", "seq-icp-q1",
-                     owner="sami"),
+        CalendarItem(dt.date(2027, 1, 8), ItemKind.MILESTONE, "200 comptes ICP chargés", "seq-icp-q1", owner="sami"),
         CalendarItem(dt.date(2027, 4, 2), ItemKind.DEADLINE, "Bilan du trimestre", "bilan-t1", owner="manon"),
     ]
-
-

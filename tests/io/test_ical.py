@@ -43,7 +43,8 @@ def test_it_keeps_every_event(demo_plan: Plan, calendar_items: list[CalendarItem
     assert len(collapsed) == len(calendar_items) - len(rituals) + 1
     assert len(expanded) == len(calendar_items)
     assert sorted(e.dtstart.value.isoformat()[:10] for e in expanded) == sorted(
-        i.date.isoformat() for i in calendar_items)
+        i.date.isoformat() for i in calendar_items
+    )
     assert all(e.categories.value[0] in {k.value for k in ItemKind} for e in collapsed)
 
 
@@ -73,8 +74,9 @@ def test_it_exports_a_ritual_as_one_recurring_event(demo_plan: Plan) -> None:
 def test_it_keeps_the_time_zone_across_the_dst_change(demo_plan: Plan) -> None:
     before, after = dt.date(2027, 3, 22), dt.date(2027, 3, 29)  # Europe/Paris moves to CEST on 2027-03-28
 
-    review = by_summary(calendar_to_ics(weekly_review(*mondays(dt.date(2027, 3, 8), 6)), demo_plan, stamp=STAMP),
-                        "Revue pipeline")
+    review = by_summary(
+        calendar_to_ics(weekly_review(*mondays(dt.date(2027, 3, 8), 6)), demo_plan, stamp=STAMP), "Revue pipeline"
+    )
     in_utc = {o.date(): o.astimezone(UTC) for o in occurrences(review)}
 
     assert in_utc[before] == dt.datetime(2027, 3, 22, 8, 0, tzinfo=UTC)
@@ -85,15 +87,20 @@ def test_it_keeps_the_time_zone_across_the_dst_change(demo_plan: Plan) -> None:
 def test_it_keeps_the_time_zone_of_single_timed_events(demo_plan: Plan) -> None:
     items = weekly_review(dt.date(2027, 3, 22), dt.date(2027, 3, 29))
 
-    found = {e.dtstart.value.date(): e.dtstart.value.astimezone(UTC)
-             for e in events(calendar_to_ics(items, demo_plan, collapse=False, stamp=STAMP))}
+    found = {
+        e.dtstart.value.date(): e.dtstart.value.astimezone(UTC)
+        for e in events(calendar_to_ics(items, demo_plan, collapse=False, stamp=STAMP))
+    }
 
-    assert found == {dt.date(2027, 3, 22): dt.datetime(2027, 3, 22, 8, 0, tzinfo=UTC),
-                     dt.date(2027, 3, 29): dt.datetime(2027, 3, 29, 7, 0, tzinfo=UTC)}
+    assert found == {
+        dt.date(2027, 3, 22): dt.datetime(2027, 3, 22, 8, 0, tzinfo=UTC),
+        dt.date(2027, 3, 29): dt.datetime(2027, 3, 29, 7, 0, tzinfo=UTC),
+    }
 
 
-def test_it_ends_all_day_events_the_day_after_their_last_day(demo_plan: Plan,
-                                                              calendar_items: list[CalendarItem]) -> None:
+def test_it_ends_all_day_events_the_day_after_their_last_day(
+    demo_plan: Plan, calendar_items: list[CalendarItem]
+) -> None:
     data = calendar_to_ics(calendar_items, demo_plan, stamp=STAMP)
 
     action = by_summary(data, "Séquence ICP")
@@ -128,8 +135,10 @@ def test_it_keeps_the_series_uid_when_the_series_grows(demo_plan: Plan) -> None:
 
 def test_it_tells_apart_two_items_of_one_object_on_one_day(demo_plan: Plan) -> None:
     day = dt.date(2027, 1, 8)
-    items = [CalendarItem(day, ItemKind.MILESTONE, "Liste chargée", "seq"),
-             CalendarItem(day, ItemKind.MILESTONE, "Touche 1 envoyée", "seq")]
+    items = [
+        CalendarItem(day, ItemKind.MILESTONE, "Liste chargée", "seq"),
+        CalendarItem(day, ItemKind.MILESTONE, "Touche 1 envoyée", "seq"),
+    ]
 
     uids = [e.uid.value for e in events(calendar_to_ics(items, demo_plan, stamp=STAMP))]
 
@@ -153,8 +162,17 @@ def test_it_leaves_out_occurrences_the_calendar_skipped(demo_plan: Plan) -> None
 
 def test_it_collapses_recurring_all_day_deadlines(demo_plan: Plan) -> None:
     month_ends = [dt.date(2027, 1, 31), dt.date(2027, 2, 28), dt.date(2027, 3, 31)]
-    items = [CalendarItem(d, ItemKind.DEADLINE, "Reporting mensuel", "reporting-mensuel", owner="manon",
-                          rrule="FREQ=MONTHLY;BYMONTHDAY=-1") for d in month_ends]
+    items = [
+        CalendarItem(
+            d,
+            ItemKind.DEADLINE,
+            "Reporting mensuel",
+            "reporting-mensuel",
+            owner="manon",
+            rrule="FREQ=MONTHLY;BYMONTHDAY=-1",
+        )
+        for d in month_ends
+    ]
 
     (deadline,) = events(calendar_to_ics(items, demo_plan, stamp=STAMP))
 
@@ -186,8 +204,10 @@ def test_it_returns_items_without_a_rule_as_they_are(calendar_items: list[Calend
 
 
 def test_it_bounds_the_series_by_its_items_not_by_the_rule(demo_plan: Plan) -> None:
-    items = [dataclasses.replace(i, rrule="RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=52")
-             for i in weekly_review(*mondays(dt.date(2027, 3, 8), 2))]
+    items = [
+        dataclasses.replace(i, rrule="RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=52")
+        for i in weekly_review(*mondays(dt.date(2027, 3, 8), 2))
+    ]
 
     (review,) = events(calendar_to_ics(items, demo_plan, stamp=STAMP))
 
@@ -202,13 +222,28 @@ def test_it_names_a_campaign_after_its_event_and_offset(demo_plan: Plan, calenda
 
 
 def test_it_moves_a_deadline_out_of_its_series(demo_plan: Plan) -> None:
-    month_ends = [dt.date(2027, 3, 31), dt.date(2027, 4, 30), dt.date(2027, 5, 31), dt.date(2027, 6, 30),
-                  dt.date(2027, 8, 31)]
+    month_ends = [
+        dt.date(2027, 3, 31),
+        dt.date(2027, 4, 30),
+        dt.date(2027, 5, 31),
+        dt.date(2027, 6, 30),
+        dt.date(2027, 8, 31),
+    ]
     saturday, friday = dt.date(2027, 7, 31), dt.date(2027, 7, 30)
-    items = [CalendarItem(d, ItemKind.DEADLINE, "Reporting mensuel", "reporting-mensuel",
-                          rrule="FREQ=MONTHLY;BYMONTHDAY=-1") for d in month_ends]
-    items.append(CalendarItem(friday, ItemKind.DEADLINE, "Reporting mensuel", "reporting-mensuel",
-                              rrule="FREQ=MONTHLY;BYMONTHDAY=-1", moved_from=saturday))
+    items = [
+        CalendarItem(d, ItemKind.DEADLINE, "Reporting mensuel", "reporting-mensuel", rrule="FREQ=MONTHLY;BYMONTHDAY=-1")
+        for d in month_ends
+    ]
+    items.append(
+        CalendarItem(
+            friday,
+            ItemKind.DEADLINE,
+            "Reporting mensuel",
+            "reporting-mensuel",
+            rrule="FREQ=MONTHLY;BYMONTHDAY=-1",
+            moved_from=saturday,
+        )
+    )
 
     found = events(calendar_to_ics(items, demo_plan, stamp=STAMP))
 
@@ -221,14 +256,23 @@ def test_it_moves_a_deadline_out_of_its_series(demo_plan: Plan) -> None:
 
 
 def test_it_writes_a_timed_item_in_its_own_time_zone(demo_plan: Plan) -> None:
-    call = CalendarItem(dt.date(2027, 3, 1), ItemKind.RITUAL, "Call US", "call-us", at=dt.time(9, 0), minutes=30,
-                        timezone="America/New_York")
+    call = CalendarItem(
+        dt.date(2027, 3, 1),
+        ItemKind.RITUAL,
+        "Call US",
+        "call-us",
+        at=dt.time(9, 0),
+        minutes=30,
+        timezone="America/New_York",
+    )
 
     data = calendar_to_ics([call, *weekly_review(dt.date(2027, 3, 1))], demo_plan, collapse=False, stamp=STAMP)
 
     found = {e.summary.value: e.dtstart.value.astimezone(UTC) for e in events(data)}
-    assert found == {"Call US": dt.datetime(2027, 3, 1, 14, 0, tzinfo=UTC),
-                     "Revue pipeline": dt.datetime(2027, 3, 1, 8, 0, tzinfo=UTC)}
+    assert found == {
+        "Call US": dt.datetime(2027, 3, 1, 14, 0, tzinfo=UTC),
+        "Revue pipeline": dt.datetime(2027, 3, 1, 8, 0, tzinfo=UTC),
+    }
     assert sorted(tz.tzid.value for tz in parse(data).vtimezone_list) == ["America/New_York", "Europe/Paris"]
 
 

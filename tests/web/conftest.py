@@ -49,8 +49,7 @@ def outsider(other_team: Any) -> Any:
 def plan(owner: Any, team: Any, demo_plan_text: str) -> Any:
     from pac.web.plans import services
 
-    return services.plan_create_from_file(user=owner, team=team,
-                                          plan=to_plan(parse_plan_file(demo_plan_text)))
+    return services.plan_create_from_file(user=owner, team=team, plan=to_plan(parse_plan_file(demo_plan_text)))
 
 
 def login(user: Any) -> Client:

@@ -12,34 +12,44 @@ pytestmark = pytest.mark.django_db
 
 
 def test_it_sends_anonymous_visitors_to_the_login_page(plan: Any) -> None:
-    for url in (reverse("plans:list"), reverse("plans:detail", args=[plan.pk]),
-                reverse("plans:export", args=[plan.pk])):
+    for url in (
+        reverse("plans:list"),
+        reverse("plans:detail", args=[plan.pk]),
+        reverse("plans:export", args=[plan.pk]),
+    ):
         response = Client().get(url)
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("login"))
 
 
-def test_it_lists_only_the_plans_of_the_users_teams(plan: Any, as_teammate: Client,
-                                                     as_outsider: Client) -> None:
+def test_it_lists_only_the_plans_of_the_users_teams(plan: Any, as_teammate: Client, as_outsider: Client) -> None:
     assert plan.name in as_teammate.get(reverse("plans:list")).content.decode()
     assert plan.name not in as_outsider.get(reverse("plans:list")).content.decode()
 
 
 @pytest.mark.parametrize("name", ["detail", "export", "xlsx", "ics", "priorities"])
 def test_it_shows_a_plan_to_its_team_and_hides_it_from_outsiders(
-        name: str, plan: Any, as_owner: Client, as_teammate: Client, as_outsider: Client) -> None:
+    name: str, plan: Any, as_owner: Client, as_teammate: Client, as_outsider: Client
+) -> None:
     url = reverse(f"plans:{name}", args=[plan.pk])
     assert as_owner.get(url).status_code == 200
     assert as_teammate.get(url).status_code == 200
     assert as_outsider.get(url).status_code == 404
 
 
-@pytest.mark.parametrize("url_name,args", [
-    ("plans:edit", []), ("plans:section", ["objectives"]), ("plans:section", ["stages"]),
-    ("plans:section", ["roles"]), ("plans:section", ["efforts"]),
-])
-def test_it_lets_only_the_owner_change_a_plan(url_name: str, args: list[str], plan: Any, as_owner: Client,
-                                              as_teammate: Client, as_outsider: Client) -> None:
+@pytest.mark.parametrize(
+    "url_name,args",
+    [
+        ("plans:edit", []),
+        ("plans:section", ["objectives"]),
+        ("plans:section", ["stages"]),
+        ("plans:section", ["roles"]),
+        ("plans:section", ["efforts"]),
+    ],
+)
+def test_it_lets_only_the_owner_change_a_plan(
+    url_name: str, args: list[str], plan: Any, as_owner: Client, as_teammate: Client, as_outsider: Client
+) -> None:
     url = reverse(url_name, args=[plan.pk, *args])
     assert as_owner.get(url).status_code == 200
     assert as_teammate.get(url).status_code == 403
@@ -57,8 +67,9 @@ def test_it_lets_a_manager_of_the_team_edit_a_plan_they_do_not_own(plan: Any, te
     assert login(other_manager).get(reverse("plans:edit", args=[plan.pk])).status_code == 200
 
 
-def test_it_refuses_deletion_by_a_teammate_and_an_outsider(plan: Any, as_teammate: Client,
-                                                            as_outsider: Client, as_owner: Client) -> None:
+def test_it_refuses_deletion_by_a_teammate_and_an_outsider(
+    plan: Any, as_teammate: Client, as_outsider: Client, as_owner: Client
+) -> None:
     from pac.web.plans.models import Plan
 
     url = reverse("plans:delete", args=[plan.pk])
@@ -70,9 +81,17 @@ def test_it_refuses_deletion_by_a_teammate_and_an_outsider(plan: Any, as_teammat
 
 
 def test_it_refuses_to_create_a_plan_in_a_team_the_user_is_not_in(as_outsider: Client, team: Any) -> None:
-    response = as_outsider.post(reverse("plans:create"), {
-        "name": "Intrus", "team": team.pk, "start": "2027-01-01", "end": "2027-03-31",
-        "currency": "EUR", "country": "FR"})
+    response = as_outsider.post(
+        reverse("plans:create"),
+        {
+            "name": "Intrus",
+            "team": team.pk,
+            "start": "2027-01-01",
+            "end": "2027-03-31",
+            "currency": "EUR",
+            "country": "FR",
+        },
+    )
     assert response.status_code == 200  # the form comes back with an error
     assert "team" in response.context["form"].errors
     from pac.web.plans.models import Plan

@@ -16,9 +16,17 @@ pytestmark = pytest.mark.django_db
 
 
 def _deals(n: int, amount: str = "1000") -> list[dict[str, Any]]:
-    return [{"external_id": f"D{i}", "name": f"Deal {i}", "outcome": "won" if i % 3 else "lost",
-             "amount": Decimal(amount), "created": dt.date(2027, 1, 1), "closed": dt.date(2027, 2, 1)}
-            for i in range(n)]
+    return [
+        {
+            "external_id": f"D{i}",
+            "name": f"Deal {i}",
+            "outcome": "won" if i % 3 else "lost",
+            "amount": Decimal(amount),
+            "created": dt.date(2027, 1, 1),
+            "closed": dt.date(2027, 2, 1),
+        }
+        for i in range(n)
+    ]
 
 
 def test_it_creates_then_leaves_unchanged_on_a_second_import(owner: Any, team: Any) -> None:
@@ -53,8 +61,9 @@ def test_it_leaves_the_database_as_before_when_a_record_fails(owner: Any, team: 
     assert list(Opportunity.objects.order_by("external_id").values_list("external_id", "amount")) == before
 
 
-def test_it_keeps_teams_apart_and_imports_only_for_its_managers(owner: Any, team: Any, outsider: Any,
-                                                               other_team: Any, teammate: Any) -> None:
+def test_it_keeps_teams_apart_and_imports_only_for_its_managers(
+    owner: Any, team: Any, outsider: Any, other_team: Any, teammate: Any
+) -> None:
     records_import(user=owner, team=team, kind="opportunities", records=_deals(2))
     records_import(user=outsider, team=other_team, kind="opportunities", records=_deals(2))
     assert Opportunity.objects.filter(team=team).count() == Opportunity.objects.filter(team=other_team).count() == 2
@@ -69,14 +78,16 @@ def test_it_imports_a_french_excel_export_from_the_web_page(owner: Any, team: An
     from django.test import Client
     from django.urls import reverse
 
-    content = ("external_id;outcome;amount;closed\nA-1;won;1 234,56;31/12/2026\nA-2;lost;500;15/01/2027\n"
-               ).encode("cp1252")
+    content = ("external_id;outcome;amount;closed\nA-1;won;1 234,56;31/12/2026\nA-2;lost;500;15/01/2027\n").encode(
+        "cp1252"
+    )
     client = Client()
     client.force_login(owner)
     url = reverse("crm:import")
     common = {"team": team.pk, "kind": "opportunities", "preset": "", "on_duplicate": "error"}
-    dry = client.post(url, {**common, "dry_run": "on", "file": SimpleUploadedFile("export.csv", content)},
-                      follow=True)  # the upload is queued; the job page shows the result
+    dry = client.post(
+        url, {**common, "dry_run": "on", "file": SimpleUploadedFile("export.csv", content)}, follow=True
+    )  # the upload is queued; the job page shows the result
     assert dry.status_code == 200 and dry.context["job"].counts["created"] == 2
     assert not Opportunity.objects.exists()
     done = client.post(url, {**common, "file": SimpleUploadedFile("export.csv", content)}, follow=True)
@@ -92,9 +103,17 @@ def test_it_refuses_a_bad_file_from_the_web_page_with_its_line(owner: Any, team:
 
     client = Client()
     client.force_login(owner)
-    response = client.post(reverse("crm:import"), {
-        "team": team.pk, "kind": "opportunities", "preset": "", "on_duplicate": "error",
-        "file": SimpleUploadedFile("export.csv", b"external_id,outcome,amount\nA-1,won,abc\n")}, follow=True)
+    response = client.post(
+        reverse("crm:import"),
+        {
+            "team": team.pk,
+            "kind": "opportunities",
+            "preset": "",
+            "on_duplicate": "error",
+            "file": SimpleUploadedFile("export.csv", b"external_id,outcome,amount\nA-1,won,abc\n"),
+        },
+        follow=True,
+    )
     assert response.status_code == 400 and response.context["job"].status == "refused"
     problem = response.context["job"].problems[0]
     assert (problem["line"], problem["column"], problem["value"]) == (2, "amount", "abc")
@@ -147,8 +166,10 @@ def test_it_shows_actual_against_plan_from_the_imported_history(settings: Any, t
     demo = load_demo()  # the Maven history, ending today
     today = timezone.localdate()
     start = today - dt.timedelta(days=60)
-    text = (f"plan: {{name: Courant, start: {start}, end: {today + dt.timedelta(days=30)}}}\n"
-            f"objectives: [{{id: nb, metric: revenue, target: 2000000, deadline: {today}}}]\n")
+    text = (
+        f"plan: {{name: Courant, start: {start}, end: {today + dt.timedelta(days=30)}}}\n"
+        f"objectives: [{{id: nb, metric: revenue, target: 2000000, deadline: {today}}}]\n"
+    )
     plan = services.plan_create_from_file(user=demo.manager, team=demo.team, plan=to_plan(parse_plan_file(text)))
     won = Opportunity.objects.filter(team=demo.team, outcome="won", closed__range=(start, today))
     revenue = won.aggregate(total=Sum("amount"))["total"]
@@ -170,9 +191,16 @@ def test_it_refuses_an_upload_over_the_limit_and_writes_nothing(owner: Any, team
     client = Client()
     client.force_login(owner)
     content = b"external_id,outcome\n" + b"".join(b"X%d,won\n" % i for i in range(200))
-    response = client.post(reverse("crm:import"), {
-        "team": team.pk, "kind": "opportunities", "preset": "", "on_duplicate": "error",
-        "file": SimpleUploadedFile("big.csv", content)})
+    response = client.post(
+        reverse("crm:import"),
+        {
+            "team": team.pk,
+            "kind": "opportunities",
+            "preset": "",
+            "on_duplicate": "error",
+            "file": SimpleUploadedFile("big.csv", content),
+        },
+    )
     assert response.status_code == 200 and "file" in response.context["form"].errors
     assert not Opportunity.objects.exists()
 
@@ -186,8 +214,16 @@ def test_it_shows_a_job_only_to_its_team_and_polls_until_done(owner: Any, team: 
 
     client = Client()
     client.force_login(owner)
-    client.post(reverse("crm:import"), {"team": team.pk, "kind": "opportunities", "preset": "", "on_duplicate": "error",
-                                        "file": SimpleUploadedFile("e.csv", b"external_id,outcome\nA,won\n")})
+    client.post(
+        reverse("crm:import"),
+        {
+            "team": team.pk,
+            "kind": "opportunities",
+            "preset": "",
+            "on_duplicate": "error",
+            "file": SimpleUploadedFile("e.csv", b"external_id,outcome\nA,won\n"),
+        },
+    )
     job = ImportJob.objects.get()
     partial = client.get(reverse("crm:job", args=[job.pk]), headers={"HX-Request": "true"}).content.decode()
     assert "<html" not in partial and 'data-status="done"' in partial and "every 1s" not in partial
@@ -211,14 +247,16 @@ def test_it_draws_a_kpi_over_the_periods(settings: Any, tmp_path: Any) -> None:
     client = Client()
     client.force_login(demo.manager)
     body = client.get(reverse("crm:kpis"), {"period": "quarter", "kpi": "win_rate"}).content.decode()
-    spec = json.loads(re.search(r'<script id="kpi-chart-spec" type="application/json">(.*?)</script>',
-                                body, re.S).group(1))  # type: ignore[union-attr]
+    spec = json.loads(
+        re.search(r'<script id="kpi-chart-spec" type="application/json">(.*?)</script>', body, re.S).group(1)
+    )  # type: ignore[union-attr]
     points = spec["data"]["values"]
     assert len(points) >= 4 and all(0 < p["value"] < 1 for p in points)  # Maven spans five quarters or more
 
 
-def test_it_saves_the_format_of_an_export_as_the_teams_preset(owner: Any, team: Any, outsider: Any,
-                                                              settings: Any, tmp_path: Any) -> None:
+def test_it_saves_the_format_of_an_export_as_the_teams_preset(
+    owner: Any, team: Any, outsider: Any, settings: Any, tmp_path: Any
+) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.test import Client
     from django.urls import reverse
@@ -229,19 +267,30 @@ def test_it_saves_the_format_of_an_export_as_the_teams_preset(owner: Any, team: 
     url = reverse("crm:import")
     week1 = "Numéro;Résultat;Montant\nN-1;Gagné;1 200,50\nN-2;Perdu;0\n".encode("cp1252")
     common = {"team": team.pk, "kind": "opportunities", "on_duplicate": "error"}
-    done = client.post(url, {**common, "preset": "", "mapping": "Numéro=external_id\nRésultat=outcome\nMontant=amount",
-                             "values": "outcome:Gagné=won,Perdu=lost", "save_preset": "Notre CRM",
-                             "file": SimpleUploadedFile("s1.csv", week1)}, follow=True)
+    done = client.post(
+        url,
+        {
+            **common,
+            "preset": "",
+            "mapping": "Numéro=external_id\nRésultat=outcome\nMontant=amount",
+            "values": "outcome:Gagné=won,Perdu=lost",
+            "save_preset": "Notre CRM",
+            "file": SimpleUploadedFile("s1.csv", week1),
+        },
+        follow=True,
+    )
     assert done.context["job"].status == "done" and done.context["job"].preset == "Notre CRM"
     assert 'value="Notre CRM"' in client.get(url).content.decode()  # offered next time
     week2 = "Numéro;Résultat;Montant\nN-1;Gagné;1 200,50\nN-3;Gagné;99\n".encode("cp1252")
-    again = client.post(url, {**common, "preset": "Notre CRM", "file": SimpleUploadedFile("s2.csv", week2)},
-                        follow=True)
+    again = client.post(
+        url, {**common, "preset": "Notre CRM", "file": SimpleUploadedFile("s2.csv", week2)}, follow=True
+    )
     assert again.context["job"].counts == {"created": 1, "updated": 0, "unchanged": 1, "rejected": 0}
     assert Opportunity.objects.get(team=team, external_id="N-3").amount == Decimal("99")
 
-    refused = client.post(url, {**common, "preset": "", "save_preset": "maven-pipeline",
-                                "file": SimpleUploadedFile("s3.csv", week2)})
+    refused = client.post(
+        url, {**common, "preset": "", "save_preset": "maven-pipeline", "file": SimpleUploadedFile("s3.csv", week2)}
+    )
     assert refused.status_code == 200 and "fourni avec PAC" in str(refused.context["form"].errors["save_preset"])
     stranger = Client()
     stranger.force_login(outsider)  # another team's manager neither sees nor uses it
@@ -249,7 +298,8 @@ def test_it_saves_the_format_of_an_export_as_the_teams_preset(owner: Any, team: 
 
 
 def test_it_keeps_the_last_imports_of_a_team_and_removes_older_ones_with_their_files(
-        owner: Any, team: Any, settings: Any, tmp_path: Any) -> None:
+    owner: Any, team: Any, settings: Any, tmp_path: Any
+) -> None:
     from pathlib import Path
 
     from django.core.files.uploadedfile import SimpleUploadedFile
@@ -263,17 +313,25 @@ def test_it_keeps_the_last_imports_of_a_team_and_removes_older_ones_with_their_f
     client = Client()
     client.force_login(owner)
     for n in range(KEPT_JOBS + 3):
-        client.post(reverse("crm:import"), {
-            "team": team.pk, "kind": "opportunities", "preset": "", "on_duplicate": "error",
-            "file": SimpleUploadedFile(f"e{n}.csv", f"external_id,outcome\nA{n},won\n".encode())})
+        client.post(
+            reverse("crm:import"),
+            {
+                "team": team.pk,
+                "kind": "opportunities",
+                "preset": "",
+                "on_duplicate": "error",
+                "file": SimpleUploadedFile(f"e{n}.csv", f"external_id,outcome\nA{n},won\n".encode()),
+            },
+        )
     jobs = list(ImportJob.objects.filter(team=team))
     assert len(jobs) == KEPT_JOBS and {j.file_name for j in jobs} == {f"e{n}.csv" for n in range(3, KEPT_JOBS + 3)}
     reports = sorted(p.name for p in Path(tmp_path, "imports").glob("*.report.csv"))
     assert reports == sorted(report_path(j).name for j in jobs)  # the removed jobs' reports are gone too
 
 
-def test_a_running_import_shows_how_far_into_the_file_it_is(owner: Any, team: Any, settings: Any,
-                                                            tmp_path: Any) -> None:
+def test_a_running_import_shows_how_far_into_the_file_it_is(
+    owner: Any, team: Any, settings: Any, tmp_path: Any
+) -> None:
     import json
 
     from django.test import Client
@@ -283,10 +341,17 @@ def test_a_running_import_shows_how_far_into_the_file_it_is(owner: Any, team: An
     from pac.web.crm.models import ImportJob
 
     settings.DATA_DIR = tmp_path
-    job = ImportJob.objects.create(team=team, user=owner, kind="opportunities", file_name="big.csv",
-                                   stored_path=str(tmp_path / "upload.csv"), status=ImportJob.CHECKING)
-    progress_path(job).write_text(json.dumps({"phase": "checking", "rows": 412000, "bytes": 31_000_000,
-                                              "size": 75_000_000}), encoding="utf-8")
+    job = ImportJob.objects.create(
+        team=team,
+        user=owner,
+        kind="opportunities",
+        file_name="big.csv",
+        stored_path=str(tmp_path / "upload.csv"),
+        status=ImportJob.CHECKING,
+    )
+    progress_path(job).write_text(
+        json.dumps({"phase": "checking", "rows": 412000, "bytes": 31_000_000, "size": 75_000_000}), encoding="utf-8"
+    )
     client = Client()
     client.force_login(owner)
     partial = client.get(reverse("crm:job", args=[job.pk]), headers={"HX-Request": "true"}).content.decode()
@@ -295,8 +360,9 @@ def test_a_running_import_shows_how_far_into_the_file_it_is(owner: Any, team: An
     assert "every 1s" in partial  # polled until done
 
 
-def test_the_kpi_page_shows_the_quarter_under_way_against_its_targets(settings: Any, tmp_path: Any,
-                                                                      outsider: Any) -> None:
+def test_the_kpi_page_shows_the_quarter_under_way_against_its_targets(
+    settings: Any, tmp_path: Any, outsider: Any
+) -> None:
     import json
 
     from django.db.models import Sum
@@ -314,14 +380,16 @@ def test_the_kpi_page_shows_the_quarter_under_way_against_its_targets(settings: 
     assert page.context["plan"] == demo.current  # the plan under way is shown first
     body = page.content.decode()
     row = body.split('data-objective="chiffre-affaires"', 1)[1].split("</tr>", 1)[0]
-    won = Opportunity.objects.filter(team=demo.team, outcome="won",
-                                     closed__range=(demo.current.start, timezone.localdate()))
+    won = Opportunity.objects.filter(
+        team=demo.team, outcome="won", closed__range=(demo.current.start, timezone.localdate())
+    )
     revenue = round(won.aggregate(total=Sum("amount"))["total"])
     assert f"{revenue:,}".replace(",", "\u202f") + "\xa0€" in row
     spec = json.loads(body.split('id="progress-chart-spec" type="application/json">', 1)[1].split("</script>", 1)[0])
     shares = {(p["objective"], p["measure"]): p["share"] for p in spec["data"]["values"]}
     assert shares[("chiffre-affaires", "réalisé")] == pytest.approx(
-        revenue / float(demo.current.objectives.get(code="chiffre-affaires").target), abs=1e-3)
+        revenue / float(demo.current.objectives.get(code="chiffre-affaires").target), abs=1e-3
+    )
     other = client.get(reverse("crm:kpis"), {"plan": demo.plan.pk})  # the source text's quarter, not begun
     assert other.context["plan"] == demo.plan and other.context["starts_later"]
     stranger = Client()

@@ -38,16 +38,25 @@ def _stored(team: Any) -> dict[str, tuple[str, Decimal | None, dt.date | None]]:
 
 
 def test_batches_count_created_updated_unchanged_exactly(owner: Any, team: Any, tmp_path: Path) -> None:
-    first = import_file(user=owner, team=team, kind="opportunities",
-                        source=_file(tmp_path, "w1.csv", [_deal(i) for i in range(50)]))
-    assert first.counts is not None and first.counts.as_dict() == {"created": 50, "updated": 0, "unchanged": 0,
-                                                                   "rejected": 0}
+    first = import_file(
+        user=owner, team=team, kind="opportunities", source=_file(tmp_path, "w1.csv", [_deal(i) for i in range(50)])
+    )
+    assert first.counts is not None and first.counts.as_dict() == {
+        "created": 50,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": 0,
+    }
     # next week: every fifth deal's amount changed, ten new deals, in another order
     rows = [_deal(i, "2 000" if i % 5 == 0 else "1 000,50") for i in reversed(range(60))]
     path = _file(tmp_path, "w2.csv", rows)
     dry = import_file(user=owner, team=team, kind="opportunities", source=path, dry_run=True)
-    assert dry.counts is not None and dry.counts.as_dict() == {"created": 10, "updated": 10, "unchanged": 40,
-                                                               "rejected": 0}
+    assert dry.counts is not None and dry.counts.as_dict() == {
+        "created": 10,
+        "updated": 10,
+        "unchanged": 40,
+        "rejected": 0,
+    }
     assert len(_stored(team)) == 50  # the dry run wrote nothing
     again = import_file(user=owner, team=team, kind="opportunities", source=path)
     assert again.counts == dry.counts
@@ -58,10 +67,10 @@ def test_batches_count_created_updated_unchanged_exactly(owner: Any, team: Any, 
     assert stored["D55"][1] == Decimal("2000")
 
 
-def test_a_bad_row_after_merged_batches_leaves_the_database_as_before(owner: Any, team: Any,
-                                                                      tmp_path: Path) -> None:
-    import_file(user=owner, team=team, kind="opportunities",
-                source=_file(tmp_path, "w1.csv", [_deal(i) for i in range(50)]))
+def test_a_bad_row_after_merged_batches_leaves_the_database_as_before(owner: Any, team: Any, tmp_path: Path) -> None:
+    import_file(
+        user=owner, team=team, kind="opportunities", source=_file(tmp_path, "w1.csv", [_deal(i) for i in range(50)])
+    )
     before = _stored(team)
     rows = [_deal(i, "3 000") for i in range(60)]
     rows[54] = "D54;won;trois mille;01/03/2026"  # line 56: seven batches were merged before it
@@ -83,18 +92,27 @@ def test_dates_found_month_first_late_in_the_file_are_read_again(owner: Any, tea
 
 def test_the_last_row_of_an_id_wins_across_batches(owner: Any, team: Any, tmp_path: Path) -> None:
     rows = [_deal(i) for i in range(30)] + ["D3;won;9 999;01/03/2026"]
-    outcome = import_file(user=owner, team=team, kind="opportunities", source=_file(tmp_path, "dup.csv", rows),
-                          on_duplicate="last")
-    assert outcome.counts is not None and outcome.counts.as_dict() == {"created": 30, "updated": 0, "unchanged": 0,
-                                                                       "rejected": 0}
+    outcome = import_file(
+        user=owner, team=team, kind="opportunities", source=_file(tmp_path, "dup.csv", rows), on_duplicate="last"
+    )
+    assert outcome.counts is not None and outcome.counts.as_dict() == {
+        "created": 30,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": 0,
+    }
     assert _stored(team)["D3"] == ("won", Decimal("9999"), dt.date(2026, 3, 1))
 
 
 def test_a_text_longer_than_its_column_is_reported_where_it_is(owner: Any, team: Any, tmp_path: Path) -> None:
     rows = [f"D{i};won;ACC-{i}" for i in range(10)]
     rows[8] = "D8;won;" + "A" * 201  # the account column keeps 200 characters
-    outcome = import_file(user=owner, team=team, kind="opportunities",
-                          source=_file(tmp_path, "long.csv", rows, header="external_id;outcome;account"))
+    outcome = import_file(
+        user=owner,
+        team=team,
+        kind="opportunities",
+        source=_file(tmp_path, "long.csv", rows, header="external_id;outcome;account"),
+    )
     assert outcome.counts is None
     [problem] = outcome.report.errors
     assert (problem.line, problem.column) == (10, "account") and "at most 200" in problem.reason

@@ -19,9 +19,17 @@ def test_it_queues_an_import_that_the_worker_then_runs(owner: Any, team: Any, se
 
     settings.DATA_DIR = tmp_path
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    job = job_queue(user=owner, team=team, kind="opportunities", preset="", mapping={}, values={},
-                    on_duplicate="error", dry_run=False,
-                    upload=SimpleUploadedFile("e.csv", b"external_id,outcome,amount\nA,won,10\nB,lost,0\n"))
+    job = job_queue(
+        user=owner,
+        team=team,
+        kind="opportunities",
+        preset="",
+        mapping={},
+        values={},
+        on_duplicate="error",
+        dry_run=False,
+        upload=SimpleUploadedFile("e.csv", b"external_id,outcome,amount\nA,won,10\nB,lost,0\n"),
+    )
     assert ImportJob.objects.get(pk=job.pk).status == ImportJob.QUEUED and not Opportunity.objects.exists()
     call_command("db_worker", "--batch", "--queue-name", "*", "--no-startup-delay")
     job.refresh_from_db()

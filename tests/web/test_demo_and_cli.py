@@ -41,8 +41,9 @@ def test_it_loads_the_demo_twice_without_duplicating_anything(settings: Any, tmp
 def test_it_creates_a_user_in_a_team_from_the_cli() -> None:
     from pac.web.accounts.models import User
 
-    result = CliRunner().invoke(app, ["createuser", "lea", "--team", "Ventes", "--role", "sdr",
-                                      "--password", "a-long-enough-passphrase"])
+    result = CliRunner().invoke(
+        app, ["createuser", "lea", "--team", "Ventes", "--role", "sdr", "--password", "a-long-enough-passphrase"]
+    )
     assert result.exit_code == 0, result.output
     user = User.objects.get(username="lea")
     assert user.role == "sdr" and user.teams.get().name == "Ventes"
@@ -56,8 +57,7 @@ def test_it_refuses_a_weak_password_from_the_cli() -> None:
     assert not User.objects.filter(username="lea").exists()
 
 
-def test_it_imports_and_exports_a_plan_from_the_cli(owner: Any, team: Any, tmp_path: Path,
-                                                    demo_plan_text: str) -> None:
+def test_it_imports_and_exports_a_plan_from_the_cli(owner: Any, team: Any, tmp_path: Path, demo_plan_text: str) -> None:
     source = tmp_path / "plan.yaml"
     source.write_text(demo_plan_text, encoding="utf-8")
     result = CliRunner().invoke(app, ["plan", "import", str(source), "--team", team.name, "--owner", "owner"])
@@ -100,21 +100,39 @@ def test_it_shifts_the_demo_history_so_that_it_ends_today(settings: Any, tmp_pat
     assert (dt.date(2027, 2, 1) - span["created__min"]).days >= 433
 
 
-def test_it_saves_a_mapping_as_a_named_preset_for_next_week(owner: Any, team: Any, tmp_path: Path,
-                                                           settings: Any) -> None:
+def test_it_saves_a_mapping_as_a_named_preset_for_next_week(
+    owner: Any, team: Any, tmp_path: Path, settings: Any
+) -> None:
     from pac.web.crm.models import Opportunity
 
     settings.DATA_DIR = tmp_path
     export = tmp_path / "export.csv"
     export.write_text("Opportunity Number;Result;Value\nN-1;Won;1 200,50\nN-2;Loss;0\n", encoding="cp1252")
-    first = CliRunner().invoke(app, [
-        "import", "opportunities", str(export), "--team", team.name, "--map", "Opportunity Number=external_id",
-        "--map", "Result=outcome", "--map", "Value=amount", "--values", "outcome:Won=won,Loss=lost",
-        "--save-preset", "notre-crm"])
+    first = CliRunner().invoke(
+        app,
+        [
+            "import",
+            "opportunities",
+            str(export),
+            "--team",
+            team.name,
+            "--map",
+            "Opportunity Number=external_id",
+            "--map",
+            "Result=outcome",
+            "--map",
+            "Value=amount",
+            "--values",
+            "outcome:Won=won,Loss=lost",
+            "--save-preset",
+            "notre-crm",
+        ],
+    )
     assert first.exit_code == 0, first.output
     export.write_text("Opportunity Number;Result;Value\nN-1;Won;1 200,50\nN-3;Won;99\n", encoding="cp1252")
-    again = CliRunner().invoke(app, ["import", "opportunities", str(export), "--team", team.name,
-                                     "--preset", "notre-crm", "--json"])
+    again = CliRunner().invoke(
+        app, ["import", "opportunities", str(export), "--team", team.name, "--preset", "notre-crm", "--json"]
+    )
     assert again.exit_code == 0, again.output
     import json
 
@@ -132,11 +150,15 @@ def test_the_demo_measures_the_quarter_under_way_against_its_history(settings: A
     settings.DATA_DIR = tmp_path
     demo = load_demo(today=dt.date(2026, 11, 29))
     current = demo.current
-    assert (current.name, current.start, current.end) == ("Trimestre en cours — T4 2026", dt.date(2026, 10, 1),
-                                                           dt.date(2026, 12, 31))
+    assert (current.name, current.start, current.end) == (
+        "Trimestre en cours — T4 2026",
+        dt.date(2026, 10, 1),
+        dt.date(2026, 12, 31),
+    )
     # its revenue target: the third quarter's wins plus 10 %
-    q3 = Opportunity.objects.filter(team=demo.team, outcome="won", closed__range=(dt.date(2026, 7, 1),
-                                                                                    dt.date(2026, 9, 30)))
+    q3 = Opportunity.objects.filter(
+        team=demo.team, outcome="won", closed__range=(dt.date(2026, 7, 1), dt.date(2026, 9, 30))
+    )
     q3_revenue = q3.aggregate(total=Sum("amount"))["total"]
     assert current.objectives.get(code="chiffre-affaires").target == round(q3_revenue * 11 / 10, -3)
     client = Client()
@@ -157,13 +179,16 @@ def test_the_import_command_prints_its_counts_formatted_in_french(owner: Any, te
     assert "Simulation : 1 500 créé(s), 0 mis à jour, 0 inchangé(s), 0 rejeté(s)" in text
 
 
-def test_the_import_command_explains_problems_in_the_users_language(owner: Any, team: Any, tmp_path: Path,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_import_command_explains_problems_in_the_users_language(
+    owner: Any, team: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     export = tmp_path / "export.csv"
     export.write_text("external_id;outcome;closed\nD1;won;31/02/2026\n", encoding="utf-8")
     french = CliRunner().invoke(app, ["import", "opportunities", str(export), "--team", team.name])
-    assert french.exit_code == 2 and "export.csv:2: closed: '31/02/2026' — date impossible : 2026-02 n'a pas de " \
-        "jour 31" in french.stderr
+    assert (
+        french.exit_code == 2
+        and "export.csv:2: closed: '31/02/2026' — date impossible : 2026-02 n'a pas de jour 31" in french.stderr
+    )
     monkeypatch.setenv("PAC_LANG", "en")
     english = CliRunner().invoke(app, ["import", "opportunities", str(export), "--team", team.name])
     assert "impossible date: 2026-02 has no day 31" in english.stderr

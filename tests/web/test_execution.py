@@ -19,18 +19,41 @@ pytestmark = pytest.mark.django_db
 
 
 def _action_data(plan: Any, **overrides: Any) -> dict[str, Any]:
-    data = {"version": plan.version, "code": "relance-q1", "type": "follow_up", "name": "Relances propositions",
-            "status": "planned", "channel": "phone", "owner": "teammate", "role": "ae", "start": "2027-02-01",
-            "end": "2027-02-26", "budget": "0", "hours": "20", "expected_volume": "5", "expected_stage": "proposal",
-            "raci_r": ["teammate"], "raci_a": "owner", "milestones-TOTAL_FORMS": "0",
-            "milestones-INITIAL_FORMS": "0", "milestones-MIN_NUM_FORMS": "0", "milestones-MAX_NUM_FORMS": "30"}
+    data = {
+        "version": plan.version,
+        "code": "relance-q1",
+        "type": "follow_up",
+        "name": "Relances propositions",
+        "status": "planned",
+        "channel": "phone",
+        "owner": "teammate",
+        "role": "ae",
+        "start": "2027-02-01",
+        "end": "2027-02-26",
+        "budget": "0",
+        "hours": "20",
+        "expected_volume": "5",
+        "expected_stage": "proposal",
+        "raci_r": ["teammate"],
+        "raci_a": "owner",
+        "milestones-TOTAL_FORMS": "0",
+        "milestones-INITIAL_FORMS": "0",
+        "milestones-MIN_NUM_FORMS": "0",
+        "milestones-MAX_NUM_FORMS": "30",
+    }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
 
 
 def test_it_creates_an_action_with_its_raci_and_milestones(plan: Any, as_owner: Client, teammate: Any) -> None:
-    data = _action_data(plan, **{"milestones-TOTAL_FORMS": "1", "milestones-0-name": "Point à mi-parcours",
-                                 "milestones-0-date": "2027-02-12"})
+    data = _action_data(
+        plan,
+        **{
+            "milestones-TOTAL_FORMS": "1",
+            "milestones-0-name": "Point à mi-parcours",
+            "milestones-0-date": "2027-02-12",
+        },
+    )
     response = as_owner.post(reverse("plans:entity_new", args=[plan.pk, "actions"]), data)
     assert response.status_code == 302, page_text(response)
     action = plan.actions.get(code="relance-q1")
@@ -38,12 +61,16 @@ def test_it_creates_an_action_with_its_raci_and_milestones(plan: Any, as_owner: 
     assert [(m.name, m.date) for m in action.milestones.all()] == [("Point à mi-parcours", dt.date(2027, 2, 12))]
 
 
-@pytest.mark.parametrize("overrides,reason", [
-    ({"raci_a": None}, "(A)"),  # exactly one Accountable
-    ({"raci_r": None}, "(R)"),  # at least one Responsible
-])
-def test_it_refuses_an_action_whose_raci_is_incomplete(plan: Any, as_owner: Client, teammate: Any,
-                                                       overrides: dict[str, Any], reason: str) -> None:
+@pytest.mark.parametrize(
+    "overrides,reason",
+    [
+        ({"raci_a": None}, "(A)"),  # exactly one Accountable
+        ({"raci_r": None}, "(R)"),  # at least one Responsible
+    ],
+)
+def test_it_refuses_an_action_whose_raci_is_incomplete(
+    plan: Any, as_owner: Client, teammate: Any, overrides: dict[str, Any], reason: str
+) -> None:
     response = as_owner.post(reverse("plans:entity_new", args=[plan.pk, "actions"]), _action_data(plan, **overrides))
     assert response.status_code == 200
     errors = " ".join(response.context["form"].non_field_errors())
@@ -52,8 +79,9 @@ def test_it_refuses_an_action_whose_raci_is_incomplete(plan: Any, as_owner: Clie
 
 
 def test_it_refuses_a_milestone_outside_the_action(plan: Any, as_owner: Client, teammate: Any) -> None:
-    data = _action_data(plan, **{"milestones-TOTAL_FORMS": "1", "milestones-0-name": "Trop tard",
-                                 "milestones-0-date": "2027-06-01"})
+    data = _action_data(
+        plan, **{"milestones-TOTAL_FORMS": "1", "milestones-0-name": "Trop tard", "milestones-0-date": "2027-06-01"}
+    )
     response = as_owner.post(reverse("plans:entity_new", args=[plan.pk, "actions"]), data)
     assert response.status_code == 200
     assert not plan.actions.filter(code="relance-q1").exists()
@@ -86,9 +114,18 @@ def test_it_keeps_the_execution_pages_inside_the_team(plan: Any, as_teammate: Cl
 
 
 def test_it_places_an_events_campaigns_on_business_days_in_the_month_view(plan: Any, as_owner: Client) -> None:
-    response = as_owner.post(reverse("plans:entity_new", args=[plan.pk, "events"]), {
-        "version": plan.version, "code": "salon-lyon", "name": "Salon Lyon", "kind": "trade_show",
-        "start": "2027-06-15", "end": "2027-06-17", "campaigns_text": "60, 30, 7"})
+    response = as_owner.post(
+        reverse("plans:entity_new", args=[plan.pk, "events"]),
+        {
+            "version": plan.version,
+            "code": "salon-lyon",
+            "name": "Salon Lyon",
+            "kind": "trade_show",
+            "start": "2027-06-15",
+            "end": "2027-06-17",
+            "campaigns_text": "60, 30, 7",
+        },
+    )
     assert response.status_code == 302
     # J-60 = Fri 16 April; J-30 = Sun 16 May → Fri 14 May; J-7 = Tue 8 June.
     expected = {"2027-04-16": "J-60", "2027-05-14": "J-30", "2027-06-08": "J-7"}
@@ -118,13 +155,17 @@ def test_it_draws_the_raci_grid(plan: Any, as_owner: Client) -> None:
 
 
 def test_it_imports_accounts_from_a_french_excel_csv(plan: Any, as_owner: Client) -> None:
-    content = ("id;nom;segment;stratégique;potentiel;icp_fit;responsable\n"
-               "clinique-azur;Clinique d'Azur;sante;oui;125 000,50;85 %;teammate\n"
-               "mecanique-vosges;Mécanique des Vosges SAS;industrie;non;200 000;;alex\n").encode("cp1252")
+    content = (
+        "id;nom;segment;stratégique;potentiel;icp_fit;responsable\n"
+        "clinique-azur;Clinique d'Azur;sante;oui;125 000,50;85 %;teammate\n"
+        "mecanique-vosges;Mécanique des Vosges SAS;industrie;non;200 000;;alex\n"
+    ).encode("cp1252")
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    response = as_owner.post(reverse("plans:accounts_import", args=[plan.pk]), {
-        "version": plan.version, "file": SimpleUploadedFile("comptes.csv", content)})
+    response = as_owner.post(
+        reverse("plans:accounts_import", args=[plan.pk]),
+        {"version": plan.version, "file": SimpleUploadedFile("comptes.csv", content)},
+    )
     assert response.status_code == 302, page_text(response)
     azur = plan.accounts.get(code="clinique-azur")
     assert azur.strategic and str(azur.potential) == "125000.50" and str(azur.icp_fit) == "0.850"
@@ -136,8 +177,10 @@ def test_it_imports_no_account_when_one_line_is_wrong(plan: Any, as_owner: Clien
 
     before = list(plan.accounts.values_list("code", "name"))
     content = b"id,name,potential\nnouveau,Nouveau compte,1000\nautre,Autre,beaucoup\n"
-    response = as_owner.post(reverse("plans:accounts_import", args=[plan.pk]), {
-        "version": plan.version, "file": SimpleUploadedFile("a.csv", content)})
+    response = as_owner.post(
+        reverse("plans:accounts_import", args=[plan.pk]),
+        {"version": plan.version, "file": SimpleUploadedFile("a.csv", content)},
+    )
     assert response.status_code == 400
     assert "a.csv: line 3, column potential: 'beaucoup' not a number" in page_text(response)
     assert list(plan.accounts.values_list("code", "name")) == before
@@ -163,8 +206,9 @@ def test_it_serves_a_subscribable_feed_until_it_is_revoked(plan: Any, as_owner: 
     assert anonymous.get(url).status_code == 404
 
 
-def test_it_stops_a_feed_when_its_owner_leaves_the_team(plan: Any, as_teammate: Client, teammate: Any,
-                                                       team: Any) -> None:
+def test_it_stops_a_feed_when_its_owner_leaves_the_team(
+    plan: Any, as_teammate: Client, teammate: Any, team: Any
+) -> None:
     as_teammate.post(reverse("plans:feed_change", args=[plan.pk]), {"personal": "1", "do": "renew"})
     url = reverse("feed", args=[teammate.calendar_feeds.get().token])
     assert Client().get(url).status_code == 200
@@ -175,9 +219,18 @@ def test_it_stops_a_feed_when_its_owner_leaves_the_team(plan: Any, as_teammate: 
 
 def test_it_adds_a_contact_with_a_persona_and_a_buying_role(plan: Any, as_owner: Client) -> None:
     account = plan.accounts.get(code="biolab-ouest")
-    response = as_owner.post(reverse("plans:entity_new", args=[plan.pk, "contacts"]), {
-        "version": plan.version, "account": account.pk, "code": "c-biolab-daf", "name": "Nadia Roux",
-        "persona": "CFO", "buying_role": "economic_buyer", "email": "nadia.roux@example.org"})
+    response = as_owner.post(
+        reverse("plans:entity_new", args=[plan.pk, "contacts"]),
+        {
+            "version": plan.version,
+            "account": account.pk,
+            "code": "c-biolab-daf",
+            "name": "Nadia Roux",
+            "persona": "CFO",
+            "buying_role": "economic_buyer",
+            "email": "nadia.roux@example.org",
+        },
+    )
     assert response.status_code == 302
     contact = account.contacts.get(code="c-biolab-daf")
     assert (contact.persona, contact.buying_role) == ("CFO", "economic_buyer")
@@ -185,38 +238,51 @@ def test_it_adds_a_contact_with_a_persona_and_a_buying_role(plan: Any, as_owner:
     assert "Nadia Roux" in text and "Hélène Garnier" in text
 
 
-def test_it_refuses_a_contact_on_another_plans_account(plan: Any, as_owner: Client, owner: Any, team: Any,
-                                                       demo_plan_text: str) -> None:
+def test_it_refuses_a_contact_on_another_plans_account(
+    plan: Any, as_owner: Client, owner: Any, team: Any, demo_plan_text: str
+) -> None:
     from pac.engine.planfile import parse_plan_file, to_plan
     from pac.web.plans import services
 
     other = services.plan_create_from_file(user=owner, team=team, plan=to_plan(parse_plan_file(demo_plan_text)))
     foreign = other.accounts.get(code="biolab-ouest")
-    response = as_owner.post(reverse("plans:entity_new", args=[plan.pk, "contacts"]), {
-        "version": plan.version, "account": foreign.pk, "code": "x", "name": "Intrus"})
+    response = as_owner.post(
+        reverse("plans:entity_new", args=[plan.pk, "contacts"]),
+        {"version": plan.version, "account": foreign.pk, "code": "x", "name": "Intrus"},
+    )
     assert response.status_code == 200 and "account" in response.context["form"].errors
     assert not foreign.contacts.filter(code="x").exists()
 
 
-@pytest.mark.parametrize("content,expected", [
-    (b"id,name,potential\na,A,NaN\n", "line 2, column potential: 'NaN' a number below"),
-    (b"id,name,potential\na,A,1e40\n", "line 2, column potential: '1e40' a number below"),
-    (b"\x81\x8d\x90\x9d PK\x03\x04 not text", "not a text file in UTF-8 or Windows-1252"),
-])
-def test_it_explains_unreadable_account_files_without_writing(plan: Any, as_owner: Client, content: bytes,
-                                                               expected: str) -> None:
+@pytest.mark.parametrize(
+    "content,expected",
+    [
+        (b"id,name,potential\na,A,NaN\n", "line 2, column potential: 'NaN' a number below"),
+        (b"id,name,potential\na,A,1e40\n", "line 2, column potential: '1e40' a number below"),
+        (b"\x81\x8d\x90\x9d PK\x03\x04 not text", "not a text file in UTF-8 or Windows-1252"),
+    ],
+)
+def test_it_explains_unreadable_account_files_without_writing(
+    plan: Any, as_owner: Client, content: bytes, expected: str
+) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     before = plan.accounts.count()
-    response = as_owner.post(reverse("plans:accounts_import", args=[plan.pk]), {
-        "version": plan.version, "file": SimpleUploadedFile("a.csv", content)})
+    response = as_owner.post(
+        reverse("plans:accounts_import", args=[plan.pk]),
+        {"version": plan.version, "file": SimpleUploadedFile("a.csv", content)},
+    )
     assert response.status_code == 400 and expected in page_text(response)
     assert plan.accounts.count() == before
 
 
 def test_it_keeps_far_off_dates_in_the_query_string_harmless(plan: Any, as_owner: Client) -> None:
-    for name, query in (("roadmap", {"from": "9999-12-31"}), ("week", {"from": "0001-01-01"}),
-                        ("month", {"month": "9999-12"}), ("month", {"month": "1-1"})):
+    for name, query in (
+        ("roadmap", {"from": "9999-12-31"}),
+        ("week", {"from": "0001-01-01"}),
+        ("month", {"month": "9999-12"}),
+        ("month", {"month": "1-1"}),
+    ):
         assert as_owner.get(reverse(f"plans:{name}", args=[plan.pk]), query).status_code == 200
 
 
@@ -224,14 +290,23 @@ def test_it_refuses_to_drop_a_stage_that_effort_still_uses(plan: Any, as_owner: 
     from .test_plan_pages import STAGES, _formset_data
 
     without_lead = [dict(s) for s in STAGES if s["stage"] != "lead"]
-    response = as_owner.post(reverse("plans:section", args=[plan.pk, "stages"]),
-                             _formset_data("stages", without_lead, plan.version))
+    response = as_owner.post(
+        reverse("plans:section", args=[plan.pk, "stages"]), _formset_data("stages", without_lead, plan.version)
+    )
     assert response.status_code == 200 and "lead" in " ".join(response.context["formset"].non_form_errors())
     assert plan.stages.filter(stage="lead").exists()
 
 
 def test_it_refuses_a_country_without_a_holiday_calendar(plan: Any, as_owner: Client) -> None:
-    response = as_owner.post(reverse("plans:edit", args=[plan.pk]), {
-        "version": plan.version, "name": plan.name, "start": "2027-01-01", "end": "2027-03-31",
-        "currency": "EUR", "country": "ZZ"})
+    response = as_owner.post(
+        reverse("plans:edit", args=[plan.pk]),
+        {
+            "version": plan.version,
+            "name": plan.name,
+            "start": "2027-01-01",
+            "end": "2027-03-31",
+            "currency": "EUR",
+            "country": "ZZ",
+        },
+    )
     assert response.status_code == 200 and "country" in response.context["form"].errors

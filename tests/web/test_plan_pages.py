@@ -29,9 +29,18 @@ def test_it_shows_the_reverse_funnel_capacity_and_diagnostics(plan: Any, as_owne
 
 
 def test_it_creates_a_plan_with_the_standard_stages(as_owner: Client, team: Any) -> None:
-    response = as_owner.post(reverse("plans:create"), {
-        "name": "T2 2027", "team": team.pk, "start": "2027-04-01", "end": "2027-06-30",
-        "currency": "eur", "country": "fr", "average_deal": "50000"})
+    response = as_owner.post(
+        reverse("plans:create"),
+        {
+            "name": "T2 2027",
+            "team": team.pk,
+            "start": "2027-04-01",
+            "end": "2027-06-30",
+            "currency": "eur",
+            "country": "fr",
+            "average_deal": "50000",
+        },
+    )
     assert response.status_code == 302
     from pac.web.plans.models import Plan
 
@@ -43,17 +52,28 @@ def test_it_creates_a_plan_with_the_standard_stages(as_owner: Client, team: Any)
 
 
 def test_it_refuses_a_plan_that_ends_before_it_starts(as_owner: Client, team: Any) -> None:
-    response = as_owner.post(reverse("plans:create"), {
-        "name": "Bad", "team": team.pk, "start": "2027-04-01", "end": "2027-03-01",
-        "currency": "EUR", "country": "FR"})
+    response = as_owner.post(
+        reverse("plans:create"),
+        {
+            "name": "Bad",
+            "team": team.pk,
+            "start": "2027-04-01",
+            "end": "2027-03-01",
+            "currency": "EUR",
+            "country": "FR",
+        },
+    )
     assert response.status_code == 200
     assert "end" in response.context["form"].errors
 
 
 def _formset_data(section: str, rows: list[dict[str, Any]], version: int) -> dict[str, Any]:
     data: dict[str, Any] = {
-        f"{section}-TOTAL_FORMS": str(len(rows)), f"{section}-INITIAL_FORMS": "0",
-        f"{section}-MIN_NUM_FORMS": "0", f"{section}-MAX_NUM_FORMS": "50", "version": str(version),
+        f"{section}-TOTAL_FORMS": str(len(rows)),
+        f"{section}-INITIAL_FORMS": "0",
+        f"{section}-MIN_NUM_FORMS": "0",
+        f"{section}-MAX_NUM_FORMS": "50",
+        "version": str(version),
     }
     for i, row in enumerate(rows):
         for key, value in row.items():
@@ -62,17 +82,21 @@ def _formset_data(section: str, rows: list[dict[str, Any]], version: int) -> dic
 
 
 STAGES = [
-    {"stage": "lead", "rate": "0.25", "days": "7"}, {"stage": "mql", "rate": "0.4", "days": "7"},
-    {"stage": "sql", "rate": "0.5", "days": "10"}, {"stage": "demo", "rate": "0.3", "days": "14"},
-    {"stage": "proposal", "rate": "0.6", "days": "21"}, {"stage": "won", "rate": "", "days": "0"},
+    {"stage": "lead", "rate": "0.25", "days": "7"},
+    {"stage": "mql", "rate": "0.4", "days": "7"},
+    {"stage": "sql", "rate": "0.5", "days": "10"},
+    {"stage": "demo", "rate": "0.3", "days": "14"},
+    {"stage": "proposal", "rate": "0.6", "days": "21"},
+    {"stage": "won", "rate": "", "days": "0"},
 ]
 
 
 def test_it_updates_every_figure_when_a_rate_changes(plan: Any, as_owner: Client) -> None:
     stages = [dict(s) for s in STAGES]
     stages[0]["rate"] = "0.5"  # twice as many leads become MQLs: half the leads are needed
-    response = as_owner.post(reverse("plans:section", args=[plan.pk, "stages"]),
-                             _formset_data("stages", stages, plan.version))
+    response = as_owner.post(
+        reverse("plans:section", args=[plan.pk, "stages"]), _formset_data("stages", stages, plan.version)
+    )
     assert response.status_code == 302
     text = page_text(as_owner.get(reverse("plans:detail", args=[plan.pk])))
     assert " 670 " in text and "1 340" not in text
@@ -82,8 +106,9 @@ def test_it_shows_inline_errors_and_keeps_the_plan_unchanged(plan: Any, as_owner
     stages = [dict(s) for s in STAGES]
     stages[1]["rate"] = "1.5"
     stages[2]["rate"] = ""
-    response = as_owner.post(reverse("plans:section", args=[plan.pk, "stages"]),
-                             _formset_data("stages", stages, plan.version))
+    response = as_owner.post(
+        reverse("plans:section", args=[plan.pk, "stages"]), _formset_data("stages", stages, plan.version)
+    )
     assert response.status_code == 200
     forms = response.context["formset"].forms
     assert "rate" in forms[1].errors and "rate" in forms[2].errors
@@ -92,15 +117,18 @@ def test_it_shows_inline_errors_and_keeps_the_plan_unchanged(plan: Any, as_owner
 
 
 def test_it_refuses_a_funnel_that_does_not_end_with_won(plan: Any, as_owner: Client) -> None:
-    response = as_owner.post(reverse("plans:section", args=[plan.pk, "stages"]),
-                             _formset_data("stages", STAGES[:-1], plan.version))
+    response = as_owner.post(
+        reverse("plans:section", args=[plan.pk, "stages"]), _formset_data("stages", STAGES[:-1], plan.version)
+    )
     assert response.status_code == 200
     assert response.context["formset"].non_form_errors()
 
 
 def test_it_refuses_effort_for_a_role_missing_from_the_team(plan: Any, as_owner: Client) -> None:
-    response = as_owner.post(reverse("plans:section", args=[plan.pk, "efforts"]), _formset_data(
-        "efforts", [{"stage": "demo", "role": "marketing", "hours": "1"}], plan.version))
+    response = as_owner.post(
+        reverse("plans:section", args=[plan.pk, "efforts"]),
+        _formset_data("efforts", [{"stage": "demo", "role": "marketing", "hours": "1"}], plan.version),
+    )
     assert response.status_code == 200
     assert "role" in response.context["formset"].forms[0].errors
 
@@ -112,10 +140,14 @@ def test_it_detects_a_concurrent_edit_instead_of_overwriting_it(plan: Any, as_ow
 
     colleague = login(user_create(username="m2", password=PASSWORD, role="manager", team_name=team.name))
     opened_at = plan.version
-    first = [{"role": "sdr", "headcount": "5", "hours_per_week": "35"},
-             {"role": "ae", "headcount": "4", "hours_per_week": "35"}]
-    second = [{"role": "sdr", "headcount": "1", "hours_per_week": "35"},
-              {"role": "ae", "headcount": "4", "hours_per_week": "35"}]
+    first = [
+        {"role": "sdr", "headcount": "5", "hours_per_week": "35"},
+        {"role": "ae", "headcount": "4", "hours_per_week": "35"},
+    ]
+    second = [
+        {"role": "sdr", "headcount": "1", "hours_per_week": "35"},
+        {"role": "ae", "headcount": "4", "hours_per_week": "35"},
+    ]
     url = reverse("plans:section", args=[plan.pk, "roles"])
     assert colleague.post(url, _formset_data("roles", first, opened_at)).status_code == 302
     response = as_owner.post(url, _formset_data("roles", second, opened_at))
@@ -138,8 +170,9 @@ def test_it_exports_the_plan_as_yaml_that_imports_back(plan: Any, as_owner: Clie
     assert adapters.to_engine(copy) == adapters.to_engine(plan) == to_plan(parse_plan_file(text))
 
 
-def test_it_reports_import_errors_with_their_line_and_writes_nothing(as_owner: Client, team: Any,
-                                                                      demo_plan_text: str) -> None:
+def test_it_reports_import_errors_with_their_line_and_writes_nothing(
+    as_owner: Client, team: Any, demo_plan_text: str
+) -> None:
     bad = demo_plan_text.replace("target: 20, deadline", "target: -20, deadline")
     line = next(i for i, row in enumerate(bad.splitlines(), 1) if "target: -20" in row)
     upload = SimpleUploadedFile("plan.yaml", bad.encode("utf-8"))
@@ -172,6 +205,7 @@ def test_it_renders_the_weekly_chart_spec_with_every_scheduled_volume(plan: Any,
     import re
 
     body = as_owner.get(reverse("plans:detail", args=[plan.pk])).content.decode()
-    spec = json.loads(re.search(r'<script id="weekly-chart-spec" type="application/json">(.*?)</script>',
-                                body, re.S).group(1))  # type: ignore[union-attr]
+    spec = json.loads(
+        re.search(r'<script id="weekly-chart-spec" type="application/json">(.*?)</script>', body, re.S).group(1)
+    )  # type: ignore[union-attr]
     assert sum(v["volume"] for v in spec["data"]["values"]) == 1340 + 335 + 134 + 67 + 20 + 12

@@ -37,8 +37,10 @@ def page_text_of(fragment: str) -> str:
 
 def test_it_records_a_decision_that_overrides_the_selection(plan: Any, as_owner: Client, owner: Any) -> None:
     salon = plan.actions.get(code="salon-santexpo")
-    response = as_owner.post(reverse("plans:decide", args=[plan.pk]), {
-        "action": salon.pk, "choice": "include", "reason": "Salon clé pour la santé"})
+    response = as_owner.post(
+        reverse("plans:decide", args=[plan.pk]),
+        {"action": salon.pk, "choice": "include", "reason": "Salon clé pour la santé"},
+    )
     assert response.status_code == 302
     decision = salon.decisions.get()
     assert decision.include and decision.decided_by == owner and decision.reason == "Salon clé pour la santé"
@@ -49,8 +51,9 @@ def test_it_records_a_decision_that_overrides_the_selection(plan: Any, as_owner:
 
 def test_it_refuses_a_decision_without_a_reason(plan: Any, as_owner: Client) -> None:
     salon = plan.actions.get(code="salon-santexpo")
-    response = as_owner.post(reverse("plans:decide", args=[plan.pk]), {"action": salon.pk, "choice": "include",
-                                                                      "reason": "  "}, follow=True)
+    response = as_owner.post(
+        reverse("plans:decide", args=[plan.pk]), {"action": salon.pk, "choice": "include", "reason": "  "}, follow=True
+    )
     assert not salon.decisions.exists()
     assert "reason" in page_text(response) or "pourquoi" in page_text(response).lower()
 
@@ -68,8 +71,7 @@ def test_it_withdraws_a_decision_but_keeps_it_in_the_history(plan: Any, as_owner
     demos = plan.actions.get(code="demos-semaine")
     url = reverse("plans:decide", args=[plan.pk])
     as_owner.post(url, {"action": demos.pk, "choice": "exclude", "reason": "équipe en congés"})
-    assert "✔" not in _row(as_owner.get(reverse("plans:priorities", args=[plan.pk])).content.decode(),
-                           "demos-semaine")
+    assert "✔" not in _row(as_owner.get(reverse("plans:priorities", args=[plan.pk])).content.decode(), "demos-semaine")
     as_owner.post(url, {"action": demos.pk, "choice": "withdraw"})
     body = as_owner.get(reverse("plans:priorities", args=[plan.pk])).content.decode()
     assert "✔" in _row(body, "demos-semaine")

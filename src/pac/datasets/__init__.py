@@ -11,11 +11,20 @@ from pathlib import Path
 
 #: The data sets and their files, as shipped.
 DATASETS: dict[str, tuple[str, ...]] = {
-    "maven_crm_sales_opportunities": ("accounts.csv", "data_dictionary.csv", "products.csv",
-                                      "sales_pipeline.csv", "sales_teams.csv"),
+    "maven_crm_sales_opportunities": (
+        "accounts.csv",
+        "data_dictionary.csv",
+        "products.csv",
+        "sales_pipeline.csv",
+        "sales_teams.csv",
+    ),
     "olist_marketing_funnel": ("olist_closed_deals_dataset.csv", "olist_marketing_qualified_leads_dataset.csv"),
-    "ravenstack_saas_subscriptions": ("ravenstack_accounts.csv", "ravenstack_churn_events.csv",
-                                      "ravenstack_subscriptions.csv", "ravenstack_support_tickets.csv"),
+    "ravenstack_saas_subscriptions": (
+        "ravenstack_accounts.csv",
+        "ravenstack_churn_events.csv",
+        "ravenstack_subscriptions.csv",
+        "ravenstack_support_tickets.csv",
+    ),
 }
 
 #: The credit line to show wherever a data set's figures appear (the demo, the KPI page).

@@ -78,16 +78,25 @@ def to_json(analysis: PlanAnalysis, formatter: Formatter | None = None) -> dict[
     """The ``pac funnel --json`` contract of DESIGN.md (plus a few extra keys)."""
     funnel, schedule = analysis.funnel, analysis.schedule
     return {
-        "plan": {"name": analysis.plan.name, "start": analysis.plan.start.isoformat(),
-                 "end": analysis.plan.end.isoformat(), "currency": analysis.plan.currency},
+        "plan": {
+            "name": analysis.plan.name,
+            "start": analysis.plan.start.isoformat(),
+            "end": analysis.plan.end.isoformat(),
+            "currency": analysis.plan.currency,
+        },
         "stages": [
             {"stage": s.stage.value, "volume": s.volume, "rate": _num(s.rate), "days_to_won": s.days_to_won}
             for s in (funnel.stages if funnel else ())
         ],
         "lead_time_days": funnel.lead_time_days if funnel else None,
         "weekly": [
-            {"week": r.week.label, "week_start": r.week.monday.isoformat(), "stage": r.stage.value,
-             "volume": r.volume, "before_plan": r.before_plan}
+            {
+                "week": r.week.label,
+                "week_start": r.week.monday.isoformat(),
+                "stage": r.stage.value,
+                "volume": r.volume,
+                "before_plan": r.before_plan,
+            }
             for r in (schedule.rows if schedule else ())
         ],
         "pipeline_before_start": [
@@ -95,11 +104,17 @@ def to_json(analysis: PlanAnalysis, formatter: Formatter | None = None) -> dict[
             for stage, volume in (schedule.before_plan().items() if schedule else ())
         ],
         "capacity": [
-            {"role": rc.role, "headcount": rc.headcount, "hours_needed": _num(rc.hours_needed),
-             "hours_available": _num(rc.hours_available), "utilisation": _num(rc.utilisation),
-             "peak_utilisation": _num(rc.peak_utilisation),
-             "weeks_over_capacity": [w.label for w in rc.weeks_over_capacity],
-             "headcount_needed": rc.headcount_needed, "hours_before_plan": _num(rc.hours_before_plan)}
+            {
+                "role": rc.role,
+                "headcount": rc.headcount,
+                "hours_needed": _num(rc.hours_needed),
+                "hours_available": _num(rc.hours_available),
+                "utilisation": _num(rc.utilisation),
+                "peak_utilisation": _num(rc.peak_utilisation),
+                "weeks_over_capacity": [w.label for w in rc.weeks_over_capacity],
+                "headcount_needed": rc.headcount_needed,
+                "hours_before_plan": _num(rc.hours_before_plan),
+            }
             for rc in analysis.capacity
         ],
         "diagnostics": [

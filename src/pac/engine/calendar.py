@@ -338,8 +338,11 @@ def occurrences(rule: str, anchor: dt.datetime, start: dt.date, end: dt.date) ->
     Cached: a team's rituals share a handful of rules, and the views ask for the same windows again."""
     if end < start:
         return ()
-    return tuple(_rule(rule, anchor).between(dt.datetime.combine(start, dt.time.min),
-                                             dt.datetime.combine(end, dt.time.max), inc=True))
+    return tuple(
+        _rule(rule, anchor).between(
+            dt.datetime.combine(start, dt.time.min), dt.datetime.combine(end, dt.time.max), inc=True
+        )
+    )
 
 
 _TIME_OF_DAY_PARTS = ("BYHOUR", "BYMINUTE", "BYSECOND", "UNTIL", "HOURLY", "MINUTELY", "SECONDLY")
@@ -387,8 +390,17 @@ def event_items(plan: Plan) -> list[CalendarItem]:
         for offset in sorted(set(event.campaigns), reverse=True):
             planned = event.start - dt.timedelta(days=offset)
             day = previous_business_day(planned, plan.country)
-            items.append(CalendarItem(day, ItemKind.CAMPAIGN, event.name, event.id, people=seen,
-                                      offset_days=offset, moved_from=planned if day != planned else None))
+            items.append(
+                CalendarItem(
+                    day,
+                    ItemKind.CAMPAIGN,
+                    event.name,
+                    event.id,
+                    people=seen,
+                    offset_days=offset,
+                    moved_from=planned if day != planned else None,
+                )
+            )
     return items
 
 
@@ -401,9 +413,21 @@ def ritual_items(plan: Plan, start: dt.date, end: dt.date) -> list[CalendarItem]
     for ritual in plan.rituals:
         people = _people((ritual.owner,), ritual.attendees)
         anchor = dt.datetime.combine(plan.start, ritual.time)
-        items += [CalendarItem(day, ItemKind.RITUAL, ritual.name, ritual.id, at=at, minutes=ritual.minutes,
-                               owner=ritual.owner, people=people, rrule=ritual.rrule, timezone=plan.timezone)
-                  for day, at in ritual_starts(ritual.rrule, anchor, first, last)]
+        items += [
+            CalendarItem(
+                day,
+                ItemKind.RITUAL,
+                ritual.name,
+                ritual.id,
+                at=at,
+                minutes=ritual.minutes,
+                owner=ritual.owner,
+                people=people,
+                rrule=ritual.rrule,
+                timezone=plan.timezone,
+            )
+            for day, at in ritual_starts(ritual.rrule, anchor, first, last)
+        ]
     return items
 
 
@@ -418,15 +442,26 @@ def deadline_items(plan: Plan, start: dt.date, end: dt.date) -> list[CalendarIte
     for deadline in plan.deadlines:
         if deadline.rrule:
             anchor = dt.datetime.combine(plan.start, dt.time.min)
-            days = [at.date() for at in occurrences(deadline.rrule, anchor, max(start, plan.start),
-                                                    min(end + MOVE_MARGIN, plan.end))]
+            days = [
+                at.date()
+                for at in occurrences(deadline.rrule, anchor, max(start, plan.start), min(end + MOVE_MARGIN, plan.end))
+            ]
         else:
             days = [deadline.date] if deadline.date else []
         for planned in days:
             day = previous_business_day(planned, plan.country)
-            items.append(CalendarItem(day, ItemKind.DEADLINE, deadline.name, deadline.id, owner=deadline.owner,
-                                      people=_people((deadline.owner,)), rrule=deadline.rrule,
-                                      moved_from=planned if day != planned else None))
+            items.append(
+                CalendarItem(
+                    day,
+                    ItemKind.DEADLINE,
+                    deadline.name,
+                    deadline.id,
+                    owner=deadline.owner,
+                    people=_people((deadline.owner,)),
+                    rrule=deadline.rrule,
+                    moved_from=planned if day != planned else None,
+                )
+            )
     return items
 
 
@@ -435,8 +470,10 @@ def milestone_items(plan: Plan) -> list[CalendarItem]:
     items: list[CalendarItem] = []
     for action in _scheduled_actions(plan):
         people = _people(_raci_ra(action))
-        items += [CalendarItem(m.date, ItemKind.MILESTONE, m.name, action.id, owner=action.owner, people=people)
-                  for m in action.milestones]
+        items += [
+            CalendarItem(m.date, ItemKind.MILESTONE, m.name, action.id, owner=action.owner, people=people)
+            for m in action.milestones
+        ]
     return items
 
 
@@ -469,9 +506,12 @@ def weekly_milestones(plan: Plan, schedule: Schedule) -> list[CalendarItem]:
 
 def action_items(plan: Plan) -> list[CalendarItem]:
     """Each action from its start to its end, seen by its owner, Responsible and Accountable."""
-    return [CalendarItem(a.start, ItemKind.ACTION, a.name, a.id, end=a.end, owner=a.owner,
-                         people=_people(_raci_ra(a), (a.owner,)))
-            for a in _scheduled_actions(plan)]
+    return [
+        CalendarItem(
+            a.start, ItemKind.ACTION, a.name, a.id, end=a.end, owner=a.owner, people=_people(_raci_ra(a), (a.owner,))
+        )
+        for a in _scheduled_actions(plan)
+    ]
 
 
 def _sort_key(item: CalendarItem) -> tuple[dt.date, dt.time, int, str, str]:
@@ -489,8 +529,13 @@ def calendar_items(plan: Plan, start: dt.date, end: dt.date, schedule: Schedule 
     Events, campaigns, actions, milestones and dated deadlines are shown wherever they fall;
     recurrences (rituals, recurring deadlines) and weekly funnel milestones (given a ``schedule``)
     only run over the plan's own dates. Cancelled actions and their milestones are left out."""
-    items = [*event_items(plan), *ritual_items(plan, start, end), *deadline_items(plan, start, end),
-             *milestone_items(plan), *action_items(plan)]
+    items = [
+        *event_items(plan),
+        *ritual_items(plan, start, end),
+        *deadline_items(plan, start, end),
+        *milestone_items(plan),
+        *action_items(plan),
+    ]
     if schedule is not None:
         items += weekly_milestones(plan, schedule)
     return sort_items([item for item in items if item.date <= end and (item.end or item.date) >= start])
@@ -500,8 +545,12 @@ def plan_span(plan: Plan) -> tuple[dt.date, dt.date]:
     """The smallest range holding the plan's dates and every dated thing it defines (events and
     their campaigns, actions, milestones, dated deadlines), even outside the plan's dates."""
     firsts, lasts = [plan.start], [plan.end]
-    for item in (*event_items(plan), *deadline_items(plan, plan.start, plan.end), *milestone_items(plan),
-                 *action_items(plan)):
+    for item in (
+        *event_items(plan),
+        *deadline_items(plan, plan.start, plan.end),
+        *milestone_items(plan),
+        *action_items(plan),
+    ):
         firsts.append(item.date)
         lasts.append(item.last_day)
     return min(firsts), max(lasts)
@@ -533,15 +582,20 @@ def rolling_views(items: Sequence[CalendarItem], today: dt.date) -> dict[int, li
 def for_person(items: Iterable[CalendarItem], person: str, *, include_team: bool = False) -> list[CalendarItem]:
     """The items ``person`` owns or is among the people of; with ``include_team``, also the items
     that name nobody (events without a preparing action, weekly funnel milestones)."""
-    return [item for item in items
-            if item.concerns(person) or (include_team and item.owner is None and not item.people)]
+    return [
+        item for item in items if item.concerns(person) or (include_team and item.owner is None and not item.people)
+    ]
 
 
 def item_to_json(item: CalendarItem) -> dict[str, Any]:
     """The ``pac calendar --json`` shape of one item (DESIGN.md): date, kind, title, ref, and the
     optional keys only when they have a value."""
-    document: dict[str, Any] = {"date": item.date.isoformat(), "kind": item.kind.value, "title": item.title,
-                                "ref": item.ref}
+    document: dict[str, Any] = {
+        "date": item.date.isoformat(),
+        "kind": item.kind.value,
+        "title": item.title,
+        "ref": item.ref,
+    }
     optional: dict[str, Any] = {
         "end": item.end.isoformat() if item.end else None,
         "time": item.at.strftime("%H:%M") if item.at else None,

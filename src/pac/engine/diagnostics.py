@@ -31,48 +31,55 @@ def gettext_noop(message: str) -> str:
 
 TEMPLATES: dict[str, str] = {
     "objective_no_metric": gettext_noop(
-        "Objective “{objective}” has no metric: say what is measured (revenue, demos, wins…)."),
-    "objective_no_target": gettext_noop(
-        "Objective “{objective}” has no target: give the figure to reach."),
+        "Objective “{objective}” has no metric: say what is measured (revenue, demos, wins…)."
+    ),
+    "objective_no_target": gettext_noop("Objective “{objective}” has no target: give the figure to reach."),
     "objective_no_deadline": gettext_noop(
-        "Objective “{objective}” has no deadline: give a date or a recurrence (per week, per month)."),
+        "Objective “{objective}” has no deadline: give a date or a recurrence (per week, per month)."
+    ),
     "objective_deadline_outside_plan": gettext_noop(
-        "Objective “{objective}” is due on {deadline}, outside the plan ({start} – {end})."),
+        "Objective “{objective}” is due on {deadline}, outside the plan ({start} – {end})."
+    ),
     "funnel_no_target": gettext_noop(
-        "No volume target: add a revenue objective (with the average deal) or a wins objective."),
-    "funnel_no_average_deal": gettext_noop(
-        "The revenue objective needs an average deal size to be turned into wins."),
-    "funnel_no_won_stage": gettext_noop(
-        "The funnel must end with the “won” stage."),
-    "funnel_rate_missing": gettext_noop(
-        "Stage “{stage}” has no conversion rate to the next stage."),
+        "No volume target: add a revenue objective (with the average deal) or a wins objective."
+    ),
+    "funnel_no_average_deal": gettext_noop("The revenue objective needs an average deal size to be turned into wins."),
+    "funnel_no_won_stage": gettext_noop("The funnel must end with the “won” stage."),
+    "funnel_rate_missing": gettext_noop("Stage “{stage}” has no conversion rate to the next stage."),
     "funnel_weights_length": gettext_noop(
-        "The weekly weights give {given} values but the plan spans {expected} ISO weeks."),
+        "The weekly weights give {given} values but the plan spans {expected} ISO weeks."
+    ),
     "activity_above_funnel": gettext_noop(
         "Objective “{objective}”: {planned} {stage} planned ({basis}) while the funnel needs {needed} "
         "to reach {won} wins. With {next_volume} {next_stage}, that implies a {stage} → {next_stage} "
-        "rate of {implied_rate} instead of {plan_rate}."),
+        "rate of {implied_rate} instead of {plan_rate}."
+    ),
     "activity_below_funnel": gettext_noop(
         "Objective “{objective}”: {planned} {stage} planned ({basis}) but the funnel needs {needed} "
         "to reach {won} wins. Reaching {next_volume} {next_stage} would take a {stage} → {next_stage} "
-        "rate of {implied_rate} instead of {plan_rate}."),
+        "rate of {implied_rate} instead of {plan_rate}."
+    ),
     "lead_time_exceeds_plan": gettext_noop(
         "From {stage} to won takes {lead_time} days, longer than the plan's {plan_days} days: "
-        "the early wins must come from the pipeline that already exists."),
-    "pipeline_before_start": gettext_noop(
-        "Before {start}, the pipeline must already hold: {volumes}."),
+        "the early wins must come from the pipeline that already exists."
+    ),
+    "pipeline_before_start": gettext_noop("Before {start}, the pipeline must already hold: {volumes}."),
     "capacity_overload": gettext_noop(
         "Role {role} is overloaded: {needed} hours needed for {available} available "
-        "({utilisation_rate}); {headcount_needed} people would be needed instead of {headcount}."),
+        "({utilisation_rate}); {headcount_needed} people would be needed instead of {headcount}."
+    ),
     # xgettext:no-python-format
     "capacity_weeks_over": gettext_noop(
         "Role {role} goes over 100 % in {count} week(s) ({weeks}), peaking at {peak_rate}; "
-        "{headcount_needed} people would be needed in the busiest week instead of {headcount}."),
+        "{headcount_needed} people would be needed in the busiest week instead of {headcount}."
+    ),
     "role_without_headcount": gettext_noop(
-        "Role {role} has effort in the funnel ({needed} hours) but nobody in the team."),
+        "Role {role} has effort in the funnel ({needed} hours) but nobody in the team."
+    ),
     "actions_below_funnel": gettext_noop(
         "The actions plan {planned} {stage} ({actions}) but the funnel needs {needed}: "
-        "{missing} are not covered by any action."),
+        "{missing} are not covered by any action."
+    ),
 }
 
 SEVERITIES: dict[str, Severity] = {
@@ -125,20 +132,19 @@ class Diagnostic:
     def severity(self) -> Severity:
         return SEVERITIES[self.code]
 
-    def message(self, formatter: Formatter | None = None,
-                translate: Callable[[str], str] = lambda s: s) -> str:
+    def message(self, formatter: Formatter | None = None, translate: Callable[[str], str] = lambda s: s) -> str:
         return render(self.code, self.params, formatter or Formatter("en"), translate)
 
 
-def render(code: str, params: Mapping[str, object], fmt: Formatter,
-           translate: Callable[[str], str]) -> str:
+def render(code: str, params: Mapping[str, object], fmt: Formatter, translate: Callable[[str], str]) -> str:
     """Fill a template: ``*_rate`` values as percentages, stages by their plural label, dates and
     numbers per locale, lists joined."""
 
     def show(key: str, value: object) -> str:
         if isinstance(value, Basis):
             return translate(PERIOD_LABELS[value.per]).format(
-                target=fmt.number(value.target), periods=fmt.number(value.periods))
+                target=fmt.number(value.target), periods=fmt.number(value.periods)
+            )
         if isinstance(value, Stage):
             return translate(STAGE_LABELS[value])
         if key.endswith("_rate") and isinstance(value, Decimal):
@@ -168,8 +174,12 @@ def objective_diagnostics(plan: Plan) -> list[Diagnostic]:
         if o.deadline is None and o.per is None:
             found.append(Diagnostic("objective_no_deadline", {"objective": o.id}))
         elif o.deadline is not None and not plan.start <= o.deadline <= plan.end:
-            found.append(Diagnostic("objective_deadline_outside_plan", {
-                "objective": o.id, "deadline": o.deadline, "start": plan.start, "end": plan.end}))
+            found.append(
+                Diagnostic(
+                    "objective_deadline_outside_plan",
+                    {"objective": o.id, "deadline": o.deadline, "start": plan.start, "end": plan.end},
+                )
+            )
     return found
 
 
@@ -209,22 +219,32 @@ def activity_diagnostics(plan: Plan, funnel: ReverseFunnel) -> list[Diagnostic]:
         above = volume > needed * (1 + ABOVE_TOLERANCE)
         if (not above and volume >= needed) or stage is Stage.WON:
             continue
-        lower = order[order.index(stage) + 1:]
+        lower = order[order.index(stage) + 1 :]
         next_stage = next((s for s in lower if s in planned), lower[0])
         next_volume = planned[next_stage][1] if next_stage in planned else funnel.volume(next_stage)
         assert next_volume is not None
         plan_rate = Decimal(1)
-        for sv in funnel.stages[order.index(stage):order.index(next_stage)]:
+        for sv in funnel.stages[order.index(stage) : order.index(next_stage)]:
             assert sv.rate is not None
             plan_rate *= sv.rate
-        found.append(Diagnostic("activity_above_funnel" if above else "activity_below_funnel", {
-            "objective": objective.id, "stage": stage, "planned": volume, "needed": needed,
-            "basis": _basis(plan, objective), "won": funnel.won, "next_stage": next_stage,
-            "next_volume": next_volume,
-            # a target that rounds to 0 (0.4 demos) cannot reach anything: the implied rate is ∞
-            "implied_rate": Decimal(next_volume) / Decimal(volume) if volume else Decimal("Infinity"),
-            "plan_rate": plan_rate,
-        }))
+        found.append(
+            Diagnostic(
+                "activity_above_funnel" if above else "activity_below_funnel",
+                {
+                    "objective": objective.id,
+                    "stage": stage,
+                    "planned": volume,
+                    "needed": needed,
+                    "basis": _basis(plan, objective),
+                    "won": funnel.won,
+                    "next_stage": next_stage,
+                    "next_volume": next_volume,
+                    # a target that rounds to 0 (0.4 demos) cannot reach anything: the implied rate is ∞
+                    "implied_rate": Decimal(next_volume) / Decimal(volume) if volume else Decimal("Infinity"),
+                    "plan_rate": plan_rate,
+                },
+            )
+        )
     return found
 
 
@@ -250,18 +270,30 @@ def action_diagnostics(plan: Plan, funnel: ReverseFunnel) -> list[Diagnostic]:
     for stage_volume in funnel.stages:
         volume = planned.get(stage_volume.stage)
         if volume is not None and volume < stage_volume.volume:
-            found.append(Diagnostic("actions_below_funnel", {
-                "stage": stage_volume.stage, "planned": volume, "needed": stage_volume.volume,
-                "missing": stage_volume.volume - volume, "actions": ", ".join(names[stage_volume.stage])}))
+            found.append(
+                Diagnostic(
+                    "actions_below_funnel",
+                    {
+                        "stage": stage_volume.stage,
+                        "planned": volume,
+                        "needed": stage_volume.volume,
+                        "missing": stage_volume.volume - volume,
+                        "actions": ", ".join(names[stage_volume.stage]),
+                    },
+                )
+            )
     return found
 
 
 def timing_diagnostics(plan: Plan, funnel: ReverseFunnel, schedule: Schedule) -> list[Diagnostic]:
     found = []
     if funnel.lead_time_days > plan.days:
-        found.append(Diagnostic("lead_time_exceeds_plan", {
-            "stage": funnel.stages[0].stage, "lead_time": funnel.lead_time_days,
-            "plan_days": plan.days}))
+        found.append(
+            Diagnostic(
+                "lead_time_exceeds_plan",
+                {"stage": funnel.stages[0].stage, "lead_time": funnel.lead_time_days, "plan_days": plan.days},
+            )
+        )
     before = schedule.before_plan()
     if before:
         ordered = {s.stage: before[s.stage] for s in funnel.stages if s.stage in before}
@@ -275,20 +307,37 @@ def capacity_diagnostics(roles: list[RoleCapacity]) -> list[Diagnostic]:
         weeks: list[IsoWeek] = rc.weeks_over_capacity
         if rc.headcount == 0:
             if rc.hours_needed:
-                found.append(Diagnostic("role_without_headcount", {
-                    "role": rc.role.upper(), "needed": rc.hours_needed}))
+                found.append(Diagnostic("role_without_headcount", {"role": rc.role.upper(), "needed": rc.hours_needed}))
             continue
         utilisation = rc.utilisation
         if utilisation is not None and utilisation > 1:
-            found.append(Diagnostic("capacity_overload", {
-                "role": rc.role.upper(), "needed": rc.hours_needed, "available": rc.hours_available,
-                "utilisation_rate": utilisation, "headcount_needed": rc.headcount_needed,
-                "headcount": rc.headcount}))
+            found.append(
+                Diagnostic(
+                    "capacity_overload",
+                    {
+                        "role": rc.role.upper(),
+                        "needed": rc.hours_needed,
+                        "available": rc.hours_available,
+                        "utilisation_rate": utilisation,
+                        "headcount_needed": rc.headcount_needed,
+                        "headcount": rc.headcount,
+                    },
+                )
+            )
         elif weeks:
-            found.append(Diagnostic("capacity_weeks_over", {
-                "role": rc.role.upper(), "count": len(weeks), "weeks": [w.label for w in weeks],
-                "peak_rate": rc.peak_utilisation, "headcount_needed": rc.headcount_needed,
-                "headcount": rc.headcount}))
+            found.append(
+                Diagnostic(
+                    "capacity_weeks_over",
+                    {
+                        "role": rc.role.upper(),
+                        "count": len(weeks),
+                        "weeks": [w.label for w in weeks],
+                        "peak_rate": rc.peak_utilisation,
+                        "headcount_needed": rc.headcount_needed,
+                        "headcount": rc.headcount,
+                    },
+                )
+            )
     return found
 
 
@@ -297,5 +346,3 @@ def input_diagnostic(error: FunnelInputError) -> Diagnostic:
     if "stage" in params:
         params["stage"] = Stage(str(params["stage"])).value
     return Diagnostic(error.code, params)
-
-

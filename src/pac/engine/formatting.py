@@ -37,8 +37,11 @@ class Formatter:
         pattern = copy.copy(self.locale.currency_formats["standard"])
         if Decimal(value) == Decimal(value).to_integral_value():
             pattern.frac_prec = (0, 0)
-        return str(format_currency(Decimal(value), currency or self.currency, format=pattern,
-                                   locale=self.locale, currency_digits=False))
+        return str(
+            format_currency(
+                Decimal(value), currency or self.currency, format=pattern, locale=self.locale, currency_digits=False
+            )
+        )
 
     def date(self, value: dt.date) -> str:
         return str(format_date(value, "medium", locale=self.locale))

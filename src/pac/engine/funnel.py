@@ -99,8 +99,14 @@ def won_target(plan: Plan) -> int:
     revenue = revenue_target(plan)
     if revenue is not None and plan.average_deal:
         return ceil_div(revenue, plan.average_deal)
-    total = sum((o.target * periods_in_plan(plan, o.per) for o in plan.objectives
-                 if o.metric is Metric.WINS and o.target is not None), Decimal(0))
+    total = sum(
+        (
+            o.target * periods_in_plan(plan, o.per)
+            for o in plan.objectives
+            if o.metric is Metric.WINS and o.target is not None
+        ),
+        Decimal(0),
+    )
     return ceil_div(total, Decimal(1))
 
 
@@ -116,8 +122,9 @@ def reverse_funnel(plan: Plan) -> ReverseFunnel:
         assert step.rate is not None
         volumes.insert(
             0,
-            StageVolume(step.stage, ceil_div(Decimal(below.volume), step.rate), step.rate,
-                        below.days_to_won + step.days),
+            StageVolume(
+                step.stage, ceil_div(Decimal(below.volume), step.rate), step.rate, below.days_to_won + step.days
+            ),
         )
     return ReverseFunnel(tuple(volumes), revenue_target(plan))
 
@@ -177,8 +184,7 @@ def day_weights(plan: Plan, weeks: list[IsoWeek]) -> list[tuple[dt.date, Decimal
         working = business_days_in_week(week, plan.start, plan.end, plan.country)
         if not working and plan.weekly_weights is not None:
             # a week with no business day in the plan still gets the weight it was given
-            working = [d for d in (week.monday + dt.timedelta(days=i) for i in range(7))
-                       if plan.start <= d <= plan.end]
+            working = [d for d in (week.monday + dt.timedelta(days=i) for i in range(7)) if plan.start <= d <= plan.end]
         if not working:
             continue
         weight = Decimal(1) if plan.weekly_weights is None else plan.weekly_weights[index] / len(working)
@@ -209,7 +215,8 @@ def weekly_schedule(plan: Plan, funnel: ReverseFunnel) -> Schedule:
     rows = tuple(
         ScheduledVolume(week, stage, volume, before)
         for (week, stage, before), volume in sorted(
-            cells.items(), key=lambda kv: (kv[0][0], not kv[0][2], kv[0][1].order))
+            cells.items(), key=lambda kv: (kv[0][0], not kv[0][2], kv[0][1].order)
+        )
     )
     return Schedule(tuple(weeks), rows)
 
@@ -284,8 +291,11 @@ def capacity(plan: Plan, schedule: Schedule) -> list[RoleCapacity]:
             return sum((h * schedule.volume(week, s, before) for s, h in efforts.items()), Decimal(0))
 
         loads = tuple(
-            WeekLoad(w, needed(w, False),
-                     headcount * hours_per_week * len(business_days_in_week(w, plan.start, plan.end, plan.country)) / 5)
+            WeekLoad(
+                w,
+                needed(w, False),
+                headcount * hours_per_week * len(business_days_in_week(w, plan.start, plan.end, plan.country)) / 5,
+            )
             for w in schedule.plan_weeks
         )
         before = sum((needed(w, True) for w in schedule.weeks), Decimal(0))

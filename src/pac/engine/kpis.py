@@ -34,19 +34,36 @@ PERIODS: tuple[Period, ...] = ("week", "month", "quarter")
 _TRUNCATE = {"week": "W", "month": "M", "quarter": "Q"}
 
 CANONICAL_COLUMNS: dict[str, tuple[str, ...]] = {
-    "opportunities": ("external_id", "name", "account", "owner", "segment", "channel", "product", "stage",
-                      "outcome", "amount", "currency", "created", "closed", "forecast_category"),
+    "opportunities": (
+        "external_id",
+        "name",
+        "account",
+        "owner",
+        "segment",
+        "channel",
+        "product",
+        "stage",
+        "outcome",
+        "amount",
+        "currency",
+        "created",
+        "closed",
+        "forecast_category",
+    ),
     "activities": ("external_id", "kind", "owner", "account", "opportunity", "scheduled", "held", "outcome"),
-    "leads": ("external_id", "created", "mql_at", "sql_at", "channel", "campaign", "account", "owner",
-              "opportunity"),
+    "leads": ("external_id", "created", "mql_at", "sql_at", "channel", "campaign", "account", "owner", "opportunity"),
     "accounts": ("external_id", "name", "segment", "strategic", "potential", "owner"),
     "contacts": ("external_id", "account", "name", "email", "persona", "opted_out"),
     "subscriptions": ("external_id", "account", "start", "end", "mrr"),
     "costs": ("period_start", "period_end", "channel", "category", "amount"),
 }
-_DATES = {"opportunities": {"created", "closed"}, "activities": {"scheduled"},
-          "leads": {"created", "mql_at", "sql_at"}, "subscriptions": {"start", "end"},
-          "costs": {"period_start", "period_end"}}
+_DATES = {
+    "opportunities": {"created", "closed"},
+    "activities": {"scheduled"},
+    "leads": {"created", "mql_at", "sql_at"},
+    "subscriptions": {"start", "end"},
+    "costs": {"period_start", "period_end"},
+}
 _NUMBERS = {"opportunities": {"amount"}, "subscriptions": {"mrr"}, "costs": {"amount"}, "accounts": {"potential"}}
 _BOOLEANS = {"activities": {"held"}, "accounts": {"strategic"}, "contacts": {"opted_out"}}
 #: Codes compared with fixed lower-case values: read case-insensitively.
@@ -102,80 +119,227 @@ class KpiSettings:
 
 _O = "opportunities"
 _CLOSED = ("outcome", "closed")
-KPIS: dict[str, KpiDefinition] = {d.name: d for d in (
-    KpiDefinition("mql", "count", "leads whose mql_at falls in the period", "none (a count)",
-                  "mql_at", "no lead with an MQL date → not computable", {"leads": ("mql_at",)}),
-    KpiDefinition("sql", "count", "leads whose sql_at falls in the period", "none (a count)",
-                  "sql_at", "no lead with an SQL date → not computable", {"leads": ("sql_at",)}),
-    KpiDefinition("mql_to_sql", "ratio", "MQLs of the cohort with an sql_at ≤ as_of ÷ MQLs of the cohort",
-                  "leads with mql_at in the period and mql_at ≤ as_of − lag", "mql_at (cohort)",
-                  "no MQL old enough, or no SQL date anywhere in the data → not computable",
-                  {"leads": ("mql_at", "sql_at")}),
-    KpiDefinition("mql_to_won", "ratio", "MQLs of the cohort whose opportunity is won ÷ MQLs of the cohort",
-                  "leads with mql_at in the period and mql_at ≤ as_of − lag", "mql_at (cohort)",
-                  "no MQL old enough → not computable",
-                  {"leads": ("mql_at", "opportunity"), _O: ("external_id", "outcome")}),
-    KpiDefinition("no_show_rate", "ratio", "booked meetings/demos not held ÷ booked meetings/demos held or not",
-                  "meetings and demos scheduled before as_of with held known, cancelled/rescheduled excluded",
-                  "scheduled", "no past meeting with a known outcome → not computable",
-                  {"activities": ("kind", "scheduled", "held")}),
-    KpiDefinition("win_rate", "ratio", "won ÷ (won + lost)", "opportunities closed in the period, outcome "
-                  "won or lost (lost = outcome lost, whatever the stage name); open ones never",
-                  "closed", "no opportunity closed → not computable", {_O: _CLOSED}),
-    KpiDefinition("win_rate_value", "ratio", "won amount ÷ (won amount + lost amount)",
-                  "amounts of opportunities closed won or lost in the period", "closed",
-                  "lost amounts all 0/blank (e.g. Maven) or no amount → not computable",
-                  {_O: (*_CLOSED, "amount")}),
-    KpiDefinition("average_deal", "currency", "mean amount of won opportunities", "won opportunities closed in "
-                  "the period with an amount", "closed", "no won opportunity with an amount → not computable",
-                  {_O: (*_CLOSED, "amount")}),
-    KpiDefinition("average_deal_median", "currency", "median amount of won opportunities", "as average_deal",
-                  "closed", "as average_deal", {_O: (*_CLOSED, "amount")}),
-    KpiDefinition("sales_cycle", "days", "mean of closed − created, in days, of won opportunities",
-                  "won opportunities closed in the period with both dates", "closed",
-                  "no won opportunity with both dates → not computable", {_O: (*_CLOSED, "created")}),
-    KpiDefinition("sales_cycle_median", "days", "median of closed − created of won opportunities",
-                  "as sales_cycle", "closed", "as sales_cycle", {_O: (*_CLOSED, "created")}),
-    KpiDefinition("pipeline_coverage", "ratio", "open amount expected to close in the period ÷ remaining target",
-                  "remaining_target (a parameter)", "closed (expected close date of open opportunities)",
-                  "no remaining target given, or target ≤ 0 → not computable", {_O: (*_CLOSED, "amount")}),
-    KpiDefinition("sales_velocity", "currency/day", "open opportunities at period end × win_rate × average_deal "
-                  "÷ sales_cycle", "sales_cycle of the period (days)", "closed (rates); open count at period end",
-                  "any factor not computable or a zero cycle → not computable",
-                  {_O: (*_CLOSED, "created", "amount")}),
-    KpiDefinition("cac", "currency", "costs of the period ÷ new customers won in the period",
-                  "new customers: accounts whose first won opportunity closed in the period", "costs.period_start; "
-                  "first won close date", "no new customer → not computable",
-                  {"costs": ("period_start", "amount"), _O: (*_CLOSED, "account")}),
-    KpiDefinition("customer_churn", "ratio", "monthly rate: 1 − (1 − churned ÷ customers at start)^(1/months)",
-                  "customers (accounts with MRR > 0) at the start of the window", "window start",
-                  "no customer at the start → not computable", {"subscriptions": ("account", "start", "mrr")}),
-    KpiDefinition("arpa", "currency", "MRR at the window end ÷ accounts with MRR > 0 at the window end",
-                  "paying accounts at the window end", "window end", "no paying account → not computable",
-                  {"subscriptions": ("account", "start", "mrr")}),
-    KpiDefinition("ltv", "currency", "arpa × gross_margin ÷ customer_churn (monthly)", "customer_churn",
-                  "window", "no gross margin given, or churn 0 or not computable → not computable",
-                  {"subscriptions": ("account", "start", "mrr")}),
-    KpiDefinition("ltv_cac", "ratio", "ltv ÷ cac", "cac", "period of both", "either not computable → not "
-                  "computable", {"subscriptions": ("account", "start", "mrr"), "costs": ("period_start", "amount"),
-                                 _O: (*_CLOSED, "account")}),
-    KpiDefinition("cac_payback", "months", "cac ÷ (arpa × gross_margin)", "arpa × gross_margin", "period of both",
-                  "either not computable or no gross margin → not computable",
-                  {"subscriptions": ("account", "start", "mrr"), "costs": ("period_start", "amount"),
-                   _O: (*_CLOSED, "account")}),
-    KpiDefinition("nrr", "ratio", "Σ MRR at window end of the starting customers ÷ Σ their MRR at window start",
-                  "MRR at the window start of accounts paying then (SaaS Capital cohort)", "window start",
-                  "no MRR at the start → not computable", {"subscriptions": ("account", "start", "mrr")}),
-    KpiDefinition("grr", "ratio", "Σ min(MRR at end, MRR at start) of the starting customers ÷ Σ MRR at start",
-                  "as nrr", "window start", "as nrr", {"subscriptions": ("account", "start", "mrr")}),
-    KpiDefinition("weighted_pipeline", "currency", "Σ amount × P(won | stage) over open opportunities",
-                  "none (a sum); P learnt from closed history", "closed (expected close date)",
-                  "no closed history to learn from → not computable", {_O: (*_CLOSED, "stage", "amount")}),
-    KpiDefinition("adoption_60", "ratio", "new customers still subscribed adoption_days after their first start "
-                  "÷ new customers", "accounts whose first subscription starts in the period, at least "
-                  "adoption_days before as_of", "first subscription start", "no such customer → not computable",
-                  {"subscriptions": ("account", "start", "mrr")}),
-)}
+KPIS: dict[str, KpiDefinition] = {
+    d.name: d
+    for d in (
+        KpiDefinition(
+            "mql",
+            "count",
+            "leads whose mql_at falls in the period",
+            "none (a count)",
+            "mql_at",
+            "no lead with an MQL date → not computable",
+            {"leads": ("mql_at",)},
+        ),
+        KpiDefinition(
+            "sql",
+            "count",
+            "leads whose sql_at falls in the period",
+            "none (a count)",
+            "sql_at",
+            "no lead with an SQL date → not computable",
+            {"leads": ("sql_at",)},
+        ),
+        KpiDefinition(
+            "mql_to_sql",
+            "ratio",
+            "MQLs of the cohort with an sql_at ≤ as_of ÷ MQLs of the cohort",
+            "leads with mql_at in the period and mql_at ≤ as_of − lag",
+            "mql_at (cohort)",
+            "no MQL old enough, or no SQL date anywhere in the data → not computable",
+            {"leads": ("mql_at", "sql_at")},
+        ),
+        KpiDefinition(
+            "mql_to_won",
+            "ratio",
+            "MQLs of the cohort whose opportunity is won ÷ MQLs of the cohort",
+            "leads with mql_at in the period and mql_at ≤ as_of − lag",
+            "mql_at (cohort)",
+            "no MQL old enough → not computable",
+            {"leads": ("mql_at", "opportunity"), _O: ("external_id", "outcome")},
+        ),
+        KpiDefinition(
+            "no_show_rate",
+            "ratio",
+            "booked meetings/demos not held ÷ booked meetings/demos held or not",
+            "meetings and demos scheduled before as_of with held known, cancelled/rescheduled excluded",
+            "scheduled",
+            "no past meeting with a known outcome → not computable",
+            {"activities": ("kind", "scheduled", "held")},
+        ),
+        KpiDefinition(
+            "win_rate",
+            "ratio",
+            "won ÷ (won + lost)",
+            "opportunities closed in the period, outcome "
+            "won or lost (lost = outcome lost, whatever the stage name); open ones never",
+            "closed",
+            "no opportunity closed → not computable",
+            {_O: _CLOSED},
+        ),
+        KpiDefinition(
+            "win_rate_value",
+            "ratio",
+            "won amount ÷ (won amount + lost amount)",
+            "amounts of opportunities closed won or lost in the period",
+            "closed",
+            "lost amounts all 0/blank (e.g. Maven) or no amount → not computable",
+            {_O: (*_CLOSED, "amount")},
+        ),
+        KpiDefinition(
+            "average_deal",
+            "currency",
+            "mean amount of won opportunities",
+            "won opportunities closed in the period with an amount",
+            "closed",
+            "no won opportunity with an amount → not computable",
+            {_O: (*_CLOSED, "amount")},
+        ),
+        KpiDefinition(
+            "average_deal_median",
+            "currency",
+            "median amount of won opportunities",
+            "as average_deal",
+            "closed",
+            "as average_deal",
+            {_O: (*_CLOSED, "amount")},
+        ),
+        KpiDefinition(
+            "sales_cycle",
+            "days",
+            "mean of closed − created, in days, of won opportunities",
+            "won opportunities closed in the period with both dates",
+            "closed",
+            "no won opportunity with both dates → not computable",
+            {_O: (*_CLOSED, "created")},
+        ),
+        KpiDefinition(
+            "sales_cycle_median",
+            "days",
+            "median of closed − created of won opportunities",
+            "as sales_cycle",
+            "closed",
+            "as sales_cycle",
+            {_O: (*_CLOSED, "created")},
+        ),
+        KpiDefinition(
+            "pipeline_coverage",
+            "ratio",
+            "open amount expected to close in the period ÷ remaining target",
+            "remaining_target (a parameter)",
+            "closed (expected close date of open opportunities)",
+            "no remaining target given, or target ≤ 0 → not computable",
+            {_O: (*_CLOSED, "amount")},
+        ),
+        KpiDefinition(
+            "sales_velocity",
+            "currency/day",
+            "open opportunities at period end × win_rate × average_deal ÷ sales_cycle",
+            "sales_cycle of the period (days)",
+            "closed (rates); open count at period end",
+            "any factor not computable or a zero cycle → not computable",
+            {_O: (*_CLOSED, "created", "amount")},
+        ),
+        KpiDefinition(
+            "cac",
+            "currency",
+            "costs of the period ÷ new customers won in the period",
+            "new customers: accounts whose first won opportunity closed in the period",
+            "costs.period_start; first won close date",
+            "no new customer → not computable",
+            {"costs": ("period_start", "amount"), _O: (*_CLOSED, "account")},
+        ),
+        KpiDefinition(
+            "customer_churn",
+            "ratio",
+            "monthly rate: 1 − (1 − churned ÷ customers at start)^(1/months)",
+            "customers (accounts with MRR > 0) at the start of the window",
+            "window start",
+            "no customer at the start → not computable",
+            {"subscriptions": ("account", "start", "mrr")},
+        ),
+        KpiDefinition(
+            "arpa",
+            "currency",
+            "MRR at the window end ÷ accounts with MRR > 0 at the window end",
+            "paying accounts at the window end",
+            "window end",
+            "no paying account → not computable",
+            {"subscriptions": ("account", "start", "mrr")},
+        ),
+        KpiDefinition(
+            "ltv",
+            "currency",
+            "arpa × gross_margin ÷ customer_churn (monthly)",
+            "customer_churn",
+            "window",
+            "no gross margin given, or churn 0 or not computable → not computable",
+            {"subscriptions": ("account", "start", "mrr")},
+        ),
+        KpiDefinition(
+            "ltv_cac",
+            "ratio",
+            "ltv ÷ cac",
+            "cac",
+            "period of both",
+            "either not computable → not computable",
+            {
+                "subscriptions": ("account", "start", "mrr"),
+                "costs": ("period_start", "amount"),
+                _O: (*_CLOSED, "account"),
+            },
+        ),
+        KpiDefinition(
+            "cac_payback",
+            "months",
+            "cac ÷ (arpa × gross_margin)",
+            "arpa × gross_margin",
+            "period of both",
+            "either not computable or no gross margin → not computable",
+            {
+                "subscriptions": ("account", "start", "mrr"),
+                "costs": ("period_start", "amount"),
+                _O: (*_CLOSED, "account"),
+            },
+        ),
+        KpiDefinition(
+            "nrr",
+            "ratio",
+            "Σ MRR at window end of the starting customers ÷ Σ their MRR at window start",
+            "MRR at the window start of accounts paying then (SaaS Capital cohort)",
+            "window start",
+            "no MRR at the start → not computable",
+            {"subscriptions": ("account", "start", "mrr")},
+        ),
+        KpiDefinition(
+            "grr",
+            "ratio",
+            "Σ min(MRR at end, MRR at start) of the starting customers ÷ Σ MRR at start",
+            "as nrr",
+            "window start",
+            "as nrr",
+            {"subscriptions": ("account", "start", "mrr")},
+        ),
+        KpiDefinition(
+            "weighted_pipeline",
+            "currency",
+            "Σ amount × P(won | stage) over open opportunities",
+            "none (a sum); P learnt from closed history",
+            "closed (expected close date)",
+            "no closed history to learn from → not computable",
+            {_O: (*_CLOSED, "stage", "amount")},
+        ),
+        KpiDefinition(
+            "adoption_60",
+            "ratio",
+            "new customers still subscribed adoption_days after their first start ÷ new customers",
+            "accounts whose first subscription starts in the period, at least adoption_days before as_of",
+            "first subscription start",
+            "no such customer → not computable",
+            {"subscriptions": ("account", "start", "mrr")},
+        ),
+    )
+}
 
 
 # --------------------------------------------------------------------------- loading tables
@@ -246,8 +410,9 @@ def _typed(name: str, table: ir.Table) -> ir.Table:
         elif column in _BOOLEANS.get(name, ()):
             if dtype.is_string():
                 text = value.lstrip().rstrip().lower()
-                typed[column] = ibis.cases((text.isin(_TRUE), True), (text.isin(_FALSE), False),
-                                           else_=ibis.null("boolean"))
+                typed[column] = ibis.cases(
+                    (text.isin(_TRUE), True), (text.isin(_FALSE), False), else_=ibis.null("boolean")
+                )
             else:
                 typed[column] = value.cast("boolean")
         elif dtype.is_string():
@@ -283,10 +448,19 @@ def _text(value: ir.StringValue, *, quick: bool) -> ir.StringValue:
 
 
 def compute_kpis(
-    tables: Mapping[str, ir.Table], *, as_of: dt.date, by: Sequence[str] = (), period: Period | None = None,
-    kpis: Iterable[str] | None = None, start: dt.date | None = None, mql_lag_days: int = 45,
-    remaining_target: float | Mapping[str | None, float] | None = None, gross_margin: float | None = None,
-    adoption_days: int = 60, trailing_months: int = 12, stage_order: Sequence[str] = STAGE_ORDER,
+    tables: Mapping[str, ir.Table],
+    *,
+    as_of: dt.date,
+    by: Sequence[str] = (),
+    period: Period | None = None,
+    kpis: Iterable[str] | None = None,
+    start: dt.date | None = None,
+    mql_lag_days: int = 45,
+    remaining_target: float | Mapping[str | None, float] | None = None,
+    gross_margin: float | None = None,
+    adoption_days: int = 60,
+    trailing_months: int = 12,
+    stage_order: Sequence[str] = STAGE_ORDER,
 ) -> list[KpiRow]:
     """Tidy KPI rows for ``kpis`` (default: all of :data:`KPIS`), from canonical tables typed by
     :func:`canonical_tables`, counting only what happened on or before ``as_of`` (and from ``start``)."""
@@ -296,10 +470,18 @@ def compute_kpis(
     unknown = [n for n in names if n not in KPIS]
     if unknown:
         raise ValueError(f"unknown KPI: {', '.join(unknown)} (known: {', '.join(KPIS)})")
-    settings = KpiSettings(as_of=as_of, by=tuple(by), period=period, start=start, mql_lag_days=mql_lag_days,
-                           remaining_target=remaining_target, gross_margin=gross_margin,
-                           adoption_days=adoption_days, trailing_months=trailing_months,
-                           stage_order=tuple(stage_order))
+    settings = KpiSettings(
+        as_of=as_of,
+        by=tuple(by),
+        period=period,
+        start=start,
+        mql_lag_days=mql_lag_days,
+        remaining_target=remaining_target,
+        gross_margin=gross_margin,
+        adoption_days=adoption_days,
+        trailing_months=trailing_months,
+        stage_order=tuple(stage_order),
+    )
     run = _Run(dict(tables), settings, _with_inputs(names))
     rows: list[KpiRow] = []
     for name in names:
@@ -365,8 +547,11 @@ _DEAL_KPIS: dict[str, tuple[str, ...]] = {
 }
 _MEDIANS = ("deal_median", "cycle_median")
 #: Families: KPIs computed from the rows of one aggregate query (see _Run.family).
-_FAMILIES: dict[str, frozenset[str]] = {"closed_deals": frozenset(_DEAL_KPIS), "meetings": frozenset({"no_show_rate"}),
-                                        "mql_cohort": frozenset({"mql_to_sql", "mql_to_won"})}
+_FAMILIES: dict[str, frozenset[str]] = {
+    "closed_deals": frozenset(_DEAL_KPIS),
+    "meetings": frozenset({"no_show_rate"}),
+    "mql_cohort": frozenset({"mql_to_sql", "mql_to_won"}),
+}
 
 
 def _stacked(queries: Mapping[str, ir.Table]) -> ir.Table:
@@ -376,9 +561,18 @@ def _stacked(queries: Mapping[str, ir.Table]) -> ir.Table:
     for query in queries.values():
         for column, dtype in query.schema().items():
             schema.setdefault(column, dtype)
-    return ibis.union(*(query.select(_family=ibis.literal(name), **{
-        column: query[column].cast(dtype) if column in query.columns else ibis.null(dtype)
-        for column, dtype in schema.items()}) for name, query in queries.items()))
+    return ibis.union(
+        *(
+            query.select(
+                _family=ibis.literal(name),
+                **{
+                    column: query[column].cast(dtype) if column in query.columns else ibis.null(dtype)
+                    for column, dtype in schema.items()
+                },
+            )
+            for name, query in queries.items()
+        )
+    )
 
 
 class _Missing(Exception):
@@ -412,16 +606,25 @@ class _Run:
             return [self.row(name, None, None, (), missing.reason)]
         if not results:
             return [self.row(name, None, None, (), "no data in the range")]
-        return [self.row(name, value, key[0], key[1], reason)
-                for key, (value, reason) in sorted(results.items(), key=lambda kv: _sort_key(kv[0]))]
+        return [
+            self.row(name, value, key[0], key[1], reason)
+            for key, (value, reason) in sorted(results.items(), key=lambda kv: _sort_key(kv[0]))
+        ]
 
-    def row(self, name: str, value: float | None, period: str | None, by: tuple[Any, ...],
-            reason: str | None) -> KpiRow:
+    def row(
+        self, name: str, value: float | None, period: str | None, by: tuple[Any, ...], reason: str | None
+    ) -> KpiRow:
         dims = dict(zip(self.s.by, by, strict=False)) if by else {d: None for d in self.s.by}
         ok = value is not None and reason is None and math.isfinite(value)
-        return KpiRow(kpi=name, value=float(value) if ok and value is not None else None, unit=KPIS[name].unit,
-                      period=period, by=dims, status="ok" if ok else "not_computable",
-                      reason=None if ok else (reason or "not a finite number"))
+        return KpiRow(
+            kpi=name,
+            value=float(value) if ok and value is not None else None,
+            unit=KPIS[name].unit,
+            period=period,
+            by=dims,
+            status="ok" if ok else "not_computable",
+            reason=None if ok else (reason or "not a finite number"),
+        )
 
     def values(self, name: str) -> dict[Key, tuple[float | None, str | None]]:
         if name not in self.cache:
@@ -465,8 +668,13 @@ class _Run:
             keys[d] = t[d]
         return keys
 
-    def aggregated(self, t: ir.Table, column: str, metrics: Callable[[ir.Table], dict[str, ir.Scalar]],
-                   *conditions: ir.BooleanValue) -> ir.Table:
+    def aggregated(
+        self,
+        t: ir.Table,
+        column: str,
+        metrics: Callable[[ir.Table], dict[str, ir.Scalar]],
+        *conditions: ir.BooleanValue,
+    ) -> ir.Table:
         """``metrics`` of ``t`` bounded by the date ``column`` (and ``conditions``), per period and dimensions."""
         t = self.bounded(t, column, *conditions)
         keys = self.keys(t, column)
@@ -481,11 +689,11 @@ class _Run:
 
     def key(self, record: Record) -> Key:
         start = record.get("_period")
-        return (_label(start, self.s.period) if start is not None else None,
-                tuple(record.get(d) for d in self.s.by))
+        return (_label(start, self.s.period) if start is not None else None, tuple(record.get(d) for d in self.s.by))
 
-    def ratio(self, records: list[Record], numerator: str, denominator: str,
-              empty: str) -> dict[Key, tuple[float | None, str | None]]:
+    def ratio(
+        self, records: list[Record], numerator: str, denominator: str, empty: str
+    ) -> dict[Key, tuple[float | None, str | None]]:
         out: dict[Key, tuple[float | None, str | None]] = {}
         for r in records:
             den = r[denominator]
@@ -517,8 +725,11 @@ class _Run:
 
     def family_query(self, name: str) -> ir.Table:
         kpis = {k for k in _FAMILIES[name] if k in self.wanted and self.computable(k)}
-        queries = {"closed_deals": self.closed_deals_query, "meetings": self.meetings_query,
-                   "mql_cohort": self.mql_cohort_query}
+        queries = {
+            "closed_deals": self.closed_deals_query,
+            "meetings": self.meetings_query,
+            "mql_cohort": self.mql_cohort_query,
+        }
         query = queries[name](kpis)
         self.planned[name] = kpis
         return query
@@ -552,8 +763,10 @@ class _Run:
         t = t.mutate(**keys) if keys else t
         names = list(keys)
         window = ibis.window(group_by=[t[k] for k in names], order_by=t._v) if names else ibis.window(order_by=t._v)
-        ranked = t.mutate(_rn=ibis.row_number().over(window), _n=t._v.count().over(
-            ibis.window(group_by=[t[k] for k in names]) if names else ibis.window()))
+        ranked = t.mutate(
+            _rn=ibis.row_number().over(window),
+            _n=t._v.count().over(ibis.window(group_by=[t[k] for k in names]) if names else ibis.window()),
+        )
         middle = ranked.filter((ranked._rn == (ranked._n - 1) // 2) | (ranked._rn == ranked._n // 2))
         expr = middle.group_by(names).aggregate(v=middle._v.mean()) if names else middle.aggregate(v=middle._v.mean())
         return self.fetch(expr)
@@ -564,8 +777,9 @@ class _Run:
         leads = self.tables["leads"]
         self.dims("leads")
         records = self.grouped(leads, column, lambda t: {"n": t.count()})
-        return {self.key(r): (float(r["n"]), None) for r in records
-                if self.s.period is None or r.get("_period") is not None}
+        return {
+            self.key(r): (float(r["n"]), None) for r in records if self.s.period is None or r.get("_period") is not None
+        }
 
     def _mql(self) -> dict[Key, tuple[float | None, str | None]]:
         return self._stage_count("mql_at")
@@ -591,19 +805,25 @@ class _Run:
                 out["converted_n"] = t._won_id.notnull().sum()
             return out
 
-        return self.aggregated(cohort, "mql_at", figures,
-                               cohort.mql_at <= self.s.as_of - dt.timedelta(days=self.s.mql_lag_days))
+        return self.aggregated(
+            cohort, "mql_at", figures, cohort.mql_at <= self.s.as_of - dt.timedelta(days=self.s.mql_lag_days)
+        )
 
     def _mql_to_sql(self) -> dict[Key, tuple[float | None, str | None]]:
         leads = self.tables["leads"]
         if not self.fetch(leads.filter(leads.sql_at.notnull()).limit(1).select("sql_at")):
             raise _Missing("no lead has an SQL date: the data has no SQL stage")
-        return self.ratio(self.family("mql_cohort", "mql_to_sql"), "sql_n", "mql_n",
-                          f"no MQL older than {self.s.mql_lag_days} days")
+        return self.ratio(
+            self.family("mql_cohort", "mql_to_sql"), "sql_n", "mql_n", f"no MQL older than {self.s.mql_lag_days} days"
+        )
 
     def _mql_to_won(self) -> dict[Key, tuple[float | None, str | None]]:
-        return self.ratio(self.family("mql_cohort", "mql_to_won"), "converted_n", "mql_n",
-                          f"no MQL older than {self.s.mql_lag_days} days")
+        return self.ratio(
+            self.family("mql_cohort", "mql_to_won"),
+            "converted_n",
+            "mql_n",
+            f"no MQL older than {self.s.mql_lag_days} days",
+        )
 
     # ---- activities
 
@@ -618,9 +838,13 @@ class _Run:
         if "outcome" in acts.columns:
             booked &= acts.outcome.isnull() | ~acts.outcome.lower().isin(CANCELLED_OUTCOMES)
         acts = self.narrowed("activities", ("scheduled", "held"), _booked=booked)
-        return self.aggregated(acts, "scheduled", lambda t: {"booked": t.count(where=t._booked),
-                                                             "missed": t.count(where=t._booked & ~t.held)},
-                               acts.scheduled < self.s.as_of, acts.held.notnull())
+        return self.aggregated(
+            acts,
+            "scheduled",
+            lambda t: {"booked": t.count(where=t._booked), "missed": t.count(where=t._booked & ~t.held)},
+            acts.scheduled < self.s.as_of,
+            acts.held.notnull(),
+        )
 
     def _no_show_rate(self) -> dict[Key, tuple[float | None, str | None]]:
         records = self.groups_with(self.family("meetings", "no_show_rate"), "booked")
@@ -646,8 +870,12 @@ class _Run:
         if not self.has_median():
             figures = [f for f in figures if f not in _MEDIANS]
         opps = self.tables[_O]
-        opps = self.narrowed(_O, (c for k in kpis for c in KPIS[k].needs[_O] if c != "outcome"),
-                             _won=opps.outcome == "won", _lost=opps.outcome == "lost")
+        opps = self.narrowed(
+            _O,
+            (c for k in kpis for c in KPIS[k].needs[_O] if c != "outcome"),
+            _won=opps.outcome == "won",
+            _lost=opps.outcome == "lost",
+        )
         return self.aggregated(opps, "closed", lambda t: {f: _DEAL_FIGURES[f](t) for f in figures})
 
     def groups_with(self, records: list[Record], count: str) -> list[Record]:
@@ -667,8 +895,11 @@ class _Run:
                 continue
             won, lost = r["deal_total"] or 0, r["lost_total"] or 0
             if (r["closed_n"] or 0) > (r["won_n"] or 0) and not lost:  # lost deals, without amounts
-                out[self.key(r)] = (None, "lost amounts are all 0 or blank: a win rate by value would be "
-                                          "meaningless (lost deals carry no amount in this data)")
+                out[self.key(r)] = (
+                    None,
+                    "lost amounts are all 0 or blank: a win rate by value would be "
+                    "meaningless (lost deals carry no amount in this data)",
+                )
             elif not won + lost:
                 out[self.key(r)] = (None, "no amount on the closed opportunities")
             else:
@@ -676,21 +907,27 @@ class _Run:
         return out
 
     def _average_deal(self) -> dict[Key, tuple[float | None, str | None]]:
-        return self.ratio(self.closed_deals("average_deal"), "deal_total", "deal_n",
-                          "no won opportunity with an amount")
+        return self.ratio(
+            self.closed_deals("average_deal"), "deal_total", "deal_n", "no won opportunity with an amount"
+        )
 
-    def _from_medians(self, records: list[Record], median: str,
-                      empty: str) -> dict[Key, tuple[float | None, str | None]]:
-        return {self.key(r): ((float(r[median]), None) if r[median] is not None else (None, empty))
-                for r in records if self.s.period is None or r.get("_period") is not None}
+    def _from_medians(
+        self, records: list[Record], median: str, empty: str
+    ) -> dict[Key, tuple[float | None, str | None]]:
+        return {
+            self.key(r): ((float(r[median]), None) if r[median] is not None else (None, empty))
+            for r in records
+            if self.s.period is None or r.get("_period") is not None
+        }
 
     def _average_deal_median(self) -> dict[Key, tuple[float | None, str | None]]:
         empty = "no won opportunity with an amount"
         if not self.has_median():
             t = self.won_with("amount")
             return self._from_medians(self.window_medians(t, "closed", t.amount), "v", empty)
-        return self._from_medians(self.groups_with(self.closed_deals("average_deal_median"), "deal_n"),
-                                  "deal_median", empty)
+        return self._from_medians(
+            self.groups_with(self.closed_deals("average_deal_median"), "deal_n"), "deal_median", empty
+        )
 
     def _sales_cycle(self) -> dict[Key, tuple[float | None, str | None]]:
         records = self.groups_with(self.closed_deals("sales_cycle"), "cycle_n")
@@ -701,8 +938,9 @@ class _Run:
         if not self.has_median():
             t = self.won_with("created")
             return self._from_medians(self.window_medians(t, "closed", _cycle_days(t)), "v", empty)
-        return self._from_medians(self.groups_with(self.closed_deals("sales_cycle_median"), "cycle_n"),
-                                  "cycle_median", empty)
+        return self._from_medians(
+            self.groups_with(self.closed_deals("sales_cycle_median"), "cycle_n"), "cycle_median", empty
+        )
 
     def won_with(self, column: str) -> ir.Table:
         t = self.closed()
@@ -733,8 +971,10 @@ class _Run:
             key = self.key(r)
             goal = target.get(key[0]) if isinstance(target, Mapping) else target
             if goal is None or goal <= 0:
-                out[key] = (None, "no remaining target for this period" if goal is None
-                            else "the target is already reached")
+                out[key] = (
+                    None,
+                    "no remaining target for this period" if goal is None else "the target is already reached",
+                )
             else:
                 out[key] = ((r["amount"] or 0) / goal, None)
         return out
@@ -747,8 +987,11 @@ class _Run:
         counts = self.fetch(t.group_by(stage=t.stage.lower(), outcome=t.outcome).aggregate(n=t.count()))
         order = list(self.s.stage_order)
         won = sum(r["n"] for r in counts if r["outcome"] == "won")
-        lost_at = [(order.index(r["stage"]) if r["stage"] in order else len(order), r["n"])
-                   for r in counts if r["outcome"] == "lost"]
+        lost_at = [
+            (order.index(r["stage"]) if r["stage"] in order else len(order), r["n"])
+            for r in counts
+            if r["outcome"] == "lost"
+        ]
         if not won + sum(n for _, n in lost_at):
             raise _Missing("no closed opportunity to learn stage probabilities from")
         probs: dict[str, float] = {}
@@ -772,8 +1015,11 @@ class _Run:
                 return None, "no open opportunity carries an amount"
             return float(r["v"] or 0), None
 
-        return {self.key(r): value(r) for r in self.due_grouped(metrics)
-                if self.s.period is None or r.get("_period") is not None}
+        return {
+            self.key(r): value(r)
+            for r in self.due_grouped(metrics)
+            if self.s.period is None or r.get("_period") is not None
+        }
 
     def windows(self, first: dt.date | None) -> list[tuple[dt.date, dt.date, dt.date]]:
         """(period key, window start, window end) — one trailing window when there is no period."""
@@ -795,16 +1041,18 @@ class _Run:
         windows = self.windows(first)
         if not windows:
             return None
-        return ibis.memtable({"_key": [w[0] for w in windows], "_w0": [w[1] for w in windows],
-                              "_w1": [w[2] for w in windows]},
-                             schema=ibis.schema({"_key": "date", "_w0": "date", "_w1": "date"}))
+        return ibis.memtable(
+            {"_key": [w[0] for w in windows], "_w0": [w[1] for w in windows], "_w1": [w[2] for w in windows]},
+            schema=ibis.schema({"_key": "date", "_w0": "date", "_w1": "date"}),
+        )
 
     def _open_at_end(self) -> dict[Key, float]:
         opps = self.tables[_O]
         if self.s.period is None:
             t = opps.filter(opps.outcome == "open")
-            records = self.fetch(t.group_by(list(self.s.by)).aggregate(n=t.count()) if self.s.by
-                                 else t.aggregate(n=t.count()))
+            records = self.fetch(
+                t.group_by(list(self.s.by)).aggregate(n=t.count()) if self.s.by else t.aggregate(n=t.count())
+            )
             return {(None, tuple(r.get(d) for d in self.s.by)): float(r["n"]) for r in records}
         first = self.fetch(opps.aggregate(v=opps.created.min()))[0]["v"]
         w = self.window_table(first)
@@ -812,11 +1060,11 @@ class _Run:
             return {}
         x = opps.cross_join(w)
         # open when the next period starts: created before it, not closed before it
-        x = x.filter(x.created < x._w1, x.closed.isnull() | (x.closed >= x._w1),
-                     (x.outcome == "open") | x.closed.notnull())
+        x = x.filter(
+            x.created < x._w1, x.closed.isnull() | (x.closed >= x._w1), (x.outcome == "open") | x.closed.notnull()
+        )
         records = self.fetch(x.group_by(["_key", *self.s.by]).aggregate(n=x.count()))
-        return {(_label(r["_key"], self.s.period), tuple(r.get(d) for d in self.s.by)): float(r["n"])
-                for r in records}
+        return {(_label(r["_key"], self.s.period), tuple(r.get(d) for d in self.s.by)): float(r["n"]) for r in records}
 
     def _sales_velocity(self) -> dict[Key, tuple[float | None, str | None]]:
         win, deal, cycle = self.values("win_rate"), self.values("average_deal"), self.values("sales_cycle")
@@ -835,8 +1083,10 @@ class _Run:
     def _cac(self) -> dict[Key, tuple[float | None, str | None]]:
         costs = self.tables["costs"]
         self.dims("costs")
-        spend = {self.key(r): float(r["v"] or 0) for r in self.grouped(
-            costs, "period_start", lambda t: {"v": t.amount.fill_null(0).sum()})}
+        spend = {
+            self.key(r): float(r["v"] or 0)
+            for r in self.grouped(costs, "period_start", lambda t: {"v": t.amount.fill_null(0).sum()})
+        }
         won = self.closed()
         won = won.filter(won.outcome == "won", won.closed.notnull())
         won = won.mutate(_customer=won.account.fill_null("opportunity:" + won.external_id))
@@ -858,8 +1108,11 @@ class _Run:
         queried once per run."""
         subs = self.tables["subscriptions"]
         if self.s.by:
-            raise _Missing("subscription KPIs are not broken down by dimension (subscriptions have no "
-                           + ", ".join(self.s.by) + ")")
+            raise _Missing(
+                "subscription KPIs are not broken down by dimension (subscriptions have no "
+                + ", ".join(self.s.by)
+                + ")"
+            )
         if self.mrr_records is None:
             self.mrr_records = self.query_mrr_windows(subs)
         return self.mrr_records
@@ -876,27 +1129,41 @@ class _Run:
             return (x.start <= at) & (x.end.isnull() | (x.end > at)) if "end" in x.columns else x.start <= at
 
         per_account = x.group_by(["_key", "_w0", "_w1", "account"]).aggregate(
-            m0=active(x._w0).ifelse(x.mrr.fill_null(0), 0).sum(), m1=active(x._w1).ifelse(x.mrr.fill_null(0), 0).sum())
+            m0=active(x._w0).ifelse(x.mrr.fill_null(0), 0).sum(), m1=active(x._w1).ifelse(x.mrr.fill_null(0), 0).sum()
+        )
         a = per_account
         cohort = a.m0 > 0
         expr = a.group_by(["_key", "_w0", "_w1"]).aggregate(
-            start_mrr=cohort.ifelse(a.m0, 0).sum(), end_mrr=cohort.ifelse(a.m1, 0).sum(),
-            capped=cohort.ifelse(ibis.least(a.m0, a.m1), 0).sum(), customers=cohort.sum(),
-            churned=(cohort & (a.m1 <= 0)).sum(), paying=(a.m1 > 0).sum(), mrr=(a.m1 > 0).ifelse(a.m1, 0).sum())
+            start_mrr=cohort.ifelse(a.m0, 0).sum(),
+            end_mrr=cohort.ifelse(a.m1, 0).sum(),
+            capped=cohort.ifelse(ibis.least(a.m0, a.m1), 0).sum(),
+            customers=cohort.sum(),
+            churned=(cohort & (a.m1 <= 0)).sum(),
+            paying=(a.m1 > 0).sum(),
+            mrr=(a.m1 > 0).ifelse(a.m1, 0).sum(),
+        )
         return self.fetch(expr)
 
-    def sub_values(self, compute: Callable[[Record], tuple[float | None, str | None]]
-                   ) -> dict[Key, tuple[float | None, str | None]]:
-        return {(_label(r["_key"], self.s.period) if self.s.period else None, ()): compute(r)
-                for r in self.mrr_windows()}
+    def sub_values(
+        self, compute: Callable[[Record], tuple[float | None, str | None]]
+    ) -> dict[Key, tuple[float | None, str | None]]:
+        return {
+            (_label(r["_key"], self.s.period) if self.s.period else None, ()): compute(r) for r in self.mrr_windows()
+        }
 
     def _nrr(self) -> dict[Key, tuple[float | None, str | None]]:
-        return self.sub_values(lambda r: (r["end_mrr"] / r["start_mrr"], None) if r["start_mrr"]
-                               else (None, "no MRR at the start of the period"))
+        return self.sub_values(
+            lambda r: (
+                (r["end_mrr"] / r["start_mrr"], None) if r["start_mrr"] else (None, "no MRR at the start of the period")
+            )
+        )
 
     def _grr(self) -> dict[Key, tuple[float | None, str | None]]:
-        return self.sub_values(lambda r: (r["capped"] / r["start_mrr"], None) if r["start_mrr"]
-                               else (None, "no MRR at the start of the period"))
+        return self.sub_values(
+            lambda r: (
+                (r["capped"] / r["start_mrr"], None) if r["start_mrr"] else (None, "no MRR at the start of the period")
+            )
+        )
 
     def _customer_churn(self) -> dict[Key, tuple[float | None, str | None]]:
         def churn(r: Record) -> tuple[float | None, str | None]:
@@ -906,11 +1173,15 @@ class _Run:
             if months <= 0:
                 return None, "empty window"
             return 1 - (1 - r["churned"] / r["customers"]) ** (1 / months), None
+
         return self.sub_values(churn)
 
     def _arpa(self) -> dict[Key, tuple[float | None, str | None]]:
-        return self.sub_values(lambda r: (r["mrr"] / r["paying"], None) if r["paying"]
-                               else (None, "no paying account at the end of the period"))
+        return self.sub_values(
+            lambda r: (
+                (r["mrr"] / r["paying"], None) if r["paying"] else (None, "no paying account at the end of the period")
+            )
+        )
 
     def margin(self) -> float:
         if self.s.gross_margin is None:
@@ -936,20 +1207,22 @@ class _Run:
 
     def _cac_payback(self) -> dict[Key, tuple[float | None, str | None]]:
         margin = self.margin()
-        return _combine(self.values("cac"), self.values("arpa"),
-                        lambda cac, arpa: cac / (arpa * margin) if arpa * margin else None)
+        return _combine(
+            self.values("cac"), self.values("arpa"), lambda cac, arpa: cac / (arpa * margin) if arpa * margin else None
+        )
 
     def _adoption_60(self) -> dict[Key, tuple[float | None, str | None]]:
         subs = self.tables["subscriptions"]
         if self.s.by:
-            raise _Missing("adoption is not broken down by dimension (subscriptions have no "
-                           + ", ".join(self.s.by) + ")")
+            raise _Missing(
+                "adoption is not broken down by dimension (subscriptions have no " + ", ".join(self.s.by) + ")"
+            )
         days = self.s.adoption_days
         s = subs.filter(subs.account.notnull(), subs.start.notnull())
         firsts = s.group_by(_acct="account").aggregate(first=s.start.min())
         firsts = firsts.filter(firsts.first <= self.s.as_of - dt.timedelta(days=days))
         j = s.join(firsts, s.account == firsts._acct)
-        alive = (j.start.delta(j.first, unit="day") <= days)
+        alive = j.start.delta(j.first, unit="day") <= days
         if "end" in j.columns:
             alive = alive & (j.end.isnull() | (j.end.delta(j.first, unit="day") > days))
         per = j.group_by(["_acct", "first"]).aggregate(active=alive.ifelse(1, 0).max())
@@ -960,8 +1233,11 @@ class _Run:
 # --------------------------------------------------------------------------- helpers
 
 
-def _combine(left: dict[Key, tuple[float | None, str | None]], right: dict[Key, tuple[float | None, str | None]],
-             op: Callable[[float, float], float | None]) -> dict[Key, tuple[float | None, str | None]]:
+def _combine(
+    left: dict[Key, tuple[float | None, str | None]],
+    right: dict[Key, tuple[float | None, str | None]],
+    op: Callable[[float, float], float | None],
+) -> dict[Key, tuple[float | None, str | None]]:
     out: dict[Key, tuple[float | None, str | None]] = {}
     for key in set(left) & set(right):
         (a, a_why), (b, b_why) = left[key], right[key]

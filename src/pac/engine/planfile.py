@@ -156,10 +156,7 @@ class PlanFileError(ValueError):
         super().__init__("\n".join(self.lines()))
 
     def lines(self) -> list[str]:
-        return [
-            f"{self.source}:{i.line}:{i.column}: {i}" if i.line else f"{self.source}: {i}"
-            for i in self.issues
-        ]
+        return [f"{self.source}:{i.line}:{i.column}: {i}" if i.line else f"{self.source}: {i}" for i in self.issues]
 
 
 def format_path(loc: tuple[str | int, ...]) -> str:
@@ -186,9 +183,14 @@ class _Positions:
                 name = str(key.value)
                 child = (*path, name)
                 if name in seen:
-                    self.duplicates.append(PlanFileIssue(
-                        format_path(child), "duplicate key: keep only one",
-                        key.start_mark.line + 1, key.start_mark.column + 1))
+                    self.duplicates.append(
+                        PlanFileIssue(
+                            format_path(child),
+                            "duplicate key: keep only one",
+                            key.start_mark.line + 1,
+                            key.start_mark.column + 1,
+                        )
+                    )
                 seen.add(name)
                 self.marks[child] = (key.start_mark.line + 1, key.start_mark.column + 1)
                 self._walk(value, child)
@@ -224,8 +226,7 @@ _ERROR_TEXT = {
 def _error_text(error: Any) -> str:
     kind, ctx = error["type"], error.get("ctx", {})
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        op = {"greater_than": ">", "greater_than_equal": ">=",
-              "less_than": "<", "less_than_equal": "<="}[kind]
+        op = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<", "less_than_equal": "<="}[kind]
         bound = next(iter(ctx.values()))
         return f"must be {op} {bound}"
     if kind == "value_error":
@@ -256,30 +257,37 @@ def _plan_rules(doc: PlanFile) -> list[tuple[tuple[str | int, ...], str]]:
         seen_ids.add(objective.id)
         deadline = objective.deadline
         if deadline is not None and not header.start <= deadline <= header.end:
-            problems.append((("objectives", i, "deadline"),
-                             f"must be inside the plan ({header.start} to {header.end})"))
+            problems.append(
+                (("objectives", i, "deadline"), f"must be inside the plan ({header.start} to {header.end})")
+            )
     stages: list[Stage] = []
     if doc.funnel is not None:
         for i, entry in enumerate(doc.funnel.stages):
             last = i == len(doc.funnel.stages) - 1
             if stages and entry.stage.order <= stages[-1].order:
-                problems.append((("funnel", "stages", i, "stage"),
-                                 f"{entry.stage.value!r} must come after {stages[-1].value!r}; "
-                                 "order is " + ", ".join(s.value for s in Stage)))
+                problems.append(
+                    (
+                        ("funnel", "stages", i, "stage"),
+                        f"{entry.stage.value!r} must come after {stages[-1].value!r}; "
+                        "order is " + ", ".join(s.value for s in Stage),
+                    )
+                )
             stages.append(entry.stage)
             if last and entry.stage is not Stage.WON:
                 problems.append((("funnel", "stages", i, "stage"), "the last stage must be 'won'"))
             if not last and entry.rate is None:
-                problems.append((("funnel", "stages", i, "rate"),
-                                 "required: conversion rate to the next stage, in (0, 1]"))
+                problems.append(
+                    (("funnel", "stages", i, "rate"), "required: conversion rate to the next stage, in (0, 1]")
+                )
             if last and entry.rate is not None:
                 problems.append((("funnel", "stages", i, "rate"), "the 'won' stage has no rate"))
         weights = doc.funnel.weekly_weights
         if weights is not None and header.end > header.start:
             expected = len(weeks_between(header.start, header.end))
             if len(weights) != expected:
-                problems.append((("funnel", "weekly_weights"),
-                                 f"needs {expected} values, one per ISO week of the plan"))
+                problems.append(
+                    (("funnel", "weekly_weights"), f"needs {expected} values, one per ISO week of the plan")
+                )
             elif sum(weights) <= 0:
                 problems.append((("funnel", "weekly_weights"), "at least one weight must be > 0"))
     roles: set[Role] = set()
@@ -290,9 +298,13 @@ def _plan_rules(doc: PlanFile) -> list[tuple[tuple[str | int, ...], str]]:
     pairs: set[tuple[Stage, Role]] = set()
     for i, effort in enumerate(doc.effort):
         if effort.stage not in stages:
-            problems.append((("effort", i, "stage"),
-                             f"stage {effort.stage.value!r} is not in the funnel"
-                             + (f" ({', '.join(s.value for s in stages)})" if stages else "")))
+            problems.append(
+                (
+                    ("effort", i, "stage"),
+                    f"stage {effort.stage.value!r} is not in the funnel"
+                    + (f" ({', '.join(s.value for s in stages)})" if stages else ""),
+                )
+            )
         if effort.role not in roles:
             problems.append((("effort", i, "role"), f"role {effort.role.value!r} is not in the team"))
         if (effort.stage, effort.role) in pairs:
@@ -309,23 +321,29 @@ def parse_plan_file(text: str, source: str = "<plan>") -> PlanFile:
         alias = next((e for e in yaml.parse(text, Loader=yaml.SafeLoader) if isinstance(e, yaml.AliasEvent)), None)
         if alias is not None:  # anchors and aliases can blow a tiny file up exponentially: not in a plan
             mark = alias.start_mark
-            raise PlanFileError([PlanFileIssue(
-                "", "YAML aliases (*name) are not allowed in a plan file: write the values out",
-                mark.line + 1 if mark else None, mark.column + 1 if mark else None)], source)
+            raise PlanFileError(
+                [
+                    PlanFileIssue(
+                        "",
+                        "YAML aliases (*name) are not allowed in a plan file: write the values out",
+                        mark.line + 1 if mark else None,
+                        mark.column + 1 if mark else None,
+                    )
+                ],
+                source,
+            )
         positions = _Positions(yaml.compose(text, Loader=yaml.SafeLoader))
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
-        raise PlanFileError([PlanFileIssue("", f"YAML syntax error: {error.problem}", line, column)],
-                            source) from None
+        raise PlanFileError([PlanFileIssue("", f"YAML syntax error: {error.problem}", line, column)], source) from None
     except yaml.YAMLError as error:
         raise PlanFileError([PlanFileIssue("", f"YAML error: {error}")], source) from None
     if positions.duplicates:
         raise PlanFileError(positions.duplicates, source)
     if not isinstance(data, dict):
-        raise PlanFileError([PlanFileIssue("", "the document must be a mapping with a 'plan' key", 1, 1)],
-                            source)
+        raise PlanFileError([PlanFileIssue("", "the document must be a mapping with a 'plan' key", 1, 1)], source)
     try:
         doc = PlanFile.model_validate(data)
     except ValidationError as error:
@@ -337,8 +355,7 @@ def parse_plan_file(text: str, source: str = "<plan>") -> PlanFile:
         raise PlanFileError(issues, source) from None
     problems = _plan_rules(doc) + section_rules(doc)
     if problems:
-        raise PlanFileError([PlanFileIssue(format_path(p), m, *positions.at(p)) for p, m in problems],
-                            source)
+        raise PlanFileError([PlanFileIssue(format_path(p), m, *positions.at(p)) for p, m in problems], source)
     return doc
 
 
@@ -346,31 +363,36 @@ def load_plan_file(path: Path) -> PlanFile:
     try:
         size = path.stat().st_size
         if size > MAX_PLAN_FILE_BYTES:
-            raise PlanFileError([PlanFileIssue("", f"file larger than {MAX_PLAN_FILE_BYTES} bytes")],
-                                str(path))
+            raise PlanFileError([PlanFileIssue("", f"file larger than {MAX_PLAN_FILE_BYTES} bytes")], str(path))
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as error:
-        raise PlanFileError([PlanFileIssue("", f"not UTF-8 text (byte {error.start}): save as UTF-8")],
-                            str(path)) from None
+        raise PlanFileError(
+            [PlanFileIssue("", f"not UTF-8 text (byte {error.start}): save as UTF-8")], str(path)
+        ) from None
     except OSError as error:
-        raise PlanFileError([PlanFileIssue("", f"cannot read the file: {error.strerror}")],
-                            str(path)) from None
+        raise PlanFileError([PlanFileIssue("", f"cannot read the file: {error.strerror}")], str(path)) from None
     return parse_plan_file(text, str(path))
 
 
 def to_plan(doc: PlanFile) -> model.Plan:
     funnel = doc.funnel
     return model.Plan(
-        name=doc.plan.name, start=doc.plan.start, end=doc.plan.end,
-        currency=doc.plan.currency, country=doc.plan.country,
-        objectives=tuple(model.Objective(o.id, o.metric, o.target, o.deadline, o.per, o.segment)
-                         for o in doc.objectives),
+        name=doc.plan.name,
+        start=doc.plan.start,
+        end=doc.plan.end,
+        currency=doc.plan.currency,
+        country=doc.plan.country,
+        objectives=tuple(
+            model.Objective(o.id, o.metric, o.target, o.deadline, o.per, o.segment) for o in doc.objectives
+        ),
         average_deal=funnel.average_deal if funnel else None,
         steps=tuple(model.FunnelStep(s.stage, s.rate, s.days) for s in funnel.stages) if funnel else (),
         weekly_weights=tuple(funnel.weekly_weights) if funnel and funnel.weekly_weights else None,
         team=tuple(model.TeamRole(t.role, t.headcount, t.hours_per_week) for t in doc.team),
         effort=tuple(model.Effort(e.stage, e.role, e.hours) for e in doc.effort),
-        fiscal_year_start=doc.plan.fiscal_year_start, timezone=doc.plan.timezone, budget=doc.plan.budget,
+        fiscal_year_start=doc.plan.fiscal_year_start,
+        timezone=doc.plan.timezone,
+        budget=doc.plan.budget,
         **sections_to_model(doc),
     )
 
@@ -391,32 +413,52 @@ def dump_plan(plan: model.Plan) -> str:
 
     data: dict[str, Any] = {
         "version": 1,
-        "plan": compact({"name": plan.name, "start": plan.start, "end": plan.end,
-                         "currency": plan.currency, "country": plan.country,
-                         "fiscal_year_start": plan.fiscal_year_start if plan.fiscal_year_start != 1 else None,
-                         "timezone": plan.timezone if plan.timezone != "Europe/Paris" else None,
-                         "budget": _plain(plan.budget) if plan.budget is not None else None}),
+        "plan": compact(
+            {
+                "name": plan.name,
+                "start": plan.start,
+                "end": plan.end,
+                "currency": plan.currency,
+                "country": plan.country,
+                "fiscal_year_start": plan.fiscal_year_start if plan.fiscal_year_start != 1 else None,
+                "timezone": plan.timezone if plan.timezone != "Europe/Paris" else None,
+                "budget": _plain(plan.budget) if plan.budget is not None else None,
+            }
+        ),
         "objectives": [
-            compact({"id": o.id, "metric": o.metric.value if o.metric else None,
-                     "target": _plain(o.target) if o.target is not None else None,
-                     "deadline": o.deadline, "per": o.per.value if o.per else None,
-                     "segment": o.segment})
+            compact(
+                {
+                    "id": o.id,
+                    "metric": o.metric.value if o.metric else None,
+                    "target": _plain(o.target) if o.target is not None else None,
+                    "deadline": o.deadline,
+                    "per": o.per.value if o.per else None,
+                    "segment": o.segment,
+                }
+            )
             for o in plan.objectives
         ],
     }
     if plan.steps:
-        data["funnel"] = compact({
-            "average_deal": _plain(plan.average_deal) if plan.average_deal else None,
-            "stages": [compact({"stage": s.stage.value,
-                                "rate": _plain(s.rate) if s.rate is not None else None,
-                                "days": s.days})
-                       for s in plan.steps],
-            "weekly_weights": [_plain(w) for w in plan.weekly_weights] if plan.weekly_weights else None,
-        })
-    data["team"] = [{"role": t.role.value.upper(), "headcount": t.headcount,
-                     "hours_per_week": _plain(t.hours_per_week)} for t in plan.team]
-    data["effort"] = [{"stage": e.stage.value, "role": e.role.value.upper(), "hours": _plain(e.hours)}
-                      for e in plan.effort]
+        data["funnel"] = compact(
+            {
+                "average_deal": _plain(plan.average_deal) if plan.average_deal else None,
+                "stages": [
+                    compact(
+                        {"stage": s.stage.value, "rate": _plain(s.rate) if s.rate is not None else None, "days": s.days}
+                    )
+                    for s in plan.steps
+                ],
+                "weekly_weights": [_plain(w) for w in plan.weekly_weights] if plan.weekly_weights else None,
+            }
+        )
+    data["team"] = [
+        {"role": t.role.value.upper(), "headcount": t.headcount, "hours_per_week": _plain(t.hours_per_week)}
+        for t in plan.team
+    ]
+    data["effort"] = [
+        {"stage": e.stage.value, "role": e.role.value.upper(), "hours": _plain(e.hours)} for e in plan.effort
+    ]
     data.update(sections_to_data(plan, _plain))
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 

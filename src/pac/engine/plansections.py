@@ -46,8 +46,6 @@ def _lower(value: Any) -> Any:
     return value.strip().lower() if isinstance(value, str) else value
 
 
-
-
 class _Entry(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -268,12 +266,17 @@ def section_rules(doc: Any) -> list[tuple[Path, str]]:
         if action.expected is not None:
             known((*at, "expected", "objective"), action.expected.objective, objectives, "objective")
             if stages is not None and action.expected.stage is not None and action.expected.stage not in stages:
-                problems.append(((*at, "expected", "stage"),
-                                 f"stage {action.expected.stage.value!r} is not in the funnel"))
+                problems.append(
+                    ((*at, "expected", "stage"), f"stage {action.expected.stage.value!r} is not in the funnel")
+                )
         for j, milestone in enumerate(action.milestones):
             if not action.start <= milestone.date <= action.end:
-                problems.append(((*at, "milestones", j, "date"),
-                                 f"must be between the action's start and end ({action.start} to {action.end})"))
+                problems.append(
+                    (
+                        (*at, "milestones", j, "date"),
+                        f"must be between the action's start and end ({action.start} to {action.end})",
+                    )
+                )
         if action.hours and action.role is None:
             problems.append(((*at, "role"), "required when hours are given: whose hours are they?"))
     for i, event in enumerate(doc.events):
@@ -291,24 +294,52 @@ def segments_to_model(entries: list[SegmentEntry]) -> tuple[model.Segment, ...]:
         criteria = {k: tuple(v) for k, v in s.criteria.model_dump().items() if v}
         if s.personas:
             criteria["persona"] = tuple(dict.fromkeys([*criteria.get("persona", ()), *s.personas]))
-        result.append(model.Segment(
-            s.id, s.name, criteria, s.value_proposition, tuple(s.messages), s.potential_accounts,
-            s.potential_value, dict(s.rates), s.cycle_days, s.acquisition_cost))
+        result.append(
+            model.Segment(
+                s.id,
+                s.name,
+                criteria,
+                s.value_proposition,
+                tuple(s.messages),
+                s.potential_accounts,
+                s.potential_value,
+                dict(s.rates),
+                s.cycle_days,
+                s.acquisition_cost,
+            )
+        )
     return tuple(result)
 
 
 def actions_to_model(entries: list[ActionEntry]) -> tuple[model.Action, ...]:
     return tuple(
         model.Action(
-            id=a.id, type=a.type, name=a.name or a.id, start=a.start, end=a.end, owner=a.owner, role=a.role,
-            channel=a.channel, segment=a.segment, accounts=tuple(sorted(a.accounts)), persona=a.persona,
+            id=a.id,
+            type=a.type,
+            name=a.name or a.id,
+            start=a.start,
+            end=a.end,
+            owner=a.owner,
+            role=a.role,
+            channel=a.channel,
+            segment=a.segment,
+            accounts=tuple(sorted(a.accounts)),
+            persona=a.persona,
             message=a.message,
-            expected=model.ExpectedOutcome(a.expected.volume, a.expected.stage, a.expected.metric,
-                                           a.expected.objective) if a.expected else None,
+            expected=model.ExpectedOutcome(a.expected.volume, a.expected.stage, a.expected.metric, a.expected.objective)
+            if a.expected
+            else None,
             raci=a.raci.to_model() if a.raci else None,
             milestones=tuple(model.Milestone(m.name, m.date) for m in a.milestones),
-            budget=a.budget, hours=a.hours, status=a.status, kpi=a.kpi, value=a.value, event=a.event)
-        for a in entries)
+            budget=a.budget,
+            hours=a.hours,
+            status=a.status,
+            kpi=a.kpi,
+            value=a.value,
+            event=a.event,
+        )
+        for a in entries
+    )
 
 
 def sections_to_model(doc: Any) -> dict[str, Any]:
@@ -316,15 +347,21 @@ def sections_to_model(doc: Any) -> dict[str, Any]:
     weights = doc.priorities or PriorityWeightsEntry()
     return {
         "segments": segments_to_model(doc.segments),
-        "accounts": tuple(model.Account(a.id, a.name, a.segment, a.strategic, a.potential, a.icp_fit,
-                                        a.owner, a.stage) for a in doc.accounts),
-        "contacts": tuple(model.Contact(c.id, c.account, c.name, c.persona, c.buying_role, c.email)
-                          for c in doc.contacts),
+        "accounts": tuple(
+            model.Account(a.id, a.name, a.segment, a.strategic, a.potential, a.icp_fit, a.owner, a.stage)
+            for a in doc.accounts
+        ),
+        "contacts": tuple(
+            model.Contact(c.id, c.account, c.name, c.persona, c.buying_role, c.email) for c in doc.contacts
+        ),
         "actions": actions_to_model(doc.actions),
-        "events": tuple(model.Event(e.id, e.name, e.kind, e.start, e.end or e.start, tuple(e.campaigns),
-                                    e.location) for e in doc.events),
-        "rituals": tuple(model.Ritual(r.id, r.name, r.rrule, r.time, r.minutes, r.owner, tuple(r.attendees))
-                         for r in doc.rituals),
+        "events": tuple(
+            model.Event(e.id, e.name, e.kind, e.start, e.end or e.start, tuple(e.campaigns), e.location)
+            for e in doc.events
+        ),
+        "rituals": tuple(
+            model.Ritual(r.id, r.name, r.rrule, r.time, r.minutes, r.owner, tuple(r.attendees)) for r in doc.rituals
+        ),
         "deadlines": tuple(model.Deadline(d.id, d.name, d.date, d.rrule, d.owner) for d in doc.deadlines),
         "raci": tuple(model.GovernanceRaci(g.activity, g.to_model()) for g in doc.raci),
         "priority_weights": model.PriorityWeights(weights.value, weights.velocity, weights.cost),
@@ -353,44 +390,122 @@ def sections_to_data(plan: model.Plan, plain: Any) -> dict[str, Any]:
     if plan.priority_weights != model.PriorityWeights():
         w = plan.priority_weights
         data["priorities"] = {"value": plain(w.value), "velocity": plain(w.velocity), "cost": plain(w.cost)}
-    data["segments"] = [compact({
-        "id": s.id, "name": s.name, "criteria": {k: list(v) for k, v in s.criteria.items()},
-        "value_proposition": s.value_proposition, "messages": list(s.messages),
-        "potential_accounts": s.potential_accounts, "potential_value": num(s.potential_value),
-        "rates": {k.value: plain(v) for k, v in s.rates.items()}, "cycle_days": s.cycle_days,
-        "acquisition_cost": num(s.acquisition_cost)}) for s in plan.segments]
-    data["accounts"] = [compact({
-        "id": a.id, "name": a.name, "segment": a.segment, "strategic": a.strategic or None,
-        "potential": num(a.potential), "icp_fit": num(a.icp_fit), "owner": a.owner,
-        "stage": a.stage.value if a.stage else None}) for a in plan.accounts]
-    data["contacts"] = [compact({
-        "id": c.id, "account": c.account, "name": c.name, "persona": c.persona,
-        "buying_role": c.buying_role.value if c.buying_role else None, "email": c.email}) for c in plan.contacts]
-    data["actions"] = [compact({
-        "id": a.id, "type": a.type.value, "name": a.name if a.name != a.id else None, "start": a.start,
-        "end": a.end, "owner": a.owner, "role": a.role.value if a.role else None,
-        "channel": a.channel.value if a.channel else None, "segment": a.segment, "accounts": list(a.accounts),
-        "persona": a.persona, "message": a.message,
-        "expected": compact({"volume": plain(a.expected.volume),
-                             "stage": a.expected.stage.value if a.expected.stage else None,
-                             "metric": a.expected.metric, "objective": a.expected.objective})
-        if a.expected else None,
-        "raci": _raci(a.raci) if a.raci else None,
-        "milestones": [{"name": m.name, "date": m.date} for m in a.milestones],
-        "budget": plain(a.budget) if a.budget else None, "hours": plain(a.hours) if a.hours else None,
-        "status": a.status.value if a.status is not ActionStatus.PLANNED else None, "kpi": a.kpi,
-        "value": num(a.value), "event": a.event}) for a in plan.actions]
-    data["events"] = [compact({
-        "id": e.id, "name": e.name, "kind": e.kind.value, "start": e.start,
-        "end": e.end if e.end != e.start else None, "campaigns": list(e.campaigns) or None,
-        "location": e.location}) for e in plan.events]
+    data["segments"] = [
+        compact(
+            {
+                "id": s.id,
+                "name": s.name,
+                "criteria": {k: list(v) for k, v in s.criteria.items()},
+                "value_proposition": s.value_proposition,
+                "messages": list(s.messages),
+                "potential_accounts": s.potential_accounts,
+                "potential_value": num(s.potential_value),
+                "rates": {k.value: plain(v) for k, v in s.rates.items()},
+                "cycle_days": s.cycle_days,
+                "acquisition_cost": num(s.acquisition_cost),
+            }
+        )
+        for s in plan.segments
+    ]
+    data["accounts"] = [
+        compact(
+            {
+                "id": a.id,
+                "name": a.name,
+                "segment": a.segment,
+                "strategic": a.strategic or None,
+                "potential": num(a.potential),
+                "icp_fit": num(a.icp_fit),
+                "owner": a.owner,
+                "stage": a.stage.value if a.stage else None,
+            }
+        )
+        for a in plan.accounts
+    ]
+    data["contacts"] = [
+        compact(
+            {
+                "id": c.id,
+                "account": c.account,
+                "name": c.name,
+                "persona": c.persona,
+                "buying_role": c.buying_role.value if c.buying_role else None,
+                "email": c.email,
+            }
+        )
+        for c in plan.contacts
+    ]
+    data["actions"] = [
+        compact(
+            {
+                "id": a.id,
+                "type": a.type.value,
+                "name": a.name if a.name != a.id else None,
+                "start": a.start,
+                "end": a.end,
+                "owner": a.owner,
+                "role": a.role.value if a.role else None,
+                "channel": a.channel.value if a.channel else None,
+                "segment": a.segment,
+                "accounts": list(a.accounts),
+                "persona": a.persona,
+                "message": a.message,
+                "expected": compact(
+                    {
+                        "volume": plain(a.expected.volume),
+                        "stage": a.expected.stage.value if a.expected.stage else None,
+                        "metric": a.expected.metric,
+                        "objective": a.expected.objective,
+                    }
+                )
+                if a.expected
+                else None,
+                "raci": _raci(a.raci) if a.raci else None,
+                "milestones": [{"name": m.name, "date": m.date} for m in a.milestones],
+                "budget": plain(a.budget) if a.budget else None,
+                "hours": plain(a.hours) if a.hours else None,
+                "status": a.status.value if a.status is not ActionStatus.PLANNED else None,
+                "kpi": a.kpi,
+                "value": num(a.value),
+                "event": a.event,
+            }
+        )
+        for a in plan.actions
+    ]
+    data["events"] = [
+        compact(
+            {
+                "id": e.id,
+                "name": e.name,
+                "kind": e.kind.value,
+                "start": e.start,
+                "end": e.end if e.end != e.start else None,
+                "campaigns": list(e.campaigns) or None,
+                "location": e.location,
+            }
+        )
+        for e in plan.events
+    ]
     for row, event in zip(data["events"], plan.events, strict=True):
         if not event.campaigns:
             row["campaigns"] = []
-    data["rituals"] = [compact({
-        "id": r.id, "name": r.name, "rrule": r.rrule, "time": r.time.strftime("%H:%M"), "minutes": r.minutes,
-        "owner": r.owner, "attendees": list(r.attendees)}) for r in plan.rituals]
-    data["deadlines"] = [compact({"id": d.id, "name": d.name, "date": d.date, "rrule": d.rrule, "owner": d.owner})
-                         for d in plan.deadlines]
+    data["rituals"] = [
+        compact(
+            {
+                "id": r.id,
+                "name": r.name,
+                "rrule": r.rrule,
+                "time": r.time.strftime("%H:%M"),
+                "minutes": r.minutes,
+                "owner": r.owner,
+                "attendees": list(r.attendees),
+            }
+        )
+        for r in plan.rituals
+    ]
+    data["deadlines"] = [
+        compact({"id": d.id, "name": d.name, "date": d.date, "rrule": d.rrule, "owner": d.owner})
+        for d in plan.deadlines
+    ]
     data["raci"] = [{"activity": g.activity, **_raci(g.raci)} for g in plan.raci]
     return {k: v for k, v in data.items() if v}

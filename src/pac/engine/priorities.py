@@ -192,13 +192,17 @@ def estimate_action(plan: Plan, action: Action, hourly_cost: Decimal = DEFAULT_H
     else:
         value, source = None, None
     return ActionEstimate(
-        value=value, value_source=source, win_probability=probability,
+        value=value,
+        value_source=source,
+        win_probability=probability,
         days_to_won=days_to_won(plan, stage) if stage is not None else None,
         duration_days=(action.end - action.start).days + 1,
-        cost=action.budget + action.hours * hourly_cost)
+        cost=action.budget + action.hours * hourly_cost,
+    )
 
 
 # --- scoring -----------------------------------------------------------------------------------
+
 
 class Kind(StrEnum):
     SEGMENT = "segment"
@@ -323,28 +327,44 @@ def _score(candidates: Sequence[_Candidate], weights: PriorityWeights) -> list[S
     w_value, w_velocity, w_cost = effective_weights(weights)
     result = []
     for i, c in enumerate(candidates):
-        flags = tuple(flag for flag, missing in ((NO_VALUE_ESTIMATE, c.value is None),
-                                                 (NO_VELOCITY_ESTIMATE, c.days is None),
-                                                 (NO_COST_ESTIMATE, c.cost is None)) if missing)
-        result.append(ScoreBreakdown(
-            Component(c.value, values[i], w_value), Component(velocities[i], speeds[i], w_velocity),
-            Component(c.cost, costs[i], w_cost), weights, c.inputs, flags))
+        flags = tuple(
+            flag
+            for flag, missing in (
+                (NO_VALUE_ESTIMATE, c.value is None),
+                (NO_VELOCITY_ESTIMATE, c.days is None),
+                (NO_COST_ESTIMATE, c.cost is None),
+            )
+            if missing
+        )
+        result.append(
+            ScoreBreakdown(
+                Component(c.value, values[i], w_value),
+                Component(velocities[i], speeds[i], w_velocity),
+                Component(c.cost, costs[i], w_cost),
+                weights,
+                c.inputs,
+                flags,
+            )
+        )
     return result
 
 
-def _rank(kind: Kind, candidates: Sequence[_Candidate], weights: PriorityWeights,
-          group_order: Callable[[str | None], int]) -> tuple[Ranked, ...]:
+def _rank(
+    kind: Kind, candidates: Sequence[_Candidate], weights: PriorityWeights, group_order: Callable[[str | None], int]
+) -> tuple[Ranked, ...]:
     breakdowns = _score(candidates, weights)
-    order = sorted(range(len(candidates)),
-                   key=lambda i: (group_order(candidates[i].group), -breakdowns[i].score, candidates[i].id))
+    order = sorted(
+        range(len(candidates)), key=lambda i: (group_order(candidates[i].group), -breakdowns[i].score, candidates[i].id)
+    )
     ranked: list[Ranked] = []
     rank_in_group: dict[str | None, int] = defaultdict(int)
     per_group = kind is Kind.ACTION
     for position, i in enumerate(order, 1):
         c = candidates[i]
         rank_in_group[c.group] += 1
-        ranked.append(Ranked(kind, c.id, c.name, c.group, rank_in_group[c.group] if per_group else position,
-                             breakdowns[i]))
+        ranked.append(
+            Ranked(kind, c.id, c.name, c.group, rank_in_group[c.group] if per_group else position, breakdowns[i])
+        )
     return tuple(ranked)
 
 
@@ -360,11 +380,25 @@ def rank_segments(plan: Plan) -> tuple[Ranked, ...]:
         if value is None and s.potential_accounts is not None and plan.average_deal:
             value, value_source = s.potential_accounts * plan.average_deal, "potential_accounts"
         days, days_source = (s.cycle_days, "cycle_days") if s.cycle_days is not None else (_lead_time(plan), "funnel")
-        candidates.append(_Candidate(s.id, s.name, None, value, days, s.acquisition_cost, {
-            "value_source": value_source, "potential_value": s.potential_value,
-            "potential_accounts": s.potential_accounts, "average_deal": plan.average_deal,
-            "days": days, "days_source": days_source if days is not None else None,
-            "acquisition_cost": s.acquisition_cost}))
+        candidates.append(
+            _Candidate(
+                s.id,
+                s.name,
+                None,
+                value,
+                days,
+                s.acquisition_cost,
+                {
+                    "value_source": value_source,
+                    "potential_value": s.potential_value,
+                    "potential_accounts": s.potential_accounts,
+                    "average_deal": plan.average_deal,
+                    "days": days,
+                    "days_source": days_source if days is not None else None,
+                    "acquisition_cost": s.acquisition_cost,
+                },
+            )
+        )
     return _rank(Kind.SEGMENT, candidates, plan.priority_weights, lambda group: 0)
 
 
@@ -376,11 +410,25 @@ def rank_accounts(plan: Plan) -> tuple[Ranked, ...]:
         segment = segments.get(a.segment) if a.segment else None
         cost = segment.acquisition_cost if segment else None
         days = days_to_won(plan, a.stage)
-        candidates.append(_Candidate(
-            a.id, a.name, "strategic" if a.strategic else "other",
-            a.potential * fit if a.potential is not None else None, days, cost, {
-                "potential": a.potential, "icp_fit": fit, "stage": a.stage.value if a.stage else None,
-                "days": days, "segment": a.segment, "acquisition_cost": cost, "strategic": a.strategic}))
+        candidates.append(
+            _Candidate(
+                a.id,
+                a.name,
+                "strategic" if a.strategic else "other",
+                a.potential * fit if a.potential is not None else None,
+                days,
+                cost,
+                {
+                    "potential": a.potential,
+                    "icp_fit": fit,
+                    "stage": a.stage.value if a.stage else None,
+                    "days": days,
+                    "segment": a.segment,
+                    "acquisition_cost": cost,
+                    "strategic": a.strategic,
+                },
+            )
+        )
     return _rank(Kind.ACCOUNT, candidates, plan.priority_weights, lambda group: 0 if group == "strategic" else 1)
 
 
@@ -395,22 +443,41 @@ def rank_actions(plan: Plan, hourly_cost: Decimal = DEFAULT_HOURLY_COST) -> tupl
             continue
         e = estimate_action(plan, a, hourly_cost)
         stage = a.expected.stage if a.expected else None
-        candidates.append(_Candidate(a.id, a.name, stage.value if stage else NO_STAGE, e.value, e.days, e.cost, {
-            "value_source": e.value_source, "given_value": a.value,
-            "expected_stage": stage.value if stage else None,
-            "expected_volume": a.expected.volume if a.expected else None,
-            "win_probability": e.win_probability, "average_deal": plan.average_deal,
-            "days_to_won": e.days_to_won, "duration_days": e.duration_days, "days": e.days,
-            "budget": a.budget, "hours": a.hours, "hourly_cost": hourly_cost}))
+        candidates.append(
+            _Candidate(
+                a.id,
+                a.name,
+                stage.value if stage else NO_STAGE,
+                e.value,
+                e.days,
+                e.cost,
+                {
+                    "value_source": e.value_source,
+                    "given_value": a.value,
+                    "expected_stage": stage.value if stage else None,
+                    "expected_volume": a.expected.volume if a.expected else None,
+                    "win_probability": e.win_probability,
+                    "average_deal": plan.average_deal,
+                    "days_to_won": e.days_to_won,
+                    "duration_days": e.duration_days,
+                    "days": e.days,
+                    "budget": a.budget,
+                    "hours": a.hours,
+                    "hourly_cost": hourly_cost,
+                },
+            )
+        )
     return _rank(Kind.ACTION, candidates, plan.priority_weights, _stage_order)
 
 
 def rankings(plan: Plan, hourly_cost: Decimal = DEFAULT_HOURLY_COST) -> Rankings:
-    return Rankings(rank_segments(plan), rank_accounts(plan), rank_actions(plan, hourly_cost),
-                    plan.priority_weights, hourly_cost)
+    return Rankings(
+        rank_segments(plan), rank_accounts(plan), rank_actions(plan, hourly_cost), plan.priority_weights, hourly_cost
+    )
 
 
 # --- selection ---------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -658,8 +725,14 @@ def _build_model(plan: Plan, subtract_funnel_load: bool) -> tuple[_Model, bool]:
     return _Model(constraints, capacities, loads, budget_row, role_rows), load is not None
 
 
-def _solve(values: list[float], usage: list[dict[int, float]], room: list[float], *,
-           mip_rel_gap: float, time_limit: float | None) -> tuple[list[bool], bool, float | None]:
+def _solve(
+    values: list[float],
+    usage: list[dict[int, float]],
+    room: list[float],
+    *,
+    mip_rel_gap: float,
+    time_limit: float | None,
+) -> tuple[list[bool], bool, float | None]:
     """Choose among free candidates; returns the choice, whether the solver finished (rather than
     stopping at its time limit), and its upper bound on the candidates' total value (None if unknown)."""
     n = len(values)
@@ -673,9 +746,13 @@ def _solve(values: list[float], usage: list[dict[int, float]], room: list[float]
     options: dict[str, float] = {"mip_rel_gap": mip_rel_gap}
     if time_limit is not None:
         options["time_limit"] = time_limit
-    result = milp(c=-np.asarray(values, dtype=np.float64), integrality=np.ones(n), bounds=Bounds(0, 1),
-                  constraints=LinearConstraint(matrix, -np.inf, np.asarray(room, dtype=np.float64)),
-                  options=options)
+    result = milp(
+        c=-np.asarray(values, dtype=np.float64),
+        integrality=np.ones(n),
+        bounds=Bounds(0, 1),
+        constraints=LinearConstraint(matrix, -np.inf, np.asarray(room, dtype=np.float64)),
+        options=options,
+    )
     if result.status not in (0, 1):  # 0 optimal, 1 a limit was reached; 0 is always feasible here
         raise RuntimeError(f"the solver failed: {result.message}")
     chosen = [bool(v > 0.5) for v in result.x] if result.x is not None else [False] * n
@@ -683,9 +760,14 @@ def _solve(values: list[float], usage: list[dict[int, float]], room: list[float]
     return chosen, result.status == 0, (-float(bound) if bound is not None and np.isfinite(bound) else None)
 
 
-def select_actions(plan: Plan, *, decisions: Mapping[str, bool] | Iterable[Decision] = (),
-                   subtract_funnel_load: bool = True, mip_rel_gap: float = 0.0,
-                   time_limit: float | None = DEFAULT_TIME_LIMIT) -> Selection:
+def select_actions(
+    plan: Plan,
+    *,
+    decisions: Mapping[str, bool] | Iterable[Decision] = (),
+    subtract_funnel_load: bool = True,
+    mip_rel_gap: float = 0.0,
+    time_limit: float | None = DEFAULT_TIME_LIMIT,
+) -> Selection:
     """The most valuable set of actions the team can carry (see the module docstring)."""
     model, load_subtracted = _build_model(plan, subtract_funnel_load)
     available = model.available
@@ -731,9 +813,11 @@ def select_actions(plan: Plan, *, decisions: Mapping[str, bool] | Iterable[Decis
     room = [max(0.0, available[i] - fixed_use[i]) for i in range(len(available))]
 
     def overflows(action_id: str, space: Sequence[float]) -> tuple[Binding, ...]:
-        return tuple(Binding(model.constraints[row], amount, space[row])
-                     for row, amount in sorted(usage[action_id].items())
-                     if amount > space[row] + _tolerance(space[row]))
+        return tuple(
+            Binding(model.constraints[row], amount, space[row])
+            for row, amount in sorted(usage[action_id].items())
+            if amount > space[row] + _tolerance(space[row])
+        )
 
     chosen: set[str] = set()
     candidates: list[Action] = []
@@ -748,9 +832,13 @@ def select_actions(plan: Plan, *, decisions: Mapping[str, bool] | Iterable[Decis
 
     optimal, bound = True, None
     if candidates:
-        picks, finished, bound = _solve([float(values[a.id] or 0) for a in candidates],
-                                        [usage[a.id] for a in candidates], room,
-                                        mip_rel_gap=mip_rel_gap, time_limit=time_limit)
+        picks, finished, bound = _solve(
+            [float(values[a.id] or 0) for a in candidates],
+            [usage[a.id] for a in candidates],
+            room,
+            mip_rel_gap=mip_rel_gap,
+            time_limit=time_limit,
+        )
         optimal = finished and mip_rel_gap == 0  # with a gap allowed, "finished" is not "optimal"
         chosen |= {a.id for a, pick in zip(candidates, picks, strict=True) if pick}
 
@@ -770,14 +858,14 @@ def select_actions(plan: Plan, *, decisions: Mapping[str, bool] | Iterable[Decis
     for a in candidates:
         if a.id not in chosen:
             bindings = overflows(a.id, slack)
-            left[a.id] = LeftOut(a.id, Reason.LOWER_VALUE if bindings else Reason.SOLVER_LIMIT,
-                                 values[a.id], bindings)
+            left[a.id] = LeftOut(a.id, Reason.LOWER_VALUE if bindings else Reason.SOLVER_LIMIT, values[a.id], bindings)
 
     for row, amount in enumerate(fixed_use):
         if amount > available[row] + _tolerance(available[row]):
             culprits = tuple(a.id for a in included if row in usage[a.id])
-            violations.append(Violation(ViolationCode.OVER_CAPACITY, culprits, model.constraints[row],
-                                        amount, available[row]))
+            violations.append(
+                Violation(ViolationCode.OVER_CAPACITY, culprits, model.constraints[row], amount, available[row])
+            )
 
     selected_ids = {a.id for a in included} | chosen
     selected = tuple(a.id for a in plan.actions if a.id in selected_ids)
@@ -786,8 +874,7 @@ def select_actions(plan: Plan, *, decisions: Mapping[str, bool] | Iterable[Decis
     if not optimal:  # the solver's bound covers the optimised candidates; the rest is fixed
         optimised = {a.id for a in candidates}
         rest = sum((values[i] or Decimal(0) for i in selected if i not in optimised), Decimal(0))
-        gap = (max(0.0, (bound + float(rest) - float(total)) / float(total))
-               if bound is not None and total > 0 else None)
+        gap = max(0.0, (bound + float(rest) - float(total)) / float(total)) if bound is not None and total > 0 else None
     by_id = {a.id: a for a in plan.actions}
     return Selection(
         selected=selected,
@@ -796,8 +883,10 @@ def select_actions(plan: Plan, *, decisions: Mapping[str, bool] | Iterable[Decis
         total_value=total,
         budget_used=sum((by_id[i].budget for i in selected), Decimal(0)),
         budget_available=plan.budget,
-        constraints=tuple(ConstraintUsage(c, model.capacity[i], model.load[i], available[i], used[i])
-                          for i, c in enumerate(model.constraints)),
+        constraints=tuple(
+            ConstraintUsage(c, model.capacity[i], model.load[i], available[i], used[i])
+            for i, c in enumerate(model.constraints)
+        ),
         violations=tuple(violations),
         decisions=tuple(applied),
         unknown_decisions=unknown,
@@ -817,11 +906,13 @@ REASON_TEMPLATES: dict[str, str] = {
     Reason.NO_SUCH_ROLE: gettext_noop("Its {hours} hours are for role {role}, which is not in the team."),
     Reason.NO_VALUE_ESTIMATE: gettext_noop(
         "No value estimate: give it a value, or an expected outcome at a funnel stage "
-        "(with rates down to won and an average deal)."),
+        "(with rates down to won and an average deal)."
+    ),
     Reason.ZERO_VALUE: gettext_noop("Its expected value is zero."),
     Reason.DOES_NOT_FIT: gettext_noop("Does not fit, even alone: {constraints}."),
     Reason.LOWER_VALUE: gettext_noop(
-        "Fits alone, but not with the selected actions, which are worth more: {constraints}."),
+        "Fits alone, but not with the selected actions, which are worth more: {constraints}."
+    ),
     Reason.SOLVER_LIMIT: gettext_noop("Would fit, but the solver stopped at its time limit before taking it."),
     "binding": gettext_noop("{constraint} needs {needed}, {available} left"),
     "hours": gettext_noop("{hours} h"),
@@ -830,10 +921,12 @@ REASON_TEMPLATES: dict[str, str] = {
 
 VIOLATION_TEMPLATES: dict[ViolationCode, str] = {
     ViolationCode.OVER_CAPACITY: gettext_noop(
-        "Actions included by decision ({actions}) overflow the {constraint}: {used} for {available} available."),
+        "Actions included by decision ({actions}) overflow the {constraint}: {used} for {available} available."
+    ),
     ViolationCode.NO_SUCH_ROLE: gettext_noop(
         "Included by decision, {actions} has {hours} hours for role {role}, which is not in the team: "
-        "they are counted nowhere."),
+        "they are counted nowhere."
+    ),
 }
 
 Translate = Callable[[str], str]
@@ -853,8 +946,10 @@ def _amount(constraint: Constraint, amount: float, fmt: Formatter, translate: Tr
 def binding_message(binding: Binding, fmt: Formatter, translate: Translate = _identity) -> str:
     c = binding.constraint
     return translate(REASON_TEMPLATES["binding"]).format(
-        constraint=c.label(translate), needed=_amount(c, binding.needed, fmt, translate),
-        available=_amount(c, binding.available, fmt, translate))
+        constraint=c.label(translate),
+        needed=_amount(c, binding.needed, fmt, translate),
+        available=_amount(c, binding.available, fmt, translate),
+    )
 
 
 def _role(role: Role | None, translate: Translate) -> str:
@@ -866,24 +961,32 @@ def left_out_message(item: LeftOut, fmt: Formatter | None = None, translate: Tra
     fmt = fmt or Formatter("en")
     if item.reason is Reason.EXCLUDED_BY_DECISION:
         d = item.decision
-        text = (translate(REASON_TEMPLATES["excluded_by_decision_of"]).format(who=d.who) if d and d.who
-                else translate(REASON_TEMPLATES["excluded_by_decision"]))
+        text = (
+            translate(REASON_TEMPLATES["excluded_by_decision_of"]).format(who=d.who)
+            if d and d.who
+            else translate(REASON_TEMPLATES["excluded_by_decision"])
+        )
         if d and d.why:
             text += " " + translate(REASON_TEMPLATES["decision_why"]).format(why=d.why)
         return text
     return translate(REASON_TEMPLATES[item.reason]).format(
-        hours=fmt.number(item.hours), role=_role(item.role, translate),
-        constraints="; ".join(binding_message(b, fmt, translate) for b in item.bindings))
+        hours=fmt.number(item.hours),
+        role=_role(item.role, translate),
+        constraints="; ".join(binding_message(b, fmt, translate) for b in item.bindings),
+    )
 
 
 def violation_message(violation: Violation, fmt: Formatter | None = None, translate: Translate = _identity) -> str:
     fmt = fmt or Formatter("en")
     c = violation.constraint
     return translate(VIOLATION_TEMPLATES[violation.code]).format(
-        actions=", ".join(violation.actions), constraint=c.label(translate) if c else "",
+        actions=", ".join(violation.actions),
+        constraint=c.label(translate) if c else "",
         used=_amount(c, violation.used, fmt, translate) if c else "",
         available=_amount(c, violation.available, fmt, translate) if c else "",
-        hours=fmt.number(violation.hours), role=_role(violation.role, translate))
+        hours=fmt.number(violation.hours),
+        role=_role(violation.role, translate),
+    )
 
 
 def _num(value: Decimal | float | int | None, digits: int = 6) -> float | int | None:
@@ -901,20 +1004,33 @@ def _input(value: InputValue) -> Any:
 def ranked_to_json(ranked: Ranked) -> dict[str, Any]:
     b = ranked.breakdown
     return {
-        "id": ranked.id, "name": ranked.name, "group": ranked.group, "rank": ranked.rank,
+        "id": ranked.id,
+        "name": ranked.name,
+        "group": ranked.group,
+        "rank": ranked.rank,
         "score": round(b.score, 4),
         "components": {
-            name: {"raw": _num(c.raw), "normalised": round(c.normalised, 4), "weight": round(c.weight, 6),
-                   "points": round(c.points, 4)}
-            for name, c in (("value", b.value), ("velocity", b.velocity), ("cost", b.cost))},
+            name: {
+                "raw": _num(c.raw),
+                "normalised": round(c.normalised, 4),
+                "weight": round(c.weight, 6),
+                "points": round(c.points, 4),
+            }
+            for name, c in (("value", b.value), ("velocity", b.velocity), ("cost", b.cost))
+        },
         "inputs": {k: _input(v) for k, v in b.inputs.items()},
         "flags": list(b.flags),
     }
 
 
 def _decision_json(d: Decision) -> dict[str, Any]:
-    return {"action": d.action, "include": d.include, "who": d.who, "why": d.why,
-            "when": d.when.isoformat() if d.when else None}
+    return {
+        "action": d.action,
+        "include": d.include,
+        "who": d.who,
+        "why": d.why,
+        "when": d.when.isoformat() if d.when else None,
+    }
 
 
 def selection_to_json(selection: Selection, fmt: Formatter | None = None) -> dict[str, Any]:
@@ -927,26 +1043,52 @@ def selection_to_json(selection: Selection, fmt: Formatter | None = None) -> dic
         "optimal": selection.optimal,
         "gap": selection.gap,
         "funnel_load_subtracted": selection.funnel_load_subtracted,
-        "left_out": [{
-            "id": lo.action, "reason": lo.reason.value, "message": left_out_message(lo, fmt),
-            "value": _num(lo.value, 2),
-            "constraints": [{"constraint": b.constraint.key, "label": b.constraint.label(),
-                             "needed": _num(b.needed, 4), "available": _num(b.available, 4)} for b in lo.bindings],
-            "decision": _decision_json(lo.decision) if lo.decision else None,
-        } for lo in selection.left_out],
-        "constraints": [{
-            "constraint": c.constraint.key, "kind": c.constraint.kind.value,
-            "role": c.constraint.role.value if c.constraint.role else None,
-            "week": c.constraint.week.label if c.constraint.week else None, "label": c.constraint.label(),
-            "capacity": _num(c.capacity, 4), "funnel_load": _num(c.funnel_load, 4),
-            "available": _num(c.available, 4), "used": _num(c.used, 4), "slack": _num(c.slack, 4),
-            "binding": c.binding,
-        } for c in selection.constraints],
-        "violations": [{
-            "code": v.code.value, "actions": list(v.actions),
-            "constraint": v.constraint.key if v.constraint else None,
-            "used": _num(v.used, 4), "available": _num(v.available, 4), "message": violation_message(v, fmt),
-        } for v in selection.violations],
+        "left_out": [
+            {
+                "id": lo.action,
+                "reason": lo.reason.value,
+                "message": left_out_message(lo, fmt),
+                "value": _num(lo.value, 2),
+                "constraints": [
+                    {
+                        "constraint": b.constraint.key,
+                        "label": b.constraint.label(),
+                        "needed": _num(b.needed, 4),
+                        "available": _num(b.available, 4),
+                    }
+                    for b in lo.bindings
+                ],
+                "decision": _decision_json(lo.decision) if lo.decision else None,
+            }
+            for lo in selection.left_out
+        ],
+        "constraints": [
+            {
+                "constraint": c.constraint.key,
+                "kind": c.constraint.kind.value,
+                "role": c.constraint.role.value if c.constraint.role else None,
+                "week": c.constraint.week.label if c.constraint.week else None,
+                "label": c.constraint.label(),
+                "capacity": _num(c.capacity, 4),
+                "funnel_load": _num(c.funnel_load, 4),
+                "available": _num(c.available, 4),
+                "used": _num(c.used, 4),
+                "slack": _num(c.slack, 4),
+                "binding": c.binding,
+            }
+            for c in selection.constraints
+        ],
+        "violations": [
+            {
+                "code": v.code.value,
+                "actions": list(v.actions),
+                "constraint": v.constraint.key if v.constraint else None,
+                "used": _num(v.used, 4),
+                "available": _num(v.available, 4),
+                "message": violation_message(v, fmt),
+            }
+            for v in selection.violations
+        ],
         "decisions": [_decision_json(d) for d in selection.decisions],
         "unknown_decisions": list(selection.unknown_decisions),
     }

@@ -15,8 +15,17 @@ from pac.engine.funnel import periods_in_plan
 from pac.engine.model import Metric, Objective, Plan
 
 #: Metrics whose target is a total to accumulate (a rate or an average is compared as it is).
-CUMULATIVE = {Metric.REVENUE, Metric.WINS, Metric.LEADS, Metric.MQLS, Metric.SQLS, Metric.MEETINGS,
-              Metric.DEMOS, Metric.PROPOSALS, Metric.ACCOUNTS}
+CUMULATIVE = {
+    Metric.REVENUE,
+    Metric.WINS,
+    Metric.LEADS,
+    Metric.MQLS,
+    Metric.SQLS,
+    Metric.MEETINGS,
+    Metric.DEMOS,
+    Metric.PROPOSALS,
+    Metric.ACCOUNTS,
+}
 
 
 @dataclass(frozen=True)

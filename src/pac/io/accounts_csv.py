@@ -62,16 +62,20 @@ def decode(data: bytes, source: str = "accounts.csv") -> str:
     try:
         return data.decode("cp1252")
     except UnicodeDecodeError as error:
-        line = data[:error.start].count(b"\n") + 1
-        raise CsvError(source, [CsvProblem(line, "", "", "not a text file in UTF-8 or Windows-1252: "
-                                                         "save it as CSV (UTF-8)")]) from None
+        line = data[: error.start].count(b"\n") + 1
+        raise CsvError(
+            source, [CsvProblem(line, "", "", "not a text file in UTF-8 or Windows-1252: save it as CSV (UTF-8)")]
+        ) from None
 
 
 def parse_number(text: str) -> Decimal:
     cleaned = re.sub(r"[\s\u00a0\u202f€$£]", "", text)
     if "," in cleaned and "." in cleaned:
-        cleaned = cleaned.replace(".", "").replace(",", ".") if cleaned.rfind(",") > cleaned.rfind(".") \
+        cleaned = (
+            cleaned.replace(".", "").replace(",", ".")
+            if cleaned.rfind(",") > cleaned.rfind(".")
             else cleaned.replace(",", "")
+        )
     else:
         cleaned = cleaned.replace(",", ".")
     return Decimal(cleaned)
@@ -183,5 +187,6 @@ def _account(cell: _Row, seen: dict[str, int]) -> Account:
             stage = Stage(cell("stage").lower())
         except ValueError:
             cell.bad("stage", "one of " + ", ".join(s.value for s in Stage))
-    return Account(code, name, cell("segment") or None, strategic in TRUE, potential, icp_fit,
-                   cell("owner") or None, stage)
+    return Account(
+        code, name, cell("segment") or None, strategic in TRUE, potential, icp_fit, cell("owner") or None, stage
+    )

@@ -33,10 +33,20 @@ REFRESH = dt.timedelta(hours=12)
 UID_NAMESPACE = uuid.UUID("6f1c8f2e-5a0b-4f49-9a3c-2d0e8b7c4a11")
 
 _LABELS: dict[str, dict[str, str]] = {
-    "fr": {"owner": "Responsable : {}", "people": "Participants : {}", "campaign": "Campagne J-{}",
-           "campaign_title": "{} — campagne J-{}", "moved": "Déplacé du {:%d/%m/%Y} (jour non ouvré)"},
-    "en": {"owner": "Owner: {}", "people": "People: {}", "campaign": "Campaign D-{}",
-           "campaign_title": "{} — campaign D-{}", "moved": "Moved from {:%Y-%m-%d} (non-business day)"},
+    "fr": {
+        "owner": "Responsable : {}",
+        "people": "Participants : {}",
+        "campaign": "Campagne J-{}",
+        "campaign_title": "{} — campagne J-{}",
+        "moved": "Déplacé du {:%d/%m/%Y} (jour non ouvré)",
+    },
+    "en": {
+        "owner": "Owner: {}",
+        "people": "People: {}",
+        "campaign": "Campaign D-{}",
+        "campaign_title": "{} — campaign D-{}",
+        "moved": "Moved from {:%Y-%m-%d} (non-business day)",
+    },
 }
 
 
@@ -64,7 +74,7 @@ def _bare_rule(rule: str) -> str:
     """The rule without its ``RRULE:`` prefix, COUNT and UNTIL (the series is bounded by the items)."""
     text = rule.strip()
     if text.upper().startswith("RRULE:"):
-        text = text[len("RRULE:"):]
+        text = text[len("RRULE:") :]
     parts = [p for p in text.split(";") if p and p.split("=", 1)[0].upper() not in ("COUNT", "UNTIL")]
     return ";".join(parts)
 
@@ -188,8 +198,7 @@ def _series_event(series: Series, uid: str, stamp: dt.datetime, zone: ZoneInfo, 
         # With a TZID start, UNTIL must be in UTC (RFC 5545 §3.3.10).
         until = dt.datetime.combine(series.until, first.at, tzinfo=zone).astimezone(dt.UTC)
         recurrence["UNTIL"] = [until]
-        skipped: list[dt.date | dt.datetime] = [
-            dt.datetime.combine(d, first.at, tzinfo=zone) for d in series.skipped]
+        skipped: list[dt.date | dt.datetime] = [dt.datetime.combine(d, first.at, tzinfo=zone) for d in series.skipped]
     else:
         recurrence["UNTIL"] = [series.until]
         skipped = list(series.skipped)
@@ -253,6 +262,7 @@ def calendar_to_ics(
 
     days = [i.date for i in items] + [i.end for i in items if i.end] + [plan.start, plan.end]
     # VTIMEZONE for every TZID used, valid a year around everything in the calendar.
-    calendar.add_missing_timezones(first_date=min(days) - dt.timedelta(days=366),
-                                   last_date=max(days) + dt.timedelta(days=366))
+    calendar.add_missing_timezones(
+        first_date=min(days) - dt.timedelta(days=366), last_date=max(days) + dt.timedelta(days=366)
+    )
     return bytes(calendar.to_ical())

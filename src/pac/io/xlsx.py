@@ -53,64 +53,142 @@ def excel_language(language: str) -> str:
 
 #: Headers, sheet names and facts, in English; the catalogue translates them (``catalogue``).
 LABELS: dict[str, str] = {
-    "sheet_plan": gettext_noop("Plan"), "sheet_objectives": gettext_noop("Objectives"),
-    "sheet_funnel": gettext_noop("Funnel"), "sheet_schedule": gettext_noop("Schedule"),
-    "sheet_capacity": gettext_noop("Capacity"), "sheet_diagnostics": gettext_noop("Diagnostics"),
-    "sheet_actions": gettext_noop("Actions"), "sheet_raci": gettext_noop("RACI"),
-    "sheet_calendar": gettext_noop("Calendar"), "sheet_priorities": gettext_noop("Priorities"),
-    "field": gettext_noop("Field"), "value": gettext_noop("Value"), "name": gettext_noop("Name"),
-    "start": gettext_noop("Start"), "end": gettext_noop("End"), "days": gettext_noop("Days"),
-    "currency": gettext_noop("Currency"), "country": gettext_noop("Country"), "timezone": gettext_noop("Time zone"),
-    "fiscal_year_start": gettext_noop("Fiscal year starts (month)"), "revenue_target": gettext_noop("Revenue target"),
-    "average_deal": gettext_noop("Average deal"), "wins_needed": gettext_noop("Wins needed"),
-    "lead_time": gettext_noop("Lead time from lead to won (days)"), "budget": gettext_noop("Budget"),
-    "actions_budget": gettext_noop("Actions budget"), "actions_hours": gettext_noop("Actions hours"),
-    "id": gettext_noop("ID"), "metric": gettext_noop("Metric"), "target": gettext_noop("Target"),
-    "per": gettext_noop("Period"), "deadline": gettext_noop("Deadline"), "segment": gettext_noop("Segment"),
-    "stage": gettext_noop("Stage"), "volume": gettext_noop("Volume"), "rate": gettext_noop("Conversion rate"),
-    "days_to_won": gettext_noop("Days to won"), "before_volume": gettext_noop("Of which before the start"),
-    "week": gettext_noop("Week"), "monday": gettext_noop("Monday"),
-    "before_start": gettext_noop("Before the start (pipeline to build)"), "role": gettext_noop("Role"),
-    "headcount": gettext_noop("Headcount"), "hours_per_week": gettext_noop("Hours per week"),
-    "hours_needed": gettext_noop("Hours needed"), "hours_available": gettext_noop("Hours available"),
-    "utilisation": gettext_noop("Utilisation rate"), "peak": gettext_noop("Weekly peak"),
-    "weeks_over": gettext_noop("Weeks over capacity"), "headcount_needed": gettext_noop("Headcount needed"),
-    "hours_before": gettext_noop("Hours before the start"), "severity": gettext_noop("Severity"),
-    "code": gettext_noop("Code"), "message": gettext_noop("Message"), "type": gettext_noop("Type"),
-    "owner": gettext_noop("Owner"), "channel": gettext_noop("Channel"), "accounts": gettext_noop("Accounts"),
-    "persona": gettext_noop("Persona"), "expected": gettext_noop("Expected outcome"),
-    "expected_of": gettext_noop("Stage or metric"), "objective": gettext_noop("Objective"),
-    "hours": gettext_noop("Hours"), "status": gettext_noop("Status"), "kpi": gettext_noop("KPI"),
-    "row_kind": gettext_noop("Row"), "row_action": gettext_noop("Action"),
-    "row_governance": gettext_noop("Governance"), "activity": gettext_noop("Activity"), "date": gettext_noop("Date"),
-    "time": gettext_noop("Time"), "minutes": gettext_noop("Length (min)"), "title": gettext_noop("Title"),
-    "ref": gettext_noop("Ref"), "people": gettext_noop("People"), "offset": gettext_noop("Days before the event"),
-    "rrule": gettext_noop("Recurrence"), "moved_from": gettext_noop("Moved from"), "yes": gettext_noop("yes"),
+    "sheet_plan": gettext_noop("Plan"),
+    "sheet_objectives": gettext_noop("Objectives"),
+    "sheet_funnel": gettext_noop("Funnel"),
+    "sheet_schedule": gettext_noop("Schedule"),
+    "sheet_capacity": gettext_noop("Capacity"),
+    "sheet_diagnostics": gettext_noop("Diagnostics"),
+    "sheet_actions": gettext_noop("Actions"),
+    "sheet_raci": gettext_noop("RACI"),
+    "sheet_calendar": gettext_noop("Calendar"),
+    "sheet_priorities": gettext_noop("Priorities"),
+    "field": gettext_noop("Field"),
+    "value": gettext_noop("Value"),
+    "name": gettext_noop("Name"),
+    "start": gettext_noop("Start"),
+    "end": gettext_noop("End"),
+    "days": gettext_noop("Days"),
+    "currency": gettext_noop("Currency"),
+    "country": gettext_noop("Country"),
+    "timezone": gettext_noop("Time zone"),
+    "fiscal_year_start": gettext_noop("Fiscal year starts (month)"),
+    "revenue_target": gettext_noop("Revenue target"),
+    "average_deal": gettext_noop("Average deal"),
+    "wins_needed": gettext_noop("Wins needed"),
+    "lead_time": gettext_noop("Lead time from lead to won (days)"),
+    "budget": gettext_noop("Budget"),
+    "actions_budget": gettext_noop("Actions budget"),
+    "actions_hours": gettext_noop("Actions hours"),
+    "id": gettext_noop("ID"),
+    "metric": gettext_noop("Metric"),
+    "target": gettext_noop("Target"),
+    "per": gettext_noop("Period"),
+    "deadline": gettext_noop("Deadline"),
+    "segment": gettext_noop("Segment"),
+    "stage": gettext_noop("Stage"),
+    "volume": gettext_noop("Volume"),
+    "rate": gettext_noop("Conversion rate"),
+    "days_to_won": gettext_noop("Days to won"),
+    "before_volume": gettext_noop("Of which before the start"),
+    "week": gettext_noop("Week"),
+    "monday": gettext_noop("Monday"),
+    "before_start": gettext_noop("Before the start (pipeline to build)"),
+    "role": gettext_noop("Role"),
+    "headcount": gettext_noop("Headcount"),
+    "hours_per_week": gettext_noop("Hours per week"),
+    "hours_needed": gettext_noop("Hours needed"),
+    "hours_available": gettext_noop("Hours available"),
+    "utilisation": gettext_noop("Utilisation rate"),
+    "peak": gettext_noop("Weekly peak"),
+    "weeks_over": gettext_noop("Weeks over capacity"),
+    "headcount_needed": gettext_noop("Headcount needed"),
+    "hours_before": gettext_noop("Hours before the start"),
+    "severity": gettext_noop("Severity"),
+    "code": gettext_noop("Code"),
+    "message": gettext_noop("Message"),
+    "type": gettext_noop("Type"),
+    "owner": gettext_noop("Owner"),
+    "channel": gettext_noop("Channel"),
+    "accounts": gettext_noop("Accounts"),
+    "persona": gettext_noop("Persona"),
+    "expected": gettext_noop("Expected outcome"),
+    "expected_of": gettext_noop("Stage or metric"),
+    "objective": gettext_noop("Objective"),
+    "hours": gettext_noop("Hours"),
+    "status": gettext_noop("Status"),
+    "kpi": gettext_noop("KPI"),
+    "row_kind": gettext_noop("Row"),
+    "row_action": gettext_noop("Action"),
+    "row_governance": gettext_noop("Governance"),
+    "activity": gettext_noop("Activity"),
+    "date": gettext_noop("Date"),
+    "time": gettext_noop("Time"),
+    "minutes": gettext_noop("Length (min)"),
+    "title": gettext_noop("Title"),
+    "ref": gettext_noop("Ref"),
+    "people": gettext_noop("People"),
+    "offset": gettext_noop("Days before the event"),
+    "rrule": gettext_noop("Recurrence"),
+    "moved_from": gettext_noop("Moved from"),
+    "yes": gettext_noop("yes"),
     "no": gettext_noop("no"),
 }
 
 #: Display names of the engine's codes (stages, metrics, action types…); a code missing here is shown as is.
 CODES: dict[str, str] = {
-    "lead": gettext_noop("Leads"), "mql": gettext_noop("MQLs"), "sql": gettext_noop("SQLs"),
-    "meeting": gettext_noop("Meetings"), "demo": gettext_noop("Demos"), "proposal": gettext_noop("Proposals"),
-    "won": gettext_noop("Wins"), "revenue": gettext_noop("Revenue"), "leads": gettext_noop("Leads"),
-    "mqls": gettext_noop("MQLs"), "sqls": gettext_noop("SQLs"), "meetings": gettext_noop("Meetings"),
-    "demos": gettext_noop("Demos"), "proposals": gettext_noop("Proposals"), "wins": gettext_noop("Wins"),
-    "accounts": gettext_noop("Accounts"), "win_rate": gettext_noop("Win rate"),
-    "cycle_days": gettext_noop("Sales cycle (days)"), "average_deal": gettext_noop("Average deal"),
-    "week": gettext_noop("per week"), "month": gettext_noop("per month"), "quarter": gettext_noop("per quarter"),
-    "error": gettext_noop("error"), "warning": gettext_noop("warning"), "info": gettext_noop("info"),
-    "prospecting_sequence": gettext_noop("Prospecting sequence"), "abm_campaign": gettext_noop("ABM campaign"),
-    "follow_up": gettext_noop("Follow-up"), "renewal": gettext_noop("Renewal"),
-    "cross_sell": gettext_noop("Cross-sell"), "upsell": gettext_noop("Upsell"), "event": gettext_noop("Event"),
-    "webinar": gettext_noop("Webinar"), "partner_recruitment": gettext_noop("Partner recruitment"),
-    "qbr": gettext_noop("QBR"), "field_trial": gettext_noop("Field trial"),
-    "mdf_kit": gettext_noop("Co-marketing (MDF) kit"), "activation_campaign": gettext_noop("Activation campaign"),
-    "proposed": gettext_noop("Proposed"), "planned": gettext_noop("Planned"),
-    "in_progress": gettext_noop("In progress"), "done": gettext_noop("Done"), "cancelled": gettext_noop("Cancelled"),
-    "email": gettext_noop("Email"), "phone": gettext_noop("Phone"), "social": gettext_noop("Social selling"),
-    "partner": gettext_noop("Partner"), "field": gettext_noop("Field sales"), "campaign": gettext_noop("Campaign"),
-    "ritual": gettext_noop("Ritual"), "milestone": gettext_noop("Milestone"), "deadline": gettext_noop("Deadline"),
+    "lead": gettext_noop("Leads"),
+    "mql": gettext_noop("MQLs"),
+    "sql": gettext_noop("SQLs"),
+    "meeting": gettext_noop("Meetings"),
+    "demo": gettext_noop("Demos"),
+    "proposal": gettext_noop("Proposals"),
+    "won": gettext_noop("Wins"),
+    "revenue": gettext_noop("Revenue"),
+    "leads": gettext_noop("Leads"),
+    "mqls": gettext_noop("MQLs"),
+    "sqls": gettext_noop("SQLs"),
+    "meetings": gettext_noop("Meetings"),
+    "demos": gettext_noop("Demos"),
+    "proposals": gettext_noop("Proposals"),
+    "wins": gettext_noop("Wins"),
+    "accounts": gettext_noop("Accounts"),
+    "win_rate": gettext_noop("Win rate"),
+    "cycle_days": gettext_noop("Sales cycle (days)"),
+    "average_deal": gettext_noop("Average deal"),
+    "week": gettext_noop("per week"),
+    "month": gettext_noop("per month"),
+    "quarter": gettext_noop("per quarter"),
+    "error": gettext_noop("error"),
+    "warning": gettext_noop("warning"),
+    "info": gettext_noop("info"),
+    "prospecting_sequence": gettext_noop("Prospecting sequence"),
+    "abm_campaign": gettext_noop("ABM campaign"),
+    "follow_up": gettext_noop("Follow-up"),
+    "renewal": gettext_noop("Renewal"),
+    "cross_sell": gettext_noop("Cross-sell"),
+    "upsell": gettext_noop("Upsell"),
+    "event": gettext_noop("Event"),
+    "webinar": gettext_noop("Webinar"),
+    "partner_recruitment": gettext_noop("Partner recruitment"),
+    "qbr": gettext_noop("QBR"),
+    "field_trial": gettext_noop("Field trial"),
+    "mdf_kit": gettext_noop("Co-marketing (MDF) kit"),
+    "activation_campaign": gettext_noop("Activation campaign"),
+    "proposed": gettext_noop("Proposed"),
+    "planned": gettext_noop("Planned"),
+    "in_progress": gettext_noop("In progress"),
+    "done": gettext_noop("Done"),
+    "cancelled": gettext_noop("Cancelled"),
+    "email": gettext_noop("Email"),
+    "phone": gettext_noop("Phone"),
+    "social": gettext_noop("Social selling"),
+    "partner": gettext_noop("Partner"),
+    "field": gettext_noop("Field sales"),
+    "campaign": gettext_noop("Campaign"),
+    "ritual": gettext_noop("Ritual"),
+    "milestone": gettext_noop("Milestone"),
+    "deadline": gettext_noop("Deadline"),
     "action": gettext_noop("Action"),
 }
 
@@ -153,8 +231,16 @@ class _Writer:
             TIME: "hh:mm",
         }
         self._formats: dict[tuple[str, str], Format] = {}
-        self.header = workbook.add_format({"bold": True, "bg_color": "#1F4E79", "font_color": "#FFFFFF",
-                                           "text_wrap": True, "valign": "top", "border": 1})
+        self.header = workbook.add_format(
+            {
+                "bold": True,
+                "bg_color": "#1F4E79",
+                "font_color": "#FFFFFF",
+                "text_wrap": True,
+                "valign": "top",
+                "border": 1,
+            }
+        )
 
     def format(self, kind: str, variant: str = "") -> Format:
         """The cell format of a kind: plain, ``wrap`` (long text) or ``emphasis`` (a summary row)."""
@@ -198,8 +284,15 @@ class _Writer:
         sheet.write_string(row, col, text, fmt)
         return max((len(line) for line in text.splitlines()), default=0)
 
-    def table(self, sheet: Worksheet, columns: Sequence[Column], rows: Iterable[Sequence[object]],
-              *, freeze_cols: int = 0, emphasise: Callable[[int], bool] = lambda _: False) -> int:
+    def table(
+        self,
+        sheet: Worksheet,
+        columns: Sequence[Column],
+        rows: Iterable[Sequence[object]],
+        *,
+        freeze_cols: int = 0,
+        emphasise: Callable[[int], bool] = lambda _: False,
+    ) -> int:
         """Header row, typed rows, frozen header (and ``freeze_cols`` columns), autofilter, widths."""
         widths = [len(c.header) for c in columns]
         for col, column in enumerate(columns):
@@ -248,32 +341,62 @@ class _PlanWorkbook:
         plan, funnel = self.plan, self.analysis.funnel
         revenue = funnel.revenue_target if funnel else revenue_target(plan)
         facts: list[tuple[str, object, str]] = [
-            ("name", plan.name, TEXT), ("start", plan.start, DATE), ("end", plan.end, DATE),
-            ("days", plan.days, INT), ("currency", plan.currency, TEXT), ("country", plan.country, TEXT),
-            ("timezone", plan.timezone, TEXT), ("fiscal_year_start", plan.fiscal_year_start, INT),
-            ("revenue_target", revenue, MONEY), ("average_deal", plan.average_deal, MONEY),
+            ("name", plan.name, TEXT),
+            ("start", plan.start, DATE),
+            ("end", plan.end, DATE),
+            ("days", plan.days, INT),
+            ("currency", plan.currency, TEXT),
+            ("country", plan.country, TEXT),
+            ("timezone", plan.timezone, TEXT),
+            ("fiscal_year_start", plan.fiscal_year_start, INT),
+            ("revenue_target", revenue, MONEY),
+            ("average_deal", plan.average_deal, MONEY),
             ("wins_needed", funnel.won if funnel else None, INT),
             ("lead_time", funnel.lead_time_days if funnel else None, INT),
             ("budget", plan.budget, MONEY),
             ("actions_budget", sum((a.budget for a in plan.actions), Decimal(0)), MONEY),
             ("actions_hours", sum((a.hours for a in plan.actions), Decimal(0)), NUMBER),
         ]
-        out.table(sheet, self.headers(("field", TEXT), ("value", TEXT)),
-                  [(self.labels[key], Typed(value, kind)) for key, value, kind in facts])
+        out.table(
+            sheet,
+            self.headers(("field", TEXT), ("value", TEXT)),
+            [(self.labels[key], Typed(value, kind)) for key, value, kind in facts],
+        )
 
     def sheet_objectives(self, out: _Writer, sheet: Worksheet) -> None:
-        rows = [(o.id, self.code(o.metric), Typed(o.target, _target_kind(o.metric.value if o.metric else None)),
-                 self.code(o.per), o.deadline, o.segment) for o in self.plan.objectives]
-        out.table(sheet, self.headers(("id", TEXT), ("metric", TEXT), ("target", INT), ("per", TEXT),
-                                      ("deadline", DATE), ("segment", TEXT)), rows)
+        rows = [
+            (
+                o.id,
+                self.code(o.metric),
+                Typed(o.target, _target_kind(o.metric.value if o.metric else None)),
+                self.code(o.per),
+                o.deadline,
+                o.segment,
+            )
+            for o in self.plan.objectives
+        ]
+        out.table(
+            sheet,
+            self.headers(
+                ("id", TEXT), ("metric", TEXT), ("target", INT), ("per", TEXT), ("deadline", DATE), ("segment", TEXT)
+            ),
+            rows,
+        )
 
     def sheet_funnel(self, out: _Writer, sheet: Worksheet) -> None:
         funnel, schedule = self.analysis.funnel, self.analysis.schedule
         before = schedule.before_plan() if schedule else {}
-        rows = [(self.code(s.stage), s.volume, s.rate, s.days_to_won, before.get(s.stage, 0))
-                for s in (funnel.stages if funnel else ())]
-        out.table(sheet, self.headers(("stage", TEXT), ("volume", INT), ("rate", PERCENT),
-                                      ("days_to_won", INT), ("before_volume", INT)), rows)
+        rows = [
+            (self.code(s.stage), s.volume, s.rate, s.days_to_won, before.get(s.stage, 0))
+            for s in (funnel.stages if funnel else ())
+        ]
+        out.table(
+            sheet,
+            self.headers(
+                ("stage", TEXT), ("volume", INT), ("rate", PERCENT), ("days_to_won", INT), ("before_volume", INT)
+            ),
+            rows,
+        )
 
     def sheet_schedule(self, out: _Writer, sheet: Worksheet) -> None:
         funnel, schedule = self.analysis.funnel, self.analysis.schedule
@@ -284,18 +407,44 @@ class _PlanWorkbook:
         if before:
             rows.append([self.labels["before_start"], None, *(before.get(s, 0) for s in stages)])
         if schedule is not None:
-            rows += [[week.label, week.monday, *(schedule.volume(week, s, False) for s in stages)]
-                     for week in schedule.plan_weeks]
+            rows += [
+                [week.label, week.monday, *(schedule.volume(week, s, False) for s in stages)]
+                for week in schedule.plan_weeks
+            ]
         out.table(sheet, columns, rows, freeze_cols=1, emphasise=lambda i: bool(before) and i == 0)
 
     def sheet_capacity(self, out: _Writer, sheet: Worksheet) -> None:
-        rows = [(rc.role.upper(), rc.headcount, rc.hours_per_week, rc.hours_needed, rc.hours_available,
-                 rc.utilisation, rc.peak_utilisation, len(rc.weeks_over_capacity), rc.headcount_needed,
-                 rc.hours_before_plan) for rc in self.analysis.capacity]
-        out.table(sheet, self.headers(("role", TEXT), ("headcount", INT), ("hours_per_week", NUMBER),
-                                      ("hours_needed", NUMBER), ("hours_available", NUMBER),
-                                      ("utilisation", PERCENT), ("peak", PERCENT), ("weeks_over", INT),
-                                      ("headcount_needed", INT), ("hours_before", NUMBER)), rows)
+        rows = [
+            (
+                rc.role.upper(),
+                rc.headcount,
+                rc.hours_per_week,
+                rc.hours_needed,
+                rc.hours_available,
+                rc.utilisation,
+                rc.peak_utilisation,
+                len(rc.weeks_over_capacity),
+                rc.headcount_needed,
+                rc.hours_before_plan,
+            )
+            for rc in self.analysis.capacity
+        ]
+        out.table(
+            sheet,
+            self.headers(
+                ("role", TEXT),
+                ("headcount", INT),
+                ("hours_per_week", NUMBER),
+                ("hours_needed", NUMBER),
+                ("hours_available", NUMBER),
+                ("utilisation", PERCENT),
+                ("peak", PERCENT),
+                ("weeks_over", INT),
+                ("headcount_needed", INT),
+                ("hours_before", NUMBER),
+            ),
+            rows,
+        )
 
     def sheet_diagnostics(self, out: _Writer, sheet: Worksheet) -> None:
         formatter = Formatter(self.language, self.plan.currency)
@@ -308,40 +457,107 @@ class _PlanWorkbook:
         expected_of = None
         if expected is not None:
             expected_of = self.code(expected.stage) if expected.stage else expected.metric
-        return [a.id, a.name, self.code(a.type), a.owner, a.role.value.upper() if a.role else None, a.start, a.end,
-                self.code(a.channel), a.segment, ", ".join(a.accounts) or None, a.persona,
-                expected.volume if expected else None, expected_of, expected.objective if expected else None,
-                a.budget, a.hours, self.code(a.status), a.kpi, a.message or None]
+        return [
+            a.id,
+            a.name,
+            self.code(a.type),
+            a.owner,
+            a.role.value.upper() if a.role else None,
+            a.start,
+            a.end,
+            self.code(a.channel),
+            a.segment,
+            ", ".join(a.accounts) or None,
+            a.persona,
+            expected.volume if expected else None,
+            expected_of,
+            expected.objective if expected else None,
+            a.budget,
+            a.hours,
+            self.code(a.status),
+            a.kpi,
+            a.message or None,
+        ]
 
     def sheet_actions(self, out: _Writer, sheet: Worksheet) -> None:
-        columns = self.headers(("id", TEXT), ("name", TEXT), ("type", TEXT), ("owner", TEXT), ("role", TEXT),
-                               ("start", DATE), ("end", DATE), ("channel", TEXT), ("segment", TEXT),
-                               ("accounts", TEXT), ("persona", TEXT), ("expected", INT), ("expected_of", TEXT),
-                               ("objective", TEXT), ("budget", MONEY), ("hours", NUMBER), ("status", TEXT),
-                               ("kpi", TEXT), ("message", TEXT, 50))
+        columns = self.headers(
+            ("id", TEXT),
+            ("name", TEXT),
+            ("type", TEXT),
+            ("owner", TEXT),
+            ("role", TEXT),
+            ("start", DATE),
+            ("end", DATE),
+            ("channel", TEXT),
+            ("segment", TEXT),
+            ("accounts", TEXT),
+            ("persona", TEXT),
+            ("expected", INT),
+            ("expected_of", TEXT),
+            ("objective", TEXT),
+            ("budget", MONEY),
+            ("hours", NUMBER),
+            ("status", TEXT),
+            ("kpi", TEXT),
+            ("message", TEXT, 50),
+        )
         out.table(sheet, columns, [self._action_row(a) for a in self.plan.actions], freeze_cols=2)
 
     def sheet_raci(self, out: _Writer, sheet: Worksheet) -> None:
         entries: list[tuple[str, str, str, Raci]] = [
-            (self.labels["row_action"], a.id, a.name, a.raci) for a in self.plan.actions if a.raci is not None]
+            (self.labels["row_action"], a.id, a.name, a.raci) for a in self.plan.actions if a.raci is not None
+        ]
         entries += [(self.labels["row_governance"], "", g.activity, g.raci) for g in self.plan.raci]
         people: list[str] = []
         for *_, raci in entries:
             people += [p for p in raci.people if p not in people]
-        columns = [*self.headers(("row_kind", TEXT), ("id", TEXT), ("activity", TEXT)),
-                   *(Column(person, TEXT) for person in people)]
-        rows = [[kind, ref or None, title, *(raci.letters(p) or None for p in people)]
-                for kind, ref, title, raci in entries]
+        columns = [
+            *self.headers(("row_kind", TEXT), ("id", TEXT), ("activity", TEXT)),
+            *(Column(person, TEXT) for person in people),
+        ]
+        rows = [
+            [kind, ref or None, title, *(raci.letters(p) or None for p in people)] for kind, ref, title, raci in entries
+        ]
         out.table(sheet, columns, rows, freeze_cols=3)
 
     def sheet_calendar(self, out: _Writer, sheet: Worksheet) -> None:
         items = sorted(self.items, key=lambda i: (i.date, i.at or dt.time(), i.kind.value, i.ref))
-        rows = [(i.date, i.end, i.at, i.minutes, self.code(i.kind), i.title, i.ref, i.owner,
-                 ", ".join(i.people) or None, i.offset_days, i.moved_from, i.rrule) for i in items]
-        out.table(sheet, self.headers(("date", DATE), ("end", DATE), ("time", TIME), ("minutes", INT),
-                                      ("type", TEXT), ("title", TEXT), ("ref", TEXT), ("owner", TEXT),
-                                      ("people", TEXT), ("offset", INT), ("moved_from", DATE), ("rrule", TEXT)),
-                  rows, freeze_cols=1)
+        rows = [
+            (
+                i.date,
+                i.end,
+                i.at,
+                i.minutes,
+                self.code(i.kind),
+                i.title,
+                i.ref,
+                i.owner,
+                ", ".join(i.people) or None,
+                i.offset_days,
+                i.moved_from,
+                i.rrule,
+            )
+            for i in items
+        ]
+        out.table(
+            sheet,
+            self.headers(
+                ("date", DATE),
+                ("end", DATE),
+                ("time", TIME),
+                ("minutes", INT),
+                ("type", TEXT),
+                ("title", TEXT),
+                ("ref", TEXT),
+                ("owner", TEXT),
+                ("people", TEXT),
+                ("offset", INT),
+                ("moved_from", DATE),
+                ("rrule", TEXT),
+            ),
+            rows,
+            freeze_cols=1,
+        )
 
 
 def _records(priorities: Any) -> list[dict[str, object]]:
@@ -367,8 +583,9 @@ def _kind_of(value: object) -> str:
     return TEXT
 
 
-def plan_workbook(plan: Plan, analysis: PlanAnalysis, items: Sequence[CalendarItem], *, language: str = "fr",
-                  priorities: Any = None) -> bytes:
+def plan_workbook(
+    plan: Plan, analysis: PlanAnalysis, items: Sequence[CalendarItem], *, language: str = "fr", priorities: Any = None
+) -> bytes:
     """The plan as an .xlsx file (bytes): Plan, Objectifs, Entonnoir, Planning, Capacité, Diagnostics,
     Actions, RACI, Calendrier (English names with ``language="en"``).
 
@@ -379,15 +596,19 @@ def plan_workbook(plan: Plan, analysis: PlanAnalysis, items: Sequence[CalendarIt
     translate = catalogue(language)
     labels = {key: translate(text) for key, text in LABELS.items()}
     buffer = io.BytesIO()
-    workbook = Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                                 "strings_to_numbers": False})
+    workbook = Workbook(
+        buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    )
     workbook.set_properties({"title": safe_text(plan.name), "subject": "PAC", "comments": "PAC export"})
     out = _Writer(workbook, language, plan.currency)
     book = _PlanWorkbook(plan, analysis, items, language)
     sheets: list[tuple[str, Callable[[_Writer, Worksheet], None]]] = [
-        ("sheet_plan", book.sheet_plan), ("sheet_objectives", book.sheet_objectives),
-        ("sheet_funnel", book.sheet_funnel), ("sheet_schedule", book.sheet_schedule),
-        ("sheet_capacity", book.sheet_capacity), ("sheet_diagnostics", book.sheet_diagnostics),
+        ("sheet_plan", book.sheet_plan),
+        ("sheet_objectives", book.sheet_objectives),
+        ("sheet_funnel", book.sheet_funnel),
+        ("sheet_schedule", book.sheet_schedule),
+        ("sheet_capacity", book.sheet_capacity),
+        ("sheet_diagnostics", book.sheet_diagnostics),
         ("sheet_actions", book.sheet_actions),
     ]
     if priorities is not None:
@@ -396,8 +617,9 @@ def plan_workbook(plan: Plan, analysis: PlanAnalysis, items: Sequence[CalendarIt
 
         def sheet_priorities(writer: _Writer, sheet: Worksheet) -> None:
             sample = {k: next((r[k] for r in records if r.get(k) is not None), None) for k in keys}
-            writer.table(sheet, [Column(k, _kind_of(sample[k])) for k in keys],
-                         [[r.get(k) for k in keys] for r in records])
+            writer.table(
+                sheet, [Column(k, _kind_of(sample[k])) for k in keys], [[r.get(k) for k in keys] for r in records]
+            )
 
         sheets.append(("sheet_priorities", sheet_priorities))
     sheets += [("sheet_raci", book.sheet_raci), ("sheet_calendar", book.sheet_calendar)]

@@ -35,8 +35,9 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
-DATA_DIR = Path(env_str("PAC_DATA_DIR") or Path(
-    os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "pac")
+DATA_DIR = Path(
+    env_str("PAC_DATA_DIR") or Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "pac"
+)
 PRODUCTION = env_str("PAC_ENV", "local") == "production"
 DEBUG = env_bool("PAC_DEBUG", False) and not PRODUCTION
 
@@ -169,10 +170,14 @@ if PRODUCTION:
 
 # Background work (CRM imports): queued in the database, run by `pac worker` or the worker thread that
 # `pac serve` starts. PAC_TASKS=immediate runs tasks in the request instead (the test settings do).
-TASKS = {"default": {"BACKEND": {
-    "database": "django_tasks_db.DatabaseBackend",
-    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
-}[env_str("PAC_TASKS", "database")]}}
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "database": "django_tasks_db.DatabaseBackend",
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+        }[env_str("PAC_TASKS", "database")]
+    }
+}
 
 LOGGING = {
     "version": 1,

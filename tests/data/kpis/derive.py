@@ -31,15 +31,30 @@ def write(path: Path, columns: list[str], rows: list[dict[str, str]]) -> None:
 
 def maven(source: Path) -> None:
     sectors = {a["account"]: a["sector"] for a in read(source / "accounts.csv")}
-    write(HERE / "maven" / "accounts.csv", ["external_id", "segment"],
-          [{"external_id": k, "segment": v} for k, v in sectors.items()])
-    write(HERE / "maven" / "opportunities.csv",
-          ["external_id", "account", "owner", "segment", "product", "stage", "outcome", "amount", "created",
-           "closed"],
-          [{"external_id": o["opportunity_id"], "account": o["account"], "owner": o["sales_agent"],
-            "segment": sectors.get(o["account"], ""), "product": o["product"], "stage": o["deal_stage"].lower(),
-            "outcome": OUTCOME[o["deal_stage"]], "amount": o["close_value"], "created": o["engage_date"],
-            "closed": o["close_date"]} for o in read(source / "sales_pipeline.csv")])
+    write(
+        HERE / "maven" / "accounts.csv",
+        ["external_id", "segment"],
+        [{"external_id": k, "segment": v} for k, v in sectors.items()],
+    )
+    write(
+        HERE / "maven" / "opportunities.csv",
+        ["external_id", "account", "owner", "segment", "product", "stage", "outcome", "amount", "created", "closed"],
+        [
+            {
+                "external_id": o["opportunity_id"],
+                "account": o["account"],
+                "owner": o["sales_agent"],
+                "segment": sectors.get(o["account"], ""),
+                "product": o["product"],
+                "stage": o["deal_stage"].lower(),
+                "outcome": OUTCOME[o["deal_stage"]],
+                "amount": o["close_value"],
+                "created": o["engage_date"],
+                "closed": o["close_date"],
+            }
+            for o in read(source / "sales_pipeline.csv")
+        ],
+    )
 
 
 def olist(source: Path) -> None:
@@ -50,26 +65,64 @@ def olist(source: Path) -> None:
     won = {d["mql_id"] for d in deals}
     origin = {lead["mql_id"]: lead["origin"] for lead in leads}
     created = {lead["mql_id"]: lead["first_contact_date"] for lead in leads}
-    write(HERE / "olist" / "leads.csv", ["external_id", "created", "mql_at", "sql_at", "channel", "opportunity"],
-          [{"external_id": short[x["mql_id"]], "created": x["first_contact_date"], "mql_at": x["first_contact_date"],
-            "sql_at": "", "channel": x["origin"], "opportunity": short[x["mql_id"]] if x["mql_id"] in won else ""}
-           for x in leads])
-    write(HERE / "olist" / "opportunities.csv",
-          ["external_id", "owner", "segment", "channel", "stage", "outcome", "amount", "created", "closed"],
-          [{"external_id": short[d["mql_id"]], "owner": d["sr_id"][:10], "segment": d["business_segment"],
-            "channel": origin[d["mql_id"]], "stage": "won", "outcome": "won",
-            "amount": d["declared_monthly_revenue"], "created": created[d["mql_id"]], "closed": d["won_date"]}
-           for d in deals])
+    write(
+        HERE / "olist" / "leads.csv",
+        ["external_id", "created", "mql_at", "sql_at", "channel", "opportunity"],
+        [
+            {
+                "external_id": short[x["mql_id"]],
+                "created": x["first_contact_date"],
+                "mql_at": x["first_contact_date"],
+                "sql_at": "",
+                "channel": x["origin"],
+                "opportunity": short[x["mql_id"]] if x["mql_id"] in won else "",
+            }
+            for x in leads
+        ],
+    )
+    write(
+        HERE / "olist" / "opportunities.csv",
+        ["external_id", "owner", "segment", "channel", "stage", "outcome", "amount", "created", "closed"],
+        [
+            {
+                "external_id": short[d["mql_id"]],
+                "owner": d["sr_id"][:10],
+                "segment": d["business_segment"],
+                "channel": origin[d["mql_id"]],
+                "stage": "won",
+                "outcome": "won",
+                "amount": d["declared_monthly_revenue"],
+                "created": created[d["mql_id"]],
+                "closed": d["won_date"],
+            }
+            for d in deals
+        ],
+    )
 
 
 def ravenstack(source: Path) -> None:
-    write(HERE / "ravenstack" / "accounts.csv", ["external_id", "name", "segment"],
-          [{"external_id": a["account_id"], "name": a["account_name"], "segment": a["industry"]}
-           for a in read(source / "ravenstack_accounts.csv")])
-    write(HERE / "ravenstack" / "subscriptions.csv", ["external_id", "account", "start", "end", "mrr"],
-          [{"external_id": s["subscription_id"], "account": s["account_id"], "start": s["start_date"],
-            "end": s["end_date"], "mrr": s["mrr_amount"]}
-           for s in read(source / "ravenstack_subscriptions.csv")])
+    write(
+        HERE / "ravenstack" / "accounts.csv",
+        ["external_id", "name", "segment"],
+        [
+            {"external_id": a["account_id"], "name": a["account_name"], "segment": a["industry"]}
+            for a in read(source / "ravenstack_accounts.csv")
+        ],
+    )
+    write(
+        HERE / "ravenstack" / "subscriptions.csv",
+        ["external_id", "account", "start", "end", "mrr"],
+        [
+            {
+                "external_id": s["subscription_id"],
+                "account": s["account_id"],
+                "start": s["start_date"],
+                "end": s["end_date"],
+                "mrr": s["mrr_amount"],
+            }
+            for s in read(source / "ravenstack_subscriptions.csv")
+        ],
+    )
 
 
 if __name__ == "__main__":

@@ -16,8 +16,9 @@ def write_export(tmp_path: Path) -> WriteExport:
 
     Rows end in CRLF, as Excel writes them; cells holding the delimiter or a quote are quoted."""
 
-    def write(name: str, header: Sequence[str], *rows: Sequence[str], delimiter: str = ";",
-              encoding: str = "cp1252") -> Path:
+    def write(
+        name: str, header: Sequence[str], *rows: Sequence[str], delimiter: str = ";", encoding: str = "cp1252"
+    ) -> Path:
         def cell(text: str) -> str:
             return f'"{text.replace(chr(34), chr(34) * 2)}"' if delimiter in text or '"' in text else text
 

@@ -34,34 +34,95 @@ def opportunities(path: Path, **options: object) -> dict[str, OpportunityRecord]
 def test_it_imports_a_salesforce_report_from_a_french_excel(write_export: WriteExport) -> None:
     path = write_export(
         "report.csv",
-        ["Opportunity Owner", "Account Name", "Opportunity Name", "Stage", "Fiscal Period", "Amount",
-         "Probability (%)", "Close Date", "Created Date", "Lead Source", "Type", "Forecast Category",
-         "Opportunity ID"],
-        ["Émilie Durand", "Société Générale d'Études", "Renouvellement", "Closed Won", "T4-2026",
-         f"12{NBSP}345,67 €", "100 %", "31/12/2026", "02/09/2026", "Salon", "New Business", "Closed",
-         "0065g00000AbCdE"],
-        ["Hervé", "Crédit Mutuel", "Extension", "Closed Lost", "T1-2027", "1 234,56", "0 %", "15/01/2027",
-         "13/10/2026", "Web", "Existing Business", "Omitted", "0065g00000AbCdF"],
-        ["Hervé", "Crédit Mutuel", "Nouveau site", "Proposal/Price Quote", "T1-2027", "800", "60 %", "28/02/2027",
-         "05/11/2026", "Partenaire", "New Business", "Pipeline", "0065g00000AbCdG"],
+        [
+            "Opportunity Owner",
+            "Account Name",
+            "Opportunity Name",
+            "Stage",
+            "Fiscal Period",
+            "Amount",
+            "Probability (%)",
+            "Close Date",
+            "Created Date",
+            "Lead Source",
+            "Type",
+            "Forecast Category",
+            "Opportunity ID",
+        ],
+        [
+            "Émilie Durand",
+            "Société Générale d'Études",
+            "Renouvellement",
+            "Closed Won",
+            "T4-2026",
+            f"12{NBSP}345,67 €",
+            "100 %",
+            "31/12/2026",
+            "02/09/2026",
+            "Salon",
+            "New Business",
+            "Closed",
+            "0065g00000AbCdE",
+        ],
+        [
+            "Hervé",
+            "Crédit Mutuel",
+            "Extension",
+            "Closed Lost",
+            "T1-2027",
+            "1 234,56",
+            "0 %",
+            "15/01/2027",
+            "13/10/2026",
+            "Web",
+            "Existing Business",
+            "Omitted",
+            "0065g00000AbCdF",
+        ],
+        [
+            "Hervé",
+            "Crédit Mutuel",
+            "Nouveau site",
+            "Proposal/Price Quote",
+            "T1-2027",
+            "800",
+            "60 %",
+            "28/02/2027",
+            "05/11/2026",
+            "Partenaire",
+            "New Business",
+            "Pipeline",
+            "0065g00000AbCdG",
+        ],
     )
 
     records = opportunities(path, preset="salesforce-opportunities")
 
     won, lost, open_ = records["0065g00000AbCdE"], records["0065g00000AbCdF"], records["0065g00000AbCdG"]
     assert (won.outcome, won.amount, won.closed, won.created) == (
-        "won", Decimal("12345.67"), dt.date(2026, 12, 31), dt.date(2026, 9, 2))
+        "won",
+        Decimal("12345.67"),
+        dt.date(2026, 12, 31),
+        dt.date(2026, 9, 2),
+    )
     assert (won.owner, won.account, won.channel, won.forecast_category) == (
-        "Émilie Durand", "Société Générale d'Études", "Salon", "Closed")
+        "Émilie Durand",
+        "Société Générale d'Études",
+        "Salon",
+        "Closed",
+    )
     assert (lost.outcome, lost.amount, lost.closed) == ("lost", Decimal("1234.56"), dt.date(2027, 1, 15))
     assert (open_.outcome, open_.stage, open_.amount) == ("open", "Proposal/Price Quote", Decimal("800"))
 
 
 def test_it_reads_the_salesforce_won_and_closed_flags_over_custom_stages(write_export: WriteExport) -> None:
     path = write_export(
-        "report.csv", ["Opportunity ID", "Stage", "Amount", "Won", "Closed"],
-        ["A1", "Signé", "1 000,00", "1", "1"], ["A2", "Abandonné", "500", "0", "1"],
-        ["A3", "Négociation", "", "0", "0"])
+        "report.csv",
+        ["Opportunity ID", "Stage", "Amount", "Won", "Closed"],
+        ["A1", "Signé", "1 000,00", "1", "1"],
+        ["A2", "Abandonné", "500", "0", "1"],
+        ["A3", "Négociation", "", "0", "0"],
+    )
 
     records = opportunities(path, preset="salesforce-opportunities")
 
@@ -72,10 +133,26 @@ def test_it_imports_a_hubspot_deals_export(write_export: WriteExport) -> None:
     path = write_export(
         "hubspot-crm-exports-all-deals.csv",
         ["Record ID", "Deal Name", "Deal Stage", "Amount", "Close Date", "Create Date", "Deal owner", "Pipeline"],
-        ["9876543210", "Acme – licences", "Closed won", "1 234,56", "31/12/2026 14:05", "2026-10-01 09:30",
-         "Léa Martin", "Sales Pipeline"],
-        ["9876543211", "Beta – audit", "Closed lost", "99,90", "15/11/2026", "2026-09-15", "Léa Martin",
-         "Sales Pipeline"],
+        [
+            "9876543210",
+            "Acme – licences",
+            "Closed won",
+            "1 234,56",
+            "31/12/2026 14:05",
+            "2026-10-01 09:30",
+            "Léa Martin",
+            "Sales Pipeline",
+        ],
+        [
+            "9876543211",
+            "Beta – audit",
+            "Closed lost",
+            "99,90",
+            "15/11/2026",
+            "2026-09-15",
+            "Léa Martin",
+            "Sales Pipeline",
+        ],
         ["9876543212", "Gamma", "Appointment scheduled", "", "", "2026-11-20", "Paul", "Sales Pipeline"],
     )
 
@@ -93,15 +170,62 @@ def test_it_imports_a_hubspot_deals_export(write_export: WriteExport) -> None:
 def test_it_imports_a_pipedrive_deals_export(write_export: WriteExport) -> None:
     path = write_export(
         "deals.csv",
-        ["Deal - ID", "Deal - Title", "Deal - Value", "Deal - Currency", "Deal - Status", "Deal - Owner",
-         "Deal - Organization", "Deal - Stage", "Deal - Deal created", "Deal - Won time", "Deal - Lost time",
-         "Deal - Expected close date"],
-        ["101", "Tréfileries – ligne 2", "12 500", "EUR", "won", "Zoé", "Tréfileries de l'Est", "Négociation",
-         "01/09/2026 10:00", "31/12/2026 16:45", "", ""],
-        ["102", "Boulangerie", "2 300,50", "eur", "lost", "Zoé", "Au bon pain", "Proposition", "15/09/2026 08:00", "",
-         "20/10/2026 11:00", ""],
-        ["103", "Mairie", "7 000", "EUR", "open", "Yann", "Mairie de Lyon", "Qualifié", "03/11/2026 09:00", "", "",
-         "31/03/2027"],
+        [
+            "Deal - ID",
+            "Deal - Title",
+            "Deal - Value",
+            "Deal - Currency",
+            "Deal - Status",
+            "Deal - Owner",
+            "Deal - Organization",
+            "Deal - Stage",
+            "Deal - Deal created",
+            "Deal - Won time",
+            "Deal - Lost time",
+            "Deal - Expected close date",
+        ],
+        [
+            "101",
+            "Tréfileries – ligne 2",
+            "12 500",
+            "EUR",
+            "won",
+            "Zoé",
+            "Tréfileries de l'Est",
+            "Négociation",
+            "01/09/2026 10:00",
+            "31/12/2026 16:45",
+            "",
+            "",
+        ],
+        [
+            "102",
+            "Boulangerie",
+            "2 300,50",
+            "eur",
+            "lost",
+            "Zoé",
+            "Au bon pain",
+            "Proposition",
+            "15/09/2026 08:00",
+            "",
+            "20/10/2026 11:00",
+            "",
+        ],
+        [
+            "103",
+            "Mairie",
+            "7 000",
+            "EUR",
+            "open",
+            "Yann",
+            "Mairie de Lyon",
+            "Qualifié",
+            "03/11/2026 09:00",
+            "",
+            "",
+            "31/03/2027",
+        ],
     )
 
     records = opportunities(path, preset="pipedrive-deals")
@@ -116,8 +240,13 @@ def test_it_imports_a_pipedrive_deals_export(write_export: WriteExport) -> None:
 
 
 def test_it_leaves_out_the_deals_pipedrive_marks_deleted(write_export: WriteExport) -> None:
-    path = write_export("deals.csv", ["Deal - ID", "Deal - Status", "Deal - Value"],
-                        ["201", "Won", "1 000"], ["202", "Deleted", "5 000"], ["203", "Lost", "800"])
+    path = write_export(
+        "deals.csv",
+        ["Deal - ID", "Deal - Status", "Deal - Value"],
+        ["201", "Won", "1 000"],
+        ["202", "Deleted", "5 000"],
+        ["203", "Lost", "800"],
+    )
     read = read_import(path, "opportunities", preset="pipedrive-deals")
     assert read.ok and (read.report.rows_read, read.report.rows_skipped, read.report.rows_rejected) == (3, 1, 0)
     assert {r.external_id: r.outcome for r in read.records()} == {"201": "won", "203": "lost"}  # a win rate of 1/2
@@ -126,24 +255,36 @@ def test_it_leaves_out_the_deals_pipedrive_marks_deleted(write_export: WriteExpo
 
 
 def test_it_imports_any_file_through_a_user_mapping(write_export: WriteExport) -> None:
-    path = write_export("export.csv", ["Opportunity Number", "Résultat", "Montant HT", "Date de signature"],
-                        ["N-1", "Won", "1 000,00", "31/12/2026"], ["N-2", "Loss", "0", "30/12/2026"],
-                        ["N-3", "Pending", "10", "29/12/2026"])
-    mapping = parse_map(["Opportunity Number=external_id", "Résultat=outcome", "Montant HT=amount",
-                         "Date de signature=closed"])
+    path = write_export(
+        "export.csv",
+        ["Opportunity Number", "Résultat", "Montant HT", "Date de signature"],
+        ["N-1", "Won", "1 000,00", "31/12/2026"],
+        ["N-2", "Loss", "0", "30/12/2026"],
+        ["N-3", "Pending", "10", "29/12/2026"],
+    )
+    mapping = parse_map(
+        ["Opportunity Number=external_id", "Résultat=outcome", "Montant HT=amount", "Date de signature=closed"]
+    )
     values = parse_values(["outcome:Won=won,Loss=lost", "outcome:Pending=open"])
 
     records = opportunities(path, mapping=mapping, values=values)
 
     assert {k: (r.outcome, r.amount) for k, r in records.items()} == {
-        "N-1": ("won", Decimal("1000.00")), "N-2": ("lost", Decimal("0")), "N-3": ("open", Decimal("10"))}
+        "N-1": ("won", Decimal("1000.00")),
+        "N-2": ("lost", Decimal("0")),
+        "N-3": ("open", Decimal("10")),
+    }
 
 
 def test_it_names_the_mapped_values_when_one_is_unknown(write_export: WriteExport) -> None:
     path = write_export("export.csv", ["id", "Résultat"], ["N-1", "Won"], ["N-2", "Gagné"])
 
-    read = read_import(path, "opportunities", mapping={"id": "external_id", "Résultat": "outcome"},
-                       values={"outcome": {"Won": "won", "Loss": "lost"}})
+    read = read_import(
+        path,
+        "opportunities",
+        mapping={"id": "external_id", "Résultat": "outcome"},
+        values={"outcome": {"Won": "won", "Loss": "lost"}},
+    )
 
     [problem] = read.report.errors
     assert (problem.line, problem.column, problem.value) == (3, "Résultat", "Gagné")
@@ -152,8 +293,14 @@ def test_it_names_the_mapped_values_when_one_is_unknown(write_export: WriteExpor
 
 @pytest.mark.parametrize("suffix", [".json", ".yaml"])
 def test_it_saves_and_loads_named_presets(tmp_path: Path, suffix: str, write_export: WriteExport) -> None:
-    mine = customise(get_preset("hubspot-deals"), "opportunities", mapping=parse_map(["N° affaire=external_id"]),
-                     values=parse_values(["outcome:Signée=won"]), date_order="mdy", name="hubspot-maison")
+    mine = customise(
+        get_preset("hubspot-deals"),
+        "opportunities",
+        mapping=parse_map(["N° affaire=external_id"]),
+        values=parse_values(["outcome:Signée=won"]),
+        date_order="mdy",
+        name="hubspot-maison",
+    )
     mine = dataclasses.replace(mine, skip={"outcome": ("Annulée",)})
     path = tmp_path / f"presets{suffix}"
 

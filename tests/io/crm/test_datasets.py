@@ -33,7 +33,8 @@ def test_it_ships_the_data_sets_byte_identical_with_crlf_line_endings() -> None:
 
     assert data.count(b"\r\n") == data.count(b"\n") == 8801
     assert (dataset_path(MAVEN, "sales_pipeline.csv").parent.parent / "README.md").read_text(encoding="utf-8").count(
-        "credit") >= 3
+        "credit"
+    ) >= 3
 
 
 def test_it_names_the_known_files_when_asked_for_another() -> None:
@@ -50,8 +51,11 @@ def test_it_imports_the_maven_pipeline_with_its_outcomes(maven: ImportRead) -> N
 
     assert maven.ok and maven.report.rows_read == len(source) == len(records)
     outcomes = Counter(r.outcome for r in records if isinstance(r, OpportunityRecord))
-    assert outcomes == {"won": stages["Won"], "lost": stages["Lost"],
-                        "open": stages["Engaging"] + stages["Prospecting"]}
+    assert outcomes == {
+        "won": stages["Won"],
+        "lost": stages["Lost"],
+        "open": stages["Engaging"] + stages["Prospecting"],
+    }
     assert outcomes == {"won": 4238, "lost": 2473, "open": 2089}
     created = sorted(r.created for r in records if isinstance(r, OpportunityRecord) and r.created)
     assert (created[0], created[-1]) == (dt.date.fromisoformat(engaged[0]), dt.date.fromisoformat(engaged[-1]))
@@ -114,10 +118,16 @@ def test_it_imports_the_ravenstack_accounts_and_subscriptions() -> None:
     subscriptions_file = dataset_path(RAVENSTACK, "ravenstack_subscriptions.csv")
     source = rows(subscriptions_file)
 
-    accounts = list(read_import(dataset_path(RAVENSTACK, "ravenstack_accounts.csv"), "accounts",
-                                preset="ravenstack-accounts").records())
-    subscriptions = [r for r in read_import(subscriptions_file, "subscriptions", preset="ravenstack-subscriptions")
-                     .records() if isinstance(r, SubscriptionRecord)]
+    accounts = list(
+        read_import(
+            dataset_path(RAVENSTACK, "ravenstack_accounts.csv"), "accounts", preset="ravenstack-accounts"
+        ).records()
+    )
+    subscriptions = [
+        r
+        for r in read_import(subscriptions_file, "subscriptions", preset="ravenstack-subscriptions").records()
+        if isinstance(r, SubscriptionRecord)
+    ]
 
     assert len(accounts) == len(rows(dataset_path(RAVENSTACK, "ravenstack_accounts.csv"))) == 500
     assert len(subscriptions) == len(source) == 5000
@@ -127,8 +137,9 @@ def test_it_imports_the_ravenstack_accounts_and_subscriptions() -> None:
 
 
 def test_it_says_which_fields_a_file_sets_constants_included() -> None:
-    read = read_import(dataset_path(OLIST, "olist_closed_deals_dataset.csv"), "opportunities",
-                       preset="olist-closed-deals")
+    read = read_import(
+        dataset_path(OLIST, "olist_closed_deals_dataset.csv"), "opportunities", preset="olist-closed-deals"
+    )
 
     assert read.columns["outcome"] == "" and read.columns["closed"] == "won_date"
     assert read.fields == {"external_id", "outcome", "account", "owner", "segment", "closed"}

@@ -30,8 +30,10 @@ def big_export(path: Path, rows: int, notes_width: int = 10) -> Path:
     with path.open("w", encoding="cp1252", newline="") as stream:
         stream.write(HEADER)
         for i in range(rows):
-            stream.write(f"{i};Affaire n°{i};{i % 9000 + 1000} {i % 1000:03d},50;{('won', 'lost', 'open')[i % 3]};"
-                         f"Société {i % 500};31/12/2026 10:00;{notes}\r\n")
+            stream.write(
+                f"{i};Affaire n°{i};{i % 9000 + 1000} {i % 1000:03d},50;{('won', 'lost', 'open')[i % 3]};"
+                f"Société {i % 500};31/12/2026 10:00;{notes}\r\n"
+            )
     return path
 
 
@@ -99,7 +101,10 @@ def test_it_reads_an_xlsx_export_with_typed_cells(tmp_path: Path) -> None:
     assert read.ok, [str(p) for p in read.report.errors]
     records = {r.external_id: r for r in read.records() if isinstance(r, OpportunityRecord)}
     assert (records["1001"].amount, records["1001"].closed, records["1001"].created) == (
-        Decimal("1234.56"), dt.datetime(2026, 12, 31, 14, 5), dt.date(2026, 10, 1))
+        Decimal("1234.56"),
+        dt.datetime(2026, 12, 31, 14, 5),
+        dt.date(2026, 10, 1),
+    )
     assert (records["1002"].outcome, records["1002"].amount) == ("lost", Decimal("1000.50"))
     assert (records["1003"].outcome, records["1003"].amount) == ("open", Decimal("7"))
     assert read.report.rows_read == 3
@@ -116,7 +121,8 @@ def test_it_points_at_the_xlsx_row_of_a_bad_cell(tmp_path: Path) -> None:
     read = read_import(path, "opportunities", preset="hubspot-deals")
 
     assert [str(p) for p in read.report.errors] == [
-        "deals.xlsx:2: Amount: 'beaucoup' — not a number (expected e.g. 1 234,56 or 1234.56)"]
+        "deals.xlsx:2: Amount: 'beaucoup' — not a number (expected e.g. 1 234,56 or 1234.56)"
+    ]
 
 
 def test_it_imports_without_loading_django() -> None:

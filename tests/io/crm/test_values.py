@@ -10,12 +10,28 @@ import pytest
 from pac.io.crm.values import BadValue, date_readings, parse_bool, parse_date, parse_decimal, parse_moment
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("1234.56", "1234.56"), ("1 234,56", "1234.56"), ("1\u00a0234,56", "1234.56"), ("1\u202f234,56", "1234.56"),
-    ("1,234.56", "1234.56"), ("1.234,56", "1234.56"), ("1234,56", "1234.56"), ("-12", "-12"), ("(12,5)", "-12.5"),
-    ("12 %", "0.12"), ("12,5%", "0.125"), ("1 234,56 €", "1234.56"), ("USD 1,234.00", "1234.00"),
-    ("1,234,567", "1234567"), ("0,5", "0.5"), (".5", "0.5"), ("0", "0"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1234.56", "1234.56"),
+        ("1 234,56", "1234.56"),
+        ("1\u00a0234,56", "1234.56"),
+        ("1\u202f234,56", "1234.56"),
+        ("1,234.56", "1234.56"),
+        ("1.234,56", "1234.56"),
+        ("1234,56", "1234.56"),
+        ("-12", "-12"),
+        ("(12,5)", "-12.5"),
+        ("12 %", "0.12"),
+        ("12,5%", "0.125"),
+        ("1 234,56 €", "1234.56"),
+        ("USD 1,234.00", "1234.00"),
+        ("1,234,567", "1234567"),
+        ("0,5", "0.5"),
+        (".5", "0.5"),
+        ("0", "0"),
+    ],
+)
 def test_it_reads_french_and_english_numbers(text: str, expected: str) -> None:
     assert parse_decimal(text) == Decimal(expected)
 
@@ -33,14 +49,23 @@ def test_it_says_text_is_not_a_number(text: str) -> None:
         parse_decimal(text)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("31/12/2026", dt.date(2026, 12, 31)), ("2026-12-31", dt.date(2026, 12, 31)),
-    ("2026-12-31 14:05:00", dt.datetime(2026, 12, 31, 14, 5)), ("2026-12-31T14:05", dt.datetime(2026, 12, 31, 14, 5)),
-    ("31/12/2026 14:05", dt.datetime(2026, 12, 31, 14, 5)), ("31.12.2026", dt.date(2026, 12, 31)),
-    ("05/04/2026", dt.date(2026, 4, 5)), ("12/31/2026", dt.date(2026, 12, 31)), ("31/12/26", dt.date(2026, 12, 31)),
-    ("2026-12-31 00:00:00", dt.date(2026, 12, 31)), ("31 décembre 2026", dt.date(2026, 12, 31)),
-    ("2026-12-31T14:05:00Z", dt.datetime(2026, 12, 31, 14, 5, tzinfo=dt.UTC)),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("31/12/2026", dt.date(2026, 12, 31)),
+        ("2026-12-31", dt.date(2026, 12, 31)),
+        ("2026-12-31 14:05:00", dt.datetime(2026, 12, 31, 14, 5)),
+        ("2026-12-31T14:05", dt.datetime(2026, 12, 31, 14, 5)),
+        ("31/12/2026 14:05", dt.datetime(2026, 12, 31, 14, 5)),
+        ("31.12.2026", dt.date(2026, 12, 31)),
+        ("05/04/2026", dt.date(2026, 4, 5)),
+        ("12/31/2026", dt.date(2026, 12, 31)),
+        ("31/12/26", dt.date(2026, 12, 31)),
+        ("2026-12-31 00:00:00", dt.date(2026, 12, 31)),
+        ("31 décembre 2026", dt.date(2026, 12, 31)),
+        ("2026-12-31T14:05:00Z", dt.datetime(2026, 12, 31, 14, 5, tzinfo=dt.UTC)),
+    ],
+)
 def test_it_reads_french_english_and_iso_dates(text: str, expected: dt.date) -> None:
     assert parse_moment(text) == expected
 
@@ -53,11 +78,17 @@ def test_it_reads_ambiguous_dates_month_first_only_when_told() -> None:
     assert date_readings("31/12/2026") == ("dmy",)
 
 
-@pytest.mark.parametrize(("text", "reason"), [
-    ("31/02/2026", "impossible date: 2026-02 has no day 31"), ("2026-02-30", "impossible date: 2026-02 has no day 30"),
-    ("2026-13-01", "no month 13"), ("32/13/2026", "impossible date"), ("demain", "not a date"),
-    ("2026-12-31 25:00", "impossible time"),
-])
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("31/02/2026", "impossible date: 2026-02 has no day 31"),
+        ("2026-02-30", "impossible date: 2026-02 has no day 30"),
+        ("2026-13-01", "no month 13"),
+        ("32/13/2026", "impossible date"),
+        ("demain", "not a date"),
+        ("2026-12-31 25:00", "impossible time"),
+    ],
+)
 def test_it_explains_an_impossible_date(text: str, reason: str) -> None:
     with pytest.raises(BadValue, match=reason):
         parse_moment(text)
@@ -65,6 +96,14 @@ def test_it_explains_an_impossible_date(text: str, reason: str) -> None:
 
 def test_it_reads_yes_and_no_in_french_and_english() -> None:
     assert [parse_bool(t) for t in ("oui", "Non", "TRUE", "false", "1", "0", "x", "Vrai")] == [
-        True, False, True, False, True, False, True, True]
+        True,
+        False,
+        True,
+        False,
+        True,
+        False,
+        True,
+        True,
+    ]
     with pytest.raises(BadValue, match="yes/no"):
         parse_bool("peut-être")

@@ -10,100 +10,191 @@ from pac.io.crm.presets import ANY_VALUE, Preset
 
 #: Stage names that mean the deal is over, as the CRMs name them in English and French.
 _CLOSED_STAGES = {
-    "Closed Won": "won", "Closed Lost": "lost", "Won": "won", "Lost": "lost",
-    "Fermée gagnée": "won", "Fermée perdue": "lost", "Fermé gagné": "won", "Fermé perdu": "lost",
-    "Gagnée": "won", "Perdue": "lost", "Gagné": "won", "Perdu": "lost", ANY_VALUE: "open",
+    "Closed Won": "won",
+    "Closed Lost": "lost",
+    "Won": "won",
+    "Lost": "lost",
+    "Fermée gagnée": "won",
+    "Fermée perdue": "lost",
+    "Fermé gagné": "won",
+    "Fermé perdu": "lost",
+    "Gagnée": "won",
+    "Perdue": "lost",
+    "Gagné": "won",
+    "Perdu": "lost",
+    ANY_VALUE: "open",
 }
 
 SALESFORCE_OPPORTUNITIES = Preset(
-    "salesforce-opportunities", "opportunities",
-    columns=(("Opportunity ID", "external_id"), ("Opportunity Name", "name"), ("Account Name", "account"),
-             ("Opportunity Owner", "owner"), ("Owner Full Name", "owner"),
-             ("Lead Source", "channel"), ("Product Name", "product"), ("Stage", "stage"), ("Stage", "outcome"),
-             ("Amount", "amount"), ("Amount Currency", "currency"), ("Opportunity Currency", "currency"),
-             ("Created Date", "created"), ("Close Date", "closed"), ("Forecast Category", "forecast_category")),
+    "salesforce-opportunities",
+    "opportunities",
+    columns=(
+        ("Opportunity ID", "external_id"),
+        ("Opportunity Name", "name"),
+        ("Account Name", "account"),
+        ("Opportunity Owner", "owner"),
+        ("Owner Full Name", "owner"),
+        ("Lead Source", "channel"),
+        ("Product Name", "product"),
+        ("Stage", "stage"),
+        ("Stage", "outcome"),
+        ("Amount", "amount"),
+        ("Amount Currency", "currency"),
+        ("Opportunity Currency", "currency"),
+        ("Created Date", "created"),
+        ("Close Date", "closed"),
+        ("Forecast Category", "forecast_category"),
+    ),
     values={"outcome": _CLOSED_STAGES},
     outcome_flags=("Won", "Closed"),
     description="Salesforce opportunity report (Reports › Opportunities, « Details only » export); "
-                "add the « Opportunity ID » column to the report — re-imports match on it",
+    "add the « Opportunity ID » column to the report — re-imports match on it",
 )
 
 HUBSPOT_DEALS = Preset(
-    "hubspot-deals", "opportunities",
-    columns=(("Record ID", "external_id"), ("Deal Name", "name"), ("Associated Company", "account"),
-             ("Associated Company (Primary)", "account"), ("Company name", "account"), ("Deal owner", "owner"),
-             ("Original Source Type", "channel"), ("Original Source", "channel"),
-             ("Deal Stage", "stage"), ("Deal Stage", "outcome"), ("Amount", "amount"), ("Currency", "currency"),
-             ("Deal Currency", "currency"), ("Create Date", "created"), ("Close Date", "closed"),
-             ("Forecast category", "forecast_category")),
+    "hubspot-deals",
+    "opportunities",
+    columns=(
+        ("Record ID", "external_id"),
+        ("Deal Name", "name"),
+        ("Associated Company", "account"),
+        ("Associated Company (Primary)", "account"),
+        ("Company name", "account"),
+        ("Deal owner", "owner"),
+        ("Original Source Type", "channel"),
+        ("Original Source", "channel"),
+        ("Deal Stage", "stage"),
+        ("Deal Stage", "outcome"),
+        ("Amount", "amount"),
+        ("Currency", "currency"),
+        ("Deal Currency", "currency"),
+        ("Create Date", "created"),
+        ("Close Date", "closed"),
+        ("Forecast category", "forecast_category"),
+    ),
     values={"outcome": _CLOSED_STAGES},
     description="HubSpot deals export (CRM › Deals › Export, all properties or the current view)",
 )
 
 PIPEDRIVE_DEALS = Preset(
-    "pipedrive-deals", "opportunities",
-    columns=(("Deal - ID", "external_id"), ("Deal - Title", "name"), ("Deal - Organization", "account"),
-             ("Deal - Owner", "owner"), ("Deal - Source channel", "channel"), ("Deal - Stage", "stage"),
-             ("Deal - Status", "outcome"), ("Deal - Value", "amount"), ("Deal - Currency", "currency"),
-             ("Deal - Deal created", "created"), ("Deal - Add time", "created"), ("Deal - Won time", "closed"),
-             ("Deal - Lost time", "closed"), ("Deal - Deal closed on", "closed"), ("Deal - Closed on", "closed"),
-             ("Deal - Expected close date", "closed")),
-    values={"outcome": {"Open": "open", "Won": "won", "Lost": "lost",
-                        "Ouverte": "open", "Gagnée": "won", "Perdue": "lost"}},
+    "pipedrive-deals",
+    "opportunities",
+    columns=(
+        ("Deal - ID", "external_id"),
+        ("Deal - Title", "name"),
+        ("Deal - Organization", "account"),
+        ("Deal - Owner", "owner"),
+        ("Deal - Source channel", "channel"),
+        ("Deal - Stage", "stage"),
+        ("Deal - Status", "outcome"),
+        ("Deal - Value", "amount"),
+        ("Deal - Currency", "currency"),
+        ("Deal - Deal created", "created"),
+        ("Deal - Add time", "created"),
+        ("Deal - Won time", "closed"),
+        ("Deal - Lost time", "closed"),
+        ("Deal - Deal closed on", "closed"),
+        ("Deal - Closed on", "closed"),
+        ("Deal - Expected close date", "closed"),
+    ),
+    values={
+        "outcome": {"Open": "open", "Won": "won", "Lost": "lost", "Ouverte": "open", "Gagnée": "won", "Perdue": "lost"}
+    },
     skip={"outcome": ("Deleted", "Supprimée")},  # a deleted deal was neither won nor lost: left out
     description="Pipedrive deals export (Deals › … › Export filter results)",
 )
 
 MAVEN_PIPELINE = Preset(
-    "maven-pipeline", "opportunities",
-    columns=(("opportunity_id", "external_id"), ("sales_agent", "owner"), ("product", "product"),
-             ("account", "account"), ("deal_stage", "stage"), ("deal_stage", "outcome"),
-             ("engage_date", "created"), ("close_date", "closed"), ("close_value", "amount")),
+    "maven-pipeline",
+    "opportunities",
+    columns=(
+        ("opportunity_id", "external_id"),
+        ("sales_agent", "owner"),
+        ("product", "product"),
+        ("account", "account"),
+        ("deal_stage", "stage"),
+        ("deal_stage", "outcome"),
+        ("engage_date", "created"),
+        ("close_date", "closed"),
+        ("close_value", "amount"),
+    ),
     values={"outcome": {"Won": "won", "Lost": "lost", "Engaging": "open", "Prospecting": "open"}},
-    spellings={"product": ("GTX Basic", "GTX Pro", "MG Special", "MG Advanced", "GTX Plus Pro",
-                           "GTX Plus Basic", "GTK 500")},  # the catalogue in products.csv
+    spellings={
+        "product": ("GTX Basic", "GTX Pro", "MG Special", "MG Advanced", "GTX Plus Pro", "GTX Plus Basic", "GTK 500")
+    },  # the catalogue in products.csv
     description="Maven Analytics CRM Sales Opportunities: sales_pipeline.csv (engage_date is the first date known)",
 )
 
 MAVEN_ACCOUNTS = Preset(
-    "maven-accounts", "accounts",
+    "maven-accounts",
+    "accounts",
     columns=(("account", "external_id"), ("account", "name"), ("sector", "segment")),
     description="Maven Analytics CRM Sales Opportunities: accounts.csv (the pipeline names accounts by name)",
 )
 
 OLIST_LEADS = Preset(
-    "olist-leads", "leads",
-    columns=(("mql_id", "external_id"), ("first_contact_date", "created"), ("first_contact_date", "mql_at"),
-             ("origin", "channel"), ("landing_page_id", "campaign")),
+    "olist-leads",
+    "leads",
+    columns=(
+        ("mql_id", "external_id"),
+        ("first_contact_date", "created"),
+        ("first_contact_date", "mql_at"),
+        ("origin", "channel"),
+        ("landing_page_id", "campaign"),
+    ),
     description="Olist Marketing Funnel: olist_marketing_qualified_leads_dataset.csv (no SQL stage)",
 )
 
 OLIST_CLOSED_DEALS = Preset(
-    "olist-closed-deals", "opportunities",
-    columns=(("mql_id", "external_id"), ("seller_id", "account"), ("sr_id", "owner"), ("sdr_id", "owner"),
-             ("business_segment", "segment"), ("won_date", "closed")),
+    "olist-closed-deals",
+    "opportunities",
+    columns=(
+        ("mql_id", "external_id"),
+        ("seller_id", "account"),
+        ("sr_id", "owner"),
+        ("sdr_id", "owner"),
+        ("business_segment", "segment"),
+        ("won_date", "closed"),
+    ),
     constants={"outcome": "won"},
     description="Olist Marketing Funnel: olist_closed_deals_dataset.csv — every deal is won; its id is the "
-                "mql_id of the lead it came from (the seller signed up is the account)",
+    "mql_id of the lead it came from (the seller signed up is the account)",
 )
 
 RAVENSTACK_ACCOUNTS = Preset(
-    "ravenstack-accounts", "accounts",
+    "ravenstack-accounts",
+    "accounts",
     columns=(("account_id", "external_id"), ("account_name", "name"), ("industry", "segment")),
     description="RavenStack: ravenstack_accounts.csv",
 )
 
 RAVENSTACK_SUBSCRIPTIONS = Preset(
-    "ravenstack-subscriptions", "subscriptions",
-    columns=(("subscription_id", "external_id"), ("account_id", "account"), ("start_date", "start"),
-             ("end_date", "end"), ("mrr_amount", "mrr")),
+    "ravenstack-subscriptions",
+    "subscriptions",
+    columns=(
+        ("subscription_id", "external_id"),
+        ("account_id", "account"),
+        ("start_date", "start"),
+        ("end_date", "end"),
+        ("mrr_amount", "mrr"),
+    ),
     description="RavenStack: ravenstack_subscriptions.csv",
 )
 
-BUILTIN_PRESETS: dict[str, Preset] = {preset.name: preset for preset in (
-    SALESFORCE_OPPORTUNITIES, HUBSPOT_DEALS, PIPEDRIVE_DEALS, MAVEN_PIPELINE, MAVEN_ACCOUNTS, OLIST_LEADS,
-    OLIST_CLOSED_DEALS, RAVENSTACK_ACCOUNTS, RAVENSTACK_SUBSCRIPTIONS,
-)}
+BUILTIN_PRESETS: dict[str, Preset] = {
+    preset.name: preset
+    for preset in (
+        SALESFORCE_OPPORTUNITIES,
+        HUBSPOT_DEALS,
+        PIPEDRIVE_DEALS,
+        MAVEN_PIPELINE,
+        MAVEN_ACCOUNTS,
+        OLIST_LEADS,
+        OLIST_CLOSED_DEALS,
+        RAVENSTACK_ACCOUNTS,
+        RAVENSTACK_SUBSCRIPTIONS,
+    )
+}
 
 
 def get_preset(name: str, saved: dict[str, Preset] | None = None) -> Preset:

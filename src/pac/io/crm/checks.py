@@ -23,32 +23,74 @@ def record_warnings(record: Record, file: str, line: int, columns: dict[str, str
     found: list[tuple[str, object, Reason, str]] = []  # field, value, reason, code
     if type(record) is OpportunityRecord:
         account, amount, created, closed = record.account, record.amount, record.created, record.closed
-        if (account is not None and amount is not None and amount >= 0
-                and (closed is None or created is None
-                     or (type(created) is dt.date and type(closed) is dt.date and closed >= created))):
+        if (
+            account is not None
+            and amount is not None
+            and amount >= 0
+            and (
+                closed is None
+                or created is None
+                or (type(created) is dt.date and type(closed) is dt.date and closed >= created)
+            )
+        ):
             return []  # the common case, checked at once
         if account is None:
-            found.append(("account", None, Reason(gettext_noop("no account on this {outcome} deal: it counts in no "
-                                                               "account's figures"), outcome=record.outcome),
-                          "missing_account"))
+            found.append(
+                (
+                    "account",
+                    None,
+                    Reason(
+                        gettext_noop("no account on this {outcome} deal: it counts in no account's figures"),
+                        outcome=record.outcome,
+                    ),
+                    "missing_account",
+                )
+            )
         if amount is None:
             if record.outcome == "won":
-                found.append(("amount", None, Reason(gettext_noop("a won deal without an amount: left out of "
-                                                                  "revenue and average deal size")),
-                              "won_without_amount"))
+                found.append(
+                    (
+                        "amount",
+                        None,
+                        Reason(gettext_noop("a won deal without an amount: left out of revenue and average deal size")),
+                        "won_without_amount",
+                    )
+                )
         elif amount < 0:
             found.append(("amount", amount, Reason(gettext_noop("a negative amount")), "negative_amount"))
         if created and closed and _day(closed) < _day(created):
-            found.append(("closed", closed, Reason(gettext_noop("closed before it was created ({created})"),
-                                                   created=created), "closed_before_created"))
+            found.append(
+                (
+                    "closed",
+                    closed,
+                    Reason(gettext_noop("closed before it was created ({created})"), created=created),
+                    "closed_before_created",
+                )
+            )
     elif type(record) is SubscriptionRecord:
         if record.start and record.end and _day(record.end) < _day(record.start):
-            found.append(("end", record.end, Reason(gettext_noop("ends before it starts ({start})"),
-                                                    start=record.start), "end_before_start"))
+            found.append(
+                (
+                    "end",
+                    record.end,
+                    Reason(gettext_noop("ends before it starts ({start})"), start=record.start),
+                    "end_before_start",
+                )
+            )
         if record.mrr is not None and record.mrr < 0:
             found.append(("mrr", record.mrr, Reason(gettext_noop("a negative MRR")), "negative_mrr"))
-    return [Problem(file, line, columns.get(name) or name, "" if value is None else str(value), reason,
-                    severity="warning", code=code) for name, value, reason, code in found]
+    return [
+        Problem(
+            file,
+            line,
+            columns.get(name) or name,
+            "" if value is None else str(value),
+            reason,
+            severity="warning",
+            code=code,
+        )
+        for name, value, reason, code in found
+    ]
 
 
 @dataclass
@@ -66,9 +108,22 @@ class FileChecks:
 
     def warnings(self, file: str, columns: dict[str, str]) -> list[Problem]:
         if self.lost and not self.lost_with_amount:
-            return [Problem(file, None, columns.get("amount", "amount"), "",
-                            Reason(gettext_noop("the {lost} lost deals all have an amount of 0 or none: a win rate "
-                                                "by value cannot be computed from this file (the win rate by count "
-                                                "can)"), lost=self.lost),
-                            severity="warning", code="lost_amounts_missing")]
+            return [
+                Problem(
+                    file,
+                    None,
+                    columns.get("amount", "amount"),
+                    "",
+                    Reason(
+                        gettext_noop(
+                            "the {lost} lost deals all have an amount of 0 or none: a win rate "
+                            "by value cannot be computed from this file (the win rate by count "
+                            "can)"
+                        ),
+                        lost=self.lost,
+                    ),
+                    severity="warning",
+                    code="lost_amounts_missing",
+                )
+            ]
         return []

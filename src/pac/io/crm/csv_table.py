@@ -45,8 +45,15 @@ def read_csv_table(stream: BinaryIO, name: str, on_problem: Callable[[Problem], 
         reason = Reason(gettext_noop("unreadable header: {error}"), error=error)
         raise ImportFailed(Problem(name, header_line, "", "", reason, code="csv")) from None
     decimal: Decimal_ = "," if delimiter == ";" else "."
-    return Table(name, header, header_line, decimal, _rows(reader, header, header_line, name, on_problem),
-                 delimiter=delimiter, encoding=encoding)
+    return Table(
+        name,
+        header,
+        header_line,
+        decimal,
+        _rows(reader, header, header_line, name, on_problem),
+        delimiter=delimiter,
+        encoding=encoding,
+    )
 
 
 def detect_delimiter(header_line: str) -> str:
@@ -66,8 +73,9 @@ def decoded_lines(stream: BinaryIO, encoding: Encoding) -> Iterator[str]:
         yield line.removeprefix("\ufeff") if number == 0 else line
 
 
-def _rows(reader: Iterator[list[str]], header: list[str], header_line: int, name: str,
-          on_problem: Callable[[Problem], None]) -> Iterator[tuple[int, list[str]]]:
+def _rows(
+    reader: Iterator[list[str]], header: list[str], header_line: int, name: str, on_problem: Callable[[Problem], None]
+) -> Iterator[tuple[int, list[str]]]:
     width = len(header)
     line_num = header_line
     while True:
@@ -77,17 +85,30 @@ def _rows(reader: Iterator[list[str]], header: list[str], header_line: int, name
         except StopIteration:
             return
         except csv.Error as error:
-            raise ImportFailed(Problem(name, start, "", "", Reason(gettext_noop("unreadable CSV: {error}"),
-                                                                   error=error), code="csv")) from None
+            raise ImportFailed(
+                Problem(name, start, "", "", Reason(gettext_noop("unreadable CSV: {error}"), error=error), code="csv")
+            ) from None
         line_num = reader.line_num + header_line - 1  # type: ignore[attr-defined]
         if not "".join(cells).strip():
             continue
         if len(cells) > width and any(cell.strip() for cell in cells[width:]):
             extra = next(cell for cell in cells[width:] if cell.strip())
-            on_problem(Problem(name, start, "", extra,
-                               Reason(gettext_noop("{cells} cells for {width} columns: a value holding the separator "
-                                                   "should be in quotes"), cells=len(cells), width=width),
-                               code="extra_cells"))
+            on_problem(
+                Problem(
+                    name,
+                    start,
+                    "",
+                    extra,
+                    Reason(
+                        gettext_noop(
+                            "{cells} cells for {width} columns: a value holding the separator should be in quotes"
+                        ),
+                        cells=len(cells),
+                        width=width,
+                    ),
+                    code="extra_cells",
+                )
+            )
         if len(cells) < width:
             cells += [""] * (width - len(cells))
         yield start, cells

@@ -54,18 +54,44 @@ class DateOrders:
         for column, seen in self._columns.items():
             if len(seen.only) == 2:
                 (dmy_line, dmy_text), (mdy_line, mdy_text) = seen.only["dmy"], seen.only["mdy"]
-                problems.append(Problem(
-                    file, max(dmy_line, mdy_line), column, mdy_text if mdy_line > dmy_line else dmy_text,
-                    Reason(gettext_noop("the column mixes day-first dates ('{dmy}' on line {dmy_line}) and month-first "
-                                        "dates ('{mdy}' on line {mdy_line}): fix the file or give the date order"),
-                           dmy=dmy_text, dmy_line=dmy_line, mdy=mdy_text, mdy_line=mdy_line), code="mixed_dates"))
+                problems.append(
+                    Problem(
+                        file,
+                        max(dmy_line, mdy_line),
+                        column,
+                        mdy_text if mdy_line > dmy_line else dmy_text,
+                        Reason(
+                            gettext_noop(
+                                "the column mixes day-first dates ('{dmy}' on line {dmy_line}) and month-first "
+                                "dates ('{mdy}' on line {mdy_line}): fix the file or give the date order"
+                            ),
+                            dmy=dmy_text,
+                            dmy_line=dmy_line,
+                            mdy=mdy_text,
+                            mdy_line=mdy_line,
+                        ),
+                        code="mixed_dates",
+                    )
+                )
             elif seen.only and next(iter(seen.only)) != self.preferred:
                 order = next(iter(seen.only))
                 self.decided[column] = order
                 line, text = seen.only[order]
-                first = (gettext_noop("dates read month first, as '{text}' on line {line} shows") if order == "mdy"
-                         else gettext_noop("dates read day first, as '{text}' on line {line} shows"))
+                first = (
+                    gettext_noop("dates read month first, as '{text}' on line {line} shows")
+                    if order == "mdy"
+                    else gettext_noop("dates read day first, as '{text}' on line {line} shows")
+                )
                 if seen.ambiguous:
-                    problems.append(Problem(file, seen.ambiguous[0], column, seen.ambiguous[1],
-                                            Reason(first, text=text, line=line), severity="warning", code="date_order"))
+                    problems.append(
+                        Problem(
+                            file,
+                            seen.ambiguous[0],
+                            column,
+                            seen.ambiguous[1],
+                            Reason(first, text=text, line=line),
+                            severity="warning",
+                            code="date_order",
+                        )
+                    )
         return problems

@@ -21,8 +21,14 @@ def detect_encoding(stream: BinaryIO, name: str) -> Encoding:
     head = stream.read(4)
     stream.seek(0)
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in head:
-        _fail(name, 1, gettext_noop("the file is in UTF-16 (Excel's « Unicode text »), not UTF-8 or Windows-1252: "
-                                    "save it again from the spreadsheet as « CSV UTF-8 » and import that file"))
+        _fail(
+            name,
+            1,
+            gettext_noop(
+                "the file is in UTF-16 (Excel's « Unicode text »), not UTF-8 or Windows-1252: "
+                "save it again from the spreadsheet as « CSV UTF-8 » and import that file"
+            ),
+        )
     bom = head.startswith(codecs.BOM_UTF8)
     if _all_utf8(stream):
         stream.seek(0)
@@ -34,29 +40,56 @@ def detect_encoding(stream: BinaryIO, name: str) -> Encoding:
         if raw.isascii():
             continue
         if b"\x00" in raw:
-            _fail(name, number, gettext_noop("the file holds NUL bytes: it is not a text (CSV) file — save it again "
-                                             "from the spreadsheet as « CSV UTF-8 » and import that file"))
+            _fail(
+                name,
+                number,
+                gettext_noop(
+                    "the file holds NUL bytes: it is not a text (CSV) file — save it again "
+                    "from the spreadsheet as « CSV UTF-8 » and import that file"
+                ),
+            )
         try:
             raw.decode("utf-8")
         except UnicodeDecodeError as error:
             if bom:
-                _fail(name, number, gettext_noop("the file says it is UTF-8 (it starts with a BOM) but byte "
-                                                 "0x{byte:02X} of line {line} is not UTF-8: save it again from the "
-                                                 "spreadsheet as « CSV UTF-8 » and import that file"),
-                      byte=raw[error.start], line=number)
+                _fail(
+                    name,
+                    number,
+                    gettext_noop(
+                        "the file says it is UTF-8 (it starts with a BOM) but byte "
+                        "0x{byte:02X} of line {line} is not UTF-8: save it again from the "
+                        "spreadsheet as « CSV UTF-8 » and import that file"
+                    ),
+                    byte=raw[error.start],
+                    line=number,
+                )
             first_other = first_other or number
             try:
                 raw.decode("cp1252")
             except UnicodeDecodeError as cp_error:
-                _fail(name, number, gettext_noop("the text is neither UTF-8 nor Windows-1252 (byte 0x{byte:02X} is "
-                                                 "in neither): save it again from the spreadsheet as « CSV UTF-8 » "
-                                                 "and import that file"), byte=raw[cp_error.start])
+                _fail(
+                    name,
+                    number,
+                    gettext_noop(
+                        "the text is neither UTF-8 nor Windows-1252 (byte 0x{byte:02X} is "
+                        "in neither): save it again from the spreadsheet as « CSV UTF-8 » "
+                        "and import that file"
+                    ),
+                    byte=raw[cp_error.start],
+                )
         else:
             first_utf8 = first_utf8 or number
         if first_utf8 is not None and first_other is not None:
-            _fail(name, max(first_utf8, first_other), gettext_noop(
-                "the file mixes encodings: line {utf8} is UTF-8, line {other} is not — save it again from the "
-                "spreadsheet as « CSV UTF-8 » and import that file"), utf8=first_utf8, other=first_other)
+            _fail(
+                name,
+                max(first_utf8, first_other),
+                gettext_noop(
+                    "the file mixes encodings: line {utf8} is UTF-8, line {other} is not — save it again from the "
+                    "spreadsheet as « CSV UTF-8 » and import that file"
+                ),
+                utf8=first_utf8,
+                other=first_other,
+            )
     stream.seek(0)
     if bom:
         return "utf-8-sig"

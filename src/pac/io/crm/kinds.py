@@ -111,22 +111,41 @@ class CostRecord:
     amount: Decimal | None = None
 
 
-Record = (OpportunityRecord | ActivityRecord | LeadRecord | AccountRecord | ContactRecord | SubscriptionRecord
-          | CostRecord)
+Record = (
+    OpportunityRecord | ActivityRecord | LeadRecord | AccountRecord | ContactRecord | SubscriptionRecord | CostRecord
+)
 
 RECORD_TYPES: dict[str, type[Record]] = {
-    "opportunities": OpportunityRecord, "accounts": AccountRecord, "contacts": ContactRecord,
-    "leads": LeadRecord, "activities": ActivityRecord, "subscriptions": SubscriptionRecord, "costs": CostRecord,
+    "opportunities": OpportunityRecord,
+    "accounts": AccountRecord,
+    "contacts": ContactRecord,
+    "leads": LeadRecord,
+    "activities": ActivityRecord,
+    "subscriptions": SubscriptionRecord,
+    "costs": CostRecord,
 }
 KINDS: tuple[str, ...] = tuple(RECORD_TYPES)
 
-_TYPES: dict[str, FieldSpec] = {spec.name: spec for spec in (
-    FieldSpec("amount", "decimal"), FieldSpec("potential", "decimal"), FieldSpec("mrr", "decimal"),
-    FieldSpec("created", "moment"), FieldSpec("closed", "moment"), FieldSpec("scheduled", "moment"),
-    FieldSpec("mql_at", "moment"), FieldSpec("sql_at", "moment"), FieldSpec("start", "moment"),
-    FieldSpec("end", "moment"), FieldSpec("period_start", "date"), FieldSpec("period_end", "date"),
-    FieldSpec("held", "bool"), FieldSpec("strategic", "bool"), FieldSpec("opted_out", "bool"),
-)}
+_TYPES: dict[str, FieldSpec] = {
+    spec.name: spec
+    for spec in (
+        FieldSpec("amount", "decimal"),
+        FieldSpec("potential", "decimal"),
+        FieldSpec("mrr", "decimal"),
+        FieldSpec("created", "moment"),
+        FieldSpec("closed", "moment"),
+        FieldSpec("scheduled", "moment"),
+        FieldSpec("mql_at", "moment"),
+        FieldSpec("sql_at", "moment"),
+        FieldSpec("start", "moment"),
+        FieldSpec("end", "moment"),
+        FieldSpec("period_start", "date"),
+        FieldSpec("period_end", "date"),
+        FieldSpec("held", "bool"),
+        FieldSpec("strategic", "bool"),
+        FieldSpec("opted_out", "bool"),
+    )
+}
 
 
 def field_specs(kind: str) -> dict[str, FieldSpec]:

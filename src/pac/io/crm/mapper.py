@@ -47,8 +47,9 @@ class RowMapper:
     """Turns the rows of one table into records. Built per pass: its caches assume the date order of
     each column is fixed while it reads (``DateOrders`` only settles it at the end of pass 1)."""
 
-    def __init__(self, preset: Preset, table: Table, dates: DateOrders,
-                 limits: Mapping[str, int] | None = None) -> None:
+    def __init__(
+        self, preset: Preset, table: Table, dates: DateOrders, limits: Mapping[str, int] | None = None
+    ) -> None:
         self.preset = preset
         self.file = table.name
         self.kind = preset.kind
@@ -74,23 +75,48 @@ class RowMapper:
             self.specs["external_id"] = FieldSpec("external_id")
         fed = set(self.sources) | set(preset.constants) | {n for n, s in self.specs.items() if s.required}
         # the fields this file feeds (the others stay None): name, spec, columns (or () for a constant), parser
-        self.plan = [(name, spec, () if name in preset.constants or (name == "outcome" and self.flags)
-                      else tuple(self.sources.get(name, ())), self._parser(spec))
-                     for name, spec in self.specs.items() if name in fed]
+        self.plan = [
+            (
+                name,
+                spec,
+                ()
+                if name in preset.constants or (name == "outcome" and self.flags)
+                else tuple(self.sources.get(name, ())),
+                self._parser(spec),
+            )
+            for name, spec in self.specs.items()
+            if name in fed
+        ]
         index = {name: i for i, name in enumerate(table.header)}
         # fields read from one column take the fast path (no row dict): plain text kept as written after
         # a length check, the others through a conversion remembered per distinct text
         direct = [(name, spec, sources[0], parse) for name, spec, sources, parse in self.plan if len(sources) == 1]
-        self.plain = [(name, index[column], self._plain_limit(spec), column, spec.required)
-                      for name, spec, column, parse in direct if self._plain_limit(spec)]
-        self.converted = [(name, index[column], column, self._converter(spec, parse), spec.required,
-                           name in self.spellings, _code(spec))
-                          for name, spec, column, parse in direct if not self._plain_limit(spec)]
+        self.plain = [
+            (name, index[column], self._plain_limit(spec), column, spec.required)
+            for name, spec, column, parse in direct
+            if self._plain_limit(spec)
+        ]
+        self.converted = [
+            (
+                name,
+                index[column],
+                column,
+                self._converter(spec, parse),
+                spec.required,
+                name in self.spellings,
+                _code(spec),
+            )
+            for name, spec, column, parse in direct
+            if not self._plain_limit(spec)
+        ]
         self.derived = derived_id(self.kind)
         self.indirect = [entry for entry in self.plan if len(entry[2]) != 1]
         # rows the preset leaves out (a CRM's deleted deals): column, its index, the values that say so
-        self.skip = [(column, index[column], {column_key(v) for v in skipped})
-                     for name, skipped in preset.skip.items() for column in self.sources.get(name, ())]
+        self.skip = [
+            (column, index[column], {column_key(v) for v in skipped})
+            for name, skipped in preset.skip.items()
+            for column in self.sources.get(name, ())
+        ]
 
     def _check_required(self, table: Table) -> None:
         for name, spec in self.specs.items():
@@ -101,15 +127,24 @@ class RowMapper:
             wanted = self.preset.sources(name)
             found = ", ".join(repr(c) for c in table.header)
             if wanted:
-                reason = Reason(gettext_noop("required column missing: {expected} (for {name}); the columns found "
-                                             "are: {found}"), expected=" / ".join(repr(c) for c in wanted),
-                                name=name, found=found)
+                reason = Reason(
+                    gettext_noop("required column missing: {expected} (for {name}); the columns found are: {found}"),
+                    expected=" / ".join(repr(c) for c in wanted),
+                    name=name,
+                    found=found,
+                )
             else:
-                reason = Reason(gettext_noop("required column missing: a column mapped to {name}; the columns found "
-                                             "are: {found}. Map one with --map \"Column={name}\""), name=name,
-                                found=found)
-            raise ImportFailed(Problem(self.file, table.header_line, wanted[0] if wanted else name, "", reason,
-                                       code="missing_column"))
+                reason = Reason(
+                    gettext_noop(
+                        "required column missing: a column mapped to {name}; the columns found "
+                        'are: {found}. Map one with --map "Column={name}"'
+                    ),
+                    name=name,
+                    found=found,
+                )
+            raise ImportFailed(
+                Problem(self.file, table.header_line, wanted[0] if wanted else name, "", reason, code="missing_column")
+            )
 
     def columns(self) -> dict[str, str]:
         """Every field this file sets → the file column that feeds it (the first of its alternatives;
@@ -126,9 +161,19 @@ class RowMapper:
         for column, index, skipped in self.skip:
             text = cells[index].strip()
             if text and column_key(text) in skipped:
-                return None, [Problem(self.file, line, column, text, Reason(gettext_noop(
-                    "{value}: row left out, as the export format says of this value"), value=text),
-                    severity="warning", code="skipped")]
+                return None, [
+                    Problem(
+                        self.file,
+                        line,
+                        column,
+                        text,
+                        Reason(
+                            gettext_noop("{value}: row left out, as the export format says of this value"), value=text
+                        ),
+                        severity="warning",
+                        code="skipped",
+                    )
+                ]
         problems: list[Problem] = []
         values: dict[str, Value] = {}
         for name, index, limit, column, required in self.plain:
@@ -136,8 +181,11 @@ class RowMapper:
             if text and len(text) <= limit:
                 values[name] = text
             elif text:
-                problems.append(Problem(self.file, line, column, text, Reason(_TOO_LONG, length=len(text),
-                                                                              limit=limit), code="bad_text"))
+                problems.append(
+                    Problem(
+                        self.file, line, column, text, Reason(_TOO_LONG, length=len(text), limit=limit), code="bad_text"
+                    )
+                )
             elif required:
                 problems.append(Problem(self.file, line, column, text, Reason(_REQUIRED, name=name), code="required"))
         for name, index, column, convert, required, spelled, code in self.converted:
@@ -149,23 +197,24 @@ class RowMapper:
                 continue
             if value is None:
                 if required:
-                    problems.append(Problem(self.file, line, column, text, Reason(_REQUIRED, name=name),
-                                            code="required"))
+                    problems.append(
+                        Problem(self.file, line, column, text, Reason(_REQUIRED, name=name), code="required")
+                    )
                 continue
             if spelled and isinstance(value, str):
                 value = self._spelling(name, column, value, line, problems)
             values[name] = value
         if self.indirect:
-            self._build_indirect(line, dict(zip(self.header, map(str.strip, cells), strict=False)), values,
-                                 problems)
+            self._build_indirect(line, dict(zip(self.header, map(str.strip, cells), strict=False)), values, problems)
         if self.derived and not values.get("external_id"):
             values["external_id"] = "|".join("" if values.get(f) is None else str(values[f]) for f in self.derived)
         if problems and any(p.severity == "error" for p in problems):
             return None, problems
         return self.record_type(**values), problems  # type: ignore[arg-type]
 
-    def _build_indirect(self, line: int, row: Mapping[str, str], values: dict[str, Value],
-                        problems: list[Problem]) -> None:
+    def _build_indirect(
+        self, line: int, row: Mapping[str, str], values: dict[str, Value], problems: list[Problem]
+    ) -> None:
         """Fields fed by a constant, by the first non-empty of several columns, or by outcome flags."""
         for name, spec, _sources, parse in self.indirect:
             column, text = self._cell(name, row)
@@ -179,8 +228,9 @@ class RowMapper:
                 problems.append(Problem(self.file, line, column or name, text, error.reason, code=_code(spec)))
                 continue
             if value is None and spec.required:
-                problems.append(Problem(self.file, line, column or name, text, Reason(_REQUIRED, name=name),
-                                        code="required"))
+                problems.append(
+                    Problem(self.file, line, column or name, text, Reason(_REQUIRED, name=name), code="required")
+                )
             elif name in self.spellings and isinstance(value, str):
                 value = self._spelling(name, column, value, line, problems)
             values[name] = value
@@ -210,6 +260,7 @@ class RowMapper:
             if len(cache) < CACHE_PER_FIELD:
                 cache[source] = value
             return value
+
         return convert
 
     def _cell(self, name: str, row: Mapping[str, str]) -> tuple[str, str]:
@@ -238,34 +289,51 @@ class RowMapper:
         mapped = table.get(column_key(text), table.get(ANY_VALUE))
         if mapped is None and spec.type == "choice" and text.casefold() not in spec.choices:
             listed = ", ".join(sorted({k for k in self.preset.values[spec.name] if k != ANY_VALUE}))
-            raise BadValue(gettext_noop("unknown {name} value: the mapped values are {listed} (add it with "
-                                        "--values \"{name}:{text}=…\")"), name=spec.name, listed=listed, text=text)
+            raise BadValue(
+                gettext_noop(
+                    'unknown {name} value: the mapped values are {listed} (add it with --values "{name}:{text}=…")'
+                ),
+                name=spec.name,
+                listed=listed,
+                text=text,
+            )
         return text if mapped is None else mapped
 
     def _parser(self, spec: FieldSpec) -> Callable[[str, str, int], Value]:
         """How to read a non-empty cell of this field: (text, column, line) → value."""
         if spec.type == "choice":
+
             def choice(text: str, column: str, line: int) -> Value:
                 if text.casefold() not in spec.choices:
-                    raise BadValue(gettext_noop("unknown {name}: expected one of {choices}"), name=spec.name,
-                                   choices=", ".join(spec.choices))
+                    raise BadValue(
+                        gettext_noop("unknown {name}: expected one of {choices}"),
+                        name=spec.name,
+                        choices=", ".join(spec.choices),
+                    )
                 return text.casefold()
+
             return choice
         if spec.type == "decimal":
+
             def number(text: str, column: str, line: int) -> Value:
                 value = parse_decimal(text, decimal=self.decimal)
                 if value.adjusted() >= MAX_INTEGER_DIGITS:
-                    raise BadValue(gettext_noop("too large: at most {digits} digits before the decimal point"),
-                                   digits=MAX_INTEGER_DIGITS)
+                    raise BadValue(
+                        gettext_noop("too large: at most {digits} digits before the decimal point"),
+                        digits=MAX_INTEGER_DIGITS,
+                    )
                 return value
+
             return number
         if spec.type == "bool":
             return lambda text, column, line: parse_bool(text)
         if spec.type in ("moment", "date"):
+
             def moment(text: str, column: str, line: int) -> Value:
                 self.dates.observe(column, line, text)
                 value = _moment(text, self.dates.order(column))
                 return value.date() if spec.type == "date" and isinstance(value, dt.datetime) else value
+
             return moment
         upper = spec.name == "currency"
         limit = min(self.limits.get(spec.name, MAX_TEXT), MAX_TEXT)
@@ -274,16 +342,27 @@ class RowMapper:
             if len(text) > limit:
                 raise BadValue(_TOO_LONG, length=len(text), limit=limit)
             return text.upper() if upper else text
+
         return plain
 
     def _spelling(self, name: str, column: str, text: str, line: int, problems: list[Problem]) -> str:
         reference = self.spellings[name].get(spelling_key(text))
         if reference is None or reference == text:
             return text
-        problems.append(Problem(self.file, line, column, text,
-                                Reason(gettext_noop("written '{reference}' in the reference list: imported as "
-                                                    "'{reference}'"), reference=reference),
-                                severity="warning", code="spelling"))
+        problems.append(
+            Problem(
+                self.file,
+                line,
+                column,
+                text,
+                Reason(
+                    gettext_noop("written '{reference}' in the reference list: imported as '{reference}'"),
+                    reference=reference,
+                ),
+                severity="warning",
+                code="spelling",
+            )
+        )
         return reference
 
 
@@ -294,5 +373,10 @@ def _moment(text: str, order: DateOrder) -> dt.date | dt.datetime:
 
 
 def _code(spec: FieldSpec) -> str:
-    return {"decimal": "bad_number", "moment": "bad_date", "date": "bad_date", "bool": "bad_bool",
-            "choice": "unknown_value"}.get(spec.type, "bad_text")
+    return {
+        "decimal": "bad_number",
+        "moment": "bad_date",
+        "date": "bad_date",
+        "bool": "bad_bool",
+        "choice": "unknown_value",
+    }.get(spec.type, "bad_text")

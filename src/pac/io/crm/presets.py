@@ -46,12 +46,18 @@ class Preset:
         if self.kind not in KINDS:
             raise ValueError(f"preset {self.name!r}: unknown kind {self.kind!r}; expected one of: {', '.join(KINDS)}")
         specs = field_specs(self.kind)
-        used = ([f for _, f in self.columns] + list(self.values) + list(self.constants) + list(self.spellings)
-                + list(self.skip))
+        used = (
+            [f for _, f in self.columns]
+            + list(self.values)
+            + list(self.constants)
+            + list(self.spellings)
+            + list(self.skip)
+        )
         unknown = sorted({f for f in used if f not in specs})
         if unknown:
-            raise ValueError(f"preset {self.name!r}: no field {', '.join(unknown)} in {self.kind}; "
-                             f"fields: {', '.join(specs)}")
+            raise ValueError(
+                f"preset {self.name!r}: no field {', '.join(unknown)} in {self.kind}; fields: {', '.join(specs)}"
+            )
         if self.date_order not in ("dmy", "mdy"):
             raise ValueError(f"preset {self.name!r}: date_order is dmy or mdy, not {self.date_order!r}")
 
@@ -73,24 +79,34 @@ class Preset:
         extra = sorted(set(data) - known)
         if extra:
             raise ValueError(f"preset {data.get('name', '?')!r}: unknown key {', '.join(extra)}")
-        columns = tuple((str(c["source"]), str(c["field"])) if isinstance(c, Mapping) else (str(c[0]), str(c[1]))
-                        for c in data.get("columns", ()))
+        columns = tuple(
+            (str(c["source"]), str(c["field"])) if isinstance(c, Mapping) else (str(c[0]), str(c[1]))
+            for c in data.get("columns", ())
+        )
         flags = data.get("outcome_flags")
-        return cls(name=str(data["name"]), kind=str(data["kind"]), columns=columns,
-                   values={str(f): {str(k): str(v) for k, v in m.items()}
-                           for f, m in (data.get("values") or {}).items()},
-                   constants={str(k): str(v) for k, v in (data.get("constants") or {}).items()},
-                   spellings={str(f): tuple(str(v) for v in vs) for f, vs in (data.get("spellings") or {}).items()},
-                   outcome_flags=(str(flags[0]), str(flags[1])) if flags else None,
-                   skip={str(f): tuple(str(v) for v in vs) for f, vs in (data.get("skip") or {}).items()},
-                   date_order=data.get("date_order", "dmy"), decimal=data.get("decimal"),
-                   description=str(data.get("description", "")))
+        return cls(
+            name=str(data["name"]),
+            kind=str(data["kind"]),
+            columns=columns,
+            values={str(f): {str(k): str(v) for k, v in m.items()} for f, m in (data.get("values") or {}).items()},
+            constants={str(k): str(v) for k, v in (data.get("constants") or {}).items()},
+            spellings={str(f): tuple(str(v) for v in vs) for f, vs in (data.get("spellings") or {}).items()},
+            outcome_flags=(str(flags[0]), str(flags[1])) if flags else None,
+            skip={str(f): tuple(str(v) for v in vs) for f, vs in (data.get("skip") or {}).items()},
+            date_order=data.get("date_order", "dmy"),
+            decimal=data.get("decimal"),
+            description=str(data.get("description", "")),
+        )
 
 
 def canonical_preset(kind: str) -> Preset:
     """A file whose columns already have the canonical names (a ``--source`` CSV, a PAC export)."""
-    return Preset(f"canonical-{kind}", kind, tuple((name, name) for name in field_specs(kind)),
-                  description=f"columns named as the canonical {kind} table")
+    return Preset(
+        f"canonical-{kind}",
+        kind,
+        tuple((name, name) for name in field_specs(kind)),
+        description=f"columns named as the canonical {kind} table",
+    )
 
 
 def parse_map(texts: Iterable[str]) -> tuple[tuple[str, str], ...]:
@@ -99,7 +115,7 @@ def parse_map(texts: Iterable[str]) -> tuple[tuple[str, str], ...]:
     for text in texts:
         source, equals, target = text.rpartition("=")
         if not equals or not source.strip() or not target.strip():
-            raise ValueError(f"--map {text!r}: expected \"Source column=field\"")
+            raise ValueError(f'--map {text!r}: expected "Source column=field"')
         pairs.append((source.strip(), target.strip()))
     return tuple(pairs)
 
@@ -110,18 +126,24 @@ def parse_values(texts: Iterable[str]) -> dict[str, dict[str, str]]:
     for text in texts:
         target, colon, pairs = text.partition(":")
         if not colon or not target.strip():
-            raise ValueError(f"--values {text!r}: expected \"field:Source value=value,Source value=value\"")
+            raise ValueError(f'--values {text!r}: expected "field:Source value=value,Source value=value"')
         for pair in pairs.split(","):
             source, equals, value = pair.partition("=")
             if not equals or not source.strip():
-                raise ValueError(f"--values {text!r}: {pair!r} is not \"Source value=value\"")
+                raise ValueError(f'--values {text!r}: {pair!r} is not "Source value=value"')
             values.setdefault(target.strip(), {})[source.strip()] = value.strip()
     return values
 
 
-def customise(preset: Preset | None, kind: str, *, mapping: Iterable[tuple[str, str]] | Mapping[str, str] = (),
-              values: Mapping[str, Mapping[str, str]] | None = None, date_order: DateOrder | None = None,
-              name: str | None = None) -> Preset:
+def customise(
+    preset: Preset | None,
+    kind: str,
+    *,
+    mapping: Iterable[tuple[str, str]] | Mapping[str, str] = (),
+    values: Mapping[str, Mapping[str, str]] | None = None,
+    date_order: DateOrder | None = None,
+    name: str | None = None,
+) -> Preset:
     """``preset`` (the canonical names when None) with the user's columns and values on top.
 
     A field the user maps drops the preset's columns for that field; value maps are merged, the user's
@@ -137,8 +159,13 @@ def customise(preset: Preset | None, kind: str, *, mapping: Iterable[tuple[str, 
         merged.setdefault(target, {}).update(table)
     if not pairs and not values and date_order is None and name is None:
         return base
-    return dataclasses.replace(base, name=name or base.name + ("+custom" if pairs or values else ""),
-                               columns=columns, values=merged, date_order=date_order or base.date_order)
+    return dataclasses.replace(
+        base,
+        name=name or base.name + ("+custom" if pairs or values else ""),
+        columns=columns,
+        values=merged,
+        date_order=date_order or base.date_order,
+    )
 
 
 def save_presets(path: Path, presets: Iterable[Preset]) -> None:

@@ -44,6 +44,8 @@ class Sink(Protocol):
 
     def add(self, line: int, record: Record) -> None:
         """One accepted record, from ``line``."""
+
+
 PROGRESS_EVERY = 1000
 
 
@@ -115,12 +117,21 @@ class ImportRead:
         self.close()
 
 
-def read_import(source: Path | BinaryIO, kind: str, *, preset: str | Preset | None = None,
-                mapping: Mapping[str, str] | Iterable[tuple[str, str]] = (),
-                values: Mapping[str, Mapping[str, str]] | None = None, on_duplicate: str = "error",
-                date_order: DateOrder | None = None, saved_presets: Mapping[str, Preset] | None = None,
-                name: str | None = None, progress: Progress | None = None, sink: Sink | None = None,
-                limits: Mapping[str, int] | None = None) -> ImportRead:
+def read_import(
+    source: Path | BinaryIO,
+    kind: str,
+    *,
+    preset: str | Preset | None = None,
+    mapping: Mapping[str, str] | Iterable[tuple[str, str]] = (),
+    values: Mapping[str, Mapping[str, str]] | None = None,
+    on_duplicate: str = "error",
+    date_order: DateOrder | None = None,
+    saved_presets: Mapping[str, Preset] | None = None,
+    name: str | None = None,
+    progress: Progress | None = None,
+    sink: Sink | None = None,
+    limits: Mapping[str, int] | None = None,
+) -> ImportRead:
     """Check ``source`` (a CSV or XLSX file, by path or binary stream) as ``kind`` records.
 
     ``preset`` is a preset name (built in or in ``saved_presets``), a ``Preset``, or None for columns
@@ -178,10 +189,17 @@ def _check(read: ImportRead, on_duplicate: OnDuplicate, progress: Progress | Non
                 if seen == "same":
                     report.rows_merged += 1
                     first = lines.setdefault(record.external_id, index.first_line(record.external_id))
-                    report.add(Problem(report.file, line, id_column, record.external_id,
-                                       Reason(gettext_noop("same id and values as line {first}: merged"),
-                                              first=first), severity="warning",
-                                       code="duplicate_merged"))
+                    report.add(
+                        Problem(
+                            report.file,
+                            line,
+                            id_column,
+                            record.external_id,
+                            Reason(gettext_noop("same id and values as line {first}: merged"), first=first),
+                            severity="warning",
+                            code="duplicate_merged",
+                        )
+                    )
                 else:
                     checks.observe(record)
                     if sink is not None and (seen == "new" or on_duplicate == "last"):
@@ -191,24 +209,57 @@ def _check(read: ImportRead, on_duplicate: OnDuplicate, progress: Progress | Non
     if progress:
         progress(report.rows_read)
     if report.rows_read == 0:
-        report.add(Problem(report.file, table.header_line, "", "",
-                           Reason(gettext_noop("no data rows: the file has a header line only")), code="no_rows"))
+        report.add(
+            Problem(
+                report.file,
+                table.header_line,
+                "",
+                "",
+                Reason(gettext_noop("no data rows: the file has a header line only")),
+                code="no_rows",
+            )
+        )
     for problem in dates.settle(report.file):
         report.add(problem)
     for external_id, id_lines in index.conflicts.items():
         listed = ", ".join(str(n) for n in id_lines)
         if on_duplicate == "last":
             report.rows_merged += len(id_lines) - 1
-            report.add(Problem(report.file, id_lines[-1], id_column, external_id,
-                               Reason(gettext_noop("id on lines {lines} with different values: the last one (line "
-                                                   "{last}) is imported"), lines=listed, last=id_lines[-1]),
-                               severity="warning", code="duplicate_last"))
+            report.add(
+                Problem(
+                    report.file,
+                    id_lines[-1],
+                    id_column,
+                    external_id,
+                    Reason(
+                        gettext_noop(
+                            "id on lines {lines} with different values: the last one (line {last}) is imported"
+                        ),
+                        lines=listed,
+                        last=id_lines[-1],
+                    ),
+                    severity="warning",
+                    code="duplicate_last",
+                )
+            )
         else:
             report.rows_rejected += len(id_lines)
-            report.add(Problem(report.file, id_lines[0], id_column, external_id,
-                               Reason(gettext_noop("id on lines {lines} with different values: keep one row per id, "
-                                                   "or import with --on-duplicate last"), lines=listed),
-                               code="duplicate_conflict"))
+            report.add(
+                Problem(
+                    report.file,
+                    id_lines[0],
+                    id_column,
+                    external_id,
+                    Reason(
+                        gettext_noop(
+                            "id on lines {lines} with different values: keep one row per id, "
+                            "or import with --on-duplicate last"
+                        ),
+                        lines=listed,
+                    ),
+                    code="duplicate_conflict",
+                )
+            )
     for warning in checks.warnings(report.file, read.columns):
         report.add(warning)
     read._dates, read._index = dates, index

@@ -16,16 +16,25 @@ from pac.io.xlsx import safe_text
 HEADER = ("file", "line", "severity", "column", "value", "reason", "code")
 
 
-def write_report_csv(report: Report, stream: TextIO, *, delimiter: str = ",",
-                     gettext: Callable[[str], str] = str) -> None:
+def write_report_csv(
+    report: Report, stream: TextIO, *, delimiter: str = ",", gettext: Callable[[str], str] = str
+) -> None:
     """One line per kept problem, then one line per code whose extra problems were only counted; the reasons
     in the language of ``gettext`` (English by default)."""
     writer = csv.writer(stream, delimiter=delimiter, lineterminator="\r\n")
     writer.writerow(HEADER)
     for problem in report.problems:
-        writer.writerow([safe_text(problem.file), "" if problem.line is None else problem.line, problem.severity,
-                         safe_text(problem.column), safe_text(problem.value), safe_text(problem.reason_in(gettext)),
-                         problem.code])
+        writer.writerow(
+            [
+                safe_text(problem.file),
+                "" if problem.line is None else problem.line,
+                problem.severity,
+                safe_text(problem.column),
+                safe_text(problem.value),
+                safe_text(problem.reason_in(gettext)),
+                problem.code,
+            ]
+        )
     kept = {(p.severity, p.code) for p in report.kept}
     for (severity, code), count in sorted(report.counts.items()):
         extra = count - sum(1 for p in report.kept if (p.severity, p.code) == (severity, code))

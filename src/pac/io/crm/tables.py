@@ -25,12 +25,22 @@ def read_table(stream: BinaryIO, name: str, on_problem: Callable[[Problem], None
     if magic == ZIP_MAGIC:
         return read_xlsx_table(stream, name, on_problem)
     if magic == OLE_MAGIC:
-        raise ImportFailed(Problem(name, None, "", "", Reason(gettext_noop(
-            "an old Excel .xls workbook: save it as .xlsx or as CSV UTF-8")),
-                                   code="xls"))
+        raise ImportFailed(
+            Problem(
+                name,
+                None,
+                "",
+                "",
+                Reason(gettext_noop("an old Excel .xls workbook: save it as .xlsx or as CSV UTF-8")),
+                code="xls",
+            )
+        )
     if not magic:
-        raise ImportFailed(Problem(
-            name, 1, "", "", Reason(gettext_noop("the file is empty: a header line is expected")), code="empty_file"))
+        raise ImportFailed(
+            Problem(
+                name, 1, "", "", Reason(gettext_noop("the file is empty: a header line is expected")), code="empty_file"
+            )
+        )
     return read_csv_table(stream, name, on_problem)
 
 

@@ -35,11 +35,25 @@ _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']")
 _CURRENCY = re.compile(r"^(?:[A-Z]{3}|[€$£¥]|CHF|R\$)\s*|\s*(?:[A-Z]{3}|[€$£¥]|CHF|R\$)$")
 _NUMBER = re.compile(r"^[+-]?(?:\d+(?:[.,]\d+)*)(?:[.,]\d*)?$|^[+-]?[.,]\d+$")
 _ISO = re.compile(
-    r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?\s*(Z|[+-]\d{2}:?\d{2})?)?$")
+    r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?\s*(Z|[+-]\d{2}:?\d{2})?)?$"
+)
 _NUMERIC_DATE = re.compile(
-    r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?:[T ]+(\d{1,2})[:h](\d{2})(?::(\d{2}))?(?:\s*([AaPp][Mm]))?)?$")
-_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-           "novembre", "décembre")
+    r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?:[T ]+(\d{1,2})[:h](\d{2})(?::(\d{2}))?(?:\s*([AaPp][Mm]))?)?$"
+)
+_MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
 
 
 _NO_MONTH = gettext_noop("impossible date: there is no month {month}")
@@ -183,8 +197,17 @@ def _impossible(first: int, second: int, year: int, order: DateOrder) -> BadValu
     return BadValue(_NO_DAY, year=year, month=month, day=day)
 
 
-def _build(year: int, month: int, day: int, hour: str | None, minute: str | None, second: str | None,
-           fraction: str | None, zone: str | None, text: str) -> dt.date | dt.datetime:
+def _build(
+    year: int,
+    month: int,
+    day: int,
+    hour: str | None,
+    minute: str | None,
+    second: str | None,
+    fraction: str | None,
+    zone: str | None,
+    text: str,
+) -> dt.date | dt.datetime:
     if not 1 <= month <= 12:
         raise BadValue(_NO_MONTH, month=month)
     try:
@@ -215,8 +238,7 @@ def _french_long_date(text: str) -> dt.date:
     """``31 décembre 2026`` / ``1er mars 2027``, as a French spreadsheet may show them."""
     match = re.match(r"^(\d{1,2})(?:er)?\s+([^\W\d_]+)\.?\s+(\d{4})$", text.strip().lower())
     if match:
-        month = next((i for i, name in enumerate(_MONTHS, 1) if name.startswith(match[2]) and len(match[2]) >= 3),
-                     None)
+        month = next((i for i, name in enumerate(_MONTHS, 1) if name.startswith(match[2]) and len(match[2]) >= 3), None)
         if month is not None:
             if _valid(int(match[3]), month, int(match[1])):
                 return dt.date(int(match[3]), month, int(match[1]))

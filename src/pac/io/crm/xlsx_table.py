@@ -22,9 +22,16 @@ def read_xlsx_table(stream: BinaryIO, name: str, on_problem: Callable[[Problem],
     try:
         workbook = load_workbook(stream, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a broken archive
-        raise ImportFailed(Problem(name, None, "", "", Reason(gettext_noop("not a readable XLSX workbook ({error})"),
-                                                                      error=error),
-                                   code="xlsx")) from None
+        raise ImportFailed(
+            Problem(
+                name,
+                None,
+                "",
+                "",
+                Reason(gettext_noop("not a readable XLSX workbook ({error})"), error=error),
+                code="xlsx",
+            )
+        ) from None
     sheet = workbook.worksheets[0]
     rows = enumerate(sheet.iter_rows(values_only=True), start=1)
     for line, cells in rows:
@@ -33,9 +40,16 @@ def read_xlsx_table(stream: BinaryIO, name: str, on_problem: Callable[[Problem],
             header = header_names(texts)
             return Table(name, header, line, ".", _rows(rows, header, workbook, name, on_problem))
     workbook.close()
-    raise ImportFailed(Problem(name, 1, "", "", Reason(gettext_noop(
-        "the workbook's first sheet is empty: a header line is expected")),
-                               code="empty_file"))
+    raise ImportFailed(
+        Problem(
+            name,
+            1,
+            "",
+            "",
+            Reason(gettext_noop("the workbook's first sheet is empty: a header line is expected")),
+            code="empty_file",
+        )
+    )
 
 
 def cell_text(value: Any) -> str:
@@ -52,8 +66,13 @@ def cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def _rows(rows: Iterator[tuple[int, tuple[Any, ...]]], header: list[str], workbook: Any, name: str,
-          on_problem: Callable[[Problem], None]) -> Iterator[tuple[int, list[str]]]:
+def _rows(
+    rows: Iterator[tuple[int, tuple[Any, ...]]],
+    header: list[str],
+    workbook: Any,
+    name: str,
+    on_problem: Callable[[Problem], None],
+) -> Iterator[tuple[int, list[str]]]:
     width = len(header)
     try:
         for line, cells in rows:
@@ -61,9 +80,16 @@ def _rows(rows: Iterator[tuple[int, tuple[Any, ...]]], header: list[str], workbo
             if not any(texts):
                 continue
             if any(texts[width:]):
-                on_problem(Problem(name, line, "", next(t for t in texts[width:] if t),
-                                   Reason(gettext_noop("a value in a column without a title")),
-                                   code="extra_cells"))
+                on_problem(
+                    Problem(
+                        name,
+                        line,
+                        "",
+                        next(t for t in texts[width:] if t),
+                        Reason(gettext_noop("a value in a column without a title")),
+                        code="extra_cells",
+                    )
+                )
             texts += [""] * (width - len(texts))
             yield line, texts
     finally:

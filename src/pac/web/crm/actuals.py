@@ -23,8 +23,10 @@ def plan_actuals(plan: Plan, today: dt.date) -> dict[Metric, Decimal | None]:
     last = min(today, plan.end)
     won = Opportunity.objects.filter(team=plan.team, outcome="won", closed__range=(plan.start, last))
     totals = won.aggregate(revenue=Sum("amount"), wins=Count("id"))
-    actuals: dict[Metric, Decimal | None] = {Metric.REVENUE: totals["revenue"] or Decimal(0),
-                                             Metric.WINS: Decimal(totals["wins"])}
+    actuals: dict[Metric, Decimal | None] = {
+        Metric.REVENUE: totals["revenue"] or Decimal(0),
+        Metric.WINS: Decimal(totals["wins"]),
+    }
     from pac.engine.kpis import compute_kpis
 
     rows = compute_kpis(team_tables(plan.team), as_of=last, start=plan.start, kpis=list(KPI_METRICS))

@@ -50,19 +50,39 @@ class _StagedRead:
         return self.read.report.rows_rejected
 
 
-def import_file(*, user: User, team: Team, kind: str, source: Path | BinaryIO, preset: str | Preset | None = None,
-                mapping: Mapping[str, str] | None = None, values: Mapping[str, Mapping[str, str]] | None = None,
-                on_duplicate: str = "error", dry_run: bool = False, name: str | None = None,
-                checked: Callable[[int], None] | None = None,
-                written: Callable[[int], None] | None = None) -> ImportOutcome:
+def import_file(
+    *,
+    user: User,
+    team: Team,
+    kind: str,
+    source: Path | BinaryIO,
+    preset: str | Preset | None = None,
+    mapping: Mapping[str, str] | None = None,
+    values: Mapping[str, Mapping[str, str]] | None = None,
+    on_duplicate: str = "error",
+    dry_run: bool = False,
+    name: str | None = None,
+    checked: Callable[[int], None] | None = None,
+    written: Callable[[int], None] | None = None,
+) -> ImportOutcome:
     """Check the whole file — its records written as they pass, in the import's transaction — and
     keep all of it or nothing. ``checked`` reports the rows read; ``written`` the records staged, once."""
     known = saved_presets(team)
 
     def stage(staging: Staging) -> _StagedRead:
-        with read_import(source, kind, preset=preset, mapping=dict(mapping or {}), values=values,
-                         on_duplicate=on_duplicate, name=name, progress=checked, saved_presets=known,
-                         sink=staging, limits=text_limits(kind)) as read:
+        with read_import(
+            source,
+            kind,
+            preset=preset,
+            mapping=dict(mapping or {}),
+            values=values,
+            on_duplicate=on_duplicate,
+            name=name,
+            progress=checked,
+            saved_presets=known,
+            sink=staging,
+            limits=text_limits(kind),
+        ) as read:
             if read.ok and not read.streamed:  # a column's dates turned out month-first: read them again
                 staging.restart()
                 for line, record in enumerate(read.records(), start=1):
@@ -74,6 +94,7 @@ def import_file(*, user: User, team: Team, kind: str, source: Path | BinaryIO, p
             return _StagedRead(read)
 
     # an id comes once (duplicates identical or refused) unless the last one wins: merge as they come
-    staged, counts = staged_import(user=user, team=team, kind=kind, stage=stage, dry_run=dry_run,
-                                   incremental=on_duplicate != "last")
+    staged, counts = staged_import(
+        user=user, team=team, kind=kind, stage=stage, dry_run=dry_run, incremental=on_duplicate != "last"
+    )
     return ImportOutcome(staged.read.report, counts, dry_run)

@@ -50,17 +50,37 @@ def read_progress(job: ImportJob) -> dict[str, Any]:
     return progress
 
 
-def job_queue(*, user: User, team: Team, kind: str, upload: UploadedFile, preset: str, mapping: dict[str, str],
-              values: dict[str, dict[str, str]], on_duplicate: str, dry_run: bool) -> ImportJob:
+def job_queue(
+    *,
+    user: User,
+    team: Team,
+    kind: str,
+    upload: UploadedFile,
+    preset: str,
+    mapping: dict[str, str],
+    values: dict[str, dict[str, str]],
+    on_duplicate: str,
+    dry_run: bool,
+) -> ImportJob:
     """Store the upload in the data folder and queue its import."""
     suffix = Path(upload.name or "export.csv").suffix.lower() or ".csv"
     stored = imports_dir() / f"{uuid.uuid4().hex}{suffix}"
     with stored.open("wb") as target:
         for piece in upload.chunks():
             target.write(piece)
-    job = ImportJob.objects.create(team=team, user=user, kind=kind, preset=preset, mapping=mapping, values=values,
-                                   on_duplicate=on_duplicate, dry_run=dry_run, file_name=upload.name or stored.name,
-                                   stored_path=str(stored), language=get_language() or settings.LANGUAGE_CODE)
+    job = ImportJob.objects.create(
+        team=team,
+        user=user,
+        kind=kind,
+        preset=preset,
+        mapping=mapping,
+        values=values,
+        on_duplicate=on_duplicate,
+        dry_run=dry_run,
+        file_name=upload.name or stored.name,
+        stored_path=str(stored),
+        language=get_language() or settings.LANGUAGE_CODE,
+    )
     run_import_job.enqueue(job.pk)
     jobs_prune(team)
     return job
@@ -88,31 +108,57 @@ def run_import_job(job_id: int) -> str:
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.CHECKING)
     try:
         with upload.open("rb") as stream:
+
             def report(phase: str) -> Any:
                 def write(rows: int) -> None:  # how far into the file the reader is: a true percentage
                     done = size if phase == ImportJob.WRITING else min(stream.tell(), size)
-                    progress.write_text(json.dumps({"phase": phase, "rows": rows, "bytes": done, "size": size}),
-                                        encoding="utf-8")
+                    progress.write_text(
+                        json.dumps({"phase": phase, "rows": rows, "bytes": done, "size": size}), encoding="utf-8"
+                    )
+
                 return write
 
-            outcome = import_file(user=job.user, team=job.team, kind=job.kind, source=stream,
-                                  preset=job.preset or None, mapping=job.mapping, values=job.values,
-                                  on_duplicate=job.on_duplicate, dry_run=job.dry_run, name=job.file_name,
-                                  checked=report(ImportJob.CHECKING), written=report(ImportJob.WRITING))
+            outcome = import_file(
+                user=job.user,
+                team=job.team,
+                kind=job.kind,
+                source=stream,
+                preset=job.preset or None,
+                mapping=job.mapping,
+                values=job.values,
+                on_duplicate=job.on_duplicate,
+                dry_run=job.dry_run,
+                name=job.file_name,
+                checked=report(ImportJob.CHECKING),
+                written=report(ImportJob.WRITING),
+            )
     except Exception as error:  # a failed job must say so on its page, not stay "checking" forever
-        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.FAILED, error=str(error)[:2000],
-                                                   finished_at=timezone.now())
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.FAILED, error=str(error)[:2000], finished_at=timezone.now()
+        )
         raise
     text = io.StringIO()
     with translation.override(job.language or settings.LANGUAGE_CODE):  # the uploader's language
         write_report_csv(outcome.report, text, gettext=translation.gettext)
-        problems = [{"line": p.line, "column": p.column, "value": p.value, "reason": p.reason_in(translation.gettext),
-                     "severity": p.severity} for p in list(outcome.report.problems)[:SHOWN_PROBLEMS]]
+        problems = [
+            {
+                "line": p.line,
+                "column": p.column,
+                "value": p.value,
+                "reason": p.reason_in(translation.gettext),
+                "severity": p.severity,
+            }
+            for p in list(outcome.report.problems)[:SHOWN_PROBLEMS]
+        ]
     report_path(job).write_text(text.getvalue(), encoding="utf-8-sig")
     ImportJob.objects.filter(pk=job.pk).update(
         status=ImportJob.DONE if outcome.counts is not None else ImportJob.REFUSED,
-        rows_read=outcome.report.rows_read, counts=outcome.counts.as_dict() if outcome.counts else None,
-        problems=problems, problem_total=len(list(outcome.report.problems)), finished_at=timezone.now())
+        rows_read=outcome.report.rows_read,
+        counts=outcome.counts.as_dict() if outcome.counts else None,
+        problems=problems,
+        problem_total=len(list(outcome.report.problems)),
+        finished_at=timezone.now(),
+    )
     Path(job.stored_path).unlink(missing_ok=True)
     progress.unlink(missing_ok=True)
     return ImportJob.DONE

@@ -43,6 +43,9 @@ def team_tables(team: Team) -> dict[str, Any]:
         backend = ibis.sqlite.from_connection(_InsideDjangosTransaction(raw))
     else:  # pragma: no cover - the settings only allow these two
         raise RuntimeError(f"no KPI engine for the {connection.vendor} database")
-    sources = {kind: TableSource(table=model._meta.db_table, where={"team_id": team.pk})
-               for kind, model in KINDS.items() if model.objects.filter(team=team).exists()}
+    sources = {
+        kind: TableSource(table=model._meta.db_table, where={"team_id": team.pk})
+        for kind, model in KINDS.items()
+        if model.objects.filter(team=team).exists()
+    }
     return tables_from_backend(backend, sources)

@@ -123,16 +123,22 @@ class Cost(CanonicalRow):
 
 #: KIND of `pac import` → model; the field names are the canonical ones.
 KINDS: dict[str, type[CanonicalRow]] = {
-    "opportunities": Opportunity, "accounts": CrmAccount, "contacts": CrmContact, "leads": Lead,
-    "activities": Activity, "subscriptions": Subscription, "costs": Cost,
+    "opportunities": Opportunity,
+    "accounts": CrmAccount,
+    "contacts": CrmContact,
+    "leads": Lead,
+    "activities": Activity,
+    "subscriptions": Subscription,
+    "costs": Cost,
 }
 
 
 def canonical_fields(kind: str) -> list[str]:
     """The canonical columns of a kind, in model order (external_id first)."""
     model = KINDS[kind]
-    return ["external_id"] + [f.name for f in model._meta.concrete_fields
-                              if f.name not in ("id", "team", "external_id", "imported_at")]
+    return ["external_id"] + [
+        f.name for f in model._meta.concrete_fields if f.name not in ("id", "team", "external_id", "imported_at")
+    ]
 
 
 class ImportJob(models.Model):

@@ -28,8 +28,15 @@ def saved_presets(team: Team) -> dict[str, Preset]:
     return load_presets(path) if path.exists() else {}
 
 
-def preset_save(*, team: Team, name: str, kind: str, base: str | None, mapping: Mapping[str, str],
-                values: Mapping[str, Mapping[str, str]]) -> Preset:
+def preset_save(
+    *,
+    team: Team,
+    name: str,
+    kind: str,
+    base: str | None,
+    mapping: Mapping[str, str],
+    values: Mapping[str, Mapping[str, str]],
+) -> Preset:
     """Keep ``base`` with ``mapping`` and ``values`` on top under ``name`` for the team (replacing a
     preset of that name). ``ValueError`` for a name that is not allowed, ``KeyError`` for an unknown base."""
     name = name.strip()

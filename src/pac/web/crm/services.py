@@ -34,8 +34,12 @@ class ImportCounts:
     rejected: int = 0
 
     def as_dict(self) -> dict[str, int]:
-        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
-                "rejected": self.rejected}
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+        }
 
 
 def can_import(user: User, team: Team) -> bool:
@@ -44,21 +48,29 @@ def can_import(user: User, team: Team) -> bool:
 
 def text_limits(kind: str) -> dict[str, int]:
     """The longest text each field of ``kind`` keeps (a file's check reports what would not fit)."""
-    return {f.name: f.max_length for f in KINDS[kind]._meta.concrete_fields
-            if isinstance(f, models.CharField) and f.max_length}
+    return {
+        f.name: f.max_length
+        for f in KINDS[kind]._meta.concrete_fields
+        if isinstance(f, models.CharField) and f.max_length
+    }
 
 
 def _check_lengths(kind: str, rows: Sequence[Mapping[str, Any]]) -> None:
     limits = text_limits(kind)
-    too_long = [f"{row['external_id']}.{name}" for row in rows for name, limit in limits.items()
-                if isinstance(row.get(name), str) and len(row[name]) > limit]
+    too_long = [
+        f"{row['external_id']}.{name}"
+        for row in rows
+        for name, limit in limits.items()
+        if isinstance(row.get(name), str) and len(row[name]) > limit
+    ]
     if too_long:
         raise ValidationError(_("Values too long for: %(fields)s") % {"fields": ", ".join(too_long[:20])})
 
 
 @transaction.atomic
-def records_import(*, user: User, team: Team, kind: str, records: Iterable[Mapping[str, Any]],
-                   dry_run: bool = False, rejected: int = 0) -> ImportCounts:
+def records_import(
+    *, user: User, team: Team, kind: str, records: Iterable[Mapping[str, Any]], dry_run: bool = False, rejected: int = 0
+) -> ImportCounts:
     """Create or update each record by (team, external_id). Fields a record does not carry keep
     their stored value, so a narrower export never blanks what a wider one brought; an id given twice
     keeps its last record. Every record carries the same fields."""
@@ -74,8 +86,10 @@ def records_import(*, user: User, team: Team, kind: str, records: Iterable[Mappi
                     fed = set(record)
                     staging.fields(fed)
                 if set(record) != fed:
-                    raise ValueError(f"record {record.get('external_id')!r} carries other fields than the first "
-                                     f"one ({', '.join(sorted(fed))})")
+                    raise ValueError(
+                        f"record {record.get('external_id')!r} carries other fields than the first "
+                        f"one ({', '.join(sorted(fed))})"
+                    )
                 line += 1
                 staging.add_mapping(line, record)
         staging.keep_last()
@@ -83,8 +97,15 @@ def records_import(*, user: User, team: Team, kind: str, records: Iterable[Mappi
 
 
 @transaction.atomic
-def staged_import(*, user: User, team: Team, kind: str, stage: Callable[[Staging], StagedFile],
-                  incremental: bool = True, dry_run: bool = False) -> tuple[StagedFile, ImportCounts | None]:
+def staged_import(
+    *,
+    user: User,
+    team: Team,
+    kind: str,
+    stage: Callable[[Staging], StagedFile],
+    incremental: bool = True,
+    dry_run: bool = False,
+) -> tuple[StagedFile, ImportCounts | None]:
     """Import a file whose records ``stage`` adds to the staging table while it checks them (merged
     as they come when ``incremental``); when its report has an error, nothing is written (counts None)."""
     _require_importer(user, team)
@@ -113,8 +134,9 @@ def _require_importer(user: User, team: Team) -> None:
 
 def _merge(staging: Staging, dry_run: bool, rejected: int) -> ImportCounts:
     created, updated = staging.merge()
-    counts = ImportCounts(created=created, updated=updated, unchanged=staging.staged - created - updated,
-                          rejected=rejected)
+    counts = ImportCounts(
+        created=created, updated=updated, unchanged=staging.staged - created - updated, rejected=rejected
+    )
     if dry_run:
         transaction.set_rollback(True)
     return counts

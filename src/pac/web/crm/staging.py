@@ -71,16 +71,18 @@ class Staging:
         columns = ", ".join(q(name) for name in self.names)
         for table in self.tables:
             self._cursor.execute(f"DROP TABLE IF EXISTS {q(table)}")
-            self._cursor.execute(f"CREATE TEMPORARY TABLE {q(table)} AS SELECT 0 AS line, {columns} "
-                                 f"FROM {q(self.target)} WHERE 1 = 0")
+            self._cursor.execute(
+                f"CREATE TEMPORARY TABLE {q(table)} AS SELECT 0 AS line, {columns} FROM {q(self.target)} WHERE 1 = 0"
+            )
         # one import at a time per team (a second one waits): what « fresh » saw stays true
         list(Team.objects.select_for_update().filter(pk=self.team.pk).values_list("pk"))
         self.fresh = self.incremental and not self.model._default_manager.filter(team=self.team).exists()
         self._savepoint = transaction.savepoint()
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
         try:
             if kind is not None:
                 self._open.__exit__(kind, error, trace)  # abandon the COPY, if one is open
@@ -147,15 +149,23 @@ class Staging:
 
             q = connection.ops.quote_name
             unfed = [f for f in self.model_fields if f.name not in self.fed]
-            columns = ["team_id", "imported_at", *(q(name) for name in self.staged_names),
-                       *(q(f.column) for f in unfed)]
-            self._texts = [i for i, name in enumerate(self.staged_names)
-                           if isinstance(self.model._meta.get_field(name), models.CharField)]
+            columns = [
+                "team_id",
+                "imported_at",
+                *(q(name) for name in self.staged_names),
+                *(q(f.column) for f in unfed),
+            ]
+            self._texts = [
+                i
+                for i, name in enumerate(self.staged_names)
+                if isinstance(self.model._meta.get_field(name), models.CharField)
+            ]
             self._head = (self.team.pk, timezone.now())
             self._tail = tuple(_empty_value(f) for f in unfed)
             raw = self._cursor.cursor
-            self._copy = self._open.enter_context(raw.copy(
-                f"COPY {q(self.target)} ({', '.join(columns)}) FROM STDIN", writer=QueuedLibpqWriter(raw)))
+            self._copy = self._open.enter_context(
+                raw.copy(f"COPY {q(self.target)} ({', '.join(columns)}) FROM STDIN", writer=QueuedLibpqWriter(raw))
+            )
         head, tail, texts, copy = self._head, self._tail, self._texts, self._copy
         for row in self._rows:
             values = list(row[1:])
@@ -178,8 +188,9 @@ class Staging:
         """One staged row per id, the one from the greatest line (``on_duplicate="last"``)."""
         self.flush()
         table = connection.ops.quote_name(self.tables[0])
-        self._cursor.execute(f"DELETE FROM {table} WHERE line NOT IN (SELECT MAX(line) FROM {table} "
-                             "GROUP BY external_id)")
+        self._cursor.execute(
+            f"DELETE FROM {table} WHERE line NOT IN (SELECT MAX(line) FROM {table} GROUP BY external_id)"
+        )
         self.staged -= max(self._cursor.rowcount, 0)
 
     def merge(self) -> tuple[int, int]:
@@ -216,10 +227,18 @@ class Staging:
             q = connection.ops.quote_name
             columns = ", ".join(q(name) for name in ["line", *self.staged_names])
             marks = ", ".join(["%s"] * (len(self.staged_names) + 1))
-            stage = [f"COPY {q(table)} ({columns}) FROM STDIN" if postgres
-                     else f"INSERT INTO {q(table)} ({columns}) VALUES ({marks})" for table in self.tables]
-            self._sql = _Statements(postgres, stage, [self._merge_steps(q(table), postgres) for table in self.tables],
-                                    [f"DELETE FROM {q(table)}" for table in self.tables])
+            stage = [
+                f"COPY {q(table)} ({columns}) FROM STDIN"
+                if postgres
+                else f"INSERT INTO {q(table)} ({columns}) VALUES ({marks})"
+                for table in self.tables
+            ]
+            self._sql = _Statements(
+                postgres,
+                stage,
+                [self._merge_steps(q(table), postgres) for table in self.tables],
+                [f"DELETE FROM {q(table)}" for table in self.tables],
+            )
         return self._sql
 
     def _merge_steps(self, table: str, postgres: bool) -> list[_Step]:
@@ -229,9 +248,11 @@ class Staging:
         now = connection.ops.adapt_datetimefield_value(timezone.now())
         changed = [f for f in self.model_fields if f.name in self.fed]
         values = ", ".join(_value(table, f) if f.name in self.fed else _empty(f) for f in self.model_fields)
-        insert = (f"INSERT INTO {target} (team_id, external_id, imported_at, "
-                  f"{', '.join(q(f.column) for f in self.model_fields)}) SELECT %s, {table}.external_id, %s, {values} "
-                  f"FROM {table}")
+        insert = (
+            f"INSERT INTO {target} (team_id, external_id, imported_at, "
+            f"{', '.join(q(f.column) for f in self.model_fields)}) SELECT %s, {table}.external_id, %s, {values} "
+            f"FROM {table}"
+        )
         if self.fresh:  # the team had none of these records: every staged one is new
             if postgres:
                 return [(insert, (team, now), "created_rows")]
@@ -242,12 +263,19 @@ class Staging:
             action = "DO NOTHING"
             if changed:
                 assignments = ", ".join(f"{q(f.column)} = EXCLUDED.{q(f.column)}" for f in changed)
-                differs = " OR ".join(f"{target}.{q(f.column)} IS DISTINCT FROM EXCLUDED.{q(f.column)}"
-                                      for f in changed)
+                differs = " OR ".join(
+                    f"{target}.{q(f.column)} IS DISTINCT FROM EXCLUDED.{q(f.column)}" for f in changed
+                )
                 action = f"DO UPDATE SET {assignments}, imported_at = EXCLUDED.imported_at WHERE {differs}"
-            return [(f"WITH merged AS ({insert} ON CONFLICT (team_id, external_id) {action} "
-                     "RETURNING (xmax = 0) AS created) SELECT COUNT(*) FILTER (WHERE created), "
-                     "COUNT(*) FILTER (WHERE NOT created) FROM merged", (team, now), "created_and_updated")]
+            return [
+                (
+                    f"WITH merged AS ({insert} ON CONFLICT (team_id, external_id) {action} "
+                    "RETURNING (xmax = 0) AS created) SELECT COUNT(*) FILTER (WHERE created), "
+                    "COUNT(*) FILTER (WHERE NOT created) FROM merged",
+                    (team, now),
+                    "created_and_updated",
+                )
+            ]
         # SQLite: counted by a SELECT first — the row count it reports is the connection's, which the
         # importing thread's own inserts change meanwhile
         same_row = f"{target}.team_id = %s AND {target}.external_id = {table}.external_id"
@@ -255,17 +283,28 @@ class Staging:
         if changed:
             assignments = ", ".join(f"{q(f.column)} = {_value(table, f)}" for f in changed)
             differs = " OR ".join(f"{target}.{q(f.column)} IS DISTINCT FROM {_value(table, f)}" for f in changed)
-            steps += [(f"SELECT COUNT(*) FROM {table} JOIN {target} ON {same_row} WHERE {differs}", (team,),
-                       "count_updated"),
-                      (f"UPDATE {target} SET {assignments}, imported_at = %s FROM {table} "
-                       f"WHERE {same_row} AND ({differs})", (now, team), "run_if_updated")]
+            steps += [
+                (f"SELECT COUNT(*) FROM {table} JOIN {target} ON {same_row} WHERE {differs}", (team,), "count_updated"),
+                (
+                    f"UPDATE {target} SET {assignments}, imported_at = %s FROM {table} "
+                    f"WHERE {same_row} AND ({differs})",
+                    (now, team),
+                    "run_if_updated",
+                ),
+            ]
         new = f"WHERE NOT EXISTS (SELECT 1 FROM {target} WHERE {same_row})"
-        return [*steps, (f"SELECT COUNT(*) FROM {table} {new}", (team,), "count_created"),
-                (f"{insert} {new}", (team, now, team), "run_if_created")]
+        return [
+            *steps,
+            (f"SELECT COUNT(*) FROM {table} {new}", (team,), "count_created"),
+            (f"{insert} {new}", (team, now, team), "run_if_created"),
+        ]
 
     def _date_positions(self) -> list[int]:
-        return [i for i, name in enumerate(self.staged_names)
-                if isinstance(self.model._meta.get_field(name), models.DateField)]
+        return [
+            i
+            for i, name in enumerate(self.staged_names)
+            if isinstance(self.model._meta.get_field(name), models.DateField)
+        ]
 
 
 _Step = tuple[str, tuple[Any, ...], str]  # SQL, parameters, what its result says (see ``_Statements.merge``)

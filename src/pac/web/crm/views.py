@@ -31,16 +31,28 @@ class ImportForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("Records"), choices=[(k, k) for k in KINDS])
     preset = forms.ChoiceField(label=gettext_lazy("Export format"), required=False)
     file = forms.FileField(label=gettext_lazy("CSV or XLSX file"))
-    mapping = forms.CharField(label=gettext_lazy("Column mapping"), required=False,
-                              widget=forms.Textarea(attrs={"rows": 2}),
-                              help_text=gettext_lazy("One per line: Source column=field"))
-    values = forms.CharField(label=gettext_lazy("Value mapping"), required=False,
-                             widget=forms.Textarea(attrs={"rows": 2}),
-                             help_text=gettext_lazy("One per line: field:Source=value,Source=value"))
-    save_preset = forms.CharField(label=gettext_lazy("Save this format as"), required=False, max_length=60,
-                                  help_text=gettext_lazy("A name: next time, pick it under « Export format »"))
-    on_duplicate = forms.ChoiceField(label=gettext_lazy("Duplicate ids in the file"), choices=[
-        ("error", gettext_lazy("refuse the file")), ("last", gettext_lazy("keep the last row"))])
+    mapping = forms.CharField(
+        label=gettext_lazy("Column mapping"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("One per line: Source column=field"),
+    )
+    values = forms.CharField(
+        label=gettext_lazy("Value mapping"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("One per line: field:Source=value,Source=value"),
+    )
+    save_preset = forms.CharField(
+        label=gettext_lazy("Save this format as"),
+        required=False,
+        max_length=60,
+        help_text=gettext_lazy("A name: next time, pick it under « Export format »"),
+    )
+    on_duplicate = forms.ChoiceField(
+        label=gettext_lazy("Duplicate ids in the file"),
+        choices=[("error", gettext_lazy("refuse the file")), ("last", gettext_lazy("keep the last row"))],
+    )
     dry_run = forms.BooleanField(label=gettext_lazy("Dry run: count, write nothing"), required=False, initial=True)
 
     def __init__(self, *args: Any, teams: Any, **kwargs: Any) -> None:
@@ -51,15 +63,19 @@ class ImportForm(forms.Form):
             self.fields["team"].empty_label = None
         self.saved = {team.pk: saved_presets(team) for team in teams}
         own = sorted({name for presets in self.saved.values() for name in presets})
-        self.fields["preset"].choices = [("", gettext_lazy("columns named as the canonical fields")),
-                                         *[(name, name) for name in BUILTIN_PRESETS],
-                                         *([(_("Saved by your team"), [(name, name) for name in own])] if own else [])]
+        self.fields["preset"].choices = [
+            ("", gettext_lazy("columns named as the canonical fields")),
+            *[(name, name) for name in BUILTIN_PRESETS],
+            *([(_("Saved by your team"), [(name, name) for name in own])] if own else []),
+        ]
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
         if upload.size > settings.CRM_UPLOAD_MAX_BYTES:
-            raise forms.ValidationError(_("The file is too large (%(size)s bytes, at most %(max)s).") % {
-                "size": upload.size, "max": settings.CRM_UPLOAD_MAX_BYTES})
+            raise forms.ValidationError(
+                _("The file is too large (%(size)s bytes, at most %(max)s).")
+                % {"size": upload.size, "max": settings.CRM_UPLOAD_MAX_BYTES}
+            )
         return upload
 
     def clean(self) -> dict[str, Any]:
@@ -89,16 +105,30 @@ def crm_import(request: HttpRequest) -> HttpResponse:
         preset, mapping, values = data["preset"] or "", data["mapping_pairs"], data["value_maps"]
         if data["save_preset"]:
             try:
-                preset = preset_save(team=data["team"], name=data["save_preset"], kind=data["kind"],
-                                     base=preset or None, mapping=mapping, values=values).name
+                preset = preset_save(
+                    team=data["team"],
+                    name=data["save_preset"],
+                    kind=data["kind"],
+                    base=preset or None,
+                    mapping=mapping,
+                    values=values,
+                ).name
             except (ValueError, KeyError) as error:
                 form.add_error("save_preset", str(error).strip("'\""))
         if form.is_valid():
             if data["save_preset"]:
                 mapping, values = {}, {}  # now in the preset
-            job = job_queue(user=user, team=data["team"], kind=data["kind"], upload=data["file"], preset=preset,
-                            mapping=mapping, values=values, on_duplicate=data["on_duplicate"],
-                            dry_run=data["dry_run"])
+            job = job_queue(
+                user=user,
+                team=data["team"],
+                kind=data["kind"],
+                upload=data["file"],
+                preset=preset,
+                mapping=mapping,
+                values=values,
+                on_duplicate=data["on_duplicate"],
+                dry_run=data["dry_run"],
+            )
             return redirect("crm:job", job_id=job.pk)
     jobs = ImportJob.objects.filter(team__in=teams).select_related("user")[:10]
     return render(request, "crm/import.html", {"form": form, "jobs": jobs})
@@ -119,9 +149,14 @@ def crm_job(request: HttpRequest, job_id: int) -> HttpResponse:
     fmt = formatter()
     progress = read_progress(job)
     shown = {name: fmt.number(value) for name, value in (job.counts or {}).items()}  # 12 500, not 12500
-    context = {"job": job, "progress": progress, "counts": shown, "rows_read": fmt.number(job.rows_read),
-               "rows_so_far": fmt.number(progress.get("rows", 0)),
-               "more": fmt.number(max(0, job.problem_total - len(job.problems)))}
+    context = {
+        "job": job,
+        "progress": progress,
+        "counts": shown,
+        "rows_read": fmt.number(job.rows_read),
+        "rows_so_far": fmt.number(progress.get("rows", 0)),
+        "more": fmt.number(max(0, job.problem_total - len(job.problems))),
+    }
     template = "crm/_job.html" if getattr(request, "htmx", False) else "crm/job.html"
     status = 400 if job.status == ImportJob.REFUSED and not getattr(request, "htmx", False) else 200
     return render(request, template, context, status=status)

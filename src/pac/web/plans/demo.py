@@ -27,8 +27,7 @@ from pac.web.plans.models import Plan
 
 DEMO_TEAM = "Ventes SaaS mid-market"
 DEMO_MANAGER = ("manon", "manager", "Manon", "Lefèvre")
-DEMO_REPS = [("sami", "sdr", "Sami", "Benali"), ("alex", "ae", "Alex", "Martin"),
-             ("chloe", "csm", "Chloé", "Durand")]
+DEMO_REPS = [("sami", "sdr", "Sami", "Benali"), ("alex", "ae", "Alex", "Martin"), ("chloe", "csm", "Chloé", "Durand")]
 
 
 def demo_password() -> str:
@@ -62,7 +61,8 @@ def load_demo(today: dt.date | None = None) -> Demo:
     people = []
     for username, role, first, last in [DEMO_MANAGER, *DEMO_REPS]:
         user, created = User.objects.get_or_create(
-            username=username, defaults={"role": role, "first_name": first, "last_name": last})
+            username=username, defaults={"role": role, "first_name": first, "last_name": last}
+        )
         if created or not user.check_password(password):
             user.set_password(password)
             user.save()
@@ -87,18 +87,21 @@ def current_quarter_plan(user: User, team: Team, today: dt.date) -> Plan:
     existing = Plan.objects.filter(team=team, name=name).first()
     if existing is not None:
         return existing
-    closed = Opportunity.objects.filter(team=team, closed__range=(start - relativedelta(months=3),
-                                                                  start - dt.timedelta(days=1)))
+    closed = Opportunity.objects.filter(
+        team=team, closed__range=(start - relativedelta(months=3), start - dt.timedelta(days=1))
+    )
     won = closed.filter(outcome="won").aggregate(revenue=Sum("amount"), wins=Count("id"))
     decided = closed.filter(outcome__in=["won", "lost"]).count()
     revenue = max(round(float(won["revenue"] or 0) * 1.1, -3), 100_000)
     wins = max(math.ceil((won["wins"] or 0) * 1.1), 10)
     win_rate = min(round((won["wins"] or 0) / decided + 0.02, 2), 0.95) if decided else 0.3
-    text = (f"version: 1\nplan: {{name: \"{name}\", start: {start}, end: {end}, currency: EUR, country: FR}}\n"
-            "objectives:\n"
-            f"  - {{id: chiffre-affaires, metric: revenue, target: {revenue:.0f}, deadline: {end}}}\n"
-            f"  - {{id: affaires-gagnees, metric: wins, target: {wins}, deadline: {end}}}\n"
-            f"  - {{id: taux-de-transformation, metric: win_rate, target: {win_rate}, deadline: {end}}}\n")
+    text = (
+        f'version: 1\nplan: {{name: "{name}", start: {start}, end: {end}, currency: EUR, country: FR}}\n'
+        "objectives:\n"
+        f"  - {{id: chiffre-affaires, metric: revenue, target: {revenue:.0f}, deadline: {end}}}\n"
+        f"  - {{id: affaires-gagnees, metric: wins, target: {wins}, deadline: {end}}}\n"
+        f"  - {{id: taux-de-transformation, metric: win_rate, target: {win_rate}, deadline: {end}}}\n"
+    )
     return services.plan_create_from_file(user=user, team=team, plan=to_plan(parse_plan_file(text)))
 
 

@@ -51,78 +51,148 @@ def _money(fmt: Any, value: Any) -> str:
 
 
 SECTIONS: dict[str, Section] = {
-    "segments": Section("segments", gettext_lazy("Segments"), f.SegmentForm, [
-        (gettext_lazy("Segment"), lambda r, fmt: r.name),
-        (gettext_lazy("Criteria"), lambda r, fmt: "; ".join(f"{k}: {', '.join(v)}" for k, v in r.criteria.items())),
-        (gettext_lazy("Value proposition"), lambda r, fmt: r.value_proposition),
-        (gettext_lazy("Potential accounts"), lambda r, fmt: fmt.number(r.potential_accounts)
-         if r.potential_accounts is not None else ""),
-        (gettext_lazy("Potential value"), lambda r, fmt: _money(fmt, r.potential_value)),
-        (gettext_lazy("Cycle (days)"), lambda r, fmt: str(r.cycle_days or "")),
-        (gettext_lazy("Acquisition cost"), lambda r, fmt: _money(fmt, r.acquisition_cost)),
-    ]),
-    "accounts": Section("accounts", gettext_lazy("Accounts"), f.AccountForm, [
-        (gettext_lazy("Account"), lambda r, fmt: r.name),
-        (gettext_lazy("Segment"), lambda r, fmt: r.segment.name if r.segment else ""),
-        (gettext_lazy("Strategic"), lambda r, fmt: "★" if r.strategic else ""),
-        (gettext_lazy("Potential value"), lambda r, fmt: _money(fmt, r.potential)),
-        (gettext_lazy("ICP fit"), lambda r, fmt: fmt.percent(r.icp_fit, 0) if r.icp_fit is not None else ""),
-        (gettext_lazy("Owner"), lambda r, fmt: r.owner),
-        (gettext_lazy("Stage"), lambda r, fmt: r.get_stage_display()),
-        (gettext_lazy("Contacts"), lambda r, fmt: ", ".join(
-            f"{c.name} ({c.persona})" if c.persona else c.name for c in r.contacts.all())),
-    ], filters=["owner", "segment"], related=("segment",)),
-    "actions": Section("actions", gettext_lazy("Actions"), f.ActionForm, [
-        (gettext_lazy("Action"), lambda r, fmt: r.name),
-        (gettext_lazy("Type"), lambda r, fmt: r.get_type_display()),
-        (gettext_lazy("Channel"), lambda r, fmt: r.get_channel_display()),
-        (gettext_lazy("Segment"), lambda r, fmt: r.segment.name if r.segment else ""),
-        (gettext_lazy("Owner"), lambda r, fmt: r.owner),
-        (gettext_lazy("Dates"), lambda r, fmt: f"{fmt.date(r.start)} – {fmt.date(r.end)}"),
-        (gettext_lazy("Expected"), lambda r, fmt: f"{fmt.number(r.expected_volume)} {r.get_expected_stage_display()}"
-         if r.expected_volume is not None else ""),
-        (gettext_lazy("Budget"), lambda r, fmt: _money(fmt, r.budget)),
-        (gettext_lazy("Hours"), lambda r, fmt: fmt.number(r.hours)),
-        (gettext_lazy("Status"), lambda r, fmt: r.get_status_display()),
-        (gettext_lazy("RACI"), lambda r, fmt: " · ".join(
-            f"{k}: {', '.join(v) if isinstance(v, list) else v}" for k, v in r.raci.items() if v)),
-    ], filters=["owner", "segment", "status", "type"], related=("segment",)),
-    "contacts": Section("contacts", gettext_lazy("Contacts"), f.ContactForm, [
-        (gettext_lazy("Contact"), lambda r, fmt: r.name),
-        (gettext_lazy("Account"), lambda r, fmt: r.account.name),
-        (gettext_lazy("Persona"), lambda r, fmt: r.persona),
-        (gettext_lazy("Buying role"), lambda r, fmt: r.get_buying_role_display()),
-        (gettext_lazy("Email"), lambda r, fmt: r.email),
-    ], related=("account",), scope="account__plan"),
-    "events": Section("events", gettext_lazy("Events and launch windows"), f.EventForm, [
-        (gettext_lazy("Event"), lambda r, fmt: r.name),
-        (gettext_lazy("Kind"), lambda r, fmt: r.get_kind_display()),
-        (gettext_lazy("Dates"), lambda r, fmt: f"{fmt.date(r.start)} – {fmt.date(r.end)}"),
-        (gettext_lazy("Activation campaigns"), lambda r, fmt: ", ".join(f"J-{c}" for c in r.campaigns)),
-        (gettext_lazy("Location"), lambda r, fmt: r.location),
-    ]),
-    "rituals": Section("rituals", gettext_lazy("Rituals"), f.RitualForm, [
-        (gettext_lazy("Ritual"), lambda r, fmt: r.name),
-        (gettext_lazy("Recurrence"), lambda r, fmt: r.rrule),
-        (gettext_lazy("Time"), lambda r, fmt: r.time.strftime("%H:%M")),
-        (gettext_lazy("Duration (minutes)"), lambda r, fmt: str(r.minutes)),
-        (gettext_lazy("Owner"), lambda r, fmt: r.owner),
-        (gettext_lazy("Attendees"), lambda r, fmt: _people(*r.attendees)),
-    ], filters=["owner"]),
-    "deadlines": Section("deadlines", gettext_lazy("Reporting deadlines"), f.DeadlineForm, [
-        (gettext_lazy("Deadline"), lambda r, fmt: r.name),
-        (gettext_lazy("Date or recurrence"), lambda r, fmt: fmt.date(r.date) if r.date else r.rrule),
-        (gettext_lazy("Owner"), lambda r, fmt: r.owner),
-    ], filters=["owner"]),
-    "governance": Section("governance", gettext_lazy("Team RACI"), f.GovernanceForm, [
-        (gettext_lazy("Activity"), lambda r, fmt: r.activity),
-        (gettext_lazy("RACI"), lambda r, fmt: " · ".join(
-            f"{k}: {', '.join(v) if isinstance(v, list) else v}" for k, v in r.raci.items() if v)),
-    ]),
+    "segments": Section(
+        "segments",
+        gettext_lazy("Segments"),
+        f.SegmentForm,
+        [
+            (gettext_lazy("Segment"), lambda r, fmt: r.name),
+            (gettext_lazy("Criteria"), lambda r, fmt: "; ".join(f"{k}: {', '.join(v)}" for k, v in r.criteria.items())),
+            (gettext_lazy("Value proposition"), lambda r, fmt: r.value_proposition),
+            (
+                gettext_lazy("Potential accounts"),
+                lambda r, fmt: fmt.number(r.potential_accounts) if r.potential_accounts is not None else "",
+            ),
+            (gettext_lazy("Potential value"), lambda r, fmt: _money(fmt, r.potential_value)),
+            (gettext_lazy("Cycle (days)"), lambda r, fmt: str(r.cycle_days or "")),
+            (gettext_lazy("Acquisition cost"), lambda r, fmt: _money(fmt, r.acquisition_cost)),
+        ],
+    ),
+    "accounts": Section(
+        "accounts",
+        gettext_lazy("Accounts"),
+        f.AccountForm,
+        [
+            (gettext_lazy("Account"), lambda r, fmt: r.name),
+            (gettext_lazy("Segment"), lambda r, fmt: r.segment.name if r.segment else ""),
+            (gettext_lazy("Strategic"), lambda r, fmt: "★" if r.strategic else ""),
+            (gettext_lazy("Potential value"), lambda r, fmt: _money(fmt, r.potential)),
+            (gettext_lazy("ICP fit"), lambda r, fmt: fmt.percent(r.icp_fit, 0) if r.icp_fit is not None else ""),
+            (gettext_lazy("Owner"), lambda r, fmt: r.owner),
+            (gettext_lazy("Stage"), lambda r, fmt: r.get_stage_display()),
+            (
+                gettext_lazy("Contacts"),
+                lambda r, fmt: ", ".join(f"{c.name} ({c.persona})" if c.persona else c.name for c in r.contacts.all()),
+            ),
+        ],
+        filters=["owner", "segment"],
+        related=("segment",),
+    ),
+    "actions": Section(
+        "actions",
+        gettext_lazy("Actions"),
+        f.ActionForm,
+        [
+            (gettext_lazy("Action"), lambda r, fmt: r.name),
+            (gettext_lazy("Type"), lambda r, fmt: r.get_type_display()),
+            (gettext_lazy("Channel"), lambda r, fmt: r.get_channel_display()),
+            (gettext_lazy("Segment"), lambda r, fmt: r.segment.name if r.segment else ""),
+            (gettext_lazy("Owner"), lambda r, fmt: r.owner),
+            (gettext_lazy("Dates"), lambda r, fmt: f"{fmt.date(r.start)} – {fmt.date(r.end)}"),
+            (
+                gettext_lazy("Expected"),
+                lambda r, fmt: (
+                    f"{fmt.number(r.expected_volume)} {r.get_expected_stage_display()}"
+                    if r.expected_volume is not None
+                    else ""
+                ),
+            ),
+            (gettext_lazy("Budget"), lambda r, fmt: _money(fmt, r.budget)),
+            (gettext_lazy("Hours"), lambda r, fmt: fmt.number(r.hours)),
+            (gettext_lazy("Status"), lambda r, fmt: r.get_status_display()),
+            (
+                gettext_lazy("RACI"),
+                lambda r, fmt: " · ".join(
+                    f"{k}: {', '.join(v) if isinstance(v, list) else v}" for k, v in r.raci.items() if v
+                ),
+            ),
+        ],
+        filters=["owner", "segment", "status", "type"],
+        related=("segment",),
+    ),
+    "contacts": Section(
+        "contacts",
+        gettext_lazy("Contacts"),
+        f.ContactForm,
+        [
+            (gettext_lazy("Contact"), lambda r, fmt: r.name),
+            (gettext_lazy("Account"), lambda r, fmt: r.account.name),
+            (gettext_lazy("Persona"), lambda r, fmt: r.persona),
+            (gettext_lazy("Buying role"), lambda r, fmt: r.get_buying_role_display()),
+            (gettext_lazy("Email"), lambda r, fmt: r.email),
+        ],
+        related=("account",),
+        scope="account__plan",
+    ),
+    "events": Section(
+        "events",
+        gettext_lazy("Events and launch windows"),
+        f.EventForm,
+        [
+            (gettext_lazy("Event"), lambda r, fmt: r.name),
+            (gettext_lazy("Kind"), lambda r, fmt: r.get_kind_display()),
+            (gettext_lazy("Dates"), lambda r, fmt: f"{fmt.date(r.start)} – {fmt.date(r.end)}"),
+            (gettext_lazy("Activation campaigns"), lambda r, fmt: ", ".join(f"J-{c}" for c in r.campaigns)),
+            (gettext_lazy("Location"), lambda r, fmt: r.location),
+        ],
+    ),
+    "rituals": Section(
+        "rituals",
+        gettext_lazy("Rituals"),
+        f.RitualForm,
+        [
+            (gettext_lazy("Ritual"), lambda r, fmt: r.name),
+            (gettext_lazy("Recurrence"), lambda r, fmt: r.rrule),
+            (gettext_lazy("Time"), lambda r, fmt: r.time.strftime("%H:%M")),
+            (gettext_lazy("Duration (minutes)"), lambda r, fmt: str(r.minutes)),
+            (gettext_lazy("Owner"), lambda r, fmt: r.owner),
+            (gettext_lazy("Attendees"), lambda r, fmt: _people(*r.attendees)),
+        ],
+        filters=["owner"],
+    ),
+    "deadlines": Section(
+        "deadlines",
+        gettext_lazy("Reporting deadlines"),
+        f.DeadlineForm,
+        [
+            (gettext_lazy("Deadline"), lambda r, fmt: r.name),
+            (gettext_lazy("Date or recurrence"), lambda r, fmt: fmt.date(r.date) if r.date else r.rrule),
+            (gettext_lazy("Owner"), lambda r, fmt: r.owner),
+        ],
+        filters=["owner"],
+    ),
+    "governance": Section(
+        "governance",
+        gettext_lazy("Team RACI"),
+        f.GovernanceForm,
+        [
+            (gettext_lazy("Activity"), lambda r, fmt: r.activity),
+            (
+                gettext_lazy("RACI"),
+                lambda r, fmt: " · ".join(
+                    f"{k}: {', '.join(v) if isinstance(v, list) else v}" for k, v in r.raci.items() if v
+                ),
+            ),
+        ],
+    ),
 }
 
-FILTER_LABELS = {"owner": gettext_lazy("Owner"), "segment": gettext_lazy("Segment"),
-                 "status": gettext_lazy("Status"), "type": gettext_lazy("Type")}
+FILTER_LABELS = {
+    "owner": gettext_lazy("Owner"),
+    "segment": gettext_lazy("Segment"),
+    "status": gettext_lazy("Status"),
+    "type": gettext_lazy("Type"),
+}
 
 
 def _section(name: str) -> Section:
@@ -159,13 +229,19 @@ def entity_list(request: HttpRequest, plan_id: int, entity: str) -> HttpResponse
     if entity == "accounts":
         rows = rows.prefetch_related("contacts")
     fmt = formatter(plan.currency)
-    table = [{"pk": row.pk, "cells": [render_cell(row, fmt) for _label, render_cell in section.columns]}
-             for row in rows]
-    context = {"plan": plan, "section": section, "headers": [label for label, _c in section.columns],
-               "rows": table, "filters": options, "can_edit": selectors.can_edit(current_user(request), plan)}
+    table = [
+        {"pk": row.pk, "cells": [render_cell(row, fmt) for _label, render_cell in section.columns]} for row in rows
+    ]
+    context = {
+        "plan": plan,
+        "section": section,
+        "headers": [label for label, _c in section.columns],
+        "rows": table,
+        "filters": options,
+        "can_edit": selectors.can_edit(current_user(request), plan),
+    }
     template = "plans/_entity_rows.html" if getattr(request, "htmx", False) else "plans/entity_list.html"
     return render(request, template, context)
-
 
 
 @login_required
@@ -188,12 +264,17 @@ def entity_edit(request: HttpRequest, plan_id: int, entity: str, pk: int | None 
             version = form.cleaned_data["version"]
             if milestones is not None:
                 execution.action_save(
-                    user=current_user(request), plan=plan, expected_version=version, instance=row,
+                    user=current_user(request),
+                    plan=plan,
+                    expected_version=version,
+                    instance=row,
                     accounts=form.cleaned_data["accounts"],
-                    milestones=[d for d in milestones.cleaned_data if d and not d.get("DELETE")])
+                    milestones=[d for d in milestones.cleaned_data if d and not d.get("DELETE")],
+                )
             else:
-                execution.entity_save(user=current_user(request), plan=plan, expected_version=version, entity=entity,
-                                      instance=row)
+                execution.entity_save(
+                    user=current_user(request), plan=plan, expected_version=version, entity=entity, instance=row
+                )
         except PlanConflict as conflict:
             form.add_error(None, str(conflict))
         except ValidationError as error:
@@ -201,8 +282,11 @@ def entity_edit(request: HttpRequest, plan_id: int, entity: str, pk: int | None 
         else:
             messages.success(request, _("Saved."))
             return redirect("plans:entities", plan_id=plan.pk, entity=entity)
-    return render(request, "plans/entity_form.html", {
-        "plan": plan, "section": section, "form": form, "milestones": milestones, "instance": instance})
+    return render(
+        request,
+        "plans/entity_form.html",
+        {"plan": plan, "section": section, "form": form, "milestones": milestones, "instance": instance},
+    )
 
 
 @login_required
@@ -214,8 +298,9 @@ def entity_delete(request: HttpRequest, plan_id: int, entity: str, pk: int) -> H
     if not rows.exists():
         raise Http404
     try:
-        execution.entity_delete(user=current_user(request), plan=plan, expected_version=posted_version(request),
-                                rows=rows)
+        execution.entity_delete(
+            user=current_user(request), plan=plan, expected_version=posted_version(request), rows=rows
+        )
     except PlanConflict as conflict:
         messages.error(request, str(conflict))
     else:
@@ -239,13 +324,16 @@ def accounts_import(request: HttpRequest, plan_id: int) -> HttpResponse:
         if upload is None:
             problems = [_("Choose a file.")]
         elif upload.size is not None and upload.size > settings.PLAN_UPLOAD_MAX_BYTES:
-            problems = [_("The file is too large (%(size)s bytes, at most %(max)s).")
-                        % {"size": upload.size, "max": settings.PLAN_UPLOAD_MAX_BYTES}]
+            problems = [
+                _("The file is too large (%(size)s bytes, at most %(max)s).")
+                % {"size": upload.size, "max": settings.PLAN_UPLOAD_MAX_BYTES}
+            ]
         else:
             try:
                 accounts = read_accounts(upload.read(), upload.name or "accounts.csv")
-                counts = execution.accounts_import(user=current_user(request), plan=plan,
-                                                   expected_version=posted_version(request), accounts=accounts)
+                counts = execution.accounts_import(
+                    user=current_user(request), plan=plan, expected_version=posted_version(request), accounts=accounts
+                )
             except CsvError as error:
                 problems = [f"{error.source}: {p}" for p in error.problems]
             except (ValidationError, PlanConflict) as error:
@@ -253,5 +341,6 @@ def accounts_import(request: HttpRequest, plan_id: int) -> HttpResponse:
             else:
                 messages.success(request, _("%(created)s accounts created, %(updated)s updated.") % counts)
                 return redirect("plans:entities", plan_id=plan.pk, entity="accounts")
-    return render(request, "plans/accounts_import.html", {"plan": plan, "problems": problems},
-                  status=400 if problems else 200)
+    return render(
+        request, "plans/accounts_import.html", {"plan": plan, "problems": problems}, status=400 if problems else 200
+    )

@@ -30,22 +30,31 @@ def check_raci(raci: Mapping[str, Any]) -> dict[str, Any]:
     accountable = raci.get("A")
     if isinstance(accountable, list | tuple):
         if len(accountable) != 1:
-            raise ValidationError(_("A RACI needs exactly one Accountable (A); %(count)s given.")
-                                  % {"count": len(accountable)}, code="raci_accountable")
+            raise ValidationError(
+                _("A RACI needs exactly one Accountable (A); %(count)s given.") % {"count": len(accountable)},
+                code="raci_accountable",
+            )
         accountable = accountable[0]
     if not accountable:
-        raise ValidationError(_("A RACI needs exactly one Accountable (A): name who answers for the result."),
-                              code="raci_accountable")
+        raise ValidationError(
+            _("A RACI needs exactly one Accountable (A): name who answers for the result."), code="raci_accountable"
+        )
     if not responsible:
-        raise ValidationError(_("A RACI needs at least one Responsible (R): name who does the work."),
-                              code="raci_responsible")
-    return {"R": responsible, "A": accountable, "C": [p for p in raci.get("C", []) if p],
-            "I": [p for p in raci.get("I", []) if p]}
+        raise ValidationError(
+            _("A RACI needs at least one Responsible (R): name who does the work."), code="raci_responsible"
+        )
+    return {
+        "R": responsible,
+        "A": accountable,
+        "C": [p for p in raci.get("C", []) if p],
+        "I": [p for p in raci.get("I", []) if p],
+    }
 
 
 @transaction.atomic
-def entity_save(*, user: User, plan: m.Plan, expected_version: int, entity: str, instance: Any,
-                m2m: Mapping[str, Any] | None = None) -> Any:
+def entity_save(
+    *, user: User, plan: m.Plan, expected_version: int, entity: str, instance: Any, m2m: Mapping[str, Any] | None = None
+) -> Any:
     """Create or update one row of a plan section (already validated by its form)."""
     require_editor(user, plan)
     if entity == "actions" and instance.raci:
@@ -72,16 +81,30 @@ def entity_delete(*, user: User, plan: m.Plan, expected_version: int, rows: Quer
 
 
 @transaction.atomic
-def action_save(*, user: User, plan: m.Plan, expected_version: int, instance: m.Action, accounts: Any,
-                milestones: list[Mapping[str, Any]]) -> m.Action:
+def action_save(
+    *,
+    user: User,
+    plan: m.Plan,
+    expected_version: int,
+    instance: m.Action,
+    accounts: Any,
+    milestones: list[Mapping[str, Any]],
+) -> m.Action:
     """Save an action with its accounts and milestones as one change: a bad milestone keeps it all out."""
-    entity_save(user=user, plan=plan, expected_version=expected_version, entity="actions", instance=instance,
-                m2m={"accounts": accounts})
+    entity_save(
+        user=user,
+        plan=plan,
+        expected_version=expected_version,
+        entity="actions",
+        instance=instance,
+        m2m={"accounts": accounts},
+    )
     instance.milestones.all().delete()
     for row in milestones:
         if not instance.start <= row["date"] <= instance.end:
-            raise ValidationError(_("Milestone “%(name)s” must fall between the action's start and end.")
-                                  % {"name": row["name"]})
+            raise ValidationError(
+                _("Milestone “%(name)s” must fall between the action's start and end.") % {"name": row["name"]}
+            )
         m.Milestone.objects.create(action=instance, name=row["name"], date=row["date"])
     return instance
 
@@ -91,50 +114,120 @@ def create_execution(plan: m.Plan, source: model.Plan) -> None:
     segments = {}
     for s in source.segments:
         segments[s.id] = m.Segment.objects.create(
-            plan=plan, code=s.id, name=s.name, criteria={k: list(v) for k, v in s.criteria.items()},
-            value_proposition=s.value_proposition, messages=list(s.messages), potential_accounts=s.potential_accounts,
-            potential_value=s.potential_value, rates={k.value: str(v) for k, v in s.rates.items()},
-            cycle_days=s.cycle_days, acquisition_cost=s.acquisition_cost)
+            plan=plan,
+            code=s.id,
+            name=s.name,
+            criteria={k: list(v) for k, v in s.criteria.items()},
+            value_proposition=s.value_proposition,
+            messages=list(s.messages),
+            potential_accounts=s.potential_accounts,
+            potential_value=s.potential_value,
+            rates={k.value: str(v) for k, v in s.rates.items()},
+            cycle_days=s.cycle_days,
+            acquisition_cost=s.acquisition_cost,
+        )
     accounts = {}
     for a in source.accounts:
         accounts[a.id] = m.Account.objects.create(
-            plan=plan, code=a.id, name=a.name, segment=segments.get(a.segment or ""), strategic=a.strategic,
-            potential=a.potential, icp_fit=a.icp_fit, owner=a.owner or "", stage=a.stage.value if a.stage else "")
+            plan=plan,
+            code=a.id,
+            name=a.name,
+            segment=segments.get(a.segment or ""),
+            strategic=a.strategic,
+            potential=a.potential,
+            icp_fit=a.icp_fit,
+            owner=a.owner or "",
+            stage=a.stage.value if a.stage else "",
+        )
     for c in source.contacts:
-        m.Contact.objects.create(account=accounts[c.account], code=c.id, name=c.name, persona=c.persona or "",
-                                 buying_role=c.buying_role.value if c.buying_role else "", email=c.email or "")
+        m.Contact.objects.create(
+            account=accounts[c.account],
+            code=c.id,
+            name=c.name,
+            persona=c.persona or "",
+            buying_role=c.buying_role.value if c.buying_role else "",
+            email=c.email or "",
+        )
     events = {}
     for e in source.events:
-        events[e.id] = m.Event.objects.create(plan=plan, code=e.id, name=e.name, kind=e.kind.value, start=e.start,
-                                              end=e.end, campaigns=list(e.campaigns), location=e.location or "")
+        events[e.id] = m.Event.objects.create(
+            plan=plan,
+            code=e.id,
+            name=e.name,
+            kind=e.kind.value,
+            start=e.start,
+            end=e.end,
+            campaigns=list(e.campaigns),
+            location=e.location or "",
+        )
     for a in source.actions:
         raci = {}
         if a.raci:
-            raci = check_raci({"R": list(a.raci.responsible), "A": a.raci.accountable,
-                               "C": list(a.raci.consulted), "I": list(a.raci.informed)})
+            raci = check_raci(
+                {
+                    "R": list(a.raci.responsible),
+                    "A": a.raci.accountable,
+                    "C": list(a.raci.consulted),
+                    "I": list(a.raci.informed),
+                }
+            )
         row = m.Action.objects.create(
-            plan=plan, code=a.id, type=a.type.value, name=a.name, channel=a.channel.value if a.channel else "",
-            segment=segments.get(a.segment or ""), persona=a.persona or "", message=a.message,
+            plan=plan,
+            code=a.id,
+            type=a.type.value,
+            name=a.name,
+            channel=a.channel.value if a.channel else "",
+            segment=segments.get(a.segment or ""),
+            persona=a.persona or "",
+            message=a.message,
             expected_volume=a.expected.volume if a.expected else None,
             expected_stage=a.expected.stage.value if a.expected and a.expected.stage else "",
             expected_metric=(a.expected.metric or "") if a.expected else "",
             expected_objective=(a.expected.objective or "") if a.expected else "",
-            owner=a.owner or "", role=a.role.value if a.role else "", start=a.start, end=a.end, budget=a.budget,
-            hours=a.hours, status=a.status.value, kpi=a.kpi or "", value=a.value, event=events.get(a.event or ""),
-            raci=raci)
+            owner=a.owner or "",
+            role=a.role.value if a.role else "",
+            start=a.start,
+            end=a.end,
+            budget=a.budget,
+            hours=a.hours,
+            status=a.status.value,
+            kpi=a.kpi or "",
+            value=a.value,
+            event=events.get(a.event or ""),
+            raci=raci,
+        )
         row.accounts.set([accounts[code] for code in a.accounts])
         for milestone in a.milestones:
             m.Milestone.objects.create(action=row, name=milestone.name, date=milestone.date)
     for r in source.rituals:
-        m.Ritual.objects.create(plan=plan, code=r.id, name=r.name, rrule=r.rrule, time=r.time, minutes=r.minutes,
-                                owner=r.owner or "", attendees=list(r.attendees))
+        m.Ritual.objects.create(
+            plan=plan,
+            code=r.id,
+            name=r.name,
+            rrule=r.rrule,
+            time=r.time,
+            minutes=r.minutes,
+            owner=r.owner or "",
+            attendees=list(r.attendees),
+        )
     for d in source.deadlines:
-        m.Deadline.objects.create(plan=plan, code=d.id, name=d.name, date=d.date, rrule=d.rrule or "",
-                                  owner=d.owner or "")
+        m.Deadline.objects.create(
+            plan=plan, code=d.id, name=d.name, date=d.date, rrule=d.rrule or "", owner=d.owner or ""
+        )
     for position, g in enumerate(source.raci):
-        m.GovernanceRaci.objects.create(plan=plan, activity=g.activity, position=position, raci=check_raci({
-            "R": list(g.raci.responsible), "A": g.raci.accountable, "C": list(g.raci.consulted),
-            "I": list(g.raci.informed)}))
+        m.GovernanceRaci.objects.create(
+            plan=plan,
+            activity=g.activity,
+            position=position,
+            raci=check_raci(
+                {
+                    "R": list(g.raci.responsible),
+                    "A": g.raci.accountable,
+                    "C": list(g.raci.consulted),
+                    "I": list(g.raci.informed),
+                }
+            ),
+        )
 
 
 @transaction.atomic
@@ -145,8 +238,7 @@ def decision_record(*, user: User, plan: m.Plan, action: m.Action, include: bool
     if not reason.strip():
         raise ValidationError(_("Say why: a decision without a reason cannot be reviewed later."))
     m.Decision.objects.filter(plan=plan, action=action, active=True).update(active=False)
-    return m.Decision.objects.create(plan=plan, action=action, include=include, reason=reason.strip(),
-                                     decided_by=user)
+    return m.Decision.objects.create(plan=plan, action=action, include=include, reason=reason.strip(), decided_by=user)
 
 
 @transaction.atomic
@@ -162,32 +254,45 @@ def feed_renew(*, user: User, plan: m.Plan, personal: bool) -> m.CalendarFeed:
     if not plan.team.members.filter(pk=user.pk).exists():
         raise PermissionDenied(_("You are not a member of this team."))
     m.CalendarFeed.objects.filter(plan=plan, user=user, personal=personal, revoked_at=None).update(
-        revoked_at=timezone.now())
+        revoked_at=timezone.now()
+    )
     return m.CalendarFeed.objects.create(plan=plan, user=user, personal=personal, token=secrets.token_urlsafe(32))
 
 
 @transaction.atomic
 def feed_revoke(*, user: User, plan: m.Plan, personal: bool) -> None:
     m.CalendarFeed.objects.filter(plan=plan, user=user, personal=personal, revoked_at=None).update(
-        revoked_at=timezone.now())
+        revoked_at=timezone.now()
+    )
 
 
 @transaction.atomic
-def accounts_import(*, user: User, plan: m.Plan, expected_version: int,
-                    accounts: list[model.Account]) -> dict[str, int]:
+def accounts_import(
+    *, user: User, plan: m.Plan, expected_version: int, accounts: list[model.Account]
+) -> dict[str, int]:
     """Create or update accounts by id, all or none; returns the counts created and updated."""
     require_editor(user, plan)
     segments = {s.code: s for s in plan.segments.all()}
     unknown = [f"{a.id}: {a.segment}" for a in accounts if a.segment and a.segment not in segments]
     if unknown:
-        raise ValidationError(_("Unknown segment for these accounts (create the segment first): %(list)s")
-                              % {"list": "; ".join(unknown)})
+        raise ValidationError(
+            _("Unknown segment for these accounts (create the segment first): %(list)s") % {"list": "; ".join(unknown)}
+        )
     bump(plan, expected_version)
     counts = {"created": 0, "updated": 0}
     for a in accounts:
-        _row, created = m.Account.objects.update_or_create(plan=plan, code=a.id, defaults={
-            "name": a.name, "segment": segments.get(a.segment or ""), "strategic": a.strategic,
-            "potential": a.potential, "icp_fit": a.icp_fit, "owner": a.owner or "",
-            "stage": a.stage.value if a.stage else ""})
+        _row, created = m.Account.objects.update_or_create(
+            plan=plan,
+            code=a.id,
+            defaults={
+                "name": a.name,
+                "segment": segments.get(a.segment or ""),
+                "strategic": a.strategic,
+                "potential": a.potential,
+                "icp_fit": a.icp_fit,
+                "owner": a.owner or "",
+                "stage": a.stage.value if a.stage else "",
+            },
+        )
         counts["created" if created else "updated"] += 1
     return counts

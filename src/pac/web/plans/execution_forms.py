@@ -57,8 +57,9 @@ class PlanScopedForm(forms.ModelForm):  # type: ignore[type-arg]
         values = current if isinstance(current, list) else [current]
         choices = people_choices(self.plan, *values)
         if multiple:
-            self.fields[name] = forms.MultipleChoiceField(label=label, choices=choices, required=required,
-                                                          widget=forms.SelectMultiple(attrs={"size": 4}))
+            self.fields[name] = forms.MultipleChoiceField(
+                label=label, choices=choices, required=required, widget=forms.SelectMultiple(attrs={"size": 4})
+            )
         else:
             self.fields[name] = forms.ChoiceField(label=label, choices=BLANK + choices, required=required)
 
@@ -68,15 +69,27 @@ class SegmentForm(PlanScopedForm):
     sizes = forms.CharField(label=_("Company sizes"), required=False)
     regions = forms.CharField(label=_("Regions"), required=False)
     personas = forms.CharField(label=_("Personas"), required=False, help_text=_("e.g. CFO, COO"))
-    messages_text = forms.CharField(label=_("Differentiating messages"), required=False,
-                                    widget=forms.Textarea(attrs={"rows": 3}), help_text=_("One per line."))
-    rates_text = forms.CharField(label=_("Historical or assumed rates"), required=False,
-                                 help_text=_("stage=rate pairs, e.g. sql=0.5, demo=0.3"))
+    messages_text = forms.CharField(
+        label=_("Differentiating messages"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One per line."),
+    )
+    rates_text = forms.CharField(
+        label=_("Historical or assumed rates"), required=False, help_text=_("stage=rate pairs, e.g. sql=0.5, demo=0.3")
+    )
 
     class Meta:
         model = m.Segment
-        fields = ["code", "name", "value_proposition", "potential_accounts", "potential_value", "cycle_days",
-                  "acquisition_cost"]
+        fields = [
+            "code",
+            "name",
+            "value_proposition",
+            "potential_accounts",
+            "potential_value",
+            "cycle_days",
+            "acquisition_cost",
+        ]
         widgets = {"value_proposition": forms.Textarea(attrs={"rows": 2})}
 
     CRITERIA = {"industries": "industry", "sizes": "size", "regions": "region", "personas": "persona"}
@@ -97,8 +110,9 @@ class SegmentForm(PlanScopedForm):
                 rate = Decimal(value.strip().replace(",", "."))
                 Stage(stage.strip().lower())
             except (InvalidOperation, ValueError):
-                raise ValidationError(_("Write stage=rate pairs, e.g. sql=0.5 (not “%(pair)s”).")
-                                      % {"pair": pair}) from None
+                raise ValidationError(
+                    _("Write stage=rate pairs, e.g. sql=0.5 (not “%(pair)s”).") % {"pair": pair}
+                ) from None
             if not Decimal(0) < rate <= 1:
                 raise ValidationError(_("A rate is a fraction in (0, 1] (not %(rate)s).") % {"rate": rate})
             rates[stage.strip().lower()] = str(rate)
@@ -106,8 +120,11 @@ class SegmentForm(PlanScopedForm):
 
     def save(self, commit: bool = True) -> Any:
         segment = super().save(commit=False)
-        segment.criteria = {key: split_list(self.cleaned_data[field]) for field, key in self.CRITERIA.items()
-                            if split_list(self.cleaned_data[field])}
+        segment.criteria = {
+            key: split_list(self.cleaned_data[field])
+            for field, key in self.CRITERIA.items()
+            if split_list(self.cleaned_data[field])
+        }
         segment.messages = [line.strip() for line in self.cleaned_data["messages_text"].splitlines() if line.strip()]
         segment.rates = self.cleaned_data["rates_text"]
         return segment
@@ -151,22 +168,39 @@ class RaciMixin:
         names = [*raci.get("R", []), raci.get("A", ""), *raci.get("C", []), *raci.get("I", [])]
         choices = people_choices(self.plan, *names)
         self.required_raci = required
-        self.fields["raci_r"] = forms.MultipleChoiceField(label=_("Responsible (R)"), choices=choices, required=False,
-                                                          initial=raci.get("R", []),
-                                                          widget=forms.SelectMultiple(attrs={"size": 4}))
-        self.fields["raci_a"] = forms.ChoiceField(label=_("Accountable (A)"), choices=BLANK + choices,
-                                                  required=False, initial=raci.get("A", ""))
-        self.fields["raci_c"] = forms.MultipleChoiceField(label=_("Consulted (C)"), choices=choices, required=False,
-                                                          initial=raci.get("C", []),
-                                                          widget=forms.SelectMultiple(attrs={"size": 4}))
-        self.fields["raci_i"] = forms.MultipleChoiceField(label=_("Informed (I)"), choices=choices, required=False,
-                                                          initial=raci.get("I", []),
-                                                          widget=forms.SelectMultiple(attrs={"size": 4}))
+        self.fields["raci_r"] = forms.MultipleChoiceField(
+            label=_("Responsible (R)"),
+            choices=choices,
+            required=False,
+            initial=raci.get("R", []),
+            widget=forms.SelectMultiple(attrs={"size": 4}),
+        )
+        self.fields["raci_a"] = forms.ChoiceField(
+            label=_("Accountable (A)"), choices=BLANK + choices, required=False, initial=raci.get("A", "")
+        )
+        self.fields["raci_c"] = forms.MultipleChoiceField(
+            label=_("Consulted (C)"),
+            choices=choices,
+            required=False,
+            initial=raci.get("C", []),
+            widget=forms.SelectMultiple(attrs={"size": 4}),
+        )
+        self.fields["raci_i"] = forms.MultipleChoiceField(
+            label=_("Informed (I)"),
+            choices=choices,
+            required=False,
+            initial=raci.get("I", []),
+            widget=forms.SelectMultiple(attrs={"size": 4}),
+        )
 
     def clean_raci(self) -> dict[str, Any]:
         data = self.cleaned_data
-        raci = {"R": data.get("raci_r") or [], "A": data.get("raci_a") or "", "C": data.get("raci_c") or [],
-                "I": data.get("raci_i") or []}
+        raci = {
+            "R": data.get("raci_r") or [],
+            "A": data.get("raci_a") or "",
+            "C": data.get("raci_c") or [],
+            "I": data.get("raci_i") or [],
+        }
         if not self.required_raci and not any(raci.values()):
             return {}
         return check_raci(raci)
@@ -188,18 +222,39 @@ class RaciMixin:
 class ActionForm(RaciMixin, PlanScopedForm):
     class Meta:
         model = m.Action
-        fields = ["code", "type", "name", "status", "channel", "segment", "accounts", "persona", "message",
-                  "expected_volume", "expected_stage", "expected_metric", "expected_objective", "owner", "role",
-                  "start", "end", "budget", "hours", "value", "kpi", "event"]
-        widgets = {"message": forms.Textarea(attrs={"rows": 2}),
-                   "accounts": forms.SelectMultiple(attrs={"size": 4})}
+        fields = [
+            "code",
+            "type",
+            "name",
+            "status",
+            "channel",
+            "segment",
+            "accounts",
+            "persona",
+            "message",
+            "expected_volume",
+            "expected_stage",
+            "expected_metric",
+            "expected_objective",
+            "owner",
+            "role",
+            "start",
+            "end",
+            "budget",
+            "hours",
+            "value",
+            "kpi",
+            "event",
+        ]
+        widgets = {"message": forms.Textarea(attrs={"rows": 2}), "accounts": forms.SelectMultiple(attrs={"size": 4})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.person_field("owner", _("Owner"))
         objectives = [(o.code, o.code) for o in self.plan.objectives.all()]
-        self.fields["expected_objective"] = forms.ChoiceField(label=_("Objective served"), choices=BLANK + objectives,
-                                                              required=False)
+        self.fields["expected_objective"] = forms.ChoiceField(
+            label=_("Objective served"), choices=BLANK + objectives, required=False
+        )
         self.add_raci_fields(required=True)
 
     def clean(self) -> dict[str, Any]:
@@ -226,8 +281,12 @@ MilestoneFormSet = forms.formset_factory(MilestoneForm, extra=2, can_delete=True
 
 
 class EventForm(PlanScopedForm):
-    campaigns_text = forms.CharField(label=_("Activation campaigns (days before)"), required=False, initial="60, 30, 7",
-                                     help_text=_("e.g. 60, 30, 7: moved to the previous business day when needed."))
+    campaigns_text = forms.CharField(
+        label=_("Activation campaigns (days before)"),
+        required=False,
+        initial="60, 30, 7",
+        help_text=_("e.g. 60, 30, 7: moved to the previous business day when needed."),
+    )
 
     class Meta:
         model = m.Event

@@ -54,24 +54,29 @@ def plan_xlsx(request: HttpRequest, plan_id: int) -> HttpResponse:
     analysis = analyse(plan)
     items = cal.calendar_items(plan, start, end, analysis.schedule)
     content = plan_workbook(plan, analysis, items, language=_language())
-    return _attachment(content, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       f"{slugify(row.name) or 'plan'}.xlsx")
+    return _attachment(
+        content,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        f"{slugify(row.name) or 'plan'}.xlsx",
+    )
 
 
 @login_required
 def plan_ics(request: HttpRequest, plan_id: int) -> HttpResponse:
     row = selectors.plan_for(current_user(request), plan_id)
     person = current_user(request).username if request.GET.get("mine") else None
-    return _attachment(_calendar_bytes(row, person), "text/calendar; charset=utf-8",
-                       f"{slugify(row.name) or 'plan'}.ics")
+    return _attachment(
+        _calendar_bytes(row, person), "text/calendar; charset=utf-8", f"{slugify(row.name) or 'plan'}.ics"
+    )
 
 
 @login_required
 def feeds(request: HttpRequest, plan_id: int) -> HttpResponse:
     row = selectors.plan_for(current_user(request), plan_id)
     active = {f.personal: f for f in CalendarFeed.objects.filter(plan=row, user=current_user(request), revoked_at=None)}
-    urls = {personal: request.build_absolute_uri(reverse("feed", args=[feed.token]))
-            for personal, feed in active.items()}
+    urls = {
+        personal: request.build_absolute_uri(reverse("feed", args=[feed.token])) for personal, feed in active.items()
+    }
     return render(request, "plans/feeds.html", {"plan": row, "team_url": urls.get(False), "my_url": urls.get(True)})
 
 
@@ -91,11 +96,16 @@ def feed_change(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 def feed(request: HttpRequest, token: str) -> HttpResponse:
     """The subscribable calendar: no session, the token is the credential."""
-    entry = (CalendarFeed.objects.select_related("plan", "user")
-             .filter(token=token, revoked_at=None, user__is_active=True).first())
+    entry = (
+        CalendarFeed.objects.select_related("plan", "user")
+        .filter(token=token, revoked_at=None, user__is_active=True)
+        .first()
+    )
     if entry is None or not entry.plan.team.members.filter(pk=entry.user_id).exists():
         raise Http404
-    response = HttpResponse(_calendar_bytes(entry.plan, entry.user.username if entry.personal else None),
-                            content_type="text/calendar; charset=utf-8")
+    response = HttpResponse(
+        _calendar_bytes(entry.plan, entry.user.username if entry.personal else None),
+        content_type="text/calendar; charset=utf-8",
+    )
     response["Cache-Control"] = "private, max-age=900"
     return response

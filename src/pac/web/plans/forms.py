@@ -31,8 +31,21 @@ class PlanForm(forms.ModelForm):  # type: ignore[type-arg]
 
     class Meta:
         model = Plan
-        fields = ["name", "team", "start", "end", "currency", "country", "average_deal", "budget", "fiscal_year_start",
-                  "timezone", "weight_value", "weight_velocity", "weight_cost"]
+        fields = [
+            "name",
+            "team",
+            "start",
+            "end",
+            "currency",
+            "country",
+            "average_deal",
+            "budget",
+            "fiscal_year_start",
+            "timezone",
+            "weight_value",
+            "weight_velocity",
+            "weight_cost",
+        ]
         widgets = {"start": DATE_WIDGET, "end": DATE_WIDGET}
 
     def __init__(self, *args: Any, teams: Any = None, **kwargs: Any) -> None:
@@ -77,8 +90,9 @@ class PlanForm(forms.ModelForm):  # type: ignore[type-arg]
 class ObjectiveForm(forms.Form):
     code = forms.SlugField(label=_("Id"), max_length=64)
     metric = forms.ChoiceField(label=_("Metric"), choices=[("", "—"), *METRIC_CHOICES], required=False)
-    target = forms.DecimalField(label=_("Target"), min_value=Decimal("0.01"), max_digits=16,
-                                decimal_places=2, required=False)
+    target = forms.DecimalField(
+        label=_("Target"), min_value=Decimal("0.01"), max_digits=16, decimal_places=2, required=False
+    )
     deadline = forms.DateField(label=_("Deadline"), required=False, widget=DATE_WIDGET)
     per = forms.ChoiceField(label=_("Recurrence"), choices=[("", "—"), *PERIOD_CHOICES], required=False)
     segment = forms.CharField(label=_("Segment"), max_length=64, required=False)
@@ -86,24 +100,30 @@ class ObjectiveForm(forms.Form):
 
 class StageForm(forms.Form):
     stage = forms.ChoiceField(label=_("Stage"), choices=BLANK + STAGE_CHOICES)
-    rate = forms.DecimalField(label=_("Rate to next stage"), min_value=Decimal("0.0001"), max_value=1,
-                              max_digits=6, decimal_places=4, required=False,
-                              help_text=_("A fraction: 0.25 for 25 %."))
+    rate = forms.DecimalField(
+        label=_("Rate to next stage"),
+        min_value=Decimal("0.0001"),
+        max_value=1,
+        max_digits=6,
+        decimal_places=4,
+        required=False,
+        help_text=_("A fraction: 0.25 for 25 %."),
+    )
     days = forms.IntegerField(label=_("Days to next stage"), min_value=0, max_value=3650, initial=0)
 
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=BLANK + ROLE_CHOICES)
     headcount = forms.IntegerField(label=_("Headcount"), min_value=0, max_value=10000)
-    hours_per_week = forms.DecimalField(label=_("Hours per week"), min_value=Decimal("0.5"), max_value=80,
-                                        max_digits=5, decimal_places=2, initial=35)
+    hours_per_week = forms.DecimalField(
+        label=_("Hours per week"), min_value=Decimal("0.5"), max_value=80, max_digits=5, decimal_places=2, initial=35
+    )
 
 
 class EffortForm(forms.Form):
     stage = forms.ChoiceField(label=_("Stage"), choices=BLANK + STAGE_CHOICES)
     role = forms.ChoiceField(label=_("Role"), choices=BLANK + ROLE_CHOICES)
-    hours = forms.DecimalField(label=_("Hours per unit"), min_value=0, max_value=1000, max_digits=8,
-                               decimal_places=2)
+    hours = forms.DecimalField(label=_("Hours per unit"), min_value=0, max_value=1000, max_digits=8, decimal_places=2)
 
 
 class SectionFormSet(BaseFormSet):  # type: ignore[type-arg]
@@ -164,8 +184,10 @@ class StageFormSet(SectionFormSet):
         actions = self.plan.actions.filter(expected_stage__in=removed).values_list("expected_stage", flat=True)
         used = sorted({*efforts, *actions})
         if used:
-            raise ValidationError(_("Stage(s) %(stages)s still carry effort rows or actions' expected outcomes: "
-                                    "change those first.") % {"stages": ", ".join(used)})
+            raise ValidationError(
+                _("Stage(s) %(stages)s still carry effort rows or actions' expected outcomes: change those first.")
+                % {"stages": ", ".join(used)}
+            )
 
 
 class RoleFormSet(SectionFormSet):
@@ -176,8 +198,9 @@ class RoleFormSet(SectionFormSet):
         removed = {r.role for r in self.plan.roles.all()} - {r["role"] for r in self.rows()}
         used = sorted({e.role for e in self.plan.efforts.filter(role__in=removed)})
         if used:
-            raise ValidationError(_("Role(s) %(roles)s still have effort rows: change those first.")
-                                  % {"roles": ", ".join(used)})
+            raise ValidationError(
+                _("Role(s) %(roles)s still have effort rows: change those first.") % {"roles": ", ".join(used)}
+            )
 
 
 class EffortFormSet(SectionFormSet):
@@ -198,8 +221,14 @@ class EffortFormSet(SectionFormSet):
 
 
 def _formset(form: type[forms.Form], base: type[SectionFormSet]) -> type[SectionFormSet]:
-    return formset_factory(form, formset=base, extra=3, can_delete=True, max_num=50,  # type: ignore[no-any-return]
-                           validate_max=True)
+    return formset_factory(
+        form,
+        formset=base,
+        extra=3,
+        can_delete=True,
+        max_num=50,  # type: ignore[no-any-return]
+        validate_max=True,
+    )
 
 
 SECTION_FORMSETS: dict[str, type[SectionFormSet]] = {
@@ -221,6 +250,8 @@ class PlanImportForm(forms.Form):
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
         if upload.size > settings.PLAN_UPLOAD_MAX_BYTES:
-            raise ValidationError(_("The file is too large (%(size)s bytes, at most %(max)s).") % {
-                "size": upload.size, "max": settings.PLAN_UPLOAD_MAX_BYTES})
+            raise ValidationError(
+                _("The file is too large (%(size)s bytes, at most %(max)s).")
+                % {"size": upload.size, "max": settings.PLAN_UPLOAD_MAX_BYTES}
+            )
         return upload

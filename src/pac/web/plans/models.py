@@ -11,19 +11,33 @@ from pac.engine.model import Metric, Period, Stage
 from pac.web.accounts.models import ROLE_CHOICES, Team
 
 STAGE_CHOICES = [
-    (Stage.LEAD.value, _("Lead")), (Stage.MQL.value, _("MQL")), (Stage.SQL.value, _("SQL")),
-    (Stage.MEETING.value, _("Meeting")), (Stage.DEMO.value, _("Demo")),
-    (Stage.PROPOSAL.value, _("Proposal")), (Stage.WON.value, _("Won")),
+    (Stage.LEAD.value, _("Lead")),
+    (Stage.MQL.value, _("MQL")),
+    (Stage.SQL.value, _("SQL")),
+    (Stage.MEETING.value, _("Meeting")),
+    (Stage.DEMO.value, _("Demo")),
+    (Stage.PROPOSAL.value, _("Proposal")),
+    (Stage.WON.value, _("Won")),
 ]
 METRIC_CHOICES = [
-    (Metric.REVENUE.value, _("Revenue")), (Metric.LEADS.value, _("Leads")), (Metric.MQLS.value, _("MQLs")),
-    (Metric.SQLS.value, _("SQLs")), (Metric.MEETINGS.value, _("Meetings")), (Metric.DEMOS.value, _("Demos")),
-    (Metric.PROPOSALS.value, _("Proposals")), (Metric.WINS.value, _("Wins (signatures)")),
-    (Metric.ACCOUNTS.value, _("Target accounts")), (Metric.WIN_RATE.value, _("Win rate")),
-    (Metric.CYCLE_DAYS.value, _("Sales cycle (days)")), (Metric.AVERAGE_DEAL.value, _("Average deal")),
+    (Metric.REVENUE.value, _("Revenue")),
+    (Metric.LEADS.value, _("Leads")),
+    (Metric.MQLS.value, _("MQLs")),
+    (Metric.SQLS.value, _("SQLs")),
+    (Metric.MEETINGS.value, _("Meetings")),
+    (Metric.DEMOS.value, _("Demos")),
+    (Metric.PROPOSALS.value, _("Proposals")),
+    (Metric.WINS.value, _("Wins (signatures)")),
+    (Metric.ACCOUNTS.value, _("Target accounts")),
+    (Metric.WIN_RATE.value, _("Win rate")),
+    (Metric.CYCLE_DAYS.value, _("Sales cycle (days)")),
+    (Metric.AVERAGE_DEAL.value, _("Average deal")),
 ]
-PERIOD_CHOICES = [(Period.WEEK.value, _("per week")), (Period.MONTH.value, _("per month")),
-                  (Period.QUARTER.value, _("per quarter"))]
+PERIOD_CHOICES = [
+    (Period.WEEK.value, _("per week")),
+    (Period.MONTH.value, _("per month")),
+    (Period.QUARTER.value, _("per quarter")),
+]
 
 
 class Plan(models.Model):
@@ -31,29 +45,51 @@ class Plan(models.Model):
     people editing at once cannot silently overwrite each other."""
 
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="plans", verbose_name=_("team"))
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="plans",
-                              verbose_name=_("owner"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="plans", verbose_name=_("owner")
+    )
     name = models.CharField(_("name"), max_length=200)
     start = models.DateField(_("start"))
     end = models.DateField(_("end"))
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
     country = models.CharField(_("country"), max_length=2, default="FR")
-    average_deal = models.DecimalField(_("average deal"), max_digits=14, decimal_places=2, null=True,
-                                       blank=True, validators=[MinValueValidator(Decimal("0.01"))])
+    average_deal = models.DecimalField(
+        _("average deal"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
     weekly_weights = models.JSONField(_("weekly weights"), null=True, blank=True)
-    fiscal_year_start = models.PositiveSmallIntegerField(_("fiscal year starts in month"), default=1,
-                                                         validators=[MinValueValidator(1), MaxValueValidator(12)])
+    fiscal_year_start = models.PositiveSmallIntegerField(
+        _("fiscal year starts in month"), default=1, validators=[MinValueValidator(1), MaxValueValidator(12)]
+    )
     timezone = models.CharField(_("time zone"), max_length=60, default="Europe/Paris")
-    budget = models.DecimalField(_("budget"), max_digits=16, decimal_places=2, null=True, blank=True,
-                                 validators=[MinValueValidator(Decimal(0))])
-    weight_value = models.DecimalField(_("weight of value"), max_digits=4, decimal_places=3, default=Decimal("0.5"),
-                                       validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))])
-    weight_velocity = models.DecimalField(_("weight of velocity"), max_digits=4, decimal_places=3,
-                                          default=Decimal("0.3"),
-                                          validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))])
-    weight_cost = models.DecimalField(_("weight of acquisition cost"), max_digits=4, decimal_places=3,
-                                      default=Decimal("0.2"),
-                                      validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))])
+    budget = models.DecimalField(
+        _("budget"), max_digits=16, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal(0))]
+    )
+    weight_value = models.DecimalField(
+        _("weight of value"),
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.5"),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))],
+    )
+    weight_velocity = models.DecimalField(
+        _("weight of velocity"),
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.3"),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))],
+    )
+    weight_cost = models.DecimalField(
+        _("weight of acquisition cost"),
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.2"),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))],
+    )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -71,8 +107,14 @@ class Objective(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="objectives")
     code = models.SlugField(_("id"), max_length=64)
     metric = models.CharField(_("metric"), max_length=20, choices=METRIC_CHOICES, blank=True)
-    target = models.DecimalField(_("target"), max_digits=16, decimal_places=2, null=True, blank=True,
-                                 validators=[MinValueValidator(Decimal("0.01"))])
+    target = models.DecimalField(
+        _("target"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
     deadline = models.DateField(_("deadline"), null=True, blank=True)
     per = models.CharField(_("recurrence"), max_length=10, choices=PERIOD_CHOICES, blank=True)
     segment = models.CharField(_("segment"), max_length=64, blank=True)
@@ -89,11 +131,15 @@ class Objective(models.Model):
 class FunnelStage(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="stages")
     stage = models.CharField(_("stage"), max_length=10, choices=STAGE_CHOICES)
-    rate = models.DecimalField(_("rate to next stage"), max_digits=6, decimal_places=4, null=True,
-                               blank=True, validators=[MinValueValidator(Decimal("0.0001")),
-                                                       MaxValueValidator(Decimal(1))])
-    days = models.PositiveIntegerField(_("days to next stage"), default=0,
-                                       validators=[MaxValueValidator(3650)])
+    rate = models.DecimalField(
+        _("rate to next stage"),
+        max_digits=6,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.0001")), MaxValueValidator(Decimal(1))],
+    )
+    days = models.PositiveIntegerField(_("days to next stage"), default=0, validators=[MaxValueValidator(3650)])
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -110,10 +156,13 @@ class PlanRole(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="roles")
     role = models.CharField(_("role"), max_length=20, choices=ROLE_CHOICES)
     headcount = models.PositiveIntegerField(_("headcount"), validators=[MaxValueValidator(10000)])
-    hours_per_week = models.DecimalField(_("hours per week"), max_digits=5, decimal_places=2,
-                                         default=Decimal(35),
-                                         validators=[MinValueValidator(Decimal("0.5")),
-                                                     MaxValueValidator(Decimal(80))])
+    hours_per_week = models.DecimalField(
+        _("hours per week"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(35),
+        validators=[MinValueValidator(Decimal("0.5")), MaxValueValidator(Decimal(80))],
+    )
 
     class Meta:
         ordering = ["id"]
@@ -129,8 +178,12 @@ class Effort(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="efforts")
     stage = models.CharField(_("stage"), max_length=10, choices=STAGE_CHOICES)
     role = models.CharField(_("role"), max_length=20, choices=ROLE_CHOICES)
-    hours = models.DecimalField(_("hours per unit"), max_digits=8, decimal_places=2,
-                                validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1000))])
+    hours = models.DecimalField(
+        _("hours per unit"),
+        max_digits=8,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1000))],
+    )
 
     class Meta:
         ordering = ["id"]
@@ -141,27 +194,53 @@ class Effort(models.Model):
 
 
 ACTION_TYPE_CHOICES = [
-    ("prospecting_sequence", _("Prospecting sequence")), ("abm_campaign", _("ABM campaign")),
-    ("follow_up", _("Follow-up")), ("demo", _("Demo")), ("proposal", _("Proposal")), ("renewal", _("Renewal")),
-    ("cross_sell", _("Cross-sell")), ("upsell", _("Upsell")), ("event", _("Event")), ("webinar", _("Webinar")),
-    ("partner_recruitment", _("Partner recruitment")), ("qbr", _("QBR")), ("field_trial", _("Field trial")),
-    ("mdf_kit", _("Co-marketing (MDF) kit")), ("activation_campaign", _("Activation campaign")),
+    ("prospecting_sequence", _("Prospecting sequence")),
+    ("abm_campaign", _("ABM campaign")),
+    ("follow_up", _("Follow-up")),
+    ("demo", _("Demo")),
+    ("proposal", _("Proposal")),
+    ("renewal", _("Renewal")),
+    ("cross_sell", _("Cross-sell")),
+    ("upsell", _("Upsell")),
+    ("event", _("Event")),
+    ("webinar", _("Webinar")),
+    ("partner_recruitment", _("Partner recruitment")),
+    ("qbr", _("QBR")),
+    ("field_trial", _("Field trial")),
+    ("mdf_kit", _("Co-marketing (MDF) kit")),
+    ("activation_campaign", _("Activation campaign")),
 ]
 ACTION_STATUS_CHOICES = [
-    ("proposed", _("Proposed")), ("planned", _("Planned")), ("in_progress", _("In progress")),
-    ("done", _("Done")), ("cancelled", _("Cancelled")),
+    ("proposed", _("Proposed")),
+    ("planned", _("Planned")),
+    ("in_progress", _("In progress")),
+    ("done", _("Done")),
+    ("cancelled", _("Cancelled")),
 ]
 CHANNEL_CHOICES = [
-    ("email", _("Email")), ("phone", _("Phone")), ("social", _("Social selling")), ("event", _("Event")),
-    ("partner", _("Partner")), ("webinar", _("Webinar")), ("field", _("Field sales")),
+    ("email", _("Email")),
+    ("phone", _("Phone")),
+    ("social", _("Social selling")),
+    ("event", _("Event")),
+    ("partner", _("Partner")),
+    ("webinar", _("Webinar")),
+    ("field", _("Field sales")),
 ]
 EVENT_KIND_CHOICES = [
-    ("trade_show", _("Trade show")), ("conference", _("Conference")), ("webinar", _("Webinar")),
-    ("product_launch", _("Product launch")), ("budget_season", _("Budget season")), ("other", _("Other")),
+    ("trade_show", _("Trade show")),
+    ("conference", _("Conference")),
+    ("webinar", _("Webinar")),
+    ("product_launch", _("Product launch")),
+    ("budget_season", _("Budget season")),
+    ("other", _("Other")),
 ]
 BUYING_ROLE_CHOICES = [
-    ("decision_maker", _("Decision maker")), ("economic_buyer", _("Economic buyer")), ("champion", _("Champion")),
-    ("influencer", _("Influencer")), ("user", _("User")), ("gatekeeper", _("Gatekeeper")),
+    ("decision_maker", _("Decision maker")),
+    ("economic_buyer", _("Economic buyer")),
+    ("champion", _("Champion")),
+    ("influencer", _("Influencer")),
+    ("user", _("User")),
+    ("gatekeeper", _("Gatekeeper")),
 ]
 
 
@@ -175,12 +254,24 @@ class Segment(models.Model):
     value_proposition = models.TextField(_("value proposition"), blank=True)
     messages = models.JSONField(_("messages"), default=list, blank=True)
     potential_accounts = models.PositiveIntegerField(_("potential accounts"), null=True, blank=True)
-    potential_value = models.DecimalField(_("potential value"), max_digits=16, decimal_places=2, null=True,
-                                          blank=True, validators=[MinValueValidator(Decimal(0))])
+    potential_value = models.DecimalField(
+        _("potential value"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+    )
     rates = models.JSONField(_("rates"), default=dict, blank=True)  # {stage: rate}
     cycle_days = models.PositiveIntegerField(_("cycle (days)"), null=True, blank=True)
-    acquisition_cost = models.DecimalField(_("acquisition cost"), max_digits=14, decimal_places=2, null=True,
-                                           blank=True, validators=[MinValueValidator(Decimal(0))])
+    acquisition_cost = models.DecimalField(
+        _("acquisition cost"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+    )
 
     class Meta:
         ordering = ["id"]
@@ -194,13 +285,26 @@ class Account(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="accounts")
     code = models.SlugField(_("id"), max_length=64)
     name = models.CharField(_("name"), max_length=200)
-    segment = models.ForeignKey(Segment, on_delete=models.SET_NULL, null=True, blank=True, related_name="accounts",
-                                verbose_name=_("segment"))
+    segment = models.ForeignKey(
+        Segment, on_delete=models.SET_NULL, null=True, blank=True, related_name="accounts", verbose_name=_("segment")
+    )
     strategic = models.BooleanField(_("strategic"), default=False)
-    potential = models.DecimalField(_("potential value"), max_digits=16, decimal_places=2, null=True, blank=True,
-                                    validators=[MinValueValidator(Decimal(0))])
-    icp_fit = models.DecimalField(_("ICP fit"), max_digits=4, decimal_places=3, null=True, blank=True,
-                                  validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))])
+    potential = models.DecimalField(
+        _("potential value"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+    )
+    icp_fit = models.DecimalField(
+        _("ICP fit"),
+        max_digits=4,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))],
+    )
     owner = models.CharField(_("owner"), max_length=150, blank=True)
     stage = models.CharField(_("stage"), max_length=10, choices=STAGE_CHOICES, blank=True)
 
@@ -255,13 +359,20 @@ class Action(models.Model):
     type = models.CharField(_("type"), max_length=30, choices=ACTION_TYPE_CHOICES)
     name = models.CharField(_("name"), max_length=200)
     channel = models.CharField(_("channel"), max_length=10, choices=CHANNEL_CHOICES, blank=True)
-    segment = models.ForeignKey(Segment, on_delete=models.SET_NULL, null=True, blank=True, related_name="actions",
-                                verbose_name=_("segment"))
+    segment = models.ForeignKey(
+        Segment, on_delete=models.SET_NULL, null=True, blank=True, related_name="actions", verbose_name=_("segment")
+    )
     accounts = models.ManyToManyField(Account, blank=True, related_name="actions", verbose_name=_("accounts"))
     persona = models.CharField(_("persona"), max_length=60, blank=True)
     message = models.TextField(_("message"), blank=True)
-    expected_volume = models.DecimalField(_("expected volume"), max_digits=12, decimal_places=2, null=True,
-                                          blank=True, validators=[MinValueValidator(Decimal("0.01"))])
+    expected_volume = models.DecimalField(
+        _("expected volume"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
     expected_stage = models.CharField(_("expected stage"), max_length=10, choices=STAGE_CHOICES, blank=True)
     expected_metric = models.CharField(_("expected metric"), max_length=60, blank=True)
     expected_objective = models.CharField(_("objective served"), max_length=64, blank=True)
@@ -269,16 +380,25 @@ class Action(models.Model):
     role = models.CharField(_("role doing the hours"), max_length=20, choices=ROLE_CHOICES, blank=True)
     start = models.DateField(_("start"))
     end = models.DateField(_("end"))
-    budget = models.DecimalField(_("budget"), max_digits=14, decimal_places=2, default=Decimal(0),
-                                 validators=[MinValueValidator(Decimal(0))])
-    hours = models.DecimalField(_("hours"), max_digits=9, decimal_places=2, default=Decimal(0),
-                                validators=[MinValueValidator(Decimal(0))])
+    budget = models.DecimalField(
+        _("budget"), max_digits=14, decimal_places=2, default=Decimal(0), validators=[MinValueValidator(Decimal(0))]
+    )
+    hours = models.DecimalField(
+        _("hours"), max_digits=9, decimal_places=2, default=Decimal(0), validators=[MinValueValidator(Decimal(0))]
+    )
     status = models.CharField(_("status"), max_length=12, choices=ACTION_STATUS_CHOICES, default="planned")
     kpi = models.CharField(_("KPI"), max_length=200, blank=True)
-    value = models.DecimalField(_("expected value"), max_digits=16, decimal_places=2, null=True, blank=True,
-                                validators=[MinValueValidator(Decimal(0))])
-    event = models.ForeignKey(Event, on_delete=models.SET_NULL, null=True, blank=True, related_name="actions",
-                              verbose_name=_("event"))
+    value = models.DecimalField(
+        _("expected value"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+    )
+    event = models.ForeignKey(
+        Event, on_delete=models.SET_NULL, null=True, blank=True, related_name="actions", verbose_name=_("event")
+    )
     raci = models.JSONField(_("RACI"), default=dict, blank=True)
 
     class Meta:
@@ -307,8 +427,9 @@ class Ritual(models.Model):
     name = models.CharField(_("name"), max_length=200)
     rrule = models.CharField(_("recurrence (RRULE)"), max_length=300)
     time = models.TimeField(_("time"))
-    minutes = models.PositiveIntegerField(_("duration (minutes)"), default=60,
-                                          validators=[MinValueValidator(1), MaxValueValidator(1440)])
+    minutes = models.PositiveIntegerField(
+        _("duration (minutes)"), default=60, validators=[MinValueValidator(1), MaxValueValidator(1440)]
+    )
     owner = models.CharField(_("owner"), max_length=150, blank=True)
     attendees = models.JSONField(_("attendees"), default=list, blank=True)
 

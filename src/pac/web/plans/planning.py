@@ -56,16 +56,25 @@ def item_title(item: cal.CalendarItem, fmt: Any) -> str:
 
 
 def present_item(item: cal.CalendarItem, fmt: Any) -> dict[str, Any]:
-    return {"kind": item.kind.value, "kind_label": _(cal.ITEM_KIND_LABELS[item.kind]), "title": item_title(item, fmt),
-            "date": fmt.date(item.date), "end": fmt.date(item.end) if item.end and item.end != item.date else "",
-            "time": item.at.strftime("%H:%M") if item.at else "", "owner": item.owner or "",
-            "people": ", ".join(item.people), "ref": item.ref,
-            "moved": fmt.date(item.moved_from) if item.moved_from else ""}
+    return {
+        "kind": item.kind.value,
+        "kind_label": _(cal.ITEM_KIND_LABELS[item.kind]),
+        "title": item_title(item, fmt),
+        "date": fmt.date(item.date),
+        "end": fmt.date(item.end) if item.end and item.end != item.date else "",
+        "time": item.at.strftime("%H:%M") if item.at else "",
+        "owner": item.owner or "",
+        "people": ", ".join(item.people),
+        "ref": item.ref,
+        "moved": fmt.date(item.moved_from) if item.moved_from else "",
+    }
 
 
 def _nav(anchor: dt.date, days: int) -> dict[str, str]:
-    return {"prev": (anchor - dt.timedelta(days=days)).isoformat(),
-            "next": (anchor + dt.timedelta(days=days)).isoformat()}
+    return {
+        "prev": (anchor - dt.timedelta(days=days)).isoformat(),
+        "next": (anchor + dt.timedelta(days=days)).isoformat(),
+    }
 
 
 @login_required
@@ -87,16 +96,31 @@ def roadmap(request: HttpRequest, plan_id: int) -> HttpResponse:
             cells = [item.date <= w.monday + dt.timedelta(days=6) and item.last_day >= w.monday for w in weeks]
             by_owner[item.owner or _("(no owner)")].append({**present_item(item, fmt), "cells": cells})
         elif item.kind in (cal.ItemKind.EVENT, cal.ItemKind.CAMPAIGN, cal.ItemKind.DEADLINE) or (
-                item.kind is cal.ItemKind.MILESTONE and not item.volumes):
+            item.kind is cal.ItemKind.MILESTONE and not item.volumes
+        ):
             markers[cal.IsoWeek.of(item.date).label].append(present_item(item, fmt))
-    quarters = [_("FY%(year)s Q%(quarter)s") % {"year": y, "quarter": q}
-                for y, q in cal.fiscal_quarters_between(start, end, plan.fiscal_year_start)]
+    quarters = [
+        _("FY%(year)s Q%(quarter)s") % {"year": y, "quarter": q}
+        for y, q in cal.fiscal_quarters_between(start, end, plan.fiscal_year_start)
+    ]
     owners = sorted({a.owner for a in plan.actions if a.owner})
-    return render(request, "plans/roadmap.html", {
-        "plan": row, "start": fmt.date(start), "end": fmt.date(end), "quarters": quarters,
-        "weeks": [{"label": w.label, "monday": fmt.date(w.monday), "markers": markers.get(w.label, [])}
-                  for w in weeks],
-        "groups": sorted(by_owner.items()), "nav": _nav(start, 90), "owners": owners, "owner": owner_filter})
+    return render(
+        request,
+        "plans/roadmap.html",
+        {
+            "plan": row,
+            "start": fmt.date(start),
+            "end": fmt.date(end),
+            "quarters": quarters,
+            "weeks": [
+                {"label": w.label, "monday": fmt.date(w.monday), "markers": markers.get(w.label, [])} for w in weeks
+            ],
+            "groups": sorted(by_owner.items()),
+            "nav": _nav(start, 90),
+            "owners": owners,
+            "owner": owner_filter,
+        },
+    )
 
 
 @login_required
@@ -129,15 +153,36 @@ def month(request: HttpRequest, plan_id: int) -> HttpResponse:
             day += dt.timedelta(days=1)
     grid = []
     for week in pycalendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month):
-        grid.append([{"day": d.day, "iso": d.isoformat(), "in_month": d.month == first.month,
-                      "business": cal.is_business_day(d, plan.country), "items": by_day.get(d, [])} for d in week])
+        grid.append(
+            [
+                {
+                    "day": d.day,
+                    "iso": d.isoformat(),
+                    "in_month": d.month == first.month,
+                    "business": cal.is_business_day(d, plan.country),
+                    "items": by_day.get(d, []),
+                }
+                for d in week
+            ]
+        )
     previous = (first - dt.timedelta(days=1)).replace(day=1)
     following = last + dt.timedelta(days=1)
     active = [present_item(i, fmt) for i in month_items if i.kind is cal.ItemKind.ACTION]
-    return render(request, "plans/month.html", {
-        "plan": row, "month_label": _month_label(first, fmt), "grid": grid, "actions": active,
-        "prev": previous.strftime("%Y-%m"), "next": following.strftime("%Y-%m"),
-        "weekdays": _weekday_labels(fmt), "people": _people_of(plan), "person": person})
+    return render(
+        request,
+        "plans/month.html",
+        {
+            "plan": row,
+            "month_label": _month_label(first, fmt),
+            "grid": grid,
+            "actions": active,
+            "prev": previous.strftime("%Y-%m"),
+            "next": following.strftime("%Y-%m"),
+            "weekdays": _weekday_labels(fmt),
+            "people": _people_of(plan),
+            "person": person,
+        },
+    )
 
 
 def _month_label(first: dt.date, fmt: Any) -> str:
@@ -176,13 +221,28 @@ def week(request: HttpRequest, plan_id: int) -> HttpResponse:
     days = []
     for offset in range(7):
         day = start + dt.timedelta(days=offset)
-        days.append({"label": fmt.date(day), "weekday": _weekday_labels(fmt)[day.weekday()],
-                     "items": [present_item(i, fmt) for i in items
-                               if i.kind is not cal.ItemKind.ACTION and i.date == day]})
+        days.append(
+            {
+                "label": fmt.date(day),
+                "weekday": _weekday_labels(fmt)[day.weekday()],
+                "items": [present_item(i, fmt) for i in items if i.kind is not cal.ItemKind.ACTION and i.date == day],
+            }
+        )
     running = [present_item(i, fmt) for i in items if i.kind is cal.ItemKind.ACTION]
-    return render(request, "plans/week.html", {
-        "plan": row, "start": fmt.date(start), "end": fmt.date(end), "days": days, "running": running,
-        "nav": _nav(start, 7), "person": person, "empty": not items})
+    return render(
+        request,
+        "plans/week.html",
+        {
+            "plan": row,
+            "start": fmt.date(start),
+            "end": fmt.date(end),
+            "days": days,
+            "running": running,
+            "nav": _nav(start, 7),
+            "person": person,
+            "empty": not items,
+        },
+    )
 
 
 @login_required
@@ -193,7 +253,14 @@ def raci_grid(request: HttpRequest, plan_id: int) -> HttpResponse:
     rows = [(_("Action"), action.name, action.raci) for action in plan.actions if action.raci]
     rows += [(_("Team activity"), governance.activity, governance.raci) for governance in plan.raci]
     people = sorted({person for _kind, _name, raci in rows for person in raci.people})
-    return render(request, "plans/raci.html", {
-        "plan": row, "people": people,
-        "rows": [{"kind": kind, "name": name, "cells": [raci.letters(p) for p in people]}
-                 for kind, name, raci in rows]})
+    return render(
+        request,
+        "plans/raci.html",
+        {
+            "plan": row,
+            "people": people,
+            "rows": [
+                {"kind": kind, "name": name, "cells": [raci.letters(p) for p in people]} for kind, name, raci in rows
+            ],
+        },
+    )

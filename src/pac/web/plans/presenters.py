@@ -42,8 +42,13 @@ def present(analysis: PlanAnalysis) -> PlanPage:
     funnel, schedule = analysis.funnel, analysis.schedule
     stages = [s.stage for s in funnel.stages] if funnel else []
     funnel_rows = [
-        {"stage": s.stage.value, "label": stage_label(s.stage), "volume": fmt.number(s.volume),
-         "rate": fmt.percent(s.rate) if s.rate is not None else "—", "days": fmt.number(s.days_to_won)}
+        {
+            "stage": s.stage.value,
+            "label": stage_label(s.stage),
+            "volume": fmt.number(s.volume),
+            "rate": fmt.percent(s.rate) if s.rate is not None else "—",
+            "days": fmt.number(s.days_to_won),
+        }
         for s in (funnel.stages if funnel else ())
     ]
     weekly: list[dict[str, Any]] = []
@@ -53,32 +58,55 @@ def present(analysis: PlanAnalysis) -> PlanPage:
         pre = schedule.before_plan()
         before = [fmt.number(pre.get(s, 0)) for s in stages] if pre else None
         for week in schedule.plan_weeks:
-            weekly.append({"week": week.label, "monday": fmt.date(week.monday),
-                           "volumes": [fmt.number(schedule.volume(week, s, False)) for s in stages]})
+            weekly.append(
+                {
+                    "week": week.label,
+                    "monday": fmt.date(week.monday),
+                    "volumes": [fmt.number(schedule.volume(week, s, False)) for s in stages],
+                }
+            )
         for row in schedule.rows:
-            chart_values.append({"week": row.week.label, "stage": stage_label(row.stage),
-                                 "order": row.stage.order, "volume": row.volume,
-                                 "period": gettext("before the start") if row.before_plan
-                                 else gettext("during the plan")})
+            chart_values.append(
+                {
+                    "week": row.week.label,
+                    "stage": stage_label(row.stage),
+                    "order": row.stage.order,
+                    "volume": row.volume,
+                    "period": gettext("before the start") if row.before_plan else gettext("during the plan"),
+                }
+            )
     capacity = [
-        {"role": rc.role.upper(), "headcount": fmt.number(rc.headcount),
-         "needed": fmt.number(rc.hours_needed), "available": fmt.number(rc.hours_available),
-         "utilisation": fmt.percent(rc.utilisation) if rc.utilisation is not None else "—",
-         "peak": fmt.percent(rc.peak_utilisation) if rc.peak_utilisation is not None else "—",
-         "over": len(rc.weeks_over_capacity), "headcount_needed": fmt.number(rc.headcount_needed),
-         "before": fmt.number(rc.hours_before_plan),
-         "overloaded": (rc.peak_utilisation or 0) > 1 or (rc.hours_needed > 0 and rc.headcount == 0)}
+        {
+            "role": rc.role.upper(),
+            "headcount": fmt.number(rc.headcount),
+            "needed": fmt.number(rc.hours_needed),
+            "available": fmt.number(rc.hours_available),
+            "utilisation": fmt.percent(rc.utilisation) if rc.utilisation is not None else "—",
+            "peak": fmt.percent(rc.peak_utilisation) if rc.peak_utilisation is not None else "—",
+            "over": len(rc.weeks_over_capacity),
+            "headcount_needed": fmt.number(rc.headcount_needed),
+            "before": fmt.number(rc.hours_before_plan),
+            "overloaded": (rc.peak_utilisation or 0) > 1 or (rc.hours_needed > 0 and rc.headcount == 0),
+        }
         for rc in analysis.capacity
     ]
     diagnostics = [
-        {"code": d.code, "severity": d.severity.value, "message": d.message(fmt, gettext)}
-        for d in analysis.diagnostics
+        {"code": d.code, "severity": d.severity.value, "message": d.message(fmt, gettext)} for d in analysis.diagnostics
     ]
     chart = weekly_chart(chart_values) if chart_values else None
     revenue = fmt.money(funnel.revenue_target) if funnel and funnel.revenue_target is not None else None
-    return PlanPage(funnel_rows, funnel.lead_time_days if funnel else None,
-                    [stage_label(s) for s in stages], before, weekly, capacity, diagnostics, chart, revenue,
-                    fmt.money(analysis.plan.average_deal) if analysis.plan.average_deal else None)
+    return PlanPage(
+        funnel_rows,
+        funnel.lead_time_days if funnel else None,
+        [stage_label(s) for s in stages],
+        before,
+        weekly,
+        capacity,
+        diagnostics,
+        chart,
+        revenue,
+        fmt.money(analysis.plan.average_deal) if analysis.plan.average_deal else None,
+    )
 
 
 def weekly_chart(values: list[dict[str, Any]]) -> dict[str, Any]:
@@ -88,13 +116,16 @@ def weekly_chart(values: list[dict[str, Any]]) -> dict[str, Any]:
         "data": {"values": values},
         "mark": {"type": "bar", "tooltip": True},
         "encoding": {
-            "x": {"field": "week", "type": "ordinal", "title": gettext("ISO week"),
-                  "axis": {"labelAngle": -60}},
+            "x": {"field": "week", "type": "ordinal", "title": gettext("ISO week"), "axis": {"labelAngle": -60}},
             "y": {"field": "volume", "type": "quantitative", "title": None},
-            "color": {"field": "period", "type": "nominal", "title": None,
-                      "scale": {"range": ["#c8553d", "#2d6a8e"]}},
-            "row": {"field": "stage", "type": "nominal", "title": None,
-                    "sort": {"field": "order"}, "header": {"labelAngle": 0, "labelAlign": "left"}},
+            "color": {"field": "period", "type": "nominal", "title": None, "scale": {"range": ["#c8553d", "#2d6a8e"]}},
+            "row": {
+                "field": "stage",
+                "type": "nominal",
+                "title": None,
+                "sort": {"field": "order"},
+                "header": {"labelAngle": 0, "labelAlign": "left"},
+            },
         },
         "resolve": {"scale": {"y": "independent"}},
         "height": 60,
@@ -116,7 +147,15 @@ def present_progress(lines: list[Any], currency: str) -> list[dict[str, Any]]:
             return fmt.percent(value)
         return fmt.number(value, 1)
 
-    return [{"id": p.objective.id, "metric": p.objective.metric, "target": show(p.objective.metric, p.target),
-             "actual": show(p.objective.metric, p.actual),
-             "share": fmt.percent(p.share, 0) if p.share is not None else "—",
-             "expected": fmt.percent(p.expected_share, 0), "on_track": p.on_track} for p in lines]
+    return [
+        {
+            "id": p.objective.id,
+            "metric": p.objective.metric,
+            "target": show(p.objective.metric, p.target),
+            "actual": show(p.objective.metric, p.actual),
+            "share": fmt.percent(p.share, 0) if p.share is not None else "—",
+            "expected": fmt.percent(p.expected_share, 0),
+            "on_track": p.on_track,
+        }
+        for p in lines
+    ]

@@ -26,8 +26,7 @@ from pac.web.plans.requests import current_user
 def engine_decisions(plan: Plan) -> list[prio.Decision]:
     """The active decisions of the plan, oldest first, as the engine takes them."""
     rows = plan.decisions.filter(active=True).select_related("action", "decided_by").order_by("decided_at", "id")
-    return [prio.Decision(d.action.code, d.include, d.decided_by.get_username(), d.reason, d.decided_at)
-            for d in rows]
+    return [prio.Decision(d.action.code, d.include, d.decided_by.get_username(), d.reason, d.decided_at) for d in rows]
 
 
 def _one_decimal(value: float, fmt: Any) -> str:
@@ -40,19 +39,35 @@ def _one_decimal(value: float, fmt: Any) -> str:
 def _breakdown(ranked: prio.Ranked, fmt: Any) -> dict[str, Any]:
     b = ranked.breakdown
     parts = []
-    for label, component, money in ((_("value"), b.value, True), (_("velocity"), b.velocity, False),
-                                    (_("acquisition cost"), b.cost, True)):
+    for label, component, money in (
+        (_("value"), b.value, True),
+        (_("velocity"), b.velocity, False),
+        (_("acquisition cost"), b.cost, True),
+    ):
         if component.raw is None:
             raw = "—"
         elif money:
             raw = fmt.money(round(component.raw))
         else:
             raw = _("%(days)s days") % {"days": fmt.number(round(1 / component.raw))} if component.raw else "—"
-        parts.append({"label": label, "raw": raw, "normalised": f"{component.normalised:.0f}",
-                      "weight": fmt.percent(round(Decimal(str(component.weight)), 3), 0),
-                      "points": _one_decimal(component.points, fmt)})
-    return {"id": ranked.id, "name": ranked.name, "rank": ranked.rank, "score": _one_decimal(b.score, fmt),
-            "group": ranked.group, "parts": parts, "flags": ", ".join(b.flags)}
+        parts.append(
+            {
+                "label": label,
+                "raw": raw,
+                "normalised": f"{component.normalised:.0f}",
+                "weight": fmt.percent(round(Decimal(str(component.weight)), 3), 0),
+                "points": _one_decimal(component.points, fmt),
+            }
+        )
+    return {
+        "id": ranked.id,
+        "name": ranked.name,
+        "rank": ranked.rank,
+        "score": _one_decimal(b.score, fmt),
+        "group": ranked.group,
+        "parts": parts,
+        "flags": ", ".join(b.flags),
+    }
 
 
 @login_required
@@ -74,26 +89,47 @@ def plan_priorities(request: HttpRequest, plan_id: int) -> HttpResponse:
     for action in plan.actions:
         value = selection.values.get(action.id)
         left = selection.left_out_reason(action.id)
-        actions.append({
-            "id": action.id, "pk": pks[action.id], "name": action.name,
-            "value": fmt.money(round(value)) if value is not None else "—",
-            "selected": action.id in selection.selected,
-            "reason": prio.left_out_message(left, fmt, _) if left else "",
-            "decision": decided.get(action.id)})
-    binding = [{"label": c.constraint.label(_), "used": fmt.number(round(Decimal(str(c.used)), 1)),
-                "available": fmt.number(round(Decimal(str(c.available)), 1))}
-               for c in selection.binding_constraints]
-    return render(request, "plans/priorities.html", {
-        "plan": row, "can_edit": selectors.can_edit(current_user(request), row),
-        "segments": [_breakdown(r, fmt) for r in ranks.segments],
-        "accounts": [_breakdown(r, fmt) for r in ranks.accounts], "action_groups": groups.items(),
-        "actions": actions, "total": fmt.money(round(selection.total_value)),
-        "budget_used": fmt.money(round(selection.budget_used)),
-        "budget": fmt.money(selection.budget_available) if selection.budget_available is not None else None,
-        "binding": binding, "violations": [prio.violation_message(v, fmt, _) for v in selection.violations],
-        "optimal": selection.optimal, "funnel_load": selection.funnel_load_subtracted,
-        "history": row.decisions.select_related("action", "decided_by")[:30], "names": names,
-        "hourly_cost": fmt.money(ranks.hourly_cost)})
+        actions.append(
+            {
+                "id": action.id,
+                "pk": pks[action.id],
+                "name": action.name,
+                "value": fmt.money(round(value)) if value is not None else "—",
+                "selected": action.id in selection.selected,
+                "reason": prio.left_out_message(left, fmt, _) if left else "",
+                "decision": decided.get(action.id),
+            }
+        )
+    binding = [
+        {
+            "label": c.constraint.label(_),
+            "used": fmt.number(round(Decimal(str(c.used)), 1)),
+            "available": fmt.number(round(Decimal(str(c.available)), 1)),
+        }
+        for c in selection.binding_constraints
+    ]
+    return render(
+        request,
+        "plans/priorities.html",
+        {
+            "plan": row,
+            "can_edit": selectors.can_edit(current_user(request), row),
+            "segments": [_breakdown(r, fmt) for r in ranks.segments],
+            "accounts": [_breakdown(r, fmt) for r in ranks.accounts],
+            "action_groups": groups.items(),
+            "actions": actions,
+            "total": fmt.money(round(selection.total_value)),
+            "budget_used": fmt.money(round(selection.budget_used)),
+            "budget": fmt.money(selection.budget_available) if selection.budget_available is not None else None,
+            "binding": binding,
+            "violations": [prio.violation_message(v, fmt, _) for v in selection.violations],
+            "optimal": selection.optimal,
+            "funnel_load": selection.funnel_load_subtracted,
+            "history": row.decisions.select_related("action", "decided_by")[:30],
+            "names": names,
+            "hourly_cost": fmt.money(ranks.hourly_cost),
+        },
+    )
 
 
 @login_required
@@ -108,8 +144,13 @@ def plan_decide(request: HttpRequest, plan_id: int) -> HttpResponse:
         if choice == "withdraw":
             execution.decision_withdraw(user=current_user(request), plan=row, action=action)
         elif choice in ("include", "exclude"):
-            execution.decision_record(user=current_user(request), plan=row, action=action, include=choice == "include",
-                                      reason=request.POST.get("reason", ""))
+            execution.decision_record(
+                user=current_user(request),
+                plan=row,
+                action=action,
+                include=choice == "include",
+                reason=request.POST.get("reason", ""),
+            )
         else:
             raise ValidationError(_("Choose to keep or drop the action."))
     except ValidationError as error:
@@ -118,4 +159,3 @@ def plan_decide(request: HttpRequest, plan_id: int) -> HttpResponse:
     else:
         messages.success(request, _("Decision recorded."))
     return redirect("plans:priorities", plan_id=row.pk)
-

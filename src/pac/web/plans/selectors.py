@@ -16,8 +16,9 @@ def plans_visible_to(user: User) -> QuerySet[Plan]:
 
 def plan_for(user: User, plan_id: int) -> Plan:
     """The plan if the user may see it; 404 otherwise (not 403: outsiders learn nothing)."""
-    plan = (plans_visible_to(user).filter(pk=plan_id)
-            .prefetch_related("objectives", "stages", "roles", "efforts").first())
+    plan = (
+        plans_visible_to(user).filter(pk=plan_id).prefetch_related("objectives", "stages", "roles", "efforts").first()
+    )
     if plan is None:
         raise Http404
     return plan

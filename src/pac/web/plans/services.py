@@ -20,7 +20,10 @@ from pac.web.plans.models import Effort, FunnelStage, Objective, Plan, PlanRole
 from pac.web.plans.versioning import bump, require_editor
 
 SECTIONS: dict[str, type[models.Model]] = {
-    "objectives": Objective, "stages": FunnelStage, "roles": PlanRole, "efforts": Effort,
+    "objectives": Objective,
+    "stages": FunnelStage,
+    "roles": PlanRole,
+    "efforts": Effort,
 }
 
 
@@ -28,9 +31,18 @@ HEADER_OPTIONS = {"budget", "fiscal_year_start", "timezone", "weight_value", "we
 
 
 @transaction.atomic
-def plan_create(*, user: User, team: Team, name: str, start: dt.date, end: dt.date,
-                currency: str = "EUR", country: str = "FR", average_deal: Decimal | None = None,
-                options: Mapping[str, Any] | None = None) -> Plan:
+def plan_create(
+    *,
+    user: User,
+    team: Team,
+    name: str,
+    start: dt.date,
+    end: dt.date,
+    currency: str = "EUR",
+    country: str = "FR",
+    average_deal: Decimal | None = None,
+    options: Mapping[str, Any] | None = None,
+) -> Plan:
     """A new plan starts with the standard funnel stages, rates left for the manager to fill.
     ``options`` sets other header fields (budget, fiscal year start, time zone, priority weights)."""
     if not user.teams.filter(pk=team.pk).exists():
@@ -39,10 +51,25 @@ def plan_create(*, user: User, team: Team, name: str, start: dt.date, end: dt.da
     unknown = set(extra) - HEADER_OPTIONS
     if unknown:
         raise ValueError(f"not plan header options: {sorted(unknown)}")
-    plan = Plan.objects.create(team=team, owner=user, name=name, start=start, end=end,
-                               currency=currency, country=country, average_deal=average_deal, **extra)
-    for stage in (model.Stage.LEAD, model.Stage.MQL, model.Stage.SQL, model.Stage.DEMO,
-                  model.Stage.PROPOSAL, model.Stage.WON):
+    plan = Plan.objects.create(
+        team=team,
+        owner=user,
+        name=name,
+        start=start,
+        end=end,
+        currency=currency,
+        country=country,
+        average_deal=average_deal,
+        **extra,
+    )
+    for stage in (
+        model.Stage.LEAD,
+        model.Stage.MQL,
+        model.Stage.SQL,
+        model.Stage.DEMO,
+        model.Stage.PROPOSAL,
+        model.Stage.WON,
+    ):
         FunnelStage.objects.create(plan=plan, stage=stage.value, position=stage.order)
     return plan
 
@@ -67,8 +94,9 @@ def plan_update(*, user: User, plan: Plan, expected_version: int, fields: Mappin
 
 
 @transaction.atomic
-def plan_replace_section(*, user: User, plan: Plan, expected_version: int, section: str,
-                         rows: Iterable[Mapping[str, Any]]) -> Plan:
+def plan_replace_section(
+    *, user: User, plan: Plan, expected_version: int, section: str, rows: Iterable[Mapping[str, Any]]
+) -> Plan:
     """Replace every row of one section (objectives, stages, roles, efforts) in one go."""
     require_editor(user, plan)
     row_model = SECTIONS[section]
@@ -89,12 +117,21 @@ def plan_replace_section(*, user: User, plan: Plan, expected_version: int, secti
 
 def _rows_from_engine(plan: model.Plan) -> dict[str, list[dict[str, Any]]]:
     return {
-        "objectives": [{"code": o.id, "metric": o.metric.value if o.metric else "", "target": o.target,
-                        "deadline": o.deadline, "per": o.per.value if o.per else "",
-                        "segment": o.segment or ""} for o in plan.objectives],
+        "objectives": [
+            {
+                "code": o.id,
+                "metric": o.metric.value if o.metric else "",
+                "target": o.target,
+                "deadline": o.deadline,
+                "per": o.per.value if o.per else "",
+                "segment": o.segment or "",
+            }
+            for o in plan.objectives
+        ],
         "stages": [{"stage": s.stage.value, "rate": s.rate, "days": s.days} for s in plan.steps],
-        "roles": [{"role": t.role.value, "headcount": t.headcount, "hours_per_week": t.hours_per_week}
-                  for t in plan.team],
+        "roles": [
+            {"role": t.role.value, "headcount": t.headcount, "hours_per_week": t.hours_per_week} for t in plan.team
+        ],
         "efforts": [{"stage": e.stage.value, "role": e.role.value, "hours": e.hours} for e in plan.effort],
     }
 
@@ -105,12 +142,22 @@ def plan_create_from_file(*, user: User, team: Team, plan: model.Plan) -> Plan:
     if not user.teams.filter(pk=team.pk).exists():
         raise PermissionDenied(_("You are not a member of this team."))
     row = Plan.objects.create(
-        team=team, owner=user, name=plan.name, start=plan.start, end=plan.end, currency=plan.currency,
-        country=plan.country, average_deal=plan.average_deal,
+        team=team,
+        owner=user,
+        name=plan.name,
+        start=plan.start,
+        end=plan.end,
+        currency=plan.currency,
+        country=plan.country,
+        average_deal=plan.average_deal,
         weekly_weights=[str(w) for w in plan.weekly_weights] if plan.weekly_weights else None,
-        fiscal_year_start=plan.fiscal_year_start, timezone=plan.timezone, budget=plan.budget,
-        weight_value=plan.priority_weights.value, weight_velocity=plan.priority_weights.velocity,
-        weight_cost=plan.priority_weights.cost)
+        fiscal_year_start=plan.fiscal_year_start,
+        timezone=plan.timezone,
+        budget=plan.budget,
+        weight_value=plan.priority_weights.value,
+        weight_velocity=plan.priority_weights.velocity,
+        weight_cost=plan.priority_weights.cost,
+    )
     for section, rows in _rows_from_engine(plan).items():
         plan_replace_section(user=user, plan=row, expected_version=row.version, section=section, rows=rows)
     create_execution(row, plan)

@@ -24,8 +24,5 @@ def bump(plan: Plan, expected_version: int) -> None:
     """Compare-and-set on ``version`` inside the caller's transaction."""
     updated = Plan.objects.filter(pk=plan.pk, version=expected_version).update(version=F("version") + 1)
     if not updated:
-        raise PlanConflict(_("This plan was changed by someone else meanwhile: reload it and redo "
-                             "your change."))
+        raise PlanConflict(_("This plan was changed by someone else meanwhile: reload it and redo your change."))
     plan.version = expected_version + 1
-
-

@@ -40,10 +40,14 @@ def _section_titles() -> dict[str, str]:
 @login_required
 def plan_list(request: HttpRequest) -> HttpResponse:
     teams = selectors.teams_of(current_user(request))
-    return render(request, "plans/list.html", {
-        "plans": selectors.plans_visible_to(current_user(request)),
-        "import_form": PlanImportForm(teams=teams),
-    })
+    return render(
+        request,
+        "plans/list.html",
+        {
+            "plans": selectors.plans_visible_to(current_user(request)),
+            "import_form": PlanImportForm(teams=teams),
+        },
+    )
 
 
 @login_required
@@ -54,10 +58,16 @@ def plan_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         plan = services.plan_create(
-            user=current_user(request), team=data["team"], name=data["name"], start=data["start"],
-            end=data["end"], currency=data["currency"], country=data["country"],
+            user=current_user(request),
+            team=data["team"],
+            name=data["name"],
+            start=data["start"],
+            end=data["end"],
+            currency=data["currency"],
+            country=data["country"],
             average_deal=data.get("average_deal"),
-            options={k: data.get(k) for k in services.HEADER_OPTIONS})
+            options={k: data.get(k) for k in services.HEADER_OPTIONS},
+        )
         messages.success(request, _("Plan created: now give its objectives and funnel rates."))
         return redirect("plans:detail", plan_id=plan.pk)
     return render(request, "plans/form.html", {"form": form, "title": _("New plan")})
@@ -69,8 +79,9 @@ def _plan_context(request: HttpRequest, plan: Plan) -> dict[str, Any]:
     return {
         "plan": plan,
         "page": present(analyse(engine_plan)),
-        "progress": present_progress(objective_progress(engine_plan, plan_actuals(plan, today), today),
-                                     engine_plan.currency),
+        "progress": present_progress(
+            objective_progress(engine_plan, plan_actuals(plan, today), today), engine_plan.currency
+        ),
         "starts_later": today < plan.start,
         "can_edit": selectors.can_edit(current_user(request), plan),
         "sections": _section_titles(),
@@ -83,7 +94,6 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     return render(request, "plans/detail.html", _plan_context(request, plan))
 
 
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
@@ -91,11 +101,18 @@ def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
     form = PlanForm(request.POST or None, instance=plan)
     if request.method == "POST" and form.is_valid():
         optional = services.HEADER_OPTIONS - {"budget"}  # left empty: keep what the plan has
-        fields = {k: v for k, v in form.cleaned_data.items()
-                  if k not in ("version", "team") and not (k in optional and v in (None, ""))}
+        fields = {
+            k: v
+            for k, v in form.cleaned_data.items()
+            if k not in ("version", "team") and not (k in optional and v in (None, ""))
+        }
         try:
-            services.plan_update(user=current_user(request), plan=Plan.objects.get(pk=plan.pk),
-                                 expected_version=posted_version(request), fields=fields)
+            services.plan_update(
+                user=current_user(request),
+                plan=Plan.objects.get(pk=plan.pk),
+                expected_version=posted_version(request),
+                fields=fields,
+            )
         except PlanConflict as conflict:
             form.add_error(None, str(conflict))
         else:
@@ -106,13 +123,23 @@ def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 def _section_initial(plan: Plan, section: str) -> list[dict[str, Any]]:
     if section == "objectives":
-        return [{"code": o.code, "metric": o.metric, "target": o.target, "deadline": o.deadline,
-                 "per": o.per, "segment": o.segment} for o in plan.objectives.all()]
+        return [
+            {
+                "code": o.code,
+                "metric": o.metric,
+                "target": o.target,
+                "deadline": o.deadline,
+                "per": o.per,
+                "segment": o.segment,
+            }
+            for o in plan.objectives.all()
+        ]
     if section == "stages":
         return [{"stage": s.stage, "rate": s.rate, "days": s.days} for s in plan.stages.all()]
     if section == "roles":
-        return [{"role": r.role, "headcount": r.headcount, "hours_per_week": r.hours_per_week}
-                for r in plan.roles.all()]
+        return [
+            {"role": r.role, "headcount": r.headcount, "hours_per_week": r.hours_per_week} for r in plan.roles.all()
+        ]
     return [{"stage": e.stage, "role": e.role, "hours": e.hours} for e in plan.efforts.all()]
 
 
@@ -128,9 +155,13 @@ def plan_section(request: HttpRequest, plan_id: int, section: str) -> HttpRespon
         version = posted_version(request)
         if formset.is_valid():
             try:
-                services.plan_replace_section(user=current_user(request), plan=plan,
-                                              expected_version=version, section=section,
-                                              rows=formset.rows())
+                services.plan_replace_section(
+                    user=current_user(request),
+                    plan=plan,
+                    expected_version=version,
+                    section=section,
+                    rows=formset.rows(),
+                )
             except PlanConflict as conflict:
                 messages.error(request, str(conflict))
             else:
@@ -138,8 +169,13 @@ def plan_section(request: HttpRequest, plan_id: int, section: str) -> HttpRespon
                 return redirect("plans:detail", plan_id=plan.pk)
     else:
         formset = formset_class(initial=_section_initial(plan, section), plan=plan, prefix=section)
-    context = {"plan": plan, "formset": formset, "section": section, "version": version,
-               "title": _section_titles()[section]}
+    context = {
+        "plan": plan,
+        "formset": formset,
+        "section": section,
+        "version": version,
+        "title": _section_titles()[section],
+    }
     template = "plans/_section_form.html" if getattr(request, "htmx", False) else "plans/section.html"
     return render(request, template, context)
 
@@ -169,14 +205,21 @@ def plan_import(request: HttpRequest) -> HttpResponse:
         except PlanFileError as error:
             issues = error.lines()
         else:
-            plan = services.plan_create_from_file(user=current_user(request), team=form.cleaned_data["team"],
-                                                  plan=to_plan(doc))
+            plan = services.plan_create_from_file(
+                user=current_user(request), team=form.cleaned_data["team"], plan=to_plan(doc)
+            )
             messages.success(request, _("Plan imported."))
             return redirect("plans:detail", plan_id=plan.pk)
-    return render(request, "plans/list.html", {
-        "plans": selectors.plans_visible_to(current_user(request)),
-        "import_form": form, "import_issues": issues,
-    }, status=400)
+    return render(
+        request,
+        "plans/list.html",
+        {
+            "plans": selectors.plans_visible_to(current_user(request)),
+            "import_form": form,
+            "import_issues": issues,
+        },
+        status=400,
+    )
 
 
 @login_required
