@@ -278,7 +278,7 @@ def test_it_prints_the_calendar_as_a_table(calendar_plan_file: Path) -> None:
 
     assert result.exit_code == 0, result.output
     assert "Salon 2027" in result.stdout and "Revue pipeline" in result.stdout
-    assert "Salon Santé (D-7)" in result.stdout
+    assert "D-7 · Salon Santé" in result.stdout
     assert "Campaign" in result.stdout and "Ritual" in result.stdout
 
 

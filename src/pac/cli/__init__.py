@@ -1,0 +1,24 @@
+"""The ``pac`` command: one Typer app whose commands live in a module per domain.
+
+Engine commands (``funnel``, ``calendar``, ``priorities``, ``plan validate|schema|compile``, ``kpis --source``)
+need no database; the others set Django up when they run, so that ``pac funnel`` stays fast anywhere."""
+
+from __future__ import annotations
+
+import typer
+
+from pac.cli import crm, demo, plans, server
+from pac.cli.terminal import _
+
+app = typer.Typer(help=_("PAC — plan d'action commercial."), no_args_is_help=True, pretty_exceptions_enable=False)
+app.add_typer(plans.plan_app, name="plan")
+app.command()(plans.funnel)
+app.command("calendar")(plans.calendar_command)
+app.command("priorities")(plans.priorities_command)
+app.command("import")(crm.import_command)
+app.command("kpis")(crm.kpis_command)
+app.command()(server.migrate)
+app.command()(server.serve)
+app.command()(server.worker)
+app.command()(server.createuser)
+app.command()(demo.demo)

@@ -1,0 +1,195 @@
+"""``pac import`` and ``pac kpis``: CRM exports into the team's canonical tables, and the KPIs computed on
+them (or on a folder of canonical files, with no database)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from pac.cli.render import print_kpis
+from pac.cli.terminal import JsonFlag, _, cli_language, django_setup, err, out, print_json
+from pac.engine.formatting import Formatter
+
+
+def import_command(
+    kind: Annotated[
+        str, typer.Argument(help="opportunities, accounts, contacts, leads, activities, subscriptions, costs")
+    ],
+    path: Annotated[Path, typer.Argument(help="CSV or XLSX export.", dir_okay=False, exists=True)],
+    team: Annotated[str, typer.Option(help="Team whose CRM data this is.")],
+    preset: Annotated[
+        str | None,
+        typer.Option(
+            help="salesforce-opportunities, hubspot-deals, pipedrive-deals, "
+            "maven-pipeline, olist-leads, … or a saved preset."
+        ),
+    ] = None,
+    map_: Annotated[list[str] | None, typer.Option("--map", help='"Source column=field", repeatable.')] = None,
+    values: Annotated[
+        list[str] | None, typer.Option("--values", help='"field:Src=value,Src=value", repeatable.')
+    ] = None,
+    on_duplicate: Annotated[str, typer.Option(help="error or last")] = "error",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Count what would change; write nothing.")] = False,
+    user: Annotated[str | None, typer.Option(help="Importing user (default: a manager of the team).")] = None,
+    report: Annotated[Path | None, typer.Option(help="Write the validation report as CSV.")] = None,
+    save_preset: Annotated[
+        str | None,
+        typer.Option(help="Keep --preset, --map and --values under this name for next time (--preset NAME)."),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Import a CRM export into the team's canonical tables: all rows or none, again without duplicates."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    django_setup()
+    from pac.io.crm import parse_map, parse_values, write_report_csv
+    from pac.web.accounts.models import Team, User
+    from pac.web.crm.importing import import_file
+    from pac.web.crm.presets import preset_save
+
+    team_row = Team.objects.filter(name=team).first()
+    importer = (
+        User.objects.filter(username=user).first()
+        if user
+        else User.objects.filter(teams=team_row, role__in=["manager", "admin"]).order_by("pk").first()
+    )
+    if team_row is None or importer is None:
+        err.print(_("Unknown team or no manager to import as: {team}.").format(team=team))
+        raise typer.Exit(2)
+    try:
+        mapping, value_maps = dict(parse_map(map_ or [])), parse_values(values or [])
+        if save_preset:
+            preset_save(team=team_row, name=save_preset, kind=kind, base=preset, mapping=mapping, values=value_maps)
+            err.print(_("Preset {name} saved.").format(name=save_preset))
+    except (ValueError, KeyError) as error:
+        err.print(str(error))
+        raise typer.Exit(2) from None
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+        disable=as_json,
+    ) as bar:
+        checking = bar.add_task(_("Checking"), total=None)
+        writing = bar.add_task(_("Writing"), total=None, visible=False)
+
+        def checked(rows: int) -> None:
+            bar.update(checking, completed=rows)
+
+        def written(rows: int) -> None:
+            bar.update(writing, completed=rows, visible=True)
+
+        try:
+            outcome = import_file(
+                user=importer,
+                team=team_row,
+                kind=kind,
+                source=path,
+                preset=preset,
+                mapping=mapping,
+                values=value_maps,
+                on_duplicate=on_duplicate,
+                dry_run=dry_run,
+                name=path.name,
+                checked=checked,
+                written=written,
+            )
+        except ValueError as error:
+            err.print(str(error))
+            raise typer.Exit(2) from None
+    result = outcome.report
+    if report is not None:
+        with report.open("w", encoding="utf-8", newline="") as stream:
+            write_report_csv(result, stream)
+    if as_json:
+        print_json(
+            {
+                "kind": kind,
+                "file": str(path),
+                "dry_run": dry_run,
+                "ok": result.ok,
+                "rows_read": result.rows_read,
+                "rows_rejected": result.rows_rejected,
+                "rows_skipped": result.rows_skipped,
+                "counts": outcome.counts.as_dict() if outcome.counts else None,
+                "problems": [
+                    {
+                        "line": p.line,
+                        "column": p.column,
+                        "value": p.value,
+                        "reason": str(p.reason),
+                        "severity": p.severity,
+                        "code": p.code,
+                    }
+                    for p in result.problems
+                ],
+            }
+        )
+    else:
+        for problem in result.problems:
+            err.print(problem.explained(_), markup=False, highlight=False, soft_wrap=True)
+        if outcome.counts is not None:
+            counts = outcome.counts
+            fmt = Formatter(cli_language(), "EUR")
+            line = _("{created} created, {updated} updated, {unchanged} unchanged, {rejected} rejected").format(
+                **{name: fmt.number(n) for name, n in counts.as_dict().items()}
+            )
+            out.print((_("Dry run: ") if dry_run else "") + line)
+    if not result.ok:
+        raise typer.Exit(2)
+
+
+def kpis_command(
+    by: Annotated[str, typer.Option(help="Dimensions, comma-separated: owner, segment, channel, product…")] = "",
+    period: Annotated[str | None, typer.Option(help="week, month or quarter")] = None,
+    source: Annotated[
+        Path | None,
+        typer.Option(
+            help="A folder of canonical CSV/Parquet files (read with DuckDB) instead of the app database.",
+            file_okay=False,
+        ),
+    ] = None,
+    team: Annotated[str | None, typer.Option(help="Team whose imported CRM data to use (app database).")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Count up to this day (default: today).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Every KPI of docs/kpis.md, as tidy rows; a KPI that cannot be computed says why."""
+    import datetime as dt
+
+    from pac.engine.kpis import compute_kpis, tables_from_directory
+
+    try:
+        day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
+    except ValueError:
+        err.print(_("--as-of must be an ISO date (YYYY-MM-DD)."))
+        raise typer.Exit(2) from None
+    if source is not None:
+        if not source.is_dir():
+            err.print(_("{path}: no such folder.").format(path=source))
+            raise typer.Exit(2)
+        tables = tables_from_directory(source)
+    else:
+        django_setup()
+        from pac.web.accounts.models import Team
+        from pac.web.crm.kpi_tables import team_tables
+
+        team_row = Team.objects.filter(name=team).first() if team else None
+        if team_row is None:
+            err.print(_("Give --team NAME (a team with imported CRM data) or --source FOLDER."))
+            raise typer.Exit(2)
+        tables = team_tables(team_row)
+    try:
+        rows = compute_kpis(tables, as_of=day, by=[d.strip() for d in by.split(",") if d.strip()], period=period)  # type: ignore[arg-type]
+    except ValueError as error:
+        err.print(str(error))
+        raise typer.Exit(2) from None
+    if as_json:
+        print_json({"kpis": rows})
+        return
+    print_kpis(rows)

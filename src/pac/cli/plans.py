@@ -1,0 +1,260 @@
+"""``pac funnel``, ``pac calendar``, ``pac priorities`` and ``pac plan …``: the engine's commands on a plan
+file (no database), and the plan's export from and import into the app database."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pac.cli.render import print_analysis, print_calendar, print_priorities
+from pac.cli.terminal import (
+    JsonFlag,
+    PlanPath,
+    _,
+    cli_language,
+    django_setup,
+    err,
+    load_plan,
+    out,
+    print_json,
+    stdout_kept_clean,
+)
+from pac.engine.analysis import analyse, to_json
+from pac.engine.formatting import Formatter
+from pac.engine.planfile import PlanFileError, dump_plan, json_schema, load_plan_file, to_plan
+
+plan_app = typer.Typer(help=_("Plan files: validate, schema, compile, export, import."), no_args_is_help=True)
+
+
+def funnel(path: PlanPath, as_json: JsonFlag = False) -> None:
+    """Reverse funnel, weekly schedule, capacity and diagnostics of a plan file."""
+    plan = to_plan(load_plan(path))
+    fmt = Formatter(cli_language(), plan.currency)
+    analysis = analyse(plan)
+    if as_json:
+        print_json(to_json(analysis, Formatter("en", plan.currency)))
+    else:
+        print_analysis(analysis, fmt)
+
+
+def calendar_command(
+    path: PlanPath,
+    today: Annotated[
+        str | None, typer.Option("--today", help="Show the rolling window that starts on this day (YYYY-MM-DD).")
+    ] = None,
+    days: Annotated[
+        int | None,
+        typer.Option(
+            "--days", min=1, help="Length of the rolling window in days: 90 (quarter, default), 30 (month), 7 (week)."
+        ),
+    ] = None,
+    ics: Annotated[
+        Path | None, typer.Option("--ics", dir_okay=False, help="Write the items to this iCalendar (.ics) file.")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Dated items of a plan: events and their campaigns, rituals, deadlines, milestones, actions.
+
+    Without --today: the whole plan (its dates, and its events and actions wherever they fall).
+    With --today: the rolling window of --days days starting that day."""
+    import datetime as dt
+
+    from pac.engine.calendar import UnknownCountryError, calendar_items, item_to_json, plan_span, window
+
+    if days is not None and today is None:
+        raise typer.BadParameter(_("--days needs --today (the first day of the window)."), param_hint="--days")
+    try:
+        day = dt.date.fromisoformat(today) if today is not None else None
+    except ValueError:
+        raise typer.BadParameter(
+            _("must be an ISO date (YYYY-MM-DD), not {value!r}.").format(value=today), param_hint="--today"
+        ) from None
+    plan = to_plan(load_plan(path))
+    try:
+        first, last = window(day, days or 90) if day is not None else plan_span(plan)
+        items = calendar_items(plan, first, last, analyse(plan).schedule)
+    except UnknownCountryError:
+        err.print(
+            _(
+                "plan.country: no public-holiday calendar is known for {country}; use an ISO 3166 code such as FR."
+            ).format(country=plan.country),
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(2) from None
+    if ics is not None:
+        try:
+            from pac.io.ical import calendar_to_ics
+        except ModuleNotFoundError as error:
+            if error.name not in ("pac.io.ical", "pac.io"):
+                raise
+            err.print(_("The iCalendar export is not available in this installation."))
+            raise typer.Exit(1) from None
+        ics.write_bytes(calendar_to_ics(items, plan, language=cli_language()))
+    if as_json:
+        print_json(
+            {
+                "window": {"start": first.isoformat(), "end": last.isoformat()},
+                "items": [item_to_json(item) for item in items],
+            }
+        )
+    elif ics is not None:
+        out.print(
+            _("{count} items written to {path}.").format(count=len(items), path=ics),
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    else:
+        print_calendar(plan, items, first, last, Formatter(cli_language(), plan.currency))
+
+
+@plan_app.command("validate")
+def plan_validate(path: PlanPath, as_json: JsonFlag = False) -> None:
+    """Check a plan file; every problem is listed with its path, line and column."""
+    try:
+        load_plan_file(path)
+    except PlanFileError as error:
+        if as_json:
+            print_json(
+                {
+                    "valid": False,
+                    "issues": [
+                        {"path": i.path, "message": i.message, "line": i.line, "column": i.column} for i in error.issues
+                    ],
+                }
+            )
+            raise typer.Exit(2) from None
+        load_plan(path)
+    if as_json:
+        print_json({"valid": True, "issues": []})
+    else:
+        out.print(_("{path}: valid plan file.").format(path=path), soft_wrap=True)
+
+
+@plan_app.command("schema")
+def plan_schema() -> None:
+    """Print the JSON Schema of the plan file (v1)."""
+    sys.stdout.write(json_schema() + "\n")
+
+
+@plan_app.command("compile")
+def plan_compile(path: PlanPath) -> None:
+    """Print the plan file in its normal form (defaults filled in, keys in order)."""
+    sys.stdout.write(dump_plan(to_plan(load_plan(path))))
+
+
+def priorities_command(
+    path: PlanPath,
+    include: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--include", help="Keep this action whatever it costs (a manager's decision); repeat for several."
+        ),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option("--exclude", help="Leave this action out (a manager's decision); repeat for several."),
+    ] = None,
+    hourly_cost: Annotated[
+        float, typer.Option("--hourly-cost", min=0, help="Cost of one hour of sales work, in the plan's currency.")
+    ] = 60,
+    time_limit: Annotated[
+        float,
+        typer.Option(
+            "--time-limit",
+            min=0.01,
+            help="Seconds the solver may take; past them the best selection found "
+            "is given with its gap to the optimum.",
+        ),
+    ] = 10,
+    as_json: JsonFlag = False,
+) -> None:
+    """Rank segments, accounts and actions (value, velocity, acquisition cost) and select the most
+    valuable actions the team can carry with its hours per week and the budget."""
+    from decimal import Decimal
+
+    from pac.engine.priorities import rankings, select_actions
+    from pac.engine.priorities import to_json as priorities_json
+
+    plan = to_plan(load_plan(path))
+    known = [a.id for a in plan.actions]
+    both = sorted(set(include or ()) & set(exclude or ()))
+    if both:
+        err.print(_("Action {id} cannot be both included and excluded.").format(id=both[0]), markup=False)
+        raise typer.Exit(2)
+    for action_id in (*(include or ()), *(exclude or ())):
+        if action_id not in known:
+            err.print(
+                _("Unknown action {id}; the plan's actions are: {ids}.").format(
+                    id=action_id, ids=", ".join(known) or "—"
+                ),
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
+            raise typer.Exit(2)
+    decisions = {**dict.fromkeys(include or (), True), **dict.fromkeys(exclude or (), False)}
+    ranks = rankings(plan, Decimal(str(hourly_cost)))
+    selection = stdout_kept_clean(lambda: select_actions(plan, decisions=decisions, time_limit=time_limit))
+    if as_json:
+        document = priorities_json(ranks, selection, Formatter("en", plan.currency))
+        print_json(
+            {
+                "plan": {
+                    "name": plan.name,
+                    "start": plan.start.isoformat(),
+                    "end": plan.end.isoformat(),
+                    "currency": plan.currency,
+                },
+                **document,
+            }
+        )
+    else:
+        print_priorities(plan, ranks, selection, Formatter(cli_language(), plan.currency))
+
+
+@plan_app.command("export")
+def plan_export(
+    plan_id: Annotated[int, typer.Argument(help="Plan number (as in the web app).")],
+    output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
+) -> None:
+    """Write a plan of the database as a YAML plan file."""
+    django_setup()
+    from pac.web.plans import adapters
+    from pac.web.plans.models import Plan
+
+    plan = Plan.objects.filter(pk=plan_id).first()
+    if plan is None:
+        err.print(_("No plan number {id}.").format(id=plan_id))
+        raise typer.Exit(1)
+    text = dump_plan(adapters.to_engine(plan))
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+@plan_app.command("import")
+def plan_import(
+    path: PlanPath,
+    team: Annotated[str, typer.Option(help="Team name.")],
+    owner: Annotated[str, typer.Option(help="Username of the plan's owner.")],
+) -> None:
+    """Create a plan in the database from a plan file (all or nothing)."""
+    doc = load_plan(path)
+    django_setup()
+    from pac.web.accounts.models import Team, User
+    from pac.web.plans import services
+
+    user = User.objects.filter(username=owner).first()
+    team_row = Team.objects.filter(name=team).first()
+    if user is None or team_row is None:
+        err.print(_("Unknown user or team: {owner}, {team}.").format(owner=owner, team=team))
+        raise typer.Exit(1)
+    plan = services.plan_create_from_file(user=user, team=team_row, plan=to_plan(doc))
+    out.print(_("Plan {id} created: {name}").format(id=plan.pk, name=plan.name))

@@ -1,0 +1,258 @@
+"""The terminal's tables: a plan's analysis, its calendar, its priorities and the KPIs, formatted for
+the reader's language (the JSON documents are built by the engine, not here)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+
+from pac.cli.terminal import _, out
+from pac.engine.analysis import PlanAnalysis
+from pac.engine.formatting import Formatter
+from pac.engine.labels import ITEM_KIND_LABELS, SEVERITY_LABELS, STAGE_PLURALS, campaign_title, week_title
+from pac.engine.model import Severity
+
+
+def stage_label(stage: Any) -> str:
+    return _(STAGE_PLURALS[stage])
+
+
+def print_analysis(analysis: PlanAnalysis, fmt: Formatter) -> None:
+    plan = analysis.plan
+    out.print(f"[bold]{plan.name}[/bold]  {fmt.date(plan.start)} → {fmt.date(plan.end)}")
+    if analysis.funnel is not None:
+        table = Table(title=_("Reverse funnel"))
+        for header in (_("Stage"), _("Volume needed"), _("Rate to next"), _("Days to won")):
+            table.add_column(header, justify="right")
+        for s in analysis.funnel.stages:
+            table.add_row(
+                stage_label(s.stage),
+                fmt.number(s.volume),
+                fmt.percent(s.rate) if s.rate is not None else "—",
+                fmt.number(s.days_to_won),
+            )
+        out.print(table)
+        out.print(_("Lead time: {days} days").format(days=analysis.funnel.lead_time_days))
+    if analysis.schedule is not None and analysis.funnel is not None:
+        stages = [s.stage for s in analysis.funnel.stages]
+        table = Table(title=_("Weekly schedule (volumes to produce each week)"))
+        table.add_column(_("Week"))
+        for stage in stages:
+            table.add_column(stage_label(stage), justify="right")
+        before = analysis.schedule.before_plan()
+        if before:
+            table.add_row(_("Before the start"), *[fmt.number(before.get(s, 0)) for s in stages], style="yellow")
+        for week in analysis.schedule.plan_weeks:
+            table.add_row(week.label, *[fmt.number(analysis.schedule.volume(week, s, False)) for s in stages])
+        out.print(table)
+    if analysis.capacity:
+        table = Table(title=_("Capacity per role"))
+        for header in (
+            _("Role"),
+            _("Headcount"),
+            _("Hours needed"),
+            _("Hours available"),
+            _("Utilisation"),
+            _("Peak week"),
+            _("Weeks over 100 %"),
+            _("Headcount needed"),
+        ):
+            table.add_column(header, justify="right")
+        for rc in analysis.capacity:
+            table.add_row(
+                rc.role.upper(),
+                fmt.number(rc.headcount),
+                fmt.number(rc.hours_needed),
+                fmt.number(rc.hours_available),
+                fmt.percent(rc.utilisation) if rc.utilisation is not None else "—",
+                fmt.percent(rc.peak_utilisation) if rc.peak_utilisation is not None else "—",
+                fmt.number(len(rc.weeks_over_capacity)),
+                fmt.number(rc.headcount_needed),
+            )
+        out.print(table)
+    colours = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+    out.print(f"[bold]{_('Diagnostics')}[/bold]")
+    if not analysis.diagnostics:
+        out.print(_("No problem found."))
+    for d in analysis.diagnostics:
+        out.print(f"[{colours[d.severity]}]{_(SEVERITY_LABELS[d.severity])}[/] [dim]{d.code}[/dim] ", end="")
+        out.print(d.message(fmt, _), markup=False, highlight=False, soft_wrap=True)
+
+
+def calendar_title(item: Any, fmt: Formatter) -> str:
+    """An item's title for people: campaigns say how many days before the event, weekly funnel
+    milestones list their volumes with translated stage names."""
+    from pac.engine.calendar import IsoWeek, ItemKind
+
+    if item.kind is ItemKind.CAMPAIGN:
+        title = campaign_title(item.title, item.offset_days, _)
+    elif item.volumes:
+        title = week_title(IsoWeek.of(item.date).label, item.volumes, fmt.number, _)
+    else:
+        title = item.title
+    if item.moved_from is not None:
+        title += " " + _("(moved from {date}, not a business day)").format(date=fmt.date(item.moved_from))
+    return str(title)
+
+
+def print_calendar(plan: Any, items: list[Any], first: Any, last: Any, fmt: Formatter) -> None:
+    out.print(f"[bold]{plan.name}[/bold]  {fmt.date(first)} → {fmt.date(last)}")
+    if not items:
+        out.print(_("No item in this period."))
+        return
+    table = Table(title=_("Calendar"))
+    for header in (_("Date"), _("Time"), _("Kind"), _("Title"), _("Who")):
+        table.add_column(header)
+    for item in items:
+        day = fmt.date(item.date) + (f" → {fmt.date(item.end)}" if item.end and item.end != item.date else "")
+        who = ", ".join(item.people) if item.people else (item.owner or "")
+        table.add_row(
+            day,
+            item.at.strftime("%H:%M") if item.at else "",
+            _(ITEM_KIND_LABELS[item.kind.value]),
+            calendar_title(item, fmt),
+            who,
+        )
+    out.print(table)
+
+
+def priority_cells(breakdown: Any, fmt: Formatter) -> list[str]:
+    """Score, then each component as its raw figure and, dimmed, its 0–100 place."""
+    from decimal import Decimal
+
+    def money(value: Any) -> str:
+        return fmt.money(value.quantize(Decimal(1))) if value is not None else "—"
+
+    def place(component: Any) -> str:
+        return f"\n[dim]→ {fmt.number(round(component.normalised))}[/dim]"
+
+    days = fmt.number(breakdown.days) if breakdown.days is not None else "—"
+    return [
+        fmt.number(Decimal(f"{breakdown.score:.1f}")),
+        money(breakdown.value.raw) + place(breakdown.value),
+        days + place(breakdown.velocity),
+        money(breakdown.cost.raw) + place(breakdown.cost),
+    ]
+
+
+def print_priorities(plan: Any, ranks: Any, selection: Any, fmt: Formatter) -> None:
+    from decimal import Decimal
+
+    from pac.engine.model import Stage
+    from pac.engine.priorities import NO_STAGE, effective_weights, left_out_message, violation_message
+
+    out.print(f"[bold]{plan.name}[/bold]  {fmt.date(plan.start)} → {fmt.date(plan.end)}")
+    shares = [fmt.percent(Decimal(str(w)), 0) for w in effective_weights(ranks.weights)]
+    out.print(
+        _(
+            "Score = {value} value + {velocity} velocity + {cost} acquisition cost; each component is "
+            "scaled 0–100 across the rows (min–max, the cheapest cost scores 100), shown under each figure."
+        ).format(value=shares[0], velocity=shares[1], cost=shares[2]),
+        soft_wrap=True,
+    )
+    components = (_("Score"), _("Value"), _("Days to win"), _("Cost"))
+    if ranks.segments:
+        table = Table(title=_("Segments"))
+        for header in ("#", _("Segment"), *components):
+            table.add_column(header, justify="left" if header == _("Segment") else "right")
+        for r in ranks.segments:
+            table.add_row(str(r.rank), r.name, *priority_cells(r.breakdown, fmt))
+        out.print(table)
+    if ranks.accounts:
+        table = Table(title=_("Accounts (strategic first)"))
+        for header in ("#", _("Account"), _("Strategic"), *components):
+            table.add_column(header, justify="left" if header == _("Account") else "right")
+        for r in ranks.accounts:
+            table.add_row(str(r.rank), r.name, "★" if r.group == "strategic" else "", *priority_cells(r.breakdown, fmt))
+        out.print(table)
+    if ranks.actions:
+        table = Table(title=_("Actions by expected stage"))
+        for header in (_("Stage"), "#", _("Action"), _("Score"), _("Expected value"), _("Days to win"), _("Cost")):
+            table.add_column(header, justify="left" if header in (_("Stage"), _("Action")) else "right")
+        for r in ranks.actions:
+            stage = stage_label(Stage(r.group)) if r.group != NO_STAGE else "—"
+            table.add_row(stage, str(r.rank), r.name, *priority_cells(r.breakdown, fmt))
+        out.print(table)
+
+    names = {a.id: a.name for a in plan.actions}
+    forced = {d.action for d in selection.decisions if d.include}
+    table = Table(title=_("Selection under the team's hours and the budget"))
+    for header in (_("Action"), _("Expected value"), _("Selected"), _("Why")):
+        table.add_column(header, justify="right" if header == _("Expected value") else "left")
+    for action in plan.actions:
+        value = selection.values.get(action.id)
+        shown = fmt.money(value.quantize(Decimal(1))) if value is not None else "—"
+        item = selection.left_out_reason(action.id)
+        if item is None:
+            why = _("included by decision") if action.id in forced else ""
+            table.add_row(names[action.id], shown, "[green]✓[/green]", why)
+        else:
+            table.add_row(names[action.id], shown, "[red]✗[/red]", left_out_message(item, fmt, _))
+    out.print(table)
+    worth = {
+        "count": len(selection.selected),
+        "value": fmt.money(selection.total_value.quantize(Decimal(1))),
+        "used": fmt.money(selection.budget_used),
+    }
+    if selection.budget_available is not None:
+        out.print(
+            _("{count} action(s) selected, worth {value}; budget used: {used} of {budget}.").format(
+                budget=fmt.money(selection.budget_available), **worth
+            ),
+            soft_wrap=True,
+        )
+    else:
+        out.print(
+            _("{count} action(s) selected, worth {value}; budget used: {used} (the plan sets no budget).").format(
+                **worth
+            ),
+            soft_wrap=True,
+        )
+    if not selection.optimal:
+        gap = fmt.percent(Decimal(str(selection.gap)), 2) if selection.gap is not None else "?"
+        out.print(
+            _("The solver stopped at its time limit: this selection is within {gap} of the best one.").format(gap=gap),
+            style="yellow",
+        )
+    for violation in selection.violations:
+        out.print(violation_message(violation, fmt, _), style="red", markup=False, highlight=False, soft_wrap=True)
+    cited = {b.constraint.key for item in selection.left_out for b in item.bindings}
+    rows = [c for c in selection.constraints if (c.binding and c.used > 0) or c.constraint.key in cited]
+    if rows:
+        table = Table(title=_("Binding constraints"))
+        for header in (_("Constraint"), _("Capacity"), _("Funnel work"), _("Available"), _("Used"), _("Left")):
+            table.add_column(header, justify="left" if header == _("Constraint") else "right")
+        for c in rows:
+
+            def amount(value: float, key: str = c.constraint.key) -> str:
+                figure = Decimal(f"{value:.1f}")
+                return fmt.money(figure.quantize(Decimal(1))) if key == "budget" else fmt.number(figure)
+
+            table.add_row(
+                c.constraint.label(_),
+                amount(c.capacity),
+                amount(c.funnel_load),
+                amount(c.available),
+                amount(c.used),
+                amount(c.slack),
+            )
+        out.print(table)
+    else:
+        out.print(_("No constraint binds: every action the team can carry is selected."))
+
+
+def print_kpis(rows: list[Any]) -> None:
+    table = Table(title=_("KPIs"))
+    for header in (_("KPI"), _("Period"), _("By"), _("Value"), _("Why not")):
+        table.add_column(header)
+    for row in rows:
+        value = "—" if row["value"] is None else f"{row['value']:.4g}"
+        table.add_row(
+            row["kpi"],
+            row["period"] or "",
+            ", ".join(f"{k}={v}" for k, v in row["by"].items()),
+            value,
+            row["reason"] or "",
+        )
+    out.print(table)

@@ -1,0 +1,92 @@
+"""What every ``pac`` command shares: the language, the terminal, the plan file loader, the JSON output,
+and Django set up on demand (engine commands never pay for it)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from pac.engine.labels import language_code
+from pac.engine.planfile import PlanFile, PlanFileError, load_plan_file
+from pac.io.messages import catalogue
+
+
+def cli_language() -> str:
+    """PAC_LANG, else the POSIX locale's language; French when neither says English."""
+    for name in ("PAC_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "")
+        if value and value not in ("C", "POSIX") and not value.startswith("C."):
+            return language_code(value)
+    return language_code(None)
+
+
+def _(message: str) -> str:
+    """Translate into the language asked for now: PAC_LANG is read at each call, not at import."""
+    return catalogue(cli_language())(message)
+
+
+class _Terminal:
+    """A Rich console made when used, so that the terminal width (COLUMNS) is read when a command
+    runs, not when the module is imported."""
+
+    def __init__(self, stderr: bool = False) -> None:
+        self.stderr = stderr
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(Console(stderr=self.stderr), name)
+
+
+out = _Terminal()
+err = _Terminal(stderr=True)
+
+PlanPath = Annotated[Path, typer.Argument(help="Plan file (YAML).", dir_okay=False)]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+
+
+def load_plan(path: Path) -> PlanFile:
+    """The plan file, or every problem on stderr (one a line, with its place) and exit code 2."""
+    try:
+        return load_plan_file(path)
+    except PlanFileError as error:
+        for line in error.lines():
+            err.print(line, markup=False, highlight=False, soft_wrap=True)  # one issue, one line
+        err.print(_("{count} problem(s): fix them and run again.").format(count=len(error.issues)))
+        raise typer.Exit(2) from None
+
+
+def print_json(document: Any) -> None:
+    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+
+
+def django_setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pac.web.settings")
+    import django
+
+    django.setup()
+
+
+def stdout_kept_clean(work: Any) -> Any:
+    """Run ``work()`` with the C-level stdout sent to stderr: HiGHS may print a debug line on large,
+    hard plans, which would break the one-document rule of ``--json``."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None)
+        saved = os.dup(1)
+    except (OSError, AttributeError, ValueError):  # no C library handle or no descriptor 1: run as is
+        return work()
+    sys.stdout.flush()
+    libc.fflush(None)
+    os.dup2(2, 1)
+    try:
+        return work()
+    finally:
+        libc.fflush(None)
+        os.dup2(saved, 1)
+        os.close(saved)

@@ -1,0 +1,197 @@
+"""The one vocabulary: every code of the engine with its label, in English, marked for translation.
+
+Stages, metrics, roles, channels, action types and statuses, event kinds, buying roles, calendar item
+kinds, severities and deal outcomes each have one label here. The web's choice lists, the iCalendar and
+Excel exports and the CLI read them and translate at display time with the project's catalogue, so a code
+reads the same everywhere. ``gettext_noop`` only marks a text for extraction (``make messages-update``);
+nothing here translates, so the engine stays free of any translation machinery.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from enum import StrEnum
+
+from pac.engine.model import (
+    ActionStatus,
+    ActionType,
+    BuyingRole,
+    Channel,
+    EventKind,
+    Metric,
+    Period,
+    Role,
+    Severity,
+    Stage,
+)
+
+Translate = Callable[[str], str]
+
+
+def gettext_noop(message: str) -> str:
+    """Marks a text for extraction into the message catalogue; it is translated where it is shown."""
+    return message
+
+
+#: The languages PAC speaks; French is the default.
+LANGUAGES = ("fr", "en")
+DEFAULT_LANGUAGE = "fr"
+
+
+def language_code(tag: str | None) -> str:
+    """The PAC language of a language tag or locale name: ``en`` for any English one (``en-GB``,
+    ``en_US.UTF-8``), French otherwise (``fr-FR``, ``C``, nothing)."""
+    return "en" if tag and tag.strip().lower().startswith("en") else DEFAULT_LANGUAGE
+
+
+#: A stage as a choice or a column header ("Demo").
+STAGE_NAMES: dict[Stage, str] = {
+    Stage.LEAD: gettext_noop("Lead"),
+    Stage.MQL: gettext_noop("MQL"),
+    Stage.SQL: gettext_noop("SQL"),
+    Stage.MEETING: gettext_noop("Meeting"),
+    Stage.DEMO: gettext_noop("Demo"),
+    Stage.PROPOSAL: gettext_noop("Proposal"),
+    Stage.WON: gettext_noop("Won"),
+}
+
+#: A stage's volume in a sentence or a table ("20 proposals", "12 wins").
+STAGE_PLURALS: dict[Stage, str] = {
+    Stage.LEAD: gettext_noop("leads"),
+    Stage.MQL: gettext_noop("MQLs"),
+    Stage.SQL: gettext_noop("SQLs"),
+    Stage.MEETING: gettext_noop("meetings"),
+    Stage.DEMO: gettext_noop("demos"),
+    Stage.PROPOSAL: gettext_noop("proposals"),
+    Stage.WON: gettext_noop("wins"),
+}
+
+METRIC_LABELS: dict[Metric, str] = {
+    Metric.REVENUE: gettext_noop("Revenue"),
+    Metric.LEADS: gettext_noop("Leads"),
+    Metric.MQLS: gettext_noop("MQLs"),
+    Metric.SQLS: gettext_noop("SQLs"),
+    Metric.MEETINGS: gettext_noop("Meetings"),
+    Metric.DEMOS: gettext_noop("Demos"),
+    Metric.PROPOSALS: gettext_noop("Proposals"),
+    Metric.WINS: gettext_noop("Wins (signatures)"),
+    Metric.ACCOUNTS: gettext_noop("Target accounts"),
+    Metric.WIN_RATE: gettext_noop("Win rate"),
+    Metric.CYCLE_DAYS: gettext_noop("Sales cycle (days)"),
+    Metric.AVERAGE_DEAL: gettext_noop("Average deal"),
+}
+
+PERIOD_LABELS: dict[Period, str] = {
+    Period.WEEK: gettext_noop("per week"),
+    Period.MONTH: gettext_noop("per month"),
+    Period.QUARTER: gettext_noop("per quarter"),
+}
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.MANAGER: gettext_noop("Sales manager"),
+    Role.SDR: gettext_noop("SDR"),
+    Role.AE: gettext_noop("Account executive"),
+    Role.CSM: gettext_noop("Customer success"),
+    Role.MARKETING: gettext_noop("Marketing"),
+    Role.EXECUTIVE: gettext_noop("Executive"),
+    Role.ADMIN: gettext_noop("Administrator"),
+}
+
+CHANNEL_LABELS: dict[Channel, str] = {
+    Channel.EMAIL: gettext_noop("Email"),
+    Channel.PHONE: gettext_noop("Phone"),
+    Channel.SOCIAL: gettext_noop("Social selling"),
+    Channel.EVENT: gettext_noop("Event"),
+    Channel.PARTNER: gettext_noop("Partner"),
+    Channel.WEBINAR: gettext_noop("Webinar"),
+    Channel.FIELD: gettext_noop("Field sales"),
+}
+
+ACTION_TYPE_LABELS: dict[ActionType, str] = {
+    ActionType.PROSPECTING_SEQUENCE: gettext_noop("Prospecting sequence"),
+    ActionType.ABM_CAMPAIGN: gettext_noop("ABM campaign"),
+    ActionType.FOLLOW_UP: gettext_noop("Follow-up"),
+    ActionType.DEMO: gettext_noop("Demo"),
+    ActionType.PROPOSAL: gettext_noop("Proposal"),
+    ActionType.RENEWAL: gettext_noop("Renewal"),
+    ActionType.CROSS_SELL: gettext_noop("Cross-sell"),
+    ActionType.UPSELL: gettext_noop("Upsell"),
+    ActionType.EVENT: gettext_noop("Event"),
+    ActionType.WEBINAR: gettext_noop("Webinar"),
+    ActionType.PARTNER_RECRUITMENT: gettext_noop("Partner recruitment"),
+    ActionType.QBR: gettext_noop("QBR"),
+    ActionType.FIELD_TRIAL: gettext_noop("Field trial"),
+    ActionType.MDF_KIT: gettext_noop("Co-marketing (MDF) kit"),
+    ActionType.ACTIVATION_CAMPAIGN: gettext_noop("Activation campaign"),
+}
+
+ACTION_STATUS_LABELS: dict[ActionStatus, str] = {
+    ActionStatus.PROPOSED: gettext_noop("Proposed"),
+    ActionStatus.PLANNED: gettext_noop("Planned"),
+    ActionStatus.IN_PROGRESS: gettext_noop("In progress"),
+    ActionStatus.DONE: gettext_noop("Done"),
+    ActionStatus.CANCELLED: gettext_noop("Cancelled"),
+}
+
+EVENT_KIND_LABELS: dict[EventKind, str] = {
+    EventKind.TRADE_SHOW: gettext_noop("Trade show"),
+    EventKind.CONFERENCE: gettext_noop("Conference"),
+    EventKind.WEBINAR: gettext_noop("Webinar"),
+    EventKind.PRODUCT_LAUNCH: gettext_noop("Product launch"),
+    EventKind.BUDGET_SEASON: gettext_noop("Budget season"),
+    EventKind.OTHER: gettext_noop("Other"),
+}
+
+BUYING_ROLE_LABELS: dict[BuyingRole, str] = {
+    BuyingRole.DECISION_MAKER: gettext_noop("Decision maker"),
+    BuyingRole.ECONOMIC_BUYER: gettext_noop("Economic buyer"),
+    BuyingRole.CHAMPION: gettext_noop("Champion"),
+    BuyingRole.INFLUENCER: gettext_noop("Influencer"),
+    BuyingRole.USER: gettext_noop("User"),
+    BuyingRole.GATEKEEPER: gettext_noop("Gatekeeper"),
+}
+
+SEVERITY_LABELS: dict[Severity, str] = {
+    Severity.ERROR: gettext_noop("error"),
+    Severity.WARNING: gettext_noop("warning"),
+    Severity.INFO: gettext_noop("info"),
+}
+
+#: A deal's outcome in the canonical opportunities table.
+OUTCOME_LABELS: dict[str, str] = {
+    "won": gettext_noop("won"),
+    "lost": gettext_noop("lost"),
+    "open": gettext_noop("open"),
+}
+
+#: Calendar item kinds, by their code (``calendar.ItemKind`` values).
+ITEM_KIND_LABELS: dict[str, str] = {
+    "event": gettext_noop("Event"),
+    "campaign": gettext_noop("Campaign"),
+    "ritual": gettext_noop("Ritual"),
+    "milestone": gettext_noop("Milestone"),
+    "deadline": gettext_noop("Deadline"),
+    "action": gettext_noop("Action"),
+}
+
+#: The title of an activation campaign: one spelling everywhere (« J-30 · Salon » in French).
+CAMPAIGN_TITLE = gettext_noop("D-{days} · {event}")
+#: The title of a weekly funnel milestone (« Semaine 2027-W05 : 105 leads, 26 MQL »).
+WEEK_TITLE = gettext_noop("Week {week}: {volumes}")
+
+
+def choices(labels: Mapping[StrEnum, str] | Mapping[str, str], translate: Translate) -> list[tuple[str, str]]:
+    """(code, translated label) pairs in the table's order: a form's or a model's choice list."""
+    return [(str(code), translate(text)) for code, text in labels.items()]
+
+
+def campaign_title(event: str, days: int, translate: Translate) -> str:
+    return translate(CAMPAIGN_TITLE).format(days=days, event=event)
+
+
+def week_title(
+    week: str, volumes: Iterable[tuple[str, int]], number: Callable[[int], str], translate: Translate
+) -> str:
+    """A weekly milestone's title from its (stage code, volume) pairs; stages without volume are left out."""
+    shown = ", ".join(f"{number(volume)} {translate(STAGE_PLURALS[Stage(stage)])}" for stage, volume in volumes if volume)
+    return translate(WEEK_TITLE).format(week=week, volumes=shown)
