@@ -193,5 +193,7 @@ def week_title(
     week: str, volumes: Iterable[tuple[str, int]], number: Callable[[int], str], translate: Translate
 ) -> str:
     """A weekly milestone's title from its (stage code, volume) pairs; stages without volume are left out."""
-    shown = ", ".join(f"{number(volume)} {translate(STAGE_PLURALS[Stage(stage)])}" for stage, volume in volumes if volume)
+    shown = ", ".join(
+        f"{number(volume)} {translate(STAGE_PLURALS[Stage(stage)])}" for stage, volume in volumes if volume
+    )
     return translate(WEEK_TITLE).format(week=week, volumes=shown)
