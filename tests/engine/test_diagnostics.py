@@ -273,6 +273,45 @@ def test_it_says_how_many_weekly_weights_the_plan_needs(small_plan) -> None:
     assert weights.params == {"expected": 4, "given": 3}
 
 
+def test_it_says_a_plan_without_a_business_day_has_no_day_to_work_on(small_plan) -> None:
+    """A plan over the Christmas weekend used to put its 20 wins in its single week; now it says there
+    is no business day, keeps the funnel's volumes and schedules nothing."""
+    analysis = analyse(small_plan(start=dt.date(2027, 12, 25), end=dt.date(2027, 12, 26)))
+
+    found = {d.code: d for d in analysis.diagnostics}
+    assert found["plan_no_business_day"].severity is Severity.ERROR
+    assert found["plan_no_business_day"].params == {
+        "start": dt.date(2027, 12, 25),
+        "end": dt.date(2027, 12, 26),
+        "country": "FR",
+    }
+    assert analysis.funnel is not None and analysis.funnel.won == 20
+    assert analysis.schedule is None and analysis.capacity == ()
+
+
+def test_it_says_a_wins_objective_disagrees_with_revenue_over_average_deal(small_plan) -> None:
+    """12 signatures asked, but 1 000 000 € at 50 000 € a deal takes 20: one of the figures is wrong."""
+    plan = small_plan(
+        average_deal=Decimal(50_000),
+        objectives=(
+            model.Objective("ca", Metric.REVENUE, Decimal(1_000_000), dt.date(2027, 1, 31)),
+            model.Objective("signatures", Metric.WINS, Decimal(12), dt.date(2027, 1, 31)),
+        ),
+    )
+
+    conflict = _diagnostics(plan)["wins_objective_conflict"]
+
+    assert conflict.params["wins"] == 12 and conflict.params["needed"] == 20
+    assert conflict.params["implied_deal"] == Decimal(1_000_000) / 12
+    text = conflict.message(Formatter("fr"))
+    assert "12" in text and "20" in text and "1\u202f000\u202f000\xa0€" in text and "83\u202f333\xa0€" in text
+
+
+def test_it_finds_no_conflict_when_wins_match_the_revenue(demo_plan: model.Plan) -> None:
+    # the source text's quarter: 1 000 000 € at 83 334 € a deal is 12 signatures, as its objective says
+    assert "wins_objective_conflict" not in {d.code for d in analyse(demo_plan).diagnostics}
+
+
 # --- every code -------------------------------------------------------------------------------
 
 
@@ -309,6 +348,14 @@ def _plans_raising_every_code(
         small_plan(steps=(model.FunnelStep(Stage.DEMO, Decimal("0.5")),)),
         small_plan(steps=(model.FunnelStep(Stage.DEMO), model.FunnelStep(Stage.WON))),
         small_plan(weights=[1]),
+        small_plan(start=dt.date(2027, 12, 25), end=dt.date(2027, 12, 26)),
+        small_plan(start=dt.date(2027, 1, 2), end=dt.date(2027, 1, 17), weights=[1, 0, 0]),
+        small_plan(
+            average_deal=Decimal(1000),
+            objectives=(model.Objective("rev", Metric.REVENUE, Decimal(10_000), dt.date(2027, 1, 31)), wins),
+        ),
+        small_plan(days=7, team=(model.TeamRole(Role.AE, 1, Decimal(35), dt.date(2027, 1, 4)),)),
+        small_plan(days=7, demo_hours="10"),
     ]
 
 

@@ -9,12 +9,12 @@ from collections import defaultdict
 from collections.abc import Callable
 from decimal import Decimal
 
+import holidays
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pac.engine import model
-from pac.engine.calendar import IsoWeek
 from pac.engine.model import ActionStatus, ActionType, Role, Stage
 from pac.engine.priorities import (
     DEFAULT_HOURLY_COST,
@@ -36,9 +36,10 @@ from pac.engine.priorities import (
     select_actions,
     to_json,
     violation_message,
-    weekly_hours,
 )
+from pac.engine.workdays import IsoWeek
 
+FR_HOLIDAYS = set(holidays.country_holidays("FR", years=range(2026, 2029)))
 MONDAY = dt.date(2027, 1, 4)  # ISO week 2027-W01
 W1, W2, W3 = IsoWeek(2027, 1), IsoWeek(2027, 2), IsoWeek(2027, 3)
 
@@ -280,6 +281,19 @@ def test_it_reports_the_budget_as_the_binding_constraint() -> None:
     )
 
 
+def test_it_does_not_call_an_empty_week_binding() -> None:
+    """A plan starting on Friday 1 January 2027 (a holiday): its first ISO week has no working day,
+    so no capacity and nothing asked. It used to be reported as a binding constraint."""
+    calls = _action("calls", 100, hours=10, role=Role.SDR)
+    plan = _plan([calls], team={Role.SDR: (1, 35)}, start=dt.date(2027, 1, 1))
+
+    selection = select_actions(plan)
+
+    empty = next(c for c in selection.constraints if c.constraint.key == "hours:sdr:2026-W53")
+    assert (empty.capacity, empty.used, empty.binding) == (0, 0, False)
+    assert not any(c["binding"] for c in to_json(rankings(plan), selection)["selection"]["constraints"])
+
+
 def test_it_finds_the_optimum_where_picking_by_value_would_not() -> None:
     # by value: 100 first, then nothing fits; the optimum takes the two 80s
     plan = _plan(
@@ -351,18 +365,6 @@ def test_it_leaves_out_actions_without_value_estimate_or_worth_nothing() -> None
     assert selection.selected == ("something",)
     assert _left(selection, "unknown") == (Reason.NO_VALUE_ESTIMATE, [])
     assert _left(selection, "nothing") == (Reason.ZERO_VALUE, [])
-
-
-def test_it_spreads_hours_over_weekdays_and_counts_only_the_days_inside_the_plan() -> None:
-    plan = _plan([], weeks=2)
-    across = _action("across", hours=30, start=dt.date(2027, 1, 13), days=10)  # Wed W2 → Fri W3: 8 weekdays
-    before = _action("before", hours=10, start=dt.date(2026, 12, 28), days=14)  # W53 and W01: 10 weekdays
-    weekend = _action("weekend", hours=6, start=dt.date(2027, 1, 9), days=2)  # Saturday and Sunday only
-
-    assert weekly_hours(plan, across) == {W2: Decimal(30) * 3 / 8}  # week 3 is after the plan
-    assert weekly_hours(plan, before) == {W1: Decimal(5)}
-    assert weekly_hours(plan, weekend) == {W1: Decimal(6)}
-    assert weekly_hours(plan, _action("later", hours=5, start=dt.date(2027, 6, 1))) == {}
 
 
 def test_it_gives_actions_the_hours_the_funnel_leaves(small_plan: Callable[..., model.Plan]) -> None:
@@ -478,9 +480,9 @@ def test_it_completes_and_measures_a_selection_cut_short_by_a_time_limit_or_a_ga
 
 
 def _week_hours(plan: model.Plan, action: model.Action) -> dict[IsoWeek, float]:
-    """Independent of the engine: day by day."""
+    """Independent of the engine: day by day, over business days (French holidays from the list)."""
     days = [action.start + dt.timedelta(days=i) for i in range((action.end - action.start).days + 1)]
-    spread = [d for d in days if d.weekday() < 5] or days
+    spread = [d for d in days if d.weekday() < 5 and d not in FR_HOLIDAYS] or days
     result: dict[IsoWeek, float] = defaultdict(float)
     for day in spread:
         if plan.start <= day <= plan.end:

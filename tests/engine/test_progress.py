@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from pac.engine import model
 from pac.engine.model import Metric, Period
-from pac.engine.progress import expected_share, objective_progress
+from pac.engine.progress import Actual, expected_share, objective_progress, segment_matches
 
 Q1 = model.Plan(
     name="T1",
@@ -34,11 +34,59 @@ def test_it_compares_each_objective_with_its_actual() -> None:
     lines = {
         p.objective.id: p
         for p in objective_progress(
-            Q1, {Metric.REVENUE: Decimal(250_000), Metric.WIN_RATE: Decimal("0.25")}, dt.date(2027, 2, 12)
+            Q1, {"nb": Actual(Decimal(250_000)), "rate": Actual(Decimal("0.25"))}, dt.date(2027, 2, 12)
         )
     }
     assert set(lines) == {"nb", "demos", "rate"}  # an objective without a metric has nothing to compare
     assert lines["nb"].share == Decimal("0.25") and lines["nb"].expected_share == Decimal(30) / 62
     assert lines["nb"].on_track is False  # 25 % done where 48 % of the quarter has gone by
-    assert lines["demos"].target == 390 and lines["demos"].actual is None and lines["demos"].on_track is None
+    assert lines["demos"].target == 390 and lines["demos"].actual.value is None and lines["demos"].on_track is None
     assert lines["rate"].expected_share == 1 and lines["rate"].share == Decimal("0.25") / Decimal("0.3")
+
+
+def test_it_says_a_cycle_longer_than_its_target_is_off_track() -> None:
+    """A sales cycle of 50 days against a target of 10 was shown on track (5 times the target is more
+    than the share expected): for a lower-is-better metric, being above the target is behind."""
+    plan = model.Plan(
+        name="Cycle",
+        start=Q1.start,
+        end=Q1.end,
+        objectives=(
+            model.Objective("slow", Metric.CYCLE_DAYS, Decimal(10), Q1.end),
+            model.Objective("fast", Metric.CYCLE_DAYS, Decimal(60), Q1.end),
+        ),
+    )
+
+    slow, fast = objective_progress(
+        plan, {"slow": Actual(Decimal(50)), "fast": Actual(Decimal(50))}, dt.date(2027, 2, 12)
+    )
+
+    assert slow.share == 5 and slow.on_track is False
+    assert fast.on_track is True
+
+
+def test_it_expects_an_objective_whole_from_its_deadline_on() -> None:
+    """A January objective of a Q1 plan: by 15 January, 10 of its 20 business days are gone (not 10 of
+    the quarter's 62); from 29 January on, all of it is due."""
+    plan = model.Plan(
+        name="Janvier",
+        start=Q1.start,
+        end=Q1.end,
+        objectives=(model.Objective("jan", Metric.WINS, Decimal(10), dt.date(2027, 1, 29)),),
+    )
+
+    (mid,) = objective_progress(plan, {"jan": Actual(Decimal(4))}, dt.date(2027, 1, 15))
+    (after,) = objective_progress(plan, {"jan": Actual(Decimal(9))}, dt.date(2027, 2, 15))
+
+    assert mid.expected_share == Decimal(10) / 20
+    assert mid.on_track is False  # 40 % done where 50 % is expected
+    assert after.expected_share == 1 and after.on_track is False
+
+
+def test_it_knows_a_crm_segment_by_the_plan_segment_id_or_name() -> None:
+    segment = model.Segment("saas-midmarket", "SaaS mid-market")
+
+    assert segment_matches(segment, "SaaS Mid-Market")
+    assert segment_matches(segment, "saas_midmarket")
+    assert segment_matches(segment, "SAAS MIDMARKET")
+    assert not segment_matches(segment, "SaaS enterprise")

@@ -104,7 +104,7 @@ def test_it_ends_all_day_events_the_day_after_their_last_day(
     data = calendar_to_ics(calendar_items, demo_plan, stamp=STAMP)
 
     action = by_summary(data, "Séquence ICP")
-    campaign = by_summary(data, "SantExpo Paris — campagne J-30")
+    campaign = by_summary(data, "J-30 · SantExpo Paris")
     event = by_summary(data, "SantExpo Paris")
 
     assert (action.dtstart.value, action.dtend.value) == (dt.date(2027, 1, 4), dt.date(2027, 2, 27))
@@ -186,10 +186,11 @@ def test_it_describes_owner_people_and_campaign_offset(demo_plan: Plan, calendar
     english = calendar_to_ics(calendar_items, demo_plan, language="en", stamp=STAMP)
 
     review = by_summary(french, "Revue pipeline").description.value
-    campaign = by_summary(french, "SantExpo Paris — campagne J-30").description.value
+    campaign = by_summary(french, "J-30 · SantExpo Paris").description.value
     assert review.splitlines() == ["Responsable : manon", "Participants : sami, alex"]
-    assert "Campagne J-30" in campaign
-    assert "Campaign D-30" in by_summary(english, "SantExpo Paris — campaign D-30").description.value
+    assert "Campagne d'activation, J-30 avant l'événement" in campaign
+    english_campaign = by_summary(english, "D-30 · SantExpo Paris").description.value
+    assert "Activation campaign, D-30 before the event" in english_campaign
     assert all(e.categories.value == [e.categories.value[0]] for e in events(french))
 
 
@@ -218,7 +219,7 @@ def test_it_bounds_the_series_by_its_items_not_by_the_rule(demo_plan: Plan) -> N
 def test_it_names_a_campaign_after_its_event_and_offset(demo_plan: Plan, calendar_items: list[CalendarItem]) -> None:
     summaries = {e.summary.value for e in events(calendar_to_ics(calendar_items, demo_plan, stamp=STAMP))}
 
-    assert {"SantExpo Paris", "SantExpo Paris — campagne J-30"} <= summaries
+    assert {"SantExpo Paris", "J-30 · SantExpo Paris"} <= summaries
 
 
 def test_it_moves_a_deadline_out_of_its_series(demo_plan: Plan) -> None:
@@ -252,7 +253,7 @@ def test_it_moves_a_deadline_out_of_its_series(demo_plan: Plan) -> None:
     assert len(found) == 2
     assert [o.date() for o in occurrences(series)] == month_ends  # 31 July is left out (EXDATE)
     assert single.dtstart.value == friday
-    assert "Déplacé du 31/07/2027" in single.description.value
+    assert "Déplacé du 31 juil. 2027, jour non ouvré" in single.description.value
 
 
 def test_it_writes_a_timed_item_in_its_own_time_zone(demo_plan: Plan) -> None:
@@ -283,3 +284,19 @@ def test_it_keeps_an_unreadable_rule_as_single_events(demo_plan: Plan) -> None:
 
     assert len(found) == 3
     assert not any(hasattr(e, "rrule") for e in found)
+
+
+def test_it_titles_a_weekly_milestone_with_its_volumes_in_the_reader_language(demo_plan: Plan) -> None:
+    milestone = CalendarItem(
+        dt.date(2027, 1, 4),
+        ItemKind.MILESTONE,
+        "Week 2027-W01: 1040 leads",
+        "funnel",
+        volumes=(("lead", 1040), ("mql", 0), ("won", 1)),
+    )
+
+    french = events(calendar_to_ics([milestone], demo_plan, stamp=STAMP))[0].summary.value
+    english = events(calendar_to_ics([milestone], demo_plan, language="en", stamp=STAMP))[0].summary.value
+
+    assert french == "Semaine 2027-W01 : 1\u202f040 leads, 1 signature"
+    assert english == "Week 2027-W01: 1,040 leads, 1 win"

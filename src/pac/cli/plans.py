@@ -62,7 +62,8 @@ def calendar_command(
     With --today: the rolling window of --days days starting that day."""
     import datetime as dt
 
-    from pac.engine.calendar import UnknownCountryError, calendar_items, item_to_json, plan_span, window
+    from pac.engine.calendar import calendar_items, item_to_json, plan_span, window
+    from pac.engine.workdays import UnknownCountryError
 
     if days is not None and today is None:
         raise typer.BadParameter(_("--days needs --today (the first day of the window)."), param_hint="--days")

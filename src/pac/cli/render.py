@@ -83,7 +83,8 @@ def print_analysis(analysis: PlanAnalysis, fmt: Formatter) -> None:
 def calendar_title(item: Any, fmt: Formatter) -> str:
     """An item's title for people: campaigns say how many days before the event, weekly funnel
     milestones list their volumes with translated stage names."""
-    from pac.engine.calendar import IsoWeek, ItemKind
+    from pac.engine.calendar import ItemKind
+    from pac.engine.workdays import IsoWeek
 
     if item.kind is ItemKind.CAMPAIGN:
         title = campaign_title(item.title, item.offset_days, _)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from pac.engine.capacity import RoleCapacity, capacity
 from pac.engine.diagnostics import (
     Diagnostic,
     action_diagnostics,
@@ -17,19 +18,12 @@ from pac.engine.diagnostics import (
     input_diagnostic,
     objective_diagnostics,
     timing_diagnostics,
+    wins_diagnostics,
 )
 from pac.engine.formatting import Formatter
-from pac.engine.funnel import (
-    FunnelInputError,
-    ReverseFunnel,
-    RoleCapacity,
-    Schedule,
-    capacity,
-    funnel_gaps,
-    reverse_funnel,
-    weekly_schedule,
-)
+from pac.engine.funnel import FunnelInputError, ReverseFunnel, funnel_gaps, reverse_funnel
 from pac.engine.model import Plan, Severity
+from pac.engine.schedule import Schedule, weekly_schedule
 
 _SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
@@ -52,18 +46,19 @@ def analyse(plan: Plan) -> PlanAnalysis:
     gaps = funnel_gaps(plan)
     found += [input_diagnostic(gap) for gap in gaps]
     if not gaps:
+        funnel = reverse_funnel(plan)
         try:
-            funnel = reverse_funnel(plan)
             schedule = weekly_schedule(plan, funnel)
-        except FunnelInputError as error:  # e.g. weekly weights that no longer fit the dates
+        except FunnelInputError as error:  # no business day, or weights that no longer fit the dates
             found.append(input_diagnostic(error))
-            funnel = None
-    if funnel is not None and schedule is not None:
-        roles = capacity(plan, schedule)
+    if funnel is not None:
         found += activity_diagnostics(plan, funnel)
         found += action_diagnostics(plan, funnel)
+    if funnel is not None and schedule is not None:
+        roles = capacity(plan, schedule)
         found += timing_diagnostics(plan, funnel, schedule)
         found += capacity_diagnostics(roles)
+    found += wins_diagnostics(plan)
     found.sort(key=lambda d: _SEVERITY_ORDER[d.severity])
     return PlanAnalysis(plan, funnel, schedule, tuple(roles), tuple(found))
 

@@ -12,22 +12,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from pac.engine.calendar import IsoWeek
+from pac.engine.capacity import RoleCapacity
 from pac.engine.formatting import Formatter
-from pac.engine.funnel import (
-    FunnelInputError,
-    ReverseFunnel,
-    RoleCapacity,
-    Schedule,
-    periods_in_plan,
-)
-from pac.engine.model import ActionStatus, Objective, Period, Plan, Severity, Stage
-
-
-def gettext_noop(message: str) -> str:
-    """Marks a template for extraction into the message catalogue (translated at display time)."""
-    return message
-
+from pac.engine.funnel import FunnelInputError, ReverseFunnel, ceil_div, periods_in_plan
+from pac.engine.labels import STAGE_PLURALS, gettext_noop
+from pac.engine.model import ActionStatus, Metric, Objective, Period, Plan, Severity, Stage
+from pac.engine.schedule import Schedule
+from pac.engine.workdays import IsoWeek
 
 TEMPLATES: dict[str, str] = {
     "objective_no_metric": gettext_noop(
@@ -80,6 +71,27 @@ TEMPLATES: dict[str, str] = {
         "The actions plan {planned} {stage} ({actions}) but the funnel needs {needed}: "
         "{missing} are not covered by any action."
     ),
+    "plan_no_business_day": gettext_noop(
+        "The plan has no business day from {start} to {end} (weekends and public holidays of {country}): "
+        "there is no day to produce the volumes on. Widen its dates."
+    ),
+    "funnel_weights_on_days_off": gettext_noop(
+        "The weekly weights only weigh weeks without a business day: give weight to weeks people work in."
+    ),
+    "wins_objective_conflict": gettext_noop(
+        "Objective “{objective}” asks for {wins} wins, but {revenue} of revenue at an average deal of "
+        "{average_deal} takes {needed}. Both cannot hold: {wins} wins would mean an average deal of "
+        "{implied_deal}."
+    ),
+    "capacity_before_start_unassigned": gettext_noop(
+        "Before the plan starts, {hours} hours of {role} work are needed ({weeks}) to build the pipeline, "
+        "and nobody in that role is in the team yet: add people from an earlier date, or have someone else "
+        "do that work."
+    ),
+    "capacity_before_start_over": gettext_noop(
+        "Before the plan starts, role {role} needs {needed} hours in {count} week(s) ({weeks}) to build the "
+        "pipeline, for {available} available in those weeks: that work comes on top of the current quarter."
+    ),
 }
 
 SEVERITIES: dict[str, Severity] = {
@@ -100,24 +112,23 @@ SEVERITIES: dict[str, Severity] = {
     "capacity_weeks_over": Severity.WARNING,
     "role_without_headcount": Severity.ERROR,
     "actions_below_funnel": Severity.WARNING,
+    "plan_no_business_day": Severity.ERROR,
+    "funnel_weights_on_days_off": Severity.ERROR,
+    "wins_objective_conflict": Severity.WARNING,
+    "capacity_before_start_unassigned": Severity.WARNING,
+    "capacity_before_start_over": Severity.WARNING,
 }
 
-STAGE_LABELS: dict[Stage, str] = {
-    Stage.LEAD: gettext_noop("leads"),
-    Stage.MQL: gettext_noop("MQLs"),
-    Stage.SQL: gettext_noop("SQLs"),
-    Stage.MEETING: gettext_noop("meetings"),
-    Stage.DEMO: gettext_noop("demos"),
-    Stage.PROPOSAL: gettext_noop("proposals"),
-    Stage.WON: gettext_noop("wins"),
-}
-
-PERIOD_LABELS: dict[Period | None, str] = {
+#: How a planned volume was obtained, in words.
+BASIS_TEMPLATES: dict[Period | None, str] = {
     None: gettext_noop("in total"),
     Period.WEEK: gettext_noop("{target} per week × {periods} weeks"),
     Period.MONTH: gettext_noop("{target} per month × {periods} months"),
     Period.QUARTER: gettext_noop("{target} per quarter × {periods} quarters"),
 }
+
+#: Parameters shown as money, in the plan's currency.
+MONEY_KEYS = frozenset({"revenue", "average_deal", "implied_deal"})
 
 #: An activity objective may exceed what the funnel needs by this much before it is flagged.
 ABOVE_TOLERANCE = Decimal("0.10")
@@ -142,13 +153,15 @@ def render(code: str, params: Mapping[str, object], fmt: Formatter, translate: C
 
     def show(key: str, value: object) -> str:
         if isinstance(value, Basis):
-            return translate(PERIOD_LABELS[value.per]).format(
+            return translate(BASIS_TEMPLATES[value.per]).format(
                 target=fmt.number(value.target), periods=fmt.number(value.periods)
             )
         if isinstance(value, Stage):
-            return translate(STAGE_LABELS[value])
+            return translate(STAGE_PLURALS[value])
         if key.endswith("_rate") and isinstance(value, Decimal):
             return fmt.percent(value)
+        if key in MONEY_KEYS and isinstance(value, int | Decimal):
+            return fmt.money(round(Decimal(value)))
         if isinstance(value, dt.date):
             return fmt.date(value)
         if isinstance(value, bool):
@@ -301,10 +314,83 @@ def timing_diagnostics(plan: Plan, funnel: ReverseFunnel, schedule: Schedule) ->
     return found
 
 
+def wins_diagnostics(plan: Plan) -> list[Diagnostic]:
+    """A wins objective that disagrees with the revenue objective ÷ the average deal, compared within
+    one scope (the whole plan, or one segment): both figures cannot be right."""
+    if not plan.average_deal:
+        return []
+    revenue: dict[str | None, Decimal] = {}
+    wins: dict[str | None, tuple[list[str], Decimal]] = {}
+    for o in plan.objectives:
+        if o.target is None:
+            continue
+        total = o.target * periods_in_plan(plan, o.per)
+        if o.metric is Metric.REVENUE:
+            revenue[o.segment] = revenue.get(o.segment, Decimal(0)) + total
+        elif o.metric is Metric.WINS:
+            ids, count = wins.get(o.segment, ([], Decimal(0)))
+            wins[o.segment] = ([*ids, o.id], count + total)
+    found = []
+    for scope, (ids, count) in wins.items():
+        if scope not in revenue or not count:
+            continue
+        needed = ceil_div(revenue[scope], plan.average_deal)
+        asked = int(count.to_integral_value())
+        if asked != needed:
+            found.append(
+                Diagnostic(
+                    "wins_objective_conflict",
+                    {
+                        "objective": ", ".join(ids),
+                        "wins": asked,
+                        "revenue": revenue[scope],
+                        "average_deal": plan.average_deal,
+                        "needed": needed,
+                        "implied_deal": revenue[scope] / count,
+                    },
+                )
+            )
+    return found
+
+
+def _before_start(rc: RoleCapacity) -> list[Diagnostic]:
+    """Pipeline work dated before the start: nobody there to do it, or more than those there can do."""
+    found = []
+    unassigned = [w for w in rc.before if w.hours_needed and not w.hours_available]
+    if unassigned:
+        found.append(
+            Diagnostic(
+                "capacity_before_start_unassigned",
+                {
+                    "role": rc.role.upper(),
+                    "hours": sum((w.hours_needed for w in unassigned), Decimal(0)),
+                    "weeks": [w.week.label for w in unassigned],
+                },
+            )
+        )
+    over = [w for w in rc.before if w.hours_available and w.over]
+    if over:
+        found.append(
+            Diagnostic(
+                "capacity_before_start_over",
+                {
+                    "role": rc.role.upper(),
+                    "needed": sum((w.hours_needed for w in over), Decimal(0)),
+                    "available": sum((w.hours_available for w in over), Decimal(0)),
+                    "count": len(over),
+                    "weeks": [w.week.label for w in over],
+                },
+            )
+        )
+    return found
+
+
 def capacity_diagnostics(roles: list[RoleCapacity]) -> list[Diagnostic]:
     found = []
     for rc in roles:
         weeks: list[IsoWeek] = rc.weeks_over_capacity
+        if rc.headcount:
+            found += _before_start(rc)
         if rc.headcount == 0:
             if rc.hours_needed:
                 found.append(Diagnostic("role_without_headcount", {"role": rc.role.upper(), "needed": rc.hours_needed}))

@@ -24,6 +24,7 @@ Target = Annotated[Decimal, Field(gt=0, max_digits=16, decimal_places=2)]
 Volume = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=2)]
 Rate = Annotated[Decimal, Field(gt=0, le=1, decimal_places=4)]  # conversion rate, 0.25 for 25 %
 Fraction = Annotated[Decimal, Field(ge=0, le=1, decimal_places=3)]  # ICP fit, priority weight
+RampUp = Annotated[Decimal, Field(ge=0, le=1, decimal_places=3)]  # productivity in a month of ramp-up, 0.5 for 50 %
 Weight = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=4)]
 WeeklyHours = Annotated[Decimal, Field(gt=0, le=80, decimal_places=2)]
 UnitHours = Annotated[Decimal, Field(ge=0, le=1000, decimal_places=2)]

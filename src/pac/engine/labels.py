@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from enum import StrEnum
+from typing import Any
 
 from pac.engine.model import (
     ActionStatus,
@@ -64,6 +65,17 @@ STAGE_PLURALS: dict[Stage, str] = {
     Stage.DEMO: gettext_noop("demos"),
     Stage.PROPOSAL: gettext_noop("proposals"),
     Stage.WON: gettext_noop("wins"),
+}
+
+#: One of a stage's volume ("1 win"): French and English both put the plural from 2 on.
+STAGE_ONE: dict[Stage, str] = {
+    Stage.LEAD: gettext_noop("lead"),
+    Stage.MQL: gettext_noop("MQL"),
+    Stage.SQL: gettext_noop("SQL"),
+    Stage.MEETING: gettext_noop("meeting"),
+    Stage.DEMO: gettext_noop("demo"),
+    Stage.PROPOSAL: gettext_noop("proposal"),
+    Stage.WON: gettext_noop("win"),
 }
 
 METRIC_LABELS: dict[Metric, str] = {
@@ -174,10 +186,30 @@ ITEM_KIND_LABELS: dict[str, str] = {
     "action": gettext_noop("Action"),
 }
 
-#: The title of an activation campaign: one spelling everywhere (« J-30 · Salon » in French).
-CAMPAIGN_TITLE = gettext_noop("D-{days} · {event}")
+#: How long before its event an activation campaign runs: one spelling everywhere (« J-30 » in French).
+CAMPAIGN_OFFSET = gettext_noop("D-{days}")
 #: The title of a weekly funnel milestone (« Semaine 2027-W05 : 105 leads, 26 MQL »).
 WEEK_TITLE = gettext_noop("Week {week}: {volumes}")
+
+
+_TABLES: dict[type, Mapping[Any, str]] = {
+    Stage: STAGE_NAMES,
+    Metric: METRIC_LABELS,
+    Period: PERIOD_LABELS,
+    Role: ROLE_LABELS,
+    Channel: CHANNEL_LABELS,
+    ActionType: ACTION_TYPE_LABELS,
+    ActionStatus: ACTION_STATUS_LABELS,
+    EventKind: EVENT_KIND_LABELS,
+    BuyingRole: BUYING_ROLE_LABELS,
+    Severity: SEVERITY_LABELS,
+}
+
+
+def label(code: StrEnum) -> str:
+    """The English label of one of the engine's codes (its value when it has none)."""
+    table = _TABLES.get(type(code), {})
+    return table.get(code, str(code.value))
 
 
 def choices(labels: Mapping[StrEnum, str] | Mapping[str, str], translate: Translate) -> list[tuple[str, str]]:
@@ -185,8 +217,13 @@ def choices(labels: Mapping[StrEnum, str] | Mapping[str, str], translate: Transl
     return [(str(code), translate(text)) for code, text in labels.items()]
 
 
+def campaign_offset(days: int, translate: Translate) -> str:
+    return translate(CAMPAIGN_OFFSET).format(days=days)
+
+
 def campaign_title(event: str, days: int, translate: Translate) -> str:
-    return translate(CAMPAIGN_TITLE).format(days=days, event=event)
+    """« J-30 · Salon »: the campaign's offset, then its event."""
+    return f"{campaign_offset(days, translate)} · {event}"
 
 
 def week_title(
@@ -194,6 +231,8 @@ def week_title(
 ) -> str:
     """A weekly milestone's title from its (stage code, volume) pairs; stages without volume are left out."""
     shown = ", ".join(
-        f"{number(volume)} {translate(STAGE_PLURALS[Stage(stage)])}" for stage, volume in volumes if volume
+        f"{number(volume)} {translate((STAGE_ONE if volume == 1 else STAGE_PLURALS)[Stage(stage)])}"
+        for stage, volume in volumes
+        if volume
     )
     return translate(WEEK_TITLE).format(week=week, volumes=shown)

@@ -69,6 +69,11 @@ class Metric(StrEnum):
     def stage(self) -> Stage | None:
         return _METRIC_STAGE.get(self)
 
+    @property
+    def lower_is_better(self) -> bool:
+        """A sales cycle shorter than its target is on track; every other metric aims higher."""
+        return self is Metric.CYCLE_DAYS
+
 
 _METRIC_STAGE = {
     Metric.LEADS: Stage.LEAD,
@@ -118,9 +123,14 @@ class FunnelStep:
 
 @dataclass(frozen=True)
 class TeamRole:
+    """People of one role the plan counts on. ``start``: when they join (None: already there);
+    ``ramp_up``: their productivity in each month from ``start`` (0.5, 0.75…), full after."""
+
     role: Role
     headcount: int
     hours_per_week: Decimal
+    start: dt.date | None = None
+    ramp_up: tuple[Decimal, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,17 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from pac.engine import model
-from pac.engine.calendar import supported_countries, weeks_between
-from pac.engine.fieldtypes import Identifier, Name, PositiveMoney, Rate, Target, UnitHours, WeeklyHours, Weight
+from pac.engine.fieldtypes import (
+    Identifier,
+    Name,
+    PositiveMoney,
+    RampUp,
+    Rate,
+    Target,
+    UnitHours,
+    WeeklyHours,
+    Weight,
+)
 from pac.engine.fieldtypes import Money as Budget
 from pac.engine.model import Metric, Period, Role, Stage
 from pac.engine.plansections import (
@@ -37,6 +46,7 @@ from pac.engine.plansections import (
     sections_to_data,
     sections_to_model,
 )
+from pac.engine.workdays import supported_countries, weeks_between
 
 MAX_PLAN_FILE_BYTES = 2 * 1024 * 1024
 MAX_PLAN_DAYS = 5 * 366
@@ -104,9 +114,13 @@ class FunnelSection(_Section):
 
 
 class TeamEntry(_Section):
+    """People of one role; a role may have several entries (the team in place, a hire in March)."""
+
     role: RoleName
     headcount: Annotated[int, Field(ge=0, le=10000)]
     hours_per_week: WeeklyHours = Decimal(35)
+    start: dt.date | None = None  # when they join; none: already there
+    ramp_up: Annotated[list[RampUp], Field(max_length=24)] = []  # productivity per month from start
 
 
 class EffortEntry(_Section):
@@ -291,10 +305,20 @@ def _plan_rules(doc: PlanFile) -> list[tuple[tuple[str | int, ...], str]]:
             elif sum(weights) <= 0:
                 problems.append((("funnel", "weekly_weights"), "at least one weight must be > 0"))
     roles: set[Role] = set()
+    entries: set[tuple[Role, dt.date | None]] = set()
     for i, member in enumerate(doc.team):
-        if member.role in roles:
-            problems.append((("team", i, "role"), f"role {member.role.value!r} is listed twice"))
+        if (member.role, member.start) in entries:
+            problems.append(
+                (
+                    ("team", i, "role"),
+                    f"role {member.role.value!r} is listed twice with the same start: "
+                    "merge the two entries (headcount), or give each its start date",
+                )
+            )
+        entries.add((member.role, member.start))
         roles.add(member.role)
+        if member.ramp_up and member.start is None:
+            problems.append((("team", i, "ramp_up"), "needs a start date: the ramp-up counts months from it"))
     pairs: set[tuple[Stage, Role]] = set()
     for i, effort in enumerate(doc.effort):
         if effort.stage not in stages:
@@ -388,7 +412,7 @@ def to_plan(doc: PlanFile) -> model.Plan:
         average_deal=funnel.average_deal if funnel else None,
         steps=tuple(model.FunnelStep(s.stage, s.rate, s.days) for s in funnel.stages) if funnel else (),
         weekly_weights=tuple(funnel.weekly_weights) if funnel and funnel.weekly_weights else None,
-        team=tuple(model.TeamRole(t.role, t.headcount, t.hours_per_week) for t in doc.team),
+        team=tuple(model.TeamRole(t.role, t.headcount, t.hours_per_week, t.start, tuple(t.ramp_up)) for t in doc.team),
         effort=tuple(model.Effort(e.stage, e.role, e.hours) for e in doc.effort),
         fiscal_year_start=doc.plan.fiscal_year_start,
         timezone=doc.plan.timezone,
@@ -453,7 +477,13 @@ def dump_plan(plan: model.Plan) -> str:
             }
         )
     data["team"] = [
-        {"role": t.role.value.upper(), "headcount": t.headcount, "hours_per_week": _plain(t.hours_per_week)}
+        {
+            "role": t.role.value.upper(),
+            "headcount": t.headcount,
+            "hours_per_week": _plain(t.hours_per_week),
+            **({"start": t.start} if t.start else {}),
+            **({"ramp_up": [_plain(f) for f in t.ramp_up]} if t.ramp_up else {}),
+        }
         for t in plan.team
     ]
     data["effort"] = [

@@ -1,18 +1,30 @@
 """Plan versus actual: how far each objective is, and how far it should be by now.
 
-The expected share grows with the plan's business days: on the 31st of 62 business days, half of
-a quarter's revenue should be in. Actuals come from the KPI engine (or the CRM data) of the caller."""
+An objective counts the results of its own window: from the plan's start to its deadline (the plan's
+end when it has none), cut at ``today``. Its expected share grows with the business days of that
+window — on the 31st of 62 business days, half of a quarter's revenue should be in; an objective due
+at the end of January is expected whole from February on. Rates and averages are compared as they
+are, and for a lower-is-better metric (the sales cycle) being under the target is what is on track.
+
+``plan_actuals`` measures every objective with the KPI engine on the team's canonical tables, each
+over its window and, for an objective that names a segment, on that segment's deals only.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from dataclasses import dataclass
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
-from pac.engine.calendar import business_days_between
+from pac.engine.formatting import Formatter
 from pac.engine.funnel import periods_in_plan
-from pac.engine.model import Metric, Objective, Plan
+from pac.engine.labels import Translate, gettext_noop
+from pac.engine.model import Metric, Objective, Plan, Segment
+from pac.engine.workdays import business_days_between
 
 #: Metrics whose target is a total to accumulate (a rate or an average is compared as it is).
 CUMULATIVE = {
@@ -27,12 +39,46 @@ CUMULATIVE = {
     Metric.ACCOUNTS,
 }
 
+#: The KPI (``pac.engine.kpis``) that measures each metric; the others have no measure yet.
+METRIC_KPIS: dict[Metric, str] = {
+    Metric.REVENUE: "revenue",
+    Metric.WINS: "wins",
+    Metric.WIN_RATE: "win_rate",
+    Metric.AVERAGE_DEAL: "average_deal",
+    Metric.CYCLE_DAYS: "sales_cycle",
+    Metric.LEADS: "leads",
+    Metric.MQLS: "mql",
+    Metric.SQLS: "sql",
+    Metric.MEETINGS: "meetings",
+    Metric.DEMOS: "demos",
+}
+
+#: Why an objective has no actual, by code; the KPI engine's own reasons pass through as theirs.
+REASONS: dict[str, str] = {
+    "not_started": gettext_noop("The plan starts on {start}: nothing to measure yet."),
+    "no_measure": gettext_noop("No CRM figure measures this metric yet."),
+    "no_crm_data": gettext_noop("The team has no CRM data: import its deals to measure this objective."),
+    "segment_not_measurable": gettext_noop("This figure cannot be split by segment: the {table} carry none."),
+    "segment_not_in_crm": gettext_noop(
+        "No deal in the CRM data belongs to segment “{segment}” (segments found: {found})."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Actual:
+    """An objective's measured value, or why there is none (a code and its parameters)."""
+
+    value: Decimal | None
+    reason: str | None = None
+    params: Mapping[str, object] = field(default_factory=dict)
+
 
 @dataclass(frozen=True)
 class ObjectiveProgress:
     objective: Objective
     target: Decimal  # over the whole plan (a weekly target times the plan's weeks)
-    actual: Decimal | None  # None: no data says it
+    actual: Actual
     share: Decimal | None  # actual ÷ target
     expected_share: Decimal  # where a cumulative objective should be today (1 for rates and averages)
 
@@ -40,28 +86,142 @@ class ObjectiveProgress:
     def on_track(self) -> bool | None:
         if self.share is None:
             return None
+        if self.objective.metric is not None and self.objective.metric.lower_is_better:
+            return self.share <= 1
         return self.share >= self.expected_share
 
 
-def expected_share(plan: Plan, today: dt.date) -> Decimal:
-    """Business days elapsed (today included) ÷ business days of the plan; 0 before, 1 after."""
+def due_date(plan: Plan, objective: Objective) -> dt.date:
+    """The objective's deadline when it falls inside the plan, else the plan's end."""
+    deadline = objective.deadline
+    return deadline if deadline is not None and plan.start <= deadline <= plan.end else plan.end
+
+
+def measured_window(plan: Plan, objective: Objective, today: dt.date) -> tuple[dt.date, dt.date] | None:
+    """The days whose results count for ``objective`` by ``today``; None before the plan starts."""
+    if today < plan.start:
+        return None
+    return plan.start, min(today, due_date(plan, objective))
+
+
+def expected_share(plan: Plan, today: dt.date, due: dt.date | None = None) -> Decimal:
+    """Business days elapsed (today included) ÷ business days from the plan's start to ``due`` (the
+    plan's end by default); 0 before the start, 1 from the due date on."""
+    last = due or plan.end
     if today < plan.start:
         return Decimal(0)
-    total = business_days_between(plan.start, plan.end, plan.country)
-    done = business_days_between(plan.start, min(today, plan.end), plan.country)
+    if today >= last:
+        return Decimal(1)
+    total = business_days_between(plan.start, last, plan.country)
+    done = business_days_between(plan.start, today, plan.country)
     return Decimal(done) / Decimal(total) if total else Decimal(1)
 
 
-def objective_progress(plan: Plan, actuals: Mapping[Metric, Decimal | None], today: dt.date) -> list[ObjectiveProgress]:
-    """One line per objective that has a metric and a target."""
-    elapsed = expected_share(plan, today)
+def objective_progress(plan: Plan, actuals: Mapping[str, Actual], today: dt.date) -> list[ObjectiveProgress]:
+    """One line per objective that has a metric and a target; ``actuals`` by objective id."""
     lines = []
     for objective in plan.objectives:
         if objective.metric is None or objective.target is None:
             continue
         target = objective.target * periods_in_plan(plan, objective.per)
-        actual = actuals.get(objective.metric)
-        share = actual / target if actual is not None and target else None
-        expected = elapsed if objective.metric in CUMULATIVE else Decimal(1)
+        actual = actuals.get(objective.id, Actual(None, "no_measure"))
+        share = actual.value / target if actual.value is not None and target else None
+        cumulative = objective.metric in CUMULATIVE
+        expected = expected_share(plan, today, due_date(plan, objective)) if cumulative else Decimal(1)
         lines.append(ObjectiveProgress(objective, target, actual, share, expected))
     return lines
+
+
+# --- measuring the objectives -------------------------------------------------------------------
+
+
+def _folded(text: str) -> str:
+    """Lower case, no accents, words joined by "-": « SaaS Mid-Market » and ``saas-midmarket`` meet."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "", plain)
+
+
+def segment_matches(segment: Segment | str, value: str) -> bool:
+    """Whether a CRM segment value names the plan's segment (by its id or its name, whatever the case,
+    accents, spaces and dashes)."""
+    names = (segment.id, segment.name) if isinstance(segment, Segment) else (segment,)
+    return _folded(value) in {_folded(name) for name in names}
+
+
+def plan_actuals(plan: Plan, tables: Mapping[str, Any], today: dt.date) -> dict[str, Actual]:
+    """Each objective's actual, from the KPI engine run on the canonical ``tables`` (Ibis) over the
+    objective's window; an objective naming a segment counts that segment's deals only. Objectives
+    sharing a window and a segment are measured by one KPI run."""
+    from pac.engine.kpis import compute_kpis  # Ibis is loaded only by those who measure
+
+    found: dict[str, Actual] = {}
+    groups: dict[tuple[dt.date, dt.date, str | None], list[Objective]] = {}
+    for objective in plan.objectives:
+        if objective.metric is None or objective.target is None:
+            continue
+        window = measured_window(plan, objective, today)
+        if window is None:
+            found[objective.id] = Actual(None, "not_started", {"start": plan.start})
+        elif objective.metric not in METRIC_KPIS:
+            found[objective.id] = Actual(None, "no_measure")
+        elif not tables:
+            found[objective.id] = Actual(None, "no_crm_data")
+        else:
+            groups.setdefault((*window, objective.segment), []).append(objective)
+    segments = {s.id: s for s in plan.segments}
+    for (first, last, segment), objectives in groups.items():
+        scoped, refused = _segment_tables(tables, segments.get(segment) or segment) if segment else (tables, None)
+        kpis = sorted({METRIC_KPIS[o.metric] for o in objectives if o.metric is not None})
+        rows = (
+            {}
+            if refused
+            else _whole_range_rows([dict(r) for r in compute_kpis(scoped, as_of=last, start=first, kpis=kpis)])
+        )
+        for objective in objectives:
+            assert objective.metric is not None
+            kpi = METRIC_KPIS[objective.metric]
+            if refused is not None:
+                found[objective.id] = refused
+            elif segment and kpi not in _SEGMENTED_KPIS:
+                found[objective.id] = Actual(None, "segment_not_measurable", {"table": _KPI_TABLES.get(kpi, "")})
+            else:
+                found[objective.id] = _actual(rows.get(kpi))
+    return found
+
+
+#: KPIs computed from the opportunities, the one table that carries a segment.
+_SEGMENTED_KPIS = {"revenue", "wins", "win_rate", "average_deal", "sales_cycle"}
+_KPI_TABLES = {"leads": "leads", "mql": "leads", "sql": "leads", "meetings": "activities", "demos": "activities"}
+
+
+def _segment_tables(tables: Mapping[str, Any], segment: Segment | str) -> tuple[Mapping[str, Any], Actual | None]:
+    """The tables with the opportunities of ``segment`` only, or why that cannot be done."""
+    deals = tables.get("opportunities")
+    name = segment.name if isinstance(segment, Segment) else segment
+    if deals is None or "segment" not in deals.columns:
+        return tables, Actual(None, "segment_not_in_crm", {"segment": name, "found": "—"})
+    values = [v for v in deals.select("segment").distinct().to_pyarrow().column("segment").to_pylist() if v]
+    matching = [v for v in values if segment_matches(segment, v)]
+    if not matching:
+        return tables, Actual(None, "segment_not_in_crm", {"segment": name, "found": ", ".join(sorted(values)) or "—"})
+    return {**tables, "opportunities": deals.filter(deals.segment.isin(matching))}, None
+
+
+def _whole_range_rows(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {row["kpi"]: row for row in rows if row["period"] is None and not row["by"]}
+
+
+def _actual(row: dict[str, Any] | None) -> Actual:
+    if row is None:
+        return Actual(None, "no_measure")
+    if row["status"] == "ok" and row["value"] is not None:
+        return Actual(Decimal(str(round(row["value"], 4))))
+    return Actual(None, row.get("reason_code") or "kpi_not_computable", dict(row.get("reason_params") or {}))
+
+
+def actual_reason(actual: Actual, fmt: Formatter, translate: Translate, kpi_reason: Callable[..., str]) -> str:
+    """Why ``actual`` has no value, in the reader's language (the KPI engine words its own reasons)."""
+    if actual.reason in REASONS:
+        values = {k: fmt.date(v) if isinstance(v, dt.date) else v for k, v in actual.params.items()}
+        return translate(REASONS[actual.reason]).format(**values)
+    return kpi_reason(actual.reason, actual.params, fmt, translate)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -24,7 +24,11 @@ from dateutil.rrule import rrulestr
 from icalendar import Calendar, Event, vDuration, vRecur
 
 from pac.engine.calendar import CalendarItem, ItemKind
+from pac.engine.formatting import Formatter
+from pac.engine.labels import campaign_offset, campaign_title, gettext_noop, language_code, week_title
 from pac.engine.model import Plan
+from pac.engine.workdays import IsoWeek
+from pac.io.messages import catalogue
 
 PRODID = "-//PAC//Plan d'action commercial//FR"
 #: How often subscribers are asked to fetch the feed again (RFC 7986 and the Outlook/Google extension).
@@ -32,27 +36,11 @@ REFRESH = dt.timedelta(hours=12)
 #: Namespace of the UUIDv5 UIDs: never change it, or every subscriber sees every event duplicated.
 UID_NAMESPACE = uuid.UUID("6f1c8f2e-5a0b-4f49-9a3c-2d0e8b7c4a11")
 
-_LABELS: dict[str, dict[str, str]] = {
-    "fr": {
-        "owner": "Responsable : {}",
-        "people": "Participants : {}",
-        "campaign": "Campagne J-{}",
-        "campaign_title": "{} — campagne J-{}",
-        "moved": "Déplacé du {:%d/%m/%Y} (jour non ouvré)",
-    },
-    "en": {
-        "owner": "Owner: {}",
-        "people": "People: {}",
-        "campaign": "Campaign D-{}",
-        "campaign_title": "{} — campaign D-{}",
-        "moved": "Moved from {:%Y-%m-%d} (non-business day)",
-    },
-}
-
-
-def ics_language(language: str) -> str:
-    """``en`` for any English tag, French otherwise (as the CLI does)."""
-    return "en" if language.lower().startswith("en") else "fr"
+#: The description's lines, in English; the catalogue translates them.
+OWNER_LINE = gettext_noop("Owner: {owner}")
+PEOPLE_LINE = gettext_noop("People: {people}")
+CAMPAIGN_LINE = gettext_noop("Activation campaign, {offset} before the event")
+MOVED_LINE = gettext_noop("Moved from {date}, not a business day")
 
 
 @dataclass(frozen=True)
@@ -144,34 +132,44 @@ def event_uid(plan: Plan, kind: ItemKind | str, ref: str, when: dt.date | str) -
     return f"{uuid.uuid5(UID_NAMESPACE, key)}@pac"
 
 
-def _summary(item: CalendarItem, language: str) -> str:
-    """The item's title; a campaign also says how long before its event it runs (its title is the
-    event's name)."""
+def _summary(item: CalendarItem, words: _Words) -> str:
+    """The item's title in the reader's language: a campaign says how long before its event it runs
+    (its title is the event's name), a weekly milestone its volumes with the stages' names."""
     if item.kind is ItemKind.CAMPAIGN and item.offset_days is not None:
-        return _LABELS[language]["campaign_title"].format(item.title, item.offset_days)
+        return campaign_title(item.title, item.offset_days, words.translate)
+    if item.volumes:
+        return week_title(IsoWeek.of(item.date).label, item.volumes, words.fmt.number, words.translate)
     return item.title
 
 
-def _description(item: CalendarItem, language: str) -> str:
-    labels = _LABELS[language]
+def _description(item: CalendarItem, words: _Words) -> str:
+    translate = words.translate
     lines = []
     if item.owner:
-        lines.append(labels["owner"].format(item.owner))
+        lines.append(translate(OWNER_LINE).format(owner=item.owner))
     people = [p for p in item.people if p != item.owner]
     if people:
-        lines.append(labels["people"].format(", ".join(people)))
+        lines.append(translate(PEOPLE_LINE).format(people=", ".join(people)))
     if item.kind is ItemKind.CAMPAIGN and item.offset_days is not None:
-        lines.append(labels["campaign"].format(item.offset_days))
+        lines.append(translate(CAMPAIGN_LINE).format(offset=campaign_offset(item.offset_days, translate)))
     if item.moved_from is not None:
-        lines.append(labels["moved"].format(item.moved_from))
+        lines.append(translate(MOVED_LINE).format(date=words.fmt.date(item.moved_from)))
     return "\n".join(lines)
 
 
-def _event(item: CalendarItem, uid: str, stamp: dt.datetime, zone: ZoneInfo, language: str) -> Event:
+@dataclass(frozen=True)
+class _Words:
+    """The reader's language: its catalogue and its number and date formats."""
+
+    translate: Callable[[str], str]
+    fmt: Formatter
+
+
+def _event(item: CalendarItem, uid: str, stamp: dt.datetime, zone: ZoneInfo, words: _Words) -> Event:
     event = Event()
     event.add("uid", uid)
     event.add("dtstamp", stamp)
-    event.add("summary", _summary(item, language))
+    event.add("summary", _summary(item, words))
     event.add("categories", [item.kind.value])
     if item.at is not None:
         start = dt.datetime.combine(item.date, item.at, tzinfo=zone)
@@ -184,15 +182,15 @@ def _event(item: CalendarItem, uid: str, stamp: dt.datetime, zone: ZoneInfo, lan
         event.add("dtstart", item.date)
         event.add("dtend", last + dt.timedelta(days=1))  # exclusive: the day after the last day
         event.add("transp", "TRANSPARENT")  # a two-month action must not show its owner as busy
-    description = _description(item, language)
+    description = _description(item, words)
     if description:
         event.add("description", description)
     return event
 
 
-def _series_event(series: Series, uid: str, stamp: dt.datetime, zone: ZoneInfo, language: str) -> Event:
+def _series_event(series: Series, uid: str, stamp: dt.datetime, zone: ZoneInfo, words: _Words) -> Event:
     first = series.first
-    event = _event(first, uid, stamp, zone, language)
+    event = _event(first, uid, stamp, zone, words)
     recurrence = vRecur.from_ical(series.rule)
     if first.at is not None:
         # With a TZID start, UNTIL must be in UTC (RFC 5545 §3.3.10).
@@ -228,7 +226,8 @@ def calendar_to_ics(
     feed, whose items the caller has already filtered). ``collapse`` exports each recurrence rule's
     occurrences as one recurring event (see ``collapse_series``); without it every occurrence is its
     own event. ``stamp`` is the DTSTAMP (now by default; pass it for byte-identical exports)."""
-    language = ics_language(language)
+    language = language_code(language)
+    words = _Words(catalogue(language), Formatter(language, plan.currency))
     stamp = (stamp or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
     calendar = Calendar()
     calendar.add("prodid", PRODID)
@@ -256,9 +255,9 @@ def calendar_to_ics(
         seen.add(uid)
         zone = ZoneInfo(item.timezone or plan.timezone)  # timed items say their zone; all-day ones ignore it
         if isinstance(entry, Series):
-            calendar.add_component(_series_event(entry, uid, stamp, zone, language))
+            calendar.add_component(_series_event(entry, uid, stamp, zone, words))
         else:
-            calendar.add_component(_event(entry, uid, stamp, zone, language))
+            calendar.add_component(_event(entry, uid, stamp, zone, words))
 
     days = [i.date for i in items] + [i.end for i in items if i.end] + [plan.start, plan.end]
     # VTIMEZONE for every TZID used, valid a year around everything in the calendar.

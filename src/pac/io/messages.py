@@ -7,12 +7,11 @@ import gettext
 from collections.abc import Callable
 from pathlib import Path
 
+from pac.engine.labels import gettext_noop
+
+__all__ = ["LOCALE_DIR", "catalogue", "gettext_noop"]
+
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
-
-
-def gettext_noop(text: str) -> str:
-    """Marks a text for the message extraction (``make messages-update``); it is translated where shown."""
-    return text
 
 
 def catalogue(language: str) -> Callable[[str], str]:

@@ -16,7 +16,7 @@ import io
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, is_dataclass
 from decimal import Decimal
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Any
 
 from babel.numbers import get_currency_symbol
@@ -25,11 +25,12 @@ from xlsxwriter.format import Format  # type: ignore[import-untyped]
 from xlsxwriter.worksheet import Worksheet  # type: ignore[import-untyped]
 
 from pac.engine.analysis import PlanAnalysis
-from pac.engine.calendar import CalendarItem
+from pac.engine.calendar import CalendarItem, ItemKind
 from pac.engine.formatting import Formatter
 from pac.engine.funnel import revenue_target
-from pac.engine.model import Action, Plan, Raci
-from pac.io.messages import catalogue, gettext_noop
+from pac.engine.labels import ITEM_KIND_LABELS, STAGE_PLURALS, gettext_noop, label, language_code
+from pac.engine.model import Action, Plan, Raci, Stage
+from pac.io.messages import catalogue
 
 #: First characters that make Excel, LibreOffice or Google Sheets evaluate typed-in or imported text
 #: (OWASP "CSV injection"), plus the full-width forms some input methods turn into formulas.
@@ -44,11 +45,6 @@ def safe_text(value: str) -> str:
     a copy into another sheet, a "save as CSV". Excel shows the apostrophe as part of the text
     (``'=HYPERLINK("http://evil","x")``), which also tells the reader the text was neutralised."""
     return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
-
-
-def excel_language(language: str) -> str:
-    """``en`` for any English tag, French otherwise (as the CLI does)."""
-    return "en" if language.lower().startswith("en") else "fr"
 
 
 #: Headers, sheet names and facts, in English; the catalogue translates them (``catalogue``).
@@ -133,63 +129,6 @@ LABELS: dict[str, str] = {
     "moved_from": gettext_noop("Moved from"),
     "yes": gettext_noop("yes"),
     "no": gettext_noop("no"),
-}
-
-#: Display names of the engine's codes (stages, metrics, action types…); a code missing here is shown as is.
-CODES: dict[str, str] = {
-    "lead": gettext_noop("Leads"),
-    "mql": gettext_noop("MQLs"),
-    "sql": gettext_noop("SQLs"),
-    "meeting": gettext_noop("Meetings"),
-    "demo": gettext_noop("Demos"),
-    "proposal": gettext_noop("Proposals"),
-    "won": gettext_noop("Wins"),
-    "revenue": gettext_noop("Revenue"),
-    "leads": gettext_noop("Leads"),
-    "mqls": gettext_noop("MQLs"),
-    "sqls": gettext_noop("SQLs"),
-    "meetings": gettext_noop("Meetings"),
-    "demos": gettext_noop("Demos"),
-    "proposals": gettext_noop("Proposals"),
-    "wins": gettext_noop("Wins"),
-    "accounts": gettext_noop("Accounts"),
-    "win_rate": gettext_noop("Win rate"),
-    "cycle_days": gettext_noop("Sales cycle (days)"),
-    "average_deal": gettext_noop("Average deal"),
-    "week": gettext_noop("per week"),
-    "month": gettext_noop("per month"),
-    "quarter": gettext_noop("per quarter"),
-    "error": gettext_noop("error"),
-    "warning": gettext_noop("warning"),
-    "info": gettext_noop("info"),
-    "prospecting_sequence": gettext_noop("Prospecting sequence"),
-    "abm_campaign": gettext_noop("ABM campaign"),
-    "follow_up": gettext_noop("Follow-up"),
-    "renewal": gettext_noop("Renewal"),
-    "cross_sell": gettext_noop("Cross-sell"),
-    "upsell": gettext_noop("Upsell"),
-    "event": gettext_noop("Event"),
-    "webinar": gettext_noop("Webinar"),
-    "partner_recruitment": gettext_noop("Partner recruitment"),
-    "qbr": gettext_noop("QBR"),
-    "field_trial": gettext_noop("Field trial"),
-    "mdf_kit": gettext_noop("Co-marketing (MDF) kit"),
-    "activation_campaign": gettext_noop("Activation campaign"),
-    "proposed": gettext_noop("Proposed"),
-    "planned": gettext_noop("Planned"),
-    "in_progress": gettext_noop("In progress"),
-    "done": gettext_noop("Done"),
-    "cancelled": gettext_noop("Cancelled"),
-    "email": gettext_noop("Email"),
-    "phone": gettext_noop("Phone"),
-    "social": gettext_noop("Social selling"),
-    "partner": gettext_noop("Partner"),
-    "field": gettext_noop("Field sales"),
-    "campaign": gettext_noop("Campaign"),
-    "ritual": gettext_noop("Ritual"),
-    "milestone": gettext_noop("Milestone"),
-    "deadline": gettext_noop("Deadline"),
-    "action": gettext_noop("Action"),
 }
 
 # Cell kinds: how a value is written and formatted.
@@ -326,13 +265,17 @@ class _PlanWorkbook:
         self.language = language
         self.translate = catalogue(language)
         self.labels = {key: self.translate(text) for key, text in LABELS.items()}
-        self.codes = {key: self.translate(text) for key, text in CODES.items()}
 
-    def code(self, value: str | Enum | None) -> str | None:
+    def code(self, value: StrEnum | None) -> str | None:
+        """A code's label in the workbook's language: stages by their volumes' name (« Signatures »)."""
         if value is None:
             return None
-        key = value.value if isinstance(value, Enum) else value
-        return self.codes.get(str(key), str(key))
+        if isinstance(value, Stage):
+            text = self.translate(STAGE_PLURALS[value])
+            return text[:1].upper() + text[1:]
+        if isinstance(value, ItemKind):
+            return self.translate(ITEM_KIND_LABELS[value.value])
+        return self.translate(label(value))
 
     def headers(self, *specs: tuple[str, str] | tuple[str, str, float]) -> list[Column]:
         return [Column(self.labels[spec[0]], spec[1], spec[2] if len(spec) == 3 else None) for spec in specs]
@@ -592,7 +535,7 @@ def plan_workbook(
     ``priorities`` is a hook for the ranking of ``pac.engine.priorities``: when given, an iterable of
     rows (dataclasses or mappings) written to a "Priorités" sheet after "Actions", one column per
     field; skipped when None."""
-    language = excel_language(language)
+    language = language_code(language)
     translate = catalogue(language)
     labels = {key: translate(text) for key, text in LABELS.items()}
     buffer = io.BytesIO()

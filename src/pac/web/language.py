@@ -1,4 +1,5 @@
-"""French unless the reader chose otherwise.
+"""The reader's language: French unless they chose otherwise, and numbers, dates and money
+written the way that language writes them.
 
 Django's LocaleMiddleware follows the browser's Accept-Language, so an English-configured
 browser would open PAC in English; our users expect French until they pick English from the
@@ -12,6 +13,19 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+
+from pac.engine.formatting import Formatter
+from pac.engine.labels import language_code
+
+
+def language() -> str:
+    """The active PAC language (``fr`` or ``en``), as the engine and the exports name it."""
+    return language_code(translation.get_language())
+
+
+def formatter(currency: str = "EUR") -> Formatter:
+    """Numbers, dates and amounts in the reader's language (``1 000 000 €`` in French)."""
+    return Formatter(language(), currency)
 
 
 class ChosenLanguageMiddleware:

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db.models import Count, Sum
 
 from pac.engine.model import Metric
+from pac.engine.progress import Actual
 from pac.web.crm.kpi_tables import team_tables
 from pac.web.crm.models import Opportunity
 from pac.web.plans.models import Plan
@@ -15,7 +16,13 @@ from pac.web.plans.models import Plan
 KPI_METRICS = {"win_rate": Metric.WIN_RATE, "average_deal": Metric.AVERAGE_DEAL, "sales_cycle": Metric.CYCLE_DAYS}
 
 
-def plan_actuals(plan: Plan, today: dt.date) -> dict[Metric, Decimal | None]:
+def plan_actuals(plan: Plan, today: dt.date) -> dict[str, Actual]:
+    """Each objective's actual, by objective id."""
+    by_metric = _metric_actuals(plan, today)
+    return {o.code: Actual(by_metric.get(Metric(o.metric))) for o in plan.objectives.all() if o.metric}
+
+
+def _metric_actuals(plan: Plan, today: dt.date) -> dict[Metric, Decimal | None]:
     """Revenue and wins closed between the plan's start and today (or its end), and the win rate,
     average deal and cycle of the same deals from the KPI engine. Empty before the plan starts."""
     if today < plan.start or not Opportunity.objects.filter(team=plan.team).exists():

@@ -12,13 +12,13 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone, translation
-from django.utils.translation import get_language
 from django_tasks import task
 
 from pac.io.crm import write_report_csv
 from pac.web.accounts.models import Team, User
 from pac.web.crm.importing import import_file
 from pac.web.crm.models import ImportJob
+from pac.web.language import language
 
 SHOWN_PROBLEMS = 200
 #: Finished imports kept per team (their page and report); older ones are removed with their files.
@@ -79,7 +79,7 @@ def job_queue(
         dry_run=dry_run,
         file_name=upload.name or stored.name,
         stored_path=str(stored),
-        language=get_language() or settings.LANGUAGE_CODE,
+        language=language(),
     )
     run_import_job.enqueue(job.pk)
     jobs_prune(team)

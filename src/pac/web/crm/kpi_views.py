@@ -15,12 +15,13 @@ from pac.datasets import CREDITS
 from pac.engine.progress import ObjectiveProgress, objective_progress
 from pac.web.crm.actuals import plan_actuals
 from pac.web.crm.kpi_tables import team_tables
+from pac.web.language import formatter
 from pac.web.plans import adapters
 from pac.web.plans.demo import DEMO_TEAM
 from pac.web.plans.models import Plan
-from pac.web.plans.presenters import formatter, present_progress
-from pac.web.plans.requests import current_user
+from pac.web.plans.presenters import present_progress
 from pac.web.plans.selectors import plans_visible_to
+from pac.web.requests import current_user
 
 DIMENSIONS = ("owner", "segment", "channel", "product")
 

@@ -22,8 +22,8 @@ from pac.web.crm.jobs import job_queue, read_progress, report_path
 from pac.web.crm.models import KINDS, ImportJob
 from pac.web.crm.presets import preset_save, saved_presets
 from pac.web.crm.services import can_import
-from pac.web.plans.presenters import formatter
-from pac.web.plans.requests import current_user
+from pac.web.language import formatter
+from pac.web.requests import current_user
 
 
 class ImportForm(forms.Form):

@@ -79,7 +79,12 @@ def to_engine(plan: Plan) -> model.Plan:
         average_deal=plan.average_deal,
         steps=tuple(model.FunnelStep(model.Stage(s.stage), s.rate, s.days) for s in plan.stages.all()),
         weekly_weights=tuple(Decimal(str(w)) for w in plan.weekly_weights) if plan.weekly_weights else None,
-        team=tuple(model.TeamRole(model.Role(r.role), r.headcount, r.hours_per_week) for r in plan.roles.all()),
+        team=tuple(
+            model.TeamRole(
+                model.Role(r.role), r.headcount, r.hours_per_week, r.start, tuple(Decimal(f) for f in r.ramp_up)
+            )
+            for r in plan.roles.all()
+        ),
         effort=tuple(model.Effort(model.Stage(e.stage), model.Role(e.role), e.hours) for e in plan.efforts.all()),
         fiscal_year_start=plan.fiscal_year_start,
         timezone=plan.timezone,

@@ -17,12 +17,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from pac.engine.labels import campaign_offset
+from pac.web.language import formatter
 from pac.web.plans import execution, selectors
 from pac.web.plans import execution_forms as f
 from pac.web.plans import models as m
-from pac.web.plans.presenters import formatter
-from pac.web.plans.requests import current_user, posted_version
 from pac.web.plans.versioning import PlanConflict
+from pac.web.requests import current_user, posted_version
 
 Column = tuple[Any, Callable[[Any, Any], str]]
 
@@ -142,7 +143,10 @@ SECTIONS: dict[str, Section] = {
             (gettext_lazy("Event"), lambda r, fmt: r.name),
             (gettext_lazy("Kind"), lambda r, fmt: r.get_kind_display()),
             (gettext_lazy("Dates"), lambda r, fmt: f"{fmt.date(r.start)} – {fmt.date(r.end)}"),
-            (gettext_lazy("Activation campaigns"), lambda r, fmt: ", ".join(f"J-{c}" for c in r.campaigns)),
+            (
+                gettext_lazy("Activation campaigns"),
+                lambda r, fmt: ", ".join(campaign_offset(c, _) for c in r.campaigns),
+            ),
             (gettext_lazy("Location"), lambda r, fmt: r.location),
         ],
     ),

@@ -12,7 +12,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,13 +19,10 @@ from pac.engine import calendar as cal
 from pac.engine.analysis import analyse
 from pac.io.ical import calendar_to_ics
 from pac.io.xlsx import plan_workbook
+from pac.web.language import language
 from pac.web.plans import adapters, execution, selectors
 from pac.web.plans.models import CalendarFeed, Plan
-from pac.web.plans.requests import current_user
-
-
-def _language() -> str:
-    return (get_language() or "fr").split("-")[0]
+from pac.web.requests import current_user
 
 
 def _calendar_bytes(row: Plan, person: str | None = None) -> bytes:
@@ -37,7 +33,7 @@ def _calendar_bytes(row: Plan, person: str | None = None) -> bytes:
     if person is not None:
         items = cal.for_person(items, person, include_team=True)
         name = f"{row.name} · {person}"
-    return calendar_to_ics(items, plan, name=name, language=_language())
+    return calendar_to_ics(items, plan, name=name, language=language())
 
 
 def _attachment(content: bytes, content_type: str, filename: str) -> HttpResponse:
@@ -53,7 +49,7 @@ def plan_xlsx(request: HttpRequest, plan_id: int) -> HttpResponse:
     start, end = cal.plan_span(plan)
     analysis = analyse(plan)
     items = cal.calendar_items(plan, start, end, analysis.schedule)
-    content = plan_workbook(plan, analysis, items, language=_language())
+    content = plan_workbook(plan, analysis, items, language=language())
     return _attachment(
         content,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -11,10 +12,10 @@ from django.core.exceptions import ValidationError
 from django.forms import BaseFormSet, formset_factory
 from django.utils.translation import gettext_lazy as _
 
-from pac.engine.calendar import supported_countries
 from pac.engine.model import Stage
 from pac.engine.planfile import MAX_PLAN_DAYS
 from pac.engine.plansections import check_timezone
+from pac.engine.workdays import supported_countries
 from pac.web.accounts.models import ROLE_CHOICES, Team
 from pac.web.plans.models import METRIC_CHOICES, PERIOD_CHOICES, STAGE_CHOICES, Plan
 
@@ -112,12 +113,56 @@ class StageForm(forms.Form):
     days = forms.IntegerField(label=_("Days to next stage"), min_value=0, max_value=3650, initial=0)
 
 
+class RampUpField(forms.CharField):
+    """Productivity month by month from the start, typed in per cent: « 50, 75 » or « 50 %, 75 % »;
+    kept as fractions in text (["0.5", "0.75"])."""
+
+    MONTHS = 24
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return ", ".join(f"{(Decimal(v) * 100).normalize():f} %" for v in value)
+        return value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        text = super().to_python(value)
+        tokens = (t.strip(",% ").replace(",", ".") for t in re.split(r"[;\s]+|,(?=\s)", text or ""))
+        parts = [t for t in tokens if t]
+        fractions = []
+        for part in parts:
+            try:
+                percent = Decimal(part)
+            except ArithmeticError:
+                raise ValidationError(_("Write percentages separated by commas, such as 50, 75.")) from None
+            if not percent.is_finite() or not 0 <= percent <= 100:
+                raise ValidationError(_("Each month's productivity is between 0 and 100 %."))
+            fractions.append(str((percent / 100).quantize(Decimal("0.001")).normalize()))
+        if len(fractions) > self.MONTHS:
+            raise ValidationError(_("A ramp-up covers at most %(months)s months.") % {"months": self.MONTHS})
+        return fractions
+
+
 class RoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=BLANK + ROLE_CHOICES)
     headcount = forms.IntegerField(label=_("Headcount"), min_value=0, max_value=10000)
     hours_per_week = forms.DecimalField(
         label=_("Hours per week"), min_value=Decimal("0.5"), max_value=80, max_digits=5, decimal_places=2, initial=35
     )
+    start = forms.DateField(
+        label=_("Joins on"), required=False, widget=DATE_WIDGET, help_text=_("Empty: already in the team.")
+    )
+    ramp_up = RampUpField(
+        label=_("Ramp-up (% per month)"),
+        required=False,
+        max_length=200,
+        help_text=_("Productivity in each month from the start, e.g. 50, 75 (then 100 %)."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("ramp_up") and not data.get("start"):
+            self.add_error("ramp_up", _("A ramp-up counts months from a start date: give the date they join."))
+        return data
 
 
 class EffortForm(forms.Form):
@@ -194,7 +239,10 @@ class RoleFormSet(SectionFormSet):
     def clean(self) -> None:
         if any(self.errors):
             return
-        self._unique(lambda d: d["role"], str(_("This role is already in the team.")))
+        self._unique(
+            lambda d: (d["role"], d.get("start")),
+            str(_("This role is already in the team from this date: change the headcount of that row instead.")),
+        )
         removed = {r.role for r in self.plan.roles.all()} - {r["role"] for r in self.rows()}
         used = sorted({e.role for e in self.plan.efforts.filter(role__in=removed)})
         if used:

@@ -151,7 +151,8 @@ class FunnelStage(models.Model):
 
 
 class PlanRole(models.Model):
-    """The people a plan counts on: headcount and weekly hours of one role."""
+    """People a plan counts on: headcount and weekly hours of one role, from a start date (none: already
+    there) with a ramp-up (their productivity in each month from the start). A role may have several rows."""
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="roles")
     role = models.CharField(_("role"), max_length=20, choices=ROLE_CHOICES)
@@ -163,10 +164,11 @@ class PlanRole(models.Model):
         default=Decimal(35),
         validators=[MinValueValidator(Decimal("0.5")), MaxValueValidator(Decimal(80))],
     )
+    start = models.DateField(_("joins on"), null=True, blank=True)
+    ramp_up = models.JSONField(_("ramp-up"), default=list, blank=True)  # fractions as text, month by month
 
     class Meta:
         ordering = ["id"]
-        constraints = [models.UniqueConstraint(fields=["plan", "role"], name="plan_role_unique")]
 
     def __str__(self) -> str:
         return f"{self.role} × {self.headcount}"

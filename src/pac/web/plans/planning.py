@@ -18,13 +18,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pac.engine import calendar as cal
+from pac.engine import workdays
 from pac.engine.analysis import analyse
-from pac.engine.diagnostics import STAGE_LABELS
+from pac.engine.labels import ITEM_KIND_LABELS, campaign_title, week_title
 from pac.engine.model import Plan as EnginePlan
-from pac.engine.model import Stage
+from pac.engine.workdays import IsoWeek
+from pac.web.language import formatter
 from pac.web.plans import adapters, selectors
-from pac.web.plans.presenters import formatter
-from pac.web.plans.requests import current_user
+from pac.web.requests import current_user
 
 KIND_CLASSES = {kind: kind.value for kind in cal.ItemKind}
 
@@ -48,17 +49,16 @@ def plan_items(plan: EnginePlan, start: dt.date, end: dt.date) -> list[cal.Calen
 def item_title(item: cal.CalendarItem, fmt: Any) -> str:
     """A readable, translated title (weekly milestones are rebuilt from their volumes)."""
     if item.kind is cal.ItemKind.MILESTONE and item.volumes:
-        volumes = ", ".join(f"{fmt.number(v)} {_(STAGE_LABELS[Stage(s)])}" for s, v in item.volumes)
-        return _("Week %(week)s: %(volumes)s") % {"week": cal.IsoWeek.of(item.date).label, "volumes": volumes}
+        return week_title(IsoWeek.of(item.date).label, item.volumes, fmt.number, _)
     if item.kind is cal.ItemKind.CAMPAIGN and item.offset_days is not None:
-        return f"J-{item.offset_days} · {item.title}"
+        return campaign_title(item.title, item.offset_days, _)
     return item.title
 
 
 def present_item(item: cal.CalendarItem, fmt: Any) -> dict[str, Any]:
     return {
         "kind": item.kind.value,
-        "kind_label": _(cal.ITEM_KIND_LABELS[item.kind]),
+        "kind_label": _(ITEM_KIND_LABELS[item.kind]),
         "title": item_title(item, fmt),
         "date": fmt.date(item.date),
         "end": fmt.date(item.end) if item.end and item.end != item.date else "",
@@ -84,7 +84,7 @@ def roadmap(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = adapters.to_engine(row)
     fmt = formatter(plan.currency)
     start, end = cal.window(anchor_day(request, plan), 90)
-    weeks = cal.weeks_between(start, end)
+    weeks = workdays.weeks_between(start, end)
     items = plan_items(plan, start, end)
     owner_filter = request.GET.get("owner", "")
     by_owner: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -98,10 +98,10 @@ def roadmap(request: HttpRequest, plan_id: int) -> HttpResponse:
         elif item.kind in (cal.ItemKind.EVENT, cal.ItemKind.CAMPAIGN, cal.ItemKind.DEADLINE) or (
             item.kind is cal.ItemKind.MILESTONE and not item.volumes
         ):
-            markers[cal.IsoWeek.of(item.date).label].append(present_item(item, fmt))
+            markers[IsoWeek.of(item.date).label].append(present_item(item, fmt))
     quarters = [
         _("FY%(year)s Q%(quarter)s") % {"year": y, "quarter": q}
-        for y, q in cal.fiscal_quarters_between(start, end, plan.fiscal_year_start)
+        for y, q in workdays.fiscal_quarters_between(start, end, plan.fiscal_year_start)
     ]
     owners = sorted({a.owner for a in plan.actions if a.owner})
     return render(
@@ -159,7 +159,7 @@ def month(request: HttpRequest, plan_id: int) -> HttpResponse:
                     "day": d.day,
                     "iso": d.isoformat(),
                     "in_month": d.month == first.month,
-                    "business": cal.is_business_day(d, plan.country),
+                    "business": workdays.is_business_day(d, plan.country),
                     "items": by_day.get(d, []),
                 }
                 for d in week

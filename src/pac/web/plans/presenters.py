@@ -7,20 +7,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext
 
 from pac.engine.analysis import PlanAnalysis
-from pac.engine.diagnostics import STAGE_LABELS
-from pac.engine.formatting import Formatter
+from pac.engine.labels import STAGE_PLURALS
 from pac.engine.model import Stage
-
-
-def formatter(currency: str = "EUR") -> Formatter:
-    return Formatter((get_language() or "fr").split("-")[0], currency)
+from pac.web.language import formatter
 
 
 def stage_label(stage: Stage) -> str:
-    return gettext(STAGE_LABELS[stage])
+    return gettext(STAGE_PLURALS[stage])
 
 
 @dataclass(frozen=True)
@@ -152,7 +148,7 @@ def present_progress(lines: list[Any], currency: str) -> list[dict[str, Any]]:
             "id": p.objective.id,
             "metric": p.objective.metric,
             "target": show(p.objective.metric, p.target),
-            "actual": show(p.objective.metric, p.actual),
+            "actual": show(p.objective.metric, p.actual.value),
             "share": fmt.percent(p.share, 0) if p.share is not None else "—",
             "expected": fmt.percent(p.expected_share, 0),
             "on_track": p.on_track,

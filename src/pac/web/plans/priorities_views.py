@@ -17,10 +17,11 @@ from django.views.decorators.http import require_POST
 
 from pac.engine import priorities as prio
 from pac.engine.model import Stage
+from pac.web.language import formatter
 from pac.web.plans import adapters, execution, selectors
 from pac.web.plans.models import Plan
-from pac.web.plans.presenters import formatter, stage_label
-from pac.web.plans.requests import current_user
+from pac.web.plans.presenters import stage_label
+from pac.web.requests import current_user
 
 
 def engine_decisions(plan: Plan) -> list[prio.Decision]:

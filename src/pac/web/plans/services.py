@@ -13,7 +13,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from pac.engine import model
-from pac.engine.calendar import weeks_between
+from pac.engine.workdays import weeks_between
 from pac.web.accounts.models import Team, User
 from pac.web.plans.execution import create_execution
 from pac.web.plans.models import Effort, FunnelStage, Objective, Plan, PlanRole
@@ -130,7 +130,14 @@ def _rows_from_engine(plan: model.Plan) -> dict[str, list[dict[str, Any]]]:
         ],
         "stages": [{"stage": s.stage.value, "rate": s.rate, "days": s.days} for s in plan.steps],
         "roles": [
-            {"role": t.role.value, "headcount": t.headcount, "hours_per_week": t.hours_per_week} for t in plan.team
+            {
+                "role": t.role.value,
+                "headcount": t.headcount,
+                "hours_per_week": t.hours_per_week,
+                "start": t.start,
+                "ramp_up": [str(f) for f in t.ramp_up],
+            }
+            for t in plan.team
         ],
         "efforts": [{"stage": e.stage.value, "role": e.role.value, "hours": e.hours} for e in plan.effort],
     }

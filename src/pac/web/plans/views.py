@@ -22,8 +22,8 @@ from pac.web.plans import adapters, selectors, services
 from pac.web.plans.forms import SECTION_FORMSETS, PlanForm, PlanImportForm
 from pac.web.plans.models import Plan
 from pac.web.plans.presenters import present, present_progress
-from pac.web.plans.requests import current_user, posted_version
 from pac.web.plans.versioning import PlanConflict
+from pac.web.requests import current_user, posted_version
 
 SECTION_TITLES = {
     "objectives": gettext_lazy("Objectives"),
@@ -138,7 +138,14 @@ def _section_initial(plan: Plan, section: str) -> list[dict[str, Any]]:
         return [{"stage": s.stage, "rate": s.rate, "days": s.days} for s in plan.stages.all()]
     if section == "roles":
         return [
-            {"role": r.role, "headcount": r.headcount, "hours_per_week": r.hours_per_week} for r in plan.roles.all()
+            {
+                "role": r.role,
+                "headcount": r.headcount,
+                "hours_per_week": r.hours_per_week,
+                "start": r.start,
+                "ramp_up": r.ramp_up,
+            }
+            for r in plan.roles.all()
         ]
     return [{"stage": e.stage, "role": e.role, "hours": e.hours} for e in plan.efforts.all()]
 
