@@ -481,3 +481,32 @@ def test_it_prints_the_kpis_of_a_folder_of_canonical_files_as_json() -> None:
 def test_it_refuses_kpis_without_a_source_or_a_team() -> None:
     result = pac("kpis", "--json")
     assert result.exit_code == 2 and result.stdout == ""
+
+
+MAVEN_KPIS = Path(__file__).resolve().parent.parent / "data" / "kpis" / "maven"
+
+
+def test_it_computes_only_the_kpis_asked_for() -> None:
+    result = pac("kpis", "--source", MAVEN_KPIS, "--as-of", "2017-12-31", "--kpi", "win_rate,average_deal", "--json")
+
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)["kpis"]
+    assert [r["kpi"] for r in rows] == ["win_rate", "average_deal"]
+    assert rows[0]["value"] == pytest.approx(4238 / (4238 + 2473))
+
+
+def test_it_refuses_an_unknown_kpi_and_names_the_known_ones() -> None:
+    result = pac("kpis", "--source", MAVEN_KPIS, "--kpi", "win_rat", lang="en")
+
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "win_rat" in result.stderr and "win_rate" in result.stderr
+
+
+def test_it_prints_the_kpis_in_french_with_their_labels_units_and_reasons() -> None:
+    result = _wide("kpis", "--source", MAVEN_KPIS, "--as-of", "2017-12-31", "--kpi", "win_rate,revenue,win_rate_value")
+
+    assert result.exit_code == 0, result.output
+    text = _spaces(result.stdout)
+    assert "Taux de signature" in text and "63,2 %" in text
+    assert "10 005 534 €" in text
+    assert "win_rate" not in text and "lost amounts" not in text

@@ -9,7 +9,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from pac.engine.kpis import CANONICAL_COLUMNS, KpiRow, TableSource
+from pac.engine.canonical import TABLES as CANONICAL_COLUMNS
+from pac.engine.kpis import KpiRow, TableSource
 
 DATA = Path(__file__).parents[1] / "data" / "kpis"
 AS_OF = {"maven": dt.date(2018, 1, 1), "olist": dt.date(2018, 12, 31), "ravenstack": dt.date(2024, 12, 31)}

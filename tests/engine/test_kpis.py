@@ -3,6 +3,7 @@ and the same KPIs must give the same numbers on DuckDB (files), SQLite and Postg
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import functools
 import re
@@ -127,9 +128,13 @@ def test_it_leaves_recent_mqls_out_of_the_conversion_cohort() -> None:
     assert row["value"] == pytest.approx(won / len(leads))
 
 
-def test_it_says_mql_to_sql_cannot_be_computed_without_an_sql_stage() -> None:
-    row = one(kpi("olist", "mql_to_sql"))
-    assert row["status"] == "not_computable" and "no SQL stage" in str(row["reason"])
+@pytest.mark.parametrize("name", ["mql_to_sql", "sql"])
+def test_it_says_sql_figures_cannot_be_computed_without_an_sql_stage(name: str) -> None:
+    """Olist's leads carry no SQL date: the SQL count is « not computable », not 0."""
+    row = one(kpi("olist", name))
+    assert row["status"] == "not_computable" and row["value"] is None
+    assert (row["reason_code"], row["reason_params"]) == ("no_dates", {"table": "leads", "column": "sql_at"})
+    assert row["reason"] == "no row of leads has a SQL date: the data does not record this step"
 
 
 # ---------------------------------------------------------------- RavenStack (subscriptions)
@@ -452,3 +457,164 @@ def test_it_documents_every_registered_kpi() -> None:
     for name in KPIS:
         for part in ("Formula", "Denominator", "Period", "Empty denominator"):
             assert f"**{part}**" in sections[name], f"docs/kpis.md: {name} has no **{part}**"
+
+
+# ---------------------------------------------------------------- revenue, wins and other counts
+
+
+def test_it_sums_the_revenue_and_counts_the_wins_of_maven() -> None:
+    won = [r for r in rows("maven", "opportunities") if r["outcome"] == "won"]
+    revenue, wins = kpi("maven", "revenue"), kpi("maven", "wins")
+    assert one(revenue)["value"] == pytest.approx(sum(float(r["amount"]) for r in won))
+    assert one(revenue)["unit"] == "currency"
+    assert one(wins)["value"] == len(won) == 4238
+
+
+def test_it_counts_revenue_by_quarter_of_close_date() -> None:
+    expected: Counter[str] = Counter()
+    for r in rows("maven", "opportunities"):
+        if r["outcome"] == "won":
+            day = dt.date.fromisoformat(r["closed"])
+            expected[f"{day.year}-Q{(day.month - 1) // 3 + 1}"] += float(r["amount"])
+    found = {r["period"]: r["value"] for r in kpi("maven", "revenue", period="quarter")}
+    assert found == pytest.approx(dict(expected))
+
+
+def test_it_gives_zero_revenue_when_nothing_is_won_yet() -> None:
+    """A plan that has just started: the deals exist, none is won in its window → 0, not « not computable »."""
+    found = {r["kpi"]: r for r in kpi("maven", "revenue") + kpi("maven", "wins")}
+    early = compute_kpis(
+        tables_from_directory(DATA / "maven"), as_of=dt.date(2016, 10, 21), start=dt.date(2016, 10, 20)
+    )
+    assert found["revenue"]["value"] > 0
+    assert {r["kpi"]: r["value"] for r in early if r["kpi"] in ("revenue", "wins")} == {"revenue": 0, "wins": 0}
+
+
+def test_it_counts_new_leads_by_their_created_date() -> None:
+    leads = rows("olist", "leads")
+    assert one(kpi("olist", "leads"))["value"] == sum(1 for r in leads if r["created"] and r["created"] <= "2018-12-31")
+
+
+def write_csv(path: Path, records: list[dict[str, str]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(records[0]))
+        writer.writeheader()
+        writer.writerows(records)
+
+
+def test_it_counts_meetings_and_demos_held_or_unknown_but_not_cancelled_or_missed(tmp_path: Path) -> None:
+    base = {"external_id": "", "kind": "meeting", "scheduled": "2027-01-05", "held": "", "outcome": ""}
+    write_csv(
+        tmp_path / "activities.csv",
+        [
+            {**base, "external_id": "1", "held": "true"},
+            {**base, "external_id": "2"},  # outcome not known yet: it stands
+            {**base, "external_id": "3", "held": "false"},  # missed
+            {**base, "external_id": "4", "outcome": "cancelled"},
+            {**base, "external_id": "5", "scheduled": "2027-03-01"},  # after as_of
+            {**base, "external_id": "6", "kind": "demo", "held": "oui"},
+            {**base, "external_id": "7", "kind": "call"},
+        ],
+    )
+    found = compute_kpis(tables_from_directory(tmp_path), as_of=dt.date(2027, 1, 31), kpis=["meetings", "demos"])
+    assert {r["kpi"]: r["value"] for r in found} == {"meetings": 2, "demos": 1}
+
+
+def test_it_says_why_meetings_cannot_be_counted_without_any(tmp_path: Path) -> None:
+    write_csv(tmp_path / "activities.csv", [{"external_id": "1", "kind": "call", "scheduled": "2027-01-05"}])
+    row = one(
+        [dict(r) for r in compute_kpis(tables_from_directory(tmp_path), as_of=dt.date(2027, 2, 1), kpis=["demos"])]
+    )
+    assert row["status"] == "not_computable" and (row["reason_code"], row["reason_params"]) == (
+        "no_kind",
+        {"kind": "demo"},
+    )
+
+
+# ---------------------------------------------------------------- undated closed deals
+
+
+@pytest.fixture
+def undated_maven(tmp_path: Path) -> Path:
+    """Maven's deals with outcomes and amounts but no dates at all, as some CRM exports come."""
+    write_csv(
+        tmp_path / "opportunities.csv", [{**r, "created": "", "closed": ""} for r in rows("maven", "opportunities")]
+    )
+    return tmp_path
+
+
+def test_it_counts_undated_closed_deals_over_the_whole_range_and_says_so(undated_maven: Path) -> None:
+    found = {
+        r["kpi"]: r
+        for r in compute_kpis(
+            tables_from_directory(undated_maven), as_of=dt.date(2018, 1, 1), kpis=["win_rate", "average_deal", "wins"]
+        )
+    }
+    won = [float(r["amount"]) for r in rows("maven", "opportunities") if r["outcome"] == "won"]
+    assert found["win_rate"]["value"] == pytest.approx(4238 / (4238 + 2473))
+    assert found["average_deal"]["value"] == pytest.approx(sum(won) / len(won))
+    assert found["wins"]["value"] == 4238
+    for row in found.values():
+        assert (row["note_code"], row["note_params"]) == ("undated_counted", {"count": 6711, "column": "closed"})
+        assert row["note"] == "includes 6711 closed opportunities without a close date"
+
+
+def test_it_names_the_missing_date_column_when_a_period_needs_it(undated_maven: Path) -> None:
+    found = compute_kpis(
+        tables_from_directory(undated_maven), as_of=dt.date(2018, 1, 1), period="quarter", kpis=["win_rate", "revenue"]
+    )
+    assert len(found) == 2
+    for row in found:
+        assert row["status"] == "not_computable" and row["value"] is None
+        assert row["reason_code"] == "undated"
+        assert row["reason_params"] == {"table": "opportunities", "column": "closed", "count": 6711}
+        assert row["reason"] == (
+            "6711 rows of opportunities have no close date: they cannot be placed in a period or a date range"
+        )
+
+
+def test_it_notes_nothing_when_every_closed_deal_is_dated() -> None:
+    row = one(kpi("maven", "win_rate"))
+    assert row["note"] is None and row["note_code"] is None
+
+
+# ---------------------------------------------------------------- the registry: only what is asked
+
+
+def test_it_computes_only_the_kpis_asked_for_and_their_inputs(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pac.engine.kpis import runner
+
+    called: list[str] = []
+    for name, function in list(runner.COMPUTE.items()):
+
+        def spy(run: runner.Run, name: str = name, function: object = function) -> runner.Values:
+            called.append(name)
+            return function(run)  # type: ignore[operator]
+
+        monkeypatch.setitem(runner.COMPUTE, name, spy)
+    tables = tables_from_directory(DATA / "maven")
+    assert [r["kpi"] for r in compute_kpis(tables, as_of=AS_OF["maven"], kpis=["win_rate"])] == ["win_rate"]
+    assert called == ["win_rate"]
+    called.clear()
+    compute_kpis(tables, as_of=AS_OF["maven"], kpis=["sales_velocity"])
+    assert sorted(called) == ["average_deal", "sales_cycle", "sales_velocity", "win_rate"]
+
+
+def test_it_registers_a_function_and_a_label_for_every_kpi() -> None:
+    from pac.engine.kpis import COMPUTE, LABELS
+
+    assert set(COMPUTE) == set(KPIS) == set(LABELS)
+
+
+def test_it_words_a_reason_in_french() -> None:
+    from pac.engine.kpis import explain
+    from pac.io.messages import catalogue
+
+    french = explain(
+        "undated", {"table": "opportunities", "column": "closed", "count": 1200}, catalogue("fr"), "{:,}".format
+    )
+    assert french == (
+        "1,200 lignes (opportunités) n’ont pas de date de clôture : "
+        "elles ne peuvent être placées ni dans une période ni dans un intervalle de dates"
+    )

@@ -157,18 +157,29 @@ def kpis_command(
     ] = None,
     team: Annotated[str | None, typer.Option(help="Team whose imported CRM data to use (app database).")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Count up to this day (default: today).")] = None,
+    kpi: Annotated[
+        str,
+        typer.Option("--kpi", help="Only these KPIs, comma-separated (win_rate,average_deal); default: all."),
+    ] = "",
     as_json: JsonFlag = False,
 ) -> None:
-    """Every KPI of docs/kpis.md, as tidy rows; a KPI that cannot be computed says why."""
+    """The KPIs of docs/kpis.md (all, or those of --kpi), as tidy rows; a KPI that cannot be computed says why."""
     import datetime as dt
 
-    from pac.engine.kpis import compute_kpis, tables_from_directory
+    from pac.engine.kpis import KPIS, compute_kpis, tables_from_directory
 
     try:
         day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
     except ValueError:
         err.print(_("--as-of must be an ISO date (YYYY-MM-DD)."))
         raise typer.Exit(2) from None
+    wanted = [name.strip() for name in kpi.split(",") if name.strip()] or None
+    unknown = [name for name in wanted or () if name not in KPIS]
+    if unknown:
+        err.print(
+            _("Unknown KPI: {names}. Known KPIs: {known}.").format(names=", ".join(unknown), known=", ".join(KPIS))
+        )
+        raise typer.Exit(2)
     if source is not None:
         if not source.is_dir():
             err.print(_("{path}: no such folder.").format(path=source))
@@ -185,11 +196,12 @@ def kpis_command(
             raise typer.Exit(2)
         tables = team_tables(team_row)
     try:
-        rows = compute_kpis(tables, as_of=day, by=[d.strip() for d in by.split(",") if d.strip()], period=period)  # type: ignore[arg-type]
+        dims = [d.strip() for d in by.split(",") if d.strip()]
+        rows = compute_kpis(tables, as_of=day, by=dims, period=period, kpis=wanted)  # type: ignore[arg-type]
     except ValueError as error:
         err.print(str(error))
         raise typer.Exit(2) from None
     if as_json:
         print_json({"kpis": rows})
         return
-    print_kpis(rows)
+    print_kpis(rows, Formatter(cli_language(), "EUR"))

@@ -243,17 +243,18 @@ def print_priorities(plan: Any, ranks: Any, selection: Any, fmt: Formatter) -> N
         out.print(_("No constraint binds: every action the team can carry is selected."))
 
 
-def print_kpis(rows: list[Any]) -> None:
+def print_kpis(rows: list[Any], fmt: Formatter) -> None:
+    from pac.engine.kpis.display import comment, kpi_label, value_text
+
     table = Table(title=_("KPIs"))
-    for header in (_("KPI"), _("Period"), _("By"), _("Value"), _("Why not")):
-        table.add_column(header)
+    for header in (_("KPI"), _("Period"), _("By"), _("Value"), _("Why not / note")):
+        table.add_column(header, justify="right" if header == _("Value") else "left")
     for row in rows:
-        value = "—" if row["value"] is None else f"{row['value']:.4g}"
         table.add_row(
-            row["kpi"],
+            kpi_label(row["kpi"], _),
             row["period"] or "",
             ", ".join(f"{k}={v}" for k, v in row["by"].items()),
-            value,
-            row["reason"] or "",
+            value_text(row, fmt),
+            comment(row, fmt, _),
         )
     out.print(table)

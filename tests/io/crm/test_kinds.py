@@ -69,3 +69,16 @@ def test_it_reads_an_activity_record(write_export: WriteExport) -> None:
     assert record == ActivityRecord(
         external_id="a1", kind="demo", scheduled=dt.datetime(2027, 1, 5, 10, 0), held=True, opportunity="o-1"
     )
+
+
+def test_each_record_type_has_exactly_the_canonical_columns() -> None:
+    """The import builds its records from ``pac.engine.canonical``: a column added there and not here
+    (or the reverse) is caught."""
+    import dataclasses
+
+    from pac.engine import canonical
+    from pac.io.crm.kinds import RECORD_TYPES
+
+    assert set(RECORD_TYPES) == set(canonical.TABLES)
+    for kind, record_type in RECORD_TYPES.items():
+        assert [f.name for f in dataclasses.fields(record_type)] == list(canonical.names(kind)), kind

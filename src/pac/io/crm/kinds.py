@@ -1,4 +1,5 @@
-"""The canonical tables an import fills (DESIGN.md « Canonical tables »): their fields, types and records.
+"""The records an import builds, one dataclass per canonical table; their fields and types come from
+``pac.engine.canonical`` (a test checks each dataclass has exactly the schema's columns).
 
 A record is a dataclass of typed values — ``str``, ``Decimal``, ``date``/``datetime``, ``bool`` —
 with ``None`` for an empty cell; hashable by value (the duplicate index relies on it) but not frozen,
@@ -10,23 +11,16 @@ Costs have no id of their own in the CRM: theirs is derived from period, channel
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal
 
-FieldType = Literal["text", "decimal", "moment", "date", "bool", "choice"]
+from pac.engine import canonical
+from pac.engine.canonical import ACTIVITY_KINDS, KINDS, OUTCOMES
+from pac.engine.canonical import Column as FieldSpec
+
+__all__ = ["ACTIVITY_KINDS", "KINDS", "OUTCOMES", "RECORD_TYPES", "FieldSpec", "Record", "derived_id", "field_specs"]
+
 Moment = dt.date | dt.datetime
-
-OUTCOMES = ("won", "lost", "open")
-ACTIVITY_KINDS = ("email", "call", "meeting", "demo", "social", "event", "task")
-
-
-@dataclass(frozen=True)
-class FieldSpec:
-    name: str
-    type: FieldType = "text"
-    choices: tuple[str, ...] = ()
-    required: bool = False
 
 
 @dataclass(kw_only=True, slots=True, unsafe_hash=True)
@@ -124,45 +118,11 @@ RECORD_TYPES: dict[str, type[Record]] = {
     "subscriptions": SubscriptionRecord,
     "costs": CostRecord,
 }
-KINDS: tuple[str, ...] = tuple(RECORD_TYPES)
-
-_TYPES: dict[str, FieldSpec] = {
-    spec.name: spec
-    for spec in (
-        FieldSpec("amount", "decimal"),
-        FieldSpec("potential", "decimal"),
-        FieldSpec("mrr", "decimal"),
-        FieldSpec("created", "moment"),
-        FieldSpec("closed", "moment"),
-        FieldSpec("scheduled", "moment"),
-        FieldSpec("mql_at", "moment"),
-        FieldSpec("sql_at", "moment"),
-        FieldSpec("start", "moment"),
-        FieldSpec("end", "moment"),
-        FieldSpec("period_start", "date"),
-        FieldSpec("period_end", "date"),
-        FieldSpec("held", "bool"),
-        FieldSpec("strategic", "bool"),
-        FieldSpec("opted_out", "bool"),
-    )
-}
 
 
 def field_specs(kind: str) -> dict[str, FieldSpec]:
     """The fields of ``kind`` by name, typed; ``KeyError`` naming the kinds for an unknown one."""
-    if kind not in RECORD_TYPES:
-        raise KeyError(f"unknown kind {kind!r}; expected one of: {', '.join(KINDS)}")
-    specs: dict[str, FieldSpec] = {}
-    for item in fields(RECORD_TYPES[kind]):
-        spec = _TYPES.get(item.name, FieldSpec(item.name))
-        if kind == "opportunities" and item.name == "outcome":
-            spec = FieldSpec("outcome", "choice", OUTCOMES, required=True)
-        elif kind == "activities" and item.name == "kind":
-            spec = FieldSpec("kind", "choice", ACTIVITY_KINDS)
-        if item.name == "external_id":
-            spec = FieldSpec("external_id", required=True)
-        specs[item.name] = spec
-    return specs
+    return canonical.columns(kind)
 
 
 def derived_id(kind: str) -> tuple[str, ...]:

@@ -1,0 +1,120 @@
+"""The canonical CRM schema (DESIGN.md « Canonical tables »): every table's columns and their types, once.
+
+The import (``pac.io.crm.kinds``) types the cells it reads from it, the KPI engine (``pac.engine.kpis``)
+types the tables it queries from it, and a test checks that the Django models store exactly these
+columns. A column is added here, and nowhere else decides what it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+#: ``moment``: a day or a day and time (kept as a day); ``date``: a day only; ``decimal``: an amount or a
+#: figure; ``bool``: yes or no; ``choice``: one of fixed lower-case codes; ``text``: anything else.
+ColumnType = Literal["text", "decimal", "moment", "date", "bool", "choice"]
+
+OUTCOMES: tuple[str, ...] = ("won", "lost", "open")
+ACTIVITY_KINDS: tuple[str, ...] = ("email", "call", "meeting", "demo", "social", "event", "task")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: ColumnType = "text"
+    choices: tuple[str, ...] = ()
+    required: bool = False
+
+
+def _id() -> Column:
+    return Column("external_id", required=True)
+
+
+TABLES: dict[str, tuple[Column, ...]] = {
+    "opportunities": (
+        _id(),
+        Column("outcome", "choice", OUTCOMES, required=True),
+        Column("name"),
+        Column("account"),
+        Column("owner"),
+        Column("segment"),
+        Column("channel"),
+        Column("product"),
+        Column("stage"),
+        Column("amount", "decimal"),
+        Column("currency"),
+        Column("created", "moment"),
+        Column("closed", "moment"),
+        Column("forecast_category"),
+    ),
+    "accounts": (
+        _id(),
+        Column("name"),
+        Column("segment"),
+        Column("strategic", "bool"),
+        Column("potential", "decimal"),
+        Column("owner"),
+    ),
+    "contacts": (
+        _id(),
+        Column("account"),
+        Column("name"),
+        Column("email"),
+        Column("persona"),
+        Column("opted_out", "bool"),
+    ),
+    "leads": (
+        _id(),
+        Column("created", "moment"),
+        Column("mql_at", "moment"),
+        Column("sql_at", "moment"),
+        Column("channel"),
+        Column("campaign"),
+        Column("account"),
+        Column("owner"),
+        Column("opportunity"),
+    ),
+    "activities": (
+        _id(),
+        Column("kind", "choice", ACTIVITY_KINDS),
+        Column("owner"),
+        Column("account"),
+        Column("opportunity"),
+        Column("scheduled", "moment"),
+        Column("held", "bool"),
+        Column("outcome"),
+    ),
+    "subscriptions": (
+        _id(),
+        Column("account"),
+        Column("start", "moment"),
+        Column("end", "moment"),
+        Column("mrr", "decimal"),
+    ),
+    # Costs have no id in a CRM: the import derives theirs from period, channel and category.
+    "costs": (
+        _id(),
+        Column("period_start", "date"),
+        Column("period_end", "date"),
+        Column("channel"),
+        Column("category"),
+        Column("amount", "decimal"),
+    ),
+}
+KINDS: tuple[str, ...] = tuple(TABLES)
+
+
+def columns(table: str) -> dict[str, Column]:
+    """The columns of ``table`` by name, in schema order; ``KeyError`` naming the tables for an unknown one."""
+    if table not in TABLES:
+        raise KeyError(f"unknown kind {table!r}; expected one of: {', '.join(KINDS)}")
+    return {column.name: column for column in TABLES[table]}
+
+
+def names(table: str) -> tuple[str, ...]:
+    return tuple(columns(table))
+
+
+def of_type(table: str, *types: ColumnType) -> frozenset[str]:
+    """The columns of ``table`` of one of ``types`` (``of_type("leads", "moment", "date")``)."""
+    return frozenset(c.name for c in TABLES.get(table, ()) if c.type in types)
