@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def demo(settings: Any, tmp_path: Path) -> Any:
-    from pac.web.plans.demo import load_demo
+    from pac.web.demo import load_demo
 
     settings.DATA_DIR = tmp_path
     return load_demo()
@@ -94,7 +94,7 @@ def test_it_draws_a_kpi_over_the_months_and_the_plan_against_its_targets(
     page: Any, live_server: Any, demo: Any
 ) -> None:
     log_in(page, live_server, demo.manager.username, demo.password)
-    page.goto(f"{live_server.url}/crm/kpis/?period=month")
+    page.goto(f"{live_server.url}/cockpit/kpis/?period=month")
     page.select_option("select[name=kpi]", "win_rate")
     page.wait_for_selector("#kpi-chart svg, #kpi-chart canvas")
     assert page.locator('[data-kpi="win_rate"]').count() >= 1

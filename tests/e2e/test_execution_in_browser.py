@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def demo(settings: Any, tmp_path: Path) -> Any:
-    from pac.web.plans.demo import load_demo
+    from pac.web.demo import load_demo
 
     settings.DATA_DIR = tmp_path
     return load_demo()

@@ -90,7 +90,7 @@ def test_it_builds_the_design_example_and_shows_its_reverse_funnel(page: Any, li
 def test_it_shows_the_demo_diagnostics_and_switches_to_english(
     page: Any, live_server: Any, settings: Any, tmp_path: Path
 ) -> None:
-    from pac.web.plans.demo import load_demo
+    from pac.web.demo import load_demo
 
     settings.DATA_DIR = tmp_path
     demo = load_demo()
@@ -110,7 +110,7 @@ def test_it_shows_the_demo_diagnostics_and_switches_to_english(
 
 
 def test_it_keeps_a_rep_out_of_the_edit_forms(page: Any, live_server: Any, settings: Any, tmp_path: Path) -> None:
-    from pac.web.plans.demo import load_demo
+    from pac.web.demo import load_demo
 
     settings.DATA_DIR = tmp_path
     demo = load_demo()

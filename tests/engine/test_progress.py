@@ -90,3 +90,75 @@ def test_it_knows_a_crm_segment_by_the_plan_segment_id_or_name() -> None:
     assert segment_matches(segment, "saas_midmarket")
     assert segment_matches(segment, "SAAS MIDMARKET")
     assert not segment_matches(segment, "SaaS enterprise")
+
+
+# --- measuring with the KPI engine on Maven's deals ----------------------------------------------
+
+
+def _maven_won(segment: str | None, first: dt.date, last: dt.date) -> tuple[Decimal, int]:
+    from tests.engine.kpi_data import rows
+
+    won = [
+        r
+        for r in rows("maven", "opportunities")
+        if r["outcome"] == "won"
+        and first.isoformat() <= r["closed"] <= last.isoformat()
+        and (segment is None or r["segment"] == segment)
+    ]
+    return sum((Decimal(r["amount"]) for r in won), Decimal(0)), len(won)
+
+
+MAVEN_Q3 = model.Plan(
+    name="T3 2017",
+    start=dt.date(2017, 7, 1),
+    end=dt.date(2017, 9, 30),
+    segments=(model.Segment("software", "Software"),),
+    objectives=(
+        model.Objective("ca", Metric.REVENUE, Decimal(2_000_000), dt.date(2017, 9, 30)),
+        model.Objective("ca-software", Metric.REVENUE, Decimal(300_000), dt.date(2017, 9, 30), segment="software"),
+        model.Objective("wins-software", Metric.WINS, Decimal(100), dt.date(2017, 8, 31), segment="software"),
+        model.Objective("comptes", Metric.ACCOUNTS, Decimal(40)),
+    ),
+)
+
+
+def test_it_counts_only_the_segments_deals_for_an_objective_that_names_one() -> None:
+    """Plan versus actual counted every won deal of the team, even for a segment's objective."""
+    from pac.engine.kpis import tables_from_directory
+    from pac.engine.progress import plan_actuals
+    from tests.engine.kpi_data import DATA
+
+    today = dt.date(2017, 9, 15)
+    actuals = plan_actuals(MAVEN_Q3, tables_from_directory(DATA / "maven"), today)
+
+    everyone, _ = _maven_won(None, MAVEN_Q3.start, today)
+    software, _ = _maven_won("software", MAVEN_Q3.start, today)
+    _, software_wins_by_deadline = _maven_won("software", MAVEN_Q3.start, dt.date(2017, 8, 31))
+    assert 0 < software < everyone
+    assert actuals["ca"].value == everyone
+    assert actuals["ca-software"].value == software
+    assert actuals["wins-software"].value == software_wins_by_deadline  # its window ends at its deadline
+    assert (actuals["comptes"].value, actuals["comptes"].reason) == (None, "no_measure")
+
+
+def test_it_says_why_a_segment_cannot_be_measured() -> None:
+    from pac.engine.kpis import tables_from_directory
+    from pac.engine.progress import plan_actuals
+    from tests.engine.kpi_data import DATA
+
+    plan = model.Plan(
+        name="T3 2017",
+        start=MAVEN_Q3.start,
+        end=MAVEN_Q3.end,
+        objectives=(
+            model.Objective("banques", Metric.REVENUE, Decimal(1), MAVEN_Q3.end, segment="banques"),
+            model.Objective("leads", Metric.LEADS, Decimal(1), MAVEN_Q3.end),
+        ),
+    )
+
+    actuals = plan_actuals(plan, tables_from_directory(DATA / "maven"), dt.date(2017, 9, 15))
+
+    assert actuals["banques"].reason == "segment_not_in_crm" and "software" in str(actuals["banques"].params["found"])
+    assert (actuals["leads"].reason, actuals["leads"].params) == ("no_table", {"table": "leads"})
+    before = plan_actuals(plan, tables_from_directory(DATA / "maven"), dt.date(2017, 6, 1))
+    assert before["leads"].reason == "not_started"

@@ -16,6 +16,8 @@ def test_it_sends_anonymous_visitors_to_the_login_page(plan: Any) -> None:
         reverse("plans:list"),
         reverse("plans:detail", args=[plan.pk]),
         reverse("plans:export", args=[plan.pk]),
+        reverse("cockpit:kpis"),
+        reverse("cockpit:plan_progress", args=[plan.pk]),
     ):
         response = Client().get(url)
         assert response.status_code == 302
@@ -27,11 +29,13 @@ def test_it_lists_only_the_plans_of_the_users_teams(plan: Any, as_teammate: Clie
     assert plan.name not in as_outsider.get(reverse("plans:list")).content.decode()
 
 
-@pytest.mark.parametrize("name", ["detail", "export", "xlsx", "ics", "priorities"])
+@pytest.mark.parametrize(
+    "name", ["plans:detail", "plans:export", "plans:xlsx", "plans:ics", "plans:priorities", "cockpit:plan_progress"]
+)
 def test_it_shows_a_plan_to_its_team_and_hides_it_from_outsiders(
     name: str, plan: Any, as_owner: Client, as_teammate: Client, as_outsider: Client
 ) -> None:
-    url = reverse(f"plans:{name}", args=[plan.pk])
+    url = reverse(name, args=[plan.pk])
     assert as_owner.get(url).status_code == 200
     assert as_teammate.get(url).status_code == 200
     assert as_outsider.get(url).status_code == 404

@@ -133,55 +133,6 @@ def test_it_keeps_reps_away_from_the_import_page(teammate: Any) -> None:
     assert client.get(reverse("crm:import")).status_code == 403
 
 
-def test_it_shows_the_teams_kpis_computed_on_its_imported_history(settings: Any, tmp_path: Any) -> None:
-    from django.test import Client
-    from django.urls import reverse
-
-    from pac.web.plans.demo import load_demo
-
-    settings.DATA_DIR = tmp_path
-    demo = load_demo()
-    client = Client()
-    client.force_login(demo.manager)
-    body = client.get(reverse("crm:kpis")).content.decode()
-    row = body.split('data-kpi="win_rate"', 1)[1].split("</tr>", 1)[0]
-    expected = f"{4238 / (4238 + 2473) * 100:.1f}".replace(".", ",")  # Maven: won ÷ (won + lost)
-    assert expected in row.replace("\u202f", " ").replace("\xa0", " ")
-    value_row = body.split('data-kpi="win_rate_value"', 1)[1].split("</tr>", 1)[0]
-    assert "—" in value_row and "lost amounts" in value_row
-    assert "Maven Analytics" in body  # the data set's credit line
-
-
-def test_it_shows_actual_against_plan_from_the_imported_history(settings: Any, tmp_path: Any) -> None:
-    from django.db.models import Sum
-    from django.test import Client
-    from django.urls import reverse
-    from django.utils import timezone
-
-    from pac.engine.planfile import parse_plan_file, to_plan
-    from pac.web.plans import services
-    from pac.web.plans.demo import load_demo
-
-    settings.DATA_DIR = tmp_path
-    demo = load_demo()  # the Maven history, ending today
-    today = timezone.localdate()
-    start = today - dt.timedelta(days=60)
-    text = (
-        f"plan: {{name: Courant, start: {start}, end: {today + dt.timedelta(days=30)}}}\n"
-        f"objectives: [{{id: nb, metric: revenue, target: 2000000, deadline: {today}}}]\n"
-    )
-    plan = services.plan_create_from_file(user=demo.manager, team=demo.team, plan=to_plan(parse_plan_file(text)))
-    won = Opportunity.objects.filter(team=demo.team, outcome="won", closed__range=(start, today))
-    revenue = won.aggregate(total=Sum("amount"))["total"]
-    assert revenue and revenue > 0
-
-    client = Client()
-    client.force_login(demo.manager)
-    body = client.get(reverse("plans:detail", args=[plan.pk])).content.decode()
-    row = body.split('data-objective="nb"', 1)[1].split("</tr>", 1)[0].replace("\u202f", " ").replace("\xa0", " ")
-    assert f"{round(revenue):,}".replace(",", " ") + " €" in row
-
-
 def test_it_refuses_an_upload_over_the_limit_and_writes_nothing(owner: Any, team: Any, settings: Any) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.test import Client
@@ -231,27 +182,6 @@ def test_it_shows_a_job_only_to_its_team_and_polls_until_done(owner: Any, team: 
     stranger.force_login(outsider)
     assert stranger.get(reverse("crm:job", args=[job.pk])).status_code == 404
     assert stranger.get(reverse("crm:job_report", args=[job.pk])).status_code == 404
-
-
-def test_it_draws_a_kpi_over_the_periods(settings: Any, tmp_path: Any) -> None:
-    import json
-    import re
-
-    from django.test import Client
-    from django.urls import reverse
-
-    from pac.web.plans.demo import load_demo
-
-    settings.DATA_DIR = tmp_path
-    demo = load_demo()
-    client = Client()
-    client.force_login(demo.manager)
-    body = client.get(reverse("crm:kpis"), {"period": "quarter", "kpi": "win_rate"}).content.decode()
-    spec = json.loads(
-        re.search(r'<script id="kpi-chart-spec" type="application/json">(.*?)</script>', body, re.S).group(1)
-    )  # type: ignore[union-attr]
-    points = spec["data"]["values"]
-    assert len(points) >= 4 and all(0 < p["value"] < 1 for p in points)  # Maven spans five quarters or more
 
 
 def test_it_saves_the_format_of_an_export_as_the_teams_preset(
@@ -358,40 +288,3 @@ def test_a_running_import_shows_how_far_into_the_file_it_is(
     assert 'max="75000000" value="31000000"' in partial and "41 %" in partial
     assert "412\u202f000 ligne(s)" in partial  # the rows read so far, formatted in French
     assert "every 1s" in partial  # polled until done
-
-
-def test_the_kpi_page_shows_the_quarter_under_way_against_its_targets(
-    settings: Any, tmp_path: Any, outsider: Any
-) -> None:
-    import json
-
-    from django.db.models import Sum
-    from django.test import Client
-    from django.urls import reverse
-    from django.utils import timezone
-
-    from pac.web.plans.demo import load_demo
-
-    settings.DATA_DIR = tmp_path
-    demo = load_demo()
-    client = Client()
-    client.force_login(demo.manager)
-    page = client.get(reverse("crm:kpis"))
-    assert page.context["plan"] == demo.current  # the plan under way is shown first
-    body = page.content.decode()
-    row = body.split('data-objective="chiffre-affaires"', 1)[1].split("</tr>", 1)[0]
-    won = Opportunity.objects.filter(
-        team=demo.team, outcome="won", closed__range=(demo.current.start, timezone.localdate())
-    )
-    revenue = round(won.aggregate(total=Sum("amount"))["total"])
-    assert f"{revenue:,}".replace(",", "\u202f") + "\xa0€" in row
-    spec = json.loads(body.split('id="progress-chart-spec" type="application/json">', 1)[1].split("</script>", 1)[0])
-    shares = {(p["objective"], p["measure"]): p["share"] for p in spec["data"]["values"]}
-    assert shares[("chiffre-affaires", "réalisé")] == pytest.approx(
-        revenue / float(demo.current.objectives.get(code="chiffre-affaires").target), abs=1e-3
-    )
-    other = client.get(reverse("crm:kpis"), {"plan": demo.plan.pk})  # the source text's quarter, not begun
-    assert other.context["plan"] == demo.plan and other.context["starts_later"]
-    stranger = Client()
-    stranger.force_login(outsider)  # another team's manager: not this team's plans
-    assert stranger.get(reverse("crm:kpis"), {"plan": demo.current.pk}).context["plan"] is None

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 def test_it_loads_the_demo_twice_without_duplicating_anything(settings: Any, tmp_path: Path) -> None:
     from pac.web.accounts.models import User
-    from pac.web.plans.demo import load_demo
+    from pac.web.demo import load_demo
     from pac.web.plans.models import Plan
 
     settings.DATA_DIR = tmp_path
@@ -90,7 +90,7 @@ def test_it_shifts_the_demo_history_so_that_it_ends_today(settings: Any, tmp_pat
     from django.db.models import Max, Min
 
     from pac.web.crm.models import Opportunity
-    from pac.web.plans.demo import load_demo
+    from pac.web.demo import load_demo
 
     settings.DATA_DIR = tmp_path
     demo = load_demo(today=dt.date(2027, 2, 1))
@@ -145,7 +145,7 @@ def test_the_demo_measures_the_quarter_under_way_against_its_history(settings: A
     from django.urls import reverse
 
     from pac.web.crm.models import Opportunity
-    from pac.web.plans.demo import load_demo
+    from pac.web.demo import load_demo
 
     settings.DATA_DIR = tmp_path
     demo = load_demo(today=dt.date(2026, 11, 29))
@@ -163,7 +163,11 @@ def test_the_demo_measures_the_quarter_under_way_against_its_history(settings: A
     assert current.objectives.get(code="chiffre-affaires").target == round(q3_revenue * 11 / 10, -3)
     client = Client()
     client.force_login(demo.manager)
-    body = client.get(reverse("plans:detail", args=[current.pk])).content.decode()
+    page = client.get(reverse("plans:detail", args=[current.pk])).content.decode()
+    partial = reverse("cockpit:plan_progress", args=[current.pk])
+    assert f'hx-get="{partial}"' in page  # the plan page loads its actuals from the cockpit
+    body = client.get(partial, headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in body
     row = body.split('data-objective="chiffre-affaires"', 1)[1].split("</tr>", 1)[0]
     q4 = Opportunity.objects.filter(team=demo.team, outcome="won", closed__range=(current.start, dt.date(2026, 11, 29)))
     actual = round(q4.aggregate(total=Sum("amount"))["total"])

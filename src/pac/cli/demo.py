@@ -18,7 +18,7 @@ def demo(
     django_setup()
     from django.core.management import call_command
 
-    from pac.web.plans.demo import load_demo
+    from pac.web.demo import load_demo
 
     call_command("migrate", "--verbosity", "0")
     result = load_demo()

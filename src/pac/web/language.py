@@ -7,7 +7,8 @@ switch, which stores the choice in the language cookie."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -16,6 +17,11 @@ from django.utils.cache import patch_vary_headers
 
 from pac.engine.formatting import Formatter
 from pac.engine.labels import language_code
+
+
+def choices(labels: Mapping[Any, str]) -> list[tuple[str, Any]]:
+    """A model's or a form's choice list from one of ``pac.engine.labels``' tables, translated when shown."""
+    return [(str(code), translation.gettext_lazy(text)) for code, text in labels.items()]
 
 
 def language() -> str:

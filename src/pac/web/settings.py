@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "pac.web.accounts",
     "pac.web.plans",
     "pac.web.crm",
+    "pac.web.cockpit",
 ]
 
 MIDDLEWARE = [

@@ -4,18 +4,11 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from pac.engine import labels
 from pac.engine.model import Role
+from pac.web.language import choices
 
-ROLE_LABELS = {
-    Role.MANAGER: _("Sales manager"),
-    Role.SDR: _("SDR"),
-    Role.AE: _("Account executive"),
-    Role.CSM: _("Customer success"),
-    Role.MARKETING: _("Marketing"),
-    Role.EXECUTIVE: _("Executive"),
-    Role.ADMIN: _("Administrator"),
-}
-ROLE_CHOICES = [(role.value, label) for role, label in ROLE_LABELS.items()]
+ROLE_CHOICES = choices(labels.ROLE_LABELS)
 
 #: Roles that may change any plan of their team (others change only the plans they own).
 PLAN_EDITOR_ROLES = {Role.MANAGER.value, Role.ADMIN.value}
@@ -23,6 +16,9 @@ PLAN_EDITOR_ROLES = {Role.MANAGER.value, Role.ADMIN.value}
 
 class Team(models.Model):
     name = models.CharField(_("name"), max_length=120, unique=True)
+    #: Where the team's CRM data comes from when it is a public data set (its licence asks for the credit),
+    #: shown under its KPIs; blank for a team's own exports.
+    data_credit = models.CharField(_("credit of the CRM data"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["name"]

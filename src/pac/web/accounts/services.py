@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from pac.web.accounts.models import ROLE_LABELS, Team, User
+from pac.engine.labels import ROLE_LABELS
+from pac.web.accounts.models import Team, User
 
 
 @transaction.atomic

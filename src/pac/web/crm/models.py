@@ -5,11 +5,12 @@ that importing the same export again updates instead of duplicating. References 
 from __future__ import annotations
 
 from django.db import models
-from django.utils.translation import gettext_lazy as _
 
+from pac.engine import labels
 from pac.web.accounts.models import Team
+from pac.web.language import choices
 
-OUTCOME_CHOICES = [("won", _("won")), ("lost", _("lost")), ("open", _("open"))]
+OUTCOME_CHOICES = choices(labels.OUTCOME_LABELS)
 
 
 class CanonicalRow(models.Model):

@@ -7,37 +7,13 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from pac.engine.model import Metric, Period, Stage
+from pac.engine import labels
 from pac.web.accounts.models import ROLE_CHOICES, Team
+from pac.web.language import choices
 
-STAGE_CHOICES = [
-    (Stage.LEAD.value, _("Lead")),
-    (Stage.MQL.value, _("MQL")),
-    (Stage.SQL.value, _("SQL")),
-    (Stage.MEETING.value, _("Meeting")),
-    (Stage.DEMO.value, _("Demo")),
-    (Stage.PROPOSAL.value, _("Proposal")),
-    (Stage.WON.value, _("Won")),
-]
-METRIC_CHOICES = [
-    (Metric.REVENUE.value, _("Revenue")),
-    (Metric.LEADS.value, _("Leads")),
-    (Metric.MQLS.value, _("MQLs")),
-    (Metric.SQLS.value, _("SQLs")),
-    (Metric.MEETINGS.value, _("Meetings")),
-    (Metric.DEMOS.value, _("Demos")),
-    (Metric.PROPOSALS.value, _("Proposals")),
-    (Metric.WINS.value, _("Wins (signatures)")),
-    (Metric.ACCOUNTS.value, _("Target accounts")),
-    (Metric.WIN_RATE.value, _("Win rate")),
-    (Metric.CYCLE_DAYS.value, _("Sales cycle (days)")),
-    (Metric.AVERAGE_DEAL.value, _("Average deal")),
-]
-PERIOD_CHOICES = [
-    (Period.WEEK.value, _("per week")),
-    (Period.MONTH.value, _("per month")),
-    (Period.QUARTER.value, _("per quarter")),
-]
+STAGE_CHOICES = choices(labels.STAGE_NAMES)
+METRIC_CHOICES = choices(labels.METRIC_LABELS)
+PERIOD_CHOICES = choices(labels.PERIOD_LABELS)
 
 
 class Plan(models.Model):
@@ -195,55 +171,11 @@ class Effort(models.Model):
         return f"{self.stage}/{self.role}: {self.hours} h"
 
 
-ACTION_TYPE_CHOICES = [
-    ("prospecting_sequence", _("Prospecting sequence")),
-    ("abm_campaign", _("ABM campaign")),
-    ("follow_up", _("Follow-up")),
-    ("demo", _("Demo")),
-    ("proposal", _("Proposal")),
-    ("renewal", _("Renewal")),
-    ("cross_sell", _("Cross-sell")),
-    ("upsell", _("Upsell")),
-    ("event", _("Event")),
-    ("webinar", _("Webinar")),
-    ("partner_recruitment", _("Partner recruitment")),
-    ("qbr", _("QBR")),
-    ("field_trial", _("Field trial")),
-    ("mdf_kit", _("Co-marketing (MDF) kit")),
-    ("activation_campaign", _("Activation campaign")),
-]
-ACTION_STATUS_CHOICES = [
-    ("proposed", _("Proposed")),
-    ("planned", _("Planned")),
-    ("in_progress", _("In progress")),
-    ("done", _("Done")),
-    ("cancelled", _("Cancelled")),
-]
-CHANNEL_CHOICES = [
-    ("email", _("Email")),
-    ("phone", _("Phone")),
-    ("social", _("Social selling")),
-    ("event", _("Event")),
-    ("partner", _("Partner")),
-    ("webinar", _("Webinar")),
-    ("field", _("Field sales")),
-]
-EVENT_KIND_CHOICES = [
-    ("trade_show", _("Trade show")),
-    ("conference", _("Conference")),
-    ("webinar", _("Webinar")),
-    ("product_launch", _("Product launch")),
-    ("budget_season", _("Budget season")),
-    ("other", _("Other")),
-]
-BUYING_ROLE_CHOICES = [
-    ("decision_maker", _("Decision maker")),
-    ("economic_buyer", _("Economic buyer")),
-    ("champion", _("Champion")),
-    ("influencer", _("Influencer")),
-    ("user", _("User")),
-    ("gatekeeper", _("Gatekeeper")),
-]
+ACTION_TYPE_CHOICES = choices(labels.ACTION_TYPE_LABELS)
+ACTION_STATUS_CHOICES = choices(labels.ACTION_STATUS_LABELS)
+CHANNEL_CHOICES = choices(labels.CHANNEL_LABELS)
+EVENT_KIND_CHOICES = choices(labels.EVENT_KIND_LABELS)
+BUYING_ROLE_CHOICES = choices(labels.BUYING_ROLE_LABELS)
 
 
 class Segment(models.Model):

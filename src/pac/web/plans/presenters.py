@@ -4,7 +4,6 @@ language, with the Vega-Lite spec of the weekly chart."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext
@@ -127,31 +126,3 @@ def weekly_chart(values: list[dict[str, Any]]) -> dict[str, Any]:
         "height": 60,
         "width": {"step": 26},
     }
-
-
-def present_progress(lines: list[Any], currency: str) -> list[dict[str, Any]]:
-    """Plan versus actual, formatted: money for revenue, percent for rates, days for the cycle."""
-    fmt = formatter(currency)
-    from pac.engine.model import Metric
-
-    def show(metric: Metric, value: Decimal | None) -> str:
-        if value is None:
-            return "—"
-        if metric in (Metric.REVENUE, Metric.AVERAGE_DEAL):
-            return fmt.money(round(value))
-        if metric is Metric.WIN_RATE:
-            return fmt.percent(value)
-        return fmt.number(value, 1)
-
-    return [
-        {
-            "id": p.objective.id,
-            "metric": p.objective.metric,
-            "target": show(p.objective.metric, p.target),
-            "actual": show(p.objective.metric, p.actual.value),
-            "share": fmt.percent(p.share, 0) if p.share is not None else "—",
-            "expected": fmt.percent(p.expected_share, 0),
-            "on_track": p.on_track,
-        }
-        for p in lines
-    ]

@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -16,12 +15,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from pac.engine.analysis import analyse
 from pac.engine.planfile import PlanFileError, dump_plan, parse_plan_file, to_plan
-from pac.engine.progress import objective_progress
-from pac.web.crm.actuals import plan_actuals
 from pac.web.plans import adapters, selectors, services
 from pac.web.plans.forms import SECTION_FORMSETS, PlanForm, PlanImportForm
 from pac.web.plans.models import Plan
-from pac.web.plans.presenters import present, present_progress
+from pac.web.plans.presenters import present
 from pac.web.plans.versioning import PlanConflict
 from pac.web.requests import current_user, posted_version
 
@@ -75,14 +72,9 @@ def plan_create(request: HttpRequest) -> HttpResponse:
 
 def _plan_context(request: HttpRequest, plan: Plan) -> dict[str, Any]:
     engine_plan = adapters.to_engine(plan)
-    today = timezone.localdate()
     return {
         "plan": plan,
         "page": present(analyse(engine_plan)),
-        "progress": present_progress(
-            objective_progress(engine_plan, plan_actuals(plan, today), today), engine_plan.currency
-        ),
-        "starts_later": today < plan.start,
         "can_edit": selectors.can_edit(current_user(request), plan),
         "sections": _section_titles(),
     }

@@ -1,5 +1,8 @@
 """The demo: a sales team and the SaaS mid-market quarter of the source text, loaded safely again
-and again (existing users keep their password, the plan is not duplicated)."""
+and again (existing users keep their password, the plan is not duplicated).
+
+Only the ``pac demo`` command imports this module (an import-linter contract keeps it so): the apps
+know nothing of the demo, and the demo uses their services like any other caller."""
 
 from __future__ import annotations
 
@@ -12,20 +15,20 @@ from importlib import resources
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Sum
 from django.utils import timezone
 
-from pac.datasets import dataset_path
+from pac.datasets import CREDITS, dataset_path
 from pac.engine.planfile import parse_plan_file, to_plan
 from pac.io.crm import read_import
 from pac.web.accounts.models import Team, User
 from pac.web.crm.importing import record_values
-from pac.web.crm.models import Opportunity
+from pac.web.crm.kpi_tables import team_tables
 from pac.web.crm.services import records_import
 from pac.web.plans import services
 from pac.web.plans.models import Plan
 
 DEMO_TEAM = "Ventes SaaS mid-market"
+DEMO_DATA = "maven_crm_sales_opportunities"
 DEMO_MANAGER = ("manon", "manager", "Manon", "Lefèvre")
 DEMO_REPS = [("sami", "sdr", "Sami", "Benali"), ("alex", "ae", "Alex", "Martin"), ("chloe", "csm", "Chloé", "Durand")]
 
@@ -58,6 +61,9 @@ def demo_plan_text() -> str:
 def load_demo(today: dt.date | None = None) -> Demo:
     password = demo_password()
     team, _ = Team.objects.get_or_create(name=DEMO_TEAM)
+    if team.data_credit != CREDITS[DEMO_DATA]:
+        team.data_credit = CREDITS[DEMO_DATA]
+        team.save(update_fields=["data_credit"])
     people = []
     for username, role, first, last in [DEMO_MANAGER, *DEMO_REPS]:
         user, created = User.objects.get_or_create(
@@ -87,14 +93,18 @@ def current_quarter_plan(user: User, team: Team, today: dt.date) -> Plan:
     existing = Plan.objects.filter(team=team, name=name).first()
     if existing is not None:
         return existing
-    closed = Opportunity.objects.filter(
-        team=team, closed__range=(start - relativedelta(months=3), start - dt.timedelta(days=1))
+    from pac.engine.kpis import compute_kpis
+
+    rows = compute_kpis(
+        team_tables(team),
+        as_of=start - dt.timedelta(days=1),
+        start=start - relativedelta(months=3),
+        kpis=["revenue", "wins", "win_rate"],
     )
-    won = closed.filter(outcome="won").aggregate(revenue=Sum("amount"), wins=Count("id"))
-    decided = closed.filter(outcome__in=["won", "lost"]).count()
-    revenue = max(round(float(won["revenue"] or 0) * 1.1, -3), 100_000)
-    wins = max(math.ceil((won["wins"] or 0) * 1.1), 10)
-    win_rate = min(round((won["wins"] or 0) / decided + 0.02, 2), 0.95) if decided else 0.3
+    last = {row["kpi"]: row["value"] for row in rows}
+    revenue = max(round((last["revenue"] or 0) * 1.1, -3), 100_000)
+    wins = max(math.ceil((last["wins"] or 0) * 1.1), 10)
+    win_rate = min(round(last["win_rate"] + 0.02, 2), 0.95) if last["win_rate"] is not None else 0.3
     text = (
         f'version: 1\nplan: {{name: "{name}", start: {start}, end: {end}, currency: EUR, country: FR}}\n'
         "objectives:\n"
@@ -108,7 +118,7 @@ def current_quarter_plan(user: User, team: Team, today: dt.date) -> Plan:
 def load_crm_history(user: User, team: Team, today: dt.date) -> int:
     """The Maven Analytics pipeline (public domain; credit in pac/datasets/README.md) as the team's
     CRM history, its dates shifted so that the last one is ``today``. Rerunning it updates in place."""
-    source = dataset_path("maven_crm_sales_opportunities", "sales_pipeline.csv")
+    source = dataset_path(DEMO_DATA, "sales_pipeline.csv")
     with read_import(source, "opportunities", preset="maven-pipeline") as read:
         records = [record_values(r, set(read.columns) | {"external_id"}) for r in read.records()]
     last = max(d for r in records for d in (r.get("created"), r.get("closed")) if d is not None)

@@ -1,0 +1,79 @@
+"""The cockpit's Vega-Lite charts (drawn by the vendored vega-embed): a KPI over the periods, and each
+objective's share of its target next to the share expected by now."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from pac.engine.kpis.display import kpi_label
+from pac.engine.progress import ObjectiveProgress
+
+SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"  # an identifier: nothing is fetched
+
+
+def kpi_chart(rows: list[dict[str, Any]], kpi: str) -> dict[str, Any] | None:
+    """One KPI over the periods, when there are at least two computed periods."""
+    points = [
+        {"period": r["period"], "value": r["value"]}
+        for r in rows
+        if r["kpi"] == kpi and r["status"] == "ok" and r["value"] is not None and r["period"]
+    ]
+    if len(points) < 2:
+        return None
+    ratio = any(r["kpi"] == kpi and r["unit"] == "ratio" for r in rows)
+    return {
+        "$schema": SCHEMA,
+        "data": {"values": points},
+        "mark": {"type": "line", "point": True, "tooltip": True},
+        "encoding": {
+            "x": {"field": "period", "type": "ordinal", "title": None},
+            "y": {
+                "field": "value",
+                "type": "quantitative",
+                "title": kpi_label(kpi, _),
+                **({"axis": {"format": "%"}} if ratio else {}),
+            },
+        },
+        "width": "container",
+        "height": 220,
+    }
+
+
+def progress_chart(lines: list[ObjectiveProgress], names: dict[str, str]) -> dict[str, Any] | None:
+    """Each objective's share of its target next to the share expected by now (bars); ``names`` are the
+    objectives' shown names by id."""
+    actual, expected = _("actual"), _("expected by now")
+    points = [
+        point
+        for line in lines
+        if line.share is not None
+        for point in (
+            {
+                "objective": names.get(line.objective.id, line.objective.id),
+                "measure": actual,
+                "share": float(line.share),
+            },
+            {
+                "objective": names.get(line.objective.id, line.objective.id),
+                "measure": expected,
+                "share": float(line.expected_share),
+            },
+        )
+    ]
+    if not points:
+        return None
+    return {
+        "$schema": SCHEMA,
+        "data": {"values": points},
+        "mark": {"type": "bar", "tooltip": True},
+        "encoding": {
+            "y": {"field": "objective", "type": "nominal", "title": None},
+            "yOffset": {"field": "measure"},
+            "x": {"field": "share", "type": "quantitative", "title": _("share of target"), "axis": {"format": "%"}},
+            "color": {"field": "measure", "type": "nominal", "title": None},
+        },
+        "width": "container",
+        "height": {"step": 16},
+    }

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from pac.web.cockpit import views
+
+app_name = "cockpit"
+urlpatterns = [
+    path("kpis/", views.kpi_page, name="kpis"),
+    path("plans/<int:plan_id>/progress/", views.plan_progress, name="plan_progress"),
+]
