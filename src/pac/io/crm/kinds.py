@@ -5,6 +5,10 @@ with ``None`` for an empty cell; hashable by value (the duplicate index relies o
 because a frozen dataclass's ``__init__`` costs six times more and an import builds one per row.
 Only ``external_id`` (and an opportunity's ``outcome``) is required.
 Costs have no id of their own in the CRM: theirs is derived from period, channel and category.
+
+``KINDS`` are the CRM's tables, the ones the CRM import page, ``pac import`` and the KPIs know.
+``OTHER_KINDS`` are read the same way but belong elsewhere: ``target_accounts``, a plan's target
+accounts (``pac.io.accounts_import``), whose fields carry the plan's own limits.
 """
 
 from __future__ import annotations
@@ -13,6 +17,9 @@ import datetime as dt
 from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Literal
+
+from pac.engine.model import Stage
+from pac.io.messages import gettext_noop
 
 FieldType = Literal["text", "decimal", "moment", "date", "bool", "choice"]
 Moment = dt.date | dt.datetime
@@ -27,6 +34,12 @@ class FieldSpec:
     type: FieldType = "text"
     choices: tuple[str, ...] = ()
     required: bool = False
+    # a number's bounds, inclusive, and the integer digits it may have (the mapper's default when None)
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
+    digits: int | None = None
+    pattern: str = ""  # a text's form: a regular expression the whole text must match
+    explain: str = ""  # the reason shown for a value out of bounds or out of form (a message template)
 
 
 @dataclass(kw_only=True, slots=True, unsafe_hash=True)
@@ -111,8 +124,29 @@ class CostRecord:
     amount: Decimal | None = None
 
 
+@dataclass(kw_only=True, slots=True, unsafe_hash=True)
+class TargetAccountRecord:
+    """A plan's target account (not a CRM table: see ``OTHER_KINDS``)."""
+
+    external_id: str
+    name: str | None = None
+    segment: str | None = None
+    strategic: bool | None = None
+    potential: Decimal | None = None
+    icp_fit: Decimal | None = None  # 0..1
+    owner: str | None = None
+    stage: str | None = None
+
+
 Record = (
-    OpportunityRecord | ActivityRecord | LeadRecord | AccountRecord | ContactRecord | SubscriptionRecord | CostRecord
+    OpportunityRecord
+    | ActivityRecord
+    | LeadRecord
+    | AccountRecord
+    | ContactRecord
+    | SubscriptionRecord
+    | CostRecord
+    | TargetAccountRecord
 )
 
 RECORD_TYPES: dict[str, type[Record]] = {
@@ -125,6 +159,13 @@ RECORD_TYPES: dict[str, type[Record]] = {
     "costs": CostRecord,
 }
 KINDS: tuple[str, ...] = tuple(RECORD_TYPES)
+
+TARGET_ACCOUNTS = "target_accounts"
+#: Kinds read like the CRM's but kept out of its import page, its CLI and its KPIs.
+OTHER_RECORD_TYPES: dict[str, type[Record]] = {TARGET_ACCOUNTS: TargetAccountRecord}
+OTHER_KINDS: tuple[str, ...] = tuple(OTHER_RECORD_TYPES)
+ALL_RECORD_TYPES: dict[str, type[Record]] = RECORD_TYPES | OTHER_RECORD_TYPES
+ALL_KINDS: tuple[str, ...] = KINDS + OTHER_KINDS
 
 _TYPES: dict[str, FieldSpec] = {
     spec.name: spec
@@ -148,20 +189,42 @@ _TYPES: dict[str, FieldSpec] = {
 }
 
 
+#: The fields a kind types its own way (the others follow ``_TYPES``; an id is required text).
+_KIND_SPECS: dict[str, tuple[FieldSpec, ...]] = {
+    "opportunities": (FieldSpec("outcome", "choice", OUTCOMES, required=True),),
+    "activities": (FieldSpec("kind", "choice", ACTIVITY_KINDS),),
+    TARGET_ACCOUNTS: (
+        FieldSpec(
+            "external_id",
+            required=True,
+            pattern=r"[A-Za-z0-9][A-Za-z0-9_-]*",
+            explain=gettext_noop("an id is made of letters, digits, - and _ (and starts with a letter or digit)"),
+        ),
+        FieldSpec("name", required=True),
+        FieldSpec("potential", "decimal", minimum=Decimal(0), digits=14),  # what the plan's table keeps
+        FieldSpec(
+            "icp_fit",
+            "decimal",
+            minimum=Decimal(0),
+            maximum=Decimal(1),
+            explain=gettext_noop("out of range: a fit from 0 to 1, or from 0 % to 100 %"),
+        ),
+        FieldSpec("stage", "choice", tuple(stage.value for stage in Stage)),
+    ),
+}
+
+
 def field_specs(kind: str) -> dict[str, FieldSpec]:
     """The fields of ``kind`` by name, typed; ``KeyError`` naming the kinds for an unknown one."""
-    if kind not in RECORD_TYPES:
-        raise KeyError(f"unknown kind {kind!r}; expected one of: {', '.join(KINDS)}")
+    if kind not in ALL_RECORD_TYPES:
+        raise KeyError(f"unknown kind {kind!r}; expected one of: {', '.join(ALL_KINDS)}")
+    own = {spec.name: spec for spec in _KIND_SPECS.get(kind, ())}
     specs: dict[str, FieldSpec] = {}
-    for item in fields(RECORD_TYPES[kind]):
+    for item in fields(ALL_RECORD_TYPES[kind]):
         spec = _TYPES.get(item.name, FieldSpec(item.name))
-        if kind == "opportunities" and item.name == "outcome":
-            spec = FieldSpec("outcome", "choice", OUTCOMES, required=True)
-        elif kind == "activities" and item.name == "kind":
-            spec = FieldSpec("kind", "choice", ACTIVITY_KINDS)
         if item.name == "external_id":
             spec = FieldSpec("external_id", required=True)
-        specs[item.name] = spec
+        specs[item.name] = own.get(item.name, spec)
     return specs
 
 
