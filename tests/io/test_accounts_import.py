@@ -132,9 +132,13 @@ def test_it_refuses_one_id_on_two_different_lines_and_merges_identical_ones() ->
     conflict = read_accounts(french_excel("azur;Azur", "azur;Azur SA", header="id;nom"))
     merged = read_accounts(french_excel("azur;Azur", "azur;Azur", header="id;nom"))
 
-    assert [(p.line, p.code, "lines 2, 3" in p.reason) for p in conflict.report.errors] == [
-        (2, "duplicate_conflict", True)
-    ]
+    assert [(p.line, p.code) for p in conflict.report.errors] == [(2, "duplicate_conflict")]
+    assert (
+        conflict.report.errors[0]
+        .explained(catalogue("fr"))
+        .endswith("identifiant présent aux lignes 2, 3 avec des valeurs différentes : gardez une ligne par identifiant")
+    )
+    assert str(conflict.report.errors[0]).endswith("keep one row per id")  # no CRM import option to name
     assert merged.ok and merged.accounts == [Account("azur", "Azur")]
     assert [(p.line, p.code) for p in merged.report.warnings] == [(3, "duplicate_merged")]
 

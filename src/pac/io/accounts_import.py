@@ -10,6 +10,7 @@ silently left out. The caller imports every account or none (``AccountsRead.ok``
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -50,6 +51,7 @@ _UNKNOWN = gettext_noop(
     "unknown column: the columns read are id, name, segment, strategic, potential, icp_fit, owner, stage"
 )
 _TWICE = gettext_noop("a second column for the same field as '{first}'")
+_CONFLICT = gettext_noop("id on lines {lines} with different values: keep one row per id")
 _REPEATED = re.compile(r" \(\d+\)\Z")  # "id (2)": a title met again (``table.header_names``)
 
 
@@ -71,6 +73,7 @@ def read_accounts(source: Path | BinaryIO, *, name: str | None = None) -> Accoun
     with read_import(source, TARGET_ACCOUNTS, preset=PRESET, name=name, limits=LIMITS, max_rows=MAX_ACCOUNTS) as read:
         for problem in _header_problems(read):
             read.report.add(problem)
+        _without_import_options(read.report)
         if not read.ok:
             return AccountsRead(read.report)
         accounts = [to_account(record) for record in read.records() if isinstance(record, TargetAccountRecord)]
@@ -89,6 +92,14 @@ def to_account(record: TargetAccountRecord) -> Account:
         record.owner,
         Stage(record.stage) if record.stage else None,
     )
+
+
+def _without_import_options(report: Report) -> None:
+    """Reasons that point at the CRM import's options (``--on-duplicate last``), which this import has not."""
+    for index, problem in enumerate(report.kept):
+        if problem.code == "duplicate_conflict" and isinstance(problem.reason, Reason):
+            reason = Reason(_CONFLICT, lines=problem.reason.values.get("lines", ""))
+            report.kept[index] = dataclasses.replace(problem, reason=reason)
 
 
 def _header_problems(read: ImportRead) -> Iterator[Problem]:
