@@ -124,6 +124,25 @@ def test_it_refuses_a_bad_file_from_the_web_page_with_its_line(owner: Any, team:
     assert "amount" in text and "abc" in text and "pas un nombre" in text  # the downloadable report names the cell
 
 
+def test_it_keeps_a_plans_target_accounts_out_of_the_crm_import(owner: Any, team: Any) -> None:
+    import io
+
+    from django.test import Client
+    from django.urls import reverse
+
+    from pac.web.crm.importing import import_file
+    from pac.web.crm.presets import preset_save
+
+    client = Client()
+    client.force_login(owner)
+    choices = dict(client.get(reverse("crm:import")).context["form"].fields["kind"].choices)
+    assert "accounts" in choices and "target_accounts" not in choices
+    with pytest.raises(ValueError, match="unknown kind 'target_accounts'"):
+        import_file(user=owner, team=team, kind="target_accounts", source=io.BytesIO(b"id;nom\na;A\n"))
+    with pytest.raises(ValueError, match="unknown kind 'target_accounts'"):
+        preset_save(team=team, name="cibles", kind="target_accounts", base=None, mapping={}, values={})
+
+
 def test_it_keeps_reps_away_from_the_import_page(teammate: Any) -> None:
     from django.test import Client
     from django.urls import reverse

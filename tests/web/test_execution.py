@@ -1,5 +1,5 @@
 """The plan's execution side in the web app: actions with RACI, events and their campaigns, the
-90/30/7 views, accounts from CSV, exports and calendar feeds."""
+90/30/7 views, accounts from CSV or XLSX files, exports and calendar feeds."""
 
 from __future__ import annotations
 
@@ -154,36 +154,105 @@ def test_it_draws_the_raci_grid(plan: Any, as_owner: Client) -> None:
     assert '<td class="letters">R/A</td>' in body  # manon runs and answers for the pipeline review
 
 
-def test_it_imports_accounts_from_a_french_excel_csv(plan: Any, as_owner: Client) -> None:
-    content = (
-        "id;nom;segment;stratégique;potentiel;icp_fit;responsable\n"
-        "clinique-azur;Clinique d'Azur;sante;oui;125 000,50;85 %;teammate\n"
-        "mecanique-vosges;Mécanique des Vosges SAS;industrie;non;200 000;;alex\n"
-    ).encode("cp1252")
+def _import_accounts(client: Client, plan: Any, name: str, content: bytes) -> Any:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    response = as_owner.post(
+    return client.post(
         reverse("plans:accounts_import", args=[plan.pk]),
-        {"version": plan.version, "file": SimpleUploadedFile("comptes.csv", content)},
+        {"version": plan.version, "file": SimpleUploadedFile(name, content)},
     )
+
+
+def _problem_rows(response: Any) -> list[tuple[Any, ...]]:
+    return [(p["line"], p["column"], p["value"], p["reason"]) for p in response.context["problems"]]
+
+
+def test_it_imports_accounts_from_a_french_excel_csv(plan: Any, as_owner: Client) -> None:
+    content = (
+        "id;nom;segment;stratégique;potentiel;icp_fit;responsable;étape\r\n"
+        "clinique-azur;Clinique d'Azur;sante;oui;125 000,50;85 %;teammate;demo\r\n"
+        "mecanique-vosges;Mécanique des Vosges SAS;industrie;non;1 234,56;0,4;alex;\r\n"
+    ).encode("cp1252")
+
+    response = _import_accounts(as_owner, plan, "comptes.csv", content)
+
     assert response.status_code == 302, page_text(response)
     azur = plan.accounts.get(code="clinique-azur")
     assert azur.strategic and str(azur.potential) == "125000.50" and str(azur.icp_fit) == "0.850"
-    assert plan.accounts.get(code="mecanique-vosges").name == "Mécanique des Vosges SAS"
+    assert azur.stage == "demo" and azur.owner == "teammate"
+    vosges = plan.accounts.get(code="mecanique-vosges")
+    assert vosges.name == "Mécanique des Vosges SAS" and not vosges.strategic
+    assert (str(vosges.potential), str(vosges.icp_fit)) == ("1234.56", "0.400")
 
 
 def test_it_imports_no_account_when_one_line_is_wrong(plan: Any, as_owner: Client) -> None:
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     before = list(plan.accounts.values_list("code", "name"))
     content = b"id,name,potential\nnouveau,Nouveau compte,1000\nautre,Autre,beaucoup\n"
-    response = as_owner.post(
-        reverse("plans:accounts_import", args=[plan.pk]),
-        {"version": plan.version, "file": SimpleUploadedFile("a.csv", content)},
-    )
+
+    response = _import_accounts(as_owner, plan, "a.csv", content)
+
     assert response.status_code == 400
-    assert "a.csv: line 3, column potential: 'beaucoup' not a number" in page_text(response)
+    assert _problem_rows(response) == [
+        (3, "potential", "beaucoup", "pas un nombre (attendu par exemple 1 234,56 ou 1234.56)")
+    ]
+    text = page_text(response)
+    assert "Rien n'a été importé" in text and "3 potential beaucoup pas un nombre" in text
     assert list(plan.accounts.values_list("code", "name")) == before
+
+
+def test_it_offers_the_problems_as_a_report_in_the_readers_language(plan: Any, as_owner: Client) -> None:
+    import base64
+    import re
+
+    as_owner.post(reverse("set_language"), {"language": "en", "next": "/plans/"})
+    content = "id;nom;potentiel;Notes\r\nazur;Azur;beaucoup;x\r\n".encode("cp1252")
+
+    response = _import_accounts(as_owner, plan, "comptes.csv", content)
+
+    assert _problem_rows(response) == [
+        (
+            1,
+            "Notes",
+            "",
+            "unknown column: the columns read are id, name, segment, strategic, potential, icp_fit, owner, stage",
+        ),
+        (2, "potentiel", "beaucoup", "not a number (expected e.g. 1 234,56 or 1234.56)"),
+    ]
+    assert "Download the report (CSV)" in page_text(response)
+    [encoded] = re.findall(r'href="data:text/csv;charset=utf-8;base64,([^"]+)" download', response.content.decode())
+    report = base64.b64decode(encoded).decode("utf-8-sig").splitlines()
+    assert report[0] == "file,line,severity,column,value,reason,code"
+    assert report[2].startswith('comptes.csv,2,error,potentiel,beaucoup,"not a number')
+
+
+def test_it_imports_accounts_from_an_xlsx_workbook(plan: Any, as_owner: Client) -> None:
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["Identifiant", "Compte", "Stratégique", "Potentiel", "ICP"])
+    workbook.active.append(["atelier-lyon", "Atelier de Lyon", True, 48000.5, 0.7])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+
+    response = _import_accounts(as_owner, plan, "comptes.xlsx", buffer.getvalue())
+
+    assert response.status_code == 302, page_text(response)
+    lyon = plan.accounts.get(code="atelier-lyon")
+    assert (lyon.name, lyon.strategic, str(lyon.potential), str(lyon.icp_fit)) == (
+        "Atelier de Lyon",
+        True,
+        "48000.50",
+        "0.700",
+    )
+
+
+def test_it_shows_the_warnings_of_an_imported_file(plan: Any, as_owner: Client) -> None:
+    content = b"id;nom\r\nazur;Azur\r\nazur;Azur\r\n"
+
+    response = _import_accounts(as_owner, plan, "comptes.csv", content)
+
+    assert response.status_code == 302
+    shown = [str(m) for m in response.wsgi_request._messages]
+    assert shown[0].startswith("comptes.csv:3: id: 'azur' — ") and "(alerte)" in shown[0]
+    assert plan.accounts.filter(code="azur").count() == 1
 
 
 def test_it_exports_a_workbook_that_opens_in_openpyxl(plan: Any, as_owner: Client) -> None:
@@ -257,21 +326,22 @@ def test_it_refuses_a_contact_on_another_plans_account(
 @pytest.mark.parametrize(
     "content,expected",
     [
-        (b"id,name,potential\na,A,NaN\n", "line 2, column potential: 'NaN' a number below"),
-        (b"id,name,potential\na,A,1e40\n", "line 2, column potential: '1e40' a number below"),
-        (b"\x81\x8d\x90\x9d PK\x03\x04 not text", "not a text file in UTF-8 or Windows-1252"),
+        (b"id,name,potential\na,A,NaN\n", "2 potential NaN pas un nombre"),
+        (b"id,name,potential\na,A,1e40\n", "2 potential 1e40 pas un nombre"),
+        (b"id,name,potential\na,A,1000000000000000\n", "trop grand : 14 chiffres au plus avant la virgule"),
+        (b"id,name,icp_fit\na,A,85\n", "hors limites : une adéquation de 0 à 1, ou de 0 % à 100 %"),
+        (b"\x81\x8d\x90\x9d PK\x03\x04 not text", "ni en UTF-8 ni en Windows-1252"),
+        (b"PK\x03\x04 broken zip", "classeur XLSX illisible"),
+        (b"", "le fichier est vide"),
     ],
 )
 def test_it_explains_unreadable_account_files_without_writing(
     plan: Any, as_owner: Client, content: bytes, expected: str
 ) -> None:
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     before = plan.accounts.count()
-    response = as_owner.post(
-        reverse("plans:accounts_import", args=[plan.pk]),
-        {"version": plan.version, "file": SimpleUploadedFile("a.csv", content)},
-    )
+
+    response = _import_accounts(as_owner, plan, "a.csv", content)
+
     assert response.status_code == 400 and expected in page_text(response)
     assert plan.accounts.count() == before
 

@@ -8,6 +8,7 @@ columns. A column is added here, and nowhere else decides what it is.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Literal
 
 #: ``moment``: a day or a day and time (kept as a day); ``date``: a day only; ``decimal``: an amount or a
@@ -24,6 +25,12 @@ class Column:
     type: ColumnType = "text"
     choices: tuple[str, ...] = ()
     required: bool = False
+    # a number's bounds, inclusive, and the integer digits it may have (the import's default when None)
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
+    digits: int | None = None
+    pattern: str = ""  # a text's form: a regular expression the whole text must match
+    explain: str = ""  # the reason shown for a value out of bounds or out of form (a message template)
 
 
 def _id() -> Column:

@@ -20,7 +20,7 @@ Usage — check the file, then take its records (pass 2), or receive them while 
 
 ``read_import(source: Path | BinaryIO, kind, *, preset=None, mapping=(), values=None,
 on_duplicate="error", date_order=None, saved_presets=None, name=None, progress=None, sink=None,
-limits=None) -> ImportRead``
+limits=None, max_rows=None) -> ImportRead``
 reads the whole file once (bounded memory: rows are streamed, only the id index grows, ≈100 B/id)
 and never raises for a bad file: an unreadable one gives a report with one error (encoding, missing
 required column — on the header line, naming the columns found —, no data rows…). ``ImportRead.records()``
@@ -31,7 +31,9 @@ Kinds (``KINDS``) and their records (hashable dataclasses in ``kinds``; ``None``
 segment, channel, product, stage, amount: Decimal, currency, created/closed: date|datetime,
 forecast_category); ``accounts``, ``contacts``, ``leads``, ``activities``, ``subscriptions``, ``costs``
 likewise with DESIGN.md's canonical field names (a cost's external_id is derived from period_start,
-period_end, channel and category).
+period_end, channel and category). ``OTHER_KINDS`` are read the same way but are no CRM table (kept out
+of the CRM import page, the CLI and the KPIs): ``target_accounts`` → ``TargetAccountRecord``, a plan's
+target accounts (``pac.io.accounts_import``).
 
 Presets (``BUILTIN_PRESETS``): ``salesforce-opportunities``, ``hubspot-deals``, ``pipedrive-deals``,
 ``maven-pipeline``, ``maven-accounts``, ``olist-leads``, ``olist-closed-deals``, ``ravenstack-accounts``,
@@ -43,6 +45,7 @@ named presets in a JSON or YAML file. Values: ``values.parse_decimal``/``parse_m
 from pac.io.crm.builtin_presets import BUILTIN_PRESETS, get_preset
 from pac.io.crm.kinds import (
     KINDS,
+    OTHER_KINDS,
     AccountRecord,
     ActivityRecord,
     ContactRecord,
@@ -51,6 +54,7 @@ from pac.io.crm.kinds import (
     OpportunityRecord,
     Record,
     SubscriptionRecord,
+    TargetAccountRecord,
 )
 from pac.io.crm.presets import Preset, customise, load_presets, parse_map, parse_values, save_presets
 from pac.io.crm.problems import ImportFailed, Problem, Report
@@ -60,6 +64,7 @@ from pac.io.crm.report_csv import write_report_csv
 __all__ = [
     "BUILTIN_PRESETS",
     "KINDS",
+    "OTHER_KINDS",
     "AccountRecord",
     "ActivityRecord",
     "ContactRecord",
@@ -75,6 +80,7 @@ __all__ = [
     "Report",
     "Sink",
     "SubscriptionRecord",
+    "TargetAccountRecord",
     "customise",
     "get_preset",
     "load_presets",

@@ -1,6 +1,10 @@
 """The records an import builds, one dataclass per canonical table; their fields and types come from
 ``pac.engine.canonical`` (a test checks each dataclass has exactly the schema's columns).
 
+``KINDS`` are the CRM's tables, the ones the CRM import page, ``pac import`` and the KPIs know.
+``OTHER_KINDS`` are read the same way but belong elsewhere: ``target_accounts``, a plan's target
+accounts (``pac.io.accounts_import``), whose fields carry the plan's own limits.
+
 A record is a dataclass of typed values — ``str``, ``Decimal``, ``date``/``datetime``, ``bool`` —
 with ``None`` for an empty cell; hashable by value (the duplicate index relies on it) but not frozen,
 because a frozen dataclass's ``__init__`` costs six times more and an import builds one per row.
@@ -17,8 +21,23 @@ from decimal import Decimal
 from pac.engine import canonical
 from pac.engine.canonical import ACTIVITY_KINDS, KINDS, OUTCOMES
 from pac.engine.canonical import Column as FieldSpec
+from pac.engine.model import Stage
+from pac.io.messages import gettext_noop
 
-__all__ = ["ACTIVITY_KINDS", "KINDS", "OUTCOMES", "RECORD_TYPES", "FieldSpec", "Record", "derived_id", "field_specs"]
+__all__ = [
+    "ACTIVITY_KINDS",
+    "ALL_KINDS",
+    "ALL_RECORD_TYPES",
+    "KINDS",
+    "OTHER_KINDS",
+    "OUTCOMES",
+    "RECORD_TYPES",
+    "TARGET_ACCOUNTS",
+    "FieldSpec",
+    "Record",
+    "derived_id",
+    "field_specs",
+]
 
 Moment = dt.date | dt.datetime
 
@@ -105,8 +124,29 @@ class CostRecord:
     amount: Decimal | None = None
 
 
+@dataclass(kw_only=True, slots=True, unsafe_hash=True)
+class TargetAccountRecord:
+    """A plan's target account (not a CRM table: see ``OTHER_KINDS``)."""
+
+    external_id: str
+    name: str | None = None
+    segment: str | None = None
+    strategic: bool | None = None
+    potential: Decimal | None = None
+    icp_fit: Decimal | None = None  # 0..1
+    owner: str | None = None
+    stage: str | None = None
+
+
 Record = (
-    OpportunityRecord | ActivityRecord | LeadRecord | AccountRecord | ContactRecord | SubscriptionRecord | CostRecord
+    OpportunityRecord
+    | ActivityRecord
+    | LeadRecord
+    | AccountRecord
+    | ContactRecord
+    | SubscriptionRecord
+    | CostRecord
+    | TargetAccountRecord
 )
 
 RECORD_TYPES: dict[str, type[Record]] = {
@@ -119,9 +159,45 @@ RECORD_TYPES: dict[str, type[Record]] = {
     "costs": CostRecord,
 }
 
+TARGET_ACCOUNTS = "target_accounts"
+#: Kinds read like the CRM's but kept out of its import page, its CLI and its KPIs.
+OTHER_RECORD_TYPES: dict[str, type[Record]] = {TARGET_ACCOUNTS: TargetAccountRecord}
+OTHER_KINDS: tuple[str, ...] = tuple(OTHER_RECORD_TYPES)
+ALL_RECORD_TYPES: dict[str, type[Record]] = RECORD_TYPES | OTHER_RECORD_TYPES
+ALL_KINDS: tuple[str, ...] = KINDS + OTHER_KINDS
+
+#: The fields of the other kinds, with the limits of the tables they end in (a plan's accounts).
+_OTHER_FIELDS: dict[str, tuple[FieldSpec, ...]] = {
+    TARGET_ACCOUNTS: (
+        FieldSpec(
+            "external_id",
+            required=True,
+            pattern=r"[A-Za-z0-9][A-Za-z0-9_-]*",
+            explain=gettext_noop("an id is made of letters, digits, - and _ (and starts with a letter or digit)"),
+        ),
+        FieldSpec("name", required=True),
+        FieldSpec("segment"),
+        FieldSpec("strategic", "bool"),
+        FieldSpec("potential", "decimal", minimum=Decimal(0), digits=14),  # what the plan's table keeps
+        FieldSpec(
+            "icp_fit",
+            "decimal",
+            minimum=Decimal(0),
+            maximum=Decimal(1),
+            explain=gettext_noop("out of range: a fit from 0 to 1, or from 0 % to 100 %"),
+        ),
+        FieldSpec("owner"),
+        FieldSpec("stage", "choice", tuple(stage.value for stage in Stage)),
+    ),
+}
+
 
 def field_specs(kind: str) -> dict[str, FieldSpec]:
     """The fields of ``kind`` by name, typed; ``KeyError`` naming the kinds for an unknown one."""
+    if kind in _OTHER_FIELDS:
+        return {spec.name: spec for spec in _OTHER_FIELDS[kind]}
+    if kind not in RECORD_TYPES:
+        raise KeyError(f"unknown kind {kind!r}; expected one of: {', '.join(ALL_KINDS)}")
     return canonical.columns(kind)
 
 

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from pac.io.crm.date_orders import DateOrders
-from pac.io.crm.kinds import RECORD_TYPES, FieldSpec, Record, derived_id, field_specs
+from pac.io.crm.kinds import ALL_RECORD_TYPES, FieldSpec, Record, derived_id, field_specs
 from pac.io.crm.presets import ANY_VALUE, Preset
 from pac.io.crm.problems import ImportFailed, Problem, Reason, gettext_noop
 from pac.io.crm.table import Table
@@ -25,6 +25,9 @@ MAX_TEXT = 255
 _MISSING: Any = object()  # a cache miss (None is a value)
 _REQUIRED = gettext_noop("empty: {name} is required")
 _TOO_LONG = gettext_noop("too long: {length} characters, at most {limit}")
+_TOO_SMALL = gettext_noop("too small: at least {minimum}")
+_TOO_LARGE = gettext_noop("too large: at most {maximum}")
+_BAD_FORM = gettext_noop("not in the expected form")
 _NOT_ALNUM = re.compile(r"[\W_]+")
 Value = str | Decimal | dt.date | dt.datetime | bool | None
 
@@ -54,7 +57,7 @@ class RowMapper:
         self.file = table.name
         self.kind = preset.kind
         self.specs = field_specs(preset.kind)
-        self.record_type = RECORD_TYPES[preset.kind]
+        self.record_type = ALL_RECORD_TYPES[preset.kind]
         self.decimal = preset.decimal or table.decimal
         self.dates = dates
         self.limits = dict(limits or {})
@@ -237,7 +240,13 @@ class RowMapper:
 
     def _plain_limit(self, spec: FieldSpec) -> int:
         """The length limit of a field whose text is kept exactly as written, else 0."""
-        if spec.type != "text" or spec.name in self.values or spec.name in self.spellings or spec.name == "currency":
+        if (
+            spec.type != "text"
+            or spec.pattern
+            or spec.name in self.values
+            or spec.name in self.spellings
+            or spec.name == "currency"
+        ):
             return 0
         return min(self.limits.get(spec.name, MAX_TEXT), MAX_TEXT)
 
@@ -314,14 +323,18 @@ class RowMapper:
 
             return choice
         if spec.type == "decimal":
+            digits = spec.digits or MAX_INTEGER_DIGITS
 
             def number(text: str, column: str, line: int) -> Value:
                 value = parse_decimal(text, decimal=self.decimal)
-                if value.adjusted() >= MAX_INTEGER_DIGITS:
+                if value.adjusted() >= digits:
                     raise BadValue(
-                        gettext_noop("too large: at most {digits} digits before the decimal point"),
-                        digits=MAX_INTEGER_DIGITS,
+                        gettext_noop("too large: at most {digits} digits before the decimal point"), digits=digits
                     )
+                if spec.minimum is not None and value < spec.minimum:
+                    raise BadValue(spec.explain or _TOO_SMALL, minimum=spec.minimum, maximum=spec.maximum)
+                if spec.maximum is not None and value > spec.maximum:
+                    raise BadValue(spec.explain or _TOO_LARGE, minimum=spec.minimum, maximum=spec.maximum)
                 return value
 
             return number
@@ -337,10 +350,13 @@ class RowMapper:
             return moment
         upper = spec.name == "currency"
         limit = min(self.limits.get(spec.name, MAX_TEXT), MAX_TEXT)
+        form = re.compile(spec.pattern) if spec.pattern else None
 
         def plain(text: str, column: str, line: int) -> Value:
             if len(text) > limit:
                 raise BadValue(_TOO_LONG, length=len(text), limit=limit)
+            if form is not None and not form.fullmatch(text):
+                raise BadValue(spec.explain or _BAD_FORM)
             return text.upper() if upper else text
 
         return plain

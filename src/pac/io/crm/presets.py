@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from pac.io.crm.kinds import KINDS, field_specs
+from pac.io.crm.kinds import ALL_KINDS, field_specs
 from pac.io.crm.values import DateOrder, Decimal_
 
 ANY_VALUE = "*"
@@ -43,8 +43,10 @@ class Preset:
     description: str = ""
 
     def __post_init__(self) -> None:
-        if self.kind not in KINDS:
-            raise ValueError(f"preset {self.name!r}: unknown kind {self.kind!r}; expected one of: {', '.join(KINDS)}")
+        if self.kind not in ALL_KINDS:
+            raise ValueError(
+                f"preset {self.name!r}: unknown kind {self.kind!r}; expected one of: {', '.join(ALL_KINDS)}"
+            )
         specs = field_specs(self.kind)
         used = (
             [f for _, f in self.columns]

@@ -26,7 +26,7 @@ from pac.io.crm.builtin_presets import get_preset
 from pac.io.crm.checks import FileChecks, record_warnings
 from pac.io.crm.date_orders import DateOrders
 from pac.io.crm.duplicates import DuplicateIndex, OnDuplicate, fingerprint
-from pac.io.crm.kinds import KINDS, Record
+from pac.io.crm.kinds import ALL_KINDS, Record
 from pac.io.crm.mapper import RowMapper
 from pac.io.crm.presets import Preset, customise
 from pac.io.crm.problems import ImportFailed, Problem, Reason, Report, gettext_noop
@@ -61,6 +61,8 @@ class ImportRead:
     preset: Preset
     report: Report
     columns: dict[str, str] = field(default_factory=dict)  # every field the file sets → its column ("" constant)
+    header: list[str] = field(default_factory=list)  # the file's column titles (``table.header_names``)
+    header_line: int = 1
     delimiter: str = ""
     encoding: str = ""
     streamed: bool = False  # the sink received the final records (no second pass needed)
@@ -131,6 +133,7 @@ def read_import(
     progress: Progress | None = None,
     sink: Sink | None = None,
     limits: Mapping[str, int] | None = None,
+    max_rows: int | None = None,
 ) -> ImportRead:
     """Check ``source`` (a CSV or XLSX file, by path or binary stream) as ``kind`` records.
 
@@ -138,10 +141,11 @@ def read_import(
     named as the canonical fields; ``mapping`` (source column → field) and ``values`` (field → {source
     value → value}) go on top. ``progress`` is called with the number of rows read, every 1 000 rows;
     ``sink`` receives each accepted record (see the module doc); ``limits`` gives the
-    longest text each field may hold, when the store keeps less than 255 characters.
+    longest text each field may hold, when the store keeps less than 255 characters; a file of more
+    than ``max_rows`` data rows is refused at the first row beyond.
     Raises ``ValueError`` for a wrong kind, preset or option; a bad file is reported, never raised."""
-    if kind not in KINDS:
-        raise ValueError(f"unknown kind {kind!r}; expected one of: {', '.join(KINDS)}")
+    if kind not in ALL_KINDS:
+        raise ValueError(f"unknown kind {kind!r}; expected one of: {', '.join(ALL_KINDS)}")
     policies: dict[str, OnDuplicate] = {"error": "error", "last": "last"}
     if on_duplicate not in policies:
         raise ValueError(f"on_duplicate is 'error' or 'last', not {on_duplicate!r}")
@@ -152,13 +156,15 @@ def read_import(
     if not isinstance(source, Path) and not source.seekable():
         read._source = read._stack.enter_context(seekable(source))
     try:
-        _check(read, policies[on_duplicate], progress, sink)
+        _check(read, policies[on_duplicate], progress, sink, max_rows)
     except ImportFailed as failure:
         report.add(failure.problem)
     return read
 
 
-def _check(read: ImportRead, on_duplicate: OnDuplicate, progress: Progress | None, sink: Sink | None) -> None:
+def _check(
+    read: ImportRead, on_duplicate: OnDuplicate, progress: Progress | None, sink: Sink | None, max_rows: int | None
+) -> None:
     assert read._source is not None
     report = read.report
     dates = DateOrders(read.preset.date_order)
@@ -167,6 +173,7 @@ def _check(read: ImportRead, on_duplicate: OnDuplicate, progress: Progress | Non
     lines: dict[str, int] = {}  # id → line of its first row, for merged-row warnings (only duplicated ids)
     with seekable(read._source) as stream:
         table = read_table(stream, report.file, report.add)
+        read.header, read.header_line = table.header, table.header_line
         mapper = RowMapper(read.preset, table, dates, read.limits)
         read.columns, read.delimiter, read.encoding = mapper.columns(), table.delimiter, table.encoding
         id_column = read.columns.get("external_id", "external_id")
@@ -174,6 +181,10 @@ def _check(read: ImportRead, on_duplicate: OnDuplicate, progress: Progress | Non
             sink.fields(read.fields)
         for line, row in table.rows:
             report.rows_read += 1
+            if max_rows is not None and report.rows_read > max_rows:
+                report.rows_read -= 1
+                reason = Reason(gettext_noop("too many rows: at most {limit} in one file"), limit=max_rows)
+                raise ImportFailed(Problem(report.file, line, "", "", reason, code="too_many_rows"))
             record, problems = mapper.build(line, row)
             for problem in problems:
                 report.add(problem)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from pac.io.crm import ImportRead, Preset, Record, Report, read_import
+from pac.io.crm import KINDS, ImportRead, Preset, Record, Report, read_import
 from pac.web.accounts.models import Team, User
 from pac.web.crm.presets import saved_presets
 from pac.web.crm.services import ImportCounts, staged_import, text_limits
@@ -66,7 +66,10 @@ def import_file(
     written: Callable[[int], None] | None = None,
 ) -> ImportOutcome:
     """Check the whole file — its records written as they pass, in the import's transaction — and
-    keep all of it or nothing. ``checked`` reports the rows read; ``written`` the records staged, once."""
+    keep all of it or nothing. ``checked`` reports the rows read; ``written`` the records staged, once.
+    ``ValueError`` for a kind that is no CRM table (a plan's target accounts have their own import)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}; expected one of: {', '.join(KINDS)}")
     known = saved_presets(team)
 
     def stage(staging: Staging) -> _StagedRead:

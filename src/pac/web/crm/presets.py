@@ -13,7 +13,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from pac.io.crm import BUILTIN_PRESETS, Preset, customise, get_preset, load_presets, save_presets
+from pac.io.crm import BUILTIN_PRESETS, KINDS, Preset, customise, get_preset, load_presets, save_presets
 from pac.web.accounts.models import Team
 
 _NAME = re.compile(r"[\w][\w .-]{0,59}")
@@ -39,6 +39,8 @@ def preset_save(
 ) -> Preset:
     """Keep ``base`` with ``mapping`` and ``values`` on top under ``name`` for the team (replacing a
     preset of that name). ``ValueError`` for a name that is not allowed, ``KeyError`` for an unknown base."""
+    if kind not in KINDS:  # a plan's target accounts are read like CRM data but have no CRM presets
+        raise ValueError(f"unknown kind {kind!r}; expected one of: {', '.join(KINDS)}")
     name = name.strip()
     if not _NAME.fullmatch(name):
         raise ValueError(_("A preset name has 1 to 60 letters, digits, spaces, dots, dashes or underscores."))

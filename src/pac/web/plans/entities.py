@@ -3,6 +3,8 @@ driven by a small description of each section (form, columns, filters)."""
 
 from __future__ import annotations
 
+import base64
+import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +20,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from pac.engine.labels import campaign_offset
+from pac.io.accounts_import import read_accounts
+from pac.io.crm import Report, write_report_csv
 from pac.web.language import formatter
 from pac.web.plans import execution, selectors
 from pac.web.plans import execution_forms as f
@@ -312,39 +316,75 @@ def entity_delete(request: HttpRequest, plan_id: int, entity: str, pk: int) -> H
     return redirect("plans:entities", plan_id=plan.pk, entity=entity)
 
 
+#: Problems listed on the accounts import page; the downloadable report has every one.
+SHOWN_PROBLEMS = 200
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def accounts_import(request: HttpRequest, plan_id: int) -> HttpResponse:
-    """Upload a CSV of accounts: every problem listed with its line and column, nothing written
-    unless the whole file is right."""
+    """Upload a CSV or XLSX file of accounts, checked by the CRM import: every problem listed with its line,
+    column and value, in the reader's language, and offered as a report; nothing written unless the whole
+    file is right."""
     from django.conf import settings
 
-    from pac.io.accounts_csv import CsvError, read_accounts
-
     plan = selectors.plan_for_editing(current_user(request), plan_id)
-    problems: list[str] = []
+    errors: list[str] = []
+    found: dict[str, Any] = {}
     if request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None:
-            problems = [_("Choose a file.")]
+            errors = [_("Choose a file.")]
         elif upload.size is not None and upload.size > settings.PLAN_UPLOAD_MAX_BYTES:
-            problems = [
+            errors = [
                 _("The file is too large (%(size)s bytes, at most %(max)s).")
                 % {"size": upload.size, "max": settings.PLAN_UPLOAD_MAX_BYTES}
             ]
         else:
-            try:
-                accounts = read_accounts(upload.read(), upload.name or "accounts.csv")
-                counts = execution.accounts_import(
-                    user=current_user(request), plan=plan, expected_version=posted_version(request), accounts=accounts
-                )
-            except CsvError as error:
-                problems = [f"{error.source}: {p}" for p in error.problems]
-            except (ValidationError, PlanConflict) as error:
-                problems = list(getattr(error, "messages", [str(error)]))
+            read = read_accounts(io.BytesIO(upload.read()), name=upload.name or "accounts.csv")
+            if not read.ok:
+                found = _import_problems(read.report)
             else:
-                messages.success(request, _("%(created)s accounts created, %(updated)s updated.") % counts)
-                return redirect("plans:entities", plan_id=plan.pk, entity="accounts")
+                try:
+                    counts = execution.accounts_import(
+                        user=current_user(request),
+                        plan=plan,
+                        expected_version=posted_version(request),
+                        accounts=read.accounts,
+                    )
+                except (ValidationError, PlanConflict) as error:
+                    errors = list(getattr(error, "messages", [str(error)]))
+                else:
+                    for warning in read.report.warnings[:SHOWN_PROBLEMS]:
+                        messages.warning(request, warning.explained(_))
+                    messages.success(request, _("%(created)s accounts created, %(updated)s updated.") % counts)
+                    return redirect("plans:entities", plan_id=plan.pk, entity="accounts")
     return render(
-        request, "plans/accounts_import.html", {"plan": plan, "problems": problems}, status=400 if problems else 200
+        request,
+        "plans/accounts_import.html",
+        {"plan": plan, "errors": errors, **found},
+        status=400 if errors or found else 200,
     )
+
+
+def _import_problems(report: Report) -> dict[str, Any]:
+    """The problems of a refused file as the CRM import page shows them (located, in the reader's
+    language), and the whole report as a CSV file to download."""
+    problems = report.problems
+    text = io.StringIO()
+    write_report_csv(report, text, gettext=_)
+    data = base64.b64encode(("\ufeff" + text.getvalue()).encode("utf-8")).decode("ascii")  # BOM: Excel reads UTF-8
+    return {
+        "problems": [
+            {
+                "line": p.line,
+                "column": p.column,
+                "value": p.value,
+                "reason": p.reason_in(_),
+                "severity": p.severity,
+            }
+            for p in problems[:SHOWN_PROBLEMS]
+        ],
+        "more": formatter().number(len(problems) - SHOWN_PROBLEMS) if len(problems) > SHOWN_PROBLEMS else "",
+        "report_url": f"data:text/csv;charset=utf-8;base64,{data}",
+    }
