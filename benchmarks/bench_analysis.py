@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from measure import measure
+from measure import funnel_steps, measure
 
 from pac.engine.analysis import analyse
-from pac.engine.model import Effort, FunnelStep, Metric, Objective, Plan, Role, Stage, TeamRole
+from pac.engine.model import Effort, Metric, Objective, Plan, Role, Stage, TeamRole
 
 TARGET_SECONDS = 0.5  # the plan page recomputes on every view: it must stay well under a second
 
@@ -22,15 +22,7 @@ def plan_for(days: int, revenue: int) -> Plan:
         end=end,
         objectives=(Objective("nb", Metric.REVENUE, Decimal(revenue), end),),
         average_deal=Decimal(83334),
-        steps=(
-            FunnelStep(Stage.LEAD, Decimal("0.25"), 7),
-            FunnelStep(Stage.MQL, Decimal("0.4"), 7),
-            FunnelStep(Stage.SQL, Decimal("0.5"), 10),
-            FunnelStep(Stage.MEETING, Decimal("0.8"), 5),
-            FunnelStep(Stage.DEMO, Decimal("0.3"), 14),
-            FunnelStep(Stage.PROPOSAL, Decimal("0.6"), 21),
-            FunnelStep(Stage.WON),
-        ),
+        steps=funnel_steps(with_meeting=True),
         team=(TeamRole(Role.SDR, 3, Decimal(35)), TeamRole(Role.AE, 4, Decimal(35))),
         effort=(
             Effort(Stage.LEAD, Role.SDR, Decimal("0.25")),

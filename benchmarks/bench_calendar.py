@@ -7,7 +7,7 @@ import datetime as dt
 from collections import Counter
 from decimal import Decimal
 
-from measure import measure
+from measure import funnel_steps, measure
 
 from pac.engine import calendar
 from pac.engine.calendar import calendar_items, for_person, rolling_views
@@ -18,14 +18,12 @@ from pac.engine.model import (
     Deadline,
     Event,
     EventKind,
-    FunnelStep,
     Metric,
     Milestone,
     Objective,
     Plan,
     Raci,
     Ritual,
-    Stage,
 )
 from pac.engine.schedule import weekly_schedule
 
@@ -74,14 +72,7 @@ PLAN = Plan(
     end=END,
     objectives=(Objective("nb", Metric.REVENUE, Decimal(12_000_000), END),),
     average_deal=Decimal(83334),
-    steps=(
-        FunnelStep(Stage.LEAD, Decimal("0.25"), 7),
-        FunnelStep(Stage.MQL, Decimal("0.4"), 7),
-        FunnelStep(Stage.SQL, Decimal("0.5"), 10),
-        FunnelStep(Stage.DEMO, Decimal("0.3"), 14),
-        FunnelStep(Stage.PROPOSAL, Decimal("0.6"), 21),
-        FunnelStep(Stage.WON),
-    ),
+    steps=funnel_steps(),
     actions=tuple(_action(i) for i in range(2_000)),
     events=tuple(_event(i) for i in range(1_000)),
     rituals=(

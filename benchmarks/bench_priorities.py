@@ -8,14 +8,13 @@ import random
 import resource
 from decimal import Decimal
 
-from measure import measure
+from measure import funnel_steps, measure
 
 from pac.engine.model import (
     Action,
     ActionType,
     Effort,
     ExpectedOutcome,
-    FunnelStep,
     Metric,
     Objective,
     Plan,
@@ -64,14 +63,7 @@ def quarter_plan(actions: int, seed: int = 2027) -> Plan:
         budget=Decimal(500 * actions),
         objectives=(Objective("nb", Metric.REVENUE, Decimal(3_000_000), END),),
         average_deal=Decimal(25_000),
-        steps=(
-            FunnelStep(Stage.LEAD, Decimal("0.25"), 7),
-            FunnelStep(Stage.MQL, Decimal("0.4"), 7),
-            FunnelStep(Stage.SQL, Decimal("0.5"), 10),
-            FunnelStep(Stage.DEMO, Decimal("0.3"), 14),
-            FunnelStep(Stage.PROPOSAL, Decimal("0.6"), 21),
-            FunnelStep(Stage.WON),
-        ),
+        steps=funnel_steps(),
         team=tuple(TeamRole(role, headcount, Decimal(35)) for role in ROLES),
         effort=(
             Effort(Stage.LEAD, Role.SDR, Decimal("0.25")),

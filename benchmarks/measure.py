@@ -6,6 +6,9 @@ import statistics
 import time
 import tracemalloc
 from collections.abc import Callable
+from decimal import Decimal
+
+from pac.engine.model import FunnelStep, Stage
 
 
 def measure(work: Callable[[], object], repeat: int) -> tuple[float, float]:
@@ -42,3 +45,16 @@ def measure_side_by_side(works: dict[str, Callable[[], object]], repeat: int) ->
         tracemalloc.stop()
         results[label] = (statistics.median(times[label]), peak)
     return results
+
+
+def funnel_steps(*, with_meeting: bool = False) -> tuple[FunnelStep, ...]:
+    """The funnel every planning benchmark uses (the source text's rates and delays)."""
+    return (
+        FunnelStep(Stage.LEAD, Decimal("0.25"), 7),
+        FunnelStep(Stage.MQL, Decimal("0.4"), 7),
+        FunnelStep(Stage.SQL, Decimal("0.5"), 10),
+        *((FunnelStep(Stage.MEETING, Decimal("0.8"), 5),) if with_meeting else ()),
+        FunnelStep(Stage.DEMO, Decimal("0.3"), 14),
+        FunnelStep(Stage.PROPOSAL, Decimal("0.6"), 21),
+        FunnelStep(Stage.WON),
+    )

@@ -233,14 +233,9 @@ def test_it_ranks_strategic_accounts_first_then_by_score(demo_plan: model.Plan) 
     assert roch.cost.raw == 11_000  # the santé segment's acquisition cost
 
 
-def test_it_groups_actions_by_the_funnel_stage_of_their_expected_outcome(demo_plan: model.Plan) -> None:
+def test_it_ranks_the_segments_by_score(demo_plan: model.Plan) -> None:
     ranks = rankings(demo_plan)
 
-    groups = ranks.actions_by_stage()
-    assert list(groups) == ["lead", "mql", "sql", "demo", "proposal"]
-    assert [r.id for r in groups["demo"]] == ["demos-semaine", "abm-strategiques"]
-    assert [r.rank for r in groups["demo"]] == [1, 2]
-    assert groups["demo"][0].score > groups["demo"][1].score
     assert [r.id for r in ranks.segments] == ["saas-midmarket", "sante", "industrie"]
 
 

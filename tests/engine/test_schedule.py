@@ -108,11 +108,10 @@ def test_it_says_a_plan_without_business_day_cannot_be_scheduled(small_plan) -> 
     assert refused.value.params["start"] == dt.date(2027, 12, 25)
 
 
-def test_it_moves_upper_stages_earlier_by_their_days_to_won() -> None:
-    """All wins land in the twelfth week, so proposals (21 days before a win) land exactly three
-    weeks earlier and demos (14 + 21 = 35 days) five weeks earlier."""
-    plan = model.Plan(
-        name="One week of wins",
+def _wins_in_one_week(week: int) -> model.Plan:
+    """12 wins of a 12-week quarter, all in ``week`` (1 to 12), after a demo and a proposal."""
+    return model.Plan(
+        name=f"Wins in week {week}",
         start=dt.date(2027, 1, 4),
         end=dt.date(2027, 3, 28),
         objectives=(model.Objective("wins", Metric.WINS, Decimal(12), dt.date(2027, 3, 28)),),
@@ -121,8 +120,14 @@ def test_it_moves_upper_stages_earlier_by_their_days_to_won() -> None:
             model.FunnelStep(Stage.PROPOSAL, Decimal("0.6"), 21),
             model.FunnelStep(Stage.WON),
         ),
-        weekly_weights=(*[Decimal(0)] * 11, Decimal(1)),
+        weekly_weights=tuple(Decimal(1 if w == week else 0) for w in range(1, 13)),
     )
+
+
+def test_it_moves_upper_stages_earlier_by_their_days_to_won() -> None:
+    """All wins land in the twelfth week, so proposals (21 days before a win) land exactly three
+    weeks earlier and demos (14 + 21 = 35 days) five weeks earlier."""
+    plan = _wins_in_one_week(12)
     schedule = weekly_schedule(plan, reverse_funnel(plan))
 
     def weeks_of(stage: Stage) -> dict[IsoWeek, int]:
@@ -137,18 +142,7 @@ def test_it_moves_upper_stages_earlier_by_their_days_to_won() -> None:
 def test_it_reports_volume_dated_before_the_plan_start_as_before_plan() -> None:
     """All wins in the first week: their proposals (21 days earlier) and demos (35 days earlier)
     are work that must already be under way when the plan starts."""
-    plan = model.Plan(
-        name="Early wins",
-        start=dt.date(2027, 1, 4),
-        end=dt.date(2027, 3, 28),
-        objectives=(model.Objective("wins", Metric.WINS, Decimal(12), dt.date(2027, 3, 28)),),
-        steps=(
-            model.FunnelStep(Stage.DEMO, Decimal("0.3"), 14),
-            model.FunnelStep(Stage.PROPOSAL, Decimal("0.6"), 21),
-            model.FunnelStep(Stage.WON),
-        ),
-        weekly_weights=(Decimal(1), *[Decimal(0)] * 11),
-    )
+    plan = _wins_in_one_week(1)
     schedule = weekly_schedule(plan, reverse_funnel(plan))
 
     assert schedule.before_plan() == {Stage.PROPOSAL: 20, Stage.DEMO: 67}

@@ -18,9 +18,7 @@ from pac.engine.workdays import (
     fiscal_quarter,
     fiscal_quarter_bounds,
     fiscal_quarters_between,
-    fiscal_year_bounds,
     is_business_day,
-    next_business_day,
     previous_business_day,
     weeks_between,
 )
@@ -106,7 +104,6 @@ def test_it_adds_business_days_over_weekends_and_holidays() -> None:
     assert add_business_days(dt.date(2027, 5, 5), 1) == dt.date(2027, 5, 7)  # Ascension skipped
     assert add_business_days(dt.date(2027, 5, 18), -1) == friday
     assert add_business_days(dt.date(2027, 5, 16), 0) == dt.date(2027, 5, 16)  # 0 leaves the day alone
-    assert next_business_day(PENTECOST_MONDAY_2027) == dt.date(2027, 5, 18)
 
 
 def test_it_counts_the_business_days_of_may_2027() -> None:
@@ -178,7 +175,6 @@ def test_it_puts_1_april_2027_in_q1_of_fy2027_when_the_fiscal_year_starts_in_apr
     assert fiscal_quarter(dt.date(2027, 3, 31), 4) == (2026, 4)
     assert fiscal_quarter(dt.date(2027, 12, 31), 4) == (2027, 3)
     assert fiscal_quarter(dt.date(2028, 1, 1), 4) == (2027, 4)
-    assert fiscal_year_bounds(2027, 4) == (dt.date(2027, 4, 1), dt.date(2028, 3, 31))
     assert fiscal_quarter_bounds(2027, 4, 4) == (dt.date(2028, 1, 1), dt.date(2028, 3, 31))
 
 
@@ -210,5 +206,4 @@ def test_it_places_every_day_inside_the_bounds_of_its_fiscal_quarter(day: dt.dat
     assert first <= day <= last
     assert first.day == 1 and (first.month - start_month) % 3 == 0
     assert 89 <= (last - first).days + 1 <= 92
-    assert fiscal_year_bounds(year, start_month)[0] <= day <= fiscal_year_bounds(year, start_month)[1]
-    assert fiscal_year_bounds(year, start_month)[0].year == year  # named after the year it starts in
+    assert first.year in (year, year + 1)  # a fiscal year is named after the calendar year it starts in

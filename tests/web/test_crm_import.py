@@ -15,6 +15,14 @@ from pac.web.crm.services import records_import
 pytestmark = pytest.mark.django_db
 
 
+def post_export(client: Any, team: Any, file: Any, **options: Any) -> Any:
+    """An opportunities export sent from the import page, as its form sends it."""
+    from django.urls import reverse
+
+    fields = {"team": team.pk, "kind": "opportunities", "preset": "", "on_duplicate": "error", "file": file}
+    return client.post(reverse("crm:import"), fields, **options)
+
+
 def _deals(n: int, amount: str = "1000") -> list[dict[str, Any]]:
     return [
         {
@@ -103,16 +111,8 @@ def test_it_refuses_a_bad_file_from_the_web_page_with_its_line(owner: Any, team:
 
     client = Client()
     client.force_login(owner)
-    response = client.post(
-        reverse("crm:import"),
-        {
-            "team": team.pk,
-            "kind": "opportunities",
-            "preset": "",
-            "on_duplicate": "error",
-            "file": SimpleUploadedFile("export.csv", b"external_id,outcome,amount\nA-1,won,abc\n"),
-        },
-        follow=True,
+    response = post_export(
+        client, team, SimpleUploadedFile("export.csv", b"external_id,outcome,amount\nA-1,won,abc\n"), follow=True
     )
     assert response.status_code == 400 and response.context["job"].status == "refused"
     problem = response.context["job"].problems[0]
@@ -155,22 +155,12 @@ def test_it_keeps_reps_away_from_the_import_page(teammate: Any) -> None:
 def test_it_refuses_an_upload_over_the_limit_and_writes_nothing(owner: Any, team: Any, settings: Any) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.test import Client
-    from django.urls import reverse
 
     settings.CRM_UPLOAD_MAX_BYTES = 1024  # stands for the 100 MB default: a 200 MB file is refused the same way
     client = Client()
     client.force_login(owner)
     content = b"external_id,outcome\n" + b"".join(b"X%d,won\n" % i for i in range(200))
-    response = client.post(
-        reverse("crm:import"),
-        {
-            "team": team.pk,
-            "kind": "opportunities",
-            "preset": "",
-            "on_duplicate": "error",
-            "file": SimpleUploadedFile("big.csv", content),
-        },
-    )
+    response = post_export(client, team, SimpleUploadedFile("big.csv", content))
     assert response.status_code == 200 and "file" in response.context["form"].errors
     assert not Opportunity.objects.exists()
 
@@ -184,16 +174,7 @@ def test_it_shows_a_job_only_to_its_team_and_polls_until_done(owner: Any, team: 
 
     client = Client()
     client.force_login(owner)
-    client.post(
-        reverse("crm:import"),
-        {
-            "team": team.pk,
-            "kind": "opportunities",
-            "preset": "",
-            "on_duplicate": "error",
-            "file": SimpleUploadedFile("e.csv", b"external_id,outcome\nA,won\n"),
-        },
-    )
+    post_export(client, team, SimpleUploadedFile("e.csv", b"external_id,outcome\nA,won\n"))
     job = ImportJob.objects.get()
     partial = client.get(reverse("crm:job", args=[job.pk]), headers={"HX-Request": "true"}).content.decode()
     assert "<html" not in partial and 'data-status="done"' in partial and "every 1s" not in partial
@@ -253,7 +234,6 @@ def test_it_keeps_the_last_imports_of_a_team_and_removes_older_ones_with_their_f
 
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.test import Client
-    from django.urls import reverse
 
     from pac.web.crm.jobs import KEPT_JOBS, report_path
     from pac.web.crm.models import ImportJob
@@ -262,16 +242,7 @@ def test_it_keeps_the_last_imports_of_a_team_and_removes_older_ones_with_their_f
     client = Client()
     client.force_login(owner)
     for n in range(KEPT_JOBS + 3):
-        client.post(
-            reverse("crm:import"),
-            {
-                "team": team.pk,
-                "kind": "opportunities",
-                "preset": "",
-                "on_duplicate": "error",
-                "file": SimpleUploadedFile(f"e{n}.csv", f"external_id,outcome\nA{n},won\n".encode()),
-            },
-        )
+        post_export(client, team, SimpleUploadedFile(f"e{n}.csv", f"external_id,outcome\nA{n},won\n".encode()))
     jobs = list(ImportJob.objects.filter(team=team))
     assert len(jobs) == KEPT_JOBS and {j.file_name for j in jobs} == {f"e{n}.csv" for n in range(3, KEPT_JOBS + 3)}
     reports = sorted(p.name for p in Path(tmp_path, "imports").glob("*.report.csv"))

@@ -118,13 +118,6 @@ def previous_business_day(day: dt.date, country: str = DEFAULT_COUNTRY) -> dt.da
     return day
 
 
-def next_business_day(day: dt.date, country: str = DEFAULT_COUNTRY) -> dt.date:
-    """``day`` itself when it is a business day, else the closest business day after it."""
-    while not is_business_day(day, country):
-        day += ONE_DAY
-    return day
-
-
 def add_business_days(day: dt.date, days: int, country: str = DEFAULT_COUNTRY) -> dt.date:
     """The ``days``-th business day after ``day`` (before it when ``days`` is negative).
 
@@ -180,12 +173,6 @@ def fiscal_quarter(day: dt.date, start_month: int = 1) -> tuple[int, int]:
 def _month_start(year: int, month_index: int) -> dt.date:
     """The 1st of the ``month_index``-th month counted from January of ``year`` (0-based, may overflow)."""
     return dt.date(year + month_index // 12, month_index % 12 + 1, 1)
-
-
-def fiscal_year_bounds(year: int, start_month: int = 1) -> tuple[dt.date, dt.date]:
-    """First and last day of fiscal year ``year`` (named after the calendar year it starts in)."""
-    _check_start_month(start_month)
-    return _month_start(year, start_month - 1), _month_start(year, start_month + 11) - ONE_DAY
 
 
 def fiscal_quarter_bounds(year: int, quarter: int, start_month: int = 1) -> tuple[dt.date, dt.date]:

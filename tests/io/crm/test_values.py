@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from pac.io.crm.values import BadValue, date_readings, parse_bool, parse_date, parse_decimal, parse_moment
+from pac.io.crm.values import BadValue, date_readings, parse_bool, parse_decimal, parse_moment
 
 
 @pytest.mark.parametrize(
@@ -71,8 +71,8 @@ def test_it_reads_french_english_and_iso_dates(text: str, expected: dt.date) -> 
 
 
 def test_it_reads_ambiguous_dates_month_first_only_when_told() -> None:
-    assert parse_date("05/04/2026", order="mdy") == dt.date(2026, 5, 4)
-    assert parse_date("05/04/2026") == dt.date(2026, 4, 5)
+    assert parse_moment("05/04/2026", order="mdy") == dt.date(2026, 5, 4)
+    assert parse_moment("05/04/2026") == dt.date(2026, 4, 5)
     assert date_readings("05/04/2026") == ("dmy", "mdy")
     assert date_readings("12/31/2026") == ("mdy",)
     assert date_readings("31/12/2026") == ("dmy",)

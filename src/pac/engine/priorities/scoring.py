@@ -212,16 +212,6 @@ class Rankings:
     weights: PriorityWeights
     hourly_cost: Decimal
 
-    @property
-    def strategic_accounts(self) -> tuple[Ranked, ...]:
-        return tuple(r for r in self.accounts if r.group == "strategic")
-
-    def actions_by_stage(self) -> dict[str, tuple[Ranked, ...]]:
-        groups: dict[str, list[Ranked]] = {}
-        for ranked in self.actions:
-            groups.setdefault(ranked.group or NO_STAGE, []).append(ranked)
-        return {stage: tuple(items) for stage, items in groups.items()}
-
 
 @dataclass(frozen=True)
 class _Candidate:

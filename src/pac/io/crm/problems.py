@@ -116,15 +116,6 @@ class Report:
         return sum(n for (severity, _), n in self.counts.items() if severity == "error")
 
     @property
-    def warning_count(self) -> int:
-        return sum(n for (severity, _), n in self.counts.items() if severity == "warning")
-
-    @property
-    def omitted(self) -> int:
-        """Problems counted but not kept (beyond ``KEPT_PER_CODE`` of one code)."""
-        return sum(self.counts.values()) - len(self.kept)
-
-    @property
     def ok(self) -> bool:
         """True when the import may be written: no error at all (warnings allowed)."""
         return self.error_count == 0

@@ -147,12 +147,6 @@ def parse_moment(text: str, *, order: DateOrder = "dmy") -> dt.date | dt.datetim
     return _french_long_date(text)
 
 
-def parse_date(text: str, *, order: DateOrder = "dmy") -> dt.date:
-    """A calendar date; a time of day is dropped (``2026-12-31 14:05`` → 2026-12-31)."""
-    moment = parse_moment(text, order=order)
-    return moment.date() if isinstance(moment, dt.datetime) else moment
-
-
 def date_readings(text: str) -> tuple[DateOrder, ...]:
     """How a slashed/dotted date can be read: ``("dmy",)``, ``("mdy",)``, both, or none; ISO gives ()."""
     numeric = _NUMERIC_DATE.match(text)
