@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from pac.engine.model import Plan
 from pac.engine.progress import ObjectiveProgress, objective_progress, plan_actuals
+from pac.web.accounts.models import Team
 from pac.web.crm.kpi_tables import team_tables
-from pac.web.plans import adapters
-from pac.web.plans.models import Plan
 
 
-def plan_progress(plan: Plan, today: dt.date) -> list[ObjectiveProgress]:
-    engine_plan = adapters.to_engine(plan)
-    tables = team_tables(plan.team) if today >= plan.start else {}
-    return objective_progress(engine_plan, plan_actuals(engine_plan, tables, today), today)
+def plan_progress(plan: Plan, team: Team, today: dt.date) -> list[ObjectiveProgress]:
+    """Each objective of ``plan`` against ``team``'s CRM data up to ``today`` (nothing is read before the
+    plan starts)."""
+    tables = team_tables(team) if today >= plan.start else {}
+    return objective_progress(plan, plan_actuals(plan, tables, today), today)

@@ -70,9 +70,14 @@ def progress_chart(lines: list[ObjectiveProgress], names: dict[str, str]) -> dic
         "mark": {"type": "bar", "tooltip": True},
         "encoding": {
             "y": {"field": "objective", "type": "nominal", "title": None},
-            "yOffset": {"field": "measure"},
+            "yOffset": {"field": "measure", "sort": [actual, expected]},
             "x": {"field": "share", "type": "quantitative", "title": _("share of target"), "axis": {"format": "%"}},
-            "color": {"field": "measure", "type": "nominal", "title": None},
+            "color": {
+                "field": "measure",
+                "type": "nominal",
+                "title": None,
+                "scale": {"domain": [actual, expected], "range": ["#2f6b8f", "#c9ced6"]},
+            },
         },
         "width": "container",
         "height": {"step": 16},

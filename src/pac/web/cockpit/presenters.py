@@ -14,7 +14,7 @@ from pac.engine.formatting import Formatter
 from pac.engine.kpis.display import comment, kpi_label, value_text
 from pac.engine.kpis.reasons import explain
 from pac.engine.labels import METRIC_LABELS, PERIOD_LABELS
-from pac.engine.model import Metric
+from pac.engine.model import Metric, Plan
 from pac.engine.progress import ObjectiveProgress, actual_reason
 from pac.web.language import formatter
 
@@ -45,10 +45,11 @@ def _kpi_reason(code: str, params: Mapping[str, Any], fmt: Formatter, translate:
     return explain(code, params, translate, lambda n: fmt.number(n, 0))
 
 
-def present_progress(lines: list[ObjectiveProgress], currency: str) -> list[dict[str, Any]]:
+def present_progress(lines: list[ObjectiveProgress], plan: Plan) -> list[dict[str, Any]]:
     """Plan versus actual, formatted: money for revenue, percent for rates, days for the cycle; an objective
     without an actual says why."""
-    fmt = formatter(currency)
+    fmt = formatter(plan.currency)
+    segments = {s.id: s.name for s in plan.segments}
     shown = []
     for p in lines:
         objective, metric = p.objective, p.objective.metric
@@ -59,7 +60,7 @@ def present_progress(lines: list[ObjectiveProgress], currency: str) -> list[dict
             {
                 "id": objective.id,
                 "name": name,
-                "segment": objective.segment or "",
+                "segment": segments.get(objective.segment, objective.segment) if objective.segment else "",
                 "deadline": fmt.date(objective.deadline) if objective.deadline else "",
                 "metric": metric,
                 "target": _metric_value(metric, p.target, fmt),

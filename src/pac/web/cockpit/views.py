@@ -17,8 +17,9 @@ from pac.web.cockpit.actuals import plan_progress as measured
 from pac.web.cockpit.charts import kpi_chart, progress_chart
 from pac.web.cockpit.presenters import present_kpi, present_progress
 from pac.web.crm.kpi_tables import team_tables
+from pac.web.crm.services import can_import
 from pac.web.language import formatter
-from pac.web.plans import selectors
+from pac.web.plans import adapters, selectors
 from pac.web.plans.models import Plan
 from pac.web.requests import current_user
 
@@ -34,8 +35,9 @@ PERIODS = ("week", "month", "quarter")
 
 def _progress_context(plan: Plan) -> dict[str, Any]:
     today = timezone.localdate()
-    lines = measured(plan, today)
-    shown = present_progress(lines, plan.currency)
+    engine_plan = adapters.to_engine(plan)
+    lines = measured(engine_plan, plan.team, today)
+    shown = present_progress(lines, engine_plan)
     names = {p["id"]: p["name"] + (f" · {p['segment']}" if p["segment"] else "") for p in shown}
     return {
         "plan": plan,
@@ -79,6 +81,7 @@ def kpi_page(request: HttpRequest) -> HttpResponse:
         "dimensions": DIMENSION_LABELS.items(),
         "rows": rows,
         "credit": team.data_credit if team is not None else "",
+        "can_import": team is not None and can_import(user, team),
         "empty": not rows,
         "title": _("KPIs"),
         "plans": plans,

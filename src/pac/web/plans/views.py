@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from pac.engine.analysis import analyse
 from pac.engine.planfile import PlanFileError, dump_plan, parse_plan_file, to_plan
+from pac.web.language import formatter
 from pac.web.plans import adapters, selectors, services
 from pac.web.plans.forms import SECTION_FORMSETS, PlanForm, PlanImportForm
 from pac.web.plans.models import Plan
@@ -77,7 +79,23 @@ def _plan_context(request: HttpRequest, plan: Plan) -> dict[str, Any]:
         "page": present(analyse(engine_plan)),
         "can_edit": selectors.can_edit(current_user(request), plan),
         "sections": _section_titles(),
+        "roles": _team(plan),
     }
+
+
+def _team(plan: Plan) -> list[dict[str, Any]]:
+    """The team entries as the plan page shows them: when each joins and how fast they ramp up."""
+    fmt = formatter(plan.currency)
+    return [
+        {
+            "role": r.get_role_display(),
+            "headcount": r.headcount,
+            "hours_per_week": fmt.number(r.hours_per_week, 2),
+            "start": fmt.date(r.start) if r.start else "",
+            "ramp_up": ", ".join(fmt.percent(Decimal(str(share)), 0) for share in r.ramp_up),
+        }
+        for r in plan.roles.all()
+    ]
 
 
 @login_required
