@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -209,3 +210,38 @@ def test_it_renders_the_weekly_chart_spec_with_every_scheduled_volume(plan: Any,
         re.search(r'<script id="weekly-chart-spec" type="application/json">(.*?)</script>', body, re.S).group(1)
     )  # type: ignore[union-attr]
     assert sum(v["volume"] for v in spec["data"]["values"]) == 1340 + 335 + 134 + 67 + 20 + 12
+
+
+def test_it_saves_a_hire_with_a_start_date_and_a_ramp_up_next_to_an_empty_extra_row(
+    plan: Any, as_owner: Client
+) -> None:
+    """The browser sends the blank extra rows of the formset too: they must not block the save."""
+    from pac.web.plans.models import PlanRole
+
+    from .helpers import page_text
+
+    rows = [
+        {"role": "sdr", "headcount": "3", "hours_per_week": "35", "start": "", "ramp_up": ""},
+        {"role": "ae", "headcount": "4", "hours_per_week": "35", "start": "", "ramp_up": ""},
+        {"role": "ae", "headcount": "1", "hours_per_week": "35", "start": "2027-02-08", "ramp_up": "50, 75 %"},
+        {"role": "", "headcount": "", "hours_per_week": "35", "start": "", "ramp_up": ""},  # the extra row
+    ]
+    response = as_owner.post(
+        reverse("plans:section", args=[plan.pk, "roles"]), _formset_data("roles", rows, plan.version)
+    )
+
+    assert response.status_code == 302, response.context["formset"].errors
+    hire = PlanRole.objects.get(plan=plan, start=dt.date(2027, 2, 8))
+    assert (hire.headcount, hire.ramp_up) == (1, ["0.5", "0.75"])
+    text = page_text(as_owner.get(reverse("plans:detail", args=[plan.pk])))
+    assert "8 févr. 2027" in text and "50 %, 75 %" in text
+
+
+def test_it_refuses_a_ramp_up_without_a_start_date(plan: Any, as_owner: Client) -> None:
+    rows = [{"role": "ae", "headcount": "1", "hours_per_week": "35", "start": "", "ramp_up": "50"}]
+    response = as_owner.post(
+        reverse("plans:section", args=[plan.pk, "roles"]), _formset_data("roles", rows, plan.version)
+    )
+
+    assert response.status_code == 200
+    assert "ramp_up" in response.context["formset"].forms[0].errors

@@ -124,6 +124,13 @@ class RampUpField(forms.CharField):
             return ", ".join(f"{(Decimal(v) * 100).normalize():f} %" for v in value)
         return value
 
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        """Blank is no ramp-up: an extra row left empty stays unchanged (and is not validated)."""
+        try:
+            return self.to_python(data) != list(initial or [])
+        except ValidationError:
+            return True
+
     def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
         text = super().to_python(value)
         tokens = (t.strip(",% ").replace(",", ".") for t in re.split(r"[;\s]+|,(?=\s)", text or ""))
