@@ -1,8 +1,9 @@
-"""Hypothesis strategies and hand counts shared by the funnel and schedule tests."""
+"""Hypothesis strategies and hand counts shared by the funnel and schedule tests; malformed plan files."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import holidays
@@ -85,3 +86,97 @@ def scheduled_plans(draw: st.DrawFn) -> model.Plan:
         weekly_weights=weights,
         objectives=(model.Objective("wins", Metric.WINS, wins, end),),
     )
+
+
+# --- malformed plan files ------------------------------------------------------------------------
+
+#: Values that YAML, the loader or the field types read in surprising ways.
+ODD_VALUES = [
+    "2027-02-30",
+    "2027-13-01",
+    "2027-00-10",
+    "2026-02-29",
+    "0000-01-01",
+    "2027-01-01 10:00:00",
+    "9:00",
+    "25:61",
+    "1:30",
+    "010",
+    "0x1F",
+    "1e400",
+    ".inf",
+    ".nan",
+    "~",
+    "yes",
+    "NO",
+    "[]",
+    "{}",
+    "[",
+    "{",
+    "}",
+    '"',
+    "'",
+    "&a x",
+    "*a",
+    "!!int abc",
+    "!!float x",
+    "!!timestamp 2027-02-30",
+    "!!bool maybe",
+    "!!python/object:os.system {}",
+    "!!binary AAAA",
+    "!!set {a, b}",
+    "9" * 5000,
+    "? x",
+    "|",
+    "%",
+    "@",
+    "\t",
+    "\x00",
+    "\u2028",
+    "[" * 100,
+]
+_SCALAR = re.compile(r'(?<=: )(?:"[^"\n]*"|[^,{}\[\]\n#"]+)')
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def odd_values() -> st.SearchStrategy[str]:
+    return st.one_of(
+        st.sampled_from(ODD_VALUES),
+        st.text(max_size=20),
+        st.integers().map(str),
+        st.floats().map(str),
+        st.dates().map(str),
+        st.builds(
+            "{:04d}-{:02d}-{:02d}".format, st.integers(0, 9999), st.integers(0, 99), st.integers(0, 99)
+        ),  # dates that may not exist
+    )
+
+
+@st.composite
+def malformed_plan_files(draw: st.DrawFn, text: str) -> bytes:
+    """``text`` (a valid plan file) after one to three mutations: a value replaced by odd text, a date,
+    a number; a line deleted (a key gone) or doubled (a duplicate key); a date that does not exist;
+    the end cut off; then, maybe, random bytes inserted (the file may no longer be UTF-8)."""
+    for _ in range(draw(st.integers(1, 3))):
+        kind = draw(st.sampled_from(["scalar", "scalar", "date", "delete", "duplicate", "truncate"]))
+        lines = text.splitlines(keepends=True)
+        if kind == "scalar" and (spans := [m.span() for m in _SCALAR.finditer(text)]):
+            start, end = draw(st.sampled_from(spans))
+            text = text[:start] + draw(odd_values()) + text[end:]
+        elif kind == "date" and (spans := [m.span() for m in _DATE.finditer(text)]):
+            start, end = draw(st.sampled_from(spans))
+            invalid = st.sampled_from(["2027-02-30", "2027-13-01", "2027-04-31", "2027-01-32", "2027-00-01"])
+            text = text[:start] + draw(invalid) + text[end:]
+        elif kind == "delete" and lines:
+            index = draw(st.integers(0, len(lines) - 1))
+            text = "".join(lines[:index] + lines[index + 1 :])
+        elif kind == "duplicate" and lines:
+            index = draw(st.integers(0, len(lines) - 1))
+            text = "".join(lines[: index + 1] + lines[index:])
+        elif kind == "truncate":
+            text = text[: draw(st.integers(0, len(text)))]
+    data = text.encode("utf-8")
+    if draw(st.booleans()):
+        at = draw(st.integers(0, len(data)))
+        data = data[:at] + draw(st.binary(min_size=1, max_size=8)) + data[at:]
+    return data

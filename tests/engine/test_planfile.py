@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,18 +12,23 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pac.engine import model
+from pac.engine import model, planfile
 from pac.engine.model import Metric, Period, Role, Stage
 from pac.engine.planfile import (
+    MAX_PLAN_DEPTH,
     MAX_PLAN_FILE_BYTES,
     PlanFileError,
     PlanFileIssue,
+    decode_plan_file,
     dump_plan,
     json_schema,
     load_plan_file,
     parse_plan_file,
     to_plan,
 )
+
+from ..conftest import EXAMPLE_PLAN
+from .strategies import malformed_plan_files
 
 VALID = """\
 plan: {name: Small, start: 2027-01-04, end: 2027-01-31}
@@ -416,3 +422,148 @@ def test_it_refuses_rituals_more_frequent_than_daily(rule: str) -> None:
     with pytest.raises(PlanFileError) as caught:
         parse_plan_file(text)
     assert "FREQ must be one of DAILY, WEEKLY, MONTHLY, YEARLY" in str(caught.value)
+
+
+# --- plan file crashes (issue 8): every bad input is a located error, never a traceback ----------
+
+
+def _column_of(text: str, fragment: str) -> int:
+    return text.splitlines()[_line_of(text, fragment) - 1].index(fragment) + 1
+
+
+def test_it_locates_a_day_that_does_not_exist_in_february() -> None:
+    text = _changed("start: 2027-01-04", "start: 2027-02-30")
+
+    with pytest.raises(PlanFileError) as raised:
+        parse_plan_file(text, "plan.yaml")
+
+    (issue,) = raised.value.issues
+    assert (issue.path, issue.line, issue.column) == ("plan.start", 1, _column_of(text, "start"))  # at its key
+    assert issue.message == "2027-02-30 does not exist: month 02 of 2027 has 28 days"
+    assert raised.value.lines() == [f"plan.yaml:1:{issue.column}: plan.start: {issue.message} (line 1)"]
+
+
+def test_it_locates_a_month_that_does_not_exist() -> None:
+    text = _changed("deadline: 2027-01-31", "deadline: 2027-13-01")
+
+    with pytest.raises(PlanFileError) as raised:
+        parse_plan_file(text, "plan.yaml")
+
+    (issue,) = raised.value.issues
+    line, column = _line_of(text, "2027-13-01"), _column_of(text, "deadline")
+    assert (issue.path, issue.line, issue.column) == ("objectives[0].deadline", line, column)
+    assert issue.message == "2027-13-01 does not exist: the month (MM) goes from 01 to 12"
+    assert raised.value.lines()[0].startswith(f"plan.yaml:{line}:{column}: objectives[0].deadline: 2027-13-01")
+
+
+@pytest.mark.parametrize(
+    "value", ["20270104", "2027-01-04 10:00:00", "2027-01-04T00:00:00Z", "04/01/2027", "!!timestamp 2027-02-30"]
+)
+def test_it_locates_a_date_not_written_yyyy_mm_dd(value: str) -> None:
+    issue = _only_issue(_changed("start: 2027-01-04", f"start: {value}"))
+
+    assert (issue.path, issue.line) == ("plan.start", 1)
+
+
+RITUAL = """\
+plan: {name: x, start: 2027-01-04, end: 2027-03-31}
+rituals:
+  - {id: r, name: R, rrule: FREQ=WEEKLY, time: %s}
+"""
+
+
+@pytest.mark.parametrize(
+    ("written", "read"), [("9:00", dt.time(9)), ("10:30", dt.time(10, 30)), ('"07:45"', dt.time(7, 45))]
+)
+def test_it_reads_a_time_of_day_that_yaml_would_read_as_a_number(written: str, read: dt.time) -> None:
+    assert parse_plan_file(RITUAL % written).rituals[0].time == read  # 9:00 is 540 in YAML 1.1
+
+
+@pytest.mark.parametrize("value", ["25:00", "9:75", "540", "nine"])
+def test_it_locates_a_time_of_day_that_does_not_exist(value: str) -> None:
+    issue = _only_issue(RITUAL % value)
+
+    assert (issue.path, issue.line, issue.column) == ("rituals[0].time", 3, _column_of(RITUAL % value, "time:"))
+
+
+def test_it_reads_1_30_as_text_not_as_90_minutes() -> None:
+    issue = _only_issue(_changed("hours: 1}", "hours: 1:30}"))
+
+    assert (issue.path, issue.message) == ("effort[0].hours", "must be a number")
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"), [("!!int abc", "int"), ("!!bool maybe", "bool"), ("9" * 5000, "int"), ("!!float x", "float")]
+)
+def test_it_locates_a_value_its_yaml_type_cannot_hold(value: str, kind: str) -> None:
+    issue = _only_issue(_changed("target: 10", f"target: {value}"))
+
+    assert (issue.path, issue.line, issue.column) == ("objectives[0].target", 3, _column_of(VALID, "target"))
+    assert f"cannot be read as a YAML {kind}" in issue.message
+
+
+def test_it_refuses_nesting_deeper_than_the_limit() -> None:
+    depth = MAX_PLAN_DEPTH + 1
+    issue = _only_issue(VALID + "x: " + "[" * depth + "]" * depth + "\n")
+
+    assert issue.line == 10 and "nested more than" in issue.message
+
+
+def test_it_refuses_a_file_with_too_many_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(planfile, "MAX_PLAN_NODES", 30)
+
+    issue = _only_issue(VALID)
+
+    assert issue.line is not None and "more than 30 keys and values" in issue.message
+
+
+def test_it_refuses_a_billion_laughs_at_once() -> None:
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"b{i}: &b{i} [{', '.join(['*a' if i == 0 else f'*b{i - 1}'] * 9)}]\n" for i in range(30)
+    )
+    began = time.perf_counter()
+
+    issue = _only_issue(bomb)
+
+    assert time.perf_counter() - began < 1
+    assert (issue.line, issue.column) == (2, bomb.splitlines()[1].index("*a") + 1)
+
+
+def test_it_locates_a_character_yaml_does_not_allow() -> None:
+    issue = _only_issue(_changed("name: Small", "name: Sm\x00all"))
+
+    assert (issue.line, issue.column) == (1, _column_of(VALID, "Small") + 2)
+    assert "U+0000" in issue.message
+
+
+def test_it_locates_a_byte_that_is_not_utf8() -> None:
+    with pytest.raises(PlanFileError) as raised:
+        decode_plan_file(_changed("name: Small", "name: \u00c9t\u00e9").encode("latin-1"), "plan.yaml")
+
+    (issue,) = raised.value.issues
+    assert (issue.line, issue.column) == (1, _column_of(VALID, "Small"))
+    assert issue.message == "byte 0xC9 is not UTF-8 text: save the file as UTF-8"
+
+
+def test_it_translates_the_messages_that_have_a_template() -> None:
+    with pytest.raises(PlanFileError) as raised:
+        parse_plan_file(_changed("start: 2027-01-04", "start: 2027-02-30"), "plan.yaml")
+    french = {"{value} does not exist: month {month:02d} of {year} has {days} days": "{value} : {days} jours"}
+
+    (line,) = raised.value.lines(lambda text: french.get(text, text))
+
+    assert line.endswith("plan.start: 2027-02-30 : 28 jours (line 1)")
+
+
+@settings(max_examples=100, deadline=None)
+@given(malformed_plan_files(EXAMPLE_PLAN.read_text(encoding="utf-8")))
+def test_a_malformed_plan_file_is_valid_or_a_located_error(data: bytes) -> None:
+    try:
+        doc = parse_plan_file(decode_plan_file(data, "plan.yaml"), "plan.yaml")
+    except PlanFileError as error:
+        assert error.issues
+        for issue, line in zip(error.issues, error.lines(), strict=True):
+            assert issue.line is not None and issue.column is not None, line
+            assert line.startswith(f"plan.yaml:{issue.line}:{issue.column}: ") and f"(line {issue.line})" in line
+    else:
+        to_plan(doc)

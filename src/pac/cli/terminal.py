@@ -54,7 +54,7 @@ def load_plan(path: Path) -> PlanFile:
     try:
         return load_plan_file(path)
     except PlanFileError as error:
-        for line in error.lines():
+        for line in error.lines(catalogue(cli_language())):
             err.print(line, markup=False, highlight=False, soft_wrap=True)  # one issue, one line
         err.print(_("{count} problem(s): fix them and run again.").format(count=len(error.issues)))
         raise typer.Exit(2) from None

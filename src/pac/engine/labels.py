@@ -34,6 +34,26 @@ def gettext_noop(message: str) -> str:
     return message
 
 
+class Message(str):
+    """An English text that keeps the template and values it was made from, to be translated where it
+    is shown (``explained``); it compares and prints as the English text."""
+
+    template: str
+    values: dict[str, object]
+
+    def __new__(cls, template: str, **values: object) -> Message:
+        message = super().__new__(cls, template.format(**values))
+        message.template, message.values = template, values
+        return message
+
+    def explained(self, translate: Translate) -> str:
+        """The text in the language of ``translate`` (the English text when it has no translation)."""
+        try:
+            return translate(self.template).format(**self.values)
+        except (KeyError, IndexError, ValueError):  # a translation that names other values: keep English
+            return str(self)
+
+
 #: The languages PAC speaks; French is the default.
 LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"

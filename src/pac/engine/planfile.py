@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -19,6 +20,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from pac.engine import model
 from pac.engine.fieldtypes import (
+    Day,
     Identifier,
     Name,
     PositiveMoney,
@@ -30,6 +32,7 @@ from pac.engine.fieldtypes import (
     Weight,
 )
 from pac.engine.fieldtypes import Money as Budget
+from pac.engine.labels import Message, Translate, gettext_noop
 from pac.engine.model import Metric, Period, Role, Stage
 from pac.engine.plansections import (
     AccountEntry,
@@ -50,6 +53,8 @@ from pac.engine.workdays import supported_countries, weeks_between
 
 MAX_PLAN_FILE_BYTES = 2 * 1024 * 1024
 MAX_PLAN_DAYS = 5 * 366
+MAX_PLAN_DEPTH = 32  # lists and mappings inside each other; a plan needs about 5
+MAX_PLAN_NODES = 100_000  # keys and values; the demo plan has about 800; reading 100 000 takes ~2 s
 
 
 def _lower(value: Any) -> Any:
@@ -70,8 +75,8 @@ class _Section(BaseModel):
 
 class PlanHeader(_Section):
     name: Name
-    start: dt.date
-    end: dt.date
+    start: Day
+    end: Day
     currency: Annotated[str, BeforeValidator(_upper), Field(pattern=r"^[A-Z]{3}$")] = "EUR"
     country: Annotated[str, BeforeValidator(_upper), Field(pattern=r"^[A-Z]{2}$")] = "FR"
     fiscal_year_start: Annotated[int, Field(ge=1, le=12)] = 1
@@ -96,7 +101,7 @@ class ObjectiveEntry(_Section):
     id: Identifier
     metric: Annotated[Metric, BeforeValidator(_lower)] | None = None
     target: Target | None = None
-    deadline: dt.date | None = None
+    deadline: Day | None = None
     per: Annotated[Period, BeforeValidator(_lower)] | None = None
     segment: Identifier | None = None
 
@@ -119,7 +124,7 @@ class TeamEntry(_Section):
     role: RoleName
     headcount: Annotated[int, Field(ge=0, le=10000)]
     hours_per_week: WeeklyHours = Decimal(35)
-    start: dt.date | None = None  # when they join; none: already there
+    start: Day | None = None  # when they join; none: already there
     ramp_up: Annotated[list[RampUp], Field(max_length=24)] = []  # productivity per month from start
 
 
@@ -157,8 +162,13 @@ class PlanFileIssue:
     column: int | None = None
 
     def __str__(self) -> str:
+        return self.explained(lambda text: text)
+
+    def explained(self, translate: Translate) -> str:
+        """``path: message (line n)``, the message in the language of ``translate`` when it has a template."""
+        message = self.message.explained(translate) if isinstance(self.message, Message) else self.message
         where = f" (line {self.line})" if self.line else ""
-        return f"{self.path or '(document)'}: {self.message}{where}"
+        return f"{self.path or '(document)'}: {message}{where}"
 
 
 class PlanFileError(ValueError):
@@ -169,8 +179,16 @@ class PlanFileError(ValueError):
         self.source = source
         super().__init__("\n".join(self.lines()))
 
-    def lines(self) -> list[str]:
-        return [f"{self.source}:{i.line}:{i.column}: {i}" if i.line else f"{self.source}: {i}" for i in self.issues]
+    def lines(self, translate: Translate | None = None) -> list[str]:
+        """One line an issue, ``file:line:column: path: message (line n)``; messages in the language of
+        ``translate`` where they have a translation (English without it)."""
+        gettext = translate or (lambda text: text)
+        return [
+            f"{self.source}:{i.line}:{i.column}: {i.explained(gettext)}"
+            if i.line
+            else f"{self.source}: {i.explained(gettext)}"
+            for i in self.issues
+        ]
 
 
 def format_path(loc: tuple[str | int, ...]) -> str:
@@ -180,17 +198,94 @@ def format_path(loc: tuple[str | int, ...]) -> str:
     return text
 
 
+class _Refused(Exception):
+    """A node of the YAML document the plan file refuses, where it starts and why."""
+
+    def __init__(self, message: str, mark: Any, node: yaml.Node | None = None) -> None:
+        super().__init__(message)
+        self.message, self.mark, self.node = message, mark, node
+
+
+def _yaml_plain_scalars() -> dict[Any, list[tuple[str, re.Pattern[str]]]]:
+    """YAML 1.1's implicit types, less those a plan file must not guess: timestamps stay text (the
+    field types read dates, and a date that does not exist is a located error, not a crash), and
+    ``9:00`` or ``010`` are not the sexagesimal 540 or the octal 8 but text."""
+    integer = re.compile(r"^(?:[-+]?0b[0-1_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$")
+    real = re.compile(
+        r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    )
+    replaced = {"tag:yaml.org,2002:int": integer, "tag:yaml.org,2002:float": real}
+    return {
+        first: [(tag, replaced.get(tag, pattern)) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+
+class _PlanLoader(yaml.SafeLoader):
+    """The safe loader, bounded: no aliases, no nesting deeper than ``MAX_PLAN_DEPTH``, no more than
+    ``MAX_PLAN_NODES`` keys and values; a value its type cannot hold (``!!int abc``, a 5000-digit
+    number) is refused where it stands, not raised as a bare ValueError."""
+
+    yaml_implicit_resolvers = _yaml_plain_scalars()
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.depth = 0
+        self.nodes = 0
+
+    def next_mark(self) -> Any:
+        event: yaml.Event = self.peek_event()  # type: ignore[no-untyped-call]
+        return event.start_mark
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):  # anchors and aliases can blow a tiny file up exponentially
+            message = "YAML aliases (*name) are not allowed in a plan file: write the values out"
+            raise _Refused(message, self.next_mark())
+        if self.check_event(yaml.SequenceStartEvent, yaml.MappingStartEvent) and self.depth >= MAX_PLAN_DEPTH:
+            message = gettext_noop(
+                "nested more than {limit} levels deep: a plan file needs only a few; check the indentation and brackets"
+            )
+            raise _Refused(Message(message, limit=MAX_PLAN_DEPTH), self.next_mark())
+        self.nodes += 1
+        if self.nodes > MAX_PLAN_NODES:
+            message = gettext_noop(
+                "more than {limit} keys and values: a plan file is not meant to be that large; split it"
+            )
+            raise _Refused(Message(message, limit=MAX_PLAN_NODES), self.next_mark())
+        self.depth += 1
+        try:
+            node: yaml.Node | None = super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+        return node
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, KeyError, TypeError, OverflowError):
+            value = str(node.value) if isinstance(node, yaml.ScalarNode) else ""
+            value = value if len(value) <= 40 else value[:39] + "…"
+            kind = str(node.tag).rsplit(":", 1)[-1]
+            message = gettext_noop(
+                "{value} cannot be read as a YAML {kind}: write the value plainly, as the key expects"
+            )
+            raise _Refused(Message(message, value=value, kind=kind), node.start_mark, node) from None
+
+
 class _Positions:
     """Line/column of every key and value in the YAML node tree, looked up by path."""
 
     def __init__(self, root: yaml.Node | None) -> None:
         self.marks: dict[tuple[str | int, ...], tuple[int, int]] = {}
+        self.paths: dict[int, tuple[str | int, ...]] = {}  # id of a node: its path
         self.duplicates: list[PlanFileIssue] = []
         if root is not None:
             self._walk(root, ())
 
     def _walk(self, node: yaml.Node, path: tuple[str | int, ...]) -> None:
         self.marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        self.paths[id(node)] = path
         if isinstance(node, yaml.MappingNode):
             seen: set[str] = set()
             for key, value in node.value:
@@ -212,6 +307,9 @@ class _Positions:
             for index, item in enumerate(node.value):
                 self._walk(item, (*path, index))
 
+    def path_of(self, node: yaml.Node) -> tuple[str | int, ...]:
+        return self.paths.get(id(node), ())
+
     def at(self, path: tuple[str | int, ...]) -> tuple[int | None, int | None]:
         while path and path not in self.marks:
             path = path[:-1]
@@ -230,6 +328,8 @@ _ERROR_TEXT = {
     "int_parsing": "must be a whole number",
     "int_from_float": "must be a whole number",
     "int_type": "must be a whole number",
+    "finite_number": "must be a finite number",
+    "invalid_key": "a key must be a name (text)",
     "list_type": "must be a list",
     "model_type": "must be a mapping of keys",
     "model_attributes_type": "must be a mapping of keys",
@@ -244,7 +344,10 @@ def _error_text(error: Any) -> str:
         bound = next(iter(ctx.values()))
         return f"must be {op} {bound}"
     if kind == "value_error":
-        return str(ctx.get("error", error["msg"]))
+        reason = ctx.get("error", error["msg"])
+        if isinstance(reason, Exception) and reason.args and isinstance(reason.args[0], Message):
+            return reason.args[0]  # the field type's message, with its template (to translate it)
+        return str(reason)
     if kind == "enum":
         return f"must be one of {ctx.get('expected', '')}".replace("'", "")
     if kind == "string_pattern_mismatch":
@@ -337,33 +440,45 @@ def _plan_rules(doc: PlanFile) -> list[tuple[tuple[str | int, ...], str]]:
     return problems
 
 
-def parse_plan_file(text: str, source: str = "<plan>") -> PlanFile:
-    """Parse and validate; raises ``PlanFileError`` listing every problem with its position."""
-    if len(text.encode("utf-8")) > MAX_PLAN_FILE_BYTES:
-        raise PlanFileError([PlanFileIssue("", f"file larger than {MAX_PLAN_FILE_BYTES} bytes")], source)
+def _read_yaml(text: str, source: str) -> tuple[_Positions, Any]:
+    """The YAML document and where each of its nodes sits; every refusal is a located ``PlanFileError``."""
+    loader: _PlanLoader | None = None
+    positions = _Positions(None)
     try:
-        alias = next((e for e in yaml.parse(text, Loader=yaml.SafeLoader) if isinstance(e, yaml.AliasEvent)), None)
-        if alias is not None:  # anchors and aliases can blow a tiny file up exponentially: not in a plan
-            mark = alias.start_mark
-            raise PlanFileError(
-                [
-                    PlanFileIssue(
-                        "",
-                        "YAML aliases (*name) are not allowed in a plan file: write the values out",
-                        mark.line + 1 if mark else None,
-                        mark.column + 1 if mark else None,
-                    )
-                ],
-                source,
-            )
-        positions = _Positions(yaml.compose(text, Loader=yaml.SafeLoader))
-        data = yaml.safe_load(text)
+        loader = _PlanLoader(text)
+        root = loader.get_single_node()
+        positions = _Positions(root)
+        data = loader.construct_document(root) if root is not None else None
+    except _Refused as refused:
+        where = positions.path_of(refused.node) if refused.node is not None else ()
+        line, column = positions.at(where) if where else (refused.mark.line + 1, refused.mark.column + 1)
+        issue = PlanFileIssue(format_path(where), refused.message, line, column)  # at its key, as other errors
+        raise PlanFileError([issue], source) from None
+    except yaml.reader.ReaderError as error:
+        before = text[: error.position]
+        code = error.character if isinstance(error.character, int) else ord(str(error.character)[:1] or "\0")
+        message = Message(
+            gettext_noop("the character U+{code:04X} is not allowed in a plan file: remove it"), code=code
+        )
+        issue = PlanFileIssue("", message, before.count("\n") + 1, error.position - before.rfind("\n"))
+        raise PlanFileError([issue], source) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
         raise PlanFileError([PlanFileIssue("", f"YAML syntax error: {error.problem}", line, column)], source) from None
     except yaml.YAMLError as error:
         raise PlanFileError([PlanFileIssue("", f"YAML error: {error}")], source) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
+    return positions, data
+
+
+def parse_plan_file(text: str, source: str = "<plan>") -> PlanFile:
+    """Parse and validate; raises ``PlanFileError`` listing every problem with its position."""
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_PLAN_FILE_BYTES:
+        raise PlanFileError([PlanFileIssue("", f"file larger than {MAX_PLAN_FILE_BYTES} bytes")], source)
+    positions, data = _read_yaml(text, source)
     if positions.duplicates:
         raise PlanFileError(positions.duplicates, source)
     if not isinstance(data, dict):
@@ -383,19 +498,29 @@ def parse_plan_file(text: str, source: str = "<plan>") -> PlanFile:
     return doc
 
 
+def decode_plan_file(data: bytes, source: str = "<plan>") -> str:
+    """The text of a plan file's bytes (UTF-8, with or without a BOM); other bytes are a located error."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line_start = data.rfind(b"\n", 0, error.start) + 1
+        line = data.count(b"\n", 0, error.start) + 1
+        column = len(data[line_start : error.start].decode("utf-8-sig", "replace")) + 1
+        message = Message(
+            gettext_noop("byte 0x{byte:02X} is not UTF-8 text: save the file as UTF-8"), byte=data[error.start]
+        )
+        raise PlanFileError([PlanFileIssue("", message, line, column)], source) from None
+
+
 def load_plan_file(path: Path) -> PlanFile:
     try:
         size = path.stat().st_size
         if size > MAX_PLAN_FILE_BYTES:
             raise PlanFileError([PlanFileIssue("", f"file larger than {MAX_PLAN_FILE_BYTES} bytes")], str(path))
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise PlanFileError(
-            [PlanFileIssue("", f"not UTF-8 text (byte {error.start}): save as UTF-8")], str(path)
-        ) from None
+        data = path.read_bytes()
     except OSError as error:
         raise PlanFileError([PlanFileIssue("", f"cannot read the file: {error.strerror}")], str(path)) from None
-    return parse_plan_file(text, str(path))
+    return parse_plan_file(decode_plan_file(data, str(path)), str(path))
 
 
 def to_plan(doc: PlanFile) -> model.Plan:

@@ -18,6 +18,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 from pac.engine import model
 from pac.engine.fieldtypes import (
     ActionHours,
+    ClockTime,
+    Day,
     Fraction,
     Identifier,
     LongText,
@@ -116,7 +118,7 @@ class GovernanceEntry(RaciEntry):
 
 class MilestoneEntry(_Entry):
     name: Name
-    date: dt.date
+    date: Day
 
 
 class ExpectedEntry(_Entry):
@@ -130,8 +132,8 @@ class ActionEntry(_Entry):
     id: Identifier
     type: Annotated[ActionType, BeforeValidator(_lower)]
     name: Name | None = None
-    start: dt.date
-    end: dt.date
+    start: Day
+    end: Day
     owner: Person | None = None
     role: Annotated[Role, BeforeValidator(_lower)] | None = None
     channel: Annotated[Channel, BeforeValidator(_lower)] | None = None
@@ -154,8 +156,8 @@ class EventEntry(_Entry):
     id: Identifier
     name: Name
     kind: Annotated[EventKind, BeforeValidator(_lower)] = EventKind.OTHER
-    start: dt.date
-    end: dt.date | None = None
+    start: Day
+    end: Day | None = None
     campaigns: list[Annotated[int, Field(ge=0, le=730)]] = [60, 30, 7]
     location: Text | None = None
 
@@ -164,7 +166,7 @@ class RitualEntry(_Entry):
     id: Identifier
     name: Name
     rrule: Annotated[str, Field(max_length=300)]
-    time: dt.time = dt.time(9, 0)
+    time: ClockTime = dt.time(9, 0)
     minutes: Annotated[int, Field(gt=0, le=24 * 60)] = 60
     owner: Person | None = None
     attendees: list[Person] = []
@@ -179,7 +181,7 @@ class RitualEntry(_Entry):
 class DeadlineEntry(_Entry):
     id: Identifier
     name: Name
-    date: dt.date | None = None
+    date: Day | None = None
     rrule: Annotated[str, Field(max_length=300)] | None = None
     owner: Person | None = None
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from pac.engine.analysis import analyse
-from pac.engine.planfile import PlanFileError, dump_plan, parse_plan_file, to_plan
+from pac.engine.planfile import PlanFileError, decode_plan_file, dump_plan, parse_plan_file, to_plan
 from pac.web.language import formatter
 from pac.web.plans import adapters, selectors, services
 from pac.web.plans.forms import SECTION_FORMSETS, PlanForm, PlanImportForm
@@ -215,12 +215,9 @@ def plan_import(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            text = upload.read().decode("utf-8-sig")
-            doc = parse_plan_file(text, upload.name)
-        except UnicodeDecodeError:
-            issues = [_("%(name)s: the file is not UTF-8 text.") % {"name": upload.name}]
+            doc = parse_plan_file(decode_plan_file(upload.read(), upload.name), upload.name)
         except PlanFileError as error:
-            issues = error.lines()
+            issues = error.lines(_)
         else:
             plan = services.plan_create_from_file(
                 user=current_user(request), team=form.cleaned_data["team"], plan=to_plan(doc)
