@@ -57,7 +57,7 @@ def _spaces(text: str) -> str:
 def _bad_target_line(path: Path) -> str:
     line = next(n for n, text in enumerate(BAD_PLAN.splitlines(), 1) if "target: -5" in text)
     column = BAD_PLAN.splitlines()[line - 1].index("target") + 1
-    return f"{path}:{line}:{column}: objectives[1].target: must be > 0 (line {line})"
+    return f"{path}:{line}:{column}: objectives[1].target: must be > 0"
 
 
 def test_it_prints_one_json_document_with_the_funnel(plan_file: Path) -> None:
@@ -510,3 +510,18 @@ def test_it_prints_the_kpis_in_french_with_their_labels_units_and_reasons() -> N
     assert "Taux de signature" in text and "63,2 %" in text
     assert "10 005 534 €" in text
     assert "win_rate" not in text and "lost amounts" not in text
+
+
+def test_it_locates_a_day_that_does_not_exist_in_french_and_exits_2(tmp_path: Path) -> None:
+    path = tmp_path / "plan.yaml"
+    text = PLAN.replace("2027-03-31", "2027-02-30", 1)
+    path.write_text(text, encoding="utf-8")
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if "2027-02-30" in row)
+
+    result = pac("plan", "validate", path)
+
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    (located,) = [row for row in result.stderr.splitlines() if row.startswith(f"{path}:{line}:")]
+    assert "2027-02-30" in located and "28" in located and "Traceback" not in result.stderr
+    assert "does not exist" not in located  # said in French

@@ -574,6 +574,34 @@ def test_it_names_the_missing_date_column_when_a_period_needs_it(undated_maven: 
         )
 
 
+def test_it_names_the_missing_date_column_from_a_start_too(undated_maven: Path) -> None:
+    """From a start on, the whole range is no longer counted: undated deals are the reason, not « none closed »."""
+    found = compute_kpis(
+        tables_from_directory(undated_maven),
+        as_of=dt.date(2018, 1, 1),
+        start=dt.date(2017, 1, 1),
+        kpis=["win_rate", "average_deal", "wins"],
+    )
+    by_kpi = {r["kpi"]: r for r in found}
+    for name in ("win_rate", "average_deal"):
+        assert by_kpi[name]["status"] == "not_computable"
+        assert (by_kpi[name]["reason_code"], by_kpi[name]["reason_params"]) == (
+            "undated",
+            {"table": "opportunities", "column": "closed", "count": 6711},
+        )
+    assert by_kpi["wins"]["value"] == 0  # a count: none placed in the range
+
+
+def test_it_still_says_no_deal_closed_from_a_start_when_every_deal_is_dated() -> None:
+    found = compute_kpis(
+        tables_from_directory(DATA / "maven"),
+        as_of=dt.date(2016, 10, 21),
+        start=dt.date(2016, 10, 20),
+        kpis=["win_rate"],
+    )
+    assert one(found)["reason_code"] in ("no_closed_deal", "no_data_in_range")
+
+
 def test_it_notes_nothing_when_every_closed_deal_is_dated() -> None:
     row = one(kpi("maven", "win_rate"))
     assert row["note"] is None and row["note_code"] is None

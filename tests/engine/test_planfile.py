@@ -104,7 +104,7 @@ def test_it_prefixes_each_error_line_with_file_line_and_column() -> None:
 
     line = _line_of(text, "rate: 2")
     column = text.splitlines()[line - 1].index("rate") + 1
-    assert raised.value.lines() == [f"q1.yaml:{line}:{column}: funnel.stages[0].rate: must be <= 1 (line {line})"]
+    assert raised.value.lines() == [f"q1.yaml:{line}:{column}: funnel.stages[0].rate: must be <= 1"]
 
 
 def test_it_lists_every_problem_in_file_order() -> None:
@@ -440,7 +440,7 @@ def test_it_locates_a_day_that_does_not_exist_in_february() -> None:
     (issue,) = raised.value.issues
     assert (issue.path, issue.line, issue.column) == ("plan.start", 1, _column_of(text, "start"))  # at its key
     assert issue.message == "2027-02-30 does not exist: month 02 of 2027 has 28 days"
-    assert raised.value.lines() == [f"plan.yaml:1:{issue.column}: plan.start: {issue.message} (line 1)"]
+    assert raised.value.lines() == [f"plan.yaml:1:{issue.column}: plan.start: {issue.message}"]
 
 
 def test_it_locates_a_month_that_does_not_exist() -> None:
@@ -552,7 +552,7 @@ def test_it_translates_the_messages_that_have_a_template() -> None:
 
     (line,) = raised.value.lines(lambda text: french.get(text, text))
 
-    assert line.endswith("plan.start: 2027-02-30 : 28 jours (line 1)")
+    assert line.endswith("plan.start: 2027-02-30 : 28 jours")
 
 
 @settings(max_examples=100, deadline=None)
@@ -564,6 +564,6 @@ def test_a_malformed_plan_file_is_valid_or_a_located_error(data: bytes) -> None:
         assert error.issues
         for issue, line in zip(error.issues, error.lines(), strict=True):
             assert issue.line is not None and issue.column is not None, line
-            assert line.startswith(f"plan.yaml:{issue.line}:{issue.column}: ") and f"(line {issue.line})" in line
+            assert line.startswith(f"plan.yaml:{issue.line}:{issue.column}: ") and f"(line {issue.line})" not in line
     else:
         to_plan(doc)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -179,7 +180,27 @@ def test_it_reports_import_errors_with_their_line_and_writes_nothing(
     upload = SimpleUploadedFile("plan.yaml", bad.encode("utf-8"))
     response = as_owner.post(reverse("plans:import"), {"file": upload, "team": team.pk})
     assert response.status_code == 400
-    assert f"objectives[3].target: must be > 0 (line {line})" in page_text(response)
+    assert re.search(rf"plan\.yaml:{line}:\d+: objectives\[3\]\.target: must be > 0", page_text(response))
+    from pac.web.plans.models import Plan
+
+    assert Plan.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("good", "bad"), [("start: 2027-01-01", "start: 2027-02-30"), ("start: 2027-01-01", "start: 2027-13-01")]
+)
+def test_it_locates_an_impossible_day_in_french_and_writes_nothing(
+    as_owner: Client, team: Any, demo_plan_text: str, good: str, bad: str
+) -> None:
+    assert good in demo_plan_text
+    text = demo_plan_text.replace(good, bad, 1)
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if bad in row)
+    upload = SimpleUploadedFile("plan.yaml", text.encode("utf-8"))
+    response = as_owner.post(reverse("plans:import"), {"file": upload, "team": team.pk})
+    assert response.status_code == 400
+    shown = page_text(response)
+    assert re.search(rf"plan\.yaml:{line}:\d+: plan\.start: ", shown)
+    assert "does not exist" not in shown and "Traceback" not in shown
     from pac.web.plans.models import Plan
 
     assert Plan.objects.count() == 0

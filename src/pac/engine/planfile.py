@@ -154,6 +154,10 @@ class PlanFile(_Section):
     raci: list[GovernanceEntry] = []
 
 
+LINE = gettext_noop("line {line}")
+DOCUMENT = gettext_noop("(document)")
+
+
 @dataclass(frozen=True)
 class PlanFileIssue:
     path: str
@@ -164,11 +168,11 @@ class PlanFileIssue:
     def __str__(self) -> str:
         return self.explained(lambda text: text)
 
-    def explained(self, translate: Translate) -> str:
-        """``path: message (line n)``, the message in the language of ``translate`` when it has a template."""
+    def explained(self, translate: Translate, *, with_line: bool = True) -> str:
+        """``path: message (line n)``, in the language of ``translate`` where the message has a template."""
         message = self.message.explained(translate) if isinstance(self.message, Message) else self.message
-        where = f" (line {self.line})" if self.line else ""
-        return f"{self.path or '(document)'}: {message}{where}"
+        where = " (" + translate(LINE).format(line=self.line) + ")" if self.line and with_line else ""
+        return f"{self.path or translate(DOCUMENT)}: {message}{where}"
 
 
 class PlanFileError(ValueError):
@@ -180,11 +184,11 @@ class PlanFileError(ValueError):
         super().__init__("\n".join(self.lines()))
 
     def lines(self, translate: Translate | None = None) -> list[str]:
-        """One line an issue, ``file:line:column: path: message (line n)``; messages in the language of
-        ``translate`` where they have a translation (English without it)."""
+        """One line an issue, ``file:line:column: path: message`` (the place said once, as compilers do);
+        messages in the language of ``translate`` where they have a translation (English without it)."""
         gettext = translate or (lambda text: text)
         return [
-            f"{self.source}:{i.line}:{i.column}: {i.explained(gettext)}"
+            f"{self.source}:{i.line}:{i.column}: {i.explained(gettext, with_line=False)}"
             if i.line
             else f"{self.source}: {i.explained(gettext)}"
             for i in self.issues

@@ -124,6 +124,12 @@ def _sort_key(key: Key) -> tuple[str, tuple[str, ...]]:
     return (key[0] or "", tuple("" if v is None else str(v) for v in key[1]))
 
 
+#: The reasons a KPI gives when its range holds none of the rows it counts.
+_FOUND_NOTHING = frozenset(
+    {"no_data_in_range", "no_closed_deal", "no_closed_amount", "no_won_amount", "no_won_dates", "no_won"}
+)
+
+
 class Run:
     """One compute_kpis call. Queries shared by several KPIs run once per call (never across calls);
     ``memo`` keeps a family module's per-run results (``memo.setdefault``)."""
@@ -147,6 +153,7 @@ class Run:
             results = self.values(name)
             if not results:
                 return [self.row(name, None, None, (), self.empty_reason(name))]
+            results = self.said_undated(name, results)
         except Missing as missing:
             return [self.row(name, None, None, (), missing.reason)]
         return [
@@ -163,6 +170,19 @@ class Run:
             if undated:
                 return Reason("undated", {"table": table, "column": column, "count": undated})
         return Reason("no_data_in_range")
+
+    def said_undated(self, name: str, results: Values) -> Values:
+        """From a start on (no period, no breakdown), the one row that found nothing says so by the rows
+        without the date, when there are some: « 6 711 closed deals have no close date » tells the user
+        what to fix, « no opportunity closed » misleads."""
+        if self.whole_range or self.s.period is not None or self.s.by or len(results) != 1:
+            return results
+        ((key, (value, reason)),) = results.items()
+        if value is None and reason is not None and reason.code in _FOUND_NOTHING:
+            why = self.empty_reason(name)
+            if why.code == "undated":
+                return {key: (None, why)}
+        return results
 
     def undated(self, table: str, column: str) -> int:
         """How many rows of ``table`` (closed ones, for the opportunities) lack the date ``column``."""
