@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+import re
+import tempfile
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
 from typer.testing import CliRunner
 
 from pac.cli import app
 from pac.engine.planfile import load_plan_file, to_plan
 
+from ..conftest import EXAMPLE_PLAN
+from ..engine.strategies import malformed_plan_files
 from ..plans import DESIGN_PLAN
 
 PLAN = DESIGN_PLAN
@@ -525,3 +530,19 @@ def test_it_locates_a_day_that_does_not_exist_in_french_and_exits_2(tmp_path: Pa
     (located,) = [row for row in result.stderr.splitlines() if row.startswith(f"{path}:{line}:")]
     assert "2027-02-30" in located and "28" in located and "Traceback" not in result.stderr
     assert "does not exist" not in located  # said in French
+
+
+@settings(max_examples=60, deadline=None)
+@given(malformed_plan_files(EXAMPLE_PLAN.read_text(encoding="utf-8")))
+def test_validate_answers_a_malformed_plan_file_with_located_errors_only(data: bytes) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "plan.yaml"
+        path.write_bytes(data)
+        result = pac("plan", "validate", path)
+    assert result.exit_code in (0, 2), result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    if result.exit_code == 2:
+        problems, summary = result.stderr.splitlines()[:-1], result.stderr.splitlines()[-1]
+        assert problems and "problème" in summary
+        for line in problems:
+            assert re.match(rf"{re.escape(str(path))}(:\d+:\d+)?: \S", line), line

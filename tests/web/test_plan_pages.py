@@ -11,10 +11,13 @@ import yaml
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
 
 from pac.engine.planfile import parse_plan_file, to_plan
 from pac.web.plans import adapters
 
+from ..conftest import EXAMPLE_PLAN
+from ..engine.strategies import malformed_plan_files
 from .helpers import page_text
 
 pytestmark = pytest.mark.django_db
@@ -266,3 +269,26 @@ def test_it_refuses_a_ramp_up_without_a_start_date(plan: Any, as_owner: Client) 
 
     assert response.status_code == 200
     assert "ramp_up" in response.context["formset"].forms[0].errors
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+@given(data=malformed_plan_files(EXAMPLE_PLAN.read_text(encoding="utf-8")))
+def test_the_import_answers_a_malformed_plan_file_with_located_errors_only(
+    as_owner: Client, team: Any, data: bytes
+) -> None:
+    from pac.web.plans.models import Plan
+
+    before = Plan.objects.count()
+    upload = SimpleUploadedFile("plan.yaml", data)
+    response = as_owner.post(reverse("plans:import"), {"file": upload, "team": team.pk})
+    assert response.status_code in (302, 400)
+    if response.status_code == 302:  # a mutation that left a valid plan: imported whole
+        assert Plan.objects.count() == before + 1
+    else:
+        assert Plan.objects.count() == before
+        issues = response.context["import_issues"] or response.context["import_form"].errors
+        assert issues
+        for line in response.context["import_issues"]:
+            assert re.match(r"plan\.yaml(:\d+:\d+)?: \S", line), line
