@@ -28,7 +28,7 @@ def test_it_loads_the_demo_twice_without_duplicating_anything(settings: Any, tmp
     second = load_demo()
     assert first.plan.pk == second.plan.pk and first.password == second.password
     assert first.current.pk == second.current.pk
-    assert Plan.objects.count() == 2 and User.objects.count() == 4
+    assert Plan.objects.count() == 2 and User.objects.count() == 6  # the manager and five reps
     from pac.web.crm.models import Opportunity
 
     deals = Opportunity.objects.filter(team=first.team)
@@ -196,3 +196,24 @@ def test_the_import_command_explains_problems_in_the_users_language(
     monkeypatch.setenv("PAC_LANG", "en")
     english = CliRunner().invoke(app, ["import", "opportunities", str(export), "--team", team.name])
     assert "impossible date: 2026-02 has no day 31" in english.stderr
+
+
+def test_the_quarter_under_way_is_a_complete_plan_without_errors(settings: Any, tmp_path: Path) -> None:
+    from pac.engine.analysis import analyse
+    from pac.engine.model import Severity
+    from pac.web.crm.models import Opportunity
+    from pac.web.demo import DEMO_OWNERS, load_demo
+    from pac.web.plans import adapters
+
+    settings.DATA_DIR = tmp_path
+    demo = load_demo(today=dt.date(2026, 12, 1))
+    plan = adapters.to_engine(demo.current)
+    analysis = analyse(plan)
+    assert plan.steps and plan.team and plan.effort and plan.actions
+    assert not [d.code for d in analysis.diagnostics if d.severity == Severity.ERROR]
+    assert {a.owner for a in plan.actions} <= {"manon", "sami", *DEMO_OWNERS}
+    assert any(a.end < dt.date(2026, 12, 1) and a.status != "done" for a in plan.actions)  # one is late
+    # wins ÷ win rate × average deal agrees with the revenue target (no « wins objective conflict »)
+    assert "wins_objective_conflict" not in {d.code for d in analysis.diagnostics}
+    owners = set(Opportunity.objects.filter(team=demo.team).values_list("owner", flat=True))
+    assert owners == set(DEMO_OWNERS)  # each demo rep has a pipeline of their own

@@ -30,7 +30,16 @@ from pac.web.plans.models import Plan
 DEMO_TEAM = "Ventes SaaS mid-market"
 DEMO_DATA = "maven_crm_sales_opportunities"
 DEMO_MANAGER = ("manon", "manager", "Manon", "Lefèvre")
-DEMO_REPS = [("sami", "sdr", "Sami", "Benali"), ("alex", "ae", "Alex", "Martin"), ("chloe", "csm", "Chloé", "Durand")]
+DEMO_REPS = [
+    ("sami", "sdr", "Sami", "Benali"),
+    ("alex", "ae", "Alex", "Martin"),
+    ("lea", "ae", "Léa", "Moreau"),
+    ("hugo", "ae", "Hugo", "Bernard"),
+    ("chloe", "csm", "Chloé", "Durand"),
+]
+#: The demo's account executives, who own the history's deals (Maven's 30 agents shared among them), so
+#: that each rep's own view has a pipeline.
+DEMO_OWNERS = ("alex", "lea", "hugo")
 
 
 def demo_password() -> str:
@@ -85,34 +94,116 @@ def load_demo(today: dt.date | None = None) -> Demo:
 
 
 def current_quarter_plan(user: User, team: Team, today: dt.date) -> Plan:
-    """The quarter under way, with targets 10 % above the last quarter's history, so that « actual vs
-    plan » has figures on the first run (the source text's quarter lies ahead). Made once per quarter."""
+    """The quarter under way as a complete plan fitted to the history, so that the cockpit has figures on
+    the first run (the source text's quarter lies ahead): targets 10 % above the last quarter, the funnel's
+    win rate, cycle and average deal learnt from the year before, a team that can carry the volume, and
+    actions with owners (one of them late). Made once per quarter."""
     start = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
     end = start + relativedelta(months=3, days=-1)
     name = f"Trimestre en cours — T{(start.month - 1) // 3 + 1} {start.year}"
     existing = Plan.objects.filter(team=team, name=name).first()
     if existing is not None:
         return existing
+    text = current_quarter_text(team_history(team, start), name, start, end, today)
+    return services.plan_create_from_file(user=user, team=team, plan=to_plan(parse_plan_file(text)))
+
+
+@dataclass(frozen=True)
+class History:
+    """What the plan of the quarter is fitted to: the last quarter's revenue and the year's rates."""
+
+    revenue: float
+    win_rate: float
+    cycle_days: int
+    average_deal: float
+
+
+def team_history(team: Team, start: dt.date) -> History:
     from pac.engine.kpis import compute_kpis
 
-    rows = compute_kpis(
+    before = start - dt.timedelta(days=1)
+    quarter = compute_kpis(team_tables(team), as_of=before, start=start - relativedelta(months=3), kpis=["revenue"])
+    year = compute_kpis(
         team_tables(team),
-        as_of=start - dt.timedelta(days=1),
-        start=start - relativedelta(months=3),
-        kpis=["revenue", "wins", "win_rate"],
+        as_of=before,
+        start=start - relativedelta(years=1),
+        kpis=["win_rate", "sales_cycle_median", "average_deal"],
     )
-    last = {row["kpi"]: row["value"] for row in rows}
-    revenue = max(round((last["revenue"] or 0) * 1.1, -3), 100_000)
-    wins = max(math.ceil((last["wins"] or 0) * 1.1), 10)
-    win_rate = min(round(last["win_rate"] + 0.02, 2), 0.95) if last["win_rate"] is not None else 0.3
-    text = (
-        f'version: 1\nplan: {{name: "{name}", start: {start}, end: {end}, currency: EUR, country: FR}}\n'
-        "objectives:\n"
-        f"  - {{id: chiffre-affaires, metric: revenue, target: {revenue:.0f}, deadline: {end}}}\n"
-        f"  - {{id: affaires-gagnees, metric: wins, target: {wins}, deadline: {end}}}\n"
-        f"  - {{id: taux-de-transformation, metric: win_rate, target: {win_rate}, deadline: {end}}}\n"
+    found = {row["kpi"]: row["value"] for row in [*quarter, *year]}
+    return History(
+        revenue=found["revenue"] or 0,
+        win_rate=found["win_rate"] or 0.3,
+        cycle_days=round(found["sales_cycle_median"] or 45),
+        average_deal=found["average_deal"] or 2_000,
     )
-    return services.plan_create_from_file(user=user, team=team, plan=to_plan(parse_plan_file(text)))
+
+
+def current_quarter_text(history: History, name: str, start: dt.date, end: dt.date, today: dt.date) -> str:
+    """The plan file of the quarter under way (so the demo's plan is what a user could have imported)."""
+    revenue = max(round(history.revenue * 1.1, -3), 100_000)
+    deal = round(history.average_deal)
+    wins = math.ceil(revenue / deal)
+    rate = min(round(history.win_rate, 2), 0.95)
+    opportunities = math.ceil(wins / rate)
+    weeks = max((end - start).days / 7, 1)
+    # two hours an opportunity, the team busy about half its week with this quarter's new deals
+    account_executives = max(math.ceil(opportunities * 2 / weeks / 35 / 0.5), 2)
+    late = max(start, today - dt.timedelta(days=10))
+    soon = min(end, today + dt.timedelta(days=21))
+    owners = DEMO_OWNERS
+    return f"""version: 1
+plan: {{name: "{name}", start: {start}, end: {end}, currency: EUR, country: FR}}
+objectives:
+  - {{id: chiffre-affaires, metric: revenue, target: {revenue:.0f}, deadline: {end}}}
+  - {{id: affaires-gagnees, metric: wins, target: {wins}, deadline: {end}}}
+  - {{id: taux-de-transformation, metric: win_rate, target: {rate}, deadline: {end}}}
+funnel:
+  average_deal: {deal}
+  stages:
+    - {{stage: sql, rate: {rate}, days: {history.cycle_days}}}
+    - {{stage: won}}
+team:
+  - {{role: AE, headcount: {account_executives}, hours_per_week: 35}}
+  - {{role: SDR, headcount: 1, hours_per_week: 35}}
+  - {{role: MANAGER, headcount: 1, hours_per_week: 20}}
+effort:
+  - {{stage: sql, role: AE, hours: 2}}
+actions:
+  - id: relance-pipeline
+    type: follow_up
+    name: "Relance des affaires ouvertes depuis plus de 60 jours"
+    owner: {owners[0]}
+    role: ae
+    start: {start}
+    end: {late}
+    status: in_progress
+    expected: {{stage: won, volume: {max(wins // 10, 1)}, objective: affaires-gagnees}}
+    hours: 40
+    raci: {{R: [{owners[0]}], A: manon}}
+  - id: sequence-decembre
+    type: prospecting_sequence
+    name: "Séquence de prospection : comptes inactifs"
+    channel: email
+    owner: sami
+    role: sdr
+    start: {max(start, today - dt.timedelta(days=7))}
+    end: {soon}
+    expected: {{stage: sql, volume: {max(opportunities // 20, 1)}}}
+    hours: 30
+    raci: {{R: [sami], A: manon, I: [{owners[1]}]}}
+  - id: demos-gtx-pro
+    type: demo
+    name: "Démos GTX Pro aux comptes stratégiques"
+    owner: {owners[1]}
+    role: ae
+    start: {max(start, today - dt.timedelta(days=14))}
+    end: {end}
+    expected: {{stage: won, volume: {max(wins // 20, 1)}, objective: chiffre-affaires}}
+    hours: 25
+    raci: {{R: [{owners[1]}, {owners[2]}], A: manon}}
+rituals:
+  - {{id: revue-pipeline, name: "Revue du pipeline", rrule: "FREQ=WEEKLY;BYDAY=MO", time: "09:00", minutes: 60, owner: manon}}
+"""
 
 
 def load_crm_history(user: User, team: Team, today: dt.date) -> int:
@@ -123,9 +214,13 @@ def load_crm_history(user: User, team: Team, today: dt.date) -> int:
         records = [record_values(r, set(read.columns) | {"external_id"}) for r in read.records()]
     last = max(d for r in records for d in (r.get("created"), r.get("closed")) if d is not None)
     shift = today - last
+    agents = sorted({r["owner"] for r in records if r.get("owner")})
+    owner_of = {agent: DEMO_OWNERS[i % len(DEMO_OWNERS)] for i, agent in enumerate(agents)}
     for record in records:
         for name in ("created", "closed"):
             if record.get(name) is not None:
                 record[name] = record[name] + shift
+        if record.get("owner"):
+            record["owner"] = owner_of[record["owner"]]
     records_import(user=user, team=team, kind="opportunities", records=records)
     return len(records)
