@@ -202,7 +202,12 @@ actions:
     hours: 25
     raci: {{R: [{owners[1]}, {owners[2]}], A: manon}}
 rituals:
-  - {{id: revue-pipeline, name: "Revue du pipeline", rrule: "FREQ=WEEKLY;BYDAY=MO", time: "09:00", minutes: 60, owner: manon}}
+  - id: revue-pipeline
+    name: "Revue du pipeline"
+    rrule: "FREQ=WEEKLY;BYDAY=MO"
+    time: "09:00"
+    minutes: 60
+    owner: manon
 """
 
 
