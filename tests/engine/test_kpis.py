@@ -490,6 +490,13 @@ def test_it_gives_zero_revenue_when_nothing_is_won_yet() -> None:
     assert {r["kpi"]: r["value"] for r in early if r["kpi"] in ("revenue", "wins")} == {"revenue": 0, "wins": 0}
 
 
+def test_it_counts_new_opportunities_by_their_created_date() -> None:
+    opportunities = rows("maven", "opportunities")
+    expected = sum(1 for r in opportunities if r["created"] and r["created"] <= "2017-06-30")
+    found = compute_kpis(tables_from_directory(DATA / "maven"), as_of=dt.date(2017, 6, 30), kpis=["opportunities"])
+    assert one(found)["value"] == expected > 0
+
+
 def test_it_counts_new_leads_by_their_created_date() -> None:
     leads = rows("olist", "leads")
     assert one(kpi("olist", "leads"))["value"] == sum(1 for r in leads if r["created"] and r["created"] <= "2018-12-31")

@@ -94,6 +94,16 @@ KPIS: dict[str, KpiDefinition] = {
             dated_by=(_O, "closed"),
         ),
         KpiDefinition(
+            "opportunities",
+            "count",
+            "opportunities whose created date falls in the period (new opportunities)",
+            "none (a count)",
+            "created",
+            "no opportunity with a created date → not computable",
+            {_O: ("created",)},
+            dated_by=(_O, "created"),
+        ),
+        KpiDefinition(
             "leads",
             "count",
             "leads whose created date falls in the period",
@@ -355,6 +365,7 @@ KPIS: dict[str, KpiDefinition] = {
 LABELS: dict[str, str] = {
     "revenue": gettext_noop("Revenue (won)"),
     "wins": gettext_noop("Wins"),
+    "opportunities": gettext_noop("New opportunities"),
     "leads": gettext_noop("New leads"),
     "meetings": gettext_noop("Meetings"),
     "demos": gettext_noop("Demos"),

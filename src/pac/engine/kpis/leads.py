@@ -1,4 +1,5 @@
-"""Lead KPIs: new leads, MQLs and SQLs counted by their date, and the MQL cohort's conversions."""
+"""Lead KPIs: new leads, MQLs, SQLs and new opportunities counted by their date, and the MQL cohort's
+conversions."""
 
 from __future__ import annotations
 
@@ -11,14 +12,21 @@ from pac.engine.kpis.reasons import Reason
 from pac.engine.kpis.runner import Missing, Run, Values, computes, family
 
 
-def _dated_count(run: Run, column: str) -> Values:
-    """Leads whose ``column`` date falls in each group. A count of 0 is an answer only when the data
-    records that step at all: leads none of which carries the date say « not computable »."""
-    leads = run.tables["leads"]
-    run.dims("leads")
-    if not run.fetch(leads.filter(leads[column].notnull()).limit(1).select(column)):
-        raise Missing("no_dates", table="leads", column=column)
-    return run.counts(run.grouped(leads, column, lambda t: {"n": t.count()}))
+def _dated_count(run: Run, column: str, table: str = "leads") -> Values:
+    """Rows of ``table`` whose ``column`` date falls in each group. A count of 0 is an answer only when the
+    data records that step at all: rows none of which carries the date say « not computable »."""
+    rows = run.tables[table]
+    run.dims(table)
+    if not run.fetch(rows.filter(rows[column].notnull()).limit(1).select(column)):
+        raise Missing("no_dates", table=table, column=column)
+    return run.counts(run.grouped(rows, column, lambda t: {"n": t.count()}))
+
+
+@computes("opportunities")
+def new_opportunities(run: Run) -> Values:
+    """New opportunities: the funnel's SQL stage when the CRM keeps no leads (an opportunity is a
+    qualified lead)."""
+    return _dated_count(run, "created", "opportunities")
 
 
 @computes("leads")
