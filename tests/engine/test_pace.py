@@ -48,7 +48,7 @@ def test_a_team_behind_plan_sees_the_weeks_left_grow_by_what_is_missing() -> Non
     week_ten = next(w for w in to_come if w.week == IsoWeek(2027, 10))
     assert week_ten.replanned == (Decimal(760_000) * 5 / days_left).quantize(Decimal("0.01"))
     assert week_ten.replanned > week_ten.planned  # behind plan: more asked of each week left
-    assert found.replanned_week == week_ten.replanned
+    assert found.replanned_week == next(w.replanned for w in to_come if w.actual is None and w.business_days == 5)
 
 
 def test_a_team_ahead_of_target_is_asked_nothing_more() -> None:

@@ -46,10 +46,12 @@ class Pace:
 
     @property
     def replanned_week(self) -> Decimal | None:
-        """The re-planned target of a week still to come that has all its business days (the first one may
-        be the week under way, partly done)."""
+        """The re-planned target of the first whole week still to come (not the week under way, partly
+        done), or of the last week when only short ones are left."""
         full = max((w.business_days for w in self.weeks), default=0)
-        return next((w.replanned for w in self.weeks if not w.past and w.business_days == full), None)
+        ahead = [w for w in self.weeks if w.actual is None]
+        whole = next((w.replanned for w in ahead if w.business_days == full), None)
+        return whole if whole is not None else (ahead[-1].replanned if ahead else None)
 
 
 def _spread(total: Decimal, days: list[int]) -> list[Decimal]:

@@ -6,7 +6,7 @@ from django.views.generic import RedirectView
 from pac.web.plans import exports
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="plans:list", permanent=False)),
+    path("", RedirectView.as_view(pattern_name="cockpit:home", permanent=False)),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

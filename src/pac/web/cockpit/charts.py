@@ -8,6 +8,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from pac.engine.kpis.display import kpi_label
+from pac.engine.pace import Pace
 from pac.engine.progress import ObjectiveProgress
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"  # an identifier: nothing is fetched
@@ -82,3 +83,48 @@ def progress_chart(lines: list[ObjectiveProgress], names: dict[str, str]) -> dic
         "width": "container",
         "height": {"step": 16},
     }
+
+
+def burnup_chart(pace: Pace, band: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The bookings burn-up: the plan's cumulative target week by week, the actual so far and, when given,
+    the forecast band (P10–P90 at the period's end, from today's actual). Dates are week Mondays; money
+    is formatted by the page's locale (chart.js gives Vega the French or English format)."""
+    plan_name, actual_name = _("plan"), _("actual")
+    points = [
+        {"week": w.week.monday.isoformat(), "series": plan_name, "value": float(w.planned_to_date)} for w in pace.weeks
+    ]
+    points += [
+        {"week": w.week.monday.isoformat(), "series": actual_name, "value": float(w.actual_to_date)}
+        for w in pace.weeks
+        if w.actual_to_date is not None
+    ]
+    layers: list[dict[str, Any]] = [
+        {
+            "data": {"values": points},
+            "mark": {"type": "line", "point": True, "tooltip": True},
+            "encoding": {
+                "x": {"field": "week", "type": "temporal", "title": None, "axis": {"format": "%d %b"}},
+                "y": {"field": "value", "type": "quantitative", "title": None, "axis": {"format": "$~s"}},
+                "color": {
+                    "field": "series",
+                    "type": "nominal",
+                    "title": None,
+                    "scale": {"domain": [plan_name, actual_name], "range": ["#c9ced6", "#2f6b8f"]},
+                },
+            },
+        }
+    ]
+    if band:
+        layers.insert(
+            0,
+            {
+                "data": {"values": band},
+                "mark": {"type": "area", "opacity": 0.25, "color": "#2f6b8f", "tooltip": True},
+                "encoding": {
+                    "x": {"field": "week", "type": "temporal"},
+                    "y": {"field": "low", "type": "quantitative"},
+                    "y2": {"field": "high"},
+                },
+            },
+        )
+    return {"$schema": SCHEMA, "layer": layers, "width": "container", "height": 240}

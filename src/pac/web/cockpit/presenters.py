@@ -13,9 +13,10 @@ from django.utils.translation import gettext
 from pac.engine.formatting import Formatter
 from pac.engine.kpis.display import comment, kpi_label, value_text
 from pac.engine.kpis.reasons import explain
-from pac.engine.labels import METRIC_LABELS, PERIOD_LABELS
+from pac.engine.labels import METRIC_LABELS, PERIOD_LABELS, STAGE_NAMES
 from pac.engine.model import Metric, Plan
 from pac.engine.progress import ObjectiveProgress, actual_reason
+from pac.web.cockpit.overview import Overview, Tile
 from pac.web.language import formatter
 
 
@@ -73,3 +74,109 @@ def present_progress(lines: list[ObjectiveProgress], plan: Plan) -> list[dict[st
             }
         )
     return shown
+
+
+def _tile_value(kpi: str, value: float | Decimal | None, fmt: Formatter) -> str:
+    if value is None:
+        return "—"
+    if kpi == "win_rate":
+        return fmt.percent(Decimal(str(value)), 0)
+    if kpi == "average_deal":
+        return fmt.money(round(Decimal(str(value))))
+    if kpi == "sales_cycle_median":
+        return gettext("%(days)s days") % {"days": fmt.number(Decimal(str(value)), 0)}
+    return fmt.number(Decimal(str(value)), 0)
+
+
+def _trend(tile: Tile) -> str:
+    """« up », « down » or « » against the same length of time before the plan: whether that is good
+    depends on the KPI (a shorter cycle is better), which ``better`` says."""
+    if tile.value is None or tile.previous is None or tile.value == tile.previous:
+        return ""
+    return "up" if tile.value > tile.previous else "down"
+
+
+def present_overview(found: Overview, fmt: Formatter) -> dict[str, Any]:
+    """The landing page's figures as the reader writes them."""
+    pace = found.pace
+    tiles = []
+    for tile in found.tiles:
+        trend = _trend(tile)
+        lower_is_better = tile.kpi == "sales_cycle_median"
+        tiles.append(
+            {
+                "kpi": tile.kpi,
+                "label": kpi_label(tile.kpi, gettext),
+                "value": _tile_value(tile.kpi, tile.value, fmt),
+                "previous": _tile_value(tile.kpi, tile.previous, fmt),
+                "planned": _tile_value(tile.kpi, tile.planned, fmt) if tile.planned is not None else "",
+                "trend": trend,
+                "good": bool(trend) and ((trend == "down") == lower_is_better),
+                "why": explain(tile.reason, {}, gettext, lambda n: fmt.number(n, 0)) if tile.reason else "",
+            }
+        )
+    funnel = [
+        {
+            "stage": gettext(STAGE_NAMES[line.stage]),
+            "planned": fmt.number(line.planned, 0),
+            "actual": fmt.number(line.actual, 0) if line.actual is not None else "—",
+            "share": fmt.percent(line.actual / line.planned, 0) if line.actual is not None and line.planned else "—",
+            "behind": line.actual is not None and line.actual < line.planned,
+            "counted_as": kpi_label(line.kpi, gettext) if line.kpi else "",
+        }
+        for line in found.funnel
+    ]
+    weeks = [
+        {
+            "label": fmt.date(w.week.monday),
+            "week": w.week.label,
+            "planned": fmt.money(round(w.planned)),
+            "replanned": fmt.money(round(w.replanned)) if w.replanned is not None else "",
+            "actual": fmt.money(round(w.actual)) if w.actual is not None else "",
+            "past": w.past,
+            "current": not w.past and w.actual is not None,
+        }
+        for w in (pace.weeks if pace else ())
+    ]
+    deals = [
+        {
+            "id": d.external_id,
+            "name": d.name,
+            "owner": d.owner,
+            "stage": d.stage,
+            "amount": fmt.money(round(d.amount)) if d.amount is not None else "—",
+            "age": gettext("%(days)s days") % {"days": fmt.number(d.age_days, 0)},
+            "stalled": d.stalled,
+        }
+        for d in found.deals
+    ]
+    actual = pace.actual_to_date if pace else None
+    expected = pace_expected(found)
+    return {
+        "target": fmt.money(round(found.target)) if found.target is not None else "",
+        "actual": fmt.money(round(actual)) if actual is not None else "",
+        "share": fmt.percent(actual / found.target, 0) if actual is not None and found.target else "",
+        "expected": fmt.money(round(expected)) if expected is not None else "",
+        "behind": actual is not None and expected is not None and actual < expected,
+        "gap": fmt.money(round(expected - actual)) if actual is not None and expected is not None else "",
+        "remaining": fmt.money(round(pace.remaining)) if pace else "",
+        "weekly_now": fmt.money(round(pace.replanned_week)) if pace and pace.replanned_week is not None else "",
+        "weekly_plan": fmt.money(round(max(w.planned for w in pace.weeks))) if pace and pace.weeks else "",
+        "days_left": found.business_days_left,
+        "tiles": tiles,
+        "funnel": funnel,
+        "weeks": weeks,
+        "deals": deals,
+        "open_deals": fmt.number(found.open_deals, 0),
+        "stalled_deals": found.stalled_deals,
+        "stalled_shown": fmt.number(found.stalled_deals, 0),
+        "median_cycle": fmt.number(Decimal(str(found.median_cycle)), 0) if found.median_cycle else "",
+    }
+
+
+def pace_expected(found: Overview) -> Decimal | None:
+    """Where the revenue should be today: the plan's cumulative target at the last week that has begun."""
+    if found.pace is None:
+        return None
+    begun = [w for w in found.pace.weeks if w.actual_to_date is not None]
+    return begun[-1].planned_to_date if begun else Decimal(0)

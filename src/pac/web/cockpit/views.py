@@ -8,14 +8,17 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from pac.engine.analysis import analyse
+from pac.web.accounts.models import PLAN_EDITOR_ROLES
 from pac.web.cockpit.actuals import plan_progress as measured
-from pac.web.cockpit.charts import kpi_chart, progress_chart
-from pac.web.cockpit.presenters import present_kpi, present_progress
+from pac.web.cockpit.charts import burnup_chart, kpi_chart, progress_chart
+from pac.web.cockpit.overview import Scope, overview, scoped
+from pac.web.cockpit.presenters import present_kpi, present_overview, present_progress
 from pac.web.crm.kpi_tables import team_tables
 from pac.web.crm.services import can_import
 from pac.web.language import formatter
@@ -106,3 +109,52 @@ def _chosen_plan(plans: list[Plan], asked: str | None) -> Plan | None:
         or next((p for p in plans if p.start <= today <= p.end), None)
         or (plans[0] if plans else None)
     )
+
+
+def _distinct(tables: dict[str, Any], column: str) -> list[str]:
+    """The values of an opportunities column, for a filter (bounded: a filter list is not a report)."""
+    t = tables.get("opportunities")
+    if t is None or column not in t.columns:
+        return []
+    values = t.select(t[column]).filter(t[column].notnull()).distinct().order_by(column).limit(200)
+    return [str(v) for v in values.to_pyarrow().column(0).to_pylist()]
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Where everyone lands after logging in: the plan under way, will it hit its target, what to do.
+    A rep sees their own deals; a manager the team's, or one owner's or segment's."""
+    user = current_user(request)
+    plans = list(selectors.plans_visible_to(user).order_by("-start"))
+    plan = _chosen_plan(plans, request.GET.get("plan"))
+    if plan is None:
+        return redirect("plans:list")
+    manager = user.role in PLAN_EDITOR_ROLES
+    team_wide = team_tables(plan.team)
+    owners = _distinct(team_wide, "owner") if manager else []
+    segments = _distinct(team_wide, "segment")
+    owner = request.GET.get("owner", "") if manager else user.username
+    owner = owner if not manager or owner in owners else ""
+    segment = request.GET.get("segment", "")
+    segment = segment if segment in segments else ""
+    tables = scoped(team_wide, Scope(owner, segment))
+    engine_plan = adapters.to_engine(plan)
+    found = overview(analyse(engine_plan), tables, timezone.localdate())
+    fmt = formatter(engine_plan.currency)
+    context = {
+        "plan": plan,
+        "plans": plans,
+        "manager": manager,
+        "owners": owners,
+        "owner": owner,
+        "segments": segments,
+        "segment": segment,
+        "o": present_overview(found, fmt),
+        "burnup": burnup_chart(found.pace) if found.pace else None,
+        "starts_later": found.today < plan.start,
+        "no_data": not team_wide,
+        "can_import": can_import(user, plan.team),
+        "credit": plan.team.data_credit,
+        "title": _("Cockpit"),
+    }
+    return render(request, "cockpit/home.html", context)

@@ -1,0 +1,254 @@
+"""What the cockpit's landing page gathers for one plan, as the reader may see it: the revenue pace
+(burn-up and re-plan), the funnel plan against actual, KPI tiles with their trend and the deals that
+need attention. A rep sees their own deals only; a manager may narrow to an owner or a segment.
+
+Everything is measured on the team's canonical tables by the engine (KPIs, ``pace``); this module only
+scopes the tables and puts the figures side by side."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from pac.engine.analysis import PlanAnalysis
+from pac.engine.funnel import revenue_target
+from pac.engine.model import Plan, Stage
+from pac.engine.pace import Pace, pace
+from pac.engine.workdays import IsoWeek, business_days_between, business_days_in_week
+
+#: The KPI that counts each funnel stage; the SQL stage falls back on new opportunities when the CRM
+#: keeps no leads (an opportunity is a qualified lead).
+STAGE_KPIS: dict[Stage, tuple[str, ...]] = {
+    Stage.LEAD: ("leads",),
+    Stage.MQL: ("mql",),
+    Stage.SQL: ("sql", "opportunities"),
+    Stage.MEETING: ("meetings",),
+    Stage.DEMO: ("demos",),
+    Stage.WON: ("wins",),
+}
+
+#: The KPI tiles, each with the plan's figure it is read against.
+TILES = ("win_rate", "average_deal", "sales_cycle_median", "opportunities")
+
+#: A deal open for more than this many median cycles is stalled.
+STALLED_CYCLES = 2
+ATTENTION_ROWS = 10
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose figures: one owner's (a rep always sees their own), one segment's, or the whole team's."""
+
+    owner: str = ""
+    segment: str = ""
+
+
+def scoped(tables: dict[str, Any], scope: Scope) -> dict[str, Any]:
+    """The tables narrowed to the scope: a table without the column is left out of an owner's or a
+    segment's view rather than shown whole (a rep must not see the team's figures as theirs)."""
+    out = dict(tables)
+    for column in ("owner", "segment"):
+        value = getattr(scope, column)
+        if not value:
+            continue
+        for name, table in list(out.items()):
+            if column in table.columns:
+                out[name] = table.filter(table[column] == value)
+            else:
+                del out[name]
+    return out
+
+
+@dataclass(frozen=True)
+class FunnelLine:
+    stage: Stage
+    planned: int  # by today, from the weekly schedule
+    actual: Decimal | None
+    kpi: str | None
+
+
+@dataclass(frozen=True)
+class Tile:
+    kpi: str
+    value: float | None
+    previous: float | None  # the same length of time before the plan started
+    planned: Decimal | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class Deal:
+    external_id: str
+    name: str
+    owner: str
+    stage: str
+    amount: Decimal | None
+    age_days: int
+    stalled: bool
+
+
+@dataclass(frozen=True)
+class Overview:
+    plan: Plan
+    today: dt.date
+    target: Decimal | None
+    pace: Pace | None
+    funnel: tuple[FunnelLine, ...]
+    tiles: tuple[Tile, ...]
+    deals: tuple[Deal, ...]
+    open_deals: int
+    stalled_deals: int
+    median_cycle: float | None
+    business_days_left: int
+
+
+def _week(label: str) -> IsoWeek:
+    year, week = label.split("-W")
+    return IsoWeek(int(year), int(week))
+
+
+def _values(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {r["kpi"]: r for r in rows if not r["period"] and not r["by"]}
+
+
+def weekly_revenue(tables: dict[str, Any], plan: Plan, today: dt.date) -> dict[IsoWeek, Decimal]:
+    from pac.engine.kpis import compute_kpis
+
+    rows = compute_kpis(tables, as_of=today, start=plan.start, period="week", kpis=["revenue"])
+    return {_week(r["period"]): Decimal(str(r["value"])) for r in rows if r["period"] and r["value"] is not None}
+
+
+def planned_by_today(analysis: PlanAnalysis, today: dt.date) -> dict[Stage, int]:
+    """Each stage's volume the schedule asks for by today (the week under way by its business days)."""
+    plan, schedule = analysis.plan, analysis.schedule
+    if schedule is None:
+        return {}
+    current = IsoWeek.of(today)
+    totals: dict[Stage, Decimal] = {}
+    for row in schedule.rows:
+        if row.before_plan or row.week > current:
+            continue
+        share = Decimal(1)
+        if row.week == current:
+            days = business_days_in_week(row.week, plan.start, plan.end, plan.country)
+            share = Decimal(sum(1 for d in days if d <= today)) / len(days) if days else Decimal(0)
+        totals[row.stage] = totals.get(row.stage, Decimal(0)) + row.volume * share
+    return {stage: round(total) for stage, total in totals.items()}
+
+
+def _funnel(analysis: PlanAnalysis, tables: dict[str, Any], today: dt.date) -> tuple[FunnelLine, ...]:
+    from pac.engine.kpis import compute_kpis
+
+    plan = analysis.plan
+    wanted = sorted({k for s in plan.steps for k in STAGE_KPIS.get(s.stage, ())})
+    found = _values(compute_kpis(tables, as_of=today, start=plan.start, kpis=wanted)) if wanted else {}
+    planned = planned_by_today(analysis, today)
+    lines = []
+    for step in plan.steps:
+        kpi = next((k for k in STAGE_KPIS.get(step.stage, ()) if found.get(k, {}).get("value") is not None), None)
+        actual = Decimal(str(found[kpi]["value"])) if kpi else None
+        lines.append(FunnelLine(step.stage, planned.get(step.stage, 0), actual, kpi))
+    return tuple(lines)
+
+
+def _plan_figures(plan: Plan) -> dict[str, Decimal | None]:
+    rates = [s.rate for s in plan.steps if s.rate is not None]
+    sql_on = [s for s in plan.steps if s.stage in (Stage.SQL, Stage.DEMO, Stage.PROPOSAL) and s.rate is not None]
+    win_rate: Decimal | None = None
+    if sql_on:
+        win_rate = Decimal(1)
+        for step in sql_on:
+            win_rate *= step.rate or Decimal(1)
+    cycle = sum(
+        (Decimal(s.days or 0) for s in plan.steps if s.stage in (Stage.SQL, Stage.DEMO, Stage.PROPOSAL)), Decimal(0)
+    )
+    return {
+        "win_rate": win_rate if rates else None,
+        "average_deal": plan.average_deal,
+        "sales_cycle_median": cycle or None,
+        "opportunities": None,
+    }
+
+
+def _tiles(plan: Plan, tables: dict[str, Any], today: dt.date) -> tuple[Tile, ...]:
+    from pac.engine.kpis import compute_kpis
+
+    now = _values(compute_kpis(tables, as_of=today, start=plan.start, kpis=TILES))
+    length = today - plan.start
+    before = _values(
+        compute_kpis(tables, as_of=plan.start - dt.timedelta(days=1), start=plan.start - length, kpis=TILES)
+    )
+    planned = _plan_figures(plan)
+    return tuple(
+        Tile(
+            kpi,
+            now.get(kpi, {}).get("value"),
+            before.get(kpi, {}).get("value"),
+            planned.get(kpi),
+            now.get(kpi, {}).get("reason_code"),
+        )
+        for kpi in TILES
+    )
+
+
+def _deals(tables: dict[str, Any], today: dt.date, median_cycle: float | None) -> tuple[list[Deal], int, int]:
+    """The open deals that need attention first: the stalled ones (open for more than twice the median
+    cycle), oldest first, then those without an amount."""
+    opportunities = tables.get("opportunities")
+    if opportunities is None:
+        return [], 0, 0
+    t = opportunities.filter((opportunities.outcome == "open") & opportunities.created.notnull())
+    t = t.filter(t.created <= today)
+    columns = [c for c in ("external_id", "name", "account", "owner", "stage", "amount", "created") if c in t.columns]
+    total = int(t.count().to_pyarrow().as_py())
+    limit = STALLED_CYCLES * median_cycle if median_cycle else None
+    first = t.order_by(t.created).select(*columns).limit(ATTENTION_ROWS).to_pyarrow().to_pylist()
+    stalled = 0
+    if limit is not None:
+        since = today - dt.timedelta(days=limit)
+        stalled = int(t.filter(t.created < since).count().to_pyarrow().as_py())
+    deals = []
+    for row in first:
+        created = row["created"].date() if isinstance(row["created"], dt.datetime) else row["created"]
+        age = (today - created).days
+        deals.append(
+            Deal(
+                str(row.get("external_id") or ""),
+                str(row.get("name") or row.get("account") or row.get("external_id") or ""),
+                str(row.get("owner") or ""),
+                str(row.get("stage") or ""),
+                Decimal(str(row["amount"])) if row.get("amount") is not None else None,
+                age,
+                limit is not None and age > limit,
+            )
+        )
+    return deals, total, stalled
+
+
+def overview(analysis: PlanAnalysis, tables: dict[str, Any], today: dt.date) -> Overview:
+    from pac.engine.kpis import compute_kpis
+
+    plan = analysis.plan
+    target = revenue_target(plan)
+    started = today >= plan.start and bool(tables)
+    the_pace = pace(plan, target, weekly_revenue(tables, plan, today), today) if target and started else None
+    history = _values(compute_kpis(tables, as_of=today, kpis=["sales_cycle_median"])) if tables else {}
+    median_cycle = history.get("sales_cycle_median", {}).get("value")
+    deals, open_deals, stalled = _deals(tables, today, median_cycle) if tables else ([], 0, 0)
+    return Overview(
+        plan=plan,
+        today=today,
+        target=target,
+        pace=the_pace,
+        funnel=_funnel(analysis, tables, today) if started else (),
+        tiles=_tiles(plan, tables, today) if started and today > plan.start else (),
+        deals=tuple(deals),
+        open_deals=open_deals,
+        stalled_deals=stalled,
+        median_cycle=median_cycle,
+        business_days_left=business_days_between(max(today, plan.start), plan.end, plan.country)
+        if today <= plan.end
+        else 0,
+    )

@@ -1,0 +1,115 @@
+"""The cockpit's landing page: where the manager and each rep land after logging in, with the plan under
+way's pace, funnel, key figures and the deals that need attention — a rep's own only."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from pac.engine.planfile import parse_plan_file, to_plan
+
+from .conftest import PASSWORD, login
+from .helpers import page_text
+
+pytestmark = pytest.mark.django_db
+
+
+def _plan_text(start: dt.date, end: dt.date) -> str:
+    return f"""version: 1
+plan: {{name: "Trimestre", start: {start}, end: {end}, currency: EUR, country: FR}}
+objectives:
+  - {{id: ca, metric: revenue, target: 100000, deadline: {end}}}
+funnel:
+  average_deal: 10000
+  stages:
+    - {{stage: sql, rate: 0.5, days: 30}}
+    - {{stage: won}}
+team:
+  - {{role: AE, headcount: 2, hours_per_week: 35}}
+effort:
+  - {{stage: sql, role: AE, hours: 2}}
+"""
+
+
+@pytest.fixture
+def under_way(owner: Any, team: Any, teammate: Any) -> Any:
+    """A plan started 40 days ago; the manager's rep `teammate` and a colleague `carla` each won deals."""
+    from pac.web.crm.models import Opportunity
+    from pac.web.plans import services
+
+    today = timezone.localdate()
+    start, end = today - dt.timedelta(days=40), today + dt.timedelta(days=50)
+    plan = services.plan_create_from_file(user=owner, team=team, plan=to_plan(parse_plan_file(_plan_text(start, end))))
+    deals = [
+        ("w1", "teammate", "won", 12000, 35, 10),
+        ("w2", "teammate", "won", 8000, 30, 5),
+        ("w3", "carla", "won", 30000, 38, 2),
+        ("l1", "carla", "lost", 5000, 20, 3),
+        ("o1", "teammate", "open", 7000, 200, None),  # stalled: open far longer than the cycle
+        ("o2", "carla", "open", 9000, 400, None),
+        ("old", "carla", "won", 50000, 300, 200),  # won before the plan: not this plan's revenue
+    ]
+    for external_id, who, outcome, amount, created, closed in deals:
+        Opportunity.objects.create(
+            team=team,
+            external_id=external_id,
+            name=f"Affaire {external_id}",
+            owner=who,
+            outcome=outcome,
+            amount=Decimal(amount),
+            created=today - dt.timedelta(days=created),
+            closed=today - dt.timedelta(days=closed) if closed is not None else None,
+        )
+    return plan
+
+
+def _euros(amount: int) -> str:
+    return f"{amount:,}".replace(",", " ") + " €"
+
+
+def test_the_manager_lands_on_the_cockpit_of_the_plan_under_way(under_way: Any, owner: Any) -> None:
+    client = Client()
+    response = client.post(reverse("login"), {"username": "owner", "password": PASSWORD}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("cockpit:home")
+    text = page_text(response)
+    assert under_way.name in text
+    assert f"Chiffre d'affaires signé : {_euros(50000)} sur {_euros(100000)} (50 %)" in text
+    assert "Affaire o2" in text and "Affaire o1" in text  # the team's open deals, oldest first
+    assert "win_rate" not in text and "None" not in text
+
+
+def test_a_rep_sees_only_their_own_deals_and_revenue(under_way: Any, teammate: Any) -> None:
+    text = page_text(login(teammate).get(reverse("cockpit:home") + "?owner=carla"))  # asking for another's
+    assert f"Chiffre d'affaires signé : {_euros(20000)} sur" in text
+    assert "Affaire o1" in text and "Affaire o2" not in text and "carla" not in text
+
+
+def test_the_manager_narrows_to_one_owner(under_way: Any, owner: Any) -> None:
+    text = page_text(login(owner).get(reverse("cockpit:home") + "?owner=carla"))
+    assert f"Chiffre d'affaires signé : {_euros(30000)} sur" in text
+    assert "Affaire o2" in text and "Affaire o1" not in text
+
+
+def test_the_funnel_and_the_weekly_re_plan_are_shown_against_the_plan(under_way: Any, owner: Any) -> None:
+    response = login(owner).get(reverse("cockpit:home"))
+    body = response.content.decode()
+    funnel = body.split('id="funnel-vs-plan"', 1)[1].split("</table>", 1)[0]
+    assert "Gagné" in funnel and "SQL" in funnel
+    replan = body.split('id="replan"', 1)[1].split("</table>", 1)[0]
+    assert replan.count("<tr") == 1 + len(
+        {(timezone.localdate() + dt.timedelta(days=d)).isocalendar()[:2] for d in range(-40, 51)}
+    )
+    assert "burnup-spec" in body
+
+
+def test_an_outsider_sees_no_plan_of_the_team(under_way: Any, outsider: Any) -> None:
+    client = login(outsider)
+    response = client.get(reverse("cockpit:home"))
+    assert response.status_code == 302 and response.url == reverse("plans:list")
+    assert client.get(reverse("cockpit:home") + f"?plan={under_way.pk}").status_code == 302
