@@ -18,6 +18,9 @@ from decimal import Decimal
 from pac.engine.funnel import revenue_target, won_target
 from pac.engine.model import Plan, Stage
 
+#: Wins below which a gap is closed: what decimal rounding leaves of an exact balance (28 digits).
+EPSILON = Decimal("1e-12")
+
 #: Open deals counted per stage at most, and weekly inflow, so that every figure stays bounded.
 MAX_COUNT = 1_000_000
 
@@ -70,7 +73,7 @@ class Outlook:
 
     @property
     def closed(self) -> bool:
-        return self.short == 0
+        return self.short <= EPSILON
 
 
 def funnel_stages(plan: Plan) -> list[Stage]:
