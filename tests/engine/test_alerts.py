@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
 
 from pac.engine import model
-from pac.engine.alerts import SEVERITIES, TEMPLATES, Alert, AlertInputs, OpenDeal, StageConversion, evaluate
+from pac.engine.alerts import SEVERITIES, TEMPLATES, Alert, AlertInputs, OpenDeal, StageConversion, evaluate, to_json
 from pac.engine.analysis import analyse
 from pac.engine.capacity import RoleCapacity, WeekLoad
 from pac.engine.formatting import Formatter
@@ -200,6 +201,9 @@ def test_keys_stay_the_same_while_the_figures_move(plan: model.Plan) -> None:
     assert [a.key for a in first] == [a.key for a in again]
     assert len({a.key for a in first}) == len(first) == 4
     assert "deal_past_close|deal=d1" in {a.key for a in first}
+    document = json.loads(json.dumps(to_json(first, Formatter("fr"))))
+    assert [row["key"] for row in document] == [a.key for a in first]
+    assert document[0]["subject"] and all(row["message"] for row in document)
 
 
 def test_every_alert_is_worded_in_english_and_french(plan: model.Plan) -> None:

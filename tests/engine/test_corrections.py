@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import math
 from collections.abc import Callable
 from decimal import Decimal
@@ -14,8 +15,9 @@ from hypothesis import strategies as st
 
 from pac.engine import model
 from pac.engine.capacity import RoleCapacity, WeekLoad
-from pac.engine.corrections import Gap, Lever, levers, outlook
+from pac.engine.corrections import Gap, Lever, levers, outlook, to_json
 from pac.engine.corrections.load import binding
+from pac.engine.formatting import Formatter
 from pac.engine.funnel import reverse_funnel
 from pac.engine.model import Effort, FunnelStep, Metric, Objective, Role, Stage, TeamRole
 from pac.engine.workdays import IsoWeek, weeks_between
@@ -255,3 +257,15 @@ def test_each_lever_pushed_back_through_the_funnel_closes_the_gap(case: tuple[mo
             assert lever.params["deadline"] >= today  # type: ignore[operator]
         if lever.code == "conversion":
             assert lever.params["to_rate"] > lever.params["from_rate"]  # type: ignore[operator]
+
+
+def test_levers_as_json_for_the_page() -> None:
+    plan = quarter_plan()
+    found = levers(plan, QUARTER_GAP, TODAY, roles=team_load(plan, {"sdr": 100, "ae": 10}))
+    document = json.loads(json.dumps(to_json(found, Formatter("fr"))))
+    demo = next(row for row in document if row["code"] == "volume" and row["actions"][0]["stage"] == "demo")
+    assert demo["feasible"] is False and demo["binding"]["role"] == "ae" and demo["why_not"]
+    assert demo["actions"][0]["volume"] == by_code(found, "volume", Stage.DEMO).params["volume"]
+    assert demo["actions"][0]["status"] == "proposed" and demo["actions"][0]["start"] == "2027-01-11"
+    hire = next(row for row in document if row["code"] == "headcount")
+    assert hire["hire"]["role"] == "ae" and hire["hire"]["ramp_up"] == [0.5]

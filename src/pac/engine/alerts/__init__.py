@@ -9,6 +9,7 @@ the plan file); docs/alerts.md lists the rules, their defaults and what they rea
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from pac.engine.alerts.inputs import AlertInputs, OpenDeal, StageConversion
 from pac.engine.alerts.rules import (
@@ -26,9 +27,11 @@ from pac.engine.alerts.rules import (
     slipping,
     stalled,
 )
+from pac.engine.formatting import Formatter
+from pac.engine.labels import Translate
 from pac.engine.model import AlertThresholds, Plan, Severity
 
-__all__ = ["SEVERITIES", "TEMPLATES", "Alert", "AlertInputs", "OpenDeal", "StageConversion", "evaluate"]
+__all__ = ["SEVERITIES", "TEMPLATES", "Alert", "AlertInputs", "OpenDeal", "StageConversion", "evaluate", "to_json"]
 
 _ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
@@ -49,3 +52,19 @@ def evaluate(plan: Plan, inputs: AlertInputs, today: dt.date, thresholds: AlertT
         *plan_diagnostics(inputs, limits),
     ]
     return sorted(found, key=lambda a: (_ORDER[a.severity], a.code, a.key))
+
+
+def to_json(
+    alerts: list[Alert], formatter: Formatter | None = None, translate: Translate = lambda s: s
+) -> list[dict[str, Any]]:
+    """The alerts as plain data for a page or a ``--json`` output, worded in the reader's language."""
+    return [
+        {
+            "key": a.key,
+            "code": a.code,
+            "severity": a.severity.value,
+            "subject": dict(a.subject),
+            "message": a.message(formatter, translate),
+        }
+        for a in alerts
+    ]

@@ -23,7 +23,7 @@ STAGE_ACTIONS: dict[Stage, ActionType] = {
 
 NAMES: dict[str, str] = {
     "volume": gettext_noop("Add {volume} {stage}"),
-    "conversion": gettext_noop("Raise the {stage} conversion to {rate}"),
+    "conversion": gettext_noop("Raise the {stage} conversion to {to_rate}"),
     "deal_size": gettext_noop("Raise the average deal to {amount}"),
     "cycle": gettext_noop("Shorten the cycle by {days} days"),
     "headcount": gettext_noop("Add {volume} {stage} with {count} new {role}"),

@@ -211,7 +211,7 @@ def conversion_lever(ctx: _Context, stage: Stage) -> Lever:
     params["to_rate"] = needed
     change = Change(rates={stage: needed})
     lever = _checked(ctx, "conversion", params, change, _arrivals_added(ctx, change, below))
-    name = ctx.name("conversion", stage=stage, rate=needed)
+    name = ctx.name("conversion", stage=stage, to_rate=needed)
     action = proposed_action(plan, "conversion", stage, today, plan.end, name, _owner_role(ctx, stage))
     return replace(lever, actions=(replace(action, kpi="conversion"),))
 
