@@ -97,6 +97,7 @@ def test_probability_of_target_under_its_floor(plan: model.Plan) -> None:
     assert codes(run(plan, probability_of_target=0.49)) == ["target_unlikely"]
     assert run(plan, probability_of_target=0.5) == []
     assert run(plan, probability_of_target=None) == []
+    assert run(plan, probability_of_target=float("nan")) == []
 
 
 def test_no_show_rate_from_its_threshold_on_enough_meetings(plan: model.Plan) -> None:

@@ -15,8 +15,7 @@ from hypothesis import strategies as st
 
 from pac.engine import model
 from pac.engine.capacity import RoleCapacity, WeekLoad
-from pac.engine.corrections import Gap, Lever, levers, outlook, to_json
-from pac.engine.corrections.load import binding
+from pac.engine.corrections import Change, Gap, Lever, levers, outlook, to_json
 from pac.engine.formatting import Formatter
 from pac.engine.funnel import reverse_funnel
 from pac.engine.model import Effort, FunnelStep, Metric, Objective, Role, Stage, TeamRole
@@ -143,19 +142,30 @@ def test_a_lever_asking_more_hours_than_are_free_is_infeasible_and_names_the_rol
     assert "Account executive" in (lever.why_not() or "")
 
 
-def test_hire_lever_adds_the_fewest_aes_from_the_hire_week_with_the_plans_ramp_up() -> None:
+def test_hire_lever_one_ae_from_week_6_with_the_plans_ramp_up() -> None:
+    """The 44 proposals, from Monday 8 February (week 6) to 7 March: 20 business days, 11 a week, 33 AE
+    hours a week. With 16 hours free, 17 are missing: one AE at 50 % in the first month gives 17.5."""
     plan = quarter_plan()
     week6 = dt.date(2027, 2, 8)
-    found = levers(plan, QUARTER_GAP, TODAY, roles=team_load(plan, {"sdr": 100, "ae": 10}), hire_from=week6)
-    hire = next(h for h in found if h.code == "headcount" and h.params["stage"] is Stage.PROPOSAL)
-    assert hire.hire is not None
-    assert (hire.hire.role, hire.hire.start, hire.hire.ramp_up) == (Role.AE, week6, (D("0.5"),))
-    assert hire.params["week_number"] == 6 and hire.params["week"] == "2027-W06"
-    assert hire.feasible
-    free = {(Role.AE, w): D(10) for w in weeks_between(plan.start, plan.end)}
-    fewer = dataclasses.replace(hire.hire, headcount=hire.hire.headcount - 1)
-    assert binding(plan, dict(hire.hours), free, fewer) is not None  # one fewer would not do
-    assert hire.change == by_code(found, "volume", Stage.PROPOSAL).change
+
+    def hire_for_proposals(free: int) -> Lever:
+        found = levers(plan, QUARTER_GAP, TODAY, roles=team_load(plan, {"sdr": 100, "ae": free}), hire_from=week6)
+        assert not by_code(found, "volume", Stage.PROPOSAL).feasible
+        return next(h for h in found if h.code == "headcount" and h.params["stage"] is Stage.PROPOSAL)
+
+    hire = hire_for_proposals(16)
+    assert hire.params["volume"] == 44 and hire.params["count"] == 1 and hire.feasible
+    assert hire.hire == TeamRole(Role.AE, 1, D(35), week6, (D("0.5"),))
+    assert (hire.params["week_number"], hire.params["week"]) == (6, "2027-W06")
+    assert {hours for (role, _), hours in hire.hours.items() if role is Role.AE} == {D(33)}
+    assert "Hire 1 more Account executive from week 6" in hire.message()
+    (action,) = hire.actions
+    assert (action.start, action.role, action.expected) == (
+        week6,
+        Role.AE,
+        model.ExpectedOutcome(D(44), Stage.PROPOSAL),
+    )
+    assert hire_for_proposals(15).params["count"] == 2  # 18 missing > 17.5
 
 
 def test_hires_needed_counted_by_hand(small_plan: Callable[..., model.Plan]) -> None:
@@ -269,3 +279,22 @@ def test_levers_as_json_for_the_page() -> None:
     assert demo["actions"][0]["status"] == "proposed" and demo["actions"][0]["start"] == "2027-01-11"
     hire = next(row for row in document if row["code"] == "headcount")
     assert hire["hire"]["role"] == "ae" and hire["hire"]["ramp_up"] == [0.5]
+
+
+def test_deal_size_and_cycle_levers_on_the_quarter() -> None:
+    plan = quarter_plan()
+    found = levers(plan, QUARTER_GAP, TODAY, roles=team_load(plan, {"sdr": 100, "ae": 100}))
+    size = by_code(found, "deal_size")
+    assert size.params["to_deal"] == math.ceil(1_000_000 / hand_expected_wins()) == 25006
+    cycle = by_code(found, "cycle")
+    days = cycle.params["days"]
+    assert isinstance(days, int) and cycle.params["from_days"] == 59 and cycle.params["to_days"] == 59 - days
+    assert outlook(plan, QUARTER_GAP, TODAY, Change(cycle_cut=days)).closed
+    assert not outlook(plan, QUARTER_GAP, TODAY, Change(cycle_cut=days - 1)).closed  # the fewest days
+
+
+def test_a_crm_stage_the_plan_does_not_use_counts_as_the_next_one_down() -> None:
+    plan = quarter_plan()  # no meeting stage: a meeting counts as a demo
+    with_meetings = outlook(plan, Gap(open_deals={Stage.MEETING: 8}), TODAY)
+    with_demos = outlook(plan, Gap(open_deals={Stage.DEMO: 8}), TODAY)
+    assert with_meetings.wins_expected == with_demos.wins_expected == 8 * D("0.5") * D("0.25")

@@ -170,8 +170,10 @@ def coverage(plan: Plan, inputs: AlertInputs, limits: AlertThresholds) -> list[A
 
 
 def probability(inputs: AlertInputs, limits: AlertThresholds) -> list[Alert]:
+    """P(target) from the forecast under ``min_probability`` (a value that is not a probability says
+    nothing)."""
     p = inputs.probability_of_target
-    if p is None or Decimal(str(p)) >= limits.min_probability:
+    if p is None or not 0 <= p <= 1 or Decimal(str(p)) >= limits.min_probability:
         return []
     return [_alert("target_unlikely", {}, probability_rate=Decimal(str(p)), threshold_rate=limits.min_probability)]
 
