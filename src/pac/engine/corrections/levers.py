@@ -21,7 +21,7 @@ from pac.engine.corrections.load import Binding, Cell, Work, binding, free_hours
 from pac.engine.formatting import Formatter
 from pac.engine.funnel import ceil_div, funnel_gaps, reverse_funnel
 from pac.engine.labels import ROLE_LABELS, Translate, gettext_noop
-from pac.engine.model import Action, ActionType, Plan, Role, Stage, TeamRole
+from pac.engine.model import Action, Plan, Role, Stage, TeamRole
 from pac.engine.outlook import (
     Change,
     Gap,
@@ -229,7 +229,7 @@ def deal_size_lever(ctx: _Context) -> Lever | None:
     last = funnel_stages(plan)[-1]
     name = ctx.name("deal_size", amount=target)
     action = proposed_action(plan, "deal-size", last, ctx.today, plan.end, name, _owner_role(ctx, last))
-    action = replace(action, type=ActionType.UPSELL, kpi="average_deal")
+    action = replace(action, kpi="average_deal")
     return Lever("deal_size", params, Change(average_deal=target), True, actions=(action,))
 
 
