@@ -298,3 +298,26 @@ def test_a_crm_stage_the_plan_does_not_use_counts_as_the_next_one_down() -> None
     with_meetings = outlook(plan, Gap(open_deals={Stage.MEETING: 8}), TODAY)
     with_demos = outlook(plan, Gap(open_deals={Stage.DEMO: 8}), TODAY)
     assert with_meetings.wins_expected == with_demos.wins_expected == 8 * D("0.5") * D("0.25")
+
+
+@st.composite
+def deep_pipelines(draw: st.DrawFn) -> tuple[model.Plan, Gap, dt.date]:
+    """A large pipeline close to the target: the conversion, deal-size and cycle levers can close it."""
+    plan, _, today = draw(cases())
+    stages = [s.stage for s in plan.steps[:-1]]
+    gap = Gap(open_deals={s: draw(st.integers(100, 1000)) for s in stages})
+    return plan, gap, today
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(deep_pipelines())
+def test_conversion_and_cycle_levers_pushed_back_close_the_gap(case: tuple[model.Plan, Gap, dt.date]) -> None:
+    plan, gap, today = case
+    for lever in levers(plan, gap, today):
+        if lever.change is not None:
+            assert outlook(plan, gap, today, lever.change).closed, lever
+        if lever.code == "conversion" and lever.change is not None:
+            stage = lever.params["stage"]
+            assert isinstance(stage, Stage)
+            lower = lever.change.rates[stage] - D("0.001")  # a tenth of a point less would not do
+            assert not outlook(plan, gap, today, Change(rates={stage: lower})).closed

@@ -19,7 +19,7 @@ from pac.engine.capacity import DEFAULT_HOURS_PER_WEEK, RoleCapacity, capacity, 
 from pac.engine.corrections.actions import NAMES, proposed_action, stage_text
 from pac.engine.corrections.load import Binding, Cell, Work, binding, free_hours, freest_role, hours_asked
 from pac.engine.formatting import Formatter
-from pac.engine.funnel import ceil_div, funnel_gaps, reverse_funnel
+from pac.engine.funnel import FunnelInputError, ceil_div, funnel_gaps, reverse_funnel
 from pac.engine.labels import ROLE_LABELS, Translate, gettext_noop
 from pac.engine.model import Action, Plan, Role, Stage, TeamRole
 from pac.engine.outlook import (
@@ -339,7 +339,10 @@ def levers(
     if base.closed:
         return []
     if roles is None:
-        roles = capacity(plan, weekly_schedule(plan, reverse_funnel(plan)))
+        try:
+            roles = capacity(plan, weekly_schedule(plan, reverse_funnel(plan)))
+        except FunnelInputError:  # no business day in the plan: nobody has free hours
+            roles = []
     fmt = formatter or Formatter("en", plan.currency)
 
     def name(code: str, **params: object) -> str:
