@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from pac.cli import crm, demo, plans, server
+from pac.cli import corrections, crm, demo, plans, server
 from pac.cli.terminal import _
 
 app = typer.Typer(help=_("PAC — plan d'action commercial."), no_args_is_help=True, pretty_exceptions_enable=False)
@@ -15,6 +15,7 @@ app.add_typer(plans.plan_app, name="plan")
 app.command()(plans.funnel)
 app.command("calendar")(plans.calendar_command)
 app.command("priorities")(plans.priorities_command)
+app.command("levers")(corrections.levers_command)
 app.command("import")(crm.import_command)
 app.command("kpis")(crm.kpis_command)
 app.command()(server.migrate)

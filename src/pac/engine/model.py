@@ -341,6 +341,24 @@ class PriorityWeights:
 
 
 @dataclass(frozen=True)
+class AlertThresholds:
+    """When an alert fires (``engine.alerts``); a plan may set its own in the ``alerts`` section.
+
+    Rates are fractions (0.10 for 10 %), a drop is in points of rate (0.10 for 10 points)."""
+
+    pace_behind: Decimal = Decimal("0.10")  # behind the expected-to-date by this share of it, or more
+    coverage_margin: Decimal = Decimal(1)  # pipeline must cover margin ÷ win rate times what is left
+    min_probability: Decimal = Decimal("0.5")  # P(target) under this
+    max_no_show: Decimal = Decimal("0.20")  # no-show rate at or above this
+    conversion_drop: Decimal = Decimal("0.10")  # a stage's rate this many points under its history, or more
+    stalled_factor: Decimal = Decimal(2)  # a deal in its stage for this many times the median, or more
+    slip_days: int = 7  # expected close pushed back by this many days, or more
+    min_sample: int = 10  # rates measured on fewer cases than this say nothing yet
+    max_load: Decimal = Decimal(1)  # a role's week loaded above this share of its hours
+    diagnostics: Severity = Severity.WARNING  # plan diagnostics of this severity or worse
+
+
+@dataclass(frozen=True)
 class Plan:
     name: str
     start: dt.date
@@ -365,6 +383,7 @@ class Plan:
     rituals: tuple[Ritual, ...] = ()
     deadlines: tuple[Deadline, ...] = ()
     raci: tuple[GovernanceRaci, ...] = ()
+    alerts: AlertThresholds = field(default_factory=AlertThresholds)
 
     @property
     def days(self) -> int:

@@ -37,6 +37,7 @@ from pac.engine.model import Metric, Period, Role, Stage
 from pac.engine.plansections import (
     AccountEntry,
     ActionEntry,
+    AlertsEntry,
     ContactEntry,
     DeadlineEntry,
     EventEntry,
@@ -152,6 +153,7 @@ class PlanFile(_Section):
     rituals: list[RitualEntry] = []
     deadlines: list[DeadlineEntry] = []
     raci: list[GovernanceEntry] = []
+    alerts: AlertsEntry | None = None
 
 
 LINE = gettext_noop("line {line}")

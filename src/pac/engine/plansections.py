@@ -199,6 +199,28 @@ class PriorityWeightsEntry(_Entry):
     cost: Fraction = Decimal("0.2")
 
 
+#: A multiplier of the alert thresholds (coverage margin, stalled factor, load), bounded like a rate.
+Factor = Annotated[Decimal, Field(gt=0, le=20, decimal_places=3)]
+
+
+class AlertsEntry(_Entry):
+    """The plan's alert thresholds (``engine.alerts``); each one left out keeps its default."""
+
+    pace_behind: Fraction = model.AlertThresholds.pace_behind
+    coverage_margin: Factor = model.AlertThresholds.coverage_margin
+    min_probability: Fraction = model.AlertThresholds.min_probability
+    max_no_show: Fraction = model.AlertThresholds.max_no_show
+    conversion_drop: Fraction = model.AlertThresholds.conversion_drop
+    stalled_factor: Factor = model.AlertThresholds.stalled_factor
+    slip_days: Annotated[int, Field(ge=1, le=365)] = model.AlertThresholds.slip_days
+    min_sample: Annotated[int, Field(ge=1, le=10000)] = model.AlertThresholds.min_sample
+    max_load: Factor = model.AlertThresholds.max_load
+    diagnostics: Annotated[model.Severity, BeforeValidator(_lower)] = model.AlertThresholds.diagnostics
+
+    def to_model(self) -> model.AlertThresholds:
+        return model.AlertThresholds(**self.model_dump())
+
+
 ALLOWED_FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 
 
@@ -367,6 +389,7 @@ def sections_to_model(doc: Any) -> dict[str, Any]:
         "deadlines": tuple(model.Deadline(d.id, d.name, d.date, d.rrule, d.owner) for d in doc.deadlines),
         "raci": tuple(model.GovernanceRaci(g.activity, g.to_model()) for g in doc.raci),
         "priority_weights": model.PriorityWeights(weights.value, weights.velocity, weights.cost),
+        "alerts": (doc.alerts or AlertsEntry()).to_model(),
     }
 
 
@@ -392,6 +415,17 @@ def sections_to_data(plan: model.Plan, plain: Any) -> dict[str, Any]:
     if plan.priority_weights != model.PriorityWeights():
         w = plan.priority_weights
         data["priorities"] = {"value": plain(w.value), "velocity": plain(w.velocity), "cost": plain(w.cost)}
+    if plan.alerts != model.AlertThresholds():
+        defaults = model.AlertThresholds()
+        data["alerts"] = {
+            name: value.value
+            if isinstance(value, model.Severity)
+            else plain(value)
+            if isinstance(value, Decimal)
+            else value
+            for name, value in vars(plan.alerts).items()
+            if value != getattr(defaults, name)
+        }
     data["segments"] = [
         compact(
             {
