@@ -4,6 +4,8 @@ way's pace, funnel, key figures and the deals that need attention — a rep's ow
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -113,3 +115,43 @@ def test_an_outsider_sees_no_plan_of_the_team(under_way: Any, outsider: Any) -> 
     response = client.get(reverse("cockpit:home"))
     assert response.status_code == 302 and response.url == reverse("plans:list")
     assert client.get(reverse("cockpit:home") + f"?plan={under_way.pk}").status_code == 302
+
+
+def _lever_form(body: str) -> dict[str, str]:
+    form = body.split('action="/cockpit/plans/', 1)[1].split("</form>", 1)[0]
+    return dict(re.findall(r'name="(\w+)" value="([^"]*)"', form))
+
+
+def test_the_manager_accepts_a_corrective_lever_and_finds_its_actions_in_the_plan(under_way: Any, owner: Any) -> None:
+    from pac.web.plans.models import Action, Decision
+
+    client = login(owner)
+    body = client.get(reverse("cockpit:home")).content.decode()
+    assert 'id="levers"' in body and 'data-testid="accept-' in body
+    fields = _lever_form(html.unescape(body))
+    response = client.post(reverse("cockpit:lever_accept", args=[under_way.pk]), fields)
+    assert response.status_code == 302
+    assert response.url == reverse("plans:entities", args=[under_way.pk, "actions"])
+    added = list(Action.objects.filter(plan=under_way))
+    assert added and all(a.status == "planned" and a.start >= timezone.localdate() for a in added)
+    decisions = Decision.objects.filter(plan=under_way, include=True)
+    assert {d.action_id for d in decisions} == {a.pk for a in added}
+    assert all(d.decided_by == owner and d.reason.startswith("Plan correctif accepté") for d in decisions)
+    # the same form again: the plan's version has moved on, nothing more is added
+    again = client.post(reverse("cockpit:lever_accept", args=[under_way.pk]), fields, follow=True)
+    assert Action.objects.filter(plan=under_way).count() == len(added)
+    assert "a modifié le plan" in page_text(again) or "ont changé" in page_text(again)
+
+
+def test_a_rep_may_not_accept_a_lever(under_way: Any, teammate: Any) -> None:
+    from pac.web.plans.models import Action
+
+    response = login(teammate).post(
+        reverse("cockpit:lever_accept", args=[under_way.pk]), {"lever": "volume:x", "version": "1"}
+    )
+    assert response.status_code == 403 and not Action.objects.filter(plan=under_way).exists()
+
+
+def test_an_outsider_may_not_accept_a_lever(under_way: Any, outsider: Any) -> None:
+    response = login(outsider).post(reverse("cockpit:lever_accept", args=[under_way.pk]), {"lever": "x"})
+    assert response.status_code == 404

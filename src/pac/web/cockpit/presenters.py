@@ -4,16 +4,18 @@ actual)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext
 
+from pac.engine.alerts import Alert
+from pac.engine.corrections import Lever
 from pac.engine.formatting import Formatter
 from pac.engine.kpis.display import comment, kpi_label, value_text
 from pac.engine.kpis.reasons import explain
-from pac.engine.labels import METRIC_LABELS, PERIOD_LABELS, STAGE_NAMES
+from pac.engine.labels import METRIC_LABELS, PERIOD_LABELS, ROLE_LABELS, SEVERITY_LABELS, STAGE_NAMES
 from pac.engine.model import Metric, Plan
 from pac.engine.progress import ObjectiveProgress, actual_reason
 from pac.web.cockpit.overview import Overview, Tile
@@ -180,3 +182,56 @@ def pace_expected(found: Overview) -> Decimal | None:
         return None
     begun = [w for w in found.pace.weeks if w.actual_to_date is not None]
     return begun[-1].planned_to_date if begun else Decimal(0)
+
+
+#: Alerts of one kind shown at most, the others counted (1 400 stalled deals are one line and a number).
+ALERTS_SHOWN = 3
+
+
+def present_alerts(alerts: Sequence[Alert], fmt: Formatter) -> list[dict[str, Any]]:
+    """The alerts grouped by kind, the most severe first: a few worded, the rest counted."""
+    groups: dict[str, list[Alert]] = {}
+    for alert in alerts:
+        groups.setdefault(alert.code, []).append(alert)
+    return [
+        {
+            "code": code,
+            "severity": found[0].severity.value,
+            "severity_label": gettext(SEVERITY_LABELS[found[0].severity]),
+            "messages": [a.message(fmt, gettext) for a in found[:ALERTS_SHOWN]],
+            "more": len(found) - ALERTS_SHOWN if len(found) > ALERTS_SHOWN else 0,
+            "keys": [a.key for a in found[:ALERTS_SHOWN]],
+        }
+        for code, found in groups.items()
+    ]
+
+
+def lever_key(lever: Lever) -> str:
+    """Which lever a form accepts: its code and figures, so that a lever whose figures changed since the
+    page was shown is not accepted blind."""
+    figures = ",".join(f"{k}={lever.params[k]}" for k in sorted(lever.params))
+    return f"{lever.code}:{figures}"
+
+
+def present_levers(levers: Sequence[Lever], fmt: Formatter) -> list[dict[str, Any]]:
+    return [
+        {
+            "key": lever_key(lever),
+            "code": lever.code,
+            "message": lever.message(fmt, gettext),
+            "feasible": lever.feasible and lever.change is not None,
+            "why_not": (lever.why_not(fmt, gettext) or "") if lever.change is not None else "",
+            "actions": [
+                {
+                    "name": a.name,
+                    "start": fmt.date(a.start),
+                    "end": fmt.date(a.end),
+                    "role": gettext(ROLE_LABELS[a.role]) if a.role else "",
+                    "volume": fmt.number(a.expected.volume, 0) if a.expected else "",
+                    "hours": fmt.number(a.hours, 0),
+                }
+                for a in lever.actions
+            ],
+        }
+        for lever in levers
+    ]

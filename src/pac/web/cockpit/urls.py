@@ -5,6 +5,7 @@ from pac.web.cockpit import views
 app_name = "cockpit"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("plans/<int:plan_id>/levers/accept/", views.lever_accept, name="lever_accept"),
     path("kpis/", views.kpi_page, name="kpis"),
     path("plans/<int:plan_id>/progress/", views.plan_progress, name="plan_progress"),
 ]

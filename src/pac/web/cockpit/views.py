@@ -4,27 +4,40 @@ page loads."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_POST
 
 from pac.engine.analysis import analyse
 from pac.web.accounts.models import PLAN_EDITOR_ROLES
 from pac.web.cockpit.actuals import plan_progress as measured
 from pac.web.cockpit.charts import burnup_chart, kpi_chart, progress_chart
-from pac.web.cockpit.overview import Scope, overview, scoped
-from pac.web.cockpit.presenters import present_kpi, present_overview, present_progress
+from pac.web.cockpit.overview import Overview, Scope, overview, scoped
+from pac.web.cockpit.presenters import (
+    lever_key,
+    present_alerts,
+    present_kpi,
+    present_levers,
+    present_overview,
+    present_progress,
+)
+from pac.web.cockpit.steering import Steering, steering
 from pac.web.crm.kpi_tables import team_tables
 from pac.web.crm.services import can_import
 from pac.web.language import formatter
 from pac.web.plans import adapters, selectors
+from pac.web.plans.execution import corrective_actions_accept
 from pac.web.plans.models import Plan
-from pac.web.requests import current_user
+from pac.web.plans.versioning import PlanConflict
+from pac.web.requests import current_user, posted_version
 
 DIMENSIONS = ("owner", "segment", "channel", "product")
 DIMENSION_LABELS = {
@@ -120,41 +133,104 @@ def _distinct(tables: dict[str, Any], column: str) -> list[str]:
     return [str(v) for v in values.to_pyarrow().column(0).to_pylist()]
 
 
+@dataclass(frozen=True)
+class _Cockpit:
+    plan: Plan
+    manager: bool
+    owners: list[str]
+    owner: str
+    segments: list[str]
+    segment: str
+    found: Overview
+    steering: Steering | None
+    no_data: bool
+
+
+def _cockpit(request: HttpRequest, plan: Plan) -> _Cockpit:
+    """The figures of the landing page for the reader: a rep's own deals, a manager's team or chosen
+    owner and segment."""
+    user = current_user(request)
+    manager = user.role in PLAN_EDITOR_ROLES
+    team_wide = team_tables(plan.team)
+    owners = _distinct(team_wide, "owner") if manager else []
+    segments = _distinct(team_wide, "segment")
+    asked = request.GET.get("owner", "") or request.POST.get("owner", "")
+    owner = (asked if asked in owners else "") if manager else user.username
+    segment = request.GET.get("segment", "") or request.POST.get("segment", "")
+    segment = segment if segment in segments else ""
+    tables = scoped(team_wide, Scope(owner, segment))
+    today = timezone.localdate()
+    engine_plan = adapters.to_engine(plan)
+    analysis = analyse(engine_plan)
+    found = overview(analysis, tables, today)
+    plan_steering = None
+    if found.pace is not None:
+        fmt = formatter(engine_plan.currency)
+        lines = measured(engine_plan, plan.team, today) if not owner and not segment else []
+        plan_steering = steering(
+            analysis, tables, lines, found.pace.actual_to_date, found.pace.remaining, today, fmt, _
+        )
+    return _Cockpit(plan, manager, owners, owner, segments, segment, found, plan_steering, not team_wide)
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Where everyone lands after logging in: the plan under way, will it hit its target, what to do.
-    A rep sees their own deals; a manager the team's, or one owner's or segment's."""
+    """Where everyone lands after logging in: the plan under way, will it hit its target, what to do."""
     user = current_user(request)
     plans = list(selectors.plans_visible_to(user).order_by("-start"))
     plan = _chosen_plan(plans, request.GET.get("plan"))
     if plan is None:
         return redirect("plans:list")
-    manager = user.role in PLAN_EDITOR_ROLES
-    team_wide = team_tables(plan.team)
-    owners = _distinct(team_wide, "owner") if manager else []
-    segments = _distinct(team_wide, "segment")
-    owner = request.GET.get("owner", "") if manager else user.username
-    owner = owner if not manager or owner in owners else ""
-    segment = request.GET.get("segment", "")
-    segment = segment if segment in segments else ""
-    tables = scoped(team_wide, Scope(owner, segment))
-    engine_plan = adapters.to_engine(plan)
-    found = overview(analyse(engine_plan), tables, timezone.localdate())
-    fmt = formatter(engine_plan.currency)
+    c = _cockpit(request, plan)
+    fmt = formatter(plan.currency)
     context = {
         "plan": plan,
         "plans": plans,
-        "manager": manager,
-        "owners": owners,
-        "owner": owner,
-        "segments": segments,
-        "segment": segment,
-        "o": present_overview(found, fmt),
-        "burnup": burnup_chart(found.pace) if found.pace else None,
-        "starts_later": found.today < plan.start,
-        "no_data": not team_wide,
+        "manager": c.manager,
+        "owners": c.owners,
+        "owner": c.owner,
+        "segments": c.segments,
+        "segment": c.segment,
+        "o": present_overview(c.found, fmt),
+        "alerts": present_alerts(c.steering.alerts, fmt) if c.steering else [],
+        "levers": present_levers(c.steering.levers, fmt) if c.steering else [],
+        "can_accept": c.manager and selectors.can_edit(user, plan),
+        "burnup": burnup_chart(c.found.pace) if c.found.pace else None,
+        "starts_later": c.found.today < plan.start,
+        "no_data": c.no_data,
         "can_import": can_import(user, plan.team),
         "credit": plan.team.data_credit,
         "title": _("Cockpit"),
     }
     return render(request, "cockpit/home.html", context)
+
+
+@login_required
+@require_POST
+def lever_accept(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """Accept a corrective lever: its actions join the plan, each with the decision that put it there.
+    The levers are computed again from today's data; if the one chosen is no longer there (new data, or
+    someone changed the plan), nothing is added and the page says so."""
+    user = current_user(request)
+    plan = selectors.plan_for_editing(user, plan_id)
+    c = _cockpit(request, plan)
+    wanted = request.POST.get("lever", "")
+    chosen = next((lever for lever in (c.steering.levers if c.steering else ()) if lever_key(lever) == wanted), None)
+    if chosen is None or not chosen.actions:
+        messages.error(request, _("The figures have changed since the page was shown: look at the levers again."))
+        return redirect("cockpit:home")
+    fmt = formatter(plan.currency)
+    reason = _("Corrective plan accepted: %(lever)s") % {"lever": chosen.message(fmt, _)}
+    try:
+        added = corrective_actions_accept(
+            user=user, plan=plan, expected_version=posted_version(request), actions=list(chosen.actions), reason=reason
+        )
+    except PlanConflict:
+        messages.error(request, _("Someone changed the plan meanwhile: look at the levers again."))
+        return redirect("cockpit:home")
+    messages.success(
+        request,
+        ngettext("%(count)s action added to the plan.", "%(count)s actions added to the plan.", len(added))
+        % {"count": len(added)},
+    )
+    return redirect("plans:entities", plan_id=plan.pk, entity="actions")

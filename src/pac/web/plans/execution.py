@@ -242,6 +242,42 @@ def decision_record(*, user: User, plan: m.Plan, action: m.Action, include: bool
 
 
 @transaction.atomic
+def corrective_actions_accept(
+    *, user: User, plan: m.Plan, expected_version: int, actions: list[model.Action], reason: str
+) -> list[m.Action]:
+    """Add a corrective plan's actions to the plan as one change, each with the decision that put it
+    there (who, when, why: the lever in figures). Owners: the action's own, else a team member with its
+    role, else the manager who accepts."""
+    require_editor(user, plan)
+    bump(plan, expected_version)
+    members = plan.team.members.order_by("username")
+    created = []
+    for action in actions:
+        role = action.role.value if action.role else ""
+        owner = action.owner or next((u.username for u in members if role and u.role == role), user.username)
+        row = m.Action(
+            plan=plan,
+            code=action.id,
+            type=action.type.value,
+            name=action.name[:200],
+            owner=owner,
+            role=role,
+            start=action.start,
+            end=action.end,
+            hours=action.hours,
+            status=model.ActionStatus.PLANNED.value,
+            expected_stage=action.expected.stage.value if action.expected and action.expected.stage else "",
+            expected_volume=action.expected.volume if action.expected else None,
+            raci=check_raci({"R": [owner], "A": user.username}),
+        )
+        row.full_clean(exclude=["plan"])
+        row.save()
+        m.Decision.objects.create(plan=plan, action=row, include=True, reason=reason[:2000], decided_by=user)
+        created.append(row)
+    return created
+
+
+@transaction.atomic
 def decision_withdraw(*, user: User, plan: m.Plan, action: m.Action) -> None:
     if not can_edit(user, plan) or action.plan_id != plan.pk:
         raise PermissionDenied(_("You may not change this plan."))
