@@ -58,6 +58,4 @@ def to_svg(spec: dict[str, Any], language: str) -> str:
         sized["width"] = PAGE_WIDTH
     sized.setdefault("config", {}).setdefault("font", "DejaVu Sans")
     locale = LOCALES.get(language, "fr-FR")
-    return str(
-        vl_convert.vegalite_to_svg(sized, vl_version="6.4", format_locale=locale, time_format_locale=locale)
-    )
+    return str(vl_convert.vegalite_to_svg(sized, vl_version="6.4", format_locale=locale, time_format_locale=locale))

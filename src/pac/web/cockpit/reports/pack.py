@@ -275,7 +275,7 @@ def _metric_figure(metric: Metric, value: Decimal | None, figures: Figures) -> F
     if metric is Metric.CYCLE_DAYS:
         return figures.days(value)
     if metric in CUMULATIVE:
-        return figures.count(None if value is None else int(round(value)))
+        return figures.count(None if value is None else round(value))
     return figures.number(value)
 
 
@@ -408,7 +408,9 @@ def _trend_chart(tables: Mapping[str, Any], kind: str, start: dt.date, today: dt
 # --- the plan's side: weeks, capacity, overdue actions, attention ----------------------------------
 
 
-def _weeks(analysis: PlanAnalysis, stages: Sequence[Stage], kind: str, today: dt.date, figures: Figures) -> tuple[WeekRow, ...]:
+def _weeks(
+    analysis: PlanAnalysis, stages: Sequence[Stage], kind: str, today: dt.date, figures: Figures
+) -> tuple[WeekRow, ...]:
     schedule = analysis.schedule
     if schedule is None:
         return ()
@@ -433,8 +435,8 @@ def _capacity(analysis: PlanAnalysis, figures: Figures) -> list[CapacityLine]:
         CapacityLine(
             gettext(ROLE_LABELS[Role(rc.role)]),
             figures.count(rc.headcount),
-            figures.count(int(round(rc.hours_needed))),
-            figures.count(int(round(rc.hours_available))),
+            figures.count(round(rc.hours_needed)),
+            figures.count(round(rc.hours_available)),
             figures.percent(rc.utilisation),
             figures.percent(rc.peak_utilisation),
             figures.count(len(rc.weeks_over_capacity)),

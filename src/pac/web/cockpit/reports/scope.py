@@ -48,7 +48,11 @@ def actions_of(reader: Reader, actions: Iterable[Action]) -> list[Action]:
     """The actions the reader owns (as owner or as responsible in the RACI); all for the whole team."""
     if reader.whole_team:
         return list(actions)
-    return [a for a in actions if reader.owns(a.owner) or any(reader.owns(r) for r in (a.raci.responsible if a.raci else ()))]
+    return [
+        a
+        for a in actions
+        if reader.owns(a.owner) or any(reader.owns(r) for r in (a.raci.responsible if a.raci else ()))
+    ]
 
 
 def tables_of(reader: Reader, tables: Mapping[str, Any]) -> dict[str, Any]:
