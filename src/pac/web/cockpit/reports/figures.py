@@ -51,6 +51,10 @@ class Figures:
             return Figure(None, DAYS, NONE)
         return Figure(value, DAYS, gettext("%(days)s days") % {"days": self.fmt.number(value, 1)})
 
+    def points(self, value: Decimal) -> Figure:
+        """A change of a rate, in percentage points (64,5 % − 62,2 % is « 2,3 pts », not 2,3 %)."""
+        return Figure(value, PERCENT, gettext("%(points)s pts") % {"points": self.fmt.number(value * 100, 1)})
+
     def date(self, value: dt.date | None) -> Figure:
         return Figure(value, DATE, NONE if value is None else self.fmt.date(value))
 
@@ -76,7 +80,7 @@ class Figures:
         delta = Decimal(now.value) - Decimal(before.value)
         shown = {
             MONEY: self.money,
-            PERCENT: lambda v: self.percent(v, 1),
+            PERCENT: self.points,
             INT: lambda v: self.count(int(v)),
             DAYS: self.days,
         }.get(now.kind, self.number)(abs(delta))

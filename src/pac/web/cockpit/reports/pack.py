@@ -22,7 +22,15 @@ from pac.engine.kpis.reasons import explain
 from pac.engine.labels import ACTION_STATUS_LABELS, METRIC_LABELS, PERIOD_LABELS, ROLE_LABELS, SEVERITY_LABELS
 from pac.engine.labels import STAGE_PLURALS as STAGE_LABELS
 from pac.engine.model import ActionStatus, Metric, Plan, Role, Severity, Stage
-from pac.engine.progress import CUMULATIVE, Actual, ObjectiveProgress, actual_reason, objective_progress, plan_actuals
+from pac.engine.progress import (
+    CUMULATIVE,
+    METRIC_KPIS,
+    Actual,
+    ObjectiveProgress,
+    actual_reason,
+    objective_progress,
+    plan_actuals,
+)
 from pac.web.cockpit.charts import kpi_chart, progress_chart
 from pac.web.cockpit.reports.charts import funnel_chart
 from pac.web.cockpit.reports.figures import Figure, Figures
@@ -85,6 +93,7 @@ class KpiTile:
     change: Figure
     better: bool | None  # the change goes the good way (None: no change to judge)
     note: str
+    measures_objective: bool  # its change is already told by an objective's
 
 
 @dataclass(frozen=True)
@@ -214,7 +223,8 @@ def review_pack(
     objectives = tuple(_objective_line(p, earlier.get(p.objective.id), plan, figures) for p in progress)
     kpi_now = _kpi_rows(scoped, plan.start, today)
     kpi_before = _kpi_rows(scoped, plan.start, since) if since >= plan.start else {}
-    tiles = tuple(_tile(name, kpi_now.get(name), kpi_before.get(name), figures) for name in TILE_KPIS)
+    told = {METRIC_KPIS.get(p.objective.metric) for p in progress if p.objective.metric is not None}
+    tiles = tuple(_tile(name, kpi_now.get(name), kpi_before.get(name), figures, name in told) for name in TILE_KPIS)
     funnel = _funnel_lines(analysis, kpi_now, today, figures)
     overdue = _overdue(plan, reader, today, figures)
     names = {line.objective.id: shown.name for line, shown in zip(progress, objectives, strict=True)}
@@ -350,13 +360,15 @@ def _value(row: Mapping[str, Any] | None, figures: Figures) -> Figure:
     return figures.of_unit(row["value"], row["unit"])
 
 
-def _tile(name: str, now: Mapping[str, Any] | None, before: Mapping[str, Any] | None, figures: Figures) -> KpiTile:
+def _tile(
+    name: str, now: Mapping[str, Any] | None, before: Mapping[str, Any] | None, figures: Figures, told: bool
+) -> KpiTile:
     value, earlier = _value(now, figures), _value(before, figures)
     change = figures.change(value, earlier)
     delta = change.value if isinstance(change.value, Decimal) and change.value != 0 else None
     better = None if delta is None else (delta < 0) == (name in LOWER_IS_BETTER)
     note = comment(now, figures.fmt, gettext) if now is not None else gettext("No CRM data yet.")
-    return KpiTile(name, kpi_label(name, gettext), value, earlier, change, better, note)
+    return KpiTile(name, kpi_label(name, gettext), value, earlier, change, better, note, told)
 
 
 def _funnel_lines(

@@ -68,7 +68,7 @@ def pack_html(pack: ReviewPack) -> str:
         "weeks": capped(pack.weeks, limits["weeks"], pack.currency),
         "alerts": capped(pack.alerts, limits["alerts"], pack.currency) if pack.alerts is not None else None,
         "levers": capped(pack.levers, limits["levers"], pack.currency) if pack.levers is not None else None,
-        "tiles_changed": [t for t in pack.kpis if t.change.known],
+        "tiles_changed": [t for t in pack.kpis if t.change.known and not t.measures_objective],
         "charts": {name: _svg(spec, pack.language) for name, spec in pack.charts.items()},
     }
     return render_to_string("cockpit/reports/pack.html", context)
