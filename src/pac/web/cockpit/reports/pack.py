@@ -14,9 +14,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from babel.dates import format_date
 from django.utils.translation import gettext, ngettext
 
 from pac.engine.analysis import PlanAnalysis, analyse
+from pac.engine.formatting import Formatter
+from pac.engine.funnel import revenue_target
 from pac.engine.kpis.display import comment, kpi_label
 from pac.engine.kpis.reasons import explain
 from pac.engine.labels import ACTION_STATUS_LABELS, METRIC_LABELS, PERIOD_LABELS, ROLE_LABELS, SEVERITY_LABELS
@@ -221,8 +224,9 @@ def review_pack(
     progress = objective_progress(plan, plan_actuals(plan, scoped, today), today)
     earlier = plan_actuals(plan, scoped, since) if since >= plan.start else {}
     objectives = tuple(_objective_line(p, earlier.get(p.objective.id), plan, figures) for p in progress)
-    kpi_now = _kpi_rows(scoped, plan.start, today)
-    kpi_before = _kpi_rows(scoped, plan.start, since) if since >= plan.start else {}
+    target = revenue_target(plan)
+    kpi_now = _kpi_rows(scoped, plan.start, today, target)
+    kpi_before = _kpi_rows(scoped, plan.start, since, target) if since >= plan.start else {}
     told = {METRIC_KPIS.get(p.objective.metric) for p in progress if p.objective.metric is not None}
     tiles = tuple(_tile(name, kpi_now.get(name), kpi_before.get(name), figures, name in told) for name in TILE_KPIS)
     funnel = _funnel_lines(analysis, kpi_now, today, figures)
@@ -233,7 +237,7 @@ def review_pack(
         for name, spec in (
             ("progress", progress_chart(progress, names)),
             ("funnel", funnel_chart(funnel)),
-            ("trend", _trend_chart(scoped, kind, plan.start, today)),
+            ("trend", _trend_chart(scoped, kind, plan.start, today, fmt)),
         )
         if spec is not None
     }
@@ -318,7 +322,7 @@ def _objective_line(p: ObjectiveProgress, before: Actual | None, plan: Plan, fig
     )
 
 
-def _kpi_reason(code: str, params: Mapping[str, Any], fmt: Any, translate: Any) -> str:
+def _kpi_reason(code: str, params: Mapping[str, Any], fmt: Formatter, translate: Any) -> str:
     return explain(code, params, translate, lambda n: fmt.number(n, 0))
 
 
@@ -343,15 +347,24 @@ def _headline(line: ObjectiveLine) -> str:
 # --- KPIs and the funnel ---------------------------------------------------------------------------
 
 
-def _kpi_rows(tables: Mapping[str, Any], start: dt.date, as_of: dt.date) -> dict[str, dict[str, Any]]:
-    """The tiles' and the funnel stages' KPIs over the plan so far (one KPI run)."""
+def _kpi_rows(
+    tables: Mapping[str, Any], start: dt.date, as_of: dt.date, target: Decimal | None
+) -> dict[str, dict[str, Any]]:
+    """The tiles' and the funnel stages' KPIs over the plan so far; the pipeline's coverage is of what is
+    left to win of the plan's revenue ``target`` (a second, small KPI run, once the revenue is known)."""
     if not tables:
         return {}
     from pac.engine.kpis import compute_kpis  # Ibis is loaded only when there is CRM data
 
     wanted = sorted(set(TILE_KPIS) | set(STAGE_KPIS.values()))
     rows = compute_kpis(tables, as_of=as_of, start=start, kpis=wanted)
-    return {r["kpi"]: dict(r) for r in rows if r["period"] is None and not r["by"]}
+    found = {r["kpi"]: dict(r) for r in rows if r["period"] is None and not r["by"]}
+    revenue = found.get("revenue", {})
+    if target is not None and revenue.get("status") == "ok":
+        left = float(target) - float(revenue["value"] or 0)
+        coverage = compute_kpis(tables, as_of=as_of, kpis=["pipeline_coverage"], remaining_target=left)
+        found.update({r["kpi"]: dict(r) for r in coverage if r["period"] is None and not r["by"]})
+    return found
 
 
 def _value(row: Mapping[str, Any] | None, figures: Figures) -> Figure:
@@ -406,15 +419,33 @@ def _funnel_lines(
     return tuple(lines)
 
 
-def _trend_chart(tables: Mapping[str, Any], kind: str, start: dt.date, today: dt.date) -> dict[str, Any] | None:
-    """Revenue won period by period (weeks for the Monday pack, months for the quarter)."""
+def _trend_chart(
+    tables: Mapping[str, Any], kind: str, start: dt.date, today: dt.date, fmt: Formatter
+) -> dict[str, Any] | None:
+    """Revenue won period by period (weeks for the Monday pack, months for the quarter), each period named
+    as the reader names it (« 5 oct. », « oct. 2026 ») rather than by its code (``2026-W41``)."""
     if not tables:
         return None
     from pac.engine.kpis import compute_kpis
 
     first = max(start, today - dt.timedelta(days=TREND_SPAN_DAYS[kind]))
-    rows = compute_kpis(tables, as_of=today, start=first, period=TREND_PERIOD[kind], kpis=["revenue"])  # type: ignore[arg-type]
-    return kpi_chart([dict(r) for r in rows if not r["by"]], "revenue")
+    period = TREND_PERIOD[kind]
+    rows = compute_kpis(tables, as_of=today, start=first, period=period, kpis=["revenue"])  # type: ignore[arg-type]
+    shown = sorted((dict(r) for r in rows if not r["by"] and r["period"]), key=lambda r: str(r["period"]))
+    for row in shown:
+        row["period"] = _period_text(str(row["period"]), fmt)
+    spec = kpi_chart(shown, "revenue")
+    if spec is not None:
+        spec["encoding"]["x"]["sort"] = None  # the data's order, which is time's
+    return spec
+
+
+def _period_text(code: str, fmt: Formatter) -> str:
+    """``2026-W41`` → « 5 oct. » (its Monday); ``2026-10`` → « oct. 2026 »."""
+    year, _, rest = code.partition("-")
+    if rest.startswith("W"):
+        return format_date(dt.date.fromisocalendar(int(year), int(rest[1:]), 1), "d MMM", locale=fmt.locale)
+    return format_date(dt.date(int(year), int(rest), 1), "MMM y", locale=fmt.locale)
 
 
 # --- the plan's side: weeks, capacity, overdue actions, attention ----------------------------------
@@ -433,7 +464,7 @@ def _weeks(
         first = 0
     return tuple(
         WeekRow(
-            w.label,
+            gettext("Week %(number)s") % {"number": w.week},
             figures.date(w.monday),
             tuple(figures.count(schedule.volume(w, s, False)) for s in stages),
             i == current,
@@ -476,7 +507,7 @@ def _overdue(plan: Plan, reader: Reader, today: dt.date, figures: Figures) -> tu
     )
 
 
-def _attention(analysis: PlanAnalysis, overdue: Sequence[OverdueAction], fmt: Any) -> tuple[str, ...]:
+def _attention(analysis: PlanAnalysis, overdue: Sequence[OverdueAction], fmt: Formatter) -> tuple[str, ...]:
     """What the glance page points at: overdue actions, then the plan's errors and warnings (three)."""
     lines = []
     if overdue:
