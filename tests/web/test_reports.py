@@ -110,6 +110,11 @@ def test_it_exports_the_same_figures_to_excel_one_sheet_per_section(demo: Any, s
     revenue = won_revenue(demo, demo.current.start, timezone.localdate())
     assert revenue_row[3] == pytest.approx(revenue, abs=1)  # a number, not text
     assert isinstance(revenue_row[4], float) and revenue_row[4] == pytest.approx(revenue / revenue_row[2], abs=1e-3)
+    week_ago = won_revenue(demo, demo.current.start, timezone.localdate() - dt.timedelta(days=7))
+    assert objectives[0][7] == "A week earlier"
+    assert revenue_row[7] == pytest.approx(week_ago, abs=1) and revenue_row[8] == pytest.approx(
+        revenue - week_ago, abs=1
+    )
     kpis = {r[0]: r[1] for r in book["Key figures"].iter_rows(min_row=2, values_only=True)}
     assert isinstance(kpis["Win rate"], float) and 0 < kpis["Win rate"] < 1
 
@@ -299,6 +304,19 @@ def test_the_cli_refuses_what_it_cannot_do_with_exit_2(plan: Any, tmp_path: Path
     result = CliRunner().invoke(app, ["report", "weekly", *args], env={"PAC_LANG": "en"})
     assert result.exit_code == 2, result.output
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_a_change_is_written_with_its_sign_and_a_rates_in_points() -> None:
+    from django.utils import translation
+
+    from pac.engine.formatting import Formatter
+    from pac.web.cockpit.reports.figures import Figures
+
+    with translation.override("en"):
+        figures = Figures(Formatter("en", "EUR"))
+        assert figures.change(figures.money(Decimal(1500)), figures.money(Decimal(2000))).text == "−€500"
+        assert figures.change(figures.percent(Decimal("0.645")), figures.percent(Decimal("0.622"))).text == "+2.3 pts"
+        assert figures.change(figures.count(7), figures.count(None)).text == "—"
 
 
 def _slug(name: str) -> str:
