@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 #: The width of a chart on an A4 page (CSS pixels), where the cockpit says "container".
 PAGE_WIDTH = 560
-LOCALES = {"fr": "fr-FR", "en": "en-GB"}
+LOCALES: dict[str, Any] = {"fr": "fr-FR", "en": "en-GB"}  # vl-convert's d3 locales
 
 
 def funnel_chart(lines: Sequence[FunnelLine]) -> dict[str, Any] | None:

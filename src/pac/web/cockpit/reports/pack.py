@@ -359,7 +359,7 @@ def _kpi_rows(
     wanted = sorted(set(TILE_KPIS) | set(STAGE_KPIS.values()))
     rows = compute_kpis(tables, as_of=as_of, start=start, kpis=wanted)
     found = {r["kpi"]: dict(r) for r in rows if r["period"] is None and not r["by"]}
-    revenue = found.get("revenue", {})
+    revenue: dict[str, Any] = found.get("revenue") or {}
     if target is not None and revenue.get("status") == "ok":
         left = float(target) - float(revenue["value"] or 0)
         coverage = compute_kpis(tables, as_of=as_of, kpis=["pipeline_coverage"], remaining_target=left)

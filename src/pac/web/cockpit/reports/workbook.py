@@ -48,7 +48,7 @@ def pack_workbook(pack: ReviewPack) -> bytes:
     )
     workbook.set_properties({"title": safe_text(f"{pack.title} · {pack.plan_name}"), "subject": "PAC"})
     out = SheetWriter(workbook, pack.language, pack.currency)
-    sheets: list[tuple[str, Callable[[Worksheet], None]]] = [
+    sheets: list[tuple[str, Callable[[Worksheet], object]]] = [
         (_("Summary"), lambda sheet: _summary(out, sheet, pack)),
         (
             _("Objectives"),
