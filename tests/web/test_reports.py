@@ -163,6 +163,8 @@ def test_a_rep_gets_their_own_actions_and_the_manager_every_action(
         return sorted(str(r[1]) for r in sheet.iter_rows(min_row=2, values_only=True) if r[0])
 
     assert overdue(as_teammate) == ["teammate", "teammate"]
+    summary = load_workbook(io.BytesIO(as_teammate.get(url).content)).worksheets[0]
+    assert any("teammate" in str(value) for row in summary.iter_rows(values_only=True) for value in row)
     assert overdue(as_owner) == ["someone-else", "teammate", "teammate"]
 
 
@@ -203,6 +205,7 @@ def test_a_big_plan_gives_a_short_pdf_that_counts_what_it_leaves_out(
     text, reader = pdf_text(as_owner.get(reverse("cockpit:report_pdf", args=[plan.pk, "weekly"])).content)
     assert len(reader.pages) <= 6
     assert "and 4,985 more" in text  # 15 shown of 5 000
+    assert "5,000 actions fell overdue since" in text  # due 3 days ago: within the week
 
 
 def test_the_workbook_neutralises_text_a_spreadsheet_would_run(owner: Any, team: Any, as_owner: Client) -> None:

@@ -174,6 +174,7 @@ class ReviewPack:
     diagnostics: tuple[DiagnosticLine, ...]
     overdue: tuple[OverdueAction, ...]
     actions_count: int
+    news: tuple[str, ...]  # what else changed in the look-back (actions fallen overdue), worded
     charts: Mapping[str, dict[str, Any]]
     no_crm_data: bool
     forecast: ForecastSection | None = None
@@ -273,6 +274,7 @@ def review_pack(
         ),
         overdue=overdue,
         actions_count=len(actions_of(reader, plan.actions)),
+        news=_news(overdue, since, fmt),
         charts=charts,
         no_crm_data=not scoped,
     )
@@ -504,6 +506,19 @@ def _overdue(plan: Plan, reader: Reader, today: dt.date, figures: Figures) -> tu
             gettext(ACTION_STATUS_LABELS[a.status]),
         )
         for a in late
+    )
+
+
+def _news(overdue: Sequence[OverdueAction], since: dt.date, fmt: Formatter) -> tuple[str, ...]:
+    """The actions that fell overdue during the look-back (due on ``since`` or after)."""
+    fallen = sum(1 for a in overdue if isinstance(a.due.value, dt.date) and a.due.value >= since)
+    if not fallen:
+        return ()
+    return (
+        ngettext(
+            "%(count)s action fell overdue since %(day)s.", "%(count)s actions fell overdue since %(day)s.", fallen
+        )
+        % {"count": fmt.number(fallen, 0), "day": fmt.date(since)},
     )
 
 

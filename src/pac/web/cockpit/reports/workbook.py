@@ -218,6 +218,7 @@ def _summary(out: SheetWriter, sheet: Worksheet, pack: ReviewPack) -> None:
         (_("Plan end"), cell(pack.plan_end)),
         (_("Scope"), pack.scope),
         *((_("Where we are"), line) for line in pack.headlines),
+        *((_("What changed"), line) for line in pack.news),
         *((_("Point of attention"), line) for line in pack.attention),
     ]
     out.table(sheet, [Column(_("Field")), Column(_("Value"), width=100)], [list(f) for f in facts])
