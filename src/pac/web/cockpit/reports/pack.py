@@ -75,6 +75,7 @@ class ObjectiveLine:
     change: Figure
     on_track: bool | None
     lower_is_better: bool
+    cumulative: bool  # a total that grows over the plan (a rate or an average is compared as it is)
     why: str  # why there is no actual ('' when there is one)
 
 
@@ -320,6 +321,7 @@ def _objective_line(p: ObjectiveProgress, before: Actual | None, plan: Plan, fig
         change=figures.change(actual, earlier),
         on_track=p.on_track,
         lower_is_better=metric.lower_is_better,
+        cumulative=metric in CUMULATIVE,
         why="" if p.actual.value is not None else actual_reason(p.actual, figures.fmt, gettext, _kpi_reason),
     )
 
@@ -336,6 +338,13 @@ def _headline(line: ObjectiveLine) -> str:
             "name": line.name,
             "actual": line.actual.text,
             "target": line.target.text,
+        }
+    if not line.cumulative:
+        return gettext("%(name)s: %(actual)s for a target of %(target)s (%(share)s)") % {
+            "name": line.name,
+            "actual": line.actual.text,
+            "target": line.target.text,
+            "share": line.share.text,
         }
     return gettext("%(name)s: %(actual)s of %(target)s (%(share)s; %(expected)s expected by now)") % {
         "name": line.name,
