@@ -8,7 +8,7 @@ ADDRESS ?= 127.0.0.1:8000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PAC_LANG ?= fr
 
-.PHONY: run test lint bench messages messages-update chromium test-sqlite test-postgres test-e2e clean
+.PHONY: run test lint bench messages messages-update chromium pdf-libs test-sqlite test-postgres test-e2e clean
 
 $(BIN)/.runtime: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,7 @@ messages-update: $(BIN)/.runtime
 	cd src/pac && DJANGO_SETTINGS_MODULE=pac.web.settings ../../$(BIN)/django-admin makemessages \
 	  --locale fr --no-location --no-obsolete --ignore 'web/static/*'
 
-run: $(BIN)/.runtime messages
+run: $(BIN)/.runtime messages pdf-libs
 	$(BIN)/pac demo --address $(ADDRESS)
 
 ## Debian's Chromium for the browser tests (Playwright drives it; it downloads no browser).
@@ -37,16 +37,22 @@ chromium:
 	@[ -x /usr/bin/chromium ] || { $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
 
+## Debian's Pango, HarfBuzz and a font for WeasyPrint (the review pack's PDF; pip cannot install them).
+PDF_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+pdf-libs:
+	@dpkg -s $(PDF_LIBS) >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(PDF_LIBS); }
+
 lint: $(BIN)/.dev
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy src/pac/engine src/pac/io
 	$(BIN)/lint-imports --no-cache
 
-test-sqlite: $(BIN)/.dev messages
+test-sqlite: $(BIN)/.dev messages pdf-libs
 	PAC_DATA_DIR=$$(mktemp -d) $(BIN)/pytest -q -m "not e2e" -p no:cacheprovider -n 2
 
-test-postgres: $(BIN)/.dev messages
+test-postgres: $(BIN)/.dev messages pdf-libs
 	@if $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
 	  echo "PostgreSQL answers on 127.0.0.1:5432: running the web tests on it"; \
 	  PAC_DATA_DIR=$$(mktemp -d) DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -m "not e2e" -p no:cacheprovider -n 2 tests/web; \

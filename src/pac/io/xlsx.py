@@ -251,6 +251,10 @@ class _Writer:
         return count
 
 
+#: The typed-table writer, for other workbooks that must write cells the same safe way (the review pack's).
+SheetWriter = _Writer
+
+
 def _target_kind(metric: str | None) -> str:
     if metric in ("revenue", "average_deal"):
         return MONEY

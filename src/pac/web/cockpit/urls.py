@@ -1,6 +1,7 @@
 from django.urls import path
 
 from pac.web.cockpit import views
+from pac.web.cockpit.reports import views as reports
 
 app_name = "cockpit"
 urlpatterns = [
@@ -8,4 +9,6 @@ urlpatterns = [
     path("plans/<int:plan_id>/levers/accept/", views.lever_accept, name="lever_accept"),
     path("kpis/", views.kpi_page, name="kpis"),
     path("plans/<int:plan_id>/progress/", views.plan_progress, name="plan_progress"),
+    path("plans/<int:plan_id>/report/<str:kind>.pdf", reports.pack_pdf_view, name="report_pdf"),
+    path("plans/<int:plan_id>/report/<str:kind>.xlsx", reports.pack_xlsx_view, name="report_xlsx"),
 ]

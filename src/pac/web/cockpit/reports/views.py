@@ -1,0 +1,59 @@
+"""The pack's downloads: the Monday review or the quarterly report of a plan, as PDF or Excel, for the
+plans the user may see (an outsider gets a 404, as for every plan page), scoped to what the reader may
+read (a rep gets their own figures), in the reader's language."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from pac.web.cockpit.reports.pack import KINDS, ReviewPack, review_pack
+from pac.web.cockpit.reports.pdf import pack_pdf
+from pac.web.cockpit.reports.scope import TEAM, Reader, reader_of
+from pac.web.cockpit.reports.workbook import pack_workbook
+from pac.web.crm.kpi_tables import team_tables
+from pac.web.plans import adapters, selectors
+from pac.web.plans.models import Plan as PlanRow
+from pac.web.requests import current_user
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def plan_pack(row: PlanRow, *, kind: str, today: dt.date, reader: Reader = TEAM) -> ReviewPack:
+    """The pack of a stored plan, measured on its team's CRM data (shared by the views and ``pac report``)."""
+    plan = adapters.to_engine(row)
+    tables = team_tables(row.team) if today >= plan.start else {}
+    return review_pack(plan, team_name=row.team.name, tables=tables, kind=kind, today=today, reader=reader)
+
+
+def file_name(row: PlanRow, kind: str, today: dt.date, extension: str) -> str:
+    """``point-du-lundi``-like names are the reader's words; the file's is plain ASCII for every system:
+    ``<plan>-<kind>-<day>.<ext>``."""
+    return f"{slugify(row.name) or 'plan'}-{kind}-{today.isoformat()}.{extension}"
+
+
+def _download(request: HttpRequest, plan_id: int, kind: str, extension: str) -> HttpResponse:
+    if kind not in KINDS:
+        raise Http404
+    user = current_user(request)
+    row = selectors.plan_for(user, plan_id)
+    today = timezone.localdate()
+    pack = plan_pack(row, kind=kind, today=today, reader=reader_of(user, row))
+    content, content_type = (pack_pdf(pack), "application/pdf") if extension == "pdf" else (pack_workbook(pack), XLSX)
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{file_name(row, kind, today, extension)}"'
+    return response
+
+
+@login_required
+def pack_pdf_view(request: HttpRequest, plan_id: int, kind: str) -> HttpResponse:
+    return _download(request, plan_id, kind, "pdf")
+
+
+@login_required
+def pack_xlsx_view(request: HttpRequest, plan_id: int, kind: str) -> HttpResponse:
+    return _download(request, plan_id, kind, "xlsx")
