@@ -323,3 +323,13 @@ def _slug(name: str) -> str:
     from django.utils.text import slugify
 
     return slugify(name)
+
+
+def test_the_pack_carries_the_cockpits_alerts_and_levers(demo: Any) -> None:
+    from django.utils import timezone
+
+    from pac.web.cockpit.reports.views import plan_pack
+
+    pack = plan_pack(demo.current, kind="weekly", today=timezone.localdate())
+    assert pack.alerts and any("Relance des affaires ouvertes" in line for line in pack.alerts)  # the late action
+    assert pack.levers is not None and all(lever.text and lever.feasibility for lever in pack.levers)

@@ -5,17 +5,24 @@ read (a rep gets their own figures), in the reader's language."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
-from pac.web.cockpit.reports.pack import KINDS, ReviewPack, review_pack
+from pac.engine.analysis import analyse
+from pac.web.cockpit.overview import overview
+from pac.web.cockpit.presenters import present_alerts, present_levers
+from pac.web.cockpit.reports.pack import KINDS, Lever, ReviewPack, review_pack
 from pac.web.cockpit.reports.pdf import pack_pdf
-from pac.web.cockpit.reports.scope import TEAM, Reader, reader_of
+from pac.web.cockpit.reports.scope import TEAM, Reader, reader_of, tables_of
 from pac.web.cockpit.reports.workbook import pack_workbook
+from pac.web.cockpit.steering import steering
 from pac.web.crm.kpi_tables import team_tables
+from pac.web.language import formatter
 from pac.web.plans import adapters, selectors
 from pac.web.plans.models import Plan as PlanRow
 from pac.web.requests import current_user
@@ -24,10 +31,30 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def plan_pack(row: PlanRow, *, kind: str, today: dt.date, reader: Reader = TEAM) -> ReviewPack:
-    """The pack of a stored plan, measured on its team's CRM data (shared by the views and ``pac report``)."""
+    """The pack of a stored plan, measured on its team's CRM data (shared by the views and ``pac report``),
+    with the cockpit's alerts and corrective levers for the same reader."""
     plan = adapters.to_engine(row)
     tables = team_tables(row.team) if today >= plan.start else {}
-    return review_pack(plan, team_name=row.team.name, tables=tables, kind=kind, today=today, reader=reader)
+    analysis = analyse(plan)
+    pack = review_pack(
+        plan, team_name=row.team.name, tables=tables, kind=kind, today=today, reader=reader, analysis=analysis
+    )
+    if not tables:
+        return pack
+    mine = tables_of(reader, tables)
+    found = overview(analysis, mine, today)
+    if found.pace is None:
+        return pack
+    fmt = formatter(plan.currency)
+    steered = steering(analysis, mine, [], found.pace.actual_to_date, found.pace.remaining, today, fmt, gettext)
+    alerts = tuple(line for group in present_alerts(steered.alerts, fmt) for line in group["messages"])
+    levers = tuple(
+        Lever(
+            lever["message"], gettext("feasible") if lever["feasible"] else lever["why_not"] or gettext("not feasible")
+        )
+        for lever in present_levers(steered.levers, fmt)
+    )
+    return replace(pack, alerts=alerts, levers=levers)
 
 
 def file_name(row: PlanRow, kind: str, today: dt.date, extension: str) -> str:
