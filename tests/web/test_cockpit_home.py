@@ -88,7 +88,9 @@ def test_the_manager_lands_on_the_cockpit_of_the_plan_under_way(under_way: Any, 
 
 def test_a_rep_sees_only_their_own_deals_and_revenue(under_way: Any, teammate: Any) -> None:
     text = page_text(login(teammate).get(reverse("cockpit:home") + "?owner=carla"))  # asking for another's
-    assert f"Chiffre d'affaires signé : {_euros(20000)} sur" in text
+    # the team's 100 000 € split between the two owners of its deals
+    assert f"Chiffre d'affaires signé : {_euros(20000)} sur {_euros(50000)} (40 %)" in text
+    assert "Votre part du plan : 50 %" in text
     assert "Affaire o1" in text and "Affaire o2" not in text and "carla" not in text
 
 

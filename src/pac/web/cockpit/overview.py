@@ -138,7 +138,7 @@ def planned_by_today(analysis: PlanAnalysis, today: dt.date) -> dict[Stage, int]
     return {stage: round(total) for stage, total in totals.items()}
 
 
-def _funnel(analysis: PlanAnalysis, tables: dict[str, Any], today: dt.date) -> tuple[FunnelLine, ...]:
+def _funnel(analysis: PlanAnalysis, tables: dict[str, Any], today: dt.date, share: Decimal) -> tuple[FunnelLine, ...]:
     from pac.engine.kpis import compute_kpis
 
     plan = analysis.plan
@@ -149,7 +149,7 @@ def _funnel(analysis: PlanAnalysis, tables: dict[str, Any], today: dt.date) -> t
     for step in plan.steps:
         kpi = next((k for k in STAGE_KPIS.get(step.stage, ()) if found.get(k, {}).get("value") is not None), None)
         actual = Decimal(str(found[kpi]["value"])) if kpi else None
-        lines.append(FunnelLine(step.stage, planned.get(step.stage, 0), actual, kpi))
+        lines.append(FunnelLine(step.stage, round(planned.get(step.stage, 0) * share), actual, kpi))
     return tuple(lines)
 
 
@@ -227,11 +227,14 @@ def _deals(tables: dict[str, Any], today: dt.date, median_cycle: float | None) -
     return deals, total, stalled
 
 
-def overview(analysis: PlanAnalysis, tables: dict[str, Any], today: dt.date) -> Overview:
+def overview(analysis: PlanAnalysis, tables: dict[str, Any], today: dt.date, share: Decimal = Decimal(1)) -> Overview:
+    """The landing page's figures; ``share`` is the part of the plan the scope carries (a rep's: the team's
+    target split evenly among the owners of the team's deals, as long as plans set no target per person)."""
     from pac.engine.kpis import compute_kpis
 
     plan = analysis.plan
     target = revenue_target(plan)
+    target = (target * share).quantize(Decimal("0.01")) if target is not None else None
     started = today >= plan.start and bool(tables)
     the_pace = pace(plan, target, weekly_revenue(tables, plan, today), today) if target and started else None
     history = _values(compute_kpis(tables, as_of=today, kpis=["sales_cycle_median"])) if tables else {}
@@ -242,7 +245,7 @@ def overview(analysis: PlanAnalysis, tables: dict[str, Any], today: dt.date) -> 
         today=today,
         target=target,
         pace=the_pace,
-        funnel=_funnel(analysis, tables, today) if started else (),
+        funnel=_funnel(analysis, tables, today, share) if started else (),
         tiles=_tiles(plan, tables, today) if started and today > plan.start else (),
         deals=tuple(deals),
         open_deals=open_deals,

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from pac.engine.alerts import Alert
 from pac.engine.corrections import Lever
@@ -213,11 +213,22 @@ def lever_key(lever: Lever) -> str:
     return f"{lever.code}:{figures}"
 
 
+#: What each kind of lever pulls on, as a heading.
+LEVER_LABELS = {
+    "volume": gettext_lazy("More volume"),
+    "conversion": gettext_lazy("Better conversion"),
+    "deal_size": gettext_lazy("Bigger deals"),
+    "cycle": gettext_lazy("Shorter cycle"),
+    "headcount": gettext_lazy("More people"),
+}
+
+
 def present_levers(levers: Sequence[Lever], fmt: Formatter) -> list[dict[str, Any]]:
     return [
         {
             "key": lever_key(lever),
             "code": lever.code,
+            "label": str(LEVER_LABELS.get(lever.code, lever.code)),
             "message": lever.message(fmt, gettext),
             "feasible": lever.feasible and lever.change is not None,
             "why_not": (lever.why_not(fmt, gettext) or "") if lever.change is not None else "",
@@ -228,7 +239,7 @@ def present_levers(levers: Sequence[Lever], fmt: Formatter) -> list[dict[str, An
                     "end": fmt.date(a.end),
                     "role": gettext(ROLE_LABELS[a.role]) if a.role else "",
                     "volume": fmt.number(a.expected.volume, 0) if a.expected else "",
-                    "hours": fmt.number(a.hours, 0),
+                    "hours": fmt.number(a.hours, 0) if a.hours else "",
                 }
                 for a in lever.actions
             ],

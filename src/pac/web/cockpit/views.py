@@ -5,6 +5,7 @@ page loads."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -144,6 +145,7 @@ class _Cockpit:
     found: Overview
     steering: Steering | None
     no_data: bool
+    share: Decimal
 
 
 def _cockpit(request: HttpRequest, plan: Plan) -> _Cockpit:
@@ -152,7 +154,8 @@ def _cockpit(request: HttpRequest, plan: Plan) -> _Cockpit:
     user = current_user(request)
     manager = user.role in PLAN_EDITOR_ROLES
     team_wide = team_tables(plan.team)
-    owners = _distinct(team_wide, "owner") if manager else []
+    team_owners = _distinct(team_wide, "owner")
+    owners = team_owners if manager else []
     segments = _distinct(team_wide, "segment")
     asked = request.GET.get("owner", "") or request.POST.get("owner", "")
     owner = (asked if asked in owners else "") if manager else user.username
@@ -162,7 +165,8 @@ def _cockpit(request: HttpRequest, plan: Plan) -> _Cockpit:
     today = timezone.localdate()
     engine_plan = adapters.to_engine(plan)
     analysis = analyse(engine_plan)
-    found = overview(analysis, tables, today)
+    share = Decimal(1) / len(team_owners) if owner and owner in team_owners else Decimal(1)
+    found = overview(analysis, tables, today, share)
     plan_steering = None
     if found.pace is not None:
         fmt = formatter(engine_plan.currency)
@@ -170,7 +174,7 @@ def _cockpit(request: HttpRequest, plan: Plan) -> _Cockpit:
         plan_steering = steering(
             analysis, tables, lines, found.pace.actual_to_date, found.pace.remaining, today, fmt, _
         )
-    return _Cockpit(plan, manager, owners, owner, segments, segment, found, plan_steering, not team_wide)
+    return _Cockpit(plan, manager, owners, owner, segments, segment, found, plan_steering, not team_wide, share)
 
 
 @login_required
@@ -195,6 +199,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "alerts": present_alerts(c.steering.alerts, fmt) if c.steering else [],
         "levers": present_levers(c.steering.levers, fmt) if c.steering else [],
         "can_accept": c.manager and selectors.can_edit(user, plan),
+        "share": formatter(plan.currency).percent(c.share, 0) if c.share != 1 else "",
         "burnup": burnup_chart(c.found.pace) if c.found.pace else None,
         "starts_later": c.found.today < plan.start,
         "no_data": c.no_data,
