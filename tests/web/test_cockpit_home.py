@@ -120,7 +120,7 @@ def test_an_outsider_sees_no_plan_of_the_team(under_way: Any, outsider: Any) -> 
 
 
 def _lever_form(body: str) -> dict[str, str]:
-    form = body.split('action="/cockpit/plans/', 1)[1].split("</form>", 1)[0]
+    form = re.split(r'action="/cockpit/plans/\d+/levers/accept/"', body, maxsplit=1)[1].split("</form>", 1)[0]
     return dict(re.findall(r'name="(\w+)" value="([^"]*)"', form))
 
 

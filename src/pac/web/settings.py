@@ -186,3 +186,14 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("PAC_LOG_LEVEL", "WARNING")},
 }
+
+# Alert digests go out by SMTP (PAC_SMTP_HOST unset: no mail is sent, the page still shows the alerts).
+EMAIL_HOST = env_str("PAC_SMTP_HOST", "")
+EMAIL_PORT = int(env_str("PAC_SMTP_PORT", "25"))
+EMAIL_HOST_USER = env_str("PAC_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = env_str("PAC_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("PAC_SMTP_TLS", False)
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = env_str("PAC_MAIL_FROM", "pac@localhost")
+#: A webhook POST waits this long at most, and its answer is not read beyond a few bytes.
+ALERT_WEBHOOK_TIMEOUT = 10

@@ -10,8 +10,10 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -21,6 +23,7 @@ from pac.engine.analysis import analyse
 from pac.web.accounts.models import PLAN_EDITOR_ROLES
 from pac.web.cockpit.actuals import plan_progress as measured
 from pac.web.cockpit.charts import burnup_chart, kpi_chart, progress_chart
+from pac.web.cockpit.models import AlertChannel
 from pac.web.cockpit.overview import Overview, Scope, overview, scoped
 from pac.web.cockpit.presenters import (
     lever_key,
@@ -30,6 +33,7 @@ from pac.web.cockpit.presenters import (
     present_overview,
     present_progress,
 )
+from pac.web.cockpit.services import alert_channel_save, alert_set_aside, open_alerts
 from pac.web.cockpit.steering import Steering, steering
 from pac.web.crm.kpi_tables import team_tables
 from pac.web.crm.services import can_import
@@ -196,7 +200,11 @@ def home(request: HttpRequest) -> HttpResponse:
         "segments": c.segments,
         "segment": c.segment,
         "o": present_overview(c.found, fmt),
-        "alerts": present_alerts(c.steering.alerts, fmt) if c.steering else [],
+        "alerts": present_alerts(open_alerts(plan, list(c.steering.alerts), c.found.today), fmt) if c.steering else [],
+        "set_aside": len(c.steering.alerts) - len(open_alerts(plan, list(c.steering.alerts), c.found.today))
+        if c.steering
+        else 0,
+        "channel": AlertChannel.objects.filter(plan=plan).first(),
         "levers": present_levers(c.steering.levers, fmt) if c.steering else [],
         "can_accept": c.manager and selectors.can_edit(user, plan),
         "share": formatter(plan.currency).percent(c.share, 0) if c.share != 1 else "",
@@ -239,3 +247,42 @@ def lever_accept(request: HttpRequest, plan_id: int) -> HttpResponse:
         % {"count": len(added)},
     )
     return redirect("plans:entities", plan_id=plan.pk, entity="actions")
+
+
+@login_required
+@require_POST
+def alert_aside(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """Acknowledge an alert, or snooze it for some days."""
+    user = current_user(request)
+    plan = selectors.plan_for_editing(user, plan_id)
+    days = request.POST.get("days") or None
+    try:
+        alert_set_aside(
+            user=user,
+            plan=plan,
+            key=request.POST.get("key", ""),
+            days=int(days) if days else None,
+            today=timezone.localdate(),
+        )
+    except (ValidationError, ValueError) as error:
+        messages.error(request, " ".join(error.messages) if isinstance(error, ValidationError) else _("Unknown alert."))
+    return redirect(f"{reverse('cockpit:home')}?plan={plan.pk}")
+
+
+@login_required
+@require_POST
+def alert_channel(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """Where the plan's alerts are delivered: digest recipients and a webhook."""
+    user = current_user(request)
+    plan = selectors.plan_for_editing(user, plan_id)
+    try:
+        alert_channel_save(
+            user=user,
+            plan=plan,
+            emails=request.POST.get("emails", "")[:20_000],
+            webhook=request.POST.get("webhook", ""),
+        )
+        messages.success(request, _("Alert delivery saved."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(f"{reverse('cockpit:home')}?plan={plan.pk}")
