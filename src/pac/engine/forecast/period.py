@@ -13,6 +13,7 @@ from pac.engine.forecast.categories import CLOSED, OMITTED, categories_of, roll_
 from pac.engine.forecast.deals import OPEN, WON, Deals, known_at
 from pac.engine.forecast.learning import PRIOR_STRENGTH, CloseCurve, close_curve, shrunk
 from pac.engine.forecast.newbusiness import NewBusiness, new_business
+from pac.engine.forecast.period_effect import PeriodEffect, period_effect
 from pac.engine.forecast.result import Forecast
 from pac.engine.forecast.simulation import MAX_DRAWS, simulate_bookings
 from pac.engine.forecast.slip import SlipModel, slip_model
@@ -40,10 +41,12 @@ def forecast(
     seed: int | None = 0,
     with_new_business: bool = True,
     scope: tuple[str, str] | None = None,
+    spread: float | None = None,
 ) -> Forecast:
     """The forecast of bookings won in [start, end], knowing only what was known at ``as_of``. With
     ``scope`` (``("owner", "Ana")``) the history still teaches from every deal, but only that owner's
-    deals, wins and deal creation are projected."""
+    deals, wins and deal creation are projected. ``spread``: the variance of the period's common level
+    (None: learnt from past periods, 0: deals independent, as in the plain Monte Carlo)."""
     _check(start, end, target, draws, scope)
     view = known_at(deals, as_of)
     window = Window(start, end, as_of)
@@ -60,7 +63,10 @@ def forecast(
     open_expected = float(np.sum(p * np.where(np.isnan(amount), pool_mean, amount)))
     newcomers = new_business(view, window, team, ours) if with_new_business else NewBusiness(0.0, 0, 0, 0.0, 0.0)
     new_expected = newcomers.expected_wins * pool_mean
-    bookings = closed_won + simulate_bookings(p, amount, pool, new_wins=newcomers.expected_wins, draws=draws, seed=seed)
+    effect = period_effect(view, as_of, (end - start).days + 1) if spread is None else PeriodEffect(spread, 0, 0)
+    projected_bookings = simulate_bookings(p, amount, pool, new_wins=newcomers.expected_wins, draws=draws, seed=seed)
+    level = effect.multipliers(draws, np.random.default_rng(None if seed is None else [seed, 1]))
+    bookings = closed_won + level * projected_bookings
     p10, p50, p90 = (float(v) for v in np.quantile(bookings, [0.1, 0.5, 0.9]))
     rolled = roll_up(category[open_mask], view.amount[open_mask])
     rolled[CLOSED] += closed_won
@@ -81,6 +87,7 @@ def forecast(
             "median": round(float(np.median(pool)), 2) if pool.size else None,
         },
         "new_business": newcomers.as_dict() if with_new_business else None,
+        "period_effect": effect.as_dict(),
         "draws": draws,
         "seed": seed,
     }
