@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from pac.cli import crm, demo, plans, server
+from pac.cli import crm, demo, forecast, plans, server
 from pac.cli.terminal import _
 
 app = typer.Typer(help=_("PAC — plan d'action commercial."), no_args_is_help=True, pretty_exceptions_enable=False)
@@ -17,6 +17,8 @@ app.command("calendar")(plans.calendar_command)
 app.command("priorities")(plans.priorities_command)
 app.command("import")(crm.import_command)
 app.command("kpis")(crm.kpis_command)
+app.command("forecast")(forecast.forecast_command)
+app.command("backtest")(forecast.backtest_command)
 app.command()(server.migrate)
 app.command()(server.serve)
 app.command()(server.worker)
