@@ -2,8 +2,11 @@
 
 Deal-by-deal draws only know the luck of each deal; real periods also swing together (a quarter-end push,
 a slow summer, a price change), so without this the P10–P90 range is too narrow. The past periods of the
-forecast's length (weeks when fewer than ``MIN_PERIODS`` fit) give the bookings' variance; the part a
-compound Poisson of the same wins would show (mean wins × E[amount²]) is taken out; what remains, relative
+forecast's length (weeks when fewer than ``MIN_PERIODS`` fit) give the bookings' variance, read from
+successive differences (half their mean square) so that a trend or the history's ramp-up is not taken for
+a swing; the part a
+compound Poisson of the same wins would show (mean wins × E[amount²]) is taken out, with a margin of two
+standard errors of that estimate (a stationary team shows no spread by luck of its history); what remains, relative
 to the mean squared, is the variance of a common multiplier, Gamma-distributed with mean 1, applied to each
 draw's projected bookings (so the expected figure is unchanged).
 """
@@ -20,6 +23,8 @@ import numpy.typing as npt
 from pac.engine.forecast.deals import WON, Deals
 
 MIN_PERIODS = 3
+#: The most recent periods looked at (older swings say little about the level now).
+MAX_PERIODS = 24
 #: Largest variance the multiplier may have (a standard deviation of 100 % of the level).
 MAX_VARIANCE = 1.0
 
@@ -56,7 +61,7 @@ def period_effect(deals: Deals, as_of: dt.date, period_days: int) -> PeriodEffec
         return PeriodEffect(0.0, 0, period_days)
     span = int((day - closes.min()).astype(np.int64)) + 1
     length = period_days if span // period_days >= MIN_PERIODS else 7
-    count = min(span // length, 520)
+    count = min(span // length, MAX_PERIODS)
     if count < MIN_PERIODS:
         return PeriodEffect(0.0, count, length)
     amounts = deals.amount[won]
@@ -71,5 +76,8 @@ def period_effect(deals: Deals, as_of: dt.date, period_days: int) -> PeriodEffec
     if level <= 0:
         return PeriodEffect(0.0, count, length)
     chance = wins.mean() * float(np.mean(amounts**2))
-    variance = (booked.var(ddof=1) - chance) / level**2
+    swings = float(np.mean(np.diff(booked) ** 2)) / 2  # successive differences: a trend is not a swing
+    # only what chance cannot explain at two standard errors of the swings' estimate counts
+    noise = 2 * np.sqrt(2 / (count - 1))
+    variance = (swings - chance * (1 + noise)) / level**2
     return PeriodEffect(float(np.clip(variance, 0.0, MAX_VARIANCE)), count, length)
