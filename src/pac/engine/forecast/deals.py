@@ -116,8 +116,14 @@ def deals_from_tables(tables: Mapping[str, Any]) -> Deals:
     if count > MAX_DEALS:
         raise DealsError(f"{count} opportunities: the forecast reads at most {MAX_DEALS}")
     wanted = [name for name in _COLUMNS if name in opportunities.columns]
-    data = opportunities.select(*wanted).to_pyarrow().to_pydict()
-    column = {name: data.get(name, [None] * count) for name in _COLUMNS}
+    data = opportunities.select(*wanted).to_pyarrow()
+    column: dict[str, Sequence[Any]] = {name: [None] * count for name in _COLUMNS}
+    for name in wanted:
+        values = data.column(name)
+        if name in ("created", "closed", "expected_close", "amount"):  # typed by canonical_tables: as arrays
+            column[name] = values.to_numpy(zero_copy_only=False)
+        else:
+            column[name] = values.to_pylist()
     stage_rows = None
     history = tables.get("opportunity_stages")
     if history is not None:
@@ -131,7 +137,12 @@ def _assemble(column: Mapping[str, Sequence[Any]], stage_rows: Sequence[Mapping[
     if unknown:
         raise DealsError(f"unknown outcome(s): {', '.join(sorted(unknown))}; expected open, won or lost")
     outcome = np.array([_OUTCOMES[str(v).strip().lower()] for v in column["outcome"]], dtype=np.int8)
-    amount = np.array([np.nan if v is None else float(v) for v in column["amount"]], dtype=np.float64)
+    amounts = column["amount"]
+    amount = (
+        amounts.astype(np.float64)
+        if isinstance(amounts, np.ndarray) and amounts.dtype.kind == "f"
+        else np.array([np.nan if v is None else float(v) for v in amounts], dtype=np.float64)
+    )
     amount[~(amount > 0)] = np.nan
     deals = Deals(
         external_id=_texts(column["external_id"]),
@@ -207,6 +218,9 @@ def _texts(values: Sequence[Any], *, lower: bool = False) -> Texts:
 
 
 def _days(values: Sequence[Any]) -> Days:
+    if isinstance(values, np.ndarray) and values.dtype.kind == "M":
+        days: Days = values.astype("datetime64[D]")
+        return days
     out = np.full(len(values), NOT_A_DAY)
     for i, value in enumerate(values):
         if value is None or value == "":

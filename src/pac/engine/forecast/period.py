@@ -24,6 +24,8 @@ Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
 DIMENSIONS = ("owner", "segment")
 DEFAULT_DRAWS = 10_000
+#: Most forecasts one --by gives (one per owner or segment).
+MAX_GROUPS = 500
 
 
 class ForecastError(ValueError):
@@ -116,6 +118,8 @@ def forecast_by(deals: Deals, by: str, **options: Any) -> dict[str, Forecast]:
     if by not in DIMENSIONS:
         raise ForecastError(f"--by must be one of: {', '.join(DIMENSIONS)}")
     values = sorted({str(v) for v in getattr(known_at(deals, options["as_of"]), by).tolist()})
+    if len(values) > MAX_GROUPS:
+        raise ForecastError(f"{len(values)} values of {by}: one forecast each is given for at most {MAX_GROUPS}")
     return {value: forecast(deals, scope=(by, value), **options) for value in values}
 
 
