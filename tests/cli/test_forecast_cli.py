@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -131,3 +133,25 @@ def test_bad_input_is_one_line_and_exit_2(args: tuple[str | Path, ...]) -> None:
     assert result.exit_code == 2
     assert len(result.stderr.strip().splitlines()) == 1
     assert result.stdout == ""
+
+
+def test_a_forecast_needs_a_source_or_a_team() -> None:
+    result = pac("forecast", "--from", "2027-01-01", "--to", "2027-03-31", "--json")
+    assert result.exit_code == 2 and result.stdout == ""
+
+
+@pytest.mark.django_db
+def test_the_forecast_of_a_teams_imported_history(settings: Any, tmp_path: Path) -> None:
+    from pac.web.demo import load_demo
+
+    settings.DATA_DIR = tmp_path
+    demo = load_demo()
+    today = dt.date.today()
+    start = today.replace(day=1)
+    end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    result = pac("forecast", "--team", demo.team.name, "--from", start, "--to", end, "--draws", "500", "--json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["as_of"] == today.isoformat()
+    assert document["basis"]["history"]["won"] > 1000  # the demo's Maven history, shifted to end today
+    assert document["p10"] <= document["p50"] <= document["p90"]
