@@ -155,3 +155,14 @@ def test_the_forecast_of_a_teams_imported_history(settings: Any, tmp_path: Path)
     assert document["as_of"] == today.isoformat()
     assert document["basis"]["history"]["won"] > 1000  # the demo's Maven history, shifted to end today
     assert document["p10"] <= document["p50"] <= document["p90"]
+
+
+def test_a_folder_without_closed_deals_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "opportunities.csv").write_text(
+        "external_id,outcome,amount,created\nA,open,1000,2027-01-05\n", encoding="utf-8"
+    )
+    result = pac(
+        "forecast", "--source", tmp_path, "--from", "2027-02-01", "--to", "2027-02-28", "--as-of", "2027-01-31"
+    )
+    assert result.exit_code == 2
+    assert "2027-01-31" in result.stderr and len(result.stderr.strip().splitlines()) == 1

@@ -297,3 +297,17 @@ def test_the_backtest_on_maven_runs_and_is_calibrated_enough() -> None:
     assert result.model.pinball is not None and result.pipeline.pinball is not None
     assert result.model.pinball < result.pipeline.pinball
     assert result.model.pinball < result.run_rate.pinball  # type: ignore[operator]
+
+
+def test_each_open_deal_gets_the_true_chance_and_time_to_close(world: World, history) -> None:
+    result = forecast(history, start=AS_OF + dt.timedelta(days=1), end=END, as_of=AS_OF, draws=500)
+    largest = result.basis["open_deals"]["largest"]
+    assert len(largest) == 20
+    # memoryless cycles: whatever its age, an open deal wins within 30 days with win × (1 − e^(−30/30)) and,
+    # if it wins, closes after a median of 30 × ln 2 ≈ 21 days
+    for deal in largest:
+        assert deal["chance"] == pytest.approx(world.win * (1 - np.exp(-30 / world.cycle_days)), abs=0.03)
+        assert 17 <= deal["median_days_to_close_if_won"] <= 25
+        assert deal["deals_behind"] > 100
+    amounts = [d["amount"] * d["chance"] for d in largest]
+    assert amounts == sorted(amounts, reverse=True)

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from pac.engine.forecast.deals import LOST, OPEN, WON, Deals, current_stage, known_at
+from pac.engine.forecast.deals import OPEN, WON, Deals, current_stage, known_at
 from pac.engine.forecast.period import ForecastError, forecast
 
 Every = Literal["week", "month"]
@@ -199,4 +199,4 @@ def _next_month(year: int, month: int) -> tuple[int, int]:
     return (year + 1, 1) if month == 12 else (year, month + 1)
 
 
-__all__ = ["LOST", "Backtest", "ReplayedPeriod", "Score", "backtest", "periods_between"]
+__all__ = ["Backtest", "ReplayedPeriod", "Score", "backtest", "periods_between"]

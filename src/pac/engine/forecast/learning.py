@@ -80,6 +80,28 @@ class CloseCurve:
         """How many deals were observed open at each (capped) age: the basis of each figure."""
         return self.at_risk[self.usable_age(age)]
 
+    def days_to_win(self, age: Ints) -> Ints:
+        """For deals open at ``age``: the median number of days until the close of those that end won
+        (−1 when the history has no win after that age)."""
+        capped = self.usable_age(age)
+        top = self.won_by[-1]
+        half = self.won_by[capped] + (top - self.won_by[capped]) / 2
+        close = np.searchsorted(self.won_by, half, side="left").astype(np.int64)
+        result: Ints = np.where(top > self.won_by[capped] + 1e-12, np.maximum(close - capped, 1), -1)
+        return result
+
+    def shares_by_age(self, ages: tuple[int, ...] = (30, 60, 90, 180, 365)) -> list[dict[str, float | int]]:
+        """The curve at a few ages, as the basis shows it: share closed won by then, deals still observed."""
+        top = len(self.won_by) - 1
+        return [
+            {
+                "age_days": age,
+                "won_by_then": round(float(self.won_by[min(age, top)]), 4),
+                "deals_at_risk": int(self.at_risk[min(age, top)]),
+            }
+            for age in ages
+        ]
+
     def median_days_to_win(self) -> int | None:
         """The age by which half of the deals that end won have closed, or None without wins."""
         total = self.won_by[-1]

@@ -24,6 +24,8 @@ Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
 DIMENSIONS = ("owner", "segment")
 DEFAULT_DRAWS = 10_000
+#: Open deals listed in the basis (largest expected amount first).
+LARGEST_DEALS = 20
 #: Most forecasts one --by gives (one per owner or segment).
 MAX_GROUPS = 500
 
@@ -54,6 +56,8 @@ def forecast(
     window = Window(start, end, as_of)
     ours = np.ones(len(view), dtype=bool) if scope is None else getattr(view, scope[0]) == scope[1]
     team, durations = _team_curve(view, as_of)
+    if team.closed == 0:
+        raise ForecastError(f"no deal closed by {as_of.isoformat()}: nothing to learn the chances from")
     closed_won, won_in_period = _closed_won(view, window, ours)
     open_mask = (view.outcome == OPEN) & ours
     category = categories_of(view.forecast_category)
@@ -79,6 +83,7 @@ def forecast(
             "lost": team.lost,
             "still_open": team.still_open,
             "median_days_to_win": team.median_days_to_win(),
+            "won_by_age": team.shares_by_age(),
         },
         "prior_strength": PRIOR_STRENGTH,
         "open_deals": basis_deals,
@@ -193,8 +198,24 @@ def _win_probabilities(
         expected = view.expected_close[projected]
         rows, p_slip = slips.won_between(team, age, expected, window)
         p[rows], model[rows] = p_slip, "expected_close"
+    days = team.days_to_win(age)
+    expected_value = p * np.where(np.isnan(view.amount[projected]), 0.0, view.amount[projected])
+    largest = np.argsort(-expected_value, kind="stable")[:LARGEST_DEALS]
+    ids, amounts = view.external_id[projected], view.amount[projected]
     return p, {
         "count": len(age),
+        "largest": [
+            {
+                "external_id": str(ids[i]),
+                "amount": None if np.isnan(amounts[i]) else round(float(amounts[i]), 2),
+                "chance": round(float(p[i]), 4),
+                "model": str(model[i]),
+                "median_days_to_close_if_won": int(days[i]) if days[i] >= 0 else None,
+                "deals_behind": int(backing[i]),
+            }
+            for i in largest
+            if expected_value[i] > 0
+        ],
         "by_model": {name: int((model == name).sum()) for name in ("age", "stage", "expected_close")},
         "undated": int(undated.sum()),
         "with_amount": int((~np.isnan(view.amount[projected])).sum()),
