@@ -313,3 +313,25 @@ def test_each_open_deal_gets_the_true_chance_and_time_to_close(world: World, his
         assert deal["deals_behind"] >= 5
     amounts = [d["amount"] * d["chance"] for d in largest]
     assert amounts == sorted(amounts, reverse=True)
+
+
+def test_the_stage_history_table_is_read_when_a_source_has_it() -> None:
+    import ibis
+
+    rows = _staged_team(AS_OF + dt.timedelta(days=3))
+    opportunities = ibis.memtable(
+        {
+            "external_id": [r["external_id"] for r in rows],
+            "outcome": [r["outcome"] for r in rows],
+            "amount": [r["amount"] for r in rows],
+            "created": [r["created"] for r in rows],
+            "closed": [r.get("closed") for r in rows],
+            "expected_close": [r.get("expected_close") for r in rows],
+        }
+    )
+    entries = _stages(rows, 2)
+    stages = ibis.memtable({name: [e[name] for e in entries] for name in ("opportunity", "stage", "entered")})
+    deals = deals_from_tables({"opportunities": opportunities, "opportunity_stages": stages})
+    assert deals.stages is not None and len(deals.stages.deal) == len(entries)
+    result = forecast(deals, start=AS_OF + dt.timedelta(days=1), end=END, as_of=AS_OF, draws=200)
+    assert result.basis["open_deals"]["by_model"] == {"age": 0, "stage": 1, "expected_close": 1}
