@@ -120,12 +120,12 @@ def backtest_command(
         try:
             result = backtest(
                 deals,
-                every=every,
+                every="week" if every == "week" else "month",
                 start=start,
                 end=end,
                 draws=draws,
                 seed=seed,
-                progress=replayed,  # type: ignore[arg-type]
+                progress=replayed,
             )
         except (ForecastError, DealsError) as error:
             _fail(str(error))
