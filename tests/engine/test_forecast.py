@@ -335,3 +335,11 @@ def test_the_stage_history_table_is_read_when_a_source_has_it() -> None:
     assert deals.stages is not None and len(deals.stages.deal) == len(entries)
     result = forecast(deals, start=AS_OF + dt.timedelta(days=1), end=END, as_of=AS_OF, draws=200)
     assert result.basis["open_deals"]["by_model"] == {"age": 0, "stage": 1, "expected_close": 1}
+
+
+def test_on_a_stationary_team_the_backtest_range_holds_about_80_percent_of_the_actuals() -> None:
+    deals = World(rate=50.0).history(AS_OF, seed=6)
+    result = backtest(deals, every="month", draws=1000)
+    assert len(result.periods) >= 20
+    assert result.model.coverage is not None and 0.65 <= result.model.coverage <= 0.95
+    assert result.model.mape is not None and result.model.mape < 0.1
