@@ -11,6 +11,7 @@ import typer
 
 from pac.cli.terminal import JsonFlag, _, cli_language, django_setup, err, print_json
 from pac.engine.formatting import Formatter
+from pac.engine.labels import Message
 
 if TYPE_CHECKING:
     from pac.engine.forecast import Deals
@@ -60,7 +61,7 @@ def forecast_command(
         else:
             results = forecast_by(deals, by, **options)
     except (ForecastError, DealsError) as error:
-        _fail(str(error))
+        _fail(_explained(error))
     from pac.cli.render import print_forecast, print_forecasts_by
 
     fmt = Formatter(cli_language(), "EUR")
@@ -128,7 +129,7 @@ def backtest_command(
                 progress=replayed,
             )
         except (ForecastError, DealsError) as error:
-            _fail(str(error))
+            _fail(_explained(error))
     if as_json:
         print_json(result.as_dict())
         return
@@ -159,7 +160,7 @@ def _deals(source: Path | None, team: str | None) -> Deals:
     try:
         return deals_from_tables(tables)
     except DealsError as error:
-        _fail(str(error))
+        _fail(_explained(error))
 
 
 def _day(text: str, option: str) -> dt.date:
@@ -167,6 +168,12 @@ def _day(text: str, option: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         _fail(_("{option} must be an ISO date (YYYY-MM-DD).").format(option=option))
+
+
+def _explained(error: Exception) -> str:
+    """An engine error in the reader's language (its English text when it carries no template)."""
+    message = error.args[0] if error.args else ""
+    return message.explained(_) if isinstance(message, Message) else str(error)
 
 
 def _fail(message: str) -> NoReturn:

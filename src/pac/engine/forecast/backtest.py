@@ -13,6 +13,7 @@ import numpy as np
 
 from pac.engine.forecast.deals import OPEN, WON, Deals, current_stage, known_at
 from pac.engine.forecast.period import ForecastError, forecast
+from pac.engine.labels import Message, gettext_noop
 
 Every = Literal["week", "month"]
 QUANTILES = (0.1, 0.5, 0.9)
@@ -113,16 +114,16 @@ def backtest(
     """Replay each period in [start, end] (default: from ``WARM_UP_DAYS`` after the first close to the last
     fact) from its eve; ``progress(done, total)`` is called after each period."""
     if every not in ("week", "month"):
-        raise ForecastError("--every must be week or month")
+        raise ForecastError(Message(gettext_noop("The backtest replays weeks or months only.")))
     closes = deals.closed[~np.isnat(deals.closed)]
     latest = deals.last_fact()
     if not closes.size or latest is None:
-        raise ForecastError("no closed deal to learn from")
+        raise ForecastError(Message(gettext_noop("No closed deal to learn from.")))
     first_close: dt.date = closes.min().astype(dt.date)
     start = start or first_close + dt.timedelta(days=WARM_UP_DAYS)
     end = min(end or latest, latest)
     if start > end:
-        raise ForecastError("the backtest starts after it ends")
+        raise ForecastError(Message(gettext_noop("The backtest starts after it ends.")))
     spans = periods_between(start, end, every)
     replayed = []
     for done, (first, last) in enumerate(spans, start=1):

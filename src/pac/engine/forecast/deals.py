@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from pac.engine.labels import Message, gettext_noop
+
 OPEN, WON, LOST = 0, 1, 2
 _OUTCOMES = {"open": OPEN, "won": WON, "lost": LOST}
 #: Most opportunities a forecast reads (a bound on memory: about 100 bytes a deal).
@@ -26,6 +28,10 @@ Floats = npt.NDArray[np.float64]
 Texts = npt.NDArray[np.object_]
 Codes = npt.NDArray[np.int8]
 NOT_A_DAY = np.datetime64("NaT", "D")
+
+
+_TOO_MANY = gettext_noop("{count} opportunities: the forecast reads at most {most}.")
+_UNKNOWN_OUTCOMES = gettext_noop("Unknown outcome(s): {values}; expected open, won or lost.")
 
 
 class DealsError(ValueError):
@@ -101,7 +107,7 @@ def build_deals(rows: Sequence[Mapping[str, Any]], stage_rows: Sequence[Mapping[
     """Deals from plain records (``{"external_id", "outcome", "amount", "created", "closed", …}``); stage
     entries as ``{"opportunity", "stage", "entered"}`` records naming a deal's external_id."""
     if len(rows) > MAX_DEALS:
-        raise DealsError(f"{len(rows)} opportunities: the forecast reads at most {MAX_DEALS}")
+        raise DealsError(Message(_TOO_MANY, count=len(rows), most=MAX_DEALS))
     column = {name: [row.get(name) for row in rows] for name in _COLUMNS}
     return _assemble(column, stage_rows)
 
@@ -114,7 +120,7 @@ def deals_from_tables(tables: Mapping[str, Any]) -> Deals:
         return build_deals([])
     count = int(opportunities.count().execute())
     if count > MAX_DEALS:
-        raise DealsError(f"{count} opportunities: the forecast reads at most {MAX_DEALS}")
+        raise DealsError(Message(_TOO_MANY, count=count, most=MAX_DEALS))
     wanted = [name for name in _COLUMNS if name in opportunities.columns]
     data = opportunities.select(*wanted).to_pyarrow()
     column: dict[str, Sequence[Any]] = {name: [None] * count for name in _COLUMNS}
@@ -135,7 +141,7 @@ def _assemble(column: Mapping[str, Sequence[Any]], stage_rows: Sequence[Mapping[
     count = len(column["external_id"])
     unknown = {str(v) for v in column["outcome"] if str(v or "").strip().lower() not in _OUTCOMES}
     if unknown:
-        raise DealsError(f"unknown outcome(s): {', '.join(sorted(unknown))}; expected open, won or lost")
+        raise DealsError(Message(_UNKNOWN_OUTCOMES, values=", ".join(sorted(unknown))))
     outcome = np.array([_OUTCOMES[str(v).strip().lower()] for v in column["outcome"]], dtype=np.int8)
     amounts = column["amount"]
     amount = (

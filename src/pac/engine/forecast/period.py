@@ -19,6 +19,7 @@ from pac.engine.forecast.simulation import MAX_DRAWS, simulate_bookings
 from pac.engine.forecast.slip import SlipModel, slip_model
 from pac.engine.forecast.stages import stage_probabilities
 from pac.engine.forecast.window import Window
+from pac.engine.labels import Message, gettext_noop
 
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
@@ -28,6 +29,11 @@ DEFAULT_DRAWS = 10_000
 LARGEST_DEALS = 20
 #: Most forecasts one --by gives (one per owner or segment).
 MAX_GROUPS = 500
+
+
+_NOTHING_CLOSED = gettext_noop("No deal closed by {day}: nothing to learn the chances from.")
+_TOO_MANY_VALUES = gettext_noop("{count} values of {by}: one forecast each is given for at most {most}.")
+_DIMENSIONS = gettext_noop("One forecast per value is given by one of: {names}.")
 
 
 class ForecastError(ValueError):
@@ -57,7 +63,9 @@ def forecast(
     ours = np.ones(len(view), dtype=bool) if scope is None else getattr(view, scope[0]) == scope[1]
     team, durations = _team_curve(view, as_of)
     if team.closed == 0:
-        raise ForecastError(f"no deal closed by {as_of.isoformat()}: nothing to learn the chances from")
+        raise ForecastError(
+            Message(gettext_noop("No deal closed by {day}: nothing to learn the chances from."), day=as_of.isoformat())
+        )
     closed_won, won_in_period = _closed_won(view, window, ours)
     open_mask = (view.outcome == OPEN) & ours
     category = categories_of(view.forecast_category)
@@ -121,24 +129,31 @@ def forecast(
 def forecast_by(deals: Deals, by: str, **options: Any) -> dict[str, Forecast]:
     """One forecast per value of ``by`` (owner or segment) among the deals known at ``as_of``."""
     if by not in DIMENSIONS:
-        raise ForecastError(f"--by must be one of: {', '.join(DIMENSIONS)}")
+        raise ForecastError(Message(_DIMENSIONS, names=", ".join(DIMENSIONS)))
     values = sorted({str(v) for v in getattr(known_at(deals, options["as_of"]), by).tolist()})
     if len(values) > MAX_GROUPS:
-        raise ForecastError(f"{len(values)} values of {by}: one forecast each is given for at most {MAX_GROUPS}")
+        raise ForecastError(
+            Message(
+                gettext_noop("{count} values of {by}: one forecast each is given for at most {most}."),
+                count=len(values),
+                by=by,
+                most=MAX_GROUPS,
+            )
+        )
     return {value: forecast(deals, scope=(by, value), **options) for value in values}
 
 
 def _check(start: dt.date, end: dt.date, target: float | None, draws: int, scope: tuple[str, str] | None) -> None:
     if start > end:
-        raise ForecastError("the period starts after it ends")
+        raise ForecastError(Message(gettext_noop("The period starts after it ends.")))
     if (end - start).days > 3660:
-        raise ForecastError("the period is longer than ten years")
+        raise ForecastError(Message(gettext_noop("The period is longer than ten years.")))
     if target is not None and not target >= 0:
-        raise ForecastError("the target must be a positive amount")
+        raise ForecastError(Message(gettext_noop("The target must be a positive amount.")))
     if not 1 <= draws <= MAX_DRAWS:
-        raise ForecastError(f"the draws must be between 1 and {MAX_DRAWS}")
+        raise ForecastError(Message(gettext_noop("The draws must be between 1 and {most}."), most=MAX_DRAWS))
     if scope is not None and scope[0] not in DIMENSIONS:
-        raise ForecastError(f"--by must be one of: {', '.join(DIMENSIONS)}")
+        raise ForecastError(Message(_DIMENSIONS, names=", ".join(DIMENSIONS)))
 
 
 def _team_curve(view: Deals, as_of: dt.date) -> tuple[CloseCurve, Ints]:
