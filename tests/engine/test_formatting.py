@@ -61,3 +61,9 @@ def test_it_writes_dates_the_way_each_language_reads_them() -> None:
 
 def test_it_speaks_french_by_default() -> None:
     assert _spaces(Formatter().money(1_000_000)) == "1 000 000 €"
+
+
+def test_a_summary_line_rounds_money_to_thousands_and_millions() -> None:
+    assert _spaces(Formatter("fr").money_compact(2_140_000)) == "2,1 M €"
+    assert _spaces(Formatter("fr").money_compact(95_300)) == "95,3 k €"
+    assert Formatter("en").money_compact(2_140_000) == "€2.1M"

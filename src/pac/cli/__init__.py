@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from pac.cli import alerts, corrections, crm, demo, plans, reports, server
+from pac.cli import alerts, corrections, crm, demo, forecast, plans, reports, server
 from pac.cli.terminal import _
 
 app = typer.Typer(help=_("PAC — plan d'action commercial."), no_args_is_help=True, pretty_exceptions_enable=False)
@@ -20,6 +20,8 @@ app.command("priorities")(plans.priorities_command)
 app.command("levers")(corrections.levers_command)
 app.command("import")(crm.import_command)
 app.command("kpis")(crm.kpis_command)
+app.command("forecast")(forecast.forecast_command)
+app.command("backtest")(forecast.backtest_command)
 app.command()(server.migrate)
 app.command()(server.serve)
 app.command()(server.worker)

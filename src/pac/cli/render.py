@@ -3,6 +3,7 @@ the reader's language (the JSON documents are built by the engine, not here)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from rich.table import Table
@@ -258,3 +259,117 @@ def print_kpis(rows: list[Any], fmt: Formatter) -> None:
             comment(row, fmt, _),
         )
     out.print(table)
+
+
+def print_forecast(result: Any, fmt: Formatter) -> None:
+    """A period's forecast: the chance to reach the target and the range first, then where it comes from."""
+    from pac.engine.forecast.categories import CATEGORY_LABELS
+
+    money = fmt.money_compact
+    out.print(
+        "[bold]"
+        + _("Forecast of bookings from {start} to {end}, as of {as_of}").format(
+            start=fmt.date(result.period_from), end=fmt.date(result.period_to), as_of=fmt.date(result.as_of)
+        )
+        + "[/bold]"
+    )
+    spread = _("P10 {p10} · P50 {p50} · P90 {p90}").format(
+        p10=money(result.p10), p50=money(result.p50), p90=money(result.p90)
+    )
+    if result.probability_of_target is not None:
+        out.print(
+            _("Chance to reach the target: {chance} ({spread})").format(
+                chance=fmt.percent(Decimal(str(result.probability_of_target)), 0), spread=spread
+            ),
+            highlight=False,
+        )
+    else:
+        out.print(spread, highlight=False)
+    table = Table(title=_("Where the bookings come from"))
+    table.add_column(_("Part"))
+    table.add_column(_("Amount"), justify="right")
+    table.add_column(_("Basis"))
+    basis = result.basis
+    history, deals, new = basis["history"], basis["open_deals"], basis["new_business"]
+    table.add_row(
+        _("Already won"),
+        fmt.money(round(Decimal(str(result.closed_won)))),
+        _("{count} deals won in the period").format(count=fmt.number(basis["won_in_period"]["deals"])),
+    )
+    table.add_row(
+        _("Open deals (expected)"),
+        fmt.money(round(Decimal(str(result.open_pipeline)))),
+        _("{count} open deals; {won} won and {lost} lost deals learnt from").format(
+            count=fmt.number(deals["count"]), won=fmt.number(history["won"]), lost=fmt.number(history["lost"])
+        ),
+    )
+    if new is not None:
+        table.add_row(
+            _("New business (expected)"),
+            fmt.money(round(Decimal(str(result.new_business)))),
+            _("{rate} deals created a day over {days} days, {chance} of them won in the period").format(
+                rate=fmt.number(Decimal(str(new["created_per_day"]))),
+                days=fmt.number(new["pace_days"]),
+                chance=fmt.percent(Decimal(str(new["win_chance_in_period"]))),
+            ),
+        )
+    table.add_row(_("Expected"), fmt.money(round(Decimal(str(result.expected)))), "", style="bold")
+    out.print(table)
+    categories = Table(title=_("Open amounts by forecast category"))
+    categories.add_column(_("Category"))
+    categories.add_column(_("Amount"), justify="right")
+    for name, amount in result.categories.items():
+        categories.add_row(_(CATEGORY_LABELS[name]), fmt.money(round(Decimal(str(amount)))))
+    out.print(categories)
+
+
+def print_forecasts_by(by: str, results: dict[str, Any], fmt: Formatter) -> None:
+    table = Table(title=_("Forecast by {dimension}").format(dimension=by))
+    for header in (by, _("Already won"), _("Expected"), "P10", "P50", "P90", _("Chance to reach the target")):
+        table.add_column(header, justify="left" if header == by else "right")
+    for value, result in results.items():
+        chance = result.probability_of_target
+        table.add_row(
+            value or "—",
+            fmt.money_compact(result.closed_won),
+            fmt.money_compact(result.expected),
+            fmt.money_compact(result.p10),
+            fmt.money_compact(result.p50),
+            fmt.money_compact(result.p90),
+            fmt.percent(Decimal(str(chance)), 0) if chance is not None else "—",
+        )
+    out.print(table)
+
+
+def print_backtest(result: Any, fmt: Formatter) -> None:
+    money = fmt.money_compact
+    table = Table(title=_("Backtest: the forecast made on each period's eve"))
+    for header in (_("Period from"), _("Actual"), "P10", "P50", "P90", _("Stage-weighted pipeline"), _("Run rate")):
+        table.add_column(header, justify="left" if header == _("Period from") else "right")
+    for row in result.periods:
+        inside = row.p10 <= row.actual <= row.p90
+        table.add_row(
+            fmt.date(row.period_from),
+            money(row.actual) if inside else f"[yellow]{money(row.actual)}[/yellow]",
+            money(row.p10),
+            money(row.p50),
+            money(row.p90),
+            money(row.pipeline),
+            money(row.run_rate),
+        )
+    out.print(table)
+    summary = Table(title=_("Summary"))
+    for header in (_("Method"), _("MAPE of the point figure"), _("Actuals within P10–P90"), _("Pinball loss")):
+        summary.add_column(header, justify="left" if header == _("Method") else "right")
+    for label, score in (
+        (_("Forecast (P50)"), result.model),
+        (_("Stage-weighted pipeline"), result.pipeline),
+        (_("Run rate"), result.run_rate),
+    ):
+        summary.add_row(
+            label,
+            fmt.percent(Decimal(str(score.mape)), 0) if score.mape is not None else "—",
+            fmt.percent(Decimal(str(score.coverage)), 0) if score.coverage is not None else "—",
+            money(score.pinball) if score.pinball is not None else "—",
+        )
+    out.print(summary)

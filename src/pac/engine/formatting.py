@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from babel import Locale
 from babel.dates import format_date
-from babel.numbers import format_currency, format_decimal, format_percent
+from babel.numbers import format_compact_currency, format_currency, format_decimal, format_percent
 
 DEFAULT_LOCALE = "fr"
 
@@ -42,6 +42,10 @@ class Formatter:
                 Decimal(value), currency or self.currency, format=pattern, locale=self.locale, currency_digits=False
             )
         )
+
+    def money_compact(self, value: Decimal | float, currency: str | None = None) -> str:
+        """A rounded amount for a summary line: ``2,1 M €``, ``95,3 k €`` (``€2.1M`` in English)."""
+        return str(format_compact_currency(value, currency or self.currency, locale=self.locale, fraction_digits=1))
 
     def date(self, value: dt.date) -> str:
         return str(format_date(value, "medium", locale=self.locale))
