@@ -31,7 +31,8 @@ Kinds (``KINDS``) and their records (hashable dataclasses in ``kinds``; ``None``
 segment, channel, product, stage, amount: Decimal, currency, created/closed: date|datetime,
 forecast_category); ``accounts``, ``contacts``, ``leads``, ``activities``, ``subscriptions``, ``costs``
 likewise with DESIGN.md's canonical field names (a cost's external_id is derived from period_start,
-period_end, channel and category). ``OTHER_KINDS`` are read the same way but are no CRM table (kept out
+period_end, channel and category); ``opportunity_stages`` → ``OpportunityStageRecord`` (opportunity,
+stage, entered: a stage history, its id derived from the three, the day entered counting). ``OTHER_KINDS`` are read the same way but are no CRM table (kept out
 of the CRM import page, the CLI and the KPIs): ``target_accounts`` → ``TargetAccountRecord``, a plan's
 target accounts (``pac.io.accounts_import``).
 
@@ -52,6 +53,7 @@ from pac.io.crm.kinds import (
     CostRecord,
     LeadRecord,
     OpportunityRecord,
+    OpportunityStageRecord,
     Record,
     SubscriptionRecord,
     TargetAccountRecord,
@@ -74,6 +76,7 @@ __all__ = [
     "ImportRejected",
     "LeadRecord",
     "OpportunityRecord",
+    "OpportunityStageRecord",
     "Preset",
     "Problem",
     "Record",
