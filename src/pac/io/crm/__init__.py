@@ -28,12 +28,13 @@ reads it again and yields the records; it raises ``ImportRejected`` if the repor
 
 Kinds (``KINDS``) and their records (hashable dataclasses in ``kinds``; ``None`` for an empty cell):
 ``opportunities`` → ``OpportunityRecord`` (external_id, outcome won|lost|open, name, account, owner,
-segment, channel, product, stage, amount: Decimal, currency, created/closed: date|datetime,
+segment, channel, product, stage, amount: Decimal, currency, created/closed/expected_close: date|datetime,
 forecast_category); ``accounts``, ``contacts``, ``leads``, ``activities``, ``subscriptions``, ``costs``
 likewise with DESIGN.md's canonical field names (a cost's external_id is derived from period_start,
 period_end, channel and category); ``opportunity_stages`` → ``OpportunityStageRecord`` (opportunity,
-stage, entered: a stage history, its id derived from the three, the day entered counting). ``OTHER_KINDS`` are read the same way but are no CRM table (kept out
-of the CRM import page, the CLI and the KPIs): ``target_accounts`` → ``TargetAccountRecord``, a plan's
+stage, entered: a stage history, its id derived from the three, the day entered counting).
+``OTHER_KINDS`` are read the same way but are no CRM table (kept out of the CRM import page, the CLI and
+the KPIs): ``target_accounts`` → ``TargetAccountRecord``, a plan's
 target accounts (``pac.io.accounts_import``).
 
 Presets (``BUILTIN_PRESETS``): ``salesforce-opportunities``, ``hubspot-deals``, ``pipedrive-deals``,
