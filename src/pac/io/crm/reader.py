@@ -31,6 +31,7 @@ from pac.io.crm.mapper import RowMapper
 from pac.io.crm.presets import Preset, customise
 from pac.io.crm.problems import ImportFailed, Problem, Reason, Report, gettext_noop
 from pac.io.crm.tables import read_table, seekable, source_name
+from pac.io.crm.unpivot import located, unpivoted
 from pac.io.crm.values import DateOrder
 
 Progress = Callable[[int], None]
@@ -87,6 +88,8 @@ class ImportRead:
             raise ImportRejected(f"{self.report.file}: {self.report.error_count} error(s); nothing to import")
         with seekable(self._source) as stream:
             table = read_table(stream, self.report.file, lambda problem: None)
+            if self.preset.unpivot:
+                table = unpivoted(table, self.preset.unpivot)
             mapper = RowMapper(self.preset, table, self._dates, self.limits)
             count = 0
             for count, (line, row) in enumerate(table.rows, start=1):
@@ -174,6 +177,9 @@ def _check(
     with seekable(read._source) as stream:
         table = read_table(stream, report.file, report.add)
         read.header, read.header_line = table.header, table.header_line
+        wide = bool(read.preset.unpivot)
+        if wide:  # one row per stage column filled: rows_read counts those
+            table = unpivoted(table, read.preset.unpivot)
         mapper = RowMapper(read.preset, table, dates, read.limits)
         read.columns, read.delimiter, read.encoding = mapper.columns(), table.delimiter, table.encoding
         id_column = read.columns.get("external_id", "external_id")
@@ -186,6 +192,8 @@ def _check(
                 reason = Reason(gettext_noop("too many rows: at most {limit} in one file"), limit=max_rows)
                 raise ImportFailed(Problem(report.file, line, "", "", reason, code="too_many_rows"))
             record, problems = mapper.build(line, row)
+            if wide:
+                problems = located(problems, row)
             for problem in problems:
                 report.add(problem)
             if record is None:
