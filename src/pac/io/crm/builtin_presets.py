@@ -148,7 +148,7 @@ HUBSPOT_STAGE_HISTORY = Preset(
         rf"Date d['’]entrée dans l['’]étape{_QUOTED_STAGE}",
         rf"Date d['’]entrée dans la phase{_QUOTED_STAGE}",
     ),
-    description="HubSpot deals export with the « Date entered \"<stage> (<pipeline>)\" » properties (French: "
+    description='HubSpot deals export with the « Date entered "<stage> (<pipeline>)" » properties (French: '
     "« Date d'entrée dans l'étape … »): one row per stage a deal entered, blank cells skipped",
 )
 

@@ -10,8 +10,10 @@ publish them before the report is known (the import is all or nothing).
 
 Pass 2 (``ImportRead.records``) reads the file again and yields the accepted records in file order, one
 per id. It is needed without a sink, and when a date column turned out to be month-first after its
-first dates were read day-first (``streamed`` is then false). When the report has an error,
-``records`` refuses.
+first dates were read day-first (``streamed`` is then false); for a kind whose id is made of its
+fields (a cost, a stage entry), pass 1 is then run again with the orders known, so that its ids are right.
+A wide export (``Preset.unpivot``) is read as one row per filled stage column (``unpivot``). When the
+report has an error, ``records`` refuses.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from pac.io.crm.builtin_presets import get_preset
 from pac.io.crm.checks import FileChecks, record_warnings
 from pac.io.crm.date_orders import DateOrders
 from pac.io.crm.duplicates import DuplicateIndex, OnDuplicate, fingerprint
-from pac.io.crm.kinds import ALL_KINDS, Record
+from pac.io.crm.kinds import ALL_KINDS, Record, derived_id
 from pac.io.crm.mapper import RowMapper
 from pac.io.crm.presets import Preset, customise
 from pac.io.crm.problems import ImportFailed, Problem, Reason, Report, gettext_noop
@@ -160,17 +162,29 @@ def read_import(
         read._source = read._stack.enter_context(seekable(source))
     try:
         _check(read, policies[on_duplicate], progress, sink, max_rows)
+        if derived_id(kind) and read._dates is not None and read._dates.decided:
+            # ids were made of dates read in the preset's order, and a column turned out the other way:
+            # check again with the orders known, so that duplicates are told by the right ids (and the
+            # records read again, by the caller, from pass 2)
+            read.report = Report(report.file)
+            known = DateOrders(read.preset.date_order, decided=dict(read._dates.decided))
+            _check(read, policies[on_duplicate], None, None, max_rows, known)
     except ImportFailed as failure:
-        report.add(failure.problem)
+        read.report.add(failure.problem)
     return read
 
 
 def _check(
-    read: ImportRead, on_duplicate: OnDuplicate, progress: Progress | None, sink: Sink | None, max_rows: int | None
+    read: ImportRead,
+    on_duplicate: OnDuplicate,
+    progress: Progress | None,
+    sink: Sink | None,
+    max_rows: int | None,
+    dates: DateOrders | None = None,
 ) -> None:
     assert read._source is not None
     report = read.report
-    dates = DateOrders(read.preset.date_order)
+    dates = dates or DateOrders(read.preset.date_order)
     index = DuplicateIndex(on_duplicate)
     checks = FileChecks()
     lines: dict[str, int] = {}  # id → line of its first row, for merged-row warnings (only duplicated ids)

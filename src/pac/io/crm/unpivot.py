@@ -55,7 +55,9 @@ def unpivoted(table: Table, patterns: Sequence[str]) -> Table:
     if not wide or len(wide) > MAX_WIDE_COLUMNS:
         reason = (
             Reason(
-                gettext_noop("no stage column: expected columns titled like {expected}; the columns found are: {found}"),
+                gettext_noop(
+                    "no stage column: expected columns titled like {expected}; the columns found are: {found}"
+                ),
                 expected=" / ".join(repr(p) for p in patterns),
                 found=", ".join(repr(c) for c in table.header),
             )
