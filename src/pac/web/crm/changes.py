@@ -37,22 +37,30 @@ class ChangeLog:
         self, staged: str, target: str, fields: list[models.Field[Any, Any]], fed: frozenset[str], team: int
     ) -> list[Step]:
         """The statement recording what merging the staging table ``staged`` (quoted) will change: a
-        field whose staged value differs from the stored one, or any set field of a deal not stored yet."""
+        field whose staged value differs from the stored one, or any set field of a deal not stored yet.
+        The staged rows are joined to the stored ones once (a materialised CTE, kept to the rows that
+        differ), then read once per field: a join per field cost as much as the merge itself."""
         tracked = [f for f in fields if f.name in TRACKED_FIELDS and f.name in fed]
         if not tracked:
             return []
         q = connection.ops.quote_name
-        selects = []
-        for item in tracked:
-            stored, new = f"{target}.{q(item.column)}", _staged(staged, item)
-            selects.append(
-                f"SELECT %s, {staged}.external_id, '{item.name}', {_text(stored)}, {_text(new)}, %s, {_JOB} "
-                f"FROM {staged} LEFT JOIN {target} ON {target}.team_id = %s AND {target}.external_id = "
-                f"{staged}.external_id WHERE CASE WHEN {target}.id IS NULL THEN {_set(new, item)} "
-                f"ELSE {stored} IS DISTINCT FROM {new} END"
-            )
-        params = (team, self._recorded(), self.job_id, team) * len(tracked)
-        return [(f"{self._insert()} {' UNION ALL '.join(selects)}", params, "run")]
+        pairs = [(f"{target}.{q(item.column)}", _staged(staged, item)) for item in tracked]
+        shown = ", ".join(
+            f"{_text(stored)} AS old_{i}, {_text(new)} AS new_{i}" for i, (stored, new) in enumerate(pairs)
+        )
+        differs = " OR ".join(f"{stored} IS DISTINCT FROM {new}" for stored, new in pairs)
+        joined = (
+            f"WITH joined AS MATERIALIZED (SELECT {staged}.external_id AS opportunity, {target}.id AS known, {shown} "
+            f"FROM {staged} LEFT JOIN {target} ON {target}.team_id = %s AND {target}.external_id = "
+            f"{staged}.external_id WHERE {target}.id IS NULL OR {differs})"
+        )
+        selects = [
+            f"SELECT %s, opportunity, '{item.name}', old_{i}, new_{i}, %s, {_JOB} FROM joined "
+            f"WHERE CASE WHEN known IS NULL THEN new_{i} <> '' ELSE old_{i} <> new_{i} END"
+            for i, item in enumerate(tracked)
+        ]
+        params = (team, *((team, self._recorded(), self.job_id) * len(tracked)))
+        return [(f"{joined} {self._insert()} {' UNION ALL '.join(selects)}", params, "run")]
 
     def fresh_steps(self, target: str, fields: list[models.Field[Any, Any]], fed: frozenset[str], team: int) -> Step:
         """After an import into a team that had no opportunity: every stored deal is new, each set field

@@ -198,6 +198,8 @@ class OpportunityChange(models.Model):
     history that reads the pipeline back as it stood on a past day. Written by the import's merge, in its
     transaction (``changes``): a refused or dry-run import leaves none; an unchanged deal adds none."""
 
+    # one index, the team's (the FK's): the engines read a team's history whole, and each index more slows
+    # the import that writes it
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     opportunity = models.CharField(max_length=200)
     field = models.CharField(max_length=20)
@@ -205,9 +207,6 @@ class OpportunityChange(models.Model):
     new = models.CharField(max_length=200, blank=True)
     recorded = models.DateTimeField()
     job = models.ForeignKey(ImportJob, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-
-    class Meta:
-        indexes = [models.Index(fields=["team", "opportunity", "recorded"], name="opportunitychange_team_opp")]
 
     def __str__(self) -> str:
         return f"{self.opportunity}.{self.field}: {self.old} → {self.new}"
