@@ -3,11 +3,21 @@ columns (English and French exports), and the problems of a bad history located 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
-from pac.io.crm import OpportunityRecord, OpportunityStageRecord, read_import
+import pytest
+
+from pac.io.crm import (
+    OpportunityRecord,
+    OpportunityStageRecord,
+    get_preset,
+    load_presets,
+    read_import,
+    save_presets,
+)
 from tests.io.crm.conftest import WriteExport
 
 DATA = Path(__file__).parents[2] / "data" / "crm"
@@ -124,3 +134,14 @@ def test_an_open_salesforce_deal_gets_its_close_date_as_expected_close(write_exp
     assert (deals["006A"].outcome, deals["006A"].expected_close) == ("open", dt.date(2026, 6, 30))
     assert (deals["006B"].outcome, deals["006B"].closed) == ("won", dt.date(2026, 3, 15))  # as before
     assert deals["006B"].amount == Decimal(2000)
+
+
+def test_a_wide_preset_is_saved_and_read_back_with_its_stage_columns(tmp_path: Path) -> None:
+    wide = get_preset("hubspot-stage-history")
+    save_presets(tmp_path / "presets.yaml", [wide])
+    assert load_presets(tmp_path / "presets.yaml")["hubspot-stage-history"] == wide
+
+
+def test_a_stage_column_pattern_without_a_name_is_refused_when_the_preset_is_made() -> None:
+    with pytest.raises(ValueError, match="name"):
+        dataclasses.replace(get_preset("hubspot-stage-history"), unpivot=("Date entered",))
