@@ -163,3 +163,38 @@ def test_the_changes_name_their_job_and_are_an_ibis_table(owner: Any, team: Any,
     amounts = table.filter(table.field == "amount").execute()
     assert list(amounts["new"]) == ["12000.00"] and list(amounts["job"]) == [str(job.pk)]
     assert amounts["recorded"].iloc[0].date() == OpportunityChange.objects.first().recorded.date()
+
+
+def test_the_import_page_takes_a_hubspot_history_and_its_jobs_name_the_changes(
+    owner: Any, team: Any, tmp_path: Path, settings: Any
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+    from django.urls import reverse
+
+    settings.DATA_DIR = tmp_path
+    client = Client()
+    client.force_login(owner)
+
+    def upload(kind: str, preset: str, name: str, content: bytes) -> ImportJob:
+        fields = {"team": team.pk, "kind": kind, "preset": preset, "on_duplicate": "error"}
+        client.post(reverse("crm:import"), {**fields, "file": SimpleUploadedFile(name, content)})
+        return ImportJob.objects.filter(team=team).order_by("-pk").first()
+
+    history = (DATA / "hubspot_deals_stage_history_fr.csv").read_bytes()
+    job = upload("opportunity_stages", "hubspot-stage-history", "transactions.csv", history)
+    assert (job.status, job.counts["created"]) == (ImportJob.DONE, 11)
+    assert OpportunityStage.objects.filter(team=team, stage="Conclue gagnée").count() == 1
+
+    first = upload(
+        "opportunities", "salesforce-opportunities", "s1.csv", (HEADER + "006A,A,Qualification,100,\r\n").encode()
+    )
+    second = upload(
+        "opportunities", "salesforce-opportunities", "s2.csv", (HEADER + "006A,A,Closed Lost,100,\r\n").encode()
+    )
+    assert (first.status, second.status) == (ImportJob.DONE, ImportJob.DONE)
+    by_job = {(c.job_id, c.field) for c in OpportunityChange.objects.filter(team=team)}
+    assert by_job == {(first.pk, "stage"), (first.pk, "amount"), (first.pk, "outcome")} | {
+        (second.pk, "stage"),
+        (second.pk, "outcome"),
+    }
