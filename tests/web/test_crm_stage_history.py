@@ -198,3 +198,24 @@ def test_the_import_page_takes_a_hubspot_history_and_its_jobs_name_the_changes(
         (second.pk, "stage"),
         (second.pk, "outcome"),
     }
+
+
+def test_the_pipeline_reads_back_as_it_stood_after_each_import(owner: Any, team: Any, tmp_path: Path) -> None:
+    from pac.engine.kpis.history import pipeline_as_of
+    from pac.web.crm.kpi_tables import team_tables
+
+    import_deals(owner, team, deals_file(tmp_path, "006A,Rousseau,Qualification,12000,30/04/2026"))
+    first = OpportunityChange.objects.get(team=team, field="stage").recorded
+    moved = deals_file(tmp_path, "006A,Rousseau,Proposal/Price Quote,14500,15/05/2026", name="moved.csv")
+    import_deals(owner, team, moved)
+    second = OpportunityChange.objects.filter(team=team, field="stage").latest("pk").recorded
+    changes = team_tables(team)["opportunity_changes"]
+    then = pipeline_as_of(changes, first).execute().iloc[0]
+    assert (then["stage"], then["amount"], str(then["expected_close"])[:10]) == ("Qualification", 12000.0, "2026-04-30")
+    now = pipeline_as_of(changes, second).execute().iloc[0]
+    assert (now["stage"], now["amount"], str(now["expected_close"])[:10]) == (
+        "Proposal/Price Quote",
+        14500.0,
+        "2026-05-15",
+    )
+    assert pipeline_as_of(changes, first - dt.timedelta(seconds=1)).count().execute() == 0

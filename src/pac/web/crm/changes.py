@@ -31,7 +31,7 @@ class ChangeLog:
     """One import's record of changes: its moment (shared by all its rows) and its job, if any."""
 
     job_id: int | None = None
-    recorded: dt.datetime = field(default_factory=timezone.now)
+    recorded: dt.datetime = field(default_factory=lambda: _to_the_millisecond(timezone.now()))
 
     def batch_steps(
         self, staged: str, target: str, fields: list[models.Field[Any, Any]], fed: frozenset[str], team: int
@@ -84,6 +84,12 @@ class ChangeLog:
 
     def _recorded(self) -> Any:
         return connection.ops.adapt_datetimefield_value(self.recorded)
+
+
+def _to_the_millisecond(moment: dt.datetime) -> dt.datetime:
+    """Ibis reads SQLite's timestamps to the millisecond, rounded: a moment kept finer would read later
+    than itself, and an as-of view at the moment of an import would miss that import."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def _staged(table: str, item: models.Field[Any, Any]) -> str:
