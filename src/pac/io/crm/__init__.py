@@ -38,7 +38,8 @@ the KPIs): ``target_accounts`` → ``TargetAccountRecord``, a plan's
 target accounts (``pac.io.accounts_import``).
 
 Presets (``BUILTIN_PRESETS``): ``salesforce-opportunities``, ``hubspot-deals``, ``pipedrive-deals``,
-``salesforce-opportunity-history``, ``hubspot-stage-history`` (wide: ``Preset.unpivot``), ``maven-pipeline``, ``maven-accounts``, ``olist-leads``, ``olist-closed-deals``, ``ravenstack-accounts``,
+``salesforce-opportunity-history``, ``hubspot-stage-history`` (wide: ``Preset.unpivot``), ``maven-pipeline``,
+``maven-accounts``, ``olist-leads``, ``olist-closed-deals``, ``ravenstack-accounts``,
 ``ravenstack-subscriptions``. A ``Preset`` is plain data; ``parse_map``/``parse_values`` read the CLI's
 ``--map``/``--values``, ``customise`` lays them over a preset, ``save_presets``/``load_presets`` keep
 named presets in a JSON or YAML file. Values: ``values.parse_decimal``/``parse_moment``/``parse_bool``.
