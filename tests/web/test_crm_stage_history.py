@@ -193,7 +193,7 @@ def test_the_import_page_takes_a_hubspot_history_and_its_jobs_name_the_changes(
         "opportunities", "salesforce-opportunities", "s2.csv", (HEADER + "006A,A,Closed Lost,100,\r\n").encode()
     )
     assert (first.status, second.status) == (ImportJob.DONE, ImportJob.DONE)
-    by_job = {(c.job_id, c.field) for c in OpportunityChange.objects.filter(team=team)}
+    by_job = {(c.job, c.field) for c in OpportunityChange.objects.filter(team=team)}
     assert by_job == {(first.pk, "stage"), (first.pk, "amount"), (first.pk, "outcome")} | {
         (second.pk, "stage"),
         (second.pk, "outcome"),

@@ -39,20 +39,30 @@ class ChangeLog:
         """The statement recording what merging the staging table ``staged`` (quoted) will change: a
         field whose staged value differs from the stored one, or any set field of a deal not stored yet.
         The staged rows are joined to the stored ones once (a materialised CTE, kept to the rows that
-        differ), then read once per field: a join per field cost as much as the merge itself."""
+        differ), then read once per field: a join per field cost as much as the merge itself. On PostgreSQL
+        each staged row probes the unique index (a LATERAL lookup, LIMIT 1 keeping the planner from making it
+        a hash join, which would read the team's whole table for every batch), as the merge's upsert does."""
         tracked = [f for f in fields if f.name in TRACKED_FIELDS and f.name in fed]
         if not tracked:
             return []
         q = connection.ops.quote_name
-        pairs = [(f"{target}.{q(item.column)}", _staged(staged, item)) for item in tracked]
+        pairs = [(f"stored.{q(item.column)}", _staged(staged, item)) for item in tracked]
         shown = ", ".join(
             f"{_text(stored)} AS old_{i}, {_text(new)} AS new_{i}" for i, (stored, new) in enumerate(pairs)
         )
         differs = " OR ".join(f"{stored} IS DISTINCT FROM {new}" for stored, new in pairs)
+        if connection.vendor == "postgresql":
+            lookup = (
+                f"LEFT JOIN LATERAL (SELECT * FROM {target} WHERE team_id = %s AND external_id = "
+                f"{staged}.external_id LIMIT 1) AS stored ON TRUE"
+            )
+        else:
+            lookup = (
+                f"LEFT JOIN {target} AS stored ON stored.team_id = %s AND stored.external_id = {staged}.external_id"
+            )
         joined = (
-            f"WITH joined AS MATERIALIZED (SELECT {staged}.external_id AS opportunity, {target}.id AS known, {shown} "
-            f"FROM {staged} LEFT JOIN {target} ON {target}.team_id = %s AND {target}.external_id = "
-            f"{staged}.external_id WHERE {target}.id IS NULL OR {differs})"
+            f"WITH joined AS MATERIALIZED (SELECT {staged}.external_id AS opportunity, stored.id AS known, {shown} "
+            f"FROM {staged} {lookup} WHERE stored.id IS NULL OR {differs})"
         )
         selects = [
             f"SELECT %s, opportunity, '{item.name}', old_{i}, new_{i}, %s, {_JOB} FROM joined "
@@ -79,7 +89,7 @@ class ChangeLog:
 
     def _insert(self) -> str:
         q = connection.ops.quote_name
-        columns = ", ".join(q(c) for c in ("team_id", "opportunity", "field", "old", "new", "recorded", "job_id"))
+        columns = ", ".join(q(c) for c in ("team_id", "opportunity", "field", "old", "new", "recorded", "job"))
         return f"INSERT INTO {q(OpportunityChange._meta.db_table)} ({columns})"
 
     def _recorded(self) -> Any:

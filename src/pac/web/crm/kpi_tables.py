@@ -51,7 +51,7 @@ def team_tables(team: Team) -> dict[str, Any]:
     }
     sources.update(
         {
-            name: TableSource(table=model._meta.db_table, columns={"job": "job_id"}, where={"team_id": team.pk})
+            name: TableSource(table=model._meta.db_table, where={"team_id": team.pk})
             for name, model in RECORDED.items()
             if model._default_manager.filter(team=team).exists()
         }

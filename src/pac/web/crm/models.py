@@ -206,7 +206,9 @@ class OpportunityChange(models.Model):
     old = models.CharField(max_length=200, blank=True)
     new = models.CharField(max_length=200, blank=True)
     recorded = models.DateTimeField()
-    job = models.ForeignKey(ImportJob, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # the background job's id, kept as a reference (like a CRM's ids): old jobs are pruned, their history
+    # stays, and no index or foreign key slows the import that writes a row per changed field
+    job = models.PositiveBigIntegerField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.opportunity}.{self.field}: {self.old} → {self.new}"
