@@ -48,7 +48,8 @@ class ChangeLog:
         q = connection.ops.quote_name
         pairs = [(f"stored.{q(item.column)}", _staged(staged, item)) for item in tracked]
         shown = ", ".join(
-            f"{_text(stored)} AS old_{i}, {_text(new)} AS new_{i}" for i, (stored, new) in enumerate(pairs)
+            f"{_text(stored, item)} AS old_{i}, {_text(new, item)} AS new_{i}"
+            for i, ((stored, new), item) in enumerate(zip(pairs, tracked, strict=True))
         )
         differs = " OR ".join(f"{stored} IS DISTINCT FROM {new}" for stored, new in pairs)
         if connection.vendor == "postgresql":
@@ -78,7 +79,7 @@ class ChangeLog:
         q = connection.ops.quote_name
         tracked = [f for f in fields if f.name in TRACKED_FIELDS and f.name in fed]
         selects = [
-            f"SELECT team_id, external_id, '{item.name}', '', {_text(q(item.column))}, %s, {_JOB} FROM {target} "
+            f"SELECT team_id, external_id, '{item.name}', '', {_text(q(item.column), item)}, %s, {_JOB} FROM {target} "
             f"WHERE team_id = %s AND {_set(q(item.column), item)}"
             for item in tracked
         ]
@@ -112,11 +113,16 @@ def _set(value: str, item: models.Field[Any, Any]) -> str:
     return f"{value} <> ''" if isinstance(item, models.CharField) else f"{value} IS NOT NULL"
 
 
-def _text(value: str) -> str:
-    """A value as the history keeps it, the same on SQLite and PostgreSQL: text as written, a day as
-    2026-03-31, an amount with two decimals (SQLite keeps 14500.00 as the integer 14500); '' for none."""
-    if connection.vendor == "sqlite":
+def _text(value: str, item: models.Field[Any, Any]) -> str:
+    """A value as the history keeps it, the same on SQLite and PostgreSQL whatever their settings: text as
+    written, a day as 2026-03-31, an amount with two decimals (SQLite keeps 14500.00 as the integer 14500);
+    '' for none."""
+    if isinstance(item, models.CharField):
+        shown = value
+    elif connection.vendor == "sqlite":
         shown = f"CASE WHEN typeof({value}) IN ('integer', 'real') THEN printf('%.2f', {value}) ELSE {value} END"
+    elif isinstance(item, models.DateField):
+        shown = f"to_char({value}, 'YYYY-MM-DD')"  # not CAST: its form follows the server's DateStyle
     else:
         shown = f"CAST({value} AS TEXT)"
     return f"COALESCE({shown}, '')"
