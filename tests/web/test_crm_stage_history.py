@@ -219,3 +219,19 @@ def test_the_pipeline_reads_back_as_it_stood_after_each_import(owner: Any, team:
         "2026-05-15",
     )
     assert pipeline_as_of(changes, first - dt.timedelta(seconds=1)).count().execute() == 0
+
+
+def test_a_deal_given_twice_when_the_last_row_wins_records_only_its_last_values(
+    owner: Any, team: Any, tmp_path: Path
+) -> None:
+    import_deals(owner, team, deals_file(tmp_path, "006A,Rousseau,Qualification,12000,30/04/2026"))
+    before = OpportunityChange.objects.count()
+    twice = deals_file(
+        tmp_path,
+        "006A,Rousseau,Proposal/Price Quote,12000,30/04/2026",
+        "006A,Rousseau,Negotiation/Review,12000,30/04/2026",
+        name="twice.csv",
+    )
+    assert import_deals(owner, team, twice, on_duplicate="last").counts.updated == 1
+    added = OpportunityChange.objects.order_by("pk")[before:]
+    assert [(c.field, c.old, c.new) for c in added] == [("stage", "Qualification", "Negotiation/Review")]
