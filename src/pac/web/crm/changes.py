@@ -22,7 +22,7 @@ from pac.engine.canonical import TRACKED_FIELDS
 from pac.web.crm.models import OpportunityChange
 
 #: The job's id, typed: PostgreSQL types a NULL met in every branch of a UNION as text, not as the job's column.
-_JOB = "CAST(%s AS INTEGER)"
+_JOB = "CAST(%s AS BIGINT)"
 Step = tuple[str, tuple[Any, ...], str]  # as ``staging._Step``: SQL, parameters, what its result says
 
 
@@ -73,7 +73,7 @@ class ChangeLog:
         params = (team, *((team, self._recorded(), self.job_id) * len(tracked)))
         return [(f"{joined} {self._insert()} {' UNION ALL '.join(selects)}", params, "run")]
 
-    def fresh_steps(self, target: str, fields: list[models.Field[Any, Any]], fed: frozenset[str], team: int) -> Step:
+    def fresh_step(self, target: str, fields: list[models.Field[Any, Any]], fed: frozenset[str], team: int) -> Step:
         """After an import into a team that had no opportunity: every stored deal is new, each set field
         recorded from the table itself (the rows were copied there without a staging table)."""
         q = connection.ops.quote_name

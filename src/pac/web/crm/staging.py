@@ -205,7 +205,7 @@ class Staging:
         if not self.incremental:
             self._add_counts(self._statements().merge(self._cursor.cursor, 0, False))
         if self.changes is not None and self.fresh:  # every row is new: recorded from the table itself
-            sql, params, _ = self.changes.fresh_steps(
+            sql, params, _ = self.changes.fresh_step(
                 connection.ops.quote_name(self.target), self.model_fields, self.fed, self.team.pk
             )
             self._cursor.execute(sql, params)
