@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db import models
 
 from pac.engine import canonical
-from pac.web.crm.models import KINDS, canonical_fields
+from pac.web.crm.models import KINDS, RECORDED, canonical_fields
 
 STORED_AS: dict[str, tuple[type[models.Field], ...]] = {  # type: ignore[type-arg]
     "text": (models.CharField,),
@@ -14,6 +14,7 @@ STORED_AS: dict[str, tuple[type[models.Field], ...]] = {  # type: ignore[type-ar
     "decimal": (models.DecimalField,),
     "moment": (models.DateField,),
     "date": (models.DateField,),
+    "instant": (models.DateTimeField,),
     "bool": (models.BooleanField,),
 }
 
@@ -24,6 +25,13 @@ def test_every_canonical_table_has_a_model_with_its_columns() -> None:
         assert sorted(canonical_fields(kind)) == sorted(canonical.names(kind)), kind
 
 
+def test_every_recorded_table_has_a_model_with_its_columns() -> None:
+    assert set(RECORDED) == set(canonical.RECORDED)
+    for name, model in RECORDED.items():
+        stored = {f.name for f in model._meta.concrete_fields} - {"id", "team"}
+        assert sorted(stored) == sorted(canonical.names(name)), name
+
+
 def test_every_column_is_stored_in_a_field_that_keeps_its_type() -> None:
     for kind, model in KINDS.items():
         for name, column in canonical.columns(kind).items():
@@ -31,6 +39,15 @@ def test_every_column_is_stored_in_a_field_that_keeps_its_type() -> None:
             assert isinstance(stored, STORED_AS[column.type]), (kind, name, type(stored).__name__)
             if column.type in ("decimal", "moment", "date", "bool"):
                 assert stored.null, (kind, name)  # an empty cell is kept as empty, never as 0 or False
+
+
+def test_a_recorded_change_keeps_what_any_tracked_field_held() -> None:
+    model = RECORDED["opportunity_changes"]
+    widest = max(KINDS["opportunities"]._meta.get_field(name).max_length or 0 for name in ("stage", "outcome"))
+    for name in ("old", "new"):
+        assert model._meta.get_field(name).max_length >= widest, name  # a stage fits whole
+    assert model._meta.get_field("field").max_length >= max(map(len, canonical.TRACKED_FIELDS))
+    assert isinstance(model._meta.get_field("recorded"), STORED_AS["instant"])
 
 
 def test_a_choice_column_accepts_the_longest_canonical_code() -> None:

@@ -16,7 +16,10 @@ from pac.engine.formatting import Formatter
 
 def import_command(
     kind: Annotated[
-        str, typer.Argument(help="opportunities, accounts, contacts, leads, activities, subscriptions, costs")
+        str,
+        typer.Argument(
+            help="opportunities, accounts, contacts, leads, activities, subscriptions, costs, opportunity_stages"
+        ),
     ],
     path: Annotated[Path, typer.Argument(help="CSV or XLSX export.", dir_okay=False, exists=True)],
     team: Annotated[str, typer.Option(help="Team whose CRM data this is.")],

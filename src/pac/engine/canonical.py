@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
-#: ``moment``: a day or a day and time (kept as a day); ``date``: a day only; ``decimal``: an amount or a
-#: figure; ``bool``: yes or no; ``choice``: one of fixed lower-case codes; ``text``: anything else.
-ColumnType = Literal["text", "decimal", "moment", "date", "bool", "choice"]
+#: ``moment``: a day or a day and time (kept as a day); ``date``: a day only; ``instant``: a date and time
+#: kept to the second (when PAC recorded something); ``decimal``: an amount or a figure; ``bool``: yes or
+#: no; ``choice``: one of fixed lower-case codes; ``text``: anything else.
+ColumnType = Literal["text", "decimal", "moment", "date", "instant", "bool", "choice"]
 
 OUTCOMES: tuple[str, ...] = ("won", "lost", "open")
 ACTIVITY_KINDS: tuple[str, ...] = ("email", "call", "meeting", "demo", "social", "event", "task")
@@ -53,6 +54,16 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("created", "moment"),
         Column("closed", "moment"),
         Column("forecast_category"),
+        # when the deal is expected to close (an open deal's CRM « close date »): its changes measure slip
+        Column("expected_close", "moment"),
+    ),
+    # One row per stage an opportunity entered, and when: a CRM's stage history. The id is derived from
+    # (opportunity, stage, day entered), so that importing the same history again changes nothing.
+    "opportunity_stages": (
+        _id(),
+        Column("opportunity", required=True),
+        Column("stage", required=True),
+        Column("entered", "moment", required=True),
     ),
     "accounts": (
         _id(),
@@ -110,12 +121,30 @@ TABLES: dict[str, tuple[Column, ...]] = {
 }
 KINDS: tuple[str, ...] = tuple(TABLES)
 
+#: The fields of an opportunity whose changes each import records (``opportunity_changes``).
+TRACKED_FIELDS: tuple[str, ...] = ("stage", "amount", "expected_close", "outcome")
+
+#: Tables PAC records itself rather than imports: what each opportunities import changed, field by field
+#: (``old`` and ``new`` as text, '' for empty; ``recorded`` the import's moment, ``job`` its background
+#: job when it had one), so that the state of the pipeline on a past day can be read back exactly.
+RECORDED: dict[str, tuple[Column, ...]] = {
+    "opportunity_changes": (
+        Column("opportunity", required=True),
+        Column("field", "choice", TRACKED_FIELDS, required=True),
+        Column("old"),
+        Column("new"),
+        Column("recorded", "instant", required=True),
+        Column("job"),
+    ),
+}
+SCHEMAS: dict[str, tuple[Column, ...]] = TABLES | RECORDED
+
 
 def columns(table: str) -> dict[str, Column]:
     """The columns of ``table`` by name, in schema order; ``KeyError`` naming the tables for an unknown one."""
-    if table not in TABLES:
-        raise KeyError(f"unknown kind {table!r}; expected one of: {', '.join(KINDS)}")
-    return {column.name: column for column in TABLES[table]}
+    if table not in SCHEMAS:
+        raise KeyError(f"unknown kind {table!r}; expected one of: {', '.join(SCHEMAS)}")
+    return {column.name: column for column in SCHEMAS[table]}
 
 
 def names(table: str) -> tuple[str, ...]:
@@ -124,4 +153,4 @@ def names(table: str) -> tuple[str, ...]:
 
 def of_type(table: str, *types: ColumnType) -> frozenset[str]:
     """The columns of ``table`` of one of ``types`` (``of_type("leads", "moment", "date")``)."""
-    return frozenset(c.name for c in TABLES.get(table, ()) if c.type in types)
+    return frozenset(c.name for c in SCHEMAS.get(table, ()) if c.type in types)

@@ -66,6 +66,8 @@ WORDS: dict[str, dict[str, str]] = {
         "contacts": gettext_noop("contacts"),
         "subscriptions": gettext_noop("subscriptions"),
         "costs": gettext_noop("costs"),
+        "opportunity_stages": gettext_noop("stage history"),
+        "opportunity_changes": gettext_noop("opportunity changes"),
     },
     "column": {
         "closed": gettext_noop("close"),

@@ -30,12 +30,13 @@ class TableSource:
 
 
 def tables_from_directory(path: str | Path, backend: BaseBackend | None = None) -> dict[str, ir.Table]:
-    """One file per canonical table (``opportunities.parquet`` or ``opportunities.csv``) read with DuckDB
+    """One file per canonical table (``opportunities.parquet`` or ``opportunities.csv``, and the recorded
+    ``opportunity_changes``) read with DuckDB
     (or the given backend). CSV columns are read as text and typed by :func:`canonical_tables`."""
     con: Any = backend if backend is not None else ibis.duckdb.connect()
     folder = Path(path)
     tables: dict[str, ir.Table] = {}
-    for name in canonical.KINDS:
+    for name in canonical.SCHEMAS:
         parquet, csv = folder / f"{name}.parquet", folder / f"{name}.csv"
         if parquet.exists():
             tables[name] = con.read_parquet(str(parquet), table_name=name)
@@ -52,7 +53,7 @@ def tables_from_backend(backend: BaseBackend, sources: Mapping[str, TableSource]
         for column, value in source.where.items():
             table = table.filter(table[column] == value)
         renames = {canonical: sql for canonical, sql in source.columns.items() if sql in table.columns}
-        known = canonical.names(name) if name in canonical.TABLES else ()
+        known = canonical.names(name) if name in canonical.SCHEMAS else ()
         wanted = [c for c in known if renames.get(c, c) in table.columns]
         tables[name] = table.select(**{c: table[renames.get(c, c)] for c in wanted})
     return canonical_tables(tables)
@@ -61,7 +62,7 @@ def tables_from_backend(backend: BaseBackend, sources: Mapping[str, TableSource]
 def canonical_tables(tables: Mapping[str, ir.Table]) -> dict[str, ir.Table]:
     """Type the canonical columns whatever the source gave (text from CSV or SQLite, timestamps…):
     dates become dates, amounts float64, flags booleans, everything else text; '' becomes NULL."""
-    return {name: _typed(name, table) for name, table in tables.items() if name in canonical.TABLES}
+    return {name: _typed(name, table) for name, table in tables.items() if name in canonical.SCHEMAS}
 
 
 def _typed(name: str, table: ir.Table) -> ir.Table:
@@ -81,6 +82,10 @@ def _typed(name: str, table: ir.Table) -> ir.Table:
                 typed[column] = value.cast("timestamp").date()
             else:
                 typed[column] = value.cast("date")
+        elif kind == "instant":
+            typed[column] = (
+                _text(value, quick=quick).cast("timestamp") if dtype.is_string() else value.cast("timestamp")
+            )
         elif kind == "decimal":
             typed[column] = _text(value, quick=quick).cast("float64") if dtype.is_string() else value.cast("float64")
         elif kind == "bool":

@@ -28,15 +28,18 @@ reads it again and yields the records; it raises ``ImportRejected`` if the repor
 
 Kinds (``KINDS``) and their records (hashable dataclasses in ``kinds``; ``None`` for an empty cell):
 ``opportunities`` → ``OpportunityRecord`` (external_id, outcome won|lost|open, name, account, owner,
-segment, channel, product, stage, amount: Decimal, currency, created/closed: date|datetime,
+segment, channel, product, stage, amount: Decimal, currency, created/closed/expected_close: date|datetime,
 forecast_category); ``accounts``, ``contacts``, ``leads``, ``activities``, ``subscriptions``, ``costs``
 likewise with DESIGN.md's canonical field names (a cost's external_id is derived from period_start,
-period_end, channel and category). ``OTHER_KINDS`` are read the same way but are no CRM table (kept out
-of the CRM import page, the CLI and the KPIs): ``target_accounts`` → ``TargetAccountRecord``, a plan's
+period_end, channel and category); ``opportunity_stages`` → ``OpportunityStageRecord`` (opportunity,
+stage, entered: a stage history, its id derived from the three, the day entered counting).
+``OTHER_KINDS`` are read the same way but are no CRM table (kept out of the CRM import page, the CLI and
+the KPIs): ``target_accounts`` → ``TargetAccountRecord``, a plan's
 target accounts (``pac.io.accounts_import``).
 
 Presets (``BUILTIN_PRESETS``): ``salesforce-opportunities``, ``hubspot-deals``, ``pipedrive-deals``,
-``maven-pipeline``, ``maven-accounts``, ``olist-leads``, ``olist-closed-deals``, ``ravenstack-accounts``,
+``salesforce-opportunity-history``, ``hubspot-stage-history`` (wide: ``Preset.unpivot``), ``maven-pipeline``,
+``maven-accounts``, ``olist-leads``, ``olist-closed-deals``, ``ravenstack-accounts``,
 ``ravenstack-subscriptions``. A ``Preset`` is plain data; ``parse_map``/``parse_values`` read the CLI's
 ``--map``/``--values``, ``customise`` lays them over a preset, ``save_presets``/``load_presets`` keep
 named presets in a JSON or YAML file. Values: ``values.parse_decimal``/``parse_moment``/``parse_bool``.
@@ -52,6 +55,7 @@ from pac.io.crm.kinds import (
     CostRecord,
     LeadRecord,
     OpportunityRecord,
+    OpportunityStageRecord,
     Record,
     SubscriptionRecord,
     TargetAccountRecord,
@@ -74,6 +78,7 @@ __all__ = [
     "ImportRejected",
     "LeadRecord",
     "OpportunityRecord",
+    "OpportunityStageRecord",
     "Preset",
     "Problem",
     "Record",

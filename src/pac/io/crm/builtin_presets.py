@@ -7,6 +7,7 @@ extra or missing optional columns still imports; only the columns of required fi
 from __future__ import annotations
 
 from pac.io.crm.presets import ANY_VALUE, Preset
+from pac.io.crm.unpivot import UNPIVOT_NAME, UNPIVOT_VALUE
 
 #: Stage names that mean the deal is over, as the CRMs name them in English and French.
 _CLOSED_STAGES = {
@@ -43,6 +44,7 @@ SALESFORCE_OPPORTUNITIES = Preset(
         ("Opportunity Currency", "currency"),
         ("Created Date", "created"),
         ("Close Date", "closed"),
+        ("Close Date", "expected_close"),  # an open deal's close date is when it is expected to close
         ("Forecast Category", "forecast_category"),
     ),
     values={"outcome": _CLOSED_STAGES},
@@ -70,6 +72,7 @@ HUBSPOT_DEALS = Preset(
         ("Deal Currency", "currency"),
         ("Create Date", "created"),
         ("Close Date", "closed"),
+        ("Close Date", "expected_close"),  # an open deal's close date is when it is expected to close
         ("Forecast category", "forecast_category"),
     ),
     values={"outcome": _CLOSED_STAGES},
@@ -96,12 +99,57 @@ PIPEDRIVE_DEALS = Preset(
         ("Deal - Deal closed on", "closed"),
         ("Deal - Closed on", "closed"),
         ("Deal - Expected close date", "closed"),
+        ("Deal - Expected close date", "expected_close"),
     ),
     values={
         "outcome": {"Open": "open", "Won": "won", "Lost": "lost", "Ouverte": "open", "Gagnée": "won", "Perdue": "lost"}
     },
     skip={"outcome": ("Deleted", "Supprimée")},  # a deleted deal was neither won nor lost: left out
     description="Pipedrive deals export (Deals › … › Export filter results)",
+)
+
+SALESFORCE_OPPORTUNITY_HISTORY = Preset(
+    "salesforce-opportunity-history",
+    "opportunity_stages",
+    columns=(
+        ("Opportunity ID", "opportunity"),
+        ("OpportunityId", "opportunity"),
+        ("ID de l'opportunité", "opportunity"),
+        ("To Stage", "stage"),
+        ("Stage", "stage"),
+        ("StageName", "stage"),
+        ("Étape", "stage"),
+        ("Edit Date", "entered"),
+        ("Last Modified", "entered"),
+        ("Last Modified Date", "entered"),
+        ("CreatedDate", "entered"),
+        ("Created Date", "entered"),
+        ("Date de modification", "entered"),
+    ),
+    description="Salesforce stage history: the « Opportunity History » report (add the « Opportunity ID » "
+    "column) or an export of the OpportunityHistory object (OpportunityId, StageName, CreatedDate); one row "
+    "per change — a row that repeats the stage on the same day (an amount or date change) merges",
+)
+
+#: HubSpot's « Date entered » columns, English and French exports: the stage, then its pipeline in brackets.
+_QUOTED_STAGE = r"""\s*["“«]\s*(?P<name>.+?)(?:\s*\([^()]*\))?\s*["”»]"""
+HUBSPOT_STAGE_HISTORY = Preset(
+    "hubspot-stage-history",
+    "opportunity_stages",
+    columns=(
+        ("Record ID", "opportunity"),
+        ("ID de fiche d'informations", "opportunity"),
+        ("ID de la fiche d'informations", "opportunity"),
+        (UNPIVOT_NAME, "stage"),
+        (UNPIVOT_VALUE, "entered"),
+    ),
+    unpivot=(
+        rf"Date entered{_QUOTED_STAGE}",
+        rf"Date d['’]entrée dans l['’]étape{_QUOTED_STAGE}",
+        rf"Date d['’]entrée dans la phase{_QUOTED_STAGE}",
+    ),
+    description='HubSpot deals export with the « Date entered "<stage> (<pipeline>)" » properties (French: '
+    "« Date d'entrée dans l'étape … »): one row per stage a deal entered, blank cells skipped",
 )
 
 MAVEN_PIPELINE = Preset(
@@ -187,6 +235,8 @@ BUILTIN_PRESETS: dict[str, Preset] = {
         SALESFORCE_OPPORTUNITIES,
         HUBSPOT_DEALS,
         PIPEDRIVE_DEALS,
+        SALESFORCE_OPPORTUNITY_HISTORY,
+        HUBSPOT_STAGE_HISTORY,
         MAVEN_PIPELINE,
         MAVEN_ACCOUNTS,
         OLIST_LEADS,

@@ -8,8 +8,8 @@ accounts (``pac.io.accounts_import``), whose fields carry the plan's own limits.
 A record is a dataclass of typed values — ``str``, ``Decimal``, ``date``/``datetime``, ``bool`` —
 with ``None`` for an empty cell; hashable by value (the duplicate index relies on it) but not frozen,
 because a frozen dataclass's ``__init__`` costs six times more and an import builds one per row.
-Only ``external_id`` (and an opportunity's ``outcome``) is required.
-Costs have no id of their own in the CRM: theirs is derived from period, channel and category.
+Only ``external_id`` (and an opportunity's ``outcome``, a stage entry's three fields) is required.
+Costs and stage entries have no id of their own in the CRM: theirs is derived from their fields.
 """
 
 from __future__ import annotations
@@ -58,6 +58,17 @@ class OpportunityRecord:
     created: Moment | None = None
     closed: Moment | None = None
     forecast_category: str | None = None
+    expected_close: Moment | None = None
+
+
+@dataclass(kw_only=True, slots=True, unsafe_hash=True)
+class OpportunityStageRecord:
+    """An opportunity entered a stage (one row of a stage history): ``entered`` is kept as its day."""
+
+    external_id: str  # derived: opportunity|stage|day entered
+    opportunity: str
+    stage: str
+    entered: Moment
 
 
 @dataclass(kw_only=True, slots=True, unsafe_hash=True)
@@ -140,6 +151,7 @@ class TargetAccountRecord:
 
 Record = (
     OpportunityRecord
+    | OpportunityStageRecord
     | ActivityRecord
     | LeadRecord
     | AccountRecord
@@ -157,6 +169,7 @@ RECORD_TYPES: dict[str, type[Record]] = {
     "activities": ActivityRecord,
     "subscriptions": SubscriptionRecord,
     "costs": CostRecord,
+    "opportunity_stages": OpportunityStageRecord,
 }
 
 TARGET_ACCOUNTS = "target_accounts"
@@ -201,6 +214,14 @@ def field_specs(kind: str) -> dict[str, FieldSpec]:
     return canonical.columns(kind)
 
 
+_DERIVED_IDS: dict[str, tuple[str, ...]] = {
+    "costs": ("period_start", "period_end", "channel", "category"),
+    "opportunity_stages": ("opportunity", "stage", "entered"),
+}
+
+
 def derived_id(kind: str) -> tuple[str, ...]:
-    """The fields whose values make the id of a kind that has none of its own (costs), else ()."""
-    return ("period_start", "period_end", "channel", "category") if kind == "costs" else ()
+    """The fields whose values make the id of a kind that has none of its own (costs, stage history), else
+    (). A moment among them counts by its day, as it is stored: the same stage entered twice on one day is
+    one row (a CRM's history repeats the stage when the amount or the close date changes)."""
+    return _DERIVED_IDS.get(kind, ())

@@ -209,8 +209,13 @@ class RowMapper:
             values[name] = value
         if self.indirect:
             self._build_indirect(line, dict(zip(self.header, map(str.strip, cells), strict=False)), values, problems)
-        if self.derived and not values.get("external_id"):
-            values["external_id"] = "|".join("" if values.get(f) is None else str(values[f]) for f in self.derived)
+        if self.derived:
+            for name in self.derived:  # a moment of the id counts by its day, as it is stored
+                moment = values.get(name)
+                if isinstance(moment, dt.datetime):
+                    values[name] = moment.date()
+            if not values.get("external_id"):
+                values["external_id"] = "|".join("" if values.get(f) is None else str(values[f]) for f in self.derived)
         if problems and any(p.severity == "error" for p in problems):
             return None, problems
         return self.record_type(**values), problems  # type: ignore[arg-type]

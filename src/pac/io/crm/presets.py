@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from pac.io.crm.kinds import ALL_KINDS, field_specs
+from pac.io.crm.unpivot import compiled
 from pac.io.crm.values import DateOrder, Decimal_
 
 ANY_VALUE = "*"
@@ -41,6 +42,9 @@ class Preset:
     date_order: DateOrder = "dmy"  # how to read 05/04/2026; 12/31/2026 is read month first anyway
     decimal: Decimal_ | None = None  # how to read 1,234; None: from the file (, in a ; CSV, . otherwise)
     description: str = ""
+    # a wide export: the titles (regular expressions, a (?P<name>…) group) of the columns that each give one
+    # row per non-blank cell, their name and cell read as the columns ``unpivot.UNPIVOT_NAME``/``_VALUE``
+    unpivot: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in ALL_KINDS:
@@ -60,6 +64,7 @@ class Preset:
             raise ValueError(
                 f"preset {self.name!r}: no field {', '.join(unknown)} in {self.kind}; fields: {', '.join(specs)}"
             )
+        compiled(self.unpivot)  # a bad pattern fails when the preset is made, not when a file is read
         if self.date_order not in ("dmy", "mdy"):
             raise ValueError(f"preset {self.name!r}: date_order is dmy or mdy, not {self.date_order!r}")
 
@@ -98,6 +103,7 @@ class Preset:
             date_order=data.get("date_order", "dmy"),
             decimal=data.get("decimal"),
             description=str(data.get("description", "")),
+            unpivot=tuple(str(p) for p in data.get("unpivot") or ()),
         )
 
 

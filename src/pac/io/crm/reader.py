@@ -10,8 +10,10 @@ publish them before the report is known (the import is all or nothing).
 
 Pass 2 (``ImportRead.records``) reads the file again and yields the accepted records in file order, one
 per id. It is needed without a sink, and when a date column turned out to be month-first after its
-first dates were read day-first (``streamed`` is then false). When the report has an error,
-``records`` refuses.
+first dates were read day-first (``streamed`` is then false); for a kind whose id is made of its
+fields (a cost, a stage entry), pass 1 is then run again with the orders known, so that its ids are right.
+A wide export (``Preset.unpivot``) is read as one row per filled stage column (``unpivot``). When the
+report has an error, ``records`` refuses.
 """
 
 from __future__ import annotations
@@ -26,11 +28,12 @@ from pac.io.crm.builtin_presets import get_preset
 from pac.io.crm.checks import FileChecks, record_warnings
 from pac.io.crm.date_orders import DateOrders
 from pac.io.crm.duplicates import DuplicateIndex, OnDuplicate, fingerprint
-from pac.io.crm.kinds import ALL_KINDS, Record
+from pac.io.crm.kinds import ALL_KINDS, Record, derived_id
 from pac.io.crm.mapper import RowMapper
 from pac.io.crm.presets import Preset, customise
 from pac.io.crm.problems import ImportFailed, Problem, Reason, Report, gettext_noop
 from pac.io.crm.tables import read_table, seekable, source_name
+from pac.io.crm.unpivot import located, unpivoted
 from pac.io.crm.values import DateOrder
 
 Progress = Callable[[int], None]
@@ -87,6 +90,8 @@ class ImportRead:
             raise ImportRejected(f"{self.report.file}: {self.report.error_count} error(s); nothing to import")
         with seekable(self._source) as stream:
             table = read_table(stream, self.report.file, lambda problem: None)
+            if self.preset.unpivot:
+                table = unpivoted(table, self.preset.unpivot)
             mapper = RowMapper(self.preset, table, self._dates, self.limits)
             count = 0
             for count, (line, row) in enumerate(table.rows, start=1):
@@ -157,23 +162,38 @@ def read_import(
         read._source = read._stack.enter_context(seekable(source))
     try:
         _check(read, policies[on_duplicate], progress, sink, max_rows)
+        if derived_id(kind) and read._dates is not None and read._dates.decided:
+            # ids were made of dates read in the preset's order, and a column turned out the other way:
+            # check again with the orders known, so that duplicates are told by the right ids (and the
+            # records read again, by the caller, from pass 2)
+            read.report = Report(report.file)
+            known = DateOrders(read.preset.date_order, decided=dict(read._dates.decided))
+            _check(read, policies[on_duplicate], None, None, max_rows, known)
     except ImportFailed as failure:
-        report.add(failure.problem)
+        read.report.add(failure.problem)
     return read
 
 
 def _check(
-    read: ImportRead, on_duplicate: OnDuplicate, progress: Progress | None, sink: Sink | None, max_rows: int | None
+    read: ImportRead,
+    on_duplicate: OnDuplicate,
+    progress: Progress | None,
+    sink: Sink | None,
+    max_rows: int | None,
+    dates: DateOrders | None = None,
 ) -> None:
     assert read._source is not None
     report = read.report
-    dates = DateOrders(read.preset.date_order)
+    dates = dates or DateOrders(read.preset.date_order)
     index = DuplicateIndex(on_duplicate)
     checks = FileChecks()
     lines: dict[str, int] = {}  # id → line of its first row, for merged-row warnings (only duplicated ids)
     with seekable(read._source) as stream:
         table = read_table(stream, report.file, report.add)
         read.header, read.header_line = table.header, table.header_line
+        wide = bool(read.preset.unpivot)
+        if wide:  # one row per stage column filled: rows_read counts those
+            table = unpivoted(table, read.preset.unpivot)
         mapper = RowMapper(read.preset, table, dates, read.limits)
         read.columns, read.delimiter, read.encoding = mapper.columns(), table.delimiter, table.encoding
         id_column = read.columns.get("external_id", "external_id")
@@ -186,6 +206,8 @@ def _check(
                 reason = Reason(gettext_noop("too many rows: at most {limit} in one file"), limit=max_rows)
                 raise ImportFailed(Problem(report.file, line, "", "", reason, code="too_many_rows"))
             record, problems = mapper.build(line, row)
+            if wide:
+                problems = located(problems, row)
             for problem in problems:
                 report.add(problem)
             if record is None:

@@ -64,9 +64,11 @@ def import_file(
     name: str | None = None,
     checked: Callable[[int], None] | None = None,
     written: Callable[[int], None] | None = None,
+    job_id: int | None = None,
 ) -> ImportOutcome:
     """Check the whole file — its records written as they pass, in the import's transaction — and
-    keep all of it or nothing. ``checked`` reports the rows read; ``written`` the records staged, once.
+    keep all of it or nothing. ``checked`` reports the rows read; ``written`` the records staged, once;
+    ``job_id`` is the background job whose changes an opportunities import records.
     ``ValueError`` for a kind that is no CRM table (a plan's target accounts have their own import)."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; expected one of: {', '.join(KINDS)}")
@@ -98,6 +100,12 @@ def import_file(
 
     # an id comes once (duplicates identical or refused) unless the last one wins: merge as they come
     staged, counts = staged_import(
-        user=user, team=team, kind=kind, stage=stage, dry_run=dry_run, incremental=on_duplicate != "last"
+        user=user,
+        team=team,
+        kind=kind,
+        stage=stage,
+        dry_run=dry_run,
+        incremental=on_duplicate != "last",
+        job_id=job_id,
     )
     return ImportOutcome(staged.read.report, counts, dry_run)

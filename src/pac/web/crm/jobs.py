@@ -131,6 +131,7 @@ def run_import_job(job_id: int) -> str:
                 name=job.file_name,
                 checked=report(ImportJob.CHECKING),
                 written=report(ImportJob.WRITING),
+                job_id=job.pk,
             )
     except Exception as error:  # a failed job must say so on its page, not stay "checking" forever
         ImportJob.objects.filter(pk=job.pk).update(

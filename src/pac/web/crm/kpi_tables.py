@@ -8,7 +8,7 @@ from typing import Any
 from django.db import connection
 
 from pac.web.accounts.models import Team
-from pac.web.crm.models import KINDS
+from pac.web.crm.models import KINDS, RECORDED
 
 
 class _InsideDjangosTransaction:
@@ -30,7 +30,8 @@ class _InsideDjangosTransaction:
 
 
 def team_tables(team: Team) -> dict[str, Any]:
-    """Ibis tables of the team's canonical rows (columns already named as the canonical fields)."""
+    """Ibis tables of the team's canonical rows (columns already named as the canonical fields), and of
+    what its imports recorded (``opportunity_changes``)."""
     import ibis
 
     from pac.engine.kpis import TableSource, tables_from_backend
@@ -48,4 +49,11 @@ def team_tables(team: Team) -> dict[str, Any]:
         for kind, model in KINDS.items()
         if model.objects.filter(team=team).exists()
     }
+    sources.update(
+        {
+            name: TableSource(table=model._meta.db_table, where={"team_id": team.pk})
+            for name, model in RECORDED.items()
+            if model._default_manager.filter(team=team).exists()
+        }
+    )
     return tables_from_backend(backend, sources)

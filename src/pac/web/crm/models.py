@@ -81,6 +81,7 @@ class Opportunity(CanonicalRow):
     created = models.DateField(null=True)
     closed = models.DateField(null=True)
     forecast_category = models.CharField(max_length=100, blank=True)
+    expected_close = models.DateField(null=True)
 
     class Meta:
         # no index but the unique one: the KPIs scan a team's deals whole (aggregates over every period),
@@ -122,6 +123,17 @@ class Cost(CanonicalRow):
         constraints = _unique("cost")
 
 
+class OpportunityStage(CanonicalRow):
+    """An opportunity entered a stage on a day; the id is derived from the three (``io.crm.kinds``)."""
+
+    opportunity = models.CharField(max_length=200)
+    stage = models.CharField(max_length=200)
+    entered = models.DateField(null=True)
+
+    class Meta:
+        constraints = _unique("opportunitystage")
+
+
 #: KIND of `pac import` → model; the field names are the canonical ones.
 KINDS: dict[str, type[CanonicalRow]] = {
     "opportunities": Opportunity,
@@ -131,6 +143,7 @@ KINDS: dict[str, type[CanonicalRow]] = {
     "activities": Activity,
     "subscriptions": Subscription,
     "costs": Cost,
+    "opportunity_stages": OpportunityStage,
 }
 
 
@@ -178,3 +191,28 @@ class ImportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.DONE, self.REFUSED, self.FAILED)
+
+
+class OpportunityChange(models.Model):
+    """One field of one opportunity changed by an import (or set by the import that brought it): the
+    history that reads the pipeline back as it stood on a past day. Written by the import's merge, in its
+    transaction (``changes``): a refused or dry-run import leaves none; an unchanged deal adds none."""
+
+    # one index, the team's (the FK's): the engines read a team's history whole, and each index more slows
+    # the import that writes it
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    opportunity = models.CharField(max_length=200)
+    field = models.CharField(max_length=20)
+    old = models.CharField(max_length=200, blank=True)
+    new = models.CharField(max_length=200, blank=True)
+    recorded = models.DateTimeField()
+    # the background job's id, kept as a reference (like a CRM's ids): old jobs are pruned, their history
+    # stays, and no index or foreign key slows the import that writes a row per changed field
+    job = models.PositiveBigIntegerField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.opportunity}.{self.field}: {self.old} → {self.new}"
+
+
+#: Tables PAC records itself (``pac.engine.canonical.RECORDED``) → model.
+RECORDED: dict[str, type[models.Model]] = {"opportunity_changes": OpportunityChange}

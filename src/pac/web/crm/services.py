@@ -2,8 +2,8 @@
 
 Records come from ``pac.io.crm`` (already typed and validated) or as mappings; they are staged in a
 temporary table and merged in set-based SQL (``staging``), which decides what is created, updated or
-unchanged. A dry run does all of it inside a transaction that is then rolled back, so its counts are
-exactly what a real run does."""
+unchanged; an opportunities import also records what it changes (``changes``). A dry run does all of it
+inside a transaction that is then rolled back, so its counts are exactly what a real run does."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from pac.engine.model import Role
 from pac.web.accounts.models import Team, User
+from pac.web.crm.changes import ChangeLog
 from pac.web.crm.models import KINDS
 from pac.web.crm.staging import Staging
 
@@ -78,7 +79,7 @@ def records_import(
     model = KINDS[kind]
     fed: set[str] | None = None
     iterator, line = iter(records), 0
-    with Staging(model, team, incremental=False) as staging:
+    with Staging(model, team, incremental=False, changes=change_log(kind, None)) as staging:
         while chunk := list(itertools.islice(iterator, CHUNK)):
             _check_lengths(kind, chunk)
             for record in chunk:
@@ -105,11 +106,13 @@ def staged_import(
     stage: Callable[[Staging], StagedFile],
     incremental: bool = True,
     dry_run: bool = False,
+    job_id: int | None = None,
 ) -> tuple[StagedFile, ImportCounts | None]:
     """Import a file whose records ``stage`` adds to the staging table while it checks them (merged
-    as they come when ``incremental``); when its report has an error, nothing is written (counts None)."""
+    as they come when ``incremental``); when its report has an error, nothing is written (counts None).
+    ``job_id``: the background job the recorded changes of opportunities name."""
     _require_importer(user, team)
-    with Staging(KINDS[kind], team, incremental=incremental) as staging:
+    with Staging(KINDS[kind], team, incremental=incremental, changes=change_log(kind, job_id)) as staging:
         staged = stage(staging)
         if not staged.ok:
             transaction.set_rollback(True)
@@ -125,6 +128,12 @@ class StagedFile(Protocol):
 
     @property
     def rejected(self) -> int: ...
+
+
+def change_log(kind: str, job_id: int | None) -> ChangeLog | None:
+    """How an import of ``kind`` records its changes: opportunities only (their stage, amount, expected
+    close and outcome make the pipeline's history)."""
+    return ChangeLog(job_id=job_id) if kind == "opportunities" else None
 
 
 def _require_importer(user: User, team: Team) -> None:

@@ -12,6 +12,8 @@ Python's lock, the PostgreSQL server in its own process. Two staging tables take
 staged while the previous one is merged. Otherwise (``on_duplicate="last"``) everything is staged in
 one table, one row kept per id, and merged once at the end.
 
+An opportunities import also records what it changes (``changes``), batch by batch before each merge.
+
 Everything happens inside the caller's transaction (``services`` is atomic): the imported rows vanish
 when it rolls back — an error in the report, a dry run, a failure.
 """
@@ -31,6 +33,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from pac.web.accounts.models import Team
+from pac.web.crm.changes import ChangeLog
 
 #: Rows sent to the database at once: large enough to amortise a statement, small enough to overlap.
 BATCH = 10_000
@@ -40,8 +43,10 @@ _SKIPPED = ("id", "team", "external_id", "imported_at")
 class Staging:
     """The staging of one import into ``model`` for ``team``: ``add`` records, then ``merge``."""
 
-    def __init__(self, model: type[models.Model], team: Team, *, incremental: bool) -> None:
-        self.model, self.team, self.incremental = model, team, incremental
+    def __init__(
+        self, model: type[models.Model], team: Team, *, incremental: bool, changes: ChangeLog | None = None
+    ) -> None:
+        self.model, self.team, self.incremental, self.changes = model, team, incremental, changes
         self.target = model._meta.db_table
         self.tables = [f"pac_stage_{self.target}_{n}" for n in range(2 if incremental else 1)]
         self.model_fields = [f for f in model._meta.concrete_fields if f.name not in _SKIPPED]
@@ -199,6 +204,11 @@ class Staging:
         self._settle(raise_error=True)
         if not self.incremental:
             self._add_counts(self._statements().merge(self._cursor.cursor, 0, False))
+        if self.changes is not None and self.fresh:  # every row is new: recorded from the table itself
+            sql, params, _ = self.changes.fresh_step(
+                connection.ops.quote_name(self.target), self.model_fields, self.fed, self.team.pk
+            )
+            self._cursor.execute(sql, params)
         return self.created, self.updated
 
     def _settle(self, *, raise_error: bool) -> None:
@@ -247,6 +257,10 @@ class Staging:
         target, team = q(self.target), self.team.pk
         now = connection.ops.adapt_datetimefield_value(timezone.now())
         changed = [f for f in self.model_fields if f.name in self.fed]
+        # what this batch changes, recorded before it is merged (``changes``; a fresh team's after the import)
+        recorded: list[_Step] = []
+        if self.changes is not None and not self.fresh:
+            recorded = self.changes.batch_steps(table, target, self.model_fields, self.fed, team)
         values = ", ".join(_value(table, f) if f.name in self.fed else _empty(f) for f in self.model_fields)
         insert = (
             f"INSERT INTO {target} (team_id, external_id, imported_at, "
@@ -268,18 +282,19 @@ class Staging:
                 )
                 action = f"DO UPDATE SET {assignments}, imported_at = EXCLUDED.imported_at WHERE {differs}"
             return [
+                *recorded,
                 (
                     f"WITH merged AS ({insert} ON CONFLICT (team_id, external_id) {action} "
                     "RETURNING (xmax = 0) AS created) SELECT COUNT(*) FILTER (WHERE created), "
                     "COUNT(*) FILTER (WHERE NOT created) FROM merged",
                     (team, now),
                     "created_and_updated",
-                )
+                ),
             ]
         # SQLite: counted by a SELECT first — the row count it reports is the connection's, which the
         # importing thread's own inserts change meanwhile
         same_row = f"{target}.team_id = %s AND {target}.external_id = {table}.external_id"
-        steps: list[_Step] = []
+        steps: list[_Step] = [*recorded]
         if changed:
             assignments = ", ".join(f"{q(f.column)} = {_value(table, f)}" for f in changed)
             differs = " OR ".join(f"{target}.{q(f.column)} IS DISTINCT FROM {_value(table, f)}" for f in changed)
