@@ -157,3 +157,14 @@ def test_a_rep_may_not_accept_a_lever(under_way: Any, teammate: Any) -> None:
 def test_an_outsider_may_not_accept_a_lever(under_way: Any, outsider: Any) -> None:
     response = login(outsider).post(reverse("cockpit:lever_accept", args=[under_way.pk]), {"lever": "x"})
     assert response.status_code == 404
+
+
+def test_the_manager_and_the_rep_each_read_their_own_forecast(under_way: Any, owner: Any, teammate: Any) -> None:
+    team_page = login(owner).get(reverse("cockpit:home"))
+    rep_page = login(teammate).get(reverse("cockpit:home"))
+    team, mine = team_page.context["forecast"], rep_page.context["forecast"]
+    assert team and mine and team["probability"] and mine["probability"]
+    assert "Probabilité d'atteindre l'objectif" in page_text(team_page)
+    # the rep's forecast starts from their own 20 000 € won, the team's from 50 000 €
+    assert mine["closed_won"] != team["closed_won"]
+    assert "20" in mine["closed_won"] and "50" in team["closed_won"]

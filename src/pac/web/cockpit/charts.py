@@ -7,6 +7,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from pac.engine.forecast import Forecast
 from pac.engine.kpis.display import kpi_label
 from pac.engine.pace import Pace
 from pac.engine.progress import ObjectiveProgress
@@ -128,3 +129,18 @@ def burnup_chart(pace: Pace, band: list[dict[str, Any]] | None = None) -> dict[s
             },
         )
     return {"$schema": SCHEMA, "layer": layers, "width": "container", "height": 240}
+
+
+def forecast_band(pace: Pace, found: Forecast | None) -> list[dict[str, Any]] | None:
+    """The forecast's P10–P90 as a band from this week's actual to the period's end."""
+    if found is None:
+        return None
+    begun = [w for w in pace.weeks if w.actual_to_date is not None]
+    if not begun or begun[-1] is pace.weeks[-1]:
+        return None
+    now, last = begun[-1], pace.weeks[-1]
+    actual = float(now.actual_to_date or 0)
+    return [
+        {"week": now.week.monday.isoformat(), "low": actual, "high": actual},
+        {"week": last.week.monday.isoformat(), "low": found.p10, "high": found.p90},
+    ]

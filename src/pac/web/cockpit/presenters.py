@@ -12,6 +12,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from pac.engine.alerts import Alert
 from pac.engine.corrections import Lever
+from pac.engine.forecast import Forecast
 from pac.engine.formatting import Formatter
 from pac.engine.kpis.display import comment, kpi_label, value_text
 from pac.engine.kpis.reasons import explain
@@ -246,3 +247,20 @@ def present_levers(levers: Sequence[Lever], fmt: Formatter) -> list[dict[str, An
         }
         for lever in levers
     ]
+
+
+def present_forecast(found: Forecast, fmt: Formatter) -> dict[str, Any]:
+    """« Probabilité d'atteindre l'objectif : 62 % (P10 2,1 M€ · P50 2,4 M€ · P90 2,7 M€) », with what it
+    is made of."""
+    probability = found.probability_of_target
+    return {
+        "probability": fmt.percent(Decimal(str(probability)), 0) if probability is not None else "",
+        "p10": fmt.money_compact(found.p10),
+        "p50": fmt.money_compact(found.p50),
+        "p90": fmt.money_compact(found.p90),
+        "expected": fmt.money_compact(found.expected),
+        "closed_won": fmt.money_compact(found.closed_won),
+        "open_pipeline": fmt.money_compact(found.open_pipeline),
+        "new_business": fmt.money_compact(found.new_business),
+        "likely": probability is not None and probability >= 0.5,
+    }

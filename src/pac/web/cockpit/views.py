@@ -20,14 +20,18 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from pac.engine.analysis import analyse
+from pac.engine.forecast import Forecast
+from pac.engine.labels import Message
 from pac.web.accounts.models import PLAN_EDITOR_ROLES
 from pac.web.cockpit.actuals import plan_progress as measured
-from pac.web.cockpit.charts import burnup_chart, kpi_chart, progress_chart
+from pac.web.cockpit.charts import burnup_chart, forecast_band, kpi_chart, progress_chart
 from pac.web.cockpit.models import AlertChannel
+from pac.web.cockpit.outlook import plan_forecast
 from pac.web.cockpit.overview import Overview, Scope, overview, scoped
 from pac.web.cockpit.presenters import (
     lever_key,
     present_alerts,
+    present_forecast,
     present_kpi,
     present_levers,
     present_overview,
@@ -150,6 +154,8 @@ class _Cockpit:
     steering: Steering | None
     no_data: bool
     share: Decimal
+    outlook: Forecast | None
+    why_no_outlook: str
 
 
 def _cockpit(request: HttpRequest, plan: Plan) -> _Cockpit:
@@ -172,13 +178,35 @@ def _cockpit(request: HttpRequest, plan: Plan) -> _Cockpit:
     share = Decimal(1) / len(team_owners) if owner and owner in team_owners else Decimal(1)
     found = overview(analysis, tables, today, share)
     plan_steering = None
+    outlook, why_no_outlook = plan_forecast(plan, team_wide, found.target, today, owner, segment)
     if found.pace is not None:
         fmt = formatter(engine_plan.currency)
         lines = measured(engine_plan, plan.team, today) if not owner and not segment else []
         plan_steering = steering(
-            analysis, tables, lines, found.pace.actual_to_date, found.pace.remaining, today, fmt, _
+            analysis,
+            tables,
+            lines,
+            found.pace.actual_to_date,
+            found.pace.remaining,
+            today,
+            fmt,
+            _,
+            outlook.probability_of_target if outlook else None,
         )
-    return _Cockpit(plan, manager, owners, owner, segments, segment, found, plan_steering, not team_wide, share)
+    return _Cockpit(
+        plan,
+        manager,
+        owners,
+        owner,
+        segments,
+        segment,
+        found,
+        plan_steering,
+        not team_wide,
+        share,
+        outlook,
+        why_no_outlook,
+    )
 
 
 @login_required
@@ -208,7 +236,9 @@ def home(request: HttpRequest) -> HttpResponse:
         "levers": present_levers(c.steering.levers, fmt) if c.steering else [],
         "can_accept": c.manager and selectors.can_edit(user, plan),
         "share": formatter(plan.currency).percent(c.share, 0) if c.share != 1 else "",
-        "burnup": burnup_chart(c.found.pace) if c.found.pace else None,
+        "forecast": present_forecast(c.outlook, fmt) if c.outlook else None,
+        "why_no_forecast": c.why_no_outlook.explained(_) if isinstance(c.why_no_outlook, Message) else c.why_no_outlook,
+        "burnup": burnup_chart(c.found.pace, forecast_band(c.found.pace, c.outlook)) if c.found.pace else None,
         "starts_later": c.found.today < plan.start,
         "no_data": c.no_data,
         "can_import": can_import(user, plan.team),
