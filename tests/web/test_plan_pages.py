@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -292,3 +293,20 @@ def test_the_import_answers_a_malformed_plan_file_with_located_errors_only(
         assert issues
         for line in response.context["import_issues"]:
             assert re.match(r"plan\.yaml(:\d+:\d+)?: \S", line), line
+
+
+def test_a_plans_alert_thresholds_are_kept_from_import_to_export(
+    as_owner: Client, team: Any, demo_plan_text: str
+) -> None:
+    from pac.engine.model import AlertThresholds
+    from pac.web.plans.models import Plan
+
+    text = demo_plan_text + "alerts: {stalled_factor: 3, slip_days: 14, min_probability: 0.6}\n"
+    upload = SimpleUploadedFile("plan.yaml", text.encode("utf-8"))
+    assert as_owner.post(reverse("plans:import"), {"file": upload, "team": team.pk}).status_code == 302
+    plan = Plan.objects.get()
+    thresholds = adapters.to_engine(plan).alerts
+    assert (thresholds.stalled_factor, thresholds.slip_days, thresholds.min_probability) == (3, 14, Decimal("0.6"))
+    assert thresholds.pace_behind == AlertThresholds().pace_behind  # the others keep their default
+    exported = yaml.safe_load(as_owner.get(reverse("plans:export", args=[plan.pk])).content)
+    assert exported["alerts"] == {"min_probability": 0.6, "stalled_factor": 3, "slip_days": 14}

@@ -402,6 +402,21 @@ def _raci(r: model.Raci) -> dict[str, Any]:
     return row
 
 
+def alert_thresholds_document(thresholds: model.AlertThresholds, plain: Any = str) -> dict[str, Any]:
+    """The thresholds that differ from the defaults, as the ``alerts`` section writes them (and as the web
+    app stores them: read back with ``AlertsEntry(**document).to_model()``)."""
+    defaults = model.AlertThresholds()
+    return {
+        name: value.value
+        if isinstance(value, model.Severity)
+        else plain(value)
+        if isinstance(value, Decimal)
+        else value
+        for name, value in vars(thresholds).items()
+        if value != getattr(defaults, name)
+    }
+
+
 def sections_to_data(plan: model.Plan, plain: Any) -> dict[str, Any]:
     """The execution sections as plain YAML data (empty sections left out)."""
 
@@ -416,16 +431,7 @@ def sections_to_data(plan: model.Plan, plain: Any) -> dict[str, Any]:
         w = plan.priority_weights
         data["priorities"] = {"value": plain(w.value), "velocity": plain(w.velocity), "cost": plain(w.cost)}
     if plan.alerts != model.AlertThresholds():
-        defaults = model.AlertThresholds()
-        data["alerts"] = {
-            name: value.value
-            if isinstance(value, model.Severity)
-            else plain(value)
-            if isinstance(value, Decimal)
-            else value
-            for name, value in vars(plan.alerts).items()
-            if value != getattr(defaults, name)
-        }
+        data["alerts"] = alert_thresholds_document(plan.alerts, plain)
     data["segments"] = [
         compact(
             {

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from pac.engine import model
+from pac.engine.plansections import AlertsEntry
 from pac.web.plans.models import Action, Contact, Plan
 
 
@@ -90,6 +91,7 @@ def to_engine(plan: Plan) -> model.Plan:
         timezone=plan.timezone,
         budget=plan.budget,
         priority_weights=model.PriorityWeights(plan.weight_value, plan.weight_velocity, plan.weight_cost),
+        alerts=AlertsEntry(**(plan.alert_thresholds or {})).to_model(),
         segments=tuple(
             model.Segment(
                 s.code,

@@ -66,6 +66,9 @@ class Plan(models.Model):
         default=Decimal("0.2"),
         validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))],
     )
+    # the thresholds the plan sets for its alerts (engine.alerts), only those that differ from the defaults,
+    # as the plan file's ``alerts`` section writes them
+    alert_thresholds = models.JSONField(_("alert thresholds"), default=dict, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

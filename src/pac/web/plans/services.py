@@ -13,6 +13,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from pac.engine import model
+from pac.engine.plansections import alert_thresholds_document
 from pac.engine.workdays import weeks_between
 from pac.web.accounts.models import Team, User
 from pac.web.plans.execution import create_execution
@@ -164,6 +165,7 @@ def plan_create_from_file(*, user: User, team: Team, plan: model.Plan) -> Plan:
         weight_value=plan.priority_weights.value,
         weight_velocity=plan.priority_weights.velocity,
         weight_cost=plan.priority_weights.cost,
+        alert_thresholds=alert_thresholds_document(plan.alerts),
     )
     for section, rows in _rows_from_engine(plan).items():
         plan_replace_section(user=user, plan=row, expected_version=row.version, section=section, rows=rows)
