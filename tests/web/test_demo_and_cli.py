@@ -168,6 +168,9 @@ def test_the_demo_measures_the_quarter_under_way_against_its_history(settings: A
     assert f'hx-get="{partial}"' in page  # the plan page loads its actuals from the cockpit
     body = client.get(partial, headers={"HX-Request": "true"}).content.decode()
     assert "<html" not in body
+    replan = body.split('id="replan"', 1)[1].split("</table>", 1)[0]  # the plan shows its weekly re-plan
+    past = [row for row in replan.split("<tr")[2:] if 'class="out"' in row]
+    assert past and all("€" in row.rsplit("<td", 1)[1] for row in past)  # past weeks show what they brought
     row = body.split('data-objective="chiffre-affaires"', 1)[1].split("</tr>", 1)[0]
     q4 = Opportunity.objects.filter(team=demo.team, outcome="won", closed__range=(current.start, dt.date(2026, 11, 29)))
     actual = round(q4.aggregate(total=Sum("amount"))["total"])

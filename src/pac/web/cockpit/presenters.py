@@ -18,6 +18,7 @@ from pac.engine.kpis.display import comment, kpi_label, value_text
 from pac.engine.kpis.reasons import explain
 from pac.engine.labels import METRIC_LABELS, PERIOD_LABELS, ROLE_LABELS, SEVERITY_LABELS, STAGE_NAMES
 from pac.engine.model import Metric, Plan
+from pac.engine.pace import Pace
 from pac.engine.progress import ObjectiveProgress, actual_reason
 from pac.web.cockpit.overview import Overview, Tile
 from pac.web.language import formatter
@@ -129,18 +130,7 @@ def present_overview(found: Overview, fmt: Formatter) -> dict[str, Any]:
         }
         for line in found.funnel
     ]
-    weeks = [
-        {
-            "label": fmt.date(w.week.monday),
-            "week": w.week.label,
-            "planned": fmt.money(round(w.planned)),
-            "replanned": fmt.money(round(w.replanned)) if w.replanned is not None else "",
-            "actual": fmt.money(round(w.actual)) if w.actual is not None else "",
-            "past": w.past,
-            "current": not w.past and w.actual is not None,
-        }
-        for w in (pace.weeks if pace else ())
-    ]
+    weeks = present_weeks(pace, fmt) if pace else []
     deals = [
         {
             "id": d.external_id,
@@ -175,6 +165,21 @@ def present_overview(found: Overview, fmt: Formatter) -> dict[str, Any]:
         "stalled_shown": fmt.number(found.stalled_deals, 0),
         "median_cycle": fmt.number(Decimal(str(found.median_cycle)), 0) if found.median_cycle else "",
     }
+
+
+def present_weeks(pace: Pace, fmt: Formatter) -> list[dict[str, Any]]:
+    """The weekly targets, original and re-planned side by side, past weeks with what they brought."""
+    return [
+        {
+            "label": fmt.date(w.week.monday),
+            "week": w.week.label,
+            "planned": fmt.money(round(w.planned)),
+            "replanned": fmt.money(round(w.replanned)) if w.replanned is not None else "",
+            "actual": fmt.money(round(w.actual)) if w.actual is not None else "",
+            "past": w.past,
+        }
+        for w in pace.weeks
+    ]
 
 
 def pace_expected(found: Overview) -> Decimal | None:

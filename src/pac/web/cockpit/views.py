@@ -21,13 +21,15 @@ from django.views.decorators.http import require_POST
 
 from pac.engine.analysis import analyse
 from pac.engine.forecast import Forecast
+from pac.engine.funnel import revenue_target
 from pac.engine.labels import Message
+from pac.engine.pace import pace
 from pac.web.accounts.models import PLAN_EDITOR_ROLES
 from pac.web.cockpit.actuals import plan_progress as measured
 from pac.web.cockpit.charts import burnup_chart, forecast_band, kpi_chart, progress_chart
 from pac.web.cockpit.models import AlertChannel
 from pac.web.cockpit.outlook import plan_forecast
-from pac.web.cockpit.overview import Overview, Scope, overview, scoped
+from pac.web.cockpit.overview import Overview, Scope, overview, scoped, weekly_revenue
 from pac.web.cockpit.presenters import (
     lever_key,
     present_alerts,
@@ -36,6 +38,7 @@ from pac.web.cockpit.presenters import (
     present_levers,
     present_overview,
     present_progress,
+    present_weeks,
 )
 from pac.web.cockpit.services import alert_channel_save, alert_set_aside, open_alerts
 from pac.web.cockpit.steering import Steering, steering
@@ -58,17 +61,21 @@ DIMENSION_LABELS = {
 PERIODS = ("week", "month", "quarter")
 
 
-def _progress_context(plan: Plan) -> dict[str, Any]:
+def _progress_context(plan: Plan, weeks: bool = False) -> dict[str, Any]:
     today = timezone.localdate()
     engine_plan = adapters.to_engine(plan)
     lines = measured(engine_plan, plan.team, today)
     shown = present_progress(lines, engine_plan)
     names = {p["id"]: p["name"] + (f" · {p['segment']}" if p["segment"] else "") for p in shown}
+    target = revenue_target(engine_plan)
+    tables = team_tables(plan.team) if weeks and target and today >= plan.start else {}
+    weekly = pace(engine_plan, target, weekly_revenue(tables, engine_plan, today), today) if tables and target else None
     return {
         "plan": plan,
         "progress": shown,
         "progress_chart": progress_chart(lines, names),
         "starts_later": today < plan.start,
+        "weeks": present_weeks(weekly, formatter(engine_plan.currency)) if weekly else [],
     }
 
 
@@ -120,7 +127,8 @@ def plan_progress(request: HttpRequest, plan_id: int) -> HttpResponse:
     """Plan versus actual of one plan: the partial the plan page loads after it is shown (measuring runs
     the KPI engine on the team's CRM data, which the page itself need not wait for)."""
     plan = selectors.plan_for(current_user(request), plan_id)
-    return render(request, "cockpit/_plan_progress.html", _progress_context(plan))
+    context = _progress_context(plan, weeks=request.GET.get("weeks") != "0")  # the cockpit shows its own
+    return render(request, "cockpit/_plan_progress.html", context)
 
 
 def _chosen_plan(plans: list[Plan], asked: str | None) -> Plan | None:
