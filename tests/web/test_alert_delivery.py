@@ -155,3 +155,28 @@ def test_the_delivery_refuses_a_bad_address_and_only_the_manager_sets_it(
     from pac.web.cockpit.models import AlertState
 
     assert not AlertState.objects.exists()  # a snooze beyond 90 days is refused
+
+
+def test_the_manager_sets_the_plans_alert_thresholds_and_the_alerts_follow(
+    under_way: Any,  # noqa: F811
+    owner: Any,
+    teammate: Any,
+) -> None:
+    from pac.web.cockpit.delivery import plan_alerts
+    from pac.web.plans import adapters
+
+    today = timezone.localdate()
+    assert {a.code for a in plan_alerts(under_way, today)} & {"deal_stalled", "deal_stalled_age"}
+    url = reverse("cockpit:alert_thresholds", args=[under_way.pk])
+    # a deal is stalled at 20 × its stage's median: o1 (200 days) and o2 (400 days) at 30 days no longer are
+    fields = {"version": under_way.version, "stalled_factor": "20", "min_probability": "40 %", "slip_days": ""}
+    assert login(teammate).post(url, fields).status_code == 403
+    login(owner).post(url, fields)
+    under_way.refresh_from_db()
+    thresholds = adapters.to_engine(under_way).alerts
+    assert thresholds.stalled_factor == 20 and str(thresholds.min_probability) == "0.4"
+    assert not {a.code for a in plan_alerts(under_way, today)} & {"deal_stalled", "deal_stalled_age"}
+    before = dict(under_way.alert_thresholds)
+    login(owner).post(url, {"version": under_way.version, "stalled_factor": "-3"})  # out of bounds: nothing saved
+    under_way.refresh_from_db()
+    assert under_way.alert_thresholds == before

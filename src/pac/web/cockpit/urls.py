@@ -9,6 +9,7 @@ urlpatterns = [
     path("plans/<int:plan_id>/levers/accept/", views.lever_accept, name="lever_accept"),
     path("plans/<int:plan_id>/alerts/aside/", views.alert_aside, name="alert_aside"),
     path("plans/<int:plan_id>/alerts/delivery/", views.alert_channel, name="alert_channel"),
+    path("plans/<int:plan_id>/alerts/thresholds/", views.alert_thresholds, name="alert_thresholds"),
     path("kpis/", views.kpi_page, name="kpis"),
     path("plans/<int:plan_id>/progress/", views.plan_progress, name="plan_progress"),
     path("plans/<int:plan_id>/report/<str:kind>.pdf", reports.pack_pdf_view, name="report_pdf"),

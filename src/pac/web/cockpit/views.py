@@ -5,7 +5,7 @@ page loads."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
@@ -48,6 +48,7 @@ from pac.web.language import formatter
 from pac.web.plans import adapters, selectors
 from pac.web.plans.execution import corrective_actions_accept
 from pac.web.plans.models import Plan
+from pac.web.plans.services import plan_alert_thresholds_save
 from pac.web.plans.versioning import PlanConflict
 from pac.web.requests import current_user, posted_version
 
@@ -217,6 +218,16 @@ def _cockpit(request: HttpRequest, plan: Plan) -> _Cockpit:
     )
 
 
+def _thresholds_shown(plan: Plan) -> dict[str, str]:
+    found = adapters.to_engine(plan).alerts
+    return {
+        "min_probability": str(round(found.min_probability * 100)),
+        "pace_behind": str(round(found.pace_behind * 100)),
+        "stalled_factor": str(found.stalled_factor.normalize()),
+        "slip_days": str(found.slip_days),
+    }
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Where everyone lands after logging in: the plan under way, will it hit its target, what to do."""
@@ -241,6 +252,7 @@ def home(request: HttpRequest) -> HttpResponse:
         if c.steering
         else 0,
         "channel": AlertChannel.objects.filter(plan=plan).first(),
+        "thresholds": _thresholds_shown(plan),
         "levers": present_levers(c.steering.levers, fmt) if c.steering else [],
         "can_accept": c.manager and selectors.can_edit(user, plan),
         "share": formatter(plan.currency).percent(c.share, 0) if c.share != 1 else "",
@@ -323,4 +335,30 @@ def alert_channel(request: HttpRequest, plan_id: int) -> HttpResponse:
         messages.success(request, _("Alert delivery saved."))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
+    return redirect(f"{reverse('cockpit:home')}?plan={plan.pk}")
+
+
+#: The thresholds a manager sets from the cockpit (the plan file sets them all), with how the form shows them.
+THRESHOLD_FIELDS = ("min_probability", "pace_behind", "stalled_factor", "slip_days")
+
+
+@login_required
+@require_POST
+def alert_thresholds(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """The plan's own alert thresholds; rates are typed in per cent."""
+    user = current_user(request)
+    plan = selectors.plan_for_editing(user, plan_id)
+    values: dict[str, str] = {}
+    try:
+        for name in THRESHOLD_FIELDS:
+            typed = request.POST.get(name, "").strip().replace(",", ".").replace("%", "")[:20]
+            if typed and name in ("min_probability", "pace_behind"):
+                typed = str(Decimal(typed) / 100)
+            values[name] = typed
+        plan_alert_thresholds_save(user=user, plan=plan, expected_version=posted_version(request), values=values)
+        messages.success(request, _("Alert thresholds saved."))
+    except (ValidationError, InvalidOperation) as error:
+        messages.error(request, " ".join(error.messages) if isinstance(error, ValidationError) else _("Type numbers."))
+    except PlanConflict:
+        messages.error(request, _("Someone changed the plan meanwhile: look at the levers again."))
     return redirect(f"{reverse('cockpit:home')}?plan={plan.pk}")

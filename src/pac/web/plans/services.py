@@ -8,12 +8,13 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
+from pydantic import ValidationError as PydanticValidationError
 
 from pac.engine import model
-from pac.engine.plansections import alert_thresholds_document
+from pac.engine.plansections import AlertsEntry, alert_thresholds_document
 from pac.engine.workdays import weeks_between
 from pac.web.accounts.models import Team, User
 from pac.web.plans.execution import create_execution
@@ -92,6 +93,25 @@ def plan_update(*, user: User, plan: Plan, expected_version: int, fields: Mappin
         setattr(plan, name, value)
     plan.save(update_fields=[*changes, "updated_at"])
     return plan
+
+
+@transaction.atomic
+def plan_alert_thresholds_save(
+    *, user: User, plan: Plan, expected_version: int, values: Mapping[str, str]
+) -> model.AlertThresholds:
+    """Change some of the plan's alert thresholds (the others keep theirs), checked as the plan file checks
+    its ``alerts`` section; nothing is saved when one is out of bounds."""
+    require_editor(user, plan)
+    current = {**(plan.alert_thresholds or {}), **{k: v for k, v in values.items() if v != ""}}
+    try:
+        thresholds = AlertsEntry(**current).to_model()
+    except PydanticValidationError as error:
+        fields = ", ".join(str(e["loc"][0]) for e in error.errors())
+        raise ValidationError(_("Alert thresholds out of bounds: %(fields)s.") % {"fields": fields}) from None
+    bump(plan, expected_version)
+    plan.alert_thresholds = alert_thresholds_document(thresholds)
+    plan.save(update_fields=["alert_thresholds", "updated_at"])
+    return thresholds
 
 
 @transaction.atomic
