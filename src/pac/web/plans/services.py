@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from pydantic import ValidationError as PydanticValidationError
 
 from pac.engine import model
@@ -95,6 +96,21 @@ def plan_update(*, user: User, plan: Plan, expected_version: int, fields: Mappin
     return plan
 
 
+#: The alert thresholds by name, as a refusal names them.
+THRESHOLD_LABELS = {
+    "pace_behind": gettext_lazy("behind plan"),
+    "coverage_margin": gettext_lazy("coverage margin"),
+    "min_probability": gettext_lazy("probability of reaching the target"),
+    "max_no_show": gettext_lazy("no-show rate"),
+    "conversion_drop": gettext_lazy("conversion drop"),
+    "stalled_factor": gettext_lazy("stalled deal"),
+    "slip_days": gettext_lazy("close date pushed back"),
+    "min_sample": gettext_lazy("smallest sample"),
+    "max_load": gettext_lazy("team load"),
+    "diagnostics": gettext_lazy("diagnostics"),
+}
+
+
 @transaction.atomic
 def plan_alert_thresholds_save(
     *, user: User, plan: Plan, expected_version: int, values: Mapping[str, str]
@@ -106,7 +122,7 @@ def plan_alert_thresholds_save(
     try:
         thresholds = AlertsEntry(**current).to_model()
     except PydanticValidationError as error:
-        fields = ", ".join(str(e["loc"][0]) for e in error.errors())
+        fields = ", ".join(str(THRESHOLD_LABELS.get(str(e["loc"][0]), e["loc"][0])) for e in error.errors())
         raise ValidationError(_("Alert thresholds out of bounds: %(fields)s.") % {"fields": fields}) from None
     bump(plan, expected_version)
     plan.alert_thresholds = alert_thresholds_document(thresholds)
