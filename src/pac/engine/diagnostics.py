@@ -12,10 +12,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from pac.engine import wording
 from pac.engine.capacity import RoleCapacity
 from pac.engine.formatting import Formatter
 from pac.engine.funnel import FunnelInputError, ReverseFunnel, ceil_div, periods_in_plan
-from pac.engine.labels import STAGE_PLURALS, gettext_noop
+from pac.engine.labels import gettext_noop
 from pac.engine.model import ActionStatus, Metric, Objective, Period, Plan, Severity, Stage
 from pac.engine.schedule import Schedule
 from pac.engine.workdays import IsoWeek
@@ -148,33 +149,18 @@ class Diagnostic:
 
 
 def render(code: str, params: Mapping[str, object], fmt: Formatter, translate: Callable[[str], str]) -> str:
-    """Fill a template: ``*_rate`` values as percentages, stages by their plural label, dates and
-    numbers per locale, lists joined."""
+    """Fill a template (``engine.wording``'s conventions), with a target's basis and volumes by stage."""
 
-    def show(key: str, value: object) -> str:
+    def special(key: str, value: object, show: Callable[[str, object], str]) -> str | None:
         if isinstance(value, Basis):
             return translate(BASIS_TEMPLATES[value.per]).format(
                 target=fmt.number(value.target), periods=fmt.number(value.periods)
             )
-        if isinstance(value, Stage):
-            return translate(STAGE_PLURALS[value])
-        if key.endswith("_rate") and isinstance(value, Decimal):
-            return fmt.percent(value)
-        if key in MONEY_KEYS and isinstance(value, int | Decimal):
-            return fmt.money(round(Decimal(value)))
-        if isinstance(value, dt.date):
-            return fmt.date(value)
-        if isinstance(value, bool):
-            return str(value)
-        if isinstance(value, int | Decimal):
-            return fmt.number(value)
-        if isinstance(value, list | tuple):
-            return ", ".join(show(key, v) for v in value)
         if isinstance(value, dict):
             return ", ".join(f"{show(key, v)} {show(key, k)}" for k, v in value.items())
-        return str(value)
+        return None
 
-    return translate(TEMPLATES[code]).format(**{k: show(k, v) for k, v in params.items()})
+    return wording.render(TEMPLATES[code], params, fmt, translate, MONEY_KEYS, special)
 
 
 def objective_diagnostics(plan: Plan) -> list[Diagnostic]:

@@ -8,7 +8,7 @@ sentence, so one result reads right in French and in English.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from decimal import Decimal
 
 from pac.engine.formatting import Formatter
@@ -22,11 +22,16 @@ def render(
     fmt: Formatter,
     translate: Translate,
     money: Collection[str] = (),
+    special: Callable[[str, object, Callable[[str, object], str]], str | None] | None = None,
 ) -> str:
     """``*_rate`` values as percentages, keys in ``money`` in the formatter's currency, stages by their
-    plural label, roles by their label, dates and numbers per locale, lists joined."""
+    plural label, roles by their label, dates and numbers per locale, lists joined; ``special`` words the
+    values a caller knows better (it gets ``show`` for the parts), None leaving them to the rules."""
 
     def show(key: str, value: object) -> str:
+        shown = special(key, value, show) if special is not None else None
+        if shown is not None:
+            return shown
         if isinstance(value, Stage):
             return translate(STAGE_PLURALS[value])
         if isinstance(value, Role):
