@@ -78,11 +78,16 @@ def present_pivot(found: Pivot, fmt: Formatter, dimension_label: str) -> dict[st
         "lines": [{"key": EMPTY if line.key is None else str(line.key), **_line(line, fmt)} for line in found.lines],
         "total": _line(found.total, fmt),
         "others": found.others,
-        "more": ngettext("and %(count)s more", "and %(count)s more", found.others) % {"count": fmt.number(found.others, 0)}
-        if found.others
-        else "",
+        "more": _more(found.others, fmt),
         "why_not": comment(found.why_not, fmt, gettext) if found.why_not is not None else "",
     }
+
+
+def _more(others: int, fmt: Formatter) -> str:
+    """« et 5 autres » under a capped pivot ('' when nothing is left out)."""
+    if not others:
+        return ""
+    return ngettext("and %(count)s more", "and %(count)s more", others) % {"count": fmt.number(others, 0)}
 
 
 def present_kpi_lines(lines: Sequence[Line], fmt: Formatter) -> list[dict[str, Any]]:
