@@ -59,10 +59,19 @@ def test_a_pivot_shows_the_biggest_latest_values_first_and_counts_the_lines_left
     assert all(line.key != "nobody" for line in found.lines)
 
 
+def test_the_periods_before_the_data_begins_are_left_out() -> None:
+    periods = ["2026-Q3", "2026-Q4", "2027-Q1"]
+    rows = [_row("2026-Q4", "ann", 0.2), _row("2027-Q1", "ann", 0.3), _row("2027-Q1", "bob", 0.1)]
+    found = pivot("win_rate", "owner", periods, rows, [], [_row("2026-Q4", "-", 0.2)], [])
+    assert found.periods == ("2026-Q4", "2027-Q1") and [len(line.cells) for line in found.lines] == [2, 2]
+    assert [line.key for line in found.lines] == ["ann", "bob"] and len(found.total.cells) == 2
+
+
 def test_a_kpi_without_value_says_why_once() -> None:
     periods = ["2027-01", "2027-02", "2027-03"]
     rows = [_row(p, "-", None) for p in periods]
-    (line,) = by_kpi(periods, rows, [_row(None, "-", None)])
+    shown, (line,) = by_kpi(periods, rows, [_row(None, "-", None)])
+    assert shown == tuple(periods)
     assert len(line.reasons()) == 1 and not line.has_value()
     missing = pivot("win_rate", "owner", periods, [], [], [], [_row(None, "-", None, "no_table", table="x")])
     assert missing.lines == () and missing.why_not is not None and missing.why_not["reason_code"] == "no_table"

@@ -64,7 +64,7 @@ class Line:
         return last["value"] if last is not None and last["status"] == "ok" else None
 
     def has_value(self) -> bool:
-        return any(row is not None and row["status"] == "ok" for row in (self.overall, *self.cells))
+        return any(_ok(row) for row in (self.overall, *self.cells))
 
     def reasons(self) -> list[KpiRow]:
         """The rows saying why a value is missing, once per reason (code and parameters): a reason is said
@@ -115,14 +115,38 @@ def pivot(
         lambda r: None,
     )
     total = team[0] if team else Line(None, tuple(None for _ in periods), None)
-    ranked = sorted((line for line in keyed if line.has_value()), key=_rank)
+    shown = [line for line in keyed if line.has_value()]
+    first = _first_counted([*shown, total])
+    periods, total = periods[first:], _from(total, first)
+    ranked = sorted((_from(line, first) for line in shown), key=_rank)
     why_not = total.overall if total.overall is not None and total.overall["status"] != "ok" else None
     return Pivot(kpi, dimension, tuple(periods), tuple(ranked[:limit]), total, max(len(ranked) - limit, 0), why_not)
 
 
-def by_kpi(periods: Sequence[str], by_period: Iterable[KpiRow], overall: Iterable[KpiRow]) -> list[Line]:
-    """Every KPI as a line of periods (no breakdown), in the order of the rows."""
-    return _lines(periods, list(by_period), list(overall), lambda r: r["kpi"])
+def by_kpi(
+    periods: Sequence[str], by_period: Iterable[KpiRow], overall: Iterable[KpiRow]
+) -> tuple[tuple[str, ...], list[Line]]:
+    """Every KPI as a line of periods (no breakdown), in the order of the rows, from the first period where
+    one has a value."""
+    lines = _lines(periods, list(by_period), list(overall), lambda r: r["kpi"])
+    first = _first_counted(lines)
+    return tuple(periods[first:]), [_from(line, first) for line in lines]
+
+
+def _first_counted(lines: Sequence[Line]) -> int:
+    """The first period where a line has a value (0 when none has): the periods before the data begins are
+    empty columns."""
+    width = len(lines[0].cells) if lines else 0
+    counted = (i for i in range(width) if any(_ok(line.cells[i]) for line in lines))
+    return next(counted, 0)
+
+
+def _from(line: Line, first: int) -> Line:
+    return Line(line.key, line.cells[first:], line.overall)
+
+
+def _ok(row: KpiRow | None) -> bool:
+    return row is not None and row["status"] == "ok"
 
 
 def _lines(periods: Sequence[str], by_period: list[KpiRow], overall: list[KpiRow], key: Any) -> list[Line]:

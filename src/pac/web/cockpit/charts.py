@@ -35,7 +35,7 @@ def kpi_chart(rows: list[dict[str, Any]], kpi: str, titles: dict[str, str] | Non
         "data": {"values": points},
         "mark": {"type": "line", "point": True, "tooltip": True},
         "encoding": {
-            "x": {"field": "period", "type": "ordinal", "title": None, "sort": None},
+            "x": {"field": "period", "type": "ordinal", "title": None, "sort": None, "axis": {"labelAngle": 0}},
             "y": {
                 "field": "value",
                 "type": "quantitative",
@@ -56,7 +56,7 @@ def pivot_chart(found: Pivot, titles: list[str], unit: str) -> dict[str, Any] | 
     """The top lines of a pivot over its periods (``titles``, in order), one colour each; over the whole
     range as bars when there is no period."""
     top = found.lines[:PIVOT_SERIES]
-    axis = {"axis": {"format": "%"}} if unit == "ratio" else {"axis": {"format": "$~s"}} if unit == "currency" else {}
+    axis = {"axis": {"format": "%"}} if unit == "ratio" else {"axis": {"format": "~s"}} if unit == "currency" else {}
     label = kpi_label(found.kpi, _)
     if not found.periods:
         bars = [
@@ -90,7 +90,7 @@ def pivot_chart(found: Pivot, titles: list[str], unit: str) -> dict[str, Any] | 
         "data": {"values": points},
         "mark": {"type": "line", "point": True, "tooltip": True},
         "encoding": {
-            "x": {"field": "period", "type": "ordinal", "title": None, "sort": titles},
+            "x": {"field": "period", "type": "ordinal", "title": None, "sort": titles, "axis": {"labelAngle": 0}},
             "y": {"field": "value", "type": "quantitative", "title": label, **axis},
             "color": {"field": "series", "type": "nominal", "title": None, "sort": [_series(x.key) for x in top]},
         },

@@ -1,6 +1,6 @@
 """The KPI page's tables in the reader's language: one KPI broken down as a pivot (a line per owner,
 segment…, a column per period) and every KPI as a line of periods; cells written per unit (``25 %``,
-``1 000 €``, ``12,5 jours``), periods titled in the reader's language (« mars 2027 », « T1 2027 »), and
+``1 000 €``), periods titled in the reader's language (« mars 2027 », « T1 2027 »), and
 why a value is missing said once per line."""
 
 from __future__ import annotations
@@ -38,20 +38,15 @@ def period_title(label: str, fmt: Formatter) -> str:
     return label
 
 
-def cell(row: KpiRow | None, fmt: Formatter) -> str:
-    """A value written for its unit; « — » for none (the reason is said once for the line)."""
+def cell(row: KpiRow | None, fmt: Formatter, compact: bool = False) -> str:
+    """A value written for its unit, « — » for none (the reason is said once for the line); days, months or
+    « per day » are in the KPI's label (« Cycle de vente (jours) »). ``compact`` rounds money (« 1,3 M € »)
+    where every KPI shares the columns."""
     if row is None:
         return EMPTY
-    shown = value_text(row, fmt)
-    if shown == EMPTY:
-        return shown
-    if row["unit"] == "days":
-        return gettext("%(days)s days") % {"days": shown}
-    if row["unit"] == "months":
-        return gettext("%(months)s months") % {"months": shown}
-    if row["unit"] == "currency/day":
-        return gettext("%(amount)s per day") % {"amount": shown}
-    return shown
+    if compact and row["unit"].startswith("currency") and row["status"] == "ok" and row["value"] is not None:
+        return fmt.money_compact(row["value"])
+    return str(value_text(row, fmt))
 
 
 def _why(line: Line, fmt: Formatter) -> str:
@@ -61,10 +56,10 @@ def _why(line: Line, fmt: Formatter) -> str:
     return " · ".join(s for s in said[:REASONS_SHOWN] if s)
 
 
-def _line(line: Line, fmt: Formatter) -> dict[str, Any]:
+def _line(line: Line, fmt: Formatter, compact: bool = False) -> dict[str, Any]:
     return {
-        "cells": [cell(row, fmt) for row in line.cells],
-        "overall": cell(line.overall, fmt),
+        "cells": [cell(row, fmt, compact) for row in line.cells],
+        "overall": cell(line.overall, fmt, compact),
         "why": _why(line, fmt),
     }
 
@@ -97,7 +92,7 @@ def present_kpi_lines(lines: Sequence[Line], fmt: Formatter) -> list[dict[str, A
             "kpi": line.key,
             "label": kpi_label(line.key, gettext),
             "ok": line.has_value(),
-            **_line(line, fmt),
+            **_line(line, fmt, compact=True),
         }
         for line in lines
     ]

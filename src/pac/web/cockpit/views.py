@@ -143,15 +143,16 @@ def _kpi_tables(tables: dict[str, Any], f: KpiFilters, fmt: Formatter) -> dict[s
         unit = KPIS[f.kpi].unit
         return {
             "pivot": present_pivot(found, fmt, str(DIMENSION_LABELS[f.by])),
-            "chart": pivot_chart(found, [titles[p] for p in periods], unit),
+            "chart": pivot_chart(found, [titles[p] for p in found.periods], unit),
         }
     overall = computed((), False, None)
     if f.period is None:
         return {"rows": [present_kpi(r, fmt) for r in overall]}
     by_period = computed((), True, None)
+    counted, lines = by_kpi(periods, by_period, overall)
     return {
-        "lines": present_kpi_lines(by_kpi(periods, by_period, overall), fmt),
-        "periods": list(titles.values()),
+        "lines": present_kpi_lines(lines, fmt),
+        "periods": [titles[p] for p in counted],
         "chart": kpi_chart([dict(r) for r in by_period], f.kpi, titles),
     }
 
