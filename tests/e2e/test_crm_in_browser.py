@@ -101,3 +101,16 @@ def test_it_draws_a_kpi_over_the_months_and_the_plan_against_its_targets(
     # the quarter under way against its targets, drawn too
     page.wait_for_selector("#progress-chart svg, #progress-chart canvas")
     assert page.locator("#progress-vs-plan [data-objective=chiffre-affaires]").count() == 1
+
+
+def test_it_breaks_a_kpi_down_by_owner_as_a_pivot_with_its_chart(page: Any, live_server: Any, demo: Any) -> None:
+    log_in(page, live_server, demo.manager.username, demo.password)
+    page.goto(f"{live_server.url}/cockpit/kpis/?period=month")
+    page.select_option("select[name=by]", "owner")  # the form sends itself
+    page.wait_for_selector("#kpi-pivot")
+    page.wait_for_selector("#kpi-chart[data-rendered=true] svg")
+    lines = page.locator("#kpi-pivot tbody tr.line").count()
+    assert 1 <= lines <= 30 and page.locator("#kpi-pivot tfoot tr.total").count() == 1
+    assert page.locator("#kpi-pivot thead th").count() <= 12 + 2  # owner, 12 months at most, the whole range
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 1280  # nothing wider than the window

@@ -1,5 +1,6 @@
-"""The cockpit's Vega-Lite charts (drawn by the vendored vega-embed): a KPI over the periods, and each
-objective's share of its target next to the share expected by now."""
+"""The cockpit's Vega-Lite charts (drawn by the vendored vega-embed): a KPI over the periods, a broken-down
+KPI's top values over the periods, and each objective's share of its target next to the share expected by
+now."""
 
 from __future__ import annotations
 
@@ -9,16 +10,20 @@ from django.utils.translation import gettext as _
 
 from pac.engine.forecast import Forecast
 from pac.engine.kpis.display import kpi_label
+from pac.engine.kpis.pivot import Pivot
 from pac.engine.pace import Pace
 from pac.engine.progress import ObjectiveProgress
+from pac.web.cockpit.kpi_layout import chart_value
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"  # an identifier: nothing is fetched
 
 
-def kpi_chart(rows: list[dict[str, Any]], kpi: str) -> dict[str, Any] | None:
-    """One KPI over the periods, when there are at least two computed periods."""
+def kpi_chart(rows: list[dict[str, Any]], kpi: str, titles: dict[str, str] | None = None) -> dict[str, Any] | None:
+    """One KPI over the periods, when there are at least two computed periods; ``titles`` are the periods'
+    titles in the reader's language, by label."""
+    titles = titles or {}
     points = [
-        {"period": r["period"], "value": r["value"]}
+        {"period": titles.get(r["period"], r["period"]), "value": r["value"]}
         for r in rows
         if r["kpi"] == kpi and r["status"] == "ok" and r["value"] is not None and r["period"]
     ]
@@ -30,7 +35,7 @@ def kpi_chart(rows: list[dict[str, Any]], kpi: str) -> dict[str, Any] | None:
         "data": {"values": points},
         "mark": {"type": "line", "point": True, "tooltip": True},
         "encoding": {
-            "x": {"field": "period", "type": "ordinal", "title": None},
+            "x": {"field": "period", "type": "ordinal", "title": None, "sort": None, "axis": {"labelAngle": 0}},
             "y": {
                 "field": "value",
                 "type": "quantitative",
@@ -41,6 +46,61 @@ def kpi_chart(rows: list[dict[str, Any]], kpi: str) -> dict[str, Any] | None:
         "width": "container",
         "height": 220,
     }
+
+
+#: Lines drawn on a pivot's chart: the biggest values of the latest period (more would be a tangle).
+PIVOT_SERIES = 6
+
+
+def pivot_chart(found: Pivot, titles: list[str], unit: str) -> dict[str, Any] | None:
+    """The top lines of a pivot over its periods (``titles``, in order), one colour each; over the whole
+    range as bars when there is no period."""
+    top = found.lines[:PIVOT_SERIES]
+    axis = {"axis": {"format": "%"}} if unit == "ratio" else {"axis": {"format": "~s"}} if unit == "currency" else {}
+    label = kpi_label(found.kpi, _)
+    if not found.periods:
+        bars = [
+            {"series": _series(line.key), "value": value}
+            for line in found.lines[: PIVOT_SERIES * 2]
+            if (value := chart_value(line.overall)) is not None
+        ]
+        if not bars:
+            return None
+        return {
+            "$schema": SCHEMA,
+            "data": {"values": bars},
+            "mark": {"type": "bar", "tooltip": True},
+            "encoding": {
+                "y": {"field": "series", "type": "nominal", "title": None, "sort": None},
+                "x": {"field": "value", "type": "quantitative", "title": label, **axis},
+            },
+            "width": "container",
+            "height": {"step": 18},
+        }
+    points = [
+        {"period": title, "series": _series(line.key), "value": value}
+        for line in top
+        for title, row in zip(titles, line.cells, strict=True)
+        if (value := chart_value(row)) is not None
+    ]
+    if not points:
+        return None
+    return {
+        "$schema": SCHEMA,
+        "data": {"values": points},
+        "mark": {"type": "line", "point": True, "tooltip": True},
+        "encoding": {
+            "x": {"field": "period", "type": "ordinal", "title": None, "sort": titles, "axis": {"labelAngle": 0}},
+            "y": {"field": "value", "type": "quantitative", "title": label, **axis},
+            "color": {"field": "series", "type": "nominal", "title": None, "sort": [_series(x.key) for x in top]},
+        },
+        "width": "container",
+        "height": 260,
+    }
+
+
+def _series(key: Any) -> str:
+    return "—" if key is None else str(key)
 
 
 def progress_chart(lines: list[ObjectiveProgress], names: dict[str, str]) -> dict[str, Any] | None:

@@ -21,12 +21,16 @@ from django.views.decorators.http import require_POST
 
 from pac.engine.analysis import analyse
 from pac.engine.forecast import Forecast
+from pac.engine.formatting import Formatter
 from pac.engine.funnel import revenue_target
+from pac.engine.kpis.pivot import by_kpi, pivot
 from pac.engine.labels import Message
 from pac.engine.pace import pace
 from pac.web.accounts.models import PLAN_EDITOR_ROLES
 from pac.web.cockpit.actuals import plan_progress as measured
-from pac.web.cockpit.charts import burnup_chart, forecast_band, kpi_chart, progress_chart
+from pac.web.cockpit.charts import burnup_chart, forecast_band, kpi_chart, pivot_chart, progress_chart
+from pac.web.cockpit.kpi_filters import KpiFilters, read_filters
+from pac.web.cockpit.kpi_layout import period_title, present_kpi_lines, present_pivot
 from pac.web.cockpit.models import AlertChannel
 from pac.web.cockpit.outlook import plan_forecast
 from pac.web.cockpit.overview import Overview, Scope, overview, scoped, weekly_revenue
@@ -52,14 +56,12 @@ from pac.web.plans.services import plan_alert_thresholds_save
 from pac.web.plans.versioning import PlanConflict
 from pac.web.requests import current_user, posted_version
 
-DIMENSIONS = ("owner", "segment", "channel", "product")
 DIMENSION_LABELS = {
     "owner": gettext_lazy("owner"),
     "segment": gettext_lazy("segment"),
     "channel": gettext_lazy("channel"),
     "product": gettext_lazy("product"),
 }
-PERIODS = ("week", "month", "quarter")
 
 
 def _progress_context(plan: Plan, weeks: bool = False) -> dict[str, Any]:
@@ -82,45 +84,85 @@ def _progress_context(plan: Plan, weeks: bool = False) -> dict[str, Any]:
 
 @login_required
 def kpi_page(request: HttpRequest) -> HttpResponse:
-    from pac.engine.kpis import KPIS, LABELS, compute_kpis
+    """The team's KPIs: every KPI over the range (by period when one is chosen), or the chosen KPI broken
+    down as a pivot (a line per owner, segment… and a column per period) with its top values drawn."""
+    from pac.engine.kpis import KPIS, LABELS
 
     user = current_user(request)
     teams = list(user.teams.all())
-    team = next((t for t in teams if str(t.pk) == request.GET.get("team")), teams[0] if teams else None)
-    period = request.GET.get("period") or None
-    period = period if period in PERIODS else None
-    by = request.GET.get("by") or ""
-    by = by if by in DIMENSIONS else ""
-    chart_kpi = request.GET.get("kpi") or "win_rate"
-    chart_kpi = chart_kpi if chart_kpi in KPIS else "win_rate"
-    rows: list[dict[str, Any]] = []
+    today = timezone.localdate()
+    f = read_filters(request.GET, teams, today)
+    team = f.team
     fmt = formatter()
     tables = team_tables(team) if team is not None else {}
-    if tables:
-        computed = compute_kpis(tables, as_of=timezone.localdate(), by=(by,) if by else (), period=period)
-        rows = [present_kpi(r, fmt) for r in computed]
+    shown = _kpi_tables(tables, f, fmt) if tables else {}
     plans = list(selectors.plans_visible_to(user).filter(team=team).order_by("-start")) if team is not None else []
     plan = _chosen_plan(plans, request.GET.get("plan"))
     context = {
-        "chart": kpi_chart(rows, chart_kpi) if period and not by else None,
-        "chart_kpi": chart_kpi,
-        "chart_label": _(LABELS[chart_kpi]),
+        **shown,
+        "chart_kpi": f.kpi,
+        "chart_label": _(LABELS[f.kpi]),
         "kpi_choices": [(name, _(LABELS[name])) for name in KPIS],
         "teams": teams,
         "team": team,
-        "period": period or "",
-        "by": by,
-        "by_label": DIMENSION_LABELS.get(by, ""),
+        "period": f.period or "",
+        "by": f.by,
+        "by_label": DIMENSION_LABELS.get(f.by, ""),
         "dimensions": DIMENSION_LABELS.items(),
-        "rows": rows,
+        "start": f.start.isoformat() if f.start else "",
+        "end": f.end.isoformat() if f.end != today else "",
+        "today": today.isoformat(),
+        "cut": f.span is not None and f.span.cut,
         "credit": team.data_credit if team is not None else "",
         "can_import": team is not None and can_import(user, team),
-        "empty": not rows,
+        "empty": not shown,
         "title": _("KPIs"),
         "plans": plans,
-        **(_progress_context(plan) if plan is not None and rows else {"plan": plan}),
+        **(_progress_context(plan) if plan is not None and shown else {"plan": plan}),
     }
     return render(request, "cockpit/kpis.html", context)
+
+
+def _kpi_tables(tables: dict[str, Any], f: KpiFilters, fmt: Formatter) -> dict[str, Any]:
+    """What the KPI page shows for the filters: the pivot of the chosen KPI when there is a breakdown (only
+    that KPI is computed), else every KPI, by period when there is one."""
+    from pac.engine.kpis import KPIS, compute_kpis
+
+    periods = f.span.labels if f.span is not None else ()
+    titles = {p: period_title(p, fmt) for p in periods}
+
+    def computed(by: tuple[str, ...], by_period: bool, kpis: list[str] | None) -> list[Any]:
+        if by_period and f.period is None:
+            return []
+        period = f.period if by_period else None
+        return compute_kpis(tables, as_of=f.end, by=by, period=period, kpis=kpis, start=f.computed_from)
+
+    if f.by:
+        kpi = [f.kpi]
+        found = pivot(
+            f.kpi,
+            f.by,
+            periods,
+            computed((f.by,), True, kpi),
+            computed((f.by,), False, kpi),
+            computed((), True, kpi),
+            computed((), False, kpi),
+        )
+        unit = KPIS[f.kpi].unit
+        return {
+            "pivot": present_pivot(found, fmt, str(DIMENSION_LABELS[f.by])),
+            "chart": pivot_chart(found, [titles[p] for p in found.periods], unit),
+        }
+    overall = computed((), False, None)
+    if f.period is None:
+        return {"rows": [present_kpi(r, fmt) for r in overall]}
+    by_period = computed((), True, None)
+    counted, lines = by_kpi(periods, by_period, overall)
+    return {
+        "lines": present_kpi_lines(lines, fmt),
+        "periods": [titles[p] for p in counted],
+        "chart": kpi_chart([dict(r) for r in by_period], f.kpi, titles),
+    }
 
 
 @login_required
