@@ -226,7 +226,10 @@ def _cockpit(request: HttpRequest, plan: Plan) -> _Cockpit:
     today = timezone.localdate()
     engine_plan = adapters.to_engine(plan)
     analysis = analyse(engine_plan)
-    share = Decimal(1) / len(team_owners) if owner and owner in team_owners else Decimal(1)
+    # one owner's part of the target: the team's split among the owners of its deals (a rep without deals yet
+    # joins the split)
+    sharing = len(team_owners) + (0 if owner in team_owners else 1)
+    share = Decimal(1) / sharing if owner else Decimal(1)
     found = overview(analysis, tables, today, share)
     plan_steering = None
     outlook, why_no_outlook = plan_forecast(plan, team_wide, found.target, today, owner, segment)
