@@ -71,6 +71,12 @@ def team_reps(plan: Plan) -> list[User]:
     return [u for u in plan.team.members.order_by("username")[: MAX_REPS * 2] if is_rep(u)][:MAX_REPS]
 
 
+def deal_owners(plan: Plan) -> list[str]:
+    """Who owns the team's deals (PAC forecasts a rep's call only when they own some)."""
+    found = Opportunity.objects.filter(team=plan.team).exclude(owner="").values_list("owner", flat=True)
+    return list(found.distinct().order_by("owner")[: MAX_REPS * 10])
+
+
 def open_by_category(plan: Plan, owner: str) -> dict[str, Decimal]:
     """The amounts of ``owner``'s open deals per forecast category (every category listed; an unknown or
     empty imported value counts as pipeline)."""
