@@ -55,6 +55,11 @@ def _money(fmt: Formatter, value: Decimal | float | None) -> str:
     return fmt.money(Decimal(str(round(value, 2)))) if value is not None else "—"
 
 
+def _input_value(value: Decimal) -> str:
+    """An amount as a number field reads it (``12000``, ``12000.50``), whatever the database returned."""
+    return str(value.quantize(Decimal(1)) if value == value.to_integral_value() else value.quantize(Decimal("0.01")))
+
+
 def _pac(plan: Plan, tables: dict[str, Any], period: call.Period, owner: str = "") -> Forecast | None:
     """PAC's forecast of the period for one owner's deals (or the team's): None when it cannot be made."""
     found, _why = plan_forecast(plan, tables, None, timezone.localdate(), owner, period=(period.start, period.end))
@@ -113,7 +118,9 @@ def _rep_context(plan: Plan, user: User, period: call.Period, fmt: Formatter) ->
         "pac_expected": _money(fmt, pac.expected) if pac else "",
         "last": last,
         "last_figures": _categories(fmt, {c: getattr(last, c) for c in CALL_CATEGORIES}) if last else [],
-        "fields": [{"code": c, "label": _(CATEGORY_LABELS[c]), "value": prefill[c]} for c in CALL_CATEGORIES],
+        "fields": [
+            {"code": c, "label": _(CATEGORY_LABELS[c]), "value": _input_value(prefill[c])} for c in CALL_CATEGORIES
+        ],
         "audit": _audit(plan, period, fmt, only=user),
     }
 
