@@ -34,6 +34,7 @@ def test_lea_submits_and_manon_adjusts_with_a_reason(page: Any, live_server: Any
         page.click("[data-testid=forecast-call]")
     commit = page.input_value("[name=commit]")
     assert float(commit) >= 0  # pre-filled with what PAC computes from her open deals
+    assert "€" in page.inner_text("[data-testid=pac-expected]")  # and the engine's expected bookings
     page.fill("[name=commit]", "40000")
     page.fill("[name=best_case]", "65000")
     page.fill("[name=pipeline]", "120000")
