@@ -202,7 +202,13 @@ def test_a_rep_cannot_submit_for_someone_else(under_way: Any, teammate: Any, car
     assert _submit(login(teammate), under_way, 1, 2, 3, rep="not-a-user").status_code == 403
     with pytest.raises(PermissionDenied):
         forecast_submit(
-            user=teammate, plan=under_way, period="", rep=carla, commit=Decimal(1), best_case=Decimal(1), pipeline=0
+            user=teammate,
+            plan=under_way,
+            period="",
+            rep=carla,
+            commit=Decimal(1),
+            best_case=Decimal(1),
+            pipeline=Decimal(1),
         )
     assert not ForecastSubmission.objects.exists()
 
@@ -232,7 +238,9 @@ def test_an_outsider_gets_404(under_way: Any, outsider: Any, teammate: Any) -> N
             manager=outsider, plan=under_way, period="", rep=None, category="commit", amount=Decimal(1), reason="x"
         )
     with pytest.raises(Http404):
-        forecast_submit(user=outsider, plan=under_way, period="", commit=Decimal(1), best_case=1, pipeline=1)
+        forecast_submit(
+            user=outsider, plan=under_way, period="", commit=Decimal(1), best_case=Decimal(1), pipeline=Decimal(1)
+        )
 
 
 def test_a_manager_adjusts_with_a_reason_only(under_way: Any, owner: Any, teammate: Any) -> None:
