@@ -53,7 +53,8 @@ def carla(team: Any) -> Any:
 
 @pytest.fixture
 def under_way(owner: Any, team: Any, teammate: Any, carla: Any) -> Any:
-    """A plan under way; `teammate` has open deals in commit, best case and no category, and a won one."""
+    """A plan under way; `teammate` has open deals in commit, best case, pipeline (one without an amount)
+    and no category, an omitted one and a won one."""
     from pac.web.crm.models import Opportunity
     from pac.web.plans import services
 
@@ -65,6 +66,7 @@ def under_way(owner: Any, team: Any, teammate: Any, carla: Any) -> Any:
         ("c2", "teammate", "open", 3000, "committed"),
         ("b1", "teammate", "open", 11000, "Best Case"),
         ("p1", "teammate", "open", 5000, ""),
+        ("p2", "teammate", "open", None, "Pipeline"),
         ("x1", "teammate", "open", 90000, "Omitted"),
         ("w1", "teammate", "won", 12000, ""),
         ("o2", "carla", "open", 9000, "Commit"),
@@ -75,7 +77,7 @@ def under_way(owner: Any, team: Any, teammate: Any, carla: Any) -> Any:
             external_id=external_id,
             owner=who,
             outcome=outcome,
-            amount=Decimal(amount),
+            amount=Decimal(amount) if amount is not None else None,
             forecast_category=category,
             created=today - dt.timedelta(days=60),
             closed=today - dt.timedelta(days=5) if outcome == "won" else None,
@@ -111,6 +113,8 @@ def test_a_rep_sees_what_pac_computes_from_their_open_deals_in_the_form(under_wa
     text = page_text(response)
     assert EN.money(10000) in text and EN.money(90000) not in text
     assert 'name="commit" min="0" step="0.01" value="10000"' in response.content.decode()
+    deals = {c["code"]: (c["deals"], c["unknown"]) for c in response.context["pac_categories"]}
+    assert deals == {"commit": (2, 0), "best_case": (1, 0), "pipeline": (2, 1)}  # p2 has no amount yet
 
 
 def test_a_rep_submits_and_resubmits_and_both_are_kept(under_way: Any, teammate: Any) -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db.models import OuterRef, Subquery, Sum
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.utils.translation import gettext as _
 
 from pac.engine.forecast.calls import CALL_CATEGORIES, Adjustment, Submission
@@ -77,18 +77,31 @@ def deal_owners(plan: Plan) -> list[str]:
     return list(found.distinct().order_by("owner")[: MAX_REPS * 10])
 
 
-def open_by_category(plan: Plan, owner: str) -> dict[str, Decimal]:
-    """The amounts of ``owner``'s open deals per forecast category (every category listed; an unknown or
-    empty imported value counts as pipeline)."""
+@dataclass
+class OpenDeals:
+    """A category's open deals: their known amounts' sum, how many, how many without an amount (a CRM
+    often has no value on a deal until it closes)."""
+
+    amount: Decimal = Decimal(0)
+    deals: int = 0
+    unknown: int = 0
+
+
+def open_by_category(plan: Plan, owner: str) -> dict[str, OpenDeals]:
+    """``owner``'s open deals per forecast category (every category listed; an unknown or empty imported
+    value counts as pipeline)."""
     rows = (
         Opportunity.objects.filter(team=plan.team, owner=owner, outcome="open")
         .values("forecast_category")
-        .annotate(total=Sum("amount"))
+        .annotate(total=Sum("amount"), n=Count("pk"), unknown=Count("pk", filter=Q(amount__isnull=True)))
         .order_by("forecast_category")[:MAX_CATEGORY_VALUES]
     )
-    found = dict.fromkeys(CATEGORIES, Decimal(0))
+    found = {c: OpenDeals() for c in CATEGORIES}
     for row in rows:
-        found[category_of(row["forecast_category"] or "")] += row["total"] or Decimal(0)
+        line = found[category_of(row["forecast_category"] or "")]
+        line.amount += row["total"] or Decimal(0)
+        line.deals += row["n"]
+        line.unknown += row["unknown"]
     return found
 
 

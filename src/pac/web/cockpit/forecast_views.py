@@ -70,6 +70,20 @@ def _categories(fmt: Formatter, amounts: dict[str, Decimal]) -> list[dict[str, s
     return [{"code": c, "label": _(CATEGORY_LABELS[c]), "amount": _money(fmt, amounts[c])} for c in CALL_CATEGORIES]
 
 
+def _open_deals(fmt: Formatter, found: dict[str, call.OpenDeals]) -> list[dict[str, Any]]:
+    """Each category's open amount, with how many deals make it and how many have no amount yet."""
+    return [
+        {
+            "code": c,
+            "label": _(CATEGORY_LABELS[c]),
+            "amount": _money(fmt, found[c].amount),
+            "deals": found[c].deals,
+            "unknown": found[c].unknown,
+        }
+        for c in CALL_CATEGORIES
+    ]
+
+
 def _audit(plan: Plan, period: call.Period, fmt: Formatter, only: User | None = None) -> list[dict[str, Any]]:
     """Submissions and adjustments of the period, latest first (a rep: their own submissions)."""
     rows: list[ForecastSubmission | ForecastAdjustment] = [
@@ -112,10 +126,10 @@ def _rep_context(plan: Plan, user: User, period: call.Period, fmt: Formatter) ->
     open_deals = call.open_by_category(plan, user.username)
     pac = _pac(plan, team_tables(plan.team), period, user.username)
     last = next((s for s in call.submissions(plan, period) if s.submitted_by_id == user.pk), None)
-    prefill = {c: getattr(last, c) if last else open_deals[c] for c in CALL_CATEGORIES}
+    prefill = {c: getattr(last, c) if last else open_deals[c].amount for c in CALL_CATEGORIES}
     return {
-        "pac_categories": _categories(fmt, open_deals),
-        "pac_expected": _money(fmt, pac.expected) if pac else "",
+        "pac_categories": _open_deals(fmt, open_deals),
+        "pac_expected": _money(fmt, round(pac.expected)) if pac else "",
         "last": last,
         "last_figures": _categories(fmt, {c: getattr(last, c) for c in CALL_CATEGORIES}) if last else [],
         "fields": [
@@ -151,8 +165,8 @@ def _manager_context(plan: Plan, period: call.Period, fmt: Formatter) -> dict[st
                 "rep": rep,
                 "figures": _line(fmt, line),
                 "at": line.submitted.at if line.submitted else None,
-                "pac_open": _categories(fmt, call.open_by_category(plan, rep.username)),
-                "pac_expected": _money(fmt, pac.expected) if pac else "—",
+                "pac_open": _open_deals(fmt, call.open_by_category(plan, rep.username)),
+                "pac_expected": _money(fmt, round(pac.expected)) if pac else "—",
                 "adjustments": [adjustments[(rep.pk, c)] for c in line.adjusted if (rep.pk, c) in adjustments],
             }
         )
@@ -170,8 +184,8 @@ def _manager_context(plan: Plan, period: call.Period, fmt: Formatter) -> dict[st
             }
             for c in CALL_CATEGORIES
         ],
-        "team_p50": _money(fmt, team.p50) if team else "—",
-        "team_expected": _money(fmt, team.expected) if team else "—",
+        "team_p50": _money(fmt, round(team.p50)) if team else "—",
+        "team_expected": _money(fmt, round(team.expected)) if team else "—",
         "reps": reps,
         "categories": [(c, _(CATEGORY_LABELS[c])) for c in CALL_CATEGORIES],
         "audit": _audit(plan, period, fmt),
