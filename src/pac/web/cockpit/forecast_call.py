@@ -129,9 +129,11 @@ def latest_rows(plan: Plan, period: Period) -> tuple[list[Submission], list[Adju
     return [as_submission(r) for r in found[:MAX_REPS]], [as_adjustment(r) for r in adjusted]
 
 
-def submissions(plan: Plan, period: Period) -> list[ForecastSubmission]:
+def submissions(plan: Plan, period: Period, by: User | None = None) -> list[ForecastSubmission]:
+    """The period's latest submissions, latest first (``by``: one rep's only)."""
+    found = ForecastSubmission.objects.filter(plan=plan, period_start=period.start, period_end=period.end)
     return list(
-        ForecastSubmission.objects.filter(plan=plan, period_start=period.start, period_end=period.end)
+        (found if by is None else found.filter(submitted_by=by))
         .select_related("submitted_by")
         .order_by("-at", "-pk")[:AUDIT_ROWS]
     )

@@ -86,9 +86,7 @@ def _open_deals(fmt: Formatter, found: dict[str, call.OpenDeals]) -> list[dict[s
 
 def _audit(plan: Plan, period: call.Period, fmt: Formatter, only: User | None = None) -> list[dict[str, Any]]:
     """Submissions and adjustments of the period, latest first (a rep: their own submissions)."""
-    rows: list[ForecastSubmission | ForecastAdjustment] = [
-        s for s in call.submissions(plan, period) if only is None or s.submitted_by_id == only.pk
-    ]
+    rows: list[ForecastSubmission | ForecastAdjustment] = [*call.submissions(plan, period, by=only)]
     if only is None:
         rows += call.adjustments(plan, period)
     rows.sort(key=lambda r: (r.at, r.pk), reverse=True)
@@ -125,7 +123,7 @@ def _audit(plan: Plan, period: call.Period, fmt: Formatter, only: User | None = 
 def _rep_context(plan: Plan, user: User, period: call.Period, fmt: Formatter) -> dict[str, Any]:
     open_deals = call.open_by_category(plan, user.username)
     pac = _pac(plan, team_tables(plan.team), period, user.username)
-    last = next((s for s in call.submissions(plan, period) if s.submitted_by_id == user.pk), None)
+    last = next(iter(call.submissions(plan, period, by=user)), None)
     prefill = {c: getattr(last, c) if last else open_deals[c].amount for c in CALL_CATEGORIES}
     return {
         "pac_categories": _open_deals(fmt, open_deals),
