@@ -30,14 +30,24 @@ def _data_version(plan: Plan) -> str:
 
 
 def plan_forecast(
-    plan: Plan, tables: dict[str, Any], target: Decimal | None, today: dt.date, owner: str = "", segment: str = ""
+    plan: Plan,
+    tables: dict[str, Any],
+    target: Decimal | None,
+    today: dt.date,
+    owner: str = "",
+    segment: str = "",
+    period: tuple[dt.date, dt.date] | None = None,
 ) -> tuple[Forecast | None, str]:
-    """The forecast of the plan's bookings from ``today`` to its end, or why there is none (a message
-    template and its values, worded by the caller)."""
-    if not tables or today > plan.end:
+    """The forecast of the plan's bookings (or of ``period`` within it) from ``today`` to its end, or why
+    there is none (a message template and its values, worded by the caller)."""
+    start, end = period or (plan.start, plan.end)
+    if not tables or today > end:
         return None, ""
     scope = ("owner", owner) if owner else ("segment", segment) if segment else None
-    raw = f"{plan.team_id}:{plan.pk}:{plan.version}:{_data_version(plan)}:{scope}:{target}:{today.isoformat()}"
+    raw = (
+        f"{plan.team_id}:{plan.pk}:{plan.version}:{_data_version(plan)}:{scope}:{target}:{today.isoformat()}"
+        f":{start.isoformat()}:{end.isoformat()}"
+    )
     key = "pac:forecast:" + hashlib.sha256(raw.encode("utf-8")).hexdigest()
     cached = cache.get(key)
     if cached is not None:
@@ -46,8 +56,8 @@ def plan_forecast(
         found: tuple[Forecast | None, str] = (
             forecast(
                 deals_from_tables(tables),
-                start=plan.start,
-                end=plan.end,
+                start=start,
+                end=end,
                 as_of=today,
                 target=float(target) if target is not None else None,
                 draws=PAGE_DRAWS,

@@ -1,18 +1,25 @@
 """The cockpit's one write path: setting an alert aside (acknowledged, or snoozed until a day) and a
-plan's alert delivery. Only who may edit the plan may do either; a teammate reads."""
+plan's alert delivery (only who may edit the plan; a teammate reads); a rep's forecast submission and a
+manager's adjustment of it (each a new row: the history is the audit)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.db import transaction
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from pac.engine.alerts import Alert
-from pac.web.accounts.models import User
-from pac.web.cockpit.models import AlertChannel, AlertState
+from pac.engine.forecast.calls import CALL_CATEGORIES, submission_warnings
+from pac.engine.forecast.categories import BEST_CASE, COMMIT, PIPELINE
+from pac.web.accounts.models import PLAN_EDITOR_ROLES, User
+from pac.web.cockpit.forecast_call import is_rep, period_of
+from pac.web.cockpit.models import AlertChannel, AlertState, ForecastAdjustment, ForecastSubmission
 from pac.web.plans.models import Plan
 from pac.web.plans.selectors import can_edit
 
@@ -79,3 +86,90 @@ def alert_channel_save(*, user: User, plan: Plan, emails: str, webhook: str) -> 
     channel.full_clean()
     channel.save()
     return channel
+
+
+#: The largest figure a forecast line may hold (the amount columns hold 14 digits before the decimals).
+MAX_FORECAST_AMOUNT = Decimal("1000000000000")
+MAX_REASON = 2000
+
+
+def _member_plan(user: User, plan: Plan) -> None:
+    """An outsider learns nothing of the plan: 404, as for every page of it."""
+    if not plan.team.members.filter(pk=user.pk).exists():
+        raise Http404
+
+
+def _amount(value: Decimal) -> Decimal:
+    if not value.is_finite() or not Decimal(0) <= value <= MAX_FORECAST_AMOUNT:
+        raise ValidationError(_("Amounts go from 0 to %(max)s.") % {"max": MAX_FORECAST_AMOUNT})
+    return value.quantize(Decimal("0.01"))
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """The submission recorded, and the warning codes it raised (``engine.forecast.calls``)."""
+
+    submission: ForecastSubmission
+    warnings: tuple[str, ...]
+
+
+@transaction.atomic
+def forecast_submit(
+    *,
+    user: User,
+    plan: Plan,
+    period: str,
+    commit: Decimal,
+    best_case: Decimal,
+    pipeline: Decimal,
+    rep: User | None = None,
+) -> Submitted:
+    """A rep's forecast of ``period`` (the plan's, a month or a week within it), recorded as a new row.
+    Only their own: submitting for someone else, or as a manager (who adjusts), is refused. A commit above
+    the best case is kept but warned about."""
+    _member_plan(user, plan)
+    if (rep is not None and rep.pk != user.pk) or not is_rep(user):
+        raise PermissionDenied(_("You may submit only your own forecast."))
+    chosen = period_of(plan, period)
+    amounts = {COMMIT: _amount(commit), BEST_CASE: _amount(best_case), PIPELINE: _amount(pipeline)}
+    row = ForecastSubmission.objects.create(
+        plan=plan,
+        period_start=chosen.start,
+        period_end=chosen.end,
+        submitted_by=user,
+        commit=amounts[COMMIT],
+        best_case=amounts[BEST_CASE],
+        pipeline=amounts[PIPELINE],
+    )
+    return Submitted(row, submission_warnings(amounts))
+
+
+@transaction.atomic
+def forecast_adjust(
+    *, manager: User, plan: Plan, period: str, rep: User | None, category: str, amount: Decimal, reason: str
+) -> ForecastAdjustment:
+    """A manager's figure for one category of a rep's forecast (``rep``) or of the team's (``rep`` None),
+    with why (required): recorded as a new row, the earlier figures kept in the audit."""
+    _member_plan(manager, plan)
+    if manager.role not in PLAN_EDITOR_ROLES:
+        raise PermissionDenied(_("Only a manager may adjust the forecast."))
+    if rep is not None and (not is_rep(rep) or not plan.team.members.filter(pk=rep.pk).exists()):
+        raise ValidationError(_("Choose a rep of the plan's team."))
+    if category not in CALL_CATEGORIES:
+        raise ValidationError(_("Choose commit, best case or pipeline."))
+    why = reason.strip()
+    if not why:
+        raise ValidationError(_("Say why you adjust the forecast."))
+    if len(why) > MAX_REASON:
+        raise ValidationError(_("At most %(count)s characters.") % {"count": MAX_REASON})
+    chosen = period_of(plan, period)
+    return ForecastAdjustment.objects.create(
+        plan=plan,
+        period_start=chosen.start,
+        period_end=chosen.end,
+        rep=rep,
+        category=category,
+        amount=_amount(amount),
+        by=manager,
+        reason=why,
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pac.web.cockpit import views
+from pac.web.cockpit import forecast_views, views
 from pac.web.cockpit.reports import views as reports
 
 app_name = "cockpit"
@@ -10,6 +10,9 @@ urlpatterns = [
     path("plans/<int:plan_id>/alerts/aside/", views.alert_aside, name="alert_aside"),
     path("plans/<int:plan_id>/alerts/delivery/", views.alert_channel, name="alert_channel"),
     path("plans/<int:plan_id>/alerts/thresholds/", views.alert_thresholds, name="alert_thresholds"),
+    path("forecast/", forecast_views.forecast_page, name="forecast"),
+    path("plans/<int:plan_id>/forecast/submit/", forecast_views.forecast_submit_view, name="forecast_submit"),
+    path("plans/<int:plan_id>/forecast/adjust/", forecast_views.forecast_adjust_view, name="forecast_adjust"),
     path("kpis/", views.kpi_page, name="kpis"),
     path("plans/<int:plan_id>/progress/", views.plan_progress, name="plan_progress"),
     path("plans/<int:plan_id>/report/<str:kind>.pdf", reports.pack_pdf_view, name="report_pdf"),
