@@ -4,6 +4,8 @@ page loads."""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -22,9 +24,12 @@ from django.views.decorators.http import require_POST
 from pac.engine.analysis import analyse
 from pac.engine.forecast import Forecast
 from pac.engine.labels import Message
+from pac.engine.model import Plan as EnginePlan
+from pac.engine.progress import ObjectiveProgress
 from pac.web.accounts.models import PLAN_EDITOR_ROLES
 from pac.web.cockpit.actuals import plan_progress as measured
 from pac.web.cockpit.charts import burnup_chart, forecast_band, kpi_chart, progress_chart
+from pac.web.cockpit.figures_cache import cached_figures
 from pac.web.cockpit.models import AlertChannel
 from pac.web.cockpit.outlook import plan_forecast
 from pac.web.cockpit.overview import Overview, Scope, overview, scoped
@@ -58,10 +63,15 @@ DIMENSION_LABELS = {
 PERIODS = ("week", "month", "quarter")
 
 
+def _measured(plan: Plan, engine_plan: EnginePlan, today: dt.date) -> list[ObjectiveProgress]:
+    """The plan's objectives against the team's data, computed once per day, data and plan version."""
+    return cached_figures("progress", plan, (today,), lambda: measured(engine_plan, plan.team, today))
+
+
 def _progress_context(plan: Plan) -> dict[str, Any]:
     today = timezone.localdate()
     engine_plan = adapters.to_engine(plan)
-    lines = measured(engine_plan, plan.team, today)
+    lines = _measured(plan, engine_plan, today)
     shown = present_progress(lines, engine_plan)
     names = {p["id"]: p["name"] + (f" · {p['segment']}" if p["segment"] else "") for p in shown}
     return {
@@ -160,19 +170,30 @@ class _Cockpit:
 
 def _cockpit(request: HttpRequest, plan: Plan) -> _Cockpit:
     """The figures of the landing page for the reader: a rep's own deals, a manager's team or chosen
-    owner and segment."""
+    owner and segment — kept in the cache until the team's data, the plan or the day change."""
     user = current_user(request)
     manager = user.role in PLAN_EDITOR_ROLES
+    asked = request.GET.get("owner", "") or request.POST.get("owner", "")
+    asked_owner = asked if manager else user.username
+    asked_segment = request.GET.get("segment", "") or request.POST.get("segment", "")
+    today = timezone.localdate()
+    found = cached_figures(
+        "home",
+        plan,
+        (today, manager, asked_owner, asked_segment),
+        lambda: _cockpit_figures(plan, manager, asked_owner, asked_segment, today),
+    )
+    return dataclasses.replace(found, plan=plan)
+
+
+def _cockpit_figures(plan: Plan, manager: bool, asked_owner: str, asked_segment: str, today: dt.date) -> _Cockpit:
     team_wide = team_tables(plan.team)
     team_owners = _distinct(team_wide, "owner")
     owners = team_owners if manager else []
     segments = _distinct(team_wide, "segment")
-    asked = request.GET.get("owner", "") or request.POST.get("owner", "")
-    owner = (asked if asked in owners else "") if manager else user.username
-    segment = request.GET.get("segment", "") or request.POST.get("segment", "")
-    segment = segment if segment in segments else ""
+    owner = (asked_owner if asked_owner in owners else "") if manager else asked_owner
+    segment = asked_segment if asked_segment in segments else ""
     tables = scoped(team_wide, Scope(owner, segment))
-    today = timezone.localdate()
     engine_plan = adapters.to_engine(plan)
     analysis = analyse(engine_plan)
     share = Decimal(1) / len(team_owners) if owner and owner in team_owners else Decimal(1)
@@ -181,7 +202,7 @@ def _cockpit(request: HttpRequest, plan: Plan) -> _Cockpit:
     outlook, why_no_outlook = plan_forecast(plan, team_wide, found.target, today, owner, segment)
     if found.pace is not None:
         fmt = formatter(engine_plan.currency)
-        lines = measured(engine_plan, plan.team, today) if not owner and not segment else []
+        lines = _measured(plan, engine_plan, today) if not owner and not segment else []
         plan_steering = steering(
             analysis,
             tables,
