@@ -213,6 +213,7 @@ def _cockpit_figures(plan: Plan, manager: bool, asked_owner: str, asked_segment:
             fmt,
             _,
             outlook.probability_of_target if outlook else None,
+            found.wins_since_start,
         )
     return _Cockpit(
         plan,
