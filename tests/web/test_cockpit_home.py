@@ -218,3 +218,18 @@ def test_a_second_view_reads_the_kept_figures_not_the_deals(under_way: Any, owne
     with CaptureQueriesContext(connection) as queries:
         assert client.get(reverse("cockpit:home")).status_code == 200
     assert not [q["sql"] for q in queries.captured_queries if "crm_opportunity" in q["sql"]]
+
+
+def test_a_change_of_the_plan_shows_at_once_on_the_page(under_way: Any, owner: Any) -> None:
+    """Halving the average deal doubles the deals the funnel plans by today: the kept figures give way."""
+    from pac.web.plans.services import plan_update
+
+    client = login(owner)
+
+    def funnel() -> str:
+        body = client.get(reverse("cockpit:home")).content.decode()
+        return body.split('id="funnel-vs-plan"', 1)[1].split("</table>", 1)[0]
+
+    before = funnel()
+    plan_update(user=owner, plan=under_way, expected_version=under_way.version, fields={"average_deal": Decimal(5000)})
+    assert funnel() != before
