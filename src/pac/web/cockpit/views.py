@@ -170,29 +170,42 @@ class _Cockpit:
 
 def _cockpit(request: HttpRequest, plan: Plan) -> _Cockpit:
     """The figures of the landing page for the reader: a rep's own deals, a manager's team or chosen
-    owner and segment — kept in the cache until the team's data, the plan or the day change."""
+    owner and segment — kept in the cache until the team's data, the plan or the day change (keyed by the
+    scope once checked, so that made-up filters neither compute nor fill the cache again)."""
     user = current_user(request)
     manager = user.role in PLAN_EDITOR_ROLES
+    team_owners, segments = cached_figures("filters", plan, (), lambda: _filters(plan))
     asked = request.GET.get("owner", "") or request.POST.get("owner", "")
-    asked_owner = asked if manager else user.username
-    asked_segment = request.GET.get("segment", "") or request.POST.get("segment", "")
+    owner = (asked if asked in team_owners else "") if manager else user.username
+    segment = request.GET.get("segment", "") or request.POST.get("segment", "")
+    segment = segment if segment in segments else ""
     today = timezone.localdate()
     found = cached_figures(
         "home",
         plan,
-        (today, manager, asked_owner, asked_segment),
-        lambda: _cockpit_figures(plan, manager, asked_owner, asked_segment, today),
+        (today, manager, owner, segment),
+        lambda: _cockpit_figures(plan, manager, owner, segment, team_owners, segments, today),
     )
     return dataclasses.replace(found, plan=plan)
 
 
-def _cockpit_figures(plan: Plan, manager: bool, asked_owner: str, asked_segment: str, today: dt.date) -> _Cockpit:
+def _filters(plan: Plan) -> tuple[list[str], list[str]]:
+    """The owners and the segments of the team's deals, for the manager's filters."""
     team_wide = team_tables(plan.team)
-    team_owners = _distinct(team_wide, "owner")
+    return _distinct(team_wide, "owner"), _distinct(team_wide, "segment")
+
+
+def _cockpit_figures(
+    plan: Plan,
+    manager: bool,
+    owner: str,
+    segment: str,
+    team_owners: list[str],
+    segments: list[str],
+    today: dt.date,
+) -> _Cockpit:
+    team_wide = team_tables(plan.team)
     owners = team_owners if manager else []
-    segments = _distinct(team_wide, "segment")
-    owner = (asked_owner if asked_owner in owners else "") if manager else asked_owner
-    segment = asked_segment if asked_segment in segments else ""
     tables = scoped(team_wide, Scope(owner, segment))
     engine_plan = adapters.to_engine(plan)
     analysis = analyse(engine_plan)
