@@ -168,3 +168,68 @@ def test_the_manager_and_the_rep_each_read_their_own_forecast(under_way: Any, ow
     # the rep's forecast starts from their own 20 000 € won, the team's from 50 000 €
     assert mine["closed_won"] != team["closed_won"]
     assert "20" in mine["closed_won"] and "50" in team["closed_won"]
+
+
+def test_an_import_that_changes_the_teams_deals_shows_at_once_on_the_page(under_way: Any, owner: Any) -> None:
+    """The page's figures are kept between two views; an import of the team's deals brings the new ones."""
+    from pac.web.crm.services import records_import
+
+    client = login(owner)
+    before = page_text(client.get(reverse("cockpit:home")))
+    assert f"Chiffre d'affaires signé : {_euros(50000)} sur {_euros(100000)} (50 %)" in before
+    assert "Affaire o2" in before
+    today = timezone.localdate()
+    deal = {"owner": "carla", "outcome": "won", "closed": today - dt.timedelta(days=1)}
+    records_import(
+        user=owner,
+        team=under_way.team,
+        kind="opportunities",
+        records=[
+            {
+                **deal,
+                "external_id": "w4",
+                "name": "Affaire w4",
+                "amount": Decimal(25000),
+                "created": today - dt.timedelta(days=20),
+            },
+            {
+                **deal,
+                "external_id": "o2",
+                "name": "Affaire o2",
+                "amount": Decimal(9000),
+                "created": today - dt.timedelta(days=400),
+            },
+        ],
+    )
+    after = page_text(client.get(reverse("cockpit:home")))
+    assert f"Chiffre d'affaires signé : {_euros(84000)} sur {_euros(100000)} (84 %)" in after
+    assert "Affaire o2" not in after  # won now: no longer a deal needing attention
+    assert "Affaire o1" in after
+
+
+def test_a_second_view_reads_the_kept_figures_not_the_deals(under_way: Any, owner: Any) -> None:
+    """On a large history the figures take seconds: once computed, a view asks the database only for the
+    plan, the reader and the data's stamp, never for the deals again."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(owner)
+    client.get(reverse("cockpit:home"))
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("cockpit:home")).status_code == 200
+    assert not [q["sql"] for q in queries.captured_queries if "crm_opportunity" in q["sql"]]
+
+
+def test_a_change_of_the_plan_shows_at_once_on_the_page(under_way: Any, owner: Any) -> None:
+    """Halving the average deal doubles the deals the funnel plans by today: the kept figures give way."""
+    from pac.web.plans.services import plan_update
+
+    client = login(owner)
+
+    def funnel() -> str:
+        body = client.get(reverse("cockpit:home")).content.decode()
+        return body.split('id="funnel-vs-plan"', 1)[1].split("</table>", 1)[0]
+
+    before = funnel()
+    plan_update(user=owner, plan=under_way, expected_version=under_way.version, fields={"average_deal": Decimal(5000)})
+    assert funnel() != before

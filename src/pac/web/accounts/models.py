@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -14,11 +16,19 @@ ROLE_CHOICES = choices(labels.ROLE_LABELS)
 PLAN_EDITOR_ROLES = {Role.MANAGER.value, Role.ADMIN.value}
 
 
+def new_data_stamp() -> str:
+    """A stamp no earlier state of any team's data had."""
+    return uuid.uuid4().hex
+
+
 class Team(models.Model):
     name = models.CharField(_("name"), max_length=120, unique=True)
     #: Where the team's CRM data comes from when it is a public data set (its licence asks for the credit),
     #: shown under its KPIs; blank for a team's own exports.
     data_credit = models.CharField(_("credit of the CRM data"), max_length=300, blank=True)
+    #: Changes with every write of the team's CRM data (an import, a record saved): the figures computed
+    #: from the data are cached under it (``web.crm.freshness``), so a write makes them computed again.
+    data_stamp = models.CharField(max_length=32, default=new_data_stamp, editable=False)
 
     class Meta:
         ordering = ["name"]

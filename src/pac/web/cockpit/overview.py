@@ -102,6 +102,7 @@ class Overview:
     stalled_deals: int
     median_cycle: float | None
     business_days_left: int
+    wins_since_start: int | None = None  # the deals won from the plan's start (the levers' booked wins)
 
 
 def _week(label: str) -> IsoWeek:
@@ -138,12 +139,19 @@ def planned_by_today(analysis: PlanAnalysis, today: dt.date) -> dict[Stage, int]
     return {stage: round(total) for stage, total in totals.items()}
 
 
-def _funnel(analysis: PlanAnalysis, tables: dict[str, Any], today: dt.date, share: Decimal) -> tuple[FunnelLine, ...]:
+def _since_start(plan: Plan, tables: dict[str, Any], today: dt.date) -> dict[str, dict[str, Any]]:
+    """In one KPI run (its queries shared): the funnel's stage counts, the tiles and the wins, from the
+    plan's start to today."""
     from pac.engine.kpis import compute_kpis
 
+    wanted = {k for s in plan.steps for k in STAGE_KPIS.get(s.stage, ())} | set(TILES) | {"wins"}
+    return _values(compute_kpis(tables, as_of=today, start=plan.start, kpis=sorted(wanted)))
+
+
+def _funnel(
+    analysis: PlanAnalysis, found: dict[str, dict[str, Any]], today: dt.date, share: Decimal
+) -> tuple[FunnelLine, ...]:
     plan = analysis.plan
-    wanted = sorted({k for s in plan.steps for k in STAGE_KPIS.get(s.stage, ())})
-    found = _values(compute_kpis(tables, as_of=today, start=plan.start, kpis=wanted)) if wanted else {}
     planned = planned_by_today(analysis, today)
     lines = []
     for step in plan.steps:
@@ -172,10 +180,9 @@ def _plan_figures(plan: Plan) -> dict[str, Decimal | None]:
     }
 
 
-def _tiles(plan: Plan, tables: dict[str, Any], today: dt.date) -> tuple[Tile, ...]:
+def _tiles(plan: Plan, tables: dict[str, Any], now: dict[str, dict[str, Any]], today: dt.date) -> tuple[Tile, ...]:
     from pac.engine.kpis import compute_kpis
 
-    now = _values(compute_kpis(tables, as_of=today, start=plan.start, kpis=TILES))
     length = today - plan.start
     before = _values(
         compute_kpis(tables, as_of=plan.start - dt.timedelta(days=1), start=plan.start - length, kpis=TILES)
@@ -196,19 +203,22 @@ def _tiles(plan: Plan, tables: dict[str, Any], today: dt.date) -> tuple[Tile, ..
 def _deals(tables: dict[str, Any], today: dt.date, median_cycle: float | None) -> tuple[list[Deal], int, int]:
     """The open deals that need attention first: the stalled ones (open for more than twice the median
     cycle), oldest first, then those without an amount."""
+    import ibis
+
     opportunities = tables.get("opportunities")
     if opportunities is None:
         return [], 0, 0
     t = opportunities.filter((opportunities.outcome == "open") & opportunities.created.notnull())
     t = t.filter(t.created <= today)
     columns = [c for c in ("external_id", "name", "account", "owner", "stage", "amount", "created") if c in t.columns]
-    total = int(t.count().to_pyarrow().as_py())
     limit = STALLED_CYCLES * median_cycle if median_cycle else None
+    since = today - dt.timedelta(days=limit) if limit is not None else None
+    # both counts in one pass over the team's deals; only the first rows travel (LIMIT in SQL)
+    counts = t.aggregate(
+        total=t.count(), stalled=(t.created < since).sum() if since is not None else ibis.literal(0)
+    ).to_pyarrow()
+    total, stalled = (int(counts.column(name)[0].as_py() or 0) for name in ("total", "stalled"))
     first = t.order_by(t.created).select(*columns).limit(ATTENTION_ROWS).to_pyarrow().to_pylist()
-    stalled = 0
-    if limit is not None:
-        since = today - dt.timedelta(days=limit)
-        stalled = int(t.filter(t.created < since).count().to_pyarrow().as_py())
     deals = []
     for row in first:
         created = row["created"].date() if isinstance(row["created"], dt.datetime) else row["created"]
@@ -240,13 +250,15 @@ def overview(analysis: PlanAnalysis, tables: dict[str, Any], today: dt.date, sha
     history = _values(compute_kpis(tables, as_of=today, kpis=["sales_cycle_median"])) if tables else {}
     median_cycle = history.get("sales_cycle_median", {}).get("value")
     deals, open_deals, stalled = _deals(tables, today, median_cycle) if tables else ([], 0, 0)
+    since_start = _since_start(plan, tables, today) if started else {}
+    wins = since_start.get("wins", {}).get("value")
     return Overview(
         plan=plan,
         today=today,
         target=target,
         pace=the_pace,
-        funnel=_funnel(analysis, tables, today, share) if started else (),
-        tiles=_tiles(plan, tables, today) if started and today > plan.start else (),
+        funnel=_funnel(analysis, since_start, today, share) if started else (),
+        tiles=_tiles(plan, tables, since_start, today) if started and today > plan.start else (),
         deals=tuple(deals),
         open_deals=open_deals,
         stalled_deals=stalled,
@@ -254,4 +266,5 @@ def overview(analysis: PlanAnalysis, tables: dict[str, Any], today: dt.date, sha
         business_days_left=business_days_between(max(today, plan.start), plan.end, plan.country)
         if today <= plan.end
         else 0,
+        wins_since_start=int(wins) if wins is not None else None,
     )

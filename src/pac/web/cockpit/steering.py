@@ -85,13 +85,21 @@ def steering(
     fmt: Formatter,
     translate: Translate,
     probability_of_target: float | None = None,
+    booked_wins: int | None = None,
 ) -> Steering:
+    """``booked_wins``: the deals won since the plan's start when the caller has counted them already."""
     plan = analysis.plan
     deals = open_deals(plan, tables, today) if tables else ()
     figures = (
         _kpis(tables, today, today - dt.timedelta(days=365), ["win_rate", "no_show_rate", "meetings"]) if tables else {}
     )
-    since_start = _kpis(tables, today, plan.start, ["wins"]) if tables and today >= plan.start else {}
+    since_start = (
+        {"wins": booked_wins}
+        if booked_wins is not None
+        else _kpis(tables, today, plan.start, ["wins"])
+        if tables and today >= plan.start
+        else {}
+    )
     inflow = (
         _kpis(tables, today, today - dt.timedelta(weeks=INFLOW_WEEKS) + dt.timedelta(days=1), ["opportunities"])
         if tables

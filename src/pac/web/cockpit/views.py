@@ -4,6 +4,8 @@ page loads."""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -25,10 +27,13 @@ from pac.engine.formatting import Formatter
 from pac.engine.funnel import revenue_target
 from pac.engine.kpis.pivot import by_kpi, pivot
 from pac.engine.labels import Message
+from pac.engine.model import Plan as EnginePlan
 from pac.engine.pace import pace
+from pac.engine.progress import ObjectiveProgress
 from pac.web.accounts.models import PLAN_EDITOR_ROLES
 from pac.web.cockpit.actuals import plan_progress as measured
 from pac.web.cockpit.charts import burnup_chart, forecast_band, kpi_chart, pivot_chart, progress_chart
+from pac.web.cockpit.figures_cache import cached_figures
 from pac.web.cockpit.kpi_filters import KpiFilters, read_filters
 from pac.web.cockpit.kpi_layout import period_title, present_kpi_lines, present_pivot
 from pac.web.cockpit.models import AlertChannel
@@ -64,10 +69,15 @@ DIMENSION_LABELS = {
 }
 
 
+def _measured(plan: Plan, engine_plan: EnginePlan, today: dt.date) -> list[ObjectiveProgress]:
+    """The plan's objectives against the team's data, computed once per day, data and plan version."""
+    return cached_figures("progress", plan, (today,), lambda: measured(engine_plan, plan.team, today))
+
+
 def _progress_context(plan: Plan, weeks: bool = False) -> dict[str, Any]:
     today = timezone.localdate()
     engine_plan = adapters.to_engine(plan)
-    lines = measured(engine_plan, plan.team, today)
+    lines = _measured(plan, engine_plan, today)
     shown = present_progress(lines, engine_plan)
     names = {p["id"]: p["name"] + (f" · {p['segment']}" if p["segment"] else "") for p in shown}
     target = revenue_target(engine_plan)
@@ -211,19 +221,43 @@ class _Cockpit:
 
 def _cockpit(request: HttpRequest, plan: Plan) -> _Cockpit:
     """The figures of the landing page for the reader: a rep's own deals, a manager's team or chosen
-    owner and segment."""
+    owner and segment — kept in the cache until the team's data, the plan or the day change (keyed by the
+    scope once checked, so that made-up filters neither compute nor fill the cache again)."""
     user = current_user(request)
     manager = user.role in PLAN_EDITOR_ROLES
-    team_wide = team_tables(plan.team)
-    team_owners = _distinct(team_wide, "owner")
-    owners = team_owners if manager else []
-    segments = _distinct(team_wide, "segment")
+    team_owners, segments = cached_figures("filters", plan, (), lambda: _filters(plan))
     asked = request.GET.get("owner", "") or request.POST.get("owner", "")
-    owner = (asked if asked in owners else "") if manager else user.username
+    owner = (asked if asked in team_owners else "") if manager else user.username
     segment = request.GET.get("segment", "") or request.POST.get("segment", "")
     segment = segment if segment in segments else ""
-    tables = scoped(team_wide, Scope(owner, segment))
     today = timezone.localdate()
+    found = cached_figures(
+        "home",
+        plan,
+        (today, manager, owner, segment),
+        lambda: _cockpit_figures(plan, manager, owner, segment, team_owners, segments, today),
+    )
+    return dataclasses.replace(found, plan=plan)
+
+
+def _filters(plan: Plan) -> tuple[list[str], list[str]]:
+    """The owners and the segments of the team's deals, for the manager's filters."""
+    team_wide = team_tables(plan.team)
+    return _distinct(team_wide, "owner"), _distinct(team_wide, "segment")
+
+
+def _cockpit_figures(
+    plan: Plan,
+    manager: bool,
+    owner: str,
+    segment: str,
+    team_owners: list[str],
+    segments: list[str],
+    today: dt.date,
+) -> _Cockpit:
+    team_wide = team_tables(plan.team)
+    owners = team_owners if manager else []
+    tables = scoped(team_wide, Scope(owner, segment))
     engine_plan = adapters.to_engine(plan)
     analysis = analyse(engine_plan)
     # one owner's part of the target: the team's split among the owners of its deals (a rep without deals yet
@@ -235,7 +269,7 @@ def _cockpit(request: HttpRequest, plan: Plan) -> _Cockpit:
     outlook, why_no_outlook = plan_forecast(plan, team_wide, found.target, today, owner, segment)
     if found.pace is not None:
         fmt = formatter(engine_plan.currency)
-        lines = measured(engine_plan, plan.team, today) if not owner and not segment else []
+        lines = _measured(plan, engine_plan, today) if not owner and not segment else []
         plan_steering = steering(
             analysis,
             tables,
@@ -246,6 +280,7 @@ def _cockpit(request: HttpRequest, plan: Plan) -> _Cockpit:
             fmt,
             _,
             outlook.probability_of_target if outlook else None,
+            found.wins_since_start,
         )
     return _Cockpit(
         plan,

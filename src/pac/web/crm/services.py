@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from pac.engine.model import Role
 from pac.web.accounts.models import Team, User
 from pac.web.crm.changes import ChangeLog
+from pac.web.crm.freshness import data_changed
 from pac.web.crm.models import KINDS
 from pac.web.crm.staging import Staging
 
@@ -143,6 +144,7 @@ def _require_importer(user: User, team: Team) -> None:
 
 def _merge(staging: Staging, dry_run: bool, rejected: int) -> ImportCounts:
     created, updated = staging.merge()
+    data_changed(staging.team.pk)  # in the import's transaction: a rollback keeps the old stamp
     counts = ImportCounts(
         created=created, updated=updated, unchanged=staging.staged - created - updated, rejected=rejected
     )
