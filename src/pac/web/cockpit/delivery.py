@@ -24,6 +24,7 @@ from django.utils.translation import override
 from pac.engine.alerts import Alert
 from pac.engine.analysis import analyse
 from pac.web.cockpit.models import AlertChannel
+from pac.web.cockpit.outlook import plan_forecast
 from pac.web.cockpit.overview import overview
 from pac.web.cockpit.services import open_alerts
 from pac.web.cockpit.steering import steering
@@ -56,7 +57,19 @@ def plan_alerts(plan: Plan, today: dt.date) -> list[Alert]:
     if found.pace is None:
         return []
     fmt = formatter(engine_plan.currency)
-    steered = steering(analysis, tables, [], found.pace.actual_to_date, found.pace.remaining, today, fmt, _)
+    outlook, _why = plan_forecast(plan, tables, found.target, today)  # the page's, from the same cache
+    steered = steering(
+        analysis,
+        tables,
+        [],
+        found.pace.actual_to_date,
+        found.pace.remaining,
+        today,
+        fmt,
+        _,
+        outlook.probability_of_target if outlook else None,
+        found.wins_since_start,
+    )
     return open_alerts(plan, list(steered.alerts), today)
 
 
