@@ -546,3 +546,12 @@ def test_validate_answers_a_malformed_plan_file_with_located_errors_only(data: b
         assert problems and "problème" in summary
         for line in problems:
             assert re.match(rf"{re.escape(str(path))}(:\d+:\d+)?: \S", line), line
+
+
+def test_a_place_at_line_100_is_printed_as_it_is_not_as_an_emoji(tmp_path: Path) -> None:
+    path = tmp_path / "plan.yaml"
+    lines = PLAN.splitlines()
+    path.write_text("\n".join(lines[:1] + ["#"] * 98 + ["plan: {}"] + lines[1:]) + "\n", encoding="utf-8")
+    result = pac("plan", "validate", path)  # a second plan key, on line 100
+    assert result.exit_code == 2
+    assert f"{path}:100:1: " in result.stderr and "💯" not in result.stderr

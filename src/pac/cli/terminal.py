@@ -39,7 +39,8 @@ class _Terminal:
         self.stderr = stderr
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(Console(stderr=self.stderr), name)
+        # no emoji codes: a place such as ``plan.yaml:100:5`` must not print as ``plan.yaml💯5``
+        return getattr(Console(stderr=self.stderr, emoji=False), name)
 
 
 out = _Terminal()
