@@ -16,27 +16,11 @@ from django.utils import timezone
 
 from pac.engine.planfile import parse_plan_file, to_plan
 
+from ..plans import plan_under_way
 from .conftest import PASSWORD, login
 from .helpers import page_text
 
 pytestmark = pytest.mark.django_db
-
-
-def _plan_text(start: dt.date, end: dt.date) -> str:
-    return f"""version: 1
-plan: {{name: "Trimestre", start: {start}, end: {end}, currency: EUR, country: FR}}
-objectives:
-  - {{id: ca, metric: revenue, target: 100000, deadline: {end}}}
-funnel:
-  average_deal: 10000
-  stages:
-    - {{stage: sql, rate: 0.5, days: 30}}
-    - {{stage: won}}
-team:
-  - {{role: AE, headcount: 2, hours_per_week: 35}}
-effort:
-  - {{stage: sql, role: AE, hours: 2}}
-"""
 
 
 @pytest.fixture
@@ -47,7 +31,9 @@ def under_way(owner: Any, team: Any, teammate: Any) -> Any:
 
     today = timezone.localdate()
     start, end = today - dt.timedelta(days=40), today + dt.timedelta(days=50)
-    plan = services.plan_create_from_file(user=owner, team=team, plan=to_plan(parse_plan_file(_plan_text(start, end))))
+    plan = services.plan_create_from_file(
+        user=owner, team=team, plan=to_plan(parse_plan_file(plan_under_way(start, end)))
+    )
     deals = [
         ("w1", "teammate", "won", 12000, 35, 10),
         ("w2", "teammate", "won", 8000, 30, 5),

@@ -27,7 +27,7 @@ from pac.web.cockpit.models import AlertChannel
 from pac.web.cockpit.outlook import plan_forecast
 from pac.web.cockpit.overview import overview
 from pac.web.cockpit.services import open_alerts
-from pac.web.cockpit.steering import steering
+from pac.web.cockpit.steering import steer
 from pac.web.crm.kpi_tables import team_tables
 from pac.web.language import formatter
 from pac.web.plans import adapters
@@ -54,22 +54,11 @@ def plan_alerts(plan: Plan, today: dt.date) -> list[Alert]:
     engine_plan = adapters.to_engine(plan)
     analysis = analyse(engine_plan)
     found = overview(analysis, tables, today)
-    if found.pace is None:
-        return []
     fmt = formatter(engine_plan.currency)
     outlook, _why = plan_forecast(plan, tables, found.target, today)  # the page's, from the same cache
-    steered = steering(
-        analysis,
-        tables,
-        [],
-        found.pace.actual_to_date,
-        found.pace.remaining,
-        today,
-        fmt,
-        _,
-        outlook.probability_of_target if outlook else None,
-        found.wins_since_start,
-    )
+    steered = steer(analysis, tables, found, today, fmt, _, outlook.probability_of_target if outlook else None)
+    if steered is None:
+        return []
     return open_alerts(plan, list(steered.alerts), today)
 
 

@@ -110,7 +110,8 @@ def _week(label: str) -> IsoWeek:
     return IsoWeek(int(year), int(week))
 
 
-def _values(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def whole_range(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each KPI's row over the whole range asked (no period, no breakdown), by KPI."""
     return {r["kpi"]: r for r in rows if not r["period"] and not r["by"]}
 
 
@@ -145,7 +146,7 @@ def _since_start(plan: Plan, tables: dict[str, Any], today: dt.date) -> dict[str
     from pac.engine.kpis import compute_kpis
 
     wanted = {k for s in plan.steps for k in STAGE_KPIS.get(s.stage, ())} | set(TILES) | {"wins"}
-    return _values(compute_kpis(tables, as_of=today, start=plan.start, kpis=sorted(wanted)))
+    return whole_range(compute_kpis(tables, as_of=today, start=plan.start, kpis=sorted(wanted)))
 
 
 def _funnel(
@@ -184,7 +185,7 @@ def _tiles(plan: Plan, tables: dict[str, Any], now: dict[str, dict[str, Any]], t
     from pac.engine.kpis import compute_kpis
 
     length = today - plan.start
-    before = _values(
+    before = whole_range(
         compute_kpis(tables, as_of=plan.start - dt.timedelta(days=1), start=plan.start - length, kpis=TILES)
     )
     planned = _plan_figures(plan)
@@ -247,7 +248,7 @@ def overview(analysis: PlanAnalysis, tables: dict[str, Any], today: dt.date, sha
     target = (target * share).quantize(Decimal("0.01")) if target is not None else None
     started = today >= plan.start and bool(tables)
     the_pace = pace(plan, target, weekly_revenue(tables, plan, today), today) if target and started else None
-    history = _values(compute_kpis(tables, as_of=today, kpis=["sales_cycle_median"])) if tables else {}
+    history = whole_range(compute_kpis(tables, as_of=today, kpis=["sales_cycle_median"])) if tables else {}
     median_cycle = history.get("sales_cycle_median", {}).get("value")
     deals, open_deals, stalled = _deals(tables, today, median_cycle) if tables else ([], 0, 0)
     since_start = _since_start(plan, tables, today) if started else {}

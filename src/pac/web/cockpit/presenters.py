@@ -204,7 +204,6 @@ def present_alerts(alerts: Sequence[Alert], fmt: Formatter) -> list[dict[str, An
             "code": code,
             "severity": found[0].severity.value,
             "severity_label": gettext(SEVERITY_LABELS[found[0].severity]),
-            "messages": [a.message(fmt, gettext) for a in found[:ALERTS_SHOWN]],
             "lines": [(a.message(fmt, gettext), a.key) for a in found[:ALERTS_SHOWN]],
             "more": len(found) - ALERTS_SHOWN if len(found) > ALERTS_SHOWN else 0,
         }

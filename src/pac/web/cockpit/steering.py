@@ -20,6 +20,7 @@ from pac.engine.formatting import Formatter
 from pac.engine.labels import STAGE_NAMES, Translate
 from pac.engine.model import Plan, Stage
 from pac.engine.progress import ObjectiveProgress
+from pac.web.cockpit.overview import Overview, whole_range
 
 #: New opportunities are counted over these last weeks to give the pace of the funnel's entry.
 INFLOW_WEEKS = 4
@@ -71,8 +72,10 @@ def open_deals(plan: Plan, tables: dict[str, Any], today: dt.date) -> tuple[Open
 def _kpis(tables: dict[str, Any], today: dt.date, start: dt.date, names: list[str]) -> dict[str, Any]:
     from pac.engine.kpis import compute_kpis
 
-    rows = compute_kpis(tables, as_of=today, start=start, kpis=names)
-    return {r["kpi"]: r["value"] for r in rows if not r["period"] and not r["by"]}
+    return {
+        kpi: row["value"]
+        for kpi, row in whole_range(compute_kpis(tables, as_of=today, start=start, kpis=names)).items()
+    }
 
 
 def steering(
@@ -130,3 +133,31 @@ def steering(
     )
     found_levers = levers(plan, gap, today, roles=analysis.capacity, formatter=fmt, translate=translate)
     return Steering(tuple(evaluate(plan, inputs, today)), tuple(found_levers), gap)
+
+
+def steer(
+    analysis: PlanAnalysis,
+    tables: dict[str, Any],
+    found: Overview,
+    today: dt.date,
+    fmt: Formatter,
+    translate: Translate,
+    probability_of_target: float | None = None,
+    progress: list[ObjectiveProgress] | None = None,
+) -> Steering | None:
+    """The alerts and levers of the scope ``found`` was computed for (the page, the digest and the review
+    pack all ask through here); None before the plan has a pace (not started, no revenue objective)."""
+    if found.pace is None:
+        return None
+    return steering(
+        analysis,
+        tables,
+        progress or [],
+        found.pace.actual_to_date,
+        found.pace.remaining,
+        today,
+        fmt,
+        translate,
+        probability_of_target,
+        found.wins_since_start,
+    )

@@ -50,7 +50,7 @@ from pac.web.cockpit.presenters import (
     present_weeks,
 )
 from pac.web.cockpit.services import alert_channel_save, alert_set_aside, open_alerts
-from pac.web.cockpit.steering import Steering, steering
+from pac.web.cockpit.steering import Steering, steer
 from pac.web.crm.kpi_tables import team_tables
 from pac.web.crm.services import can_import
 from pac.web.language import formatter
@@ -82,7 +82,16 @@ def _progress_context(plan: Plan, weeks: bool = False) -> dict[str, Any]:
     names = {p["id"]: p["name"] + (f" · {p['segment']}" if p["segment"] else "") for p in shown}
     target = revenue_target(engine_plan)
     tables = team_tables(plan.team) if weeks and target and today >= plan.start else {}
-    weekly = pace(engine_plan, target, weekly_revenue(tables, engine_plan, today), today) if tables and target else None
+    weekly = (
+        cached_figures(
+            "weeks",
+            plan,
+            (today,),
+            lambda: pace(engine_plan, target, weekly_revenue(tables, engine_plan, today), today),
+        )
+        if tables and target
+        else None
+    )
     return {
         "plan": plan,
         "progress": shown,
@@ -265,23 +274,18 @@ def _cockpit_figures(
     sharing = len(team_owners) + (0 if owner in team_owners else 1)
     share = Decimal(1) / sharing if owner else Decimal(1)
     found = overview(analysis, tables, today, share)
-    plan_steering = None
     outlook, why_no_outlook = plan_forecast(plan, team_wide, found.target, today, owner, segment)
-    if found.pace is not None:
-        fmt = formatter(engine_plan.currency)
-        lines = _measured(plan, engine_plan, today) if not owner and not segment else []
-        plan_steering = steering(
-            analysis,
-            tables,
-            lines,
-            found.pace.actual_to_date,
-            found.pace.remaining,
-            today,
-            fmt,
-            _,
-            outlook.probability_of_target if outlook else None,
-            found.wins_since_start,
-        )
+    whole_plan = not owner and not segment and found.pace is not None
+    plan_steering = steer(
+        analysis,
+        tables,
+        found,
+        today,
+        formatter(engine_plan.currency),
+        _,
+        outlook.probability_of_target if outlook else None,
+        _measured(plan, engine_plan, today) if whole_plan else None,
+    )
     return _Cockpit(
         plan,
         manager,
@@ -318,6 +322,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("plans:list")
     c = _cockpit(request, plan)
     fmt = formatter(plan.currency)
+    shown_alerts = open_alerts(plan, list(c.steering.alerts), c.found.today) if c.steering else []
     context = {
         "plan": plan,
         "plans": plans,
@@ -327,10 +332,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "segments": c.segments,
         "segment": c.segment,
         "o": present_overview(c.found, fmt),
-        "alerts": present_alerts(open_alerts(plan, list(c.steering.alerts), c.found.today), fmt) if c.steering else [],
-        "set_aside": len(c.steering.alerts) - len(open_alerts(plan, list(c.steering.alerts), c.found.today))
-        if c.steering
-        else 0,
+        "alerts": present_alerts(shown_alerts, fmt),
+        "set_aside": len(c.steering.alerts) - len(shown_alerts) if c.steering else 0,
         "channel": AlertChannel.objects.filter(plan=plan).first(),
         "thresholds": _thresholds_shown(plan),
         "levers": present_levers(c.steering.levers, fmt) if c.steering else [],

@@ -20,7 +20,7 @@ from pac.web.cockpit.reports.pack import KINDS, Lever, ReviewPack, review_pack
 from pac.web.cockpit.reports.pdf import pack_pdf
 from pac.web.cockpit.reports.scope import TEAM, Reader, reader_of, tables_of
 from pac.web.cockpit.reports.workbook import pack_workbook
-from pac.web.cockpit.steering import steering
+from pac.web.cockpit.steering import steer
 from pac.web.crm.kpi_tables import team_tables
 from pac.web.language import formatter
 from pac.web.plans import adapters, selectors
@@ -42,12 +42,11 @@ def plan_pack(row: PlanRow, *, kind: str, today: dt.date, reader: Reader = TEAM)
     if not tables:
         return pack
     mine = tables_of(reader, tables)
-    found = overview(analysis, mine, today)
-    if found.pace is None:
-        return pack
     fmt = formatter(plan.currency)
-    steered = steering(analysis, mine, [], found.pace.actual_to_date, found.pace.remaining, today, fmt, gettext)
-    alerts = tuple(line for group in present_alerts(steered.alerts, fmt) for line in group["messages"])
+    steered = steer(analysis, mine, overview(analysis, mine, today), today, fmt, gettext)
+    if steered is None:
+        return pack
+    alerts = tuple(line for group in present_alerts(steered.alerts, fmt) for line, _key in group["lines"])
     levers = tuple(
         Lever(
             lever["message"], gettext("feasible") if lever["feasible"] else lever["why_not"] or gettext("not feasible")
