@@ -77,6 +77,7 @@ def test_a_rep_sees_only_their_own_deals_and_revenue(under_way: Any, teammate: A
     # the team's 100 000 € split between the two owners of its deals
     assert f"Chiffre d'affaires signé : {_euros(20000)} sur {_euros(50000)} (40 %)" in text
     assert "Votre part du plan : 50 %" in text
+    assert "Ci-dessous, les objectifs de toute l'équipe" in text  # the team's progress is said to be the team's
     assert "Affaire o1" in text and "Affaire o2" not in text and "carla" not in text
 
 
