@@ -106,6 +106,37 @@ def test_an_outsider_sees_no_plan_of_the_team(under_way: Any, outsider: Any) -> 
     assert client.get(reverse("cockpit:home") + f"?plan={under_way.pk}").status_code == 302
 
 
+def test_the_manager_of_two_teams_picks_the_team_and_the_period(
+    under_way: Any, owner: Any, other_team: Any, outsider: Any
+) -> None:
+    from pac.web.plans import services
+
+    owner.teams.add(other_team)
+    today = timezone.localdate()
+    files = {
+        "Industrie en cours": (other_team, today - dt.timedelta(days=10), today + dt.timedelta(days=80)),
+        "Industrie passé": (other_team, today - dt.timedelta(days=200), today - dt.timedelta(days=110)),
+    }
+    made = {}
+    for name, (team, start, end) in files.items():
+        text = plan_under_way(start, end).replace('name: "Trimestre"', f'name: "{name}"')
+        made[name] = services.plan_create_from_file(user=owner, team=team, plan=to_plan(parse_plan_file(text)))
+    client = login(owner)
+    body = client.get(reverse("cockpit:home") + f"?team={other_team.pk}").content.decode()
+    assert "<h1>Industrie en cours" in body  # the other team's plan under way
+    periods = body.split('data-testid="period"', 1)[1].split("</select>", 1)[0]
+    assert "Industrie passé" in periods and under_way.name not in periods  # only that team's periods
+    past = made["Industrie passé"]
+    body = client.get(reverse("cockpit:home") + f"?team={other_team.pk}&plan={past.pk}").content.decode()
+    assert "<h1>Industrie passé" in body
+    # a plan of another team than the one chosen: the chosen team's plan under way instead
+    body = client.get(reverse("cockpit:home") + f"?team={other_team.pk}&plan={under_way.pk}").content.decode()
+    assert "<h1>Industrie en cours" in body
+    # the outsider, a member of the other team only, has no team to choose and never sees the first team
+    body = login(outsider).get(reverse("cockpit:home") + f"?team={under_way.team.pk}").content.decode()
+    assert 'data-testid="team"' not in body and under_way.name not in body and "<h1>Industrie en cours" in body
+
+
 def _lever_form(body: str) -> dict[str, str]:
     form = re.split(r'action="/cockpit/plans/\d+/levers/accept/"', body, maxsplit=1)[1].split("</form>", 1)[0]
     return dict(re.findall(r'name="(\w+)" value="([^"]*)"', form))

@@ -194,7 +194,7 @@ def plan_progress(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 
 def _chosen_plan(plans: list[Plan], asked: str | None) -> Plan | None:
-    """The plan asked for, else the one under way today, else the latest."""
+    """The plan asked for, else the one under way today, else the latest (``plans`` newest first)."""
     today = timezone.localdate()
     return (
         next((p for p in plans if str(p.pk) == asked), None)
@@ -316,16 +316,21 @@ def _thresholds_shown(plan: Plan) -> dict[str, str]:
 def home(request: HttpRequest) -> HttpResponse:
     """Where everyone lands after logging in: the plan under way, will it hit its target, what to do."""
     user = current_user(request)
-    plans = list(selectors.plans_visible_to(user).order_by("-start"))
+    every_plan = list(selectors.plans_visible_to(user).order_by("-start"))
+    teams = sorted({p.team for p in every_plan}, key=lambda t: t.name.casefold())
+    team = next((t for t in teams if str(t.pk) == request.GET.get("team")), None)
+    plans = [p for p in every_plan if team is None or p.team_id == team.pk]
     plan = _chosen_plan(plans, request.GET.get("plan"))
     if plan is None:
         return redirect("plans:list")
+    plans = [p for p in every_plan if p.team_id == plan.team_id]  # the periods: the chosen team's plans
     c = _cockpit(request, plan)
     fmt = formatter(plan.currency)
     shown_alerts = open_alerts(plan, list(c.steering.alerts), c.found.today) if c.steering else []
     context = {
         "plan": plan,
         "plans": plans,
+        "teams": teams,
         "manager": c.manager,
         "owners": c.owners,
         "owner": c.owner,
