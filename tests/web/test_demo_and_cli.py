@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +25,9 @@ def test_it_loads_the_demo_twice_without_duplicating_anything(settings: Any, tmp
     from pac.web.plans.models import Plan
 
     settings.DATA_DIR = tmp_path
-    first = load_demo()
-    second = load_demo()
+    last_day = dt.date(2026, 12, 31)  # the quarter's last day: all of Maven's history has happened
+    first = load_demo(today=last_day)
+    second = load_demo(today=last_day)
     assert first.plan.pk == second.plan.pk and first.password == second.password
     assert first.current.pk == second.current.pk
     assert Plan.objects.count() == 2 and User.objects.count() == 6  # the manager and five reps
@@ -84,7 +86,7 @@ def test_it_refuses_to_start_in_production_without_a_secret_key(tmp_path: Path) 
     assert subprocess.run([sys.executable, "-c", code], env=env, capture_output=True).returncode == 0
 
 
-def test_it_shifts_the_demo_history_so_that_it_ends_today(settings: Any, tmp_path: Path) -> None:
+def test_the_demo_history_puts_mavens_last_quarter_on_the_quarter_under_way(settings: Any, tmp_path: Path) -> None:
     import datetime as dt
 
     from django.db.models import Max, Min
@@ -94,10 +96,16 @@ def test_it_shifts_the_demo_history_so_that_it_ends_today(settings: Any, tmp_pat
 
     settings.DATA_DIR = tmp_path
     demo = load_demo(today=dt.date(2027, 2, 1))
-    span = Opportunity.objects.filter(team=demo.team).aggregate(Max("closed"), Min("created"), Max("created"))
-    assert max(span["closed__max"], span["created__max"]) == dt.date(2027, 2, 1)
-    # the Maven engage dates run 2016-10-20 … 2017-12-27: 433 days, kept once shifted
-    assert (dt.date(2027, 2, 1) - span["created__min"]).days >= 433
+    deals = Opportunity.objects.filter(team=demo.team)
+    span = deals.aggregate(Max("closed"), Min("created"), Max("created"))
+    assert max(span["closed__max"], span["created__max"]) <= dt.date(2027, 2, 1)  # nothing after today
+    # Maven's Q4 2017 is the quarter under way: its first engage date, 2016-10-20, lands on 2026-01-20
+    assert span["created__min"] == dt.date(2026, 1, 20)
+    # L3DT2WVO, which Maven won on 2017-11-20 (2027-02-20 here), is still open today, with no amount yet
+    later = deals.get(external_id="L3DT2WVO")
+    assert (later.outcome, later.closed, later.amount) == ("open", None, None)
+    assert not deals.filter(external_id="JB7JEEI5").exists()  # engaged 2017-11-05: not created yet
+    assert deals.filter(outcome="won", closed__gte=dt.date(2027, 1, 1)).exists()  # January was won already
 
 
 def test_it_saves_a_mapping_as_a_named_preset_for_next_week(
@@ -144,6 +152,8 @@ def test_the_demo_measures_the_quarter_under_way_against_its_history(settings: A
     from django.db.models import Sum
     from django.urls import reverse
 
+    from pac.web.cockpit.outlook import plan_forecast
+    from pac.web.crm.kpi_tables import team_tables
     from pac.web.crm.models import Opportunity
     from pac.web.demo import load_demo
 
@@ -155,12 +165,11 @@ def test_the_demo_measures_the_quarter_under_way_against_its_history(settings: A
         dt.date(2026, 10, 1),
         dt.date(2026, 12, 31),
     )
-    # its revenue target: the third quarter's wins plus 10 %
-    q3 = Opportunity.objects.filter(
-        team=demo.team, outcome="won", closed__range=(dt.date(2026, 7, 1), dt.date(2026, 9, 30))
-    )
-    q3_revenue = q3.aggregate(total=Sum("amount"))["total"]
-    assert current.objectives.get(code="chiffre-affaires").target == round(q3_revenue * 11 / 10, -3)
+    # its revenue target: 5 % above what the forecast projects for the quarter, so reachable but at risk
+    target = current.objectives.get(code="chiffre-affaires").target
+    found = plan_forecast(current, team_tables(demo.team), target, dt.date(2026, 11, 29))[0]
+    assert found is not None and target == round(Decimal(found.p50) * Decimal("1.05"), -3)
+    assert 0.05 < found.probability_of_target < 0.6
     client = Client()
     client.force_login(demo.manager)
     page = client.get(reverse("plans:detail", args=[current.pk])).content.decode()

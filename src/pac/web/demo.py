@@ -42,6 +42,12 @@ DEMO_REPS = [
 DEMO_OWNERS = ("alex", "lea", "hugo")
 
 
+#: The first day of the data set's last quarter (its deals close up to 2017-12-31).
+MAVEN_LAST_QUARTER = dt.date(2017, 10, 1)
+#: Maven's stage of a deal under way.
+OPEN_STAGE = "Engaging"
+
+
 def demo_password() -> str:
     """A random password made on the first run and kept in the data folder (never in the repo)."""
     path = settings.DATA_DIR / "demo-password"
@@ -95,43 +101,47 @@ def load_demo(today: dt.date | None = None) -> Demo:
 
 def current_quarter_plan(user: User, team: Team, today: dt.date) -> Plan:
     """The quarter under way as a complete plan fitted to the history, so that the cockpit has figures on
-    the first run (the source text's quarter lies ahead): targets 10 % above the last quarter, the funnel's
-    win rate, cycle and average deal learnt from the year before, a team that can carry the volume, and
-    actions with owners (one of them late). Made once per quarter."""
+    the first run (the source text's quarter lies ahead): a revenue target 5 % above what the history
+    projects for the quarter (won so far plus the forecast's median: a stretch, so the cockpit opens on a
+    quarter at risk with a gap to close), the funnel's win rate, cycle and average deal learnt from the year
+    before, a team that can carry the volume, and actions with owners (one of them late). Made once per
+    quarter."""
     start = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
     end = start + relativedelta(months=3, days=-1)
     name = f"Trimestre en cours — T{(start.month - 1) // 3 + 1} {start.year}"
     existing = Plan.objects.filter(team=team, name=name).first()
     if existing is not None:
         return existing
-    text = current_quarter_text(team_history(team, start), name, start, end, today)
+    text = current_quarter_text(team_history(team, start, end, today), name, start, end, today)
     return services.plan_create_from_file(user=user, team=team, plan=to_plan(parse_plan_file(text)))
 
 
 @dataclass(frozen=True)
 class History:
-    """What the plan of the quarter is fitted to: the last quarter's revenue and the year's rates."""
+    """What the plan of the quarter is fitted to: the quarter's projected revenue and the year's rates."""
 
-    revenue: float
+    projected: float
     win_rate: float
     cycle_days: int
     average_deal: float
 
 
-def team_history(team: Team, start: dt.date) -> History:
+def team_history(team: Team, start: dt.date, end: dt.date, today: dt.date) -> History:
+    from pac.engine.forecast import deals_from_tables, forecast
     from pac.engine.kpis import compute_kpis
 
     before = start - dt.timedelta(days=1)
-    quarter = compute_kpis(team_tables(team), as_of=before, start=start - relativedelta(months=3), kpis=["revenue"])
+    tables = team_tables(team)
+    projected = forecast(deals_from_tables(tables), start=start, end=end, as_of=today, draws=2_000, seed=0).p50
     year = compute_kpis(
-        team_tables(team),
+        tables,
         as_of=before,
         start=start - relativedelta(years=1),
         kpis=["win_rate", "sales_cycle_median", "average_deal"],
     )
-    found = {row["kpi"]: row["value"] for row in [*quarter, *year]}
+    found = {row["kpi"]: row["value"] for row in year}
     return History(
-        revenue=found["revenue"] or 0,
+        projected=projected,
         win_rate=found["win_rate"] or 0.3,
         cycle_days=round(found["sales_cycle_median"] or 45),
         average_deal=found["average_deal"] or 2_000,
@@ -140,7 +150,7 @@ def team_history(team: Team, start: dt.date) -> History:
 
 def current_quarter_text(history: History, name: str, start: dt.date, end: dt.date, today: dt.date) -> str:
     """The plan file of the quarter under way (so the demo's plan is what a user could have imported)."""
-    revenue = max(round(history.revenue * 1.1, -3), 100_000)
+    revenue = max(round(history.projected * 1.05, -3), 100_000)
     deal = round(history.average_deal)
     wins = math.ceil(revenue / deal)
     rate = min(round(history.win_rate, 2), 0.95)
@@ -212,20 +222,31 @@ rituals:
 
 
 def load_crm_history(user: User, team: Team, today: dt.date) -> int:
-    """The Maven Analytics pipeline (public domain; credit in pac/datasets/README.md) as the team's
-    CRM history, its dates shifted so that the last one is ``today``. Rerunning it updates in place."""
+    """The Maven Analytics pipeline (public domain; credit in pac/datasets/README.md) as the team's CRM
+    history, its dates moved by whole months so that Maven's last quarter is the quarter under way (its
+    quarter-end rush falls on a quarter's end), and what happens after ``today`` hidden: deals created later
+    are left out, deals closed later are still open, without an amount, as Maven's open deals are. So the
+    cockpit forecasts a quarter whose real outcome is in the data set. Rerunning it updates in place."""
     source = dataset_path(DEMO_DATA, "sales_pipeline.csv")
     with read_import(source, "opportunities", preset="maven-pipeline") as read:
         records = [record_values(r, set(read.columns) | {"external_id"}) for r in read.records()]
-    last = max(d for r in records for d in (r.get("created"), r.get("closed")) if d is not None)
-    shift = today - last
+    quarter = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    shift = relativedelta(
+        months=(quarter.year - MAVEN_LAST_QUARTER.year) * 12 + quarter.month - MAVEN_LAST_QUARTER.month
+    )
     agents = sorted({r["owner"] for r in records if r.get("owner")})
     owner_of = {agent: DEMO_OWNERS[i % len(DEMO_OWNERS)] for i, agent in enumerate(agents)}
+    known = []
     for record in records:
         for name in ("created", "closed"):
             if record.get(name) is not None:
                 record[name] = record[name] + shift
+        if record.get("created") is not None and record["created"] > today:
+            continue
+        if record.get("closed") is not None and record["closed"] > today:
+            record.update(outcome="open", stage=OPEN_STAGE, closed=None, amount=None)
         if record.get("owner"):
             record["owner"] = owner_of[record["owner"]]
-    records_import(user=user, team=team, kind="opportunities", records=records)
-    return len(records)
+        known.append(record)
+    records_import(user=user, team=team, kind="opportunities", records=known)
+    return len(known)

@@ -77,7 +77,9 @@ def forecast(
     open_expected = float(np.sum(p * np.where(np.isnan(amount), pool_mean, amount)))
     newcomers = new_business(view, window, team, ours) if with_new_business else NewBusiness(0.0, 0, 0, 0.0, 0.0)
     new_expected = newcomers.expected_wins * pool_mean
-    effect = period_effect(view, as_of, (end - start).days + 1) if spread is None else PeriodEffect(spread, 0, 0)
+    # the level's swings over what is still to come: the days left, not the whole period, once it is under way
+    horizon = (end - max(start, as_of + dt.timedelta(days=1))).days + 1
+    effect = period_effect(view, as_of, max(horizon, 1)) if spread is None else PeriodEffect(spread, 0, 0)
     projected_bookings = simulate_bookings(p, amount, pool, new_wins=newcomers.expected_wins, draws=draws, seed=seed)
     level = effect.multipliers(draws, np.random.default_rng(None if seed is None else [seed, 1]))
     bookings = closed_won + level * projected_bookings
