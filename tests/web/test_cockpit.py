@@ -35,7 +35,7 @@ def test_it_shows_the_teams_kpis_computed_on_its_imported_history(settings: Any,
     value_row = body.split('data-kpi="win_rate_value"', 1)[1].split("</tr>", 1)[0]
     assert "—" in value_row and "les montants perdus sont tous à 0" in value_row  # why not, in French
     assert "Taux de signature</td>" in row and ">win_rate<" not in body and "lost amounts" not in body
-    assert "Maven Analytics" in body  # the data set's credit line
+    assert "Maven Analytics (Data Playground), domaine public" in body  # the credit line, in French
 
 
 def test_it_shows_actual_against_plan_from_the_imported_history(settings: Any, tmp_path: Any) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+from pac.engine.labels import gettext_noop
+
 #: The data sets and their files, as shipped.
 DATASETS: dict[str, tuple[str, ...]] = {
     "maven_crm_sales_opportunities": (
@@ -27,11 +29,14 @@ DATASETS: dict[str, tuple[str, ...]] = {
     ),
 }
 
-#: The credit line to show wherever a data set's figures appear (the demo, the KPI page).
+#: The credit line to show wherever a data set's figures appear (the demo, the KPI page), in English and
+#: translated where it is shown.
 CREDITS: dict[str, str] = {
-    "maven_crm_sales_opportunities": "CRM Sales Opportunities — Maven Analytics (Data Playground), public domain",
-    "olist_marketing_funnel": "Marketing Funnel — Olist, on Kaggle (CC BY-NC-SA 4.0)",
-    "ravenstack_saas_subscriptions": "RavenStack (synthetic SaaS data, MIT-like) — River @ Rivalytics",
+    "maven_crm_sales_opportunities": gettext_noop(
+        "CRM Sales Opportunities — Maven Analytics (Data Playground), public domain"
+    ),
+    "olist_marketing_funnel": gettext_noop("Marketing Funnel — Olist, on Kaggle (CC BY-NC-SA 4.0)"),
+    "ravenstack_saas_subscriptions": gettext_noop("RavenStack (synthetic SaaS data, MIT-like) — River @ Rivalytics"),
 }
 
 
