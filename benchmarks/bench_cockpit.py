@@ -63,8 +63,17 @@ def ask():
 first = ask()
 warm = sorted(ask() for _ in range(requests))
 p95 = warm[min(len(warm) - 1, round(0.95 * (len(warm) - 1)))]
+# the next import: a new data stamp, then the worker's warm-up, then the first view
+from pac.web.cockpit.landing import warm_landing
+from pac.web.crm.freshness import data_changed
+data_changed(team.pk)
+began = time.perf_counter()
+warm_landing(team.pk, today)
+warming = time.perf_counter() - began
+after_warm_up = ask()
 print(json.dumps({"rows": outcome.counts.created, "load_s": loaded, "first_ms": first,
-                  "p50_ms": statistics.median(warm), "p95_ms": p95, "requests": requests}))
+                  "p50_ms": statistics.median(warm), "p95_ms": p95, "requests": requests,
+                  "warm_up_s": warming, "after_warm_up_ms": after_warm_up}))
 """
 
 #: A quarter's plan around today (the worker fills the dates): revenue, an SQL → won funnel, two roles.
@@ -156,7 +165,7 @@ def run() -> str:
     verdict = "ok" if result["p95_ms"] <= TARGET_P95_MS else "OVER TARGET"
     row = (
         f"| PostgreSQL | {result['rows']:,} | {result['first_ms']:.0f} ms | {result['p50_ms']:.0f} ms | "
-        f"{result['p95_ms']:.0f} ms | {verdict} |"
+        f"{result['p95_ms']:.0f} ms | {verdict} | {result['warm_up_s']:.1f} s | {result['after_warm_up_ms']:.0f} ms |"
     )
     print(row)
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
@@ -165,10 +174,11 @@ def run() -> str:
         f"Machine: {machine}. A synthetic two-year history (40 owners, 5 segments, one deal in ten open) "
         f"imported with `import_file` ({result['load_s']:.0f} s), a quarter's plan under way (revenue and wins "
         "objectives, SQL → demo → won); the page asked through Django's test client by the team's manager: "
-        f"the first request, then {result['requests']} warm ones (the same figures, nothing imported between).\n\n"
-        "| database | opportunities | first request | p50 warm | p95 warm | target |\n|---|---|---|---|---|---|\n"
-        + row
-        + "\n"
+        f"the first request, then {result['requests']} warm ones (the same figures, nothing imported between). "
+        "Then the data changes as after an import, the import worker warms the plan under way "
+        "(`landing.warm_landing`), and the manager's first view after it is timed.\n\n"
+        "| database | opportunities | first request | p50 warm | p95 warm | target | worker's warm-up | "
+        "first view after it |\n|---|---|---|---|---|---|---|---|\n" + row + "\n"
     )
 
 

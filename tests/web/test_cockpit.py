@@ -29,7 +29,7 @@ def test_it_shows_the_teams_kpis_computed_on_its_imported_history(settings: Any,
 
     deals = Opportunity.objects.filter(team=demo.team)
     won, lost = deals.filter(outcome="won").count(), deals.filter(outcome="lost").count()
-    assert won >= 3042 and lost >= 1684  # the first day of a quarter: Maven up to 2017-09-30; most of Maven's history has happened by any day of a quarter
+    assert won >= 3042 and lost >= 1684  # by a quarter's first day, Maven's history up to 2017-09-30
     expected = f"{won / (won + lost) * 100:.1f}".replace(".", ",")  # won ÷ (won + lost)
     assert expected in row.replace("\u202f", " ").replace("\xa0", " ")
     value_row = body.split('data-kpi="win_rate_value"', 1)[1].split("</tr>", 1)[0]

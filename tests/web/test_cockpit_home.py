@@ -251,3 +251,32 @@ def test_a_change_of_the_plan_shows_at_once_on_the_page(under_way: Any, owner: A
     before = funnel()
     plan_update(user=owner, plan=under_way, expected_version=under_way.version, fields={"average_deal": Decimal(5000)})
     assert funnel() != before
+
+
+def test_after_an_import_the_first_view_finds_its_figures_computed_by_the_worker(
+    under_way: Any, owner: Any, teammate: Any, settings: Any, tmp_path: Any
+) -> None:
+    """The import's job queues the warm-up of the team's plans under way (run at once by the tests'
+    task backend): the manager's first view afterwards reads no deal, and shows the new one."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from pac.web.crm.models import ImportJob
+
+    settings.DATA_DIR = tmp_path
+    today = timezone.localdate()
+    csv = (
+        "Opportunity ID,Opportunity Name,Stage,Amount,Close Date,Created Date,Opportunity Owner\r\n"
+        f"w9,Affaire w9,Closed Won,40000,{today - dt.timedelta(days=2)},{today - dt.timedelta(days=30)},carla\r\n"
+    ).encode()
+    client = login(owner)
+    fields = {"team": under_way.team.pk, "kind": "opportunities", "preset": "salesforce-opportunities"}
+    client.post(reverse("crm:import"), {**fields, "on_duplicate": "error", "file": SimpleUploadedFile("s.csv", csv)})
+    assert ImportJob.objects.get(team=under_way.team).status == ImportJob.DONE
+    with CaptureQueriesContext(connection) as queries:
+        text = page_text(client.get(reverse("cockpit:home")))
+    assert not [q["sql"] for q in queries.captured_queries if "crm_opportunity" in q["sql"]]
+    assert f"Chiffre d'affaires signé : {_euros(90000)} sur {_euros(100000)} (90 %)" in text
+    # a rep's own view was not warmed: it is computed when asked, from the new data too
+    assert "Affaire w9" not in page_text(login(teammate).get(reverse("cockpit:home")))

@@ -125,6 +125,16 @@ def _database() -> dict[str, object]:
 
 
 DATABASES = {"default": _database()}
+# The cockpit's figures are computed by the import worker (another process) and read by the server: a
+# cache both see, in the data folder (keys carry the data's stamp, so a stale entry is never read).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": DATA_DIR / "cache",
+        "TIMEOUT": 6 * 3600,
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    }
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"

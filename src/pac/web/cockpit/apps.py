@@ -6,3 +6,9 @@ class CockpitConfig(AppConfig):
     name = "pac.web.cockpit"
     label = "cockpit"
     verbose_name = _("Cockpit")
+
+    def ready(self) -> None:
+        from pac.web.cockpit.tasks import warm_after_import
+        from pac.web.crm.freshness import data_imported
+
+        data_imported.connect(warm_after_import, dispatch_uid="pac-cockpit-warm-after-import")

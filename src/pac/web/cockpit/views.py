@@ -4,9 +4,6 @@ page loads."""
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -21,24 +18,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from pac.engine.analysis import analyse
-from pac.engine.forecast import Forecast
 from pac.engine.formatting import Formatter
 from pac.engine.funnel import revenue_target
 from pac.engine.kpis.pivot import by_kpi, pivot
 from pac.engine.labels import Message
-from pac.engine.model import Plan as EnginePlan
 from pac.engine.pace import pace
-from pac.engine.progress import ObjectiveProgress
 from pac.web.accounts.models import PLAN_EDITOR_ROLES
-from pac.web.cockpit.actuals import plan_progress as measured
 from pac.web.cockpit.charts import burnup_chart, forecast_band, kpi_chart, pivot_chart, progress_chart
 from pac.web.cockpit.figures_cache import cached_figures
 from pac.web.cockpit.kpi_filters import KpiFilters, read_filters
 from pac.web.cockpit.kpi_layout import period_title, present_kpi_lines, present_pivot
+from pac.web.cockpit.landing import Landing, landing_figures, plan_measured
 from pac.web.cockpit.models import AlertChannel
-from pac.web.cockpit.outlook import plan_forecast
-from pac.web.cockpit.overview import Overview, Scope, overview, scoped, weekly_revenue
+from pac.web.cockpit.overview import weekly_revenue
 from pac.web.cockpit.presenters import (
     lever_key,
     present_alerts,
@@ -50,7 +42,6 @@ from pac.web.cockpit.presenters import (
     present_weeks,
 )
 from pac.web.cockpit.services import alert_channel_save, alert_set_aside, open_alerts
-from pac.web.cockpit.steering import Steering, steer
 from pac.web.crm.kpi_tables import team_tables
 from pac.web.crm.services import can_import
 from pac.web.language import formatter
@@ -69,15 +60,10 @@ DIMENSION_LABELS = {
 }
 
 
-def _measured(plan: Plan, engine_plan: EnginePlan, today: dt.date) -> list[ObjectiveProgress]:
-    """The plan's objectives against the team's data, computed once per day, data and plan version."""
-    return cached_figures("progress", plan, (today,), lambda: measured(engine_plan, plan.team, today))
-
-
 def _progress_context(plan: Plan, weeks: bool = False) -> dict[str, Any]:
     today = timezone.localdate()
     engine_plan = adapters.to_engine(plan)
-    lines = _measured(plan, engine_plan, today)
+    lines = plan_measured(plan, engine_plan, today)
     shown = present_progress(lines, engine_plan)
     names = {p["id"]: p["name"] + (f" · {p['segment']}" if p["segment"] else "") for p in shown}
     target = revenue_target(engine_plan)
@@ -203,102 +189,16 @@ def _chosen_plan(plans: list[Plan], asked: str | None) -> Plan | None:
     )
 
 
-def _distinct(tables: dict[str, Any], column: str) -> list[str]:
-    """The values of an opportunities column, for a filter (bounded: a filter list is not a report)."""
-    t = tables.get("opportunities")
-    if t is None or column not in t.columns:
-        return []
-    values = t.select(t[column]).filter(t[column].notnull()).distinct().order_by(column).limit(200)
-    return [str(v) for v in values.to_pyarrow().column(0).to_pylist()]
-
-
-@dataclass(frozen=True)
-class _Cockpit:
-    plan: Plan
-    manager: bool
-    owners: list[str]
-    owner: str
-    segments: list[str]
-    segment: str
-    found: Overview
-    steering: Steering | None
-    no_data: bool
-    share: Decimal
-    outlook: Forecast | None
-    why_no_outlook: str
-
-
-def _cockpit(request: HttpRequest, plan: Plan) -> _Cockpit:
-    """The figures of the landing page for the reader: a rep's own deals, a manager's team or chosen
-    owner and segment — kept in the cache until the team's data, the plan or the day change (keyed by the
-    scope once checked, so that made-up filters neither compute nor fill the cache again)."""
+def _cockpit(request: HttpRequest, plan: Plan) -> Landing:
+    """The landing page's figures for the reader and the owner and segment asked."""
     user = current_user(request)
-    manager = user.role in PLAN_EDITOR_ROLES
-    team_owners, segments = cached_figures("filters", plan, (), lambda: _filters(plan))
-    asked = request.GET.get("owner", "") or request.POST.get("owner", "")
-    owner = (asked if asked in team_owners else "") if manager else user.username
-    segment = request.GET.get("segment", "") or request.POST.get("segment", "")
-    segment = segment if segment in segments else ""
-    today = timezone.localdate()
-    found = cached_figures(
-        "home",
+    return landing_figures(
         plan,
-        (today, manager, owner, segment),
-        lambda: _cockpit_figures(plan, manager, owner, segment, team_owners, segments, today),
-    )
-    return dataclasses.replace(found, plan=plan)
-
-
-def _filters(plan: Plan) -> tuple[list[str], list[str]]:
-    """The owners and the segments of the team's deals, for the manager's filters."""
-    team_wide = team_tables(plan.team)
-    return _distinct(team_wide, "owner"), _distinct(team_wide, "segment")
-
-
-def _cockpit_figures(
-    plan: Plan,
-    manager: bool,
-    owner: str,
-    segment: str,
-    team_owners: list[str],
-    segments: list[str],
-    today: dt.date,
-) -> _Cockpit:
-    team_wide = team_tables(plan.team)
-    owners = team_owners if manager else []
-    tables = scoped(team_wide, Scope(owner, segment))
-    engine_plan = adapters.to_engine(plan)
-    analysis = analyse(engine_plan)
-    # one owner's part of the target: the team's split among the owners of its deals (a rep without deals yet
-    # joins the split)
-    sharing = len(team_owners) + (0 if owner in team_owners else 1)
-    share = Decimal(1) / sharing if owner else Decimal(1)
-    found = overview(analysis, tables, today, share)
-    outlook, why_no_outlook = plan_forecast(plan, team_wide, found.target, today, owner, segment)
-    whole_plan = not owner and not segment and found.pace is not None
-    plan_steering = steer(
-        analysis,
-        tables,
-        found,
-        today,
-        formatter(engine_plan.currency),
-        _,
-        outlook.probability_of_target if outlook else None,
-        _measured(plan, engine_plan, today) if whole_plan else None,
-    )
-    return _Cockpit(
-        plan,
-        manager,
-        owners,
-        owner,
-        segments,
-        segment,
-        found,
-        plan_steering,
-        not team_wide,
-        share,
-        outlook,
-        why_no_outlook,
+        manager=user.role in PLAN_EDITOR_ROLES,
+        username=user.username,
+        owner=request.GET.get("owner", "") or request.POST.get("owner", ""),
+        segment=request.GET.get("segment", "") or request.POST.get("segment", ""),
+        today=timezone.localdate(),
     )
 
 

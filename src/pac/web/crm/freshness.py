@@ -7,9 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models.signals import post_save
+from django.dispatch import Signal
 
 from pac.web.accounts.models import Team, new_data_stamp
 from pac.web.crm.models import KINDS, RECORDED
+
+#: Sent when an import job has written a team's data (``team_id``, ``language``: the uploader's), once the
+#: job is done: the apps that cache figures computed from it may compute them again before anyone asks.
+data_imported = Signal()
 
 
 def data_changed(team_id: int) -> None:

@@ -16,6 +16,7 @@ from django_tasks import task
 
 from pac.io.crm import write_report_csv
 from pac.web.accounts.models import Team, User
+from pac.web.crm.freshness import data_imported
 from pac.web.crm.importing import import_file
 from pac.web.crm.models import ImportJob
 from pac.web.language import language
@@ -162,4 +163,6 @@ def run_import_job(job_id: int) -> str:
     )
     Path(job.stored_path).unlink(missing_ok=True)
     progress.unlink(missing_ok=True)
+    if outcome.counts is not None and not job.dry_run:
+        data_imported.send(sender=ImportJob, team_id=job.team_id, language=job.language or settings.LANGUAGE_CODE)
     return ImportJob.DONE
