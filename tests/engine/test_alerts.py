@@ -96,6 +96,9 @@ def test_coverage_margin_of_the_issue_example(plan: model.Plan) -> None:
 def test_probability_of_target_under_its_floor(plan: model.Plan) -> None:
     assert codes(run(plan, probability_of_target=0.49)) == ["target_unlikely"]
     assert run(plan, probability_of_target=0.5) == []
+    # at risk (a warning) down to half the floor, then unlikely (an error)
+    assert [a.severity for a in run(plan, probability_of_target=0.25)] == [model.Severity.WARNING]
+    assert [a.severity for a in run(plan, probability_of_target=0.249)] == [model.Severity.ERROR]
     assert run(plan, probability_of_target=None) == []
     assert run(plan, probability_of_target=float("nan")) == []
 

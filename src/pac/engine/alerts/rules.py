@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from pac.engine.alerts.inputs import AlertInputs, OpenDeal
@@ -171,11 +171,14 @@ def coverage(plan: Plan, inputs: AlertInputs, limits: AlertThresholds) -> list[A
 
 def probability(inputs: AlertInputs, limits: AlertThresholds) -> list[Alert]:
     """P(target) from the forecast under ``min_probability`` (a value that is not a probability says
-    nothing)."""
+    nothing): a warning, an error under half the floor (a quarter at risk is not yet a quarter lost)."""
     p = inputs.probability_of_target
     if p is None or not 0 <= p <= 1 or Decimal(str(p)) >= limits.min_probability:
         return []
-    return [_alert("target_unlikely", {}, probability_rate=Decimal(str(p)), threshold_rate=limits.min_probability)]
+    found = _alert("target_unlikely", {}, probability_rate=Decimal(str(p)), threshold_rate=limits.min_probability)
+    if Decimal(str(p)) >= limits.min_probability / 2:
+        found = replace(found, severity=Severity.WARNING)
+    return [found]
 
 
 def no_show(inputs: AlertInputs, limits: AlertThresholds) -> list[Alert]:

@@ -15,6 +15,7 @@ from pac.engine.forecast.learning import PRIOR_STRENGTH, CloseCurve, close_curve
 from pac.engine.forecast.newbusiness import NewBusiness, new_business
 from pac.engine.forecast.period_effect import PeriodEffect, period_effect
 from pac.engine.forecast.result import Forecast
+from pac.engine.forecast.season import Rhythm, quarter_rhythm
 from pac.engine.forecast.simulation import MAX_DRAWS, simulate_bookings
 from pac.engine.forecast.slip import SlipModel, slip_model
 from pac.engine.forecast.stages import stage_probabilities
@@ -77,10 +78,16 @@ def forecast(
     open_expected = float(np.sum(p * np.where(np.isnan(amount), pool_mean, amount)))
     newcomers = new_business(view, window, team, ours) if with_new_business else NewBusiness(0.0, 0, 0, 0.0, 0.0)
     new_expected = newcomers.expected_wins * pool_mean
-    # the level's swings over what is still to come: the days left, not the whole period, once it is under way
-    horizon = (end - max(start, as_of + dt.timedelta(days=1))).days + 1
-    effect = period_effect(view, as_of, max(horizon, 1)) if spread is None else PeriodEffect(spread, 0, 0)
-    projected_bookings = simulate_bookings(p, amount, pool, new_wins=newcomers.expected_wins, draws=draws, seed=seed)
+    # what is still to come: the days left, not the whole period, once it is under way
+    first_left = max(start, as_of + dt.timedelta(days=1))
+    rhythm = quarter_rhythm(view, as_of) if spread is None else Rhythm()
+    lift = rhythm.over(first_left, end)
+    open_expected, new_expected = open_expected * lift, new_expected * lift
+    horizon = max((end - first_left).days + 1, 1)
+    effect = period_effect(view, as_of, horizon) if spread is None else PeriodEffect(spread, 0, 0)
+    projected_bookings = lift * simulate_bookings(
+        p, amount, pool, new_wins=newcomers.expected_wins, draws=draws, seed=seed
+    )
     level = effect.multipliers(draws, np.random.default_rng(None if seed is None else [seed, 1]))
     bookings = closed_won + level * projected_bookings
     p10, p50, p90 = (float(v) for v in np.quantile(bookings, [0.1, 0.5, 0.9]))
@@ -105,6 +112,7 @@ def forecast(
         },
         "new_business": newcomers.as_dict() if with_new_business else None,
         "period_effect": effect.as_dict(),
+        "quarter_rhythm": {**rhythm.as_dict(), "factor_of_the_days_left": round(lift, 3)},
         "draws": draws,
         "seed": seed,
     }
