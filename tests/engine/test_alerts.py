@@ -66,6 +66,14 @@ def test_pace_fires_ten_percent_behind_the_expected_to_date(plan: model.Plan) ->
     assert codes(run(stricter, progress=(progress("40"),))) == ["pace_behind"]
 
 
+def test_pace_is_worded_as_its_metric_reads(plan: model.Plan) -> None:
+    (rate,) = run(plan, progress=(progress("0.3", "0.64", "1", Metric.WIN_RATE),))
+    assert "Win rate" in rate.message() and "30.0% so far where 64.0% were expected" in rate.message()
+    assert "rev" not in rate.message()  # the objective by its metric's name, not its code in the plan file
+    (wins,) = run(plan, progress=(progress("707", "1254", "0.6875", Metric.WINS),))
+    assert "707 so far where 862 were expected" in wins.message()  # whole deals, not 862.1
+
+
 def test_pace_of_a_sales_cycle_is_behind_when_over_its_target(plan: model.Plan) -> None:
     assert codes(run(plan, progress=(progress("66", "60", "1", Metric.CYCLE_DAYS),))) == ["pace_behind"]
     assert run(plan, progress=(progress("65.9", "60", "1", Metric.CYCLE_DAYS),)) == []

@@ -239,6 +239,9 @@ def cases(draw: st.DrawFn) -> tuple[model.Plan, Gap, dt.date]:
     gap = Gap(
         open_deals=draw(st.dictionaries(stages, st.integers(0, 300), max_size=3)),
         weekly_inflow=draw(st.dictionaries(stages, st.integers(0, 60).map(D), max_size=2)),
+        aged_deals=draw(
+            st.dictionaries(stages, st.dictionaries(st.integers(0, 400), st.integers(0, 50), max_size=4), max_size=2)
+        ),
     )
     today = start + dt.timedelta(days=draw(st.integers(0, (end - start).days // 2)))
     return plan, gap, today
@@ -298,6 +301,25 @@ def test_a_crm_stage_the_plan_does_not_use_counts_as_the_next_one_down() -> None
     with_meetings = outlook(plan, Gap(open_deals={Stage.MEETING: 8}), TODAY)
     with_demos = outlook(plan, Gap(open_deals={Stage.DEMO: 8}), TODAY)
     assert with_meetings.wins_expected == with_demos.wins_expected == 8 * D("0.5") * D("0.25")
+
+
+def test_an_open_deal_counts_by_the_days_it_has_already_spent_in_its_stage() -> None:
+    """SQL → won takes 59 days and 76 are left on the 11th of January: a proposal (21 days to a win)
+    counts whatever its age; an SQL opened 10 days ago is due in 49; one a month old in 29; one open
+    for more than twice the 59 days is stalled and not counted on."""
+    plan = quarter_plan()
+    sql_wins = D("0.5") * D("0.5") * D("0.25")
+
+    def expected(**aged: dict[int, int]) -> Decimal:
+        return outlook(plan, Gap(aged_deals={Stage[k.upper()]: v for k, v in aged.items()}), TODAY).wins_expected
+
+    assert expected(sql={10: 4, 30: 4}) == 8 * sql_wins
+    late = dataclasses.replace(plan, end=TODAY + dt.timedelta(days=40))  # 40 days left: 59 − 19 at the most
+    in_time = outlook(late, Gap(aged_deals={Stage.SQL: {10: 4, 19: 2, 30: 3}}), TODAY).wins_expected
+    assert in_time == 5 * sql_wins
+    assert expected(sql={118: 1}) == sql_wins and expected(sql={119: 1}) == 0  # 2 × 59: stalled beyond
+    # a shorter cycle brings the younger SQLs in: the cycle lever builds on it
+    assert outlook(late, Gap(aged_deals={Stage.SQL: {10: 4}}), TODAY, Change(cycle_cut=9)).wins_expected == 4 * sql_wins
 
 
 @st.composite

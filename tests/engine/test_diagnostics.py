@@ -414,7 +414,8 @@ def test_it_flags_actions_that_plan_fewer_volumes_than_the_funnel_needs(small_pl
     plan = small_plan(actions=(_action("a", 15, *jan), _action("b", 10, *jan)))  # 25 demos for 40 needed
     found = _diagnostics(plan)["actions_below_funnel"]
     assert found.params["planned"] == 25 and found.params["needed"] == 40 and found.params["missing"] == 15
-    assert found.params["actions"] == "a, b"
+    assert found.params["actions"] == ("a", "b")
+    assert "(« a », « b »)" in found.message(Formatter("fr")).replace("\u202f", " ")  # named, quoted as in French
     assert found.severity is Severity.WARNING
 
 

@@ -264,7 +264,7 @@ def action_diagnostics(plan: Plan, funnel: ReverseFunnel) -> list[Diagnostic]:
         if action.end < earliest or action.start > plan.end:
             continue
         planned[expected.stage] = planned.get(expected.stage, Decimal(0)) + expected.volume
-        names.setdefault(expected.stage, []).append(action.id)
+        names.setdefault(expected.stage, []).append(wording.Quoted(action.name or action.id))
     found = []
     for stage_volume in funnel.stages:
         volume = planned.get(stage_volume.stage)
@@ -277,7 +277,7 @@ def action_diagnostics(plan: Plan, funnel: ReverseFunnel) -> list[Diagnostic]:
                         "planned": volume,
                         "needed": stage_volume.volume,
                         "missing": stage_volume.volume - volume,
-                        "actions": ", ".join(names[stage_volume.stage]),
+                        "actions": tuple(names[stage_volume.stage]),
                     },
                 )
             )

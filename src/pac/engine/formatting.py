@@ -49,3 +49,9 @@ class Formatter:
 
     def date(self, value: dt.date) -> str:
         return str(format_date(value, "medium", locale=self.locale))
+
+    def quote(self, text: str) -> str:
+        """A name quoted as the language does: « Relance » in French, “Follow-up” in English."""
+        if self.locale.language == "fr":
+            return f"«\u202f{text}\u202f»"
+        return f"“{text}”"

@@ -2,8 +2,10 @@
 the plan, against what is still to win — the gap the corrective levers (``corrections``) close.
 
 A deal at a stage wins with the product of the plan's rates from that stage down, ``days_to_won``
-later (the sum of the median ``days`` of its stage and those below): it counts only when that falls
-on or before the plan's end. The pace adds, at each stage, its weekly inflow for the weeks left
+later (the sum of the median ``days`` of its stage and those below), less the days it has already spent
+in its stage when they are known: it counts only when that falls on or before the plan's end. A deal in
+its stage for more than the plan's ``stalled_factor`` × that lead time is stalled (the alerts name it)
+and is not counted on. The pace adds, at each stage, its weekly inflow for the weeks left
 before that stage's lead time. A ``Change`` (more volume, a higher rate, a bigger deal, a shorter
 cycle) is applied to the same computation, so a lever is checked by the very model that sized it.
 """
@@ -23,6 +25,8 @@ EPSILON = Decimal("1e-12")
 
 #: Open deals counted per stage at most, and weekly inflow, so that every figure stays bounded.
 MAX_COUNT = 1_000_000
+#: Days a deal may have spent in its stage (a century: anything longer is bad data).
+MAX_DAYS = 36_500
 
 
 @dataclass(frozen=True)
@@ -34,11 +38,16 @@ class Gap:
     booked_wins: int = 0
     open_deals: Mapping[Stage, int] = field(default_factory=dict)
     weekly_inflow: Mapping[Stage, Decimal] = field(default_factory=dict)
+    #: open deals whose days in their stage are known: stage → {days: deals} (``open_deals``: just entered)
+    aged_deals: Mapping[Stage, Mapping[int, int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        aged = [n for by_age in self.aged_deals.values() for n in by_age.values()]
         counts: list[Decimal | int] = [*self.open_deals.values(), *self.weekly_inflow.values(), self.booked_wins]
-        if any(c < 0 or c > MAX_COUNT for c in counts):
+        if any(c < 0 or c > MAX_COUNT for c in [*counts, *aged]) or sum(aged) > MAX_COUNT:
             raise ValueError(f"counts must be between 0 and {MAX_COUNT}")
+        if any(not 0 <= days <= MAX_DAYS for by_age in self.aged_deals.values() for days in by_age):
+            raise ValueError(f"days in a stage must be between 0 and {MAX_DAYS}")
 
 
 @dataclass(frozen=True)
@@ -130,6 +139,15 @@ def expected_arrivals(
         stage = plan_stage(plan, crm_stage)
         if stage is not None and lead[stage] - lead[at] <= left:
             found += count * reach(stage)
+    usual = days_to_won(plan)  # a stalled deal is measured against the plan's lead time, whatever the change
+    for crm_stage, by_age in gap.aged_deals.items():
+        stage = plan_stage(plan, crm_stage)
+        if stage is None:
+            continue
+        for days, count in by_age.items():
+            stalled = usual[stage] > 0 and days > plan.alerts.stalled_factor * usual[stage]
+            if not stalled and lead[stage] - lead[at] - days <= left:
+                found += count * reach(stage)
     for crm_stage, weekly in gap.weekly_inflow.items():
         stage = plan_stage(plan, crm_stage)
         if stage is not None and lead[stage] - lead[at] < left:

@@ -16,6 +16,12 @@ from pac.engine.labels import ROLE_LABELS, STAGE_PLURALS, Translate
 from pac.engine.model import Role, Stage
 
 
+class Quoted(str):
+    """A name to show between the reader's quotation marks (an action's, a plan's)."""
+
+    __slots__ = ()
+
+
 def render(
     template: str,
     params: Mapping[str, object],
@@ -32,6 +38,8 @@ def render(
         shown = special(key, value, show) if special is not None else None
         if shown is not None:
             return shown
+        if isinstance(value, Quoted):
+            return fmt.quote(value)
         if isinstance(value, Stage):
             return translate(STAGE_PLURALS[value])
         if isinstance(value, Role):

@@ -8,14 +8,14 @@ the floors (coverage, P(target)), which fire strictly under them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from pac.engine.alerts.inputs import AlertInputs, OpenDeal
 from pac.engine.diagnostics import Diagnostic
 from pac.engine.formatting import Formatter
-from pac.engine.labels import Translate, gettext_noop
+from pac.engine.labels import METRIC_LABELS, Translate, gettext_noop
 from pac.engine.model import ActionStatus, AlertThresholds, Metric, Plan, Severity, Stage
 from pac.engine.wording import render
 from pac.engine.workdays import IsoWeek
@@ -79,6 +79,8 @@ _SEVERITY_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 #: Parameters shown as money (revenue objectives' figures too).
 _MONEY = frozenset({"pipeline", "remaining"})
 _MONEY_WHEN_REVENUE = frozenset({"actual", "expected", "target"})
+#: An objective's figures, worded as its metric reads.
+_OBJECTIVE_FIGURES = frozenset({"actual", "expected", "target"})
 
 
 @dataclass(frozen=True)
@@ -102,8 +104,32 @@ class Alert:
         diagnostic = self.params.get("diagnostic")
         if isinstance(diagnostic, Diagnostic):
             return diagnostic.message(fmt, translate)
-        money = _MONEY | (_MONEY_WHEN_REVENUE if self.params.get("metric") == Metric.REVENUE.value else set())
-        return render(TEMPLATES[self.code], self.params, fmt, translate, money)
+        metric = self.params.get("metric")
+        money = _MONEY | (_MONEY_WHEN_REVENUE if metric in (Metric.REVENUE.value, Metric.AVERAGE_DEAL.value) else set())
+        known = isinstance(metric, str) and metric in set(Metric)
+        special = _objective_values(Metric(str(metric)), self.params, fmt, translate) if known else None
+        return render(TEMPLATES[self.code], self.params, fmt, translate, money, special)
+
+
+def _objective_values(
+    metric: Metric, params: Mapping[str, object], fmt: Formatter, translate: Translate
+) -> Callable[[str, object, Callable[[str, object], str]], str | None]:
+    """An objective's figures as its metric reads: a rate as a percentage, a count of deals or of days as
+    a whole number; the objective by its metric's name (and segment), not its code in the plan file."""
+
+    def special(key: str, value: object, show: Callable[[str, object], str]) -> str | None:
+        if key == "objective":
+            segment = params.get("segment")
+            return translate(METRIC_LABELS[metric]) + (f" · {segment}" if segment else "")
+        if key not in _OBJECTIVE_FIGURES or not isinstance(value, int | Decimal):
+            return None
+        if metric is Metric.WIN_RATE:
+            return fmt.percent(Decimal(value))
+        if metric not in (Metric.REVENUE, Metric.AVERAGE_DEAL):
+            return fmt.number(round(Decimal(value)))
+        return None
+
+    return special
 
 
 def _alert(code: str, subject: Mapping[str, str], **params: object) -> Alert:
@@ -125,6 +151,7 @@ def pace(inputs: AlertInputs, limits: AlertThresholds) -> list[Alert]:
                     "pace_behind",
                     {"objective": line.objective.id},
                     objective=line.objective.id,
+                    segment=line.objective.segment or "",
                     metric=metric.value,
                     actual=value,
                     expected=line.target * line.expected_share,

@@ -19,6 +19,7 @@ from pac.engine.corrections import Gap, Lever, levers
 from pac.engine.formatting import Formatter
 from pac.engine.labels import STAGE_NAMES, Translate
 from pac.engine.model import Plan, Stage
+from pac.engine.outlook import MAX_DAYS
 from pac.engine.progress import ObjectiveProgress
 from pac.web.cockpit.overview import Overview, whole_range
 
@@ -78,6 +79,15 @@ def _kpis(tables: dict[str, Any], today: dt.date, start: dt.date, names: list[st
     }
 
 
+def _by_days_in_stage(deals: tuple[OpenDeal, ...], today: dt.date) -> dict[Stage, dict[int, int]]:
+    """The open deals by stage and days spent in it (since they entered it, else since created)."""
+    found: dict[Stage, Counter[int]] = {}
+    for d in deals:
+        days = min(max((today - (d.entered_stage or d.created)).days, 0), MAX_DAYS)
+        found.setdefault(d.stage, Counter())[days] += 1
+    return {stage: dict(by_days) for stage, by_days in found.items()}
+
+
 def steering(
     analysis: PlanAnalysis,
     tables: dict[str, Any],
@@ -117,7 +127,7 @@ def steering(
     gap = Gap(
         booked_revenue=booked,
         booked_wins=int(since_start.get("wins") or 0),
-        open_deals=dict(Counter(d.stage for d in deals)),
+        aged_deals=_by_days_in_stage(deals, today),
         weekly_inflow=weekly_inflow,
     )
     inputs = AlertInputs(
