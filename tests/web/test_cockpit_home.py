@@ -79,6 +79,8 @@ def test_a_rep_sees_only_their_own_deals_and_revenue(under_way: Any, teammate: A
     assert "Votre part du plan : 50 %" in text
     assert "Ci-dessous, les objectifs de toute l'équipe" in text  # the team's progress is said to be the team's
     assert "Affaire o1" in text and "Affaire o2" not in text and "carla" not in text
+    # no levers against the team's whole target from one rep's deals: the corrective plan is the team's
+    assert "Le plan correctif est celui de toute l'équipe" in text and 'data-lever="' not in text
 
 
 def test_the_manager_narrows_to_one_owner(under_way: Any, owner: Any) -> None:

@@ -118,6 +118,7 @@ def _landing(
         _,
         outlook.probability_of_target if outlook else None,
         plan_measured(plan, engine_plan, today) if whole_plan else None,
+        team_wide=not owner and not segment,
     )
     return Landing(
         plan,

@@ -32,6 +32,9 @@ class Steering:
     alerts: tuple[Alert, ...]
     levers: tuple[Lever, ...]
     gap: Gap
+    #: the levers are the team's: a narrower scope (one owner, one segment) has none, since the plan's
+    #: objectives, funnel and capacity are the whole team's
+    team_wide: bool = True
 
 
 def plan_stage(plan: Plan, crm_stage: str | None) -> Stage:
@@ -99,6 +102,7 @@ def steering(
     translate: Translate,
     probability_of_target: float | None = None,
     booked_wins: int | None = None,
+    team_wide: bool = True,
 ) -> Steering:
     """``booked_wins``: the deals won since the plan's start when the caller has counted them already."""
     plan = analysis.plan
@@ -141,8 +145,10 @@ def steering(
         diagnostics=analysis.diagnostics,
         probability_of_target=probability_of_target,
     )
-    found_levers = levers(plan, gap, today, roles=analysis.capacity, formatter=fmt, translate=translate)
-    return Steering(tuple(evaluate(plan, inputs, today)), tuple(found_levers), gap)
+    found_levers = (
+        levers(plan, gap, today, roles=analysis.capacity, formatter=fmt, translate=translate) if team_wide else []
+    )
+    return Steering(tuple(evaluate(plan, inputs, today)), tuple(found_levers), gap, team_wide)
 
 
 def steer(
@@ -154,6 +160,7 @@ def steer(
     translate: Translate,
     probability_of_target: float | None = None,
     progress: list[ObjectiveProgress] | None = None,
+    team_wide: bool = True,
 ) -> Steering | None:
     """The alerts and levers of the scope ``found`` was computed for (the page, the digest and the review
     pack all ask through here); None before the plan has a pace (not started, no revenue objective)."""
@@ -170,4 +177,5 @@ def steer(
         translate,
         probability_of_target,
         found.wins_since_start,
+        team_wide,
     )

@@ -242,6 +242,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "channel": AlertChannel.objects.filter(plan=plan).first(),
         "thresholds": _thresholds_shown(plan),
         "levers": present_levers(c.steering.levers, fmt) if c.steering else [],
+        "levers_team_wide": c.steering.team_wide if c.steering else True,
         "can_accept": c.manager and selectors.can_edit(user, plan),
         "share": formatter(plan.currency).percent(c.share, 0) if c.share != 1 else "",
         "forecast": present_forecast(c.outlook, fmt) if c.outlook else None,

@@ -43,7 +43,7 @@ def plan_pack(row: PlanRow, *, kind: str, today: dt.date, reader: Reader = TEAM)
         return pack
     mine = tables_of(reader, tables)
     fmt = formatter(plan.currency)
-    steered = steer(analysis, mine, overview(analysis, mine, today), today, fmt, gettext)
+    steered = steer(analysis, mine, overview(analysis, mine, today), today, fmt, gettext, team_wide=reader == TEAM)
     if steered is None:
         return pack
     alerts = tuple(line for group in present_alerts(steered.alerts, fmt) for line, _key in group["lines"])
@@ -53,7 +53,7 @@ def plan_pack(row: PlanRow, *, kind: str, today: dt.date, reader: Reader = TEAM)
         )
         for lever in present_levers(steered.levers, fmt)
     )
-    return replace(pack, alerts=alerts, levers=levers)
+    return replace(pack, alerts=alerts, levers=levers if steered.team_wide else None)
 
 
 def file_name(row: PlanRow, kind: str, today: dt.date, extension: str) -> str:
