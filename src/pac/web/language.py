@@ -16,12 +16,18 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
 from pac.engine.formatting import Formatter
-from pac.engine.labels import language_code
+from pac.engine.labels import ROLE_LABELS, language_code
+from pac.engine.model import Role
 
 
 def choices(labels: Mapping[Any, str]) -> list[tuple[str, Any]]:
     """A model's or a form's choice list from one of ``pac.engine.labels``' tables, translated when shown."""
     return [(str(code), translation.gettext_lazy(text)) for code, text in labels.items()]
+
+
+def role_label(role: Role | str) -> str:
+    """A role as people name it (« Account executive (commercial) »), from the one table of role labels."""
+    return translation.gettext(ROLE_LABELS[Role(role)])
 
 
 def language() -> str:

@@ -16,12 +16,12 @@ from pac.engine.forecast import Forecast
 from pac.engine.formatting import Formatter
 from pac.engine.kpis.display import comment, kpi_label, value_text
 from pac.engine.kpis.reasons import explain
-from pac.engine.labels import METRIC_LABELS, PERIOD_LABELS, ROLE_LABELS, SEVERITY_LABELS, STAGE_NAMES
+from pac.engine.labels import METRIC_LABELS, PERIOD_LABELS, SEVERITY_LABELS, STAGE_NAMES
 from pac.engine.model import Metric, Plan
 from pac.engine.pace import Pace
 from pac.engine.progress import ObjectiveProgress, actual_reason
 from pac.web.cockpit.overview import Overview, Tile
-from pac.web.language import formatter
+from pac.web.language import formatter, role_label
 
 
 def present_kpi(row: Mapping[str, Any], fmt: Formatter) -> dict[str, Any]:
@@ -242,7 +242,7 @@ def present_levers(levers: Sequence[Lever], fmt: Formatter) -> list[dict[str, An
                     "name": a.name,
                     "start": fmt.date(a.start),
                     "end": fmt.date(a.end),
-                    "role": gettext(ROLE_LABELS[a.role]) if a.role else "",
+                    "role": role_label(a.role) if a.role else "",
                     "volume": fmt.number(a.expected.volume, 0) if a.expected else "",
                     "hours": fmt.number(a.hours, 0) if a.hours else "",
                 }

@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from pac.engine.analysis import PlanAnalysis
 from pac.engine.labels import STAGE_PLURALS
 from pac.engine.model import Stage
-from pac.web.language import formatter
+from pac.web.language import formatter, role_label
 
 
 def stage_label(stage: Stage) -> str:
@@ -72,7 +72,7 @@ def present(analysis: PlanAnalysis) -> PlanPage:
             )
     capacity = [
         {
-            "role": rc.role.upper(),
+            "role": role_label(rc.role),
             "headcount": fmt.number(rc.headcount),
             "needed": fmt.number(rc.hours_needed),
             "available": fmt.number(rc.hours_available),

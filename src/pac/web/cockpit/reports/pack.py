@@ -22,9 +22,9 @@ from pac.engine.formatting import Formatter
 from pac.engine.funnel import revenue_target
 from pac.engine.kpis.display import comment, kpi_label
 from pac.engine.kpis.reasons import explain
-from pac.engine.labels import ACTION_STATUS_LABELS, METRIC_LABELS, PERIOD_LABELS, ROLE_LABELS, SEVERITY_LABELS
+from pac.engine.labels import ACTION_STATUS_LABELS, METRIC_LABELS, PERIOD_LABELS, SEVERITY_LABELS
 from pac.engine.labels import STAGE_PLURALS as STAGE_LABELS
-from pac.engine.model import ActionStatus, Metric, Plan, Role, Severity, Stage
+from pac.engine.model import ActionStatus, Metric, Plan, Severity, Stage
 from pac.engine.progress import (
     CUMULATIVE,
     METRIC_KPIS,
@@ -38,7 +38,7 @@ from pac.web.cockpit.charts import kpi_chart, progress_chart
 from pac.web.cockpit.reports.charts import funnel_chart
 from pac.web.cockpit.reports.figures import Figure, Figures
 from pac.web.cockpit.reports.scope import TEAM, Reader, actions_of, tables_of
-from pac.web.language import formatter
+from pac.web.language import formatter, role_label
 
 KINDS = ("weekly", "quarterly")
 #: How far back "what changed" looks, and the periods of the KPI trend chart, by kind of pack.
@@ -487,7 +487,7 @@ def _weeks(
 def _capacity(analysis: PlanAnalysis, figures: Figures) -> list[CapacityLine]:
     return [
         CapacityLine(
-            gettext(ROLE_LABELS[Role(rc.role)]),
+            role_label(rc.role),
             figures.count(rc.headcount),
             figures.count(round(rc.hours_needed)),
             figures.count(round(rc.hours_available)),
