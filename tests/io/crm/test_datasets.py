@@ -142,4 +142,4 @@ def test_it_says_which_fields_a_file_sets_constants_included() -> None:
     )
 
     assert read.columns["outcome"] == "" and read.columns["closed"] == "won_date"
-    assert read.fields == {"external_id", "outcome", "account", "owner", "segment", "closed"}
+    assert read.fields == {"external_id", "lead", "outcome", "account", "owner", "segment", "closed"}
