@@ -64,6 +64,19 @@ def test_a_dry_run_is_imported_for_real_without_a_new_upload(owner: Any, team: A
     assert again.context["job"].pk == dry.pk and ImportJob.objects.count() == 2
 
 
+def test_only_the_latest_simulations_keep_their_upload(owner: Any, team: Any, data_dir: Path) -> None:
+    from pac.web.crm.jobs import KEPT_UPLOADS
+
+    client = login(owner)
+    jobs = [_post(client, team, f"w{n}.csv", _deals(["100"]), dry_run="on") for n in range(KEPT_UPLOADS + 2)]
+
+    kept = [Path(job.stored_path).exists() for job in jobs]
+    assert kept == [False, False] + [True] * KEPT_UPLOADS
+    assert len(list((data_dir / "imports").glob("*.csv"))) - len(jobs) == KEPT_UPLOADS  # besides the reports
+    page = client.get(reverse("crm:job", args=[jobs[0].pk])).content.decode()
+    assert 'data-testid="confirm"' not in page and "Simulation" in page
+
+
 def test_only_the_uploader_or_a_manager_of_the_team_may_import_a_simulation(
     owner: Any, team: Any, teammate: Any, outsider: Any
 ) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Q
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone, translation
 from django_tasks import task
@@ -27,6 +28,9 @@ SHOWN_PER_CODE = 5
 #: Finished imports kept per team (their page and report); older ones are removed with their files —
 #: the upload a dry run or a held import keeps for « Import for real » too (each under the upload limit).
 KEPT_JOBS = 20
+#: Uploads kept for « Import for real » per team (the latest dry runs and held imports); older ones are
+#: removed, so that the files kept stay a few uploads (each under ``CRM_UPLOAD_MAX_BYTES``).
+KEPT_UPLOADS = 3
 #: An import that would update this many rows already stored waits for a confirmation (``ImportJob.HELD``).
 CONFIRM_UPDATES = 100
 
@@ -160,13 +164,17 @@ def shown_problems(problems: list[Problem], gettext: Any) -> list[dict[str, Any]
 
 def jobs_prune(team: Team, keep: int = KEPT_JOBS) -> int:
     """Remove the team's finished imports beyond the ``keep`` most recent, with their files (report,
-    progress, an upload left by a failure), so the data folder does not grow with every import."""
+    progress, an upload left by a failure), so the data folder does not grow with every import; of the
+    uploads kept for « Import for real », only the ``KEPT_UPLOADS`` latest stay."""
     finished = ImportJob.objects.filter(team=team, status__in=ImportJob.FINISHED)
     old = list(finished.order_by("-created_at", "-pk")[keep:])
     for job in old:
         for path in (Path(job.stored_path), report_path(job), progress_path(job)):
             path.unlink(missing_ok=True)
     ImportJob.objects.filter(pk__in=[job.pk for job in old]).delete()
+    kept = finished.filter(Q(dry_run=True) | Q(status=ImportJob.HELD)).exclude(status=ImportJob.REFUSED)
+    for job in kept.order_by("-created_at", "-pk")[KEPT_UPLOADS:keep]:
+        Path(job.stored_path).unlink(missing_ok=True)  # its page no longer offers to import it for real
     return len(old)
 
 

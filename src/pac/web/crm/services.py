@@ -36,9 +36,10 @@ class ImportCounts:
     unchanged: int = 0
     rejected: int = 0
     # what it changes in rows already there (``change_summary``), and leads it linked to their deal
-    # (not compared: a dry run's counts equal the real run's, which reads no summary)
+    # (not compared: a dry run's counts equal the real run's, which reads no summary); ``held``: it would
+    # update many rows, so it was counted, rolled back, and waits for a confirmation
     changes: dict[str, Any] = field(default_factory=dict, compare=False)
-    held: bool = field(default=False, compare=False)  # it would update many rows: counted, rolled back, waiting for a confirmation
+    held: bool = field(default=False, compare=False)
 
     def as_dict(self) -> dict[str, int]:
         return {
