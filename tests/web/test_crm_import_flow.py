@@ -145,6 +145,9 @@ def test_warnings_are_grouped_by_kind_with_their_count_and_first_lines(owner: An
     assert "25" in missing.split('class="more"')[1]  # …and 25 more in the report
     assert negative.count('<tr class="warning">') == 2 and 'class="more"' not in negative
     assert "<td>2</td>" in missing and "<td>6</td>" in missing and "<td>7</td>" not in missing  # the first lines
+    # a kind is named without its values; a row's outcome reads in French, as the rest of its reason
+    assert "aucun compte sur cette affaire (…)" in missing.split('<tr class="warning">')[0]
+    assert "<td>aucun compte sur cette affaire (gagnée) : elle ne compte" in missing
 
 
 def _dataset(name: str) -> bytes:

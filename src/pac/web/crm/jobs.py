@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models import Q
 from django.utils import timezone, translation
 from django_tasks import task
 
@@ -153,6 +153,7 @@ def shown_problems(problems: list[Problem], gettext: Any) -> list[dict[str, Any]
                 "column": p.column,
                 "value": p.value,
                 "reason": p.reason_in(gettext),
+                "kind": p.kind_in(gettext),
                 "severity": p.severity,
                 "code": p.code,
             }

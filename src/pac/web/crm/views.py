@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from pac.engine.kpis.reasons import WORDS
 from pac.io.crm import BUILTIN_PRESETS, parse_map, parse_values
 from pac.web.accounts.models import Team
 from pac.web.crm.jobs import job_confirm, job_queue, read_progress, report_path, reusable
@@ -28,7 +29,9 @@ from pac.web.requests import current_user
 
 class ImportForm(forms.Form):
     team = forms.ModelChoiceField(label=gettext_lazy("Team"), queryset=Team.objects.none())
-    kind = forms.ChoiceField(label=gettext_lazy("Records"), choices=[(k, k) for k in KINDS])
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Records"), choices=[(k, gettext_lazy(WORDS["table"][k])) for k in KINDS]
+    )
     preset = forms.ChoiceField(label=gettext_lazy("Export format"), required=False)
     file = forms.FileField(label=gettext_lazy("CSV or XLSX file"))
     mapping = forms.CharField(
@@ -131,7 +134,7 @@ def crm_import(request: HttpRequest) -> HttpResponse:
             )
             return redirect("crm:job", job_id=job.pk)
     jobs = ImportJob.objects.filter(team__in=teams).select_related("user")[:10]
-    listed = [{"job": job, "status": _status(job)} for job in jobs]
+    listed = [{"job": job, "status": _status(job), "kind": _(WORDS["table"][job.kind])} for job in jobs]
     return render(request, "crm/import.html", {"form": form, "jobs": listed})
 
 
@@ -166,7 +169,12 @@ def problem_groups(job: ImportJob) -> list[dict[str, Any]]:
         key = f"{problem['severity']}:{problem.get('code', '')}"
         group = groups.setdefault(
             key,
-            {"severity": problem["severity"], "code": problem.get("code", ""), "title": problem["reason"], "rows": []},
+            {
+                "severity": problem["severity"],
+                "code": problem.get("code", ""),
+                "title": problem.get("kind") or problem["reason"],
+                "rows": [],
+            },
         )
         group["rows"].append(problem)
     fmt = formatter()
@@ -174,6 +182,8 @@ def problem_groups(job: ImportJob) -> list[dict[str, Any]]:
         total = max(int(job.problem_codes.get(key, 0)), len(group["rows"]))
         group["total"], group["count"], group["more"] = total, fmt.number(total), fmt.number(total - len(group["rows"]))
         group["has_more"] = total > len(group["rows"])
+        if total == 1:  # one row: its own words say it best
+            group["title"] = group["rows"][0]["reason"]
     return sorted(groups.values(), key=lambda g: (g["severity"] != "error", g["rows"][0]["line"] is None))
 
 
@@ -211,6 +221,7 @@ def crm_job(request: HttpRequest, job_id: int) -> HttpResponse:
     shown = {name: fmt.number(value) for name, value in (job.counts or {}).items()}  # 12 500, not 12500
     context = {
         "job": job,
+        "kind": _(WORDS["table"][job.kind]),
         "progress": progress,
         "counts": shown,
         "rows_read": fmt.number(job.rows_read),
