@@ -56,6 +56,9 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("forecast_category"),
         # when the deal is expected to close (an open deal's CRM « close date »): its changes measure slip
         Column("expected_close", "moment"),
+        # the lead it came from, when the export says (Olist: the deal's mql_id): the import links that lead
+        # to this deal, so that MQL → won counts it
+        Column("lead"),
     ),
     # One row per stage an opportunity entered, and when: a CRM's stage history. The id is derived from
     # (opportunity, stage, day entered), so that importing the same history again changes nothing.

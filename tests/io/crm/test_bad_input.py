@@ -217,3 +217,21 @@ def test_a_problem_is_explained_in_the_language_of_the_catalogue_given(tmp_path:
         "deals.csv:2: Deal - Won time: '30/02/2026' — unmögliches Datum: 2026-02 hat keinen Tag 30"
     )
     assert problem.reason_in(lambda text: "{unknown}") == "impossible date: 2026-02 has no day 30"  # a bad catalogue
+
+
+def test_a_problem_names_its_kind_without_its_values_and_translates_the_words_it_quotes(tmp_path: Path) -> None:
+    path = tmp_path / "deals.csv"
+    path.write_text("Deal - ID;Deal - Status;Deal - Won time\n7;Won;30/02/2026\n8;Won;01/02/2026\n", encoding="utf-8")
+    read = pipedrive(path)
+    [date] = read.report.errors
+    [account] = [p for p in read.report.warnings if p.code == "missing_account"]
+    french = {
+        "no account on this {outcome} deal: it counts in no account's figures": "aucun compte sur cette affaire "
+        "({outcome}) : elle ne compte dans les chiffres d'aucun compte",
+        "won": "gagnée",
+    }
+
+    assert date.kind_in(lambda text: text) == "impossible date: …-… has no day …"
+    assert account.reason == "no account on this won deal: it counts in no account's figures"  # English: the code
+    assert account.reason_in(lambda text: french.get(text, text)).startswith("aucun compte sur cette affaire (gagnée)")
+    assert account.kind_in(lambda text: french.get(text, text)).startswith("aucun compte sur cette affaire (…) :")

@@ -107,6 +107,7 @@ def test_it_imports_the_olist_leads_and_links_every_closed_deal_to_one() -> None
     assert Counter(lead.channel or "" for lead in leads) == Counter(row["origin"] for row in source_leads)  # type: ignore[union-attr]
     lead_ids = {lead.external_id for lead in leads}
     assert all(deal.external_id in lead_ids for deal in deals)
+    assert all(isinstance(deal, OpportunityRecord) and deal.lead == deal.external_id for deal in deals)  # its lead
     assert {deal.outcome for deal in deals if isinstance(deal, OpportunityRecord)} == {"won"}
     first = deals[0]
     assert isinstance(first, OpportunityRecord)
@@ -142,4 +143,4 @@ def test_it_says_which_fields_a_file_sets_constants_included() -> None:
     )
 
     assert read.columns["outcome"] == "" and read.columns["closed"] == "won_date"
-    assert read.fields == {"external_id", "outcome", "account", "owner", "segment", "closed"}
+    assert read.fields == {"external_id", "lead", "outcome", "account", "owner", "segment", "closed"}

@@ -198,6 +198,7 @@ OLIST_CLOSED_DEALS = Preset(
     "opportunities",
     columns=(
         ("mql_id", "external_id"),
+        ("mql_id", "lead"),
         ("seller_id", "account"),
         ("sr_id", "owner"),
         ("sdr_id", "owner"),

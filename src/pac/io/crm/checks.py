@@ -39,8 +39,9 @@ def record_warnings(record: Record, file: str, line: int, columns: dict[str, str
                 (
                     "account",
                     None,
-                    Reason(
+                    Reason.worded(
                         gettext_noop("no account on this {outcome} deal: it counts in no account's figures"),
+                        ("outcome",),
                         outcome=record.outcome,
                     ),
                     "missing_account",

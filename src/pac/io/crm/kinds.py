@@ -59,6 +59,7 @@ class OpportunityRecord:
     closed: Moment | None = None
     forecast_category: str | None = None
     expected_close: Moment | None = None
+    lead: str | None = None
 
 
 @dataclass(kw_only=True, slots=True, unsafe_hash=True)

@@ -13,6 +13,7 @@ package stays free of any translation machinery: templates are marked with ``get
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -33,18 +34,33 @@ class Reason(str):
 
     template: str
     values: dict[str, object]
+    words: tuple[str, ...]
 
     def __new__(cls, template: str, **values: object) -> Reason:
         reason = super().__new__(cls, template.format(**values))
-        reason.template, reason.values = template, values
+        reason.template, reason.values, reason.words = template, values, ()
+        return reason
+
+    @classmethod
+    def worded(cls, template: str, words: tuple[str, ...], **values: object) -> Reason:
+        """A reason whose ``words`` values are words of the vocabulary (an outcome's code), translated with
+        the template (« aucun compte sur cette affaire (gagnée) », not « (won) »)."""
+        reason = cls(template, **values)
+        reason.words = words
         return reason
 
     def explained(self, gettext: Callable[[str], str]) -> str:
         """The reason in the language of ``gettext`` (the English text when it has no translation)."""
+        values = {k: gettext(str(v)) if k in self.words else v for k, v in self.values.items()}
         try:
-            return gettext(self.template).format(**self.values)
+            return gettext(self.template).format(**values)
         except (KeyError, IndexError, ValueError):  # a translation that names other values: keep English
             return str(self)
+
+    def kind_in(self, gettext: Callable[[str], str]) -> str:
+        """The reason without its values (« un montant négatif », « fermée avant sa création (…) »): what
+        the rows of one kind of problem share, to name them as a group."""
+        return re.sub(r"\{[^{}]*\}", "…", gettext(self.template))
 
 
 @dataclass(frozen=True)
@@ -70,6 +86,10 @@ class Problem:
 
     def reason_in(self, gettext: Callable[[str], str]) -> str:
         return self.reason.explained(gettext) if isinstance(self.reason, Reason) else self.reason
+
+    def kind_in(self, gettext: Callable[[str], str]) -> str:
+        """What problems of this code share, in the language of ``gettext`` (``Reason.kind_in``)."""
+        return self.reason.kind_in(gettext) if isinstance(self.reason, Reason) else self.reason
 
 
 class ImportFailed(ValueError):

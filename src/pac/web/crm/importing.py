@@ -65,10 +65,12 @@ def import_file(
     checked: Callable[[int], None] | None = None,
     written: Callable[[int], None] | None = None,
     job_id: int | None = None,
+    hold_above: int | None = None,
 ) -> ImportOutcome:
     """Check the whole file — its records written as they pass, in the import's transaction — and
     keep all of it or nothing. ``checked`` reports the rows read; ``written`` the records staged, once;
-    ``job_id`` is the background job whose changes an opportunities import records.
+    ``job_id`` is the background job whose changes an opportunities import records; an import that would
+    update ``hold_above`` stored rows or more writes nothing and says so (``ImportCounts.held``).
     ``ValueError`` for a kind that is no CRM table (a plan's target accounts have their own import)."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; expected one of: {', '.join(KINDS)}")
@@ -107,5 +109,6 @@ def import_file(
         dry_run=dry_run,
         incremental=on_duplicate != "last",
         job_id=job_id,
+        hold_above=hold_above,
     )
     return ImportOutcome(staged.read.report, counts, dry_run)

@@ -82,6 +82,7 @@ class Opportunity(CanonicalRow):
     closed = models.DateField(null=True)
     forecast_category = models.CharField(max_length=100, blank=True)
     expected_close = models.DateField(null=True)
+    lead = models.CharField(max_length=200, blank=True)  # the lead it came from: links the lead to it
 
     class Meta:
         # no index but the unique one: the KPIs scan a team's deals whole (aggregates over every period),
@@ -160,7 +161,9 @@ class ImportJob(models.Model):
     upload (the import itself runs in one transaction, whose writes nobody sees until it ends)."""
 
     QUEUED, CHECKING, WRITING, DONE, REFUSED, FAILED = "queued", "checking", "writing", "done", "refused", "failed"
-    STATUS_CHOICES = [(s, s) for s in (QUEUED, CHECKING, WRITING, DONE, REFUSED, FAILED)]
+    HELD = "held"  # checked and counted, nothing written: it would change many rows, and waits for a yes
+    STATUS_CHOICES = [(s, s) for s in (QUEUED, CHECKING, WRITING, DONE, REFUSED, FAILED, HELD)]
+    FINISHED = (DONE, REFUSED, FAILED, HELD)
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
@@ -177,6 +180,11 @@ class ImportJob(models.Model):
     counts = models.JSONField(null=True, blank=True)
     problems = models.JSONField(default=list, blank=True)  # the first ones, for the page
     problem_total = models.PositiveIntegerField(default=0)
+    problem_codes = models.JSONField(default=dict, blank=True)  # "severity:code" → how many, all of them
+    # what the import changes (or a dry run or a held import would change) in rows already there:
+    # field → {"changed": n, "zero": n, "cleared": n} (opportunities), and "rows": rows updated
+    changes = models.JSONField(default=dict, blank=True)
+    confirmed = models.BooleanField(default=False)  # its changes were seen and accepted: never held
     error = models.TextField(blank=True)
     language = models.CharField(max_length=10, blank=True)  # the uploader's: the report is written in it
     created_at = models.DateTimeField(auto_now_add=True)
@@ -190,7 +198,7 @@ class ImportJob(models.Model):
 
     @property
     def finished(self) -> bool:
-        return self.status in (self.DONE, self.REFUSED, self.FAILED)
+        return self.status in self.FINISHED
 
 
 class OpportunityChange(models.Model):

@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import connection, models, transaction
+from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from pac.engine.model import Role
 from pac.web.accounts.models import Team, User
 from pac.web.crm.changes import ChangeLog
 from pac.web.crm.freshness import data_changed
-from pac.web.crm.models import KINDS
+from pac.web.crm.models import KINDS, ImportJob, Lead, Opportunity, OpportunityChange
 from pac.web.crm.staging import Staging
 
 #: Roles that may bring CRM data into a team.
@@ -34,6 +35,11 @@ class ImportCounts:
     updated: int = 0
     unchanged: int = 0
     rejected: int = 0
+    # what it changes in rows already there (``change_summary``), and leads it linked to their deal
+    # (not compared: a dry run's counts equal the real run's, which reads no summary); ``held``: it would
+    # update many rows, so it was counted, rolled back, and waits for a confirmation
+    changes: dict[str, Any] = field(default_factory=dict, compare=False)
+    held: bool = field(default=False, compare=False)
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -46,6 +52,14 @@ class ImportCounts:
 
 def can_import(user: User, team: Team) -> bool:
     return user.role in IMPORTER_ROLES and team.members.filter(pk=user.pk).exists()
+
+
+def can_confirm(user: User, job: ImportJob) -> bool:
+    """Who may import for real a dry run's or a held import's file: the user who uploaded it, or a manager
+    (an administrator) of the team — still allowed to import into it."""
+    if not can_import(user, job.team):
+        return False
+    return job.user_id == user.pk or user.role in (Role.MANAGER.value, Role.ADMIN.value)
 
 
 def text_limits(kind: str) -> dict[str, int]:
@@ -108,17 +122,20 @@ def staged_import(
     incremental: bool = True,
     dry_run: bool = False,
     job_id: int | None = None,
+    hold_above: int | None = None,
 ) -> tuple[StagedFile, ImportCounts | None]:
     """Import a file whose records ``stage`` adds to the staging table while it checks them (merged
     as they come when ``incremental``); when its report has an error, nothing is written (counts None).
-    ``job_id``: the background job the recorded changes of opportunities name."""
+    ``job_id``: the background job the recorded changes of opportunities name. ``hold_above``: an import
+    that would update at least that many stored rows is counted and rolled back like a dry run (``held``),
+    so that someone says yes to what it changes before it does."""
     _require_importer(user, team)
     with Staging(KINDS[kind], team, incremental=incremental, changes=change_log(kind, job_id)) as staging:
         staged = stage(staging)
         if not staged.ok:
             transaction.set_rollback(True)
             return staged, None
-        return staged, _merge(staging, dry_run, staged.rejected)
+        return staged, _merge(staging, dry_run, staged.rejected, hold_above)
 
 
 class StagedFile(Protocol):
@@ -142,12 +159,60 @@ def _require_importer(user: User, team: Team) -> None:
         raise PermissionDenied(_("Only the team's managers, administrators and marketing may import CRM data."))
 
 
-def _merge(staging: Staging, dry_run: bool, rejected: int) -> ImportCounts:
+def _merge(staging: Staging, dry_run: bool, rejected: int, hold_above: int | None = None) -> ImportCounts:
     created, updated = staging.merge()
+    linked = leads_link(staging.team, staging.model, staging.fed)
     data_changed(staging.team.pk)  # in the import's transaction: a rollback keeps the old stamp
     counts = ImportCounts(
         created=created, updated=updated, unchanged=staging.staged - created - updated, rejected=rejected
     )
-    if dry_run:
+    if linked:
+        counts.changes["leads_linked"] = linked
+    counts.held = not dry_run and hold_above is not None and updated >= hold_above
+    if dry_run or counts.held:
+        counts.changes.update(change_summary(staging, updated))
         transaction.set_rollback(True)
     return counts
+
+
+def change_summary(staging: Staging, updated: int) -> dict[str, Any]:
+    """What an import changes in rows already stored, read in its transaction before it is rolled back:
+    the rows updated and, for opportunities, per tracked field, the deals whose value changed, among them
+    those set to 0 or emptied — what a user must see before saying yes (``ChangeLog`` wrote them)."""
+    summary: dict[str, Any] = {"rows": updated}
+    log = staging.changes
+    if log is None or not updated:
+        return summary
+    found = (
+        OpportunityChange.objects.filter(team=staging.team, recorded=log.recorded)
+        .exclude(old="")
+        .values("field")
+        .annotate(changed=Count("id"), cleared=Count("id", filter=Q(new="")), zero=Count("id", filter=Q(new="0.00")))
+    )
+    summary["fields"] = {
+        row["field"]: {"changed": row["changed"], "zero": row["zero"], "cleared": row["cleared"]}
+        for row in sorted(found, key=lambda row: row["field"])
+    }
+    return summary
+
+
+def leads_link(team: Team, model: type[models.Model], fed: frozenset[str]) -> int:
+    """Link each lead without an opportunity to the deal that names it (``Opportunity.lead``): the export
+    of deals says which lead each came from (Olist's mql_id), the export of leads does not. Run after an
+    import of either, whichever comes first; a lead's own link, when its export gives one, is kept."""
+    if model is Opportunity and "lead" not in fed:
+        return 0
+    if model is Lead and not Opportunity.objects.filter(team=team).exclude(lead="").exists():
+        return 0
+    if model not in (Opportunity, Lead):
+        return 0
+    q = connection.ops.quote_name
+    leads, deals = q(Lead._meta.db_table), q(Opportunity._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {leads} SET opportunity = deal.external_id FROM {deals} AS deal "
+            f"WHERE {leads}.team_id = %s AND deal.team_id = %s AND deal.lead <> '' "
+            f"AND deal.lead = {leads}.external_id AND {leads}.opportunity = ''",
+            (team.pk, team.pk),
+        )
+        return max(cursor.rowcount, 0)

@@ -14,21 +14,24 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
+from pac.engine.kpis.reasons import WORDS
 from pac.io.crm import BUILTIN_PRESETS, parse_map, parse_values
 from pac.web.accounts.models import Team
-from pac.web.crm.jobs import job_queue, read_progress, report_path
+from pac.web.crm.jobs import job_confirm, job_queue, read_progress, report_path, reusable
 from pac.web.crm.models import KINDS, ImportJob
 from pac.web.crm.presets import preset_save, saved_presets
-from pac.web.crm.services import can_import
+from pac.web.crm.services import can_confirm, can_import
 from pac.web.language import formatter
 from pac.web.requests import current_user
 
 
 class ImportForm(forms.Form):
     team = forms.ModelChoiceField(label=gettext_lazy("Team"), queryset=Team.objects.none())
-    kind = forms.ChoiceField(label=gettext_lazy("Records"), choices=[(k, k) for k in KINDS])
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Records"), choices=[(k, gettext_lazy(WORDS["table"][k])) for k in KINDS]
+    )
     preset = forms.ChoiceField(label=gettext_lazy("Export format"), required=False)
     file = forms.FileField(label=gettext_lazy("CSV or XLSX file"))
     mapping = forms.CharField(
@@ -131,7 +134,74 @@ def crm_import(request: HttpRequest) -> HttpResponse:
             )
             return redirect("crm:job", job_id=job.pk)
     jobs = ImportJob.objects.filter(team__in=teams).select_related("user")[:10]
-    return render(request, "crm/import.html", {"form": form, "jobs": jobs})
+    listed = [{"job": job, "status": _status(job), "kind": _(WORDS["table"][job.kind])} for job in jobs]
+    return render(request, "crm/import.html", {"form": form, "jobs": listed})
+
+
+def _status(job: ImportJob) -> str:
+    """A job's state as the list of imports says it: a simulation is labelled as one."""
+    if job.status == ImportJob.DONE:
+        return _("Simulation") if job.dry_run else _("Imported")
+    return {
+        ImportJob.QUEUED: _("Waiting for the worker"),
+        ImportJob.CHECKING: _("Checking the file"),
+        ImportJob.WRITING: _("Writing"),
+        ImportJob.REFUSED: _("Refused"),
+        ImportJob.FAILED: _("Failed"),
+        ImportJob.HELD: _("Waiting for a confirmation"),
+    }[job.status]
+
+
+#: The tracked fields of a deal, as the summary of what an import changes names them.
+FIELD_LABELS = {
+    "stage": gettext_lazy("Stage"),
+    "amount": gettext_lazy("Amount"),
+    "expected_close": gettext_lazy("Expected close"),
+    "outcome": gettext_lazy("Outcome"),
+}
+
+
+def problem_groups(job: ImportJob) -> list[dict[str, Any]]:
+    """The problems the page shows, grouped by kind: each kind's count (all of them, shown or not), its
+    first lines and how many more the report has — errors first, then by first line."""
+    groups: dict[str, dict[str, Any]] = {}
+    for problem in job.problems:
+        key = f"{problem['severity']}:{problem.get('code', '')}"
+        group = groups.setdefault(
+            key,
+            {
+                "severity": problem["severity"],
+                "code": problem.get("code", ""),
+                "title": problem.get("kind") or problem["reason"],
+                "rows": [],
+            },
+        )
+        group["rows"].append(problem)
+    fmt = formatter()
+    for key, group in groups.items():
+        total = max(int(job.problem_codes.get(key, 0)), len(group["rows"]))
+        group["total"], group["count"], group["more"] = total, fmt.number(total), fmt.number(total - len(group["rows"]))
+        group["has_more"] = total > len(group["rows"])
+        if total == 1:  # one row: its own words say it best
+            group["title"] = group["rows"][0]["reason"]
+    return sorted(groups.values(), key=lambda g: (g["severity"] != "error", g["rows"][0]["line"] is None))
+
+
+def change_lines(job: ImportJob) -> list[dict[str, str]]:
+    """What an import changes in deals already there, field by field (« Amount: 842 deals, 842 set to 0 »)."""
+    fmt = formatter()
+    lines = []
+    for name, figures in (job.changes or {}).get("fields", {}).items():
+        lines.append(
+            {
+                "field": name,
+                "label": str(FIELD_LABELS.get(name, name)),
+                "changed": fmt.number(figures.get("changed", 0)),
+                "zero": fmt.number(figures["zero"]) if figures.get("zero") else "",
+                "cleared": fmt.number(figures["cleared"]) if figures.get("cleared") else "",
+            }
+        )
+    return lines
 
 
 def _job_for(request: HttpRequest, job_id: int) -> ImportJob:
@@ -151,11 +221,16 @@ def crm_job(request: HttpRequest, job_id: int) -> HttpResponse:
     shown = {name: fmt.number(value) for name, value in (job.counts or {}).items()}  # 12 500, not 12500
     context = {
         "job": job,
+        "kind": _(WORDS["table"][job.kind]),
         "progress": progress,
         "counts": shown,
         "rows_read": fmt.number(job.rows_read),
         "rows_so_far": fmt.number(progress.get("rows", 0)),
-        "more": fmt.number(max(0, job.problem_total - len(job.problems))),
+        "groups": problem_groups(job),
+        "changed_rows": fmt.number((job.changes or {}).get("rows", 0)),
+        "change_lines": change_lines(job),
+        "leads_linked": fmt.number((job.changes or {}).get("leads_linked", 0)),
+        "can_confirm": reusable(job) and can_confirm(current_user(request), job),
     }
     template = "crm/_job.html" if getattr(request, "htmx", False) else "crm/job.html"
     status = 400 if job.status == ImportJob.REFUSED and not getattr(request, "htmx", False) else 200
@@ -171,3 +246,18 @@ def crm_job_report(request: HttpRequest, job_id: int) -> HttpResponse:
     response = FileResponse(path.open("rb"), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="import-report.csv"'
     return response
+
+
+@login_required
+@require_POST
+def crm_job_confirm(request: HttpRequest, job_id: int) -> HttpResponse:
+    """« Import for real »: the file of a dry run or of a held import, imported as it is, without a new
+    upload — by the user who uploaded it or a manager of the team."""
+    job = _job_for(request, job_id)
+    user = current_user(request)
+    if not can_confirm(user, job):
+        raise PermissionDenied
+    again = job_confirm(job, user=user)
+    if again is None:  # pruned, or imported meanwhile: its page says what it is
+        return redirect("crm:job", job_id=job.pk)
+    return redirect("crm:job", job_id=again.pk)
