@@ -17,6 +17,7 @@ from pac.engine.planfile import MAX_PLAN_DAYS
 from pac.engine.plansections import check_timezone
 from pac.engine.workdays import supported_countries
 from pac.web.accounts.models import ROLE_CHOICES, Team
+from pac.web.plans.inputs import LocaleDecimalField, MoneyField, PercentField, month_choices, unique_slug
 from pac.web.plans.models import METRIC_CHOICES, PERIOD_CHOICES, STAGE_CHOICES, Plan
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -48,10 +49,29 @@ class PlanForm(forms.ModelForm):  # type: ignore[type-arg]
             "weight_cost",
         ]
         widgets = {"start": DATE_WIDGET, "end": DATE_WIDGET}
+        field_classes = {
+            "average_deal": MoneyField,
+            "budget": MoneyField,
+            "weight_value": PercentField,
+            "weight_velocity": PercentField,
+            "weight_cost": PercentField,
+        }
+        help_texts = {
+            "weight_value": _("In per cent, e.g. 50 %."),
+            "weight_velocity": _("In per cent, e.g. 30 %."),
+            "weight_cost": _("In per cent, e.g. 20 %."),
+        }
 
     def __init__(self, *args: Any, teams: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = teams if teams is not None else Team.objects.none()
+        self.fields["fiscal_year_start"] = forms.TypedChoiceField(
+            label=self.fields["fiscal_year_start"].label,
+            choices=month_choices(),
+            coerce=int,
+            required=False,
+            empty_value=None,
+        )
         for name in ("fiscal_year_start", "timezone", "weight_value", "weight_velocity", "weight_cost"):
             self.fields[name].required = False  # left empty: the model's default
         if self.instance.pk:
@@ -91,24 +111,32 @@ class PlanForm(forms.ModelForm):  # type: ignore[type-arg]
 class ObjectiveForm(forms.Form):
     code = forms.SlugField(label=_("Id"), max_length=64)
     metric = forms.ChoiceField(label=_("Metric"), choices=[("", "—"), *METRIC_CHOICES], required=False)
-    target = forms.DecimalField(
+    target = LocaleDecimalField(
         label=_("Target"), min_value=Decimal("0.01"), max_digits=16, decimal_places=2, required=False
     )
     deadline = forms.DateField(label=_("Deadline"), required=False, widget=DATE_WIDGET)
     per = forms.ChoiceField(label=_("Recurrence"), choices=[("", "—"), *PERIOD_CHOICES], required=False)
-    segment = forms.CharField(label=_("Segment"), max_length=64, required=False)
+    segment = forms.ChoiceField(label=_("Segment"), choices=BLANK, required=False)
+
+    def __init__(self, *args: Any, segments: list[tuple[str, str]] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
+        super().__init__(*args, **kwargs)
+        current = str(self.initial.get("segment") or "")
+        known = dict(segments)
+        if current and current not in known:  # e.g. from an imported file: kept so nothing is lost on edit
+            known[current] = current
+        self.fields["segment"].choices = BLANK + list(known.items())
 
 
 class StageForm(forms.Form):
     stage = forms.ChoiceField(label=_("Stage"), choices=BLANK + STAGE_CHOICES)
-    rate = forms.DecimalField(
-        label=_("Rate to next stage"),
+    rate = PercentField(
+        label=_("Rate to next stage (%)"),
         min_value=Decimal("0.0001"),
-        max_value=1,
+        max_value=Decimal(1),
         max_digits=6,
         decimal_places=4,
         required=False,
-        help_text=_("A fraction: 0.25 for 25 %."),
+        help_text=_("In per cent: 25 for 25 %."),
     )
     days = forms.IntegerField(label=_("Days to next stage"), min_value=0, max_value=3650, initial=0)
 
@@ -152,7 +180,7 @@ class RampUpField(forms.CharField):
 class RoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=BLANK + ROLE_CHOICES)
     headcount = forms.IntegerField(label=_("Headcount"), min_value=0, max_value=10000)
-    hours_per_week = forms.DecimalField(
+    hours_per_week = LocaleDecimalField(
         label=_("Hours per week"), min_value=Decimal("0.5"), max_value=80, max_digits=5, decimal_places=2, initial=35
     )
     start = forms.DateField(
@@ -175,7 +203,9 @@ class RoleForm(forms.Form):
 class EffortForm(forms.Form):
     stage = forms.ChoiceField(label=_("Stage"), choices=BLANK + STAGE_CHOICES)
     role = forms.ChoiceField(label=_("Role"), choices=BLANK + ROLE_CHOICES)
-    hours = forms.DecimalField(label=_("Hours per unit"), min_value=0, max_value=1000, max_digits=8, decimal_places=2)
+    hours = LocaleDecimalField(
+        label=_("Hours per unit"), min_value=0, max_value=1000, max_digits=8, decimal_places=2
+    )
 
 
 class SectionFormSet(BaseFormSet):  # type: ignore[type-arg]
