@@ -115,13 +115,12 @@ def describe(rule: str, translate: Translate, locale: str = "fr", at: dt.time | 
     def weekday_list(codes: list[str]) -> str:
         return format_list([days[c] for c in codes if c in days], locale=loc)
 
-    def in_month(months: int) -> str | None:
+    def in_month() -> str | None:
         """What in the month (or quarter…) the rule picks, « le 1er mardi », « le dernier jour », or None."""
-        plain = [p for p in (_position(d) for d in byday)]
         if bysetpos and sorted(byday) == sorted(BUSINESS_DAYS) and len(bysetpos) == 1:
             return translate("the {nth} business day").format(nth=nth(bysetpos[0]))
-        if len(plain) == 1 and plain[0][0] is not None:
-            number, code = plain[0]
+        number, code = _position(byday[0]) if len(byday) == 1 else (None, "")
+        if number is not None and not bysetpos:
             return translate("the {nth} {day}").format(nth=nth(number), day=days.get(code, code))
         if bymonthday and not byday:
             if bymonthday == [-1]:
@@ -153,7 +152,7 @@ def describe(rule: str, translate: Translate, locale: str = "fr", at: dt.time | 
         else:
             words = translate("every {n} weeks").format(n=interval)
     elif freq == "MONTHLY":
-        what = in_month(interval)
+        what = in_month()
         if what is not None:
             scope = (
                 translate(_MONTHS_SCOPE[interval])
@@ -185,9 +184,7 @@ def describe(rule: str, translate: Translate, locale: str = "fr", at: dt.time | 
         except ValueError:
             extra = True
         else:
-            words = translate("{when}, until {date}").format(
-                when=words, date=format_skeleton("yMMMd", end, locale=loc)
-            )
+            words = translate("{when}, until {date}").format(when=words, date=format_skeleton("yMMMd", end, locale=loc))
     if extra:
         words = translate("{when} (with further conditions)").format(when=words)
     return words
@@ -218,6 +215,8 @@ class Recurrence:
         if interval != 1:
             parts.append(f"INTERVAL={interval}")
         days = [d for d in WEEKDAYS if d in self.weekdays]
+        if (self.position is not None and not (months and days)) or (self.month_day is not None and not months):
+            raise ValueError("a position needs weekdays, and both it and a day of the month a monthly rule")
         if months:
             if self.position is not None and len(days) == 1:
                 parts.append(f"BYDAY={self.position}{days[0]}")

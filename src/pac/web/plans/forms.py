@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -109,7 +110,9 @@ class PlanForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 class ObjectiveForm(forms.Form):
-    code = forms.SlugField(label=_("Id"), max_length=64)
+    code = forms.SlugField(
+        label=_("Id"), max_length=64, required=False, help_text=_("Empty: made from the metric and the segment.")
+    )
     metric = forms.ChoiceField(label=_("Metric"), choices=[("", "—"), *METRIC_CHOICES], required=False)
     target = LocaleDecimalField(
         label=_("Target"), min_value=Decimal("0.01"), max_digits=16, decimal_places=2, required=False
@@ -118,7 +121,7 @@ class ObjectiveForm(forms.Form):
     per = forms.ChoiceField(label=_("Recurrence"), choices=[("", "—"), *PERIOD_CHOICES], required=False)
     segment = forms.ChoiceField(label=_("Segment"), choices=BLANK, required=False)
 
-    def __init__(self, *args: Any, segments: list[tuple[str, str]] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
+    def __init__(self, *args: Any, segments: Sequence[tuple[str, str]] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         current = str(self.initial.get("segment") or "")
         known = dict(segments)
@@ -203,9 +206,7 @@ class RoleForm(forms.Form):
 class EffortForm(forms.Form):
     stage = forms.ChoiceField(label=_("Stage"), choices=BLANK + STAGE_CHOICES)
     role = forms.ChoiceField(label=_("Role"), choices=BLANK + ROLE_CHOICES)
-    hours = LocaleDecimalField(
-        label=_("Hours per unit"), min_value=0, max_value=1000, max_digits=8, decimal_places=2
-    )
+    hours = LocaleDecimalField(label=_("Hours per unit"), min_value=0, max_value=1000, max_digits=8, decimal_places=2)
 
 
 class SectionFormSet(BaseFormSet):  # type: ignore[type-arg]
@@ -235,14 +236,28 @@ class SectionFormSet(BaseFormSet):  # type: ignore[type-arg]
 
 
 class ObjectiveFormSet(SectionFormSet):
+    def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
+        return {**super().get_form_kwargs(index), "segments": [(s.code, s.name) for s in self.plan.segments.all()]}
+
     def clean(self) -> None:
         if any(self.errors):
             return
+        self._name_objectives()
         self._unique(lambda d: d["code"], str(_("This id is already used by another objective.")))
         for form in self.forms:
             deadline = (form.cleaned_data or {}).get("deadline")
             if deadline and not self.plan.start <= deadline <= self.plan.end:
                 form.add_error("deadline", _("The deadline must be inside the plan."))
+
+    def _name_objectives(self) -> None:
+        """An objective left without an id gets one from its metric and segment (``revenue-pme``)."""
+        rows = [f.cleaned_data for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        taken = {str(row["code"]) for row in rows if row.get("code")}
+        for row in rows:
+            if not row.get("code"):
+                title = " ".join(str(row.get(k) or "") for k in ("metric", "segment")).strip() or "objective"
+                row["code"] = unique_slug(title, taken)
+                taken.add(row["code"])
 
 
 class StageFormSet(SectionFormSet):
