@@ -66,6 +66,15 @@ class PlanScopedForm(forms.ModelForm):  # type: ignore[type-arg]
             self.fields["code"].required = False
             self.fields["code"].help_text = _("Empty: made from the name.")
 
+    fieldsets: list[tuple[Any, list[str]]] = []
+
+    def groups(self) -> list[tuple[Any, list[Any]]]:
+        """The visible fields in their fieldsets (legend, bound fields), the ones no set names last."""
+        visible = {bound.name: bound for bound in self.visible_fields()}
+        grouped = [(legend, [visible.pop(n) for n in names if n in visible]) for legend, names in self.fieldsets]
+        rest = list(visible.values())
+        return [g for g in grouped if g[1]] + ([(None, rest)] if rest else [])
+
     def taken_codes(self) -> set[str]:
         """The ids other rows of the same kind already use, where this row's id must be unique."""
         model = self._meta.model
