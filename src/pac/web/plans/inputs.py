@@ -138,6 +138,11 @@ class PercentField(LocaleDecimalField):
 
     percent = True
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", Decimal(0))  # a share: 0 to 100 % unless the field says otherwise
+        kwargs.setdefault("max_value", Decimal(1))
+        super().__init__(*args, **kwargs)
+
     def convert(self, number: Decimal) -> Decimal:
         places = (self.decimal_places or 4) - 2
         if -number.as_tuple().exponent > max(places, 0):  # type: ignore[operator]
@@ -159,11 +164,12 @@ class PercentField(LocaleDecimalField):
         return fraction
 
     def show_percent(self, fraction: Any) -> str:
-        lang = language()
-        return self.show(Decimal(fraction)) + ("\u202f%" if lang == "fr" else "%")
+        return self.show(Decimal(fraction))
 
     def show(self, value: Decimal) -> str:
-        return show_number((value * 100).normalize(), language())
+        """``0.255`` → « 25,5 % » (« 25.5% » in English), as typed."""
+        lang = language()
+        return show_number((value * 100).normalize(), lang) + ("\u202f%" if lang == "fr" else "%")
 
 
 def month_choices(lang: str | None = None) -> list[tuple[int, str]]:
