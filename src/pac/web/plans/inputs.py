@@ -66,6 +66,11 @@ def show_number(value: Decimal | int | None, lang: str, *, cents: bool = False) 
     return str(format_decimal(number, pattern, locale=lang, group_separator=True))
 
 
+def show_percent(fraction: Decimal, lang: str) -> str:
+    """A fraction in per cent as it is typed: ``0.255`` → « 25,5 % » (“25.5%” in English)."""
+    return show_number((Decimal(fraction) * 100).normalize(), lang) + ("\u202f%" if lang == "fr" else "%")
+
+
 def _examples(percent: bool, lang: str) -> dict[str, str]:
     if percent:
         return {"example": "25 %" if lang == "fr" else "25%", "decimal_example": show_number(Decimal("12.5"), lang)}
@@ -167,9 +172,7 @@ class PercentField(LocaleDecimalField):
         return self.show(Decimal(fraction))
 
     def show(self, value: Decimal) -> str:
-        """``0.255`` → « 25,5 % » (« 25.5% » in English), as typed."""
-        lang = language()
-        return show_number((value * 100).normalize(), lang) + ("\u202f%" if lang == "fr" else "%")
+        return show_percent(value, language())
 
 
 def month_choices(lang: str | None = None) -> list[tuple[int, str]]:
