@@ -363,3 +363,18 @@ def test_it_reads_numbers_the_way_each_language_writes_them(text: str, lang: str
 def test_it_refuses_what_is_not_a_number_in_that_language(text: str, lang: str) -> None:
     with pytest.raises(ValueError):
         parse_number(text, lang)
+
+
+def test_a_win_rate_target_is_typed_and_shown_in_per_cent(plan: Any, as_owner: Client) -> None:
+    rows = [
+        {"code": "taux", "metric": "win_rate", "target": "30 %"},
+        {"code": "ca", "metric": "revenue", "target": "1 000 000 €"},
+    ]
+    response = as_owner.post(reverse("plans:section", args=[plan.pk, "objectives"]), _objectives_data(plan, rows))
+    assert response.status_code == 302, page_text(response)
+    assert [(o.code, o.target) for o in plan.objectives.all()] == [("taux", Decimal("0.3")), ("ca", Decimal("1000000"))]
+    page = plain(as_owner.get(reverse("plans:section", args=[plan.pk, "objectives"])).content.decode())
+    assert 'value="30 %"' in page and 'value="1 000 000"' in page
+    rows[0]["target"] = "130"
+    response = as_owner.post(reverse("plans:section", args=[plan.pk, "objectives"]), _objectives_data(plan, rows))
+    assert response.status_code == 200 and "target" in response.context["formset"].forms[0].errors

@@ -13,12 +13,20 @@ from django.core.exceptions import ValidationError
 from django.forms import BaseFormSet, formset_factory
 from django.utils.translation import gettext_lazy as _
 
-from pac.engine.model import Stage
+from pac.engine.model import Metric, Stage
 from pac.engine.planfile import MAX_PLAN_DAYS
 from pac.engine.plansections import check_timezone
 from pac.engine.workdays import supported_countries
 from pac.web.accounts.models import ROLE_CHOICES, Team
-from pac.web.plans.inputs import LocaleDecimalField, MoneyField, PercentField, month_choices, unique_slug
+from pac.web.language import language
+from pac.web.plans.inputs import (
+    LocaleDecimalField,
+    MoneyField,
+    PercentField,
+    month_choices,
+    show_percent,
+    unique_slug,
+)
 from pac.web.plans.models import METRIC_CHOICES, PERIOD_CHOICES, STAGE_CHOICES, Plan
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -109,13 +117,24 @@ class PlanForm(forms.ModelForm):  # type: ignore[type-arg]
         return data
 
 
+class TargetField(LocaleDecimalField):
+    """An objective's target: a count or an amount (``1 000 000``), or a win rate in per cent (``30 %``)."""
+
+    accepts_signs = True
+
+
 class ObjectiveForm(forms.Form):
     code = forms.SlugField(
         label=_("Id"), max_length=64, required=False, help_text=_("Empty: made from the metric and the segment.")
     )
     metric = forms.ChoiceField(label=_("Metric"), choices=[("", "—"), *METRIC_CHOICES], required=False)
-    target = LocaleDecimalField(
-        label=_("Target"), min_value=Decimal("0.01"), max_digits=16, decimal_places=2, required=False
+    target = TargetField(
+        label=_("Target"),
+        min_value=Decimal("0.01"),
+        max_digits=16,
+        decimal_places=2,
+        required=False,
+        help_text=_("A win rate in per cent, e.g. 30 %."),
     )
     deadline = forms.DateField(label=_("Deadline"), required=False, widget=DATE_WIDGET)
     per = forms.ChoiceField(label=_("Recurrence"), choices=[("", "—"), *PERIOD_CHOICES], required=False)
@@ -128,6 +147,21 @@ class ObjectiveForm(forms.Form):
         if current and current not in known:  # e.g. from an imported file: kept so nothing is lost on edit
             known[current] = current
         self.fields["segment"].choices = BLANK + list(known.items())
+        target = self.initial.get("target")
+        if self.initial.get("metric") == Metric.WIN_RATE.value and isinstance(target, Decimal):
+            self.initial["target"] = show_percent(target, language())
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        target = data.get("target")
+        if data.get("metric") == Metric.WIN_RATE.value and target is not None:
+            if target > 100:
+                self.add_error("target", _("A win rate is at most 100 %."))
+            elif target != target.to_integral_value():
+                self.add_error("target", _("Give a win rate in whole per cent, e.g. 30 %."))
+            else:
+                data["target"] = target / 100  # typed in per cent, kept as a fraction
+        return data
 
 
 class StageForm(forms.Form):

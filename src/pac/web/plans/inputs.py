@@ -85,6 +85,7 @@ class LocaleDecimalField(forms.DecimalField):
 
     percent = False
     money = False
+    accepts_signs = False  # a target may be a count, an amount (« € ») or a win rate (« % »)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
@@ -112,7 +113,8 @@ class LocaleDecimalField(forms.DecimalField):
         if not text:
             return None
         try:
-            number = parse_number(text, language(), percent=self.percent, money=self.money)
+            signs = self.accepts_signs
+            number = parse_number(text, language(), percent=self.percent or signs, money=self.money or signs)
         except ValueError:
             raise ValidationError(self.error_message(), code="invalid") from None
         return self.convert(number)
