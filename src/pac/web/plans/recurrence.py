@@ -59,10 +59,10 @@ class RecurrenceMixin:
             label=_("Every (1 = each one, 2 = every other…)"), min_value=1, max_value=52, initial=1, required=False
         )
         self.fields["weekdays"] = forms.MultipleChoiceField(
-            label=_("On"),
+            label=_("Days"),
             choices=day_choices(),
             required=False,
-            widget=forms.CheckboxSelectMultiple(attrs={"class": "inline-choices"}),
+            widget=forms.CheckboxSelectMultiple,
         )
         self.fields["position"] = forms.TypedChoiceField(
             label=_("Which one in the month or quarter"),
