@@ -334,13 +334,36 @@ def test_a_segments_rates_are_typed_in_per_cent(plan: Any, as_owner: Client) -> 
         "name": "PME industrie",
         "rates_text": "sql=50 %, demo=12,5",
         "potential_value": "2 000 000",
+        "potential_accounts": "12 000",
     }
     response = as_owner.post(url, data)
     assert response.status_code == 302, page_text(response)
     segment = plan.segments.get(code="pme-industrie")
-    assert (segment.rates, segment.potential_value) == ({"sql": "0.5", "demo": "0.125"}, Decimal("2000000"))
+    assert (segment.rates, segment.potential_value, segment.potential_accounts) == (
+        {"sql": "0.5", "demo": "0.125"},
+        Decimal("2000000"),
+        12000,
+    )
     edit = plain(as_owner.get(reverse("plans:entity_edit", args=[plan.pk, "segments", segment.pk])).content.decode())
-    assert "sql=50 %, demo=12,5 %" in edit and 'value="2 000 000"' in edit
+    assert "sql=50 %, demo=12,5 %" in edit and 'value="2 000 000"' in edit and 'value="12 000"' in edit
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "hint"),
+    [
+        ("rates_text", "sql=0,5,demo", "sql=50 %"),
+        ("rates_text", "sql=150", "100 %"),
+        ("potential_accounts", "1,5", "12 000"),
+    ],
+)
+def test_a_refused_segment_figure_says_how_to_write_it(
+    field: str, typed: str, hint: str, plan: Any, as_owner: Client
+) -> None:
+    url = reverse("plans:entity_new", args=[plan.pk, "segments"])
+    response = as_owner.post(url, {"version": plan.version, "name": "PME", field: typed})
+    assert response.status_code == 200
+    (error,) = response.context["form"].errors[field]
+    assert hint in plain(error)
 
 
 @pytest.mark.parametrize(

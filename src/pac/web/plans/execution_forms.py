@@ -17,7 +17,15 @@ from pac.web.language import language
 from pac.web.plans import models as m
 from pac.web.plans.execution import check_raci
 from pac.web.plans.forms import BLANK, DATE_WIDGET
-from pac.web.plans.inputs import LocaleDecimalField, MoneyField, PercentField, parse_number, show_number, unique_slug
+from pac.web.plans.inputs import (
+    LocaleDecimalField,
+    LocaleIntegerField,
+    MoneyField,
+    PercentField,
+    parse_number,
+    show_number,
+    unique_slug,
+)
 from pac.web.plans.recurrence import RecurrenceMixin
 
 
@@ -135,7 +143,11 @@ class SegmentForm(PlanScopedForm):
             "acquisition_cost",
         ]
         widgets = {"value_proposition": forms.Textarea(attrs={"rows": 2})}
-        field_classes = {"potential_value": MoneyField, "acquisition_cost": MoneyField}
+        field_classes = {
+            "potential_value": MoneyField,
+            "acquisition_cost": MoneyField,
+            "potential_accounts": LocaleIntegerField,
+        }
 
     CRITERIA = {"industries": "industry", "sizes": "size", "regions": "region", "personas": "persona"}
 

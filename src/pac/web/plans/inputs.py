@@ -131,6 +131,23 @@ class LocaleDecimalField(forms.DecimalField):
         return show_number(value, language())
 
 
+class LocaleIntegerField(LocaleDecimalField):
+    """A whole number with grouped thousands (``12 000`` accounts)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.pop("max_digits", None)
+        kwargs.pop("decimal_places", None)
+        super().__init__(*args, **kwargs)
+
+    def convert(self, number: Decimal) -> Decimal:
+        if number != number.to_integral_value():
+            raise ValidationError(
+                _("Write a whole number such as %(example)s.") % {"example": show_number(12000, language())},
+                code="invalid",
+            )
+        return number.to_integral_value()
+
+
 class MoneyField(LocaleDecimalField):
     """An amount: ``1 000 000`` or ``1 000 000,50`` (a currency sign is allowed and ignored)."""
 
