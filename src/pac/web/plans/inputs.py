@@ -21,8 +21,7 @@ from django.utils.translation import gettext as _
 from pac.web.language import language
 
 SPACES = " \u00a0\u202f\u2009"  # plain, non-breaking, narrow non-breaking and thin spaces
-_SPACE = f"[{SPACES}]"
-_CURRENCY = re.compile(r"(€|\$|£|\b[A-Za-z]{3}\b)")
+_CURRENCY = re.compile(r"^(?:€|\$|£|[A-Z]{3}\b)|(?:€|\$|£|\b[A-Z]{3})$")  # a sign or ISO code before or after
 #: per language: the decimal mark, and the grouping marks between thousands
 _MARKS = {"fr": (",", SPACES), "en": (".", SPACES + ",")}
 
