@@ -401,3 +401,9 @@ def test_a_win_rate_target_is_typed_and_shown_in_per_cent(plan: Any, as_owner: C
     rows[0]["target"] = "130"
     response = as_owner.post(reverse("plans:section", args=[plan.pk, "objectives"]), _objectives_data(plan, rows))
     assert response.status_code == 200 and "target" in response.context["formset"].forms[0].errors
+
+
+def test_an_objective_needs_an_id_or_a_metric_to_make_one(plan: Any, as_owner: Client) -> None:
+    rows = [{"segment": "saas-midmarket", "target": "10"}]
+    response = as_owner.post(reverse("plans:section", args=[plan.pk, "objectives"]), _objectives_data(plan, rows))
+    assert response.status_code == 200 and "code" in response.context["formset"].forms[0].errors

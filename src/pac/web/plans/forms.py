@@ -153,6 +153,8 @@ class ObjectiveForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if not data.get("code") and not data.get("metric") and "code" not in self.errors:
+            self.add_error("code", _("Give an id or a metric to make it from."))
         target = data.get("target")
         if data.get("metric") == Metric.WIN_RATE.value and target is not None:
             if target > 100:
