@@ -57,7 +57,7 @@ def test_it_builds_the_design_example_and_shows_its_reverse_funnel(page: Any, li
 
     page.click("[data-testid=edit-stages]")
     page.wait_for_selector("#section-stages")
-    for row, (rate, days) in enumerate([("0.25", 7), ("0.4", 7), ("0.5", 10), ("0.3", 14), ("0.6", 21)]):
+    for row, (rate, days) in enumerate([("25", 7), ("40 %", 7), ("50", 10), ("30", 14), ("60", 21)]):  # per cent
         page.fill(f"[name=stages-{row}-rate]", rate)
         page.fill(f"[name=stages-{row}-days]", str(days))
     save_section(page)

@@ -88,18 +88,18 @@ def _formset_data(section: str, rows: list[dict[str, Any]], version: int) -> dic
 
 
 STAGES = [
-    {"stage": "lead", "rate": "0.25", "days": "7"},
-    {"stage": "mql", "rate": "0.4", "days": "7"},
-    {"stage": "sql", "rate": "0.5", "days": "10"},
-    {"stage": "demo", "rate": "0.3", "days": "14"},
-    {"stage": "proposal", "rate": "0.6", "days": "21"},
+    {"stage": "lead", "rate": "25", "days": "7"},  # rates are typed in per cent
+    {"stage": "mql", "rate": "40 %", "days": "7"},
+    {"stage": "sql", "rate": "50", "days": "10"},
+    {"stage": "demo", "rate": "30", "days": "14"},
+    {"stage": "proposal", "rate": "60", "days": "21"},
     {"stage": "won", "rate": "", "days": "0"},
 ]
 
 
 def test_it_updates_every_figure_when_a_rate_changes(plan: Any, as_owner: Client) -> None:
     stages = [dict(s) for s in STAGES]
-    stages[0]["rate"] = "0.5"  # twice as many leads become MQLs: half the leads are needed
+    stages[0]["rate"] = "50"  # twice as many leads become MQLs: half the leads are needed
     response = as_owner.post(
         reverse("plans:section", args=[plan.pk, "stages"]), _formset_data("stages", stages, plan.version)
     )
@@ -110,7 +110,7 @@ def test_it_updates_every_figure_when_a_rate_changes(plan: Any, as_owner: Client
 
 def test_it_shows_inline_errors_and_keeps_the_plan_unchanged(plan: Any, as_owner: Client) -> None:
     stages = [dict(s) for s in STAGES]
-    stages[1]["rate"] = "1.5"
+    stages[1]["rate"] = "150"
     stages[2]["rate"] = ""
     response = as_owner.post(
         reverse("plans:section", args=[plan.pk, "stages"]), _formset_data("stages", stages, plan.version)

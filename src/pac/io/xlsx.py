@@ -30,6 +30,7 @@ from pac.engine.formatting import Formatter
 from pac.engine.funnel import revenue_target
 from pac.engine.labels import ITEM_KIND_LABELS, STAGE_PLURALS, gettext_noop, label, language_code
 from pac.engine.model import Action, Plan, Raci, Stage
+from pac.engine.recurrence_words import describe
 from pac.io.messages import catalogue
 
 #: First characters that make Excel, LibreOffice or Google Sheets evaluate typed-in or imported text
@@ -482,7 +483,7 @@ class _PlanWorkbook:
                 ", ".join(i.people) or None,
                 i.offset_days,
                 i.moved_from,
-                i.rrule,
+                describe(i.rrule, self.translate, self.language) if i.rrule else None,  # in words, not FREQ=…
             )
             for i in items
         ]

@@ -26,6 +26,7 @@ from pac.web.language import formatter
 from pac.web.plans import execution, selectors
 from pac.web.plans import execution_forms as f
 from pac.web.plans import models as m
+from pac.web.plans.recurrence import recurrence_text
 from pac.web.plans.versioning import PlanConflict
 from pac.web.requests import current_user, posted_version
 
@@ -160,8 +161,7 @@ SECTIONS: dict[str, Section] = {
         f.RitualForm,
         [
             (gettext_lazy("Ritual"), lambda r, fmt: r.name),
-            (gettext_lazy("Recurrence"), lambda r, fmt: r.rrule),
-            (gettext_lazy("Time"), lambda r, fmt: r.time.strftime("%H:%M")),
+            (gettext_lazy("Recurrence"), lambda r, fmt: recurrence_text(r.rrule, r.time)),
             (gettext_lazy("Duration (minutes)"), lambda r, fmt: str(r.minutes)),
             (gettext_lazy("Owner"), lambda r, fmt: r.owner),
             (gettext_lazy("Attendees"), lambda r, fmt: _people(*r.attendees)),
@@ -174,7 +174,10 @@ SECTIONS: dict[str, Section] = {
         f.DeadlineForm,
         [
             (gettext_lazy("Deadline"), lambda r, fmt: r.name),
-            (gettext_lazy("Date or recurrence"), lambda r, fmt: fmt.date(r.date) if r.date else r.rrule),
+            (
+                gettext_lazy("Date or recurrence"),
+                lambda r, fmt: fmt.date(r.date) if r.date else recurrence_text(r.rrule),
+            ),
             (gettext_lazy("Owner"), lambda r, fmt: r.owner),
         ],
         filters=["owner"],

@@ -3,7 +3,8 @@ names already in the plan (e.g. from an imported file) stay selectable so nothin
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -11,10 +12,21 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from pac.engine.model import Stage
-from pac.engine.plansections import check_rrule
+from pac.web.accounts.models import ROLE_CHOICES
+from pac.web.language import language
 from pac.web.plans import models as m
 from pac.web.plans.execution import check_raci
 from pac.web.plans.forms import BLANK, DATE_WIDGET
+from pac.web.plans.inputs import (
+    LocaleDecimalField,
+    LocaleIntegerField,
+    MoneyField,
+    PercentField,
+    parse_number,
+    show_number,
+    unique_slug,
+)
+from pac.web.plans.recurrence import RecurrenceMixin
 
 
 def people_choices(plan: m.Plan, *extra: str) -> list[tuple[str, str]]:
@@ -27,6 +39,21 @@ def people_choices(plan: m.Plan, *extra: str) -> list[tuple[str, str]]:
 
 def split_list(text: str) -> list[str]:
     return [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
+
+
+class OwnerSelect(forms.Select):
+    """The owner's select, each person carrying their role (``data-role``) so the page preselects it."""
+
+    def __init__(self, *args: Any, roles: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.roles = roles
+        self.attrs["data-role-for"] = "id_role"
+
+    def create_option(self, name: str, value: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option: dict[str, Any] = super().create_option(name, value, *args, **kwargs)
+        if str(value) in self.roles:
+            option["attrs"]["data-role"] = self.roles[str(value)]
+        return option
 
 
 class PlanScopedForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -43,14 +70,37 @@ class PlanScopedForm(forms.ModelForm):  # type: ignore[type-arg]
                 field.queryset = field.queryset.model.objects.filter(plan=plan)
             if isinstance(field.widget, forms.DateInput):
                 field.widget = DATE_WIDGET
+        if "code" in self.fields and "name" in self.fields:
+            self.fields["code"].required = False
+            self.fields["code"].help_text = _("Empty: made from the name.")
+
+    fieldsets: list[tuple[Any, list[str]]] = []
+
+    def groups(self) -> list[tuple[Any, list[Any]]]:
+        """The visible fields in their fieldsets (legend, bound fields), the ones no set names last."""
+        visible = {bound.name: bound for bound in self.visible_fields()}
+        grouped = [(legend, [visible.pop(n) for n in names if n in visible]) for legend, names in self.fieldsets]
+        rest = list(visible.values())
+        return [g for g in grouped if g[1]] + ([(None, rest)] if rest else [])
+
+    def taken_codes(self) -> set[str]:
+        """The ids other rows of the same kind already use, where this row's id must be unique."""
+        model = self._meta.model
+        return set(model.objects.filter(plan=self.plan).exclude(pk=self.instance.pk).values_list("code", flat=True))
 
     def clean_code(self) -> str:
-        code = str(self.cleaned_data["code"])
-        model = self._meta.model
-        clash = model.objects.filter(plan=self.plan, code=code).exclude(pk=self.instance.pk)
-        if clash.exists():
+        code = str(self.cleaned_data["code"] or "")
+        if code and code in self.taken_codes():
             raise ValidationError(_("This id is already used in the plan."))
         return code
+
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean() or {}
+        if "code" in self.fields and not data.get("code") and "code" not in self.errors and data.get("name"):
+            data["code"] = unique_slug(str(data["name"]), self.taken_codes())
+        elif "code" in self.fields and not data.get("code") and "code" not in self.errors:
+            self.add_error("code", _("Give an id or a name to make it from."))
+        return data
 
     def person_field(self, name: str, label: Any, required: bool = False, multiple: bool = False) -> None:
         current = getattr(self.instance, name, "") if self.instance.pk else ""
@@ -76,7 +126,9 @@ class SegmentForm(PlanScopedForm):
         help_text=_("One per line."),
     )
     rates_text = forms.CharField(
-        label=_("Historical or assumed rates"), required=False, help_text=_("stage=rate pairs, e.g. sql=0.5, demo=0.3")
+        label=_("Historical or assumed rates"),
+        required=False,
+        help_text=_("stage=rate pairs in per cent, e.g. sql=50 %, demo=30 %"),
     )
 
     class Meta:
@@ -91,6 +143,11 @@ class SegmentForm(PlanScopedForm):
             "acquisition_cost",
         ]
         widgets = {"value_proposition": forms.Textarea(attrs={"rows": 2})}
+        field_classes = {
+            "potential_value": MoneyField,
+            "acquisition_cost": MoneyField,
+            "potential_accounts": LocaleIntegerField,
+        }
 
     CRITERIA = {"industries": "industry", "sizes": "size", "regions": "region", "personas": "persona"}
 
@@ -100,22 +157,28 @@ class SegmentForm(PlanScopedForm):
             for field, key in self.CRITERIA.items():
                 self.fields[field].initial = ", ".join(self.instance.criteria.get(key, []))
             self.fields["messages_text"].initial = "\n".join(self.instance.messages)
-            self.fields["rates_text"].initial = ", ".join(f"{k}={v}" for k, v in self.instance.rates.items())
+            self.fields["rates_text"].initial = ", ".join(
+                f"{k}={show_number(Decimal(str(v)) * 100, language())} %" for k, v in self.instance.rates.items()
+            )
 
     def clean_rates_text(self) -> dict[str, str]:
         rates: dict[str, str] = {}
-        for pair in split_list(self.cleaned_data["rates_text"]):
+        for pair in re.split(r"[;\n]|,(?=\s*[a-zA-Z])", self.cleaned_data["rates_text"]):
+            if not pair.strip():
+                continue
             stage, _sep, value = pair.partition("=")
             try:
-                rate = Decimal(value.strip().replace(",", "."))
+                percent = parse_number(value, language(), percent=True)
                 Stage(stage.strip().lower())
-            except (InvalidOperation, ValueError):
+            except ValueError:
                 raise ValidationError(
-                    _("Write stage=rate pairs, e.g. sql=0.5 (not “%(pair)s”).") % {"pair": pair}
+                    _("Write stage=rate pairs in per cent, e.g. sql=50 %% (not “%(pair)s”).") % {"pair": pair.strip()}
                 ) from None
-            if not Decimal(0) < rate <= 1:
-                raise ValidationError(_("A rate is a fraction in (0, 1] (not %(rate)s).") % {"rate": rate})
-            rates[stage.strip().lower()] = str(rate)
+            if not Decimal(0) < percent <= 100:
+                raise ValidationError(
+                    _("A rate is above 0 and at most 100 %% (not %(rate)s).") % {"rate": pair.partition("=")[2].strip()}
+                )
+            rates[stage.strip().lower()] = str((percent / 100).normalize())
         return rates
 
     def save(self, commit: bool = True) -> Any:
@@ -134,6 +197,8 @@ class AccountForm(PlanScopedForm):
     class Meta:
         model = m.Account
         fields = ["code", "name", "segment", "strategic", "potential", "icp_fit", "owner", "stage"]
+        field_classes = {"potential": MoneyField, "icp_fit": PercentField}
+        labels = {"icp_fit": _("ICP fit (%)")}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -147,10 +212,16 @@ class ContactForm(PlanScopedForm):
         model = m.Contact
         fields = ["account", "code", "name", "persona", "buying_role", "email"]
 
-    def clean_code(self) -> str:
-        code = str(self.cleaned_data["code"])
+    def taken_codes(self) -> set[str]:
         account = self.cleaned_data.get("account")
-        if account and m.Contact.objects.filter(account=account, code=code).exclude(pk=self.instance.pk).exists():
+        if account is None:
+            return set()
+        others = m.Contact.objects.filter(account=account).exclude(pk=self.instance.pk)
+        return set(others.values_list("code", flat=True))
+
+    def clean_code(self) -> str:
+        code = str(self.cleaned_data["code"] or "")
+        if code and code in self.taken_codes():
             raise ValidationError(_("This id is already used for this account."))
         return code
 
@@ -247,18 +318,54 @@ class ActionForm(RaciMixin, PlanScopedForm):
             "event",
         ]
         widgets = {"message": forms.Textarea(attrs={"rows": 2}), "accounts": forms.SelectMultiple(attrs={"size": 4})}
+        field_classes = {
+            "budget": MoneyField,
+            "value": MoneyField,
+            "hours": LocaleDecimalField,
+            "expected_volume": LocaleDecimalField,
+        }
+
+    #: The 25 fields in groups a manager reads top to bottom: what, for whom, who, when, budget and time, RACI.
+    fieldsets = [
+        (
+            _("What"),
+            [
+                "name",
+                "code",
+                "type",
+                "status",
+                "channel",
+                "expected_objective",
+                "expected_volume",
+                "expected_stage",
+                "expected_metric",
+                "kpi",
+            ],
+        ),
+        (_("For whom"), ["segment", "accounts", "persona", "message"]),
+        (_("Who"), ["owner", "role"]),
+        (_("When"), ["start", "end", "event"]),
+        (_("Budget and time"), ["budget", "hours", "value"]),
+        (_("RACI"), ["raci_r", "raci_a", "raci_c", "raci_i"]),
+    ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.person_field("owner", _("Owner"))
+        self.owner_roles = {u.username: u.role for u in self.plan.team.members.all()}
+        owner = self.fields["owner"]
+        owner.widget = OwnerSelect(roles=self.owner_roles, choices=owner.choices)
         objectives = [(o.code, o.code) for o in self.plan.objectives.all()]
         self.fields["expected_objective"] = forms.ChoiceField(
             label=_("Objective served"), choices=BLANK + objectives, required=False
         )
+        self.fields["role"].help_text = _("The owner's role unless you choose another.")
         self.add_raci_fields(required=True)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if not data.get("role") and self.owner_roles.get(data.get("owner") or "") in dict(ROLE_CHOICES):
+            data["role"] = self.owner_roles[data["owner"]]  # what the page preselects when scripts run
         start, end = data.get("start"), data.get("end")
         if start and end and end < start:
             self.add_error("end", _("The end must not be before the start."))
@@ -318,20 +425,11 @@ class EventForm(PlanScopedForm):
         return event
 
 
-def _check_rrule(value: str) -> str:
-    try:
-        check_rrule(value)
-    except ValueError as error:
-        raise ValidationError(str(error)) from None
-    return value
-
-
-class RitualForm(PlanScopedForm):
+class RitualForm(RecurrenceMixin, PlanScopedForm):
     class Meta:
         model = m.Ritual
         fields = ["code", "name", "rrule", "time", "minutes", "owner", "attendees"]
         widgets = {"time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
-        help_texts = {"rrule": _("RFC 5545, e.g. FREQ=WEEKLY;BYDAY=MO (every Monday).")}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -339,30 +437,51 @@ class RitualForm(PlanScopedForm):
         self.person_field("attendees", _("Attendees"), multiple=True)
         if self.instance.pk:
             self.fields["attendees"].initial = self.instance.attendees
+        self.add_recurrence_fields()
+        self.order_fields(["code", "name", *self.RECURRENCE_FIELDS, "time", "minutes", "owner", "attendees"])
 
-    def clean_rrule(self) -> str:
-        return _check_rrule(self.cleaned_data["rrule"].strip())
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        try:
+            data["rrule"] = self.recurrence_rule()
+        except ValidationError as error:
+            self.add_error(None, error)
+        return data
+
+    def save(self, commit: bool = True) -> Any:
+        ritual = super().save(commit=False)
+        ritual.rrule = self.cleaned_data["rrule"]
+        return ritual
 
 
-class DeadlineForm(PlanScopedForm):
+class DeadlineForm(RecurrenceMixin, PlanScopedForm):
+    recurrence_required = False
+
     class Meta:
         model = m.Deadline
         fields = ["code", "name", "date", "rrule", "owner"]
-        help_texts = {"rrule": _("Or a recurrence, e.g. FREQ=MONTHLY;BYMONTHDAY=-1 (last day of each month).")}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.person_field("owner", _("Owner"))
-
-    def clean_rrule(self) -> str:
-        value = self.cleaned_data["rrule"].strip()
-        return _check_rrule(value) if value else ""
+        self.add_recurrence_fields()
+        self.fields["date"].help_text = _("A single date, or a recurrence below.")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        try:
+            data["rrule"] = self.recurrence_rule()
+        except ValidationError as error:
+            self.add_error(None, error)
+            return data
         if bool(data.get("date")) == bool(data.get("rrule")):
             raise ValidationError(_("Give either a date or a recurrence."))
         return data
+
+    def save(self, commit: bool = True) -> Any:
+        deadline = super().save(commit=False)
+        deadline.rrule = self.cleaned_data["rrule"]
+        return deadline
 
 
 class GovernanceForm(RaciMixin, PlanScopedForm):

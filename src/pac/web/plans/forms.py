@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -12,11 +13,20 @@ from django.core.exceptions import ValidationError
 from django.forms import BaseFormSet, formset_factory
 from django.utils.translation import gettext_lazy as _
 
-from pac.engine.model import Stage
+from pac.engine.model import Metric, Stage
 from pac.engine.planfile import MAX_PLAN_DAYS
 from pac.engine.plansections import check_timezone
 from pac.engine.workdays import supported_countries
 from pac.web.accounts.models import ROLE_CHOICES, Team
+from pac.web.language import language
+from pac.web.plans.inputs import (
+    LocaleDecimalField,
+    MoneyField,
+    PercentField,
+    month_choices,
+    show_percent,
+    unique_slug,
+)
 from pac.web.plans.models import METRIC_CHOICES, PERIOD_CHOICES, STAGE_CHOICES, Plan
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -48,10 +58,29 @@ class PlanForm(forms.ModelForm):  # type: ignore[type-arg]
             "weight_cost",
         ]
         widgets = {"start": DATE_WIDGET, "end": DATE_WIDGET}
+        field_classes = {
+            "average_deal": MoneyField,
+            "budget": MoneyField,
+            "weight_value": PercentField,
+            "weight_velocity": PercentField,
+            "weight_cost": PercentField,
+        }
+        help_texts = {
+            "weight_value": _("In per cent, e.g. 50 %."),
+            "weight_velocity": _("In per cent, e.g. 30 %."),
+            "weight_cost": _("In per cent, e.g. 20 %."),
+        }
 
     def __init__(self, *args: Any, teams: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = teams if teams is not None else Team.objects.none()
+        self.fields["fiscal_year_start"] = forms.TypedChoiceField(
+            label=self.fields["fiscal_year_start"].label,
+            choices=month_choices(),
+            coerce=int,
+            required=False,
+            empty_value=None,
+        )
         for name in ("fiscal_year_start", "timezone", "weight_value", "weight_velocity", "weight_cost"):
             self.fields[name].required = False  # left empty: the model's default
         if self.instance.pk:
@@ -88,27 +117,65 @@ class PlanForm(forms.ModelForm):  # type: ignore[type-arg]
         return data
 
 
+class TargetField(LocaleDecimalField):
+    """An objective's target: a count or an amount (``1 000 000``), or a win rate in per cent (``30 %``)."""
+
+    accepts_signs = True
+
+
 class ObjectiveForm(forms.Form):
-    code = forms.SlugField(label=_("Id"), max_length=64)
+    code = forms.SlugField(
+        label=_("Id"), max_length=64, required=False, help_text=_("Empty: made from the metric and the segment.")
+    )
     metric = forms.ChoiceField(label=_("Metric"), choices=[("", "—"), *METRIC_CHOICES], required=False)
-    target = forms.DecimalField(
-        label=_("Target"), min_value=Decimal("0.01"), max_digits=16, decimal_places=2, required=False
+    target = TargetField(
+        label=_("Target"),
+        min_value=Decimal("0.01"),
+        max_digits=16,
+        decimal_places=2,
+        required=False,
+        help_text=_("A win rate in per cent, e.g. 30 %."),
     )
     deadline = forms.DateField(label=_("Deadline"), required=False, widget=DATE_WIDGET)
     per = forms.ChoiceField(label=_("Recurrence"), choices=[("", "—"), *PERIOD_CHOICES], required=False)
-    segment = forms.CharField(label=_("Segment"), max_length=64, required=False)
+    segment = forms.ChoiceField(label=_("Segment"), choices=BLANK, required=False)
+
+    def __init__(self, *args: Any, segments: Sequence[tuple[str, str]] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        current = str(self.initial.get("segment") or "")
+        known = dict(segments)
+        if current and current not in known:  # e.g. from an imported file: kept so nothing is lost on edit
+            known[current] = current
+        self.fields["segment"].choices = BLANK + list(known.items())
+        target = self.initial.get("target")
+        if self.initial.get("metric") == Metric.WIN_RATE.value and isinstance(target, Decimal):
+            self.initial["target"] = show_percent(target, language())
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("code") and not data.get("metric") and "code" not in self.errors:
+            self.add_error("code", _("Give an id or a metric to make it from."))
+        target = data.get("target")
+        if data.get("metric") == Metric.WIN_RATE.value and target is not None:
+            if target > 100:
+                self.add_error("target", _("A win rate is at most 100 %."))
+            elif target != target.to_integral_value():
+                self.add_error("target", _("Give a win rate in whole per cent, e.g. 30 %."))
+            else:
+                data["target"] = target / 100  # typed in per cent, kept as a fraction
+        return data
 
 
 class StageForm(forms.Form):
     stage = forms.ChoiceField(label=_("Stage"), choices=BLANK + STAGE_CHOICES)
-    rate = forms.DecimalField(
-        label=_("Rate to next stage"),
+    rate = PercentField(
+        label=_("Rate to next stage (%)"),
         min_value=Decimal("0.0001"),
-        max_value=1,
+        max_value=Decimal(1),
         max_digits=6,
         decimal_places=4,
         required=False,
-        help_text=_("A fraction: 0.25 for 25 %."),
+        help_text=_("In per cent: 25 for 25 %."),
     )
     days = forms.IntegerField(label=_("Days to next stage"), min_value=0, max_value=3650, initial=0)
 
@@ -152,7 +219,7 @@ class RampUpField(forms.CharField):
 class RoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=BLANK + ROLE_CHOICES)
     headcount = forms.IntegerField(label=_("Headcount"), min_value=0, max_value=10000)
-    hours_per_week = forms.DecimalField(
+    hours_per_week = LocaleDecimalField(
         label=_("Hours per week"), min_value=Decimal("0.5"), max_value=80, max_digits=5, decimal_places=2, initial=35
     )
     start = forms.DateField(
@@ -175,7 +242,7 @@ class RoleForm(forms.Form):
 class EffortForm(forms.Form):
     stage = forms.ChoiceField(label=_("Stage"), choices=BLANK + STAGE_CHOICES)
     role = forms.ChoiceField(label=_("Role"), choices=BLANK + ROLE_CHOICES)
-    hours = forms.DecimalField(label=_("Hours per unit"), min_value=0, max_value=1000, max_digits=8, decimal_places=2)
+    hours = LocaleDecimalField(label=_("Hours per unit"), min_value=0, max_value=1000, max_digits=8, decimal_places=2)
 
 
 class SectionFormSet(BaseFormSet):  # type: ignore[type-arg]
@@ -205,14 +272,28 @@ class SectionFormSet(BaseFormSet):  # type: ignore[type-arg]
 
 
 class ObjectiveFormSet(SectionFormSet):
+    def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
+        return {**super().get_form_kwargs(index), "segments": [(s.code, s.name) for s in self.plan.segments.all()]}
+
     def clean(self) -> None:
         if any(self.errors):
             return
+        self._name_objectives()
         self._unique(lambda d: d["code"], str(_("This id is already used by another objective.")))
         for form in self.forms:
             deadline = (form.cleaned_data or {}).get("deadline")
             if deadline and not self.plan.start <= deadline <= self.plan.end:
                 form.add_error("deadline", _("The deadline must be inside the plan."))
+
+    def _name_objectives(self) -> None:
+        """An objective left without an id gets one from its metric and segment (``revenue-pme``)."""
+        rows = [f.cleaned_data for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        taken = {str(row["code"]) for row in rows if row.get("code")}
+        for row in rows:
+            if not row.get("code"):
+                title = " ".join(str(row.get(k) or "") for k in ("metric", "segment")).strip() or "objective"
+                row["code"] = unique_slug(title, taken)
+                taken.add(row["code"])
 
 
 class StageFormSet(SectionFormSet):

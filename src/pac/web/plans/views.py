@@ -16,9 +16,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from pac.engine.analysis import analyse
 from pac.engine.planfile import PlanFileError, decode_plan_file, dump_plan, parse_plan_file, to_plan
-from pac.web.language import formatter
+from pac.web.language import formatter, language
 from pac.web.plans import adapters, selectors, services
 from pac.web.plans.forms import SECTION_FORMSETS, PlanForm, PlanImportForm
+from pac.web.plans.inputs import show_percent
 from pac.web.plans.models import Plan
 from pac.web.plans.presenters import present
 from pac.web.plans.versioning import PlanConflict
@@ -80,6 +81,10 @@ def _plan_context(request: HttpRequest, plan: Plan) -> dict[str, Any]:
         "can_edit": selectors.can_edit(current_user(request), plan),
         "sections": _section_titles(),
         "roles": _team(plan),
+        "stage_rows": [
+            {"label": s.get_stage_display(), "rate": show_percent(s.rate, language()) if s.rate else "", "days": s.days}
+            for s in plan.stages.all()
+        ],
     }
 
 
