@@ -25,6 +25,8 @@ from pac.engine.model import Plan as EnginePlan
 from pac.engine.workdays import IsoWeek
 from pac.web.language import formatter
 from pac.web.plans import adapters, selectors
+from pac.web.plans import calendar_marks as marks
+from pac.web.plans.action_list import status_context
 from pac.web.requests import current_user
 
 KIND_CLASSES = {kind: kind.value for kind in cal.ItemKind}
@@ -211,24 +213,50 @@ def _people_of(plan: EnginePlan) -> list[str]:
 
 @login_required
 def week(request: HttpRequest, plan_id: int) -> HttpResponse:
-    """My week (7): what the logged-in person owns or takes part in, day by day."""
-    row = selectors.plan_for(current_user(request), plan_id)
+    """My week (7): what the logged-in person owns or takes part in, day by day; public holidays and
+    today marked, weekend days with nothing planned folded away, and the person's actions under way
+    with their status and progress to update (the rep's week on the go: it must work on a phone)."""
+    user = current_user(request)
+    row = selectors.plan_for(user, plan_id)
     plan = adapters.to_engine(row)
     fmt = formatter(plan.currency)
     start, end = cal.window(anchor_day(request, plan), 7)
-    person = current_user(request).username
+    person = user.username
     items = cal.for_person(plan_items(plan, start, end), person, include_team=True)
-    days = []
+    holidays = marks.holidays_between(plan.country, start, end)
+    weekend = workdays.weekend_days(plan.country)
+    now = marks.today()
+    labels = _weekday_labels(fmt)
+    days, folded = [], []
     for offset in range(7):
         day = start + dt.timedelta(days=offset)
+        shown = [present_item(i, fmt) for i in items if i.kind is not cal.ItemKind.ACTION and i.date == day]
+        if day.weekday() in weekend and not shown and day not in holidays and day != now:
+            folded.append(f"{labels[day.weekday()]} {fmt.date(day)}")
+            continue
         days.append(
             {
                 "label": fmt.date(day),
-                "weekday": _weekday_labels(fmt)[day.weekday()],
-                "items": [present_item(i, fmt) for i in items if i.kind is not cal.ItemKind.ACTION and i.date == day],
+                "iso": day.isoformat(),
+                "weekday": labels[day.weekday()],
+                "items": shown,
+                "holiday": holidays.get(day, ""),
+                "today": day == now,
             }
         )
-    running = [present_item(i, fmt) for i in items if i.kind is cal.ItemKind.ACTION]
+    running_items = [i for i in items if i.kind is cal.ItemKind.ACTION]
+    rows = {a.code: a for a in row.actions.filter(code__in=[i.ref for i in running_items])}
+    names = selectors.people_names(row)
+    editor = selectors.can_edit(user, row)
+    running = []
+    for item in running_items:
+        shown = present_item(item, fmt)
+        action = rows.get(item.ref)
+        if action is not None:
+            shown["status"] = status_context(action, row, user, now, fmt, editor=editor)
+            shown["owner_name"] = names.get(action.owner, action.owner)
+        running.append(shown)
+    kinds = sorted({i.kind.value for i in items if i.kind is not cal.ItemKind.ACTION})
     return render(
         request,
         "plans/week.html",
@@ -236,11 +264,14 @@ def week(request: HttpRequest, plan_id: int) -> HttpResponse:
             "plan": row,
             "start": fmt.date(start),
             "end": fmt.date(end),
+            "weeks": " – ".join(dict.fromkeys(marks.week_label(w) for w in workdays.weeks_between(start, end))),
             "days": days,
+            "folded": folded,
             "running": running,
             "nav": _nav(start, 7),
-            "person": person,
+            "person": names.get(person, person),
             "empty": not items,
+            "legend": marks.legend(kinds, holidays=bool(holidays), today_shown=start <= now <= end),
         },
     )
 
