@@ -88,6 +88,8 @@ def roadmap(request: HttpRequest, plan_id: int) -> HttpResponse:
     start, end = cal.window(anchor_day(request, plan), 90)
     weeks = workdays.weeks_between(start, end)
     items = plan_items(plan, start, end)
+    names = selectors.people_names(row)
+    this_week = IsoWeek.of(marks.today())
     owner_filter = request.GET.get("owner", "")
     by_owner: dict[str, list[dict[str, Any]]] = defaultdict(list)
     markers: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -95,17 +97,39 @@ def roadmap(request: HttpRequest, plan_id: int) -> HttpResponse:
         if item.kind is cal.ItemKind.ACTION:
             if owner_filter and item.owner != owner_filter:
                 continue
-            cells = [item.date <= w.monday + dt.timedelta(days=6) and item.last_day >= w.monday for w in weeks]
-            by_owner[item.owner or _("(no owner)")].append({**present_item(item, fmt), "cells": cells})
+            cells = [
+                {
+                    "on": item.date <= w.monday + dt.timedelta(days=6) and item.last_day >= w.monday,
+                    "today": w == this_week,
+                }
+                for w in weeks
+            ]
+            owner = names.get(item.owner, item.owner) if item.owner else _("(no owner)")
+            by_owner[owner].append({**present_item(item, fmt), "cells": cells})
         elif item.kind in (cal.ItemKind.EVENT, cal.ItemKind.CAMPAIGN, cal.ItemKind.DEADLINE) or (
             item.kind is cal.ItemKind.MILESTONE and not item.volumes
         ):
             markers[IsoWeek.of(item.date).label].append(present_item(item, fmt))
     quarters = [
-        _("FY%(year)s Q%(quarter)s") % {"year": y, "quarter": q}
+        marks.quarter_label(y, q, plan.fiscal_year_start)
         for y, q in workdays.fiscal_quarters_between(start, end, plan.fiscal_year_start)
     ]
-    owners = sorted({a.owner for a in plan.actions if a.owner})
+    owners = sorted(((o, names.get(o, o)) for o in {a.owner for a in plan.actions if a.owner}), key=lambda p: p[1])
+    holidays = marks.holidays_between(plan.country, start, end)
+    now = marks.today()
+    shown_weeks = []
+    for w in weeks:
+        days = [w.monday + dt.timedelta(days=i) for i in range(7)]
+        shown_weeks.append(
+            {
+                "label": marks.week_label(w),
+                "monday": fmt.date(w.monday),
+                "markers": markers.get(w.label, []),
+                "holidays": [f"{fmt.date(d)} · {holidays[d]}" for d in days if d in holidays],
+                "today": now in days,
+            }
+        )
+    kinds = sorted({mk["kind"] for ms in markers.values() for mk in ms})
     return render(
         request,
         "plans/roadmap.html",
@@ -114,11 +138,11 @@ def roadmap(request: HttpRequest, plan_id: int) -> HttpResponse:
             "start": fmt.date(start),
             "end": fmt.date(end),
             "quarters": quarters,
-            "weeks": [
-                {"label": w.label, "monday": fmt.date(w.monday), "markers": markers.get(w.label, [])} for w in weeks
-            ],
+            "weeks": shown_weeks,
+            "legend": marks.legend(kinds, holidays=bool(holidays), today_shown=start <= now <= end),
             "groups": sorted(by_owner.items()),
             "nav": _nav(start, 90),
+            "from_iso": start.isoformat(),
             "owners": owners,
             "owner": owner_filter,
         },
@@ -158,6 +182,7 @@ def month(request: HttpRequest, plan_id: int) -> HttpResponse:
         grid.append(
             [
                 {
+                    "date": d,
                     "day": d.day,
                     "iso": d.isoformat(),
                     "in_month": d.month == first.month,
@@ -169,20 +194,49 @@ def month(request: HttpRequest, plan_id: int) -> HttpResponse:
         )
     previous = (first - dt.timedelta(days=1)).replace(day=1)
     following = last + dt.timedelta(days=1)
-    active = [present_item(i, fmt) for i in month_items if i.kind is cal.ItemKind.ACTION]
+    names = selectors.people_names(row)
+    active = [
+        {**present_item(i, fmt), "owner": names.get(i.owner or "", i.owner or "")}
+        for i in month_items
+        if i.kind is cal.ItemKind.ACTION
+    ]
+    # weekend columns with nothing planned all month are folded away; holidays and today are marked
+    weekend = workdays.weekend_days(plan.country)
+    holidays = marks.holidays_between(plan.country, grid[0][0]["date"], grid[-1][-1]["date"])
+    now = marks.today()
+    folded = {
+        column
+        for column in range(7)
+        if column in weekend and not any(week[column]["items"] and week[column]["in_month"] for week in grid)
+    }
+    for week_row in grid:
+        for cell in week_row:
+            cell["holiday"] = holidays.get(cell["date"], "") if cell["in_month"] else ""
+            cell["today"] = cell["date"] == now
+    weekdays = _weekday_labels(fmt)
     return render(
         request,
         "plans/month.html",
         {
             "plan": row,
             "month_label": _month_label(first, fmt),
-            "grid": grid,
+            "weeks": [
+                {
+                    "label": marks.week_label(IsoWeek.of(w[0]["date"])),
+                    "days": [c for i, c in enumerate(w) if i not in folded],
+                }
+                for w in grid
+            ],
             "actions": active,
             "prev": previous.strftime("%Y-%m"),
             "next": following.strftime("%Y-%m"),
-            "weekdays": _weekday_labels(fmt),
-            "people": _people_of(plan),
+            "weekdays": [d for i, d in enumerate(weekdays) if i not in folded],
+            "folded": [weekdays[i] for i in sorted(folded)],
+            "people": [(p, names.get(p, p)) for p in _people_of(plan)],
             "person": person,
+            "legend": marks.legend(
+                sorted({i.kind.value for i in items}), holidays=bool(holidays), today_shown=first <= now <= last
+            ),
         },
     )
 
