@@ -246,3 +246,18 @@ def test_the_list_offers_the_inline_form_only_where_the_reader_may_use_it(
     assert f'href="{reverse("plans:entity_edit", args=[plan.pk, "actions", mine.pk])}"' not in body
     owner_body = as_owner.get(url).content.decode()
     assert reverse("plans:action_status", args=[plan.pk, theirs.pk]) in owner_body
+
+
+def test_filters_and_the_raci_grid_name_people_too(plan: Any, as_owner: Client, mine: Any, teammate: Any) -> None:
+    teammate.first_name, teammate.last_name = "Camille", "Durand"
+    teammate.save()
+    response = as_owner.get(reverse("plans:entities", args=[plan.pk, "actions"]))
+    owner_filter = next(f for f in response.context["filters"] if f["key"] == "owner")
+    assert ("teammate", "Camille Durand") in owner_filter["choices"]
+    filtered = as_owner.get(reverse("plans:entities", args=[plan.pk, "actions"]), {"owner": "teammate"})
+    assert [line["pk"] for line in filtered.context["table"]["lines"]] == [mine.pk]
+    grid = as_owner.get(reverse("plans:raci", args=[plan.pk]))
+    assert "Camille Durand" in grid.context["people"] and "teammate" not in grid.context["people"]
+    roadmap = as_owner.get(reverse("plans:roadmap", args=[plan.pk]), {"from": "2027-01-04"})
+    assert "Camille Durand" in dict(roadmap.context["groups"])
+    assert ("teammate", "Camille Durand") in roadmap.context["owners"]

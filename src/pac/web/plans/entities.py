@@ -219,8 +219,9 @@ def _filters(section: Section, plan: m.Plan, request: HttpRequest) -> tuple[dict
         if key == "segment":
             choices = [(s.code, s.name) for s in plan.segments.all()]
         elif key == "owner":
-            owners = sorted(set(model.objects.filter(plan=plan).values_list("owner", flat=True)) - {""})
-            choices = [(o, o) for o in owners]
+            owners = set(model.objects.filter(plan=plan).values_list("owner", flat=True)) - {""}
+            names = selectors.people_names(plan)  # people by name, the username stays the value
+            choices = sorted(((o, names.get(o, o)) for o in owners), key=lambda choice: choice[1])
         else:
             choices = list(model._meta.get_field(key).choices)
         options.append({"key": key, "label": FILTER_LABELS[key], "choices": choices, "value": chosen.get(key, "")})

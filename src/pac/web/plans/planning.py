@@ -338,12 +338,13 @@ def raci_grid(request: HttpRequest, plan_id: int) -> HttpResponse:
     rows = [(_("Action"), action.name, action.raci) for action in plan.actions if action.raci]
     rows += [(_("Team activity"), governance.activity, governance.raci) for governance in plan.raci]
     people = sorted({person for _kind, _name, raci in rows for person in raci.people})
+    names = selectors.people_names(row)
     return render(
         request,
         "plans/raci.html",
         {
             "plan": row,
-            "people": people,
+            "people": [names.get(p, p) for p in people],
             "rows": [
                 {"kind": kind, "name": name, "cells": [raci.letters(p) for p in people]} for kind, name, raci in rows
             ],
