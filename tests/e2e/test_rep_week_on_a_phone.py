@@ -67,3 +67,24 @@ def test_a_rep_updates_an_actions_status_from_their_week_on_a_phone(phone: Any, 
     others = Action.objects.filter(plan=demo.plan).exclude(owner="sami").values_list("pk", flat=True)
     for pk in others:
         assert phone.locator(f"[data-testid=action-status-{pk}] form").count() == 0
+
+
+def test_a_manager_updates_a_status_inline_then_deletes_a_row_without_a_false_conflict(
+    page: Any, live_server: Any, demo: Any
+) -> None:
+    from pac.web.plans.models import Action
+
+    log_in(page, live_server, demo.manager.username, demo.password)
+    first, second = Action.objects.filter(plan=demo.plan).order_by("pk")[:2]
+    page.goto(f"{live_server.url}/plans/{demo.plan.pk}/actions/")
+    status = page.locator(f"[data-testid=action-status-{first.pk}]")
+    status.locator("[data-testid=status-select]").select_option("done")
+    status.locator("[data-testid=progress-input]").fill("100")
+    status.locator("[data-testid=status-save]").click()
+    page.locator(f"[data-testid=action-status-{first.pk}] [data-testid=status-saved]").wait_for()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator(f'tr[data-action="{second.pk}"] button.danger').click()
+    page.wait_for_load_state()
+    assert not Action.objects.filter(pk=second.pk).exists()  # the plan's version moved on: the form knew it
+    first.refresh_from_db()
+    assert (first.status, first.progress) == ("done", 100)

@@ -127,6 +127,10 @@ def test_an_owner_updates_status_and_progress_inline(plan: Any, as_teammate: Cli
     plan.refresh_from_db()
     assert (mine.status, mine.progress) == ("in_progress", 40)
     assert plan.version == version + 1  # what is computed from the plan is computed again
+    # the page's forms that carry the plan's version (deleting a row) are given the new one
+    assert f'value="{plan.version}" class="plan-version" hx-swap-oob="outerHTML:input.plan-version"' in (
+        response.content.decode()
+    )
 
 
 def test_without_javascript_the_update_goes_back_to_the_page(plan: Any, as_teammate: Client, mine: Any) -> None:

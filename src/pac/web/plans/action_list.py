@@ -154,11 +154,13 @@ def action_status(request: HttpRequest, plan_id: int, pk: int) -> HttpResponse:
         if back:
             return redirect(back)
         return redirect("plans:entities", plan_id=plan.pk, entity="actions")
+    plan.refresh_from_db(fields=["version"])
     context = status_context(action, plan, user, timezone.localdate(), formatter(plan.currency))
     return render(
         request,
         "plans/_action_status.html",
-        {"plan": plan, "s": context, "error": error, "saved": not error},
+        # the page's other forms carry the plan's version, which the update moved on: they get the new one
+        {"plan": plan, "s": context, "error": error, "saved": not error, "plan_version": plan.version},
     )
 
 
