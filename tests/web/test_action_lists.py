@@ -144,6 +144,13 @@ def test_without_javascript_the_update_goes_back_to_the_page(plan: Any, as_teamm
         {"version": mine.version + 1, "status": "done", "progress": 100, "next": "https://evil.example/"},
     )
     assert response["Location"] == reverse("plans:entities", args=[plan.pk, "actions"])
+    # the row that comes back (HTMX) still leads back to the page it is on, not to the update's URL
+    swapped = as_teammate.post(
+        _status_url(plan, mine),
+        {"version": mine.version + 1, "status": "done", "progress": 100, "next": week},
+        HTTP_HX_REQUEST="true",
+    )
+    assert f'name="next" value="{week}"' in swapped.content.decode()
 
 
 def test_a_concurrent_update_is_detected_not_lost(plan: Any, as_teammate: Client, as_owner: Client, mine: Any) -> None:

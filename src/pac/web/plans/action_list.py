@@ -148,9 +148,7 @@ def action_status(request: HttpRequest, plan_id: int, pk: int) -> HttpResponse:
             messages.error(request, error)
         else:
             messages.success(request, _("Saved."))
-        back = request.POST.get("next", "")
-        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-            back = ""
+        back = _local(request.POST.get("next", ""), request)
         if back:
             return redirect(back)
         return redirect("plans:entities", plan_id=plan.pk, entity="actions")
@@ -160,8 +158,20 @@ def action_status(request: HttpRequest, plan_id: int, pk: int) -> HttpResponse:
         request,
         "plans/_action_status.html",
         # the page's other forms carry the plan's version, which the update moved on: they get the new one
-        {"plan": plan, "s": context, "error": error, "saved": not error, "plan_version": plan.version},
+        {
+            "plan": plan,
+            "s": context,
+            "error": error,
+            "saved": not error,
+            "plan_version": plan.version,
+            "next_url": _local(request.POST.get("next", ""), request),  # the page, not this URL
+        },
     )
+
+
+def _local(url: str, request: HttpRequest) -> str:
+    """``url`` when it leads back into this site, else empty (no open redirect)."""
+    return url if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}) else ""
 
 
 def _int(value: str | None, default: int) -> int:
