@@ -18,6 +18,7 @@ from pac.engine.workdays import (
     fiscal_quarter,
     fiscal_quarter_bounds,
     fiscal_quarters_between,
+    holiday_names,
     is_business_day,
     previous_business_day,
     weeks_between,
@@ -207,3 +208,25 @@ def test_it_places_every_day_inside_the_bounds_of_its_fiscal_quarter(day: dt.dat
     assert first.day == 1 and (first.month - start_month) % 3 == 0
     assert 89 <= (last - first).days + 1 <= 92
     assert first.year in (year, year + 1)  # a fiscal year is named after the calendar year it starts in
+
+
+def test_it_names_the_public_holidays_of_a_span_in_the_readers_language() -> None:
+    french = holiday_names("FR", dt.date(2027, 3, 1), dt.date(2027, 5, 31), "fr")
+    assert french[dt.date(2027, 3, 29)] == "Lundi de Pâques"
+    assert set(french) == {
+        dt.date(2027, 3, 29),
+        dt.date(2027, 5, 1),
+        dt.date(2027, 5, 6),
+        dt.date(2027, 5, 8),
+        dt.date(2027, 5, 17),
+    }
+    assert all(not is_business_day(day, "FR") for day in french)  # the days the schedule already skips
+    english = holiday_names("FR", dt.date(2027, 3, 1), dt.date(2027, 3, 31), "en")
+    assert english == {dt.date(2027, 3, 29): "Easter Monday"}
+    # a language the country's calendar lacks: its default names, still every holiday
+    assert set(holiday_names("US", dt.date(2027, 1, 1), dt.date(2027, 1, 31), "fr")) == {
+        dt.date(2027, 1, 1),
+        dt.date(2027, 1, 18),
+    }
+    with pytest.raises(UnknownCountryError):
+        holiday_names("ZZ", dt.date(2027, 1, 1), dt.date(2027, 1, 31))

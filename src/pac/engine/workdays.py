@@ -105,6 +105,18 @@ def public_holidays(country: str, year: int) -> frozenset[dt.date]:
     return frozenset(day for day in found if day.year == year)
 
 
+def holiday_names(country: str, start: dt.date, end: dt.date, language: str = "") -> dict[dt.date, str]:
+    """The country's public holidays between ``start`` and ``end`` (inclusive) with their names, for the
+    calendars to mark them: in ``language`` when the country's calendar has it (« Lundi de Pâques »),
+    else in its default one."""
+    years = list(range(start.year - 1, end.year + 2))
+    found = _country_holidays(country, years)
+    wanted = next((code for code in found.supported_languages if code.split("_")[0] == language), None)
+    if wanted:
+        found = holidays.country_holidays(country.upper(), years=years, language=wanted)
+    return {day: str(name) for day, name in sorted(found.items()) if start <= day <= end}
+
+
 def is_business_day(day: dt.date, country: str = DEFAULT_COUNTRY) -> bool:
     """Neither a weekend day nor a public holiday of ``country``."""
     return day.weekday() not in weekend_days(country) and day not in public_holidays(country, day.year)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pac.web.cockpit import forecast_views, views
+from pac.web.cockpit import forecast_views, produced, views
 from pac.web.cockpit.reports import views as reports
 
 app_name = "cockpit"
@@ -15,6 +15,7 @@ urlpatterns = [
     path("plans/<int:plan_id>/forecast/adjust/", forecast_views.forecast_adjust_view, name="forecast_adjust"),
     path("kpis/", views.kpi_page, name="kpis"),
     path("plans/<int:plan_id>/progress/", views.plan_progress, name="plan_progress"),
+    path("plans/<int:plan_id>/weeks-produced/", produced.weeks_produced, name="weeks_produced"),
     path("plans/<int:plan_id>/report/<str:kind>.pdf", reports.pack_pdf_view, name="report_pdf"),
     path("plans/<int:plan_id>/report/<str:kind>.xlsx", reports.pack_xlsx_view, name="report_xlsx"),
 ]

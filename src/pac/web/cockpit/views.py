@@ -19,18 +19,14 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from pac.engine.formatting import Formatter
-from pac.engine.funnel import revenue_target
 from pac.engine.kpis.pivot import by_kpi, pivot
 from pac.engine.labels import Message
-from pac.engine.pace import pace
 from pac.web.accounts.models import PLAN_EDITOR_ROLES
 from pac.web.cockpit.charts import burnup_chart, forecast_band, kpi_chart, pivot_chart, progress_chart
-from pac.web.cockpit.figures_cache import cached_figures
 from pac.web.cockpit.kpi_filters import KpiFilters, read_filters
 from pac.web.cockpit.kpi_layout import period_title, present_kpi_lines, present_pivot
 from pac.web.cockpit.landing import Landing, landing_figures, plan_measured
 from pac.web.cockpit.models import AlertChannel
-from pac.web.cockpit.overview import weekly_revenue
 from pac.web.cockpit.presenters import (
     lever_key,
     present_alerts,
@@ -41,6 +37,7 @@ from pac.web.cockpit.presenters import (
     present_progress,
     present_weeks,
 )
+from pac.web.cockpit.produced import plan_pace
 from pac.web.cockpit.services import alert_channel_save, alert_set_aside, open_alerts
 from pac.web.crm.kpi_tables import team_tables
 from pac.web.crm.services import can_import
@@ -66,18 +63,7 @@ def _progress_context(plan: Plan, weeks: bool = False) -> dict[str, Any]:
     lines = plan_measured(plan, engine_plan, today)
     shown = present_progress(lines, engine_plan)
     names = {p["id"]: p["name"] + (f" · {p['segment']}" if p["segment"] else "") for p in shown}
-    target = revenue_target(engine_plan)
-    tables = team_tables(plan.team) if weeks and target and today >= plan.start else {}
-    weekly = (
-        cached_figures(
-            "weeks",
-            plan,
-            (today,),
-            lambda: pace(engine_plan, target, weekly_revenue(tables, engine_plan, today), today),
-        )
-        if tables and target
-        else None
-    )
+    weekly = plan_pace(plan, engine_plan, today) if weeks else None  # the roadmap's « won » row reads the same
     return {
         "plan": plan,
         "progress": shown,

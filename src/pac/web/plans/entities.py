@@ -27,6 +27,7 @@ from pac.web.plans import execution, selectors
 from pac.web.plans import execution_forms as f
 from pac.web.plans import models as m
 from pac.web.plans.recurrence import recurrence_text
+from pac.web.plans.action_list import action_table
 from pac.web.plans.versioning import PlanConflict
 from pac.web.requests import current_user, posted_version
 
@@ -221,8 +222,9 @@ def _filters(section: Section, plan: m.Plan, request: HttpRequest) -> tuple[dict
         if key == "segment":
             choices = [(s.code, s.name) for s in plan.segments.all()]
         elif key == "owner":
-            owners = sorted(set(model.objects.filter(plan=plan).values_list("owner", flat=True)) - {""})
-            choices = [(o, o) for o in owners]
+            owners = set(model.objects.filter(plan=plan).values_list("owner", flat=True)) - {""}
+            names = selectors.people_names(plan)  # people by name, the username stays the value
+            choices = sorted(((o, names.get(o, o)) for o in owners), key=lambda choice: choice[1])
         else:
             choices = list(model._meta.get_field(key).choices)
         options.append({"key": key, "label": FILTER_LABELS[key], "choices": choices, "value": chosen.get(key, "")})
@@ -240,18 +242,22 @@ def entity_list(request: HttpRequest, plan_id: int, entity: str) -> HttpResponse
     if entity == "accounts":
         rows = rows.prefetch_related("contacts")
     fmt = formatter(plan.currency)
-    table = [
-        {"pk": row.pk, "cells": [render_cell(row, fmt) for _label, render_cell in section.columns]} for row in rows
-    ]
     context = {
         "plan": plan,
         "section": section,
-        "headers": [label for label, _c in section.columns],
-        "rows": table,
         "filters": options,
         "can_edit": selectors.can_edit(current_user(request), plan),
     }
-    template = "plans/_entity_rows.html" if getattr(request, "htmx", False) else "plans/entity_list.html"
+    rows_template = "plans/_entity_rows.html"
+    if entity == "actions":  # owners by name, totals, progress, overdue flags, the inline status update
+        context["table"] = action_table(plan, rows, current_user(request), fmt)
+        rows_template = "plans/_action_rows.html"
+    else:
+        context["headers"] = [label for label, _c in section.columns]
+        context["rows"] = [
+            {"pk": row.pk, "cells": [render_cell(row, fmt) for _label, render_cell in section.columns]} for row in rows
+        ]
+    template = rows_template if getattr(request, "htmx", False) else "plans/entity_list.html"
     return render(request, template, context)
 
 

@@ -13,15 +13,15 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pac.engine import model
 from pac.web.accounts.models import User
 from pac.web.plans import models as m
-from pac.web.plans.selectors import can_edit
-from pac.web.plans.versioning import bump, require_editor
+from pac.web.plans.selectors import can_edit, can_update_action
+from pac.web.plans.versioning import PlanConflict, bump, require_editor
 
 
 def check_raci(raci: Mapping[str, Any]) -> dict[str, Any]:
@@ -60,13 +60,17 @@ def entity_save(
     if entity == "actions" and instance.raci:
         instance.raci = check_raci(instance.raci)
     bump(plan, expected_version)
+    if entity == "actions" and instance.pk:  # an inline update opened before this edit is now stale
+        instance.version = F("version") + 1
     if entity == "contacts":  # a contact hangs off an account, which must be this plan's
         if instance.account.plan_id != plan.pk:
             raise PermissionDenied(_("This account is not in the plan."))
     else:
         instance.plan = plan
-    instance.full_clean(exclude=["plan"])
+    instance.full_clean(exclude=["plan", "version"])
     instance.save()
+    if entity == "actions" and instance.pk:
+        instance.refresh_from_db(fields=["version"])
     for name, values in (m2m or {}).items():
         getattr(instance, name).set(values)
     return instance
@@ -78,6 +82,38 @@ def entity_delete(*, user: User, plan: m.Plan, expected_version: int, rows: Quer
     require_editor(user, plan)
     bump(plan, expected_version)
     rows.delete()
+
+
+class ActionConflict(PlanConflict):
+    """Someone else updated the action since the row was shown."""
+
+
+@transaction.atomic
+def action_progress_update(
+    *, user: User, plan: m.Plan, action: m.Action, expected_version: int, status: str, progress: int
+) -> m.Action:
+    """A status and progress update, the only change an action's owner may make to it.
+
+    Compare-and-set on the action's own ``version`` (not the plan's), so that a rep updating several
+    rows in a row is not refused, while two people updating the same action at once are told. The
+    plan's version still grows: what is computed from the plan is computed again."""
+    if not can_update_action(user, plan, action):
+        raise PermissionDenied(_("You may only update the status and progress of your own actions."))
+    if status not in {known.value for known in model.ActionStatus}:
+        raise ValidationError(_("Unknown status."), code="status")
+    if not 0 <= progress <= 100:
+        raise ValidationError(_("Progress is a percentage between 0 and 100."), code="progress")
+    updated = m.Action.objects.filter(pk=action.pk, plan=plan, version=expected_version).update(
+        status=status, progress=progress, version=F("version") + 1
+    )
+    if not updated:
+        action.refresh_from_db()
+        raise ActionConflict(
+            _("This action was updated by someone else meanwhile: here it is as it stands now; redo your change.")
+        )
+    m.Plan.objects.filter(pk=plan.pk).update(version=F("version") + 1)
+    action.refresh_from_db()
+    return action
 
 
 @transaction.atomic

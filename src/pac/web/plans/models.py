@@ -324,6 +324,13 @@ class Action(models.Model):
         _("hours"), max_digits=9, decimal_places=2, default=Decimal(0), validators=[MinValueValidator(Decimal(0))]
     )
     status = models.CharField(_("status"), max_length=12, choices=ACTION_STATUS_CHOICES, default="planned")
+    #: How far the owner says the action has got, in percent (the owner keeps it up to date inline).
+    progress = models.PositiveSmallIntegerField(
+        _("progress (%)"), default=0, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    #: Grows at every inline status or progress update, so that two people updating one action at once
+    #: are told instead of one silently overwriting the other (the plan's ``version`` does this for forms).
+    version = models.PositiveIntegerField(default=0, editable=False)
     kpi = models.CharField(_("KPI"), max_length=200, blank=True)
     value = models.DecimalField(
         _("expected value"),

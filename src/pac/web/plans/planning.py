@@ -25,6 +25,8 @@ from pac.engine.model import Plan as EnginePlan
 from pac.engine.workdays import IsoWeek
 from pac.web.language import formatter
 from pac.web.plans import adapters, selectors
+from pac.web.plans import calendar_marks as marks
+from pac.web.plans.action_list import status_context
 from pac.web.requests import current_user
 
 KIND_CLASSES = {kind: kind.value for kind in cal.ItemKind}
@@ -86,6 +88,8 @@ def roadmap(request: HttpRequest, plan_id: int) -> HttpResponse:
     start, end = cal.window(anchor_day(request, plan), 90)
     weeks = workdays.weeks_between(start, end)
     items = plan_items(plan, start, end)
+    names = selectors.people_names(row)
+    this_week = IsoWeek.of(marks.today())
     owner_filter = request.GET.get("owner", "")
     by_owner: dict[str, list[dict[str, Any]]] = defaultdict(list)
     markers: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -93,17 +97,39 @@ def roadmap(request: HttpRequest, plan_id: int) -> HttpResponse:
         if item.kind is cal.ItemKind.ACTION:
             if owner_filter and item.owner != owner_filter:
                 continue
-            cells = [item.date <= w.monday + dt.timedelta(days=6) and item.last_day >= w.monday for w in weeks]
-            by_owner[item.owner or _("(no owner)")].append({**present_item(item, fmt), "cells": cells})
+            cells = [
+                {
+                    "on": item.date <= w.monday + dt.timedelta(days=6) and item.last_day >= w.monday,
+                    "today": w == this_week,
+                }
+                for w in weeks
+            ]
+            owner = names.get(item.owner, item.owner) if item.owner else _("(no owner)")
+            by_owner[owner].append({**present_item(item, fmt), "cells": cells})
         elif item.kind in (cal.ItemKind.EVENT, cal.ItemKind.CAMPAIGN, cal.ItemKind.DEADLINE) or (
             item.kind is cal.ItemKind.MILESTONE and not item.volumes
         ):
             markers[IsoWeek.of(item.date).label].append(present_item(item, fmt))
     quarters = [
-        _("FY%(year)s Q%(quarter)s") % {"year": y, "quarter": q}
+        marks.quarter_label(y, q, plan.fiscal_year_start)
         for y, q in workdays.fiscal_quarters_between(start, end, plan.fiscal_year_start)
     ]
-    owners = sorted({a.owner for a in plan.actions if a.owner})
+    owners = sorted(((o, names.get(o, o)) for o in {a.owner for a in plan.actions if a.owner}), key=lambda p: p[1])
+    holidays = marks.holidays_between(plan.country, start, end)
+    now = marks.today()
+    shown_weeks = []
+    for w in weeks:
+        days = [w.monday + dt.timedelta(days=i) for i in range(7)]
+        shown_weeks.append(
+            {
+                "label": marks.week_label(w),
+                "monday": fmt.date(w.monday),
+                "markers": markers.get(w.label, []),
+                "holidays": [f"{fmt.date(d)} · {holidays[d]}" for d in days if d in holidays],
+                "today": now in days,
+            }
+        )
+    kinds = sorted({mk["kind"] for ms in markers.values() for mk in ms})
     return render(
         request,
         "plans/roadmap.html",
@@ -112,11 +138,11 @@ def roadmap(request: HttpRequest, plan_id: int) -> HttpResponse:
             "start": fmt.date(start),
             "end": fmt.date(end),
             "quarters": quarters,
-            "weeks": [
-                {"label": w.label, "monday": fmt.date(w.monday), "markers": markers.get(w.label, [])} for w in weeks
-            ],
+            "weeks": shown_weeks,
+            "legend": marks.legend(kinds, holidays=bool(holidays), today_shown=start <= now <= end),
             "groups": sorted(by_owner.items()),
             "nav": _nav(start, 90),
+            "from_iso": start.isoformat(),
             "owners": owners,
             "owner": owner_filter,
         },
@@ -156,6 +182,7 @@ def month(request: HttpRequest, plan_id: int) -> HttpResponse:
         grid.append(
             [
                 {
+                    "date": d,
                     "day": d.day,
                     "iso": d.isoformat(),
                     "in_month": d.month == first.month,
@@ -167,20 +194,49 @@ def month(request: HttpRequest, plan_id: int) -> HttpResponse:
         )
     previous = (first - dt.timedelta(days=1)).replace(day=1)
     following = last + dt.timedelta(days=1)
-    active = [present_item(i, fmt) for i in month_items if i.kind is cal.ItemKind.ACTION]
+    names = selectors.people_names(row)
+    active = [
+        {**present_item(i, fmt), "owner": names.get(i.owner or "", i.owner or "")}
+        for i in month_items
+        if i.kind is cal.ItemKind.ACTION
+    ]
+    # weekend columns with nothing planned all month are folded away; holidays and today are marked
+    weekend = workdays.weekend_days(plan.country)
+    holidays = marks.holidays_between(plan.country, grid[0][0]["date"], grid[-1][-1]["date"])
+    now = marks.today()
+    folded = {
+        column
+        for column in range(7)
+        if column in weekend and not any(week[column]["items"] and week[column]["in_month"] for week in grid)
+    }
+    for week_row in grid:
+        for cell in week_row:
+            cell["holiday"] = holidays.get(cell["date"], "") if cell["in_month"] else ""
+            cell["today"] = cell["date"] == now
+    weekdays = _weekday_labels(fmt)
     return render(
         request,
         "plans/month.html",
         {
             "plan": row,
             "month_label": _month_label(first, fmt),
-            "grid": grid,
+            "weeks": [
+                {
+                    "label": marks.week_label(IsoWeek.of(w[0]["date"])),
+                    "days": [c for i, c in enumerate(w) if i not in folded],
+                }
+                for w in grid
+            ],
             "actions": active,
             "prev": previous.strftime("%Y-%m"),
             "next": following.strftime("%Y-%m"),
-            "weekdays": _weekday_labels(fmt),
-            "people": _people_of(plan),
+            "weekdays": [d for i, d in enumerate(weekdays) if i not in folded],
+            "folded": [weekdays[i] for i in sorted(folded)],
+            "people": [(p, names.get(p, p)) for p in _people_of(plan)],
             "person": person,
+            "legend": marks.legend(
+                sorted({i.kind.value for i in items}), holidays=bool(holidays), today_shown=first <= now <= last
+            ),
         },
     )
 
@@ -211,24 +267,50 @@ def _people_of(plan: EnginePlan) -> list[str]:
 
 @login_required
 def week(request: HttpRequest, plan_id: int) -> HttpResponse:
-    """My week (7): what the logged-in person owns or takes part in, day by day."""
-    row = selectors.plan_for(current_user(request), plan_id)
+    """My week (7): what the logged-in person owns or takes part in, day by day; public holidays and
+    today marked, weekend days with nothing planned folded away, and the person's actions under way
+    with their status and progress to update (the rep's week on the go: it must work on a phone)."""
+    user = current_user(request)
+    row = selectors.plan_for(user, plan_id)
     plan = adapters.to_engine(row)
     fmt = formatter(plan.currency)
     start, end = cal.window(anchor_day(request, plan), 7)
-    person = current_user(request).username
+    person = user.username
     items = cal.for_person(plan_items(plan, start, end), person, include_team=True)
-    days = []
+    holidays = marks.holidays_between(plan.country, start, end)
+    weekend = workdays.weekend_days(plan.country)
+    now = marks.today()
+    labels = _weekday_labels(fmt)
+    days, folded = [], []
     for offset in range(7):
         day = start + dt.timedelta(days=offset)
+        shown = [present_item(i, fmt) for i in items if i.kind is not cal.ItemKind.ACTION and i.date == day]
+        if day.weekday() in weekend and not shown and day not in holidays and day != now:
+            folded.append(f"{labels[day.weekday()]} {fmt.date(day)}")
+            continue
         days.append(
             {
                 "label": fmt.date(day),
-                "weekday": _weekday_labels(fmt)[day.weekday()],
-                "items": [present_item(i, fmt) for i in items if i.kind is not cal.ItemKind.ACTION and i.date == day],
+                "iso": day.isoformat(),
+                "weekday": labels[day.weekday()],
+                "items": shown,
+                "holiday": holidays.get(day, ""),
+                "today": day == now,
             }
         )
-    running = [present_item(i, fmt) for i in items if i.kind is cal.ItemKind.ACTION]
+    running_items = [i for i in items if i.kind is cal.ItemKind.ACTION]
+    rows = {a.code: a for a in row.actions.filter(code__in=[i.ref for i in running_items])}
+    names = selectors.people_names(row)
+    editor = selectors.can_edit(user, row)
+    running = []
+    for item in running_items:
+        shown = present_item(item, fmt)
+        action = rows.get(item.ref)
+        if action is not None:
+            shown["status"] = status_context(action, row, user, now, fmt, editor=editor)
+            shown["owner_name"] = names.get(action.owner, action.owner)
+        running.append(shown)
+    kinds = sorted({i.kind.value for i in items if i.kind is not cal.ItemKind.ACTION})
     return render(
         request,
         "plans/week.html",
@@ -236,11 +318,14 @@ def week(request: HttpRequest, plan_id: int) -> HttpResponse:
             "plan": row,
             "start": fmt.date(start),
             "end": fmt.date(end),
+            "weeks": " – ".join(dict.fromkeys(marks.week_label(w) for w in workdays.weeks_between(start, end))),
             "days": days,
+            "folded": folded,
             "running": running,
             "nav": _nav(start, 7),
-            "person": person,
+            "person": names.get(person, person),
             "empty": not items,
+            "legend": marks.legend(kinds, holidays=bool(holidays), today_shown=start <= now <= end),
         },
     )
 
@@ -253,12 +338,13 @@ def raci_grid(request: HttpRequest, plan_id: int) -> HttpResponse:
     rows = [(_("Action"), action.name, action.raci) for action in plan.actions if action.raci]
     rows += [(_("Team activity"), governance.activity, governance.raci) for governance in plan.raci]
     people = sorted({person for _kind, _name, raci in rows for person in raci.people})
+    names = selectors.people_names(row)
     return render(
         request,
         "plans/raci.html",
         {
             "plan": row,
-            "people": people,
+            "people": [names.get(p, p) for p in people],
             "rows": [
                 {"kind": kind, "name": name, "cells": [raci.letters(p) for p in people]} for kind, name, raci in rows
             ],

@@ -12,6 +12,7 @@ from pac.engine.analysis import PlanAnalysis
 from pac.engine.labels import STAGE_PLURALS
 from pac.engine.model import Stage
 from pac.web.language import formatter, role_label
+from pac.web.plans.calendar_marks import week_label
 
 
 def stage_label(stage: Stage) -> str:
@@ -53,11 +54,15 @@ def present(analysis: PlanAnalysis) -> PlanPage:
         pre = schedule.before_plan()
         before = [fmt.number(pre.get(s, 0)) for s in stages] if pre else None
         for week in schedule.plan_weeks:
+            volumes = [schedule.volume(week, s, False) for s in stages]
+            if not any(volumes):  # a week with nothing to produce (a holiday week, the tail) is left out
+                continue
             weekly.append(
                 {
-                    "week": week.label,
+                    "week": week_label(week),
+                    "iso": week.label,
                     "monday": fmt.date(week.monday),
-                    "volumes": [fmt.number(schedule.volume(week, s, False)) for s in stages],
+                    "volumes": [fmt.number(v) for v in volumes],
                 }
             )
         for row in schedule.rows:

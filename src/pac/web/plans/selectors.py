@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from pac.web.accounts.models import PLAN_EDITOR_ROLES, Team, User
-from pac.web.plans.models import Plan
+from pac.web.plans.models import Action, Plan
 
 
 def plans_visible_to(user: User) -> QuerySet[Plan]:
@@ -29,6 +29,30 @@ def can_edit(user: User, plan: Plan) -> bool:
     if plan.owner_id == user.pk:
         return True
     return user.role in PLAN_EDITOR_ROLES and plan.team.members.filter(pk=user.pk).exists()
+
+
+def can_create_plans(user: User) -> bool:
+    """A team plan commits the whole team: managers and admins create them, reps work inside them."""
+    return user.role in PLAN_EDITOR_ROLES
+
+
+def can_update_action(user: User, plan: Plan, action: Action) -> bool:
+    """Who may update an action's status and progress: whoever may edit the plan, and the action's own
+    owner (a rep keeps their own actions up to date, and changes nothing else)."""
+    if action.plan_id != plan.pk:
+        return False
+    if can_edit(user, plan):
+        return True
+    return bool(action.owner) and action.owner == user.username and plan.team.members.filter(pk=user.pk).exists()
+
+
+def people_names(plan: Plan) -> dict[str, str]:
+    """Each team member's username → first and last name (the username when no name is given): lists
+    show people, not logins."""
+    return {
+        u.username: (u.get_full_name() or u.username)
+        for u in plan.team.members.only("username", "first_name", "last_name")
+    }
 
 
 def plan_for_editing(user: User, plan_id: int) -> Plan:

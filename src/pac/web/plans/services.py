@@ -20,7 +20,7 @@ from pac.engine.workdays import weeks_between
 from pac.web.accounts.models import Team, User
 from pac.web.plans.execution import create_execution
 from pac.web.plans.models import Effort, FunnelStage, Objective, Plan, PlanRole
-from pac.web.plans.versioning import bump, require_editor
+from pac.web.plans.versioning import bump, require_editor, require_plan_creator
 
 SECTIONS: dict[str, type[models.Model]] = {
     "objectives": Objective,
@@ -48,6 +48,7 @@ def plan_create(
 ) -> Plan:
     """A new plan starts with the standard funnel stages, rates left for the manager to fill.
     ``options`` sets other header fields (budget, fiscal year start, time zone, priority weights)."""
+    require_plan_creator(user)
     if not user.teams.filter(pk=team.pk).exists():
         raise PermissionDenied(_("You are not a member of this team."))
     extra = {k: v for k, v in (options or {}).items() if v is not None and v != ""}

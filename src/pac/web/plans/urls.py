@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from pac.web.plans import entities, exports, planning, priorities_views, views
+from pac.web.plans import action_list, entities, exports, planning, priorities_views, views
 
 app_name = "plans"
 urlpatterns = [
@@ -23,6 +23,7 @@ urlpatterns = [
     path("<int:plan_id>/feeds/", exports.feeds, name="feeds"),
     path("<int:plan_id>/feeds/change/", exports.feed_change, name="feed_change"),
     path("<int:plan_id>/accounts/import/", entities.accounts_import, name="accounts_import"),
+    path("<int:plan_id>/actions/<int:pk>/status/", action_list.action_status, name="action_status"),
     path("<int:plan_id>/<slug:entity>/", entities.entity_list, name="entities"),
     path("<int:plan_id>/<slug:entity>/new/", entities.entity_edit, name="entity_new"),
     path("<int:plan_id>/<slug:entity>/<int:pk>/", entities.entity_edit, name="entity_edit"),

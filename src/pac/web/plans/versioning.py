@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from pac.web.accounts.models import User
 from pac.web.plans.models import Plan
-from pac.web.plans.selectors import can_edit
+from pac.web.plans.selectors import can_create_plans, can_edit
 
 
 class PlanConflict(Exception):
@@ -18,6 +18,11 @@ class PlanConflict(Exception):
 def require_editor(user: User, plan: Plan) -> None:
     if not can_edit(user, plan):
         raise PermissionDenied(_("You may not change this plan."))
+
+
+def require_plan_creator(user: User) -> None:
+    if not can_create_plans(user):
+        raise PermissionDenied(_("Only a manager creates a team plan."))
 
 
 def bump(plan: Plan, expected_version: int) -> None:

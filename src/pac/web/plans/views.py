@@ -22,7 +22,7 @@ from pac.web.plans.forms import SECTION_FORMSETS, PlanForm, PlanImportForm
 from pac.web.plans.inputs import show_percent
 from pac.web.plans.models import Plan
 from pac.web.plans.presenters import present
-from pac.web.plans.versioning import PlanConflict
+from pac.web.plans.versioning import PlanConflict, require_plan_creator
 from pac.web.requests import current_user, posted_version
 
 SECTION_TITLES = {
@@ -46,6 +46,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
         {
             "plans": selectors.plans_visible_to(current_user(request)),
             "import_form": PlanImportForm(teams=teams),
+            "can_create": selectors.can_create_plans(current_user(request)),
         },
     )
 
@@ -53,6 +54,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def plan_create(request: HttpRequest) -> HttpResponse:
+    require_plan_creator(current_user(request))  # a rep gets the 403 page that says why
     teams = selectors.teams_of(current_user(request))
     form = PlanForm(request.POST or None, teams=teams)
     if request.method == "POST" and form.is_valid():
@@ -214,6 +216,7 @@ def plan_export(request: HttpRequest, plan_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def plan_import(request: HttpRequest) -> HttpResponse:
+    require_plan_creator(current_user(request))
     teams = selectors.teams_of(current_user(request))
     form = PlanImportForm(request.POST, request.FILES, teams=teams)
     issues: list[str] = []
@@ -236,6 +239,7 @@ def plan_import(request: HttpRequest) -> HttpResponse:
             "plans": selectors.plans_visible_to(current_user(request)),
             "import_form": form,
             "import_issues": issues,
+            "can_create": True,
         },
         status=400,
     )
