@@ -26,8 +26,8 @@ from pac.web.language import formatter
 from pac.web.plans import execution, selectors
 from pac.web.plans import execution_forms as f
 from pac.web.plans import models as m
-from pac.web.plans.recurrence import recurrence_text
 from pac.web.plans.action_list import action_table
+from pac.web.plans.recurrence import recurrence_text
 from pac.web.plans.versioning import PlanConflict
 from pac.web.requests import current_user, posted_version
 
