@@ -14,7 +14,7 @@ from pac.engine.model import Stage
 from pac.engine.plansections import check_rrule
 from pac.web.plans import models as m
 from pac.web.plans.execution import check_raci
-from pac.web.plans.forms import BLANK, DATE_WIDGET
+from pac.web.plans.forms import BLANK, DATE_WIDGET, LabelledFormSet
 
 
 def people_choices(plan: m.Plan, *extra: str) -> list[tuple[str, str]]:
@@ -277,7 +277,9 @@ class MilestoneForm(forms.Form):
     date = forms.DateField(label=_("Date"), widget=DATE_WIDGET)
 
 
-MilestoneFormSet = forms.formset_factory(MilestoneForm, extra=2, can_delete=True, max_num=30, validate_max=True)
+MilestoneFormSet = forms.formset_factory(
+    MilestoneForm, formset=LabelledFormSet, extra=2, can_delete=True, max_num=30, validate_max=True
+)
 
 
 class EventForm(PlanScopedForm):
