@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from .test_crm_in_browser import _export, _upload
 from .test_plan_in_browser import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -39,9 +40,14 @@ def violations(page: Any, url: str) -> list[str]:
     """axe's serious and critical findings on the page at ``url``, once HTMX and the charts have loaded."""
     response = page.goto(url, wait_until="networkidle")
     assert response is not None and response.ok, f"{url}: {response and response.status}"
+    return axe(page, url)
+
+
+def axe(page: Any, where: str) -> list[str]:
+    """axe's serious and critical findings on the page as it is."""
     page.add_script_tag(path=str(AXE))
     found = page.evaluate(RUN_AXE)
-    return [f"{url} [{v['impact']}] {v['id']}: {v['help']} — {', '.join(v['nodes'])}" for v in found]
+    return [f"{where} [{v['impact']}] {v['id']}: {v['help']} — {', '.join(v['nodes'])}" for v in found]
 
 
 def manager_pages(demo: Any) -> list[str]:
@@ -64,11 +70,38 @@ def rep_pages(demo: Any) -> list[str]:
     return pages + [f"/plans/{current}/{view}/" for view in ("roadmap", "month", "week", "raci", "actions")]
 
 
-def test_no_page_has_a_serious_accessibility_violation_for_the_manager(page: Any, live_server: Any, demo: Any) -> None:
+def test_no_page_has_a_serious_accessibility_violation_for_the_manager(
+    page: Any, live_server: Any, demo: Any, tmp_path: Path
+) -> None:
     found = violations(page, live_server.url + "/accounts/login/")
+    page.fill("input[name=username]", demo.manager.username)
+    page.fill("input[name=password]", "not the password")
+    page.click("[data-testid=login]")
+    page.wait_for_selector("main .errorlist")
+    found += axe(page, "/accounts/login/ (refused)")
+
     log_in(page, live_server, demo.manager.username, demo.password)
     for url in manager_pages(demo):
         found += violations(page, live_server.url + url)
+        if url.split("/")[-2] in ENTITIES:  # and the form of the list's first item
+            links = page.locator(f"main a[href^='{url}']").evaluate_all("links => links.map(a => a.pathname)")
+            item = next((link for link in links if re.fullmatch(re.escape(url) + r"\d+/", link)), None)
+            if item:
+                found += violations(page, live_server.url + item)
+
+    page.goto(live_server.url + "/plans/new/")  # a form sent incomplete, with its errors
+    page.click("main form [type=submit]")
+    page.wait_for_load_state("networkidle")
+    found += axe(page, "/plans/new/ (errors)")
+    bad = _export(tmp_path, "erreurs.csv", ["N-1;won;1 200,50;31/12/2026", "N-2;won;douze;31/02/2026"])
+    _upload(
+        page,
+        live_server,
+        bad,
+        mapping="Numéro=external_id\nRésultat=outcome\nMontant=amount\nClôture=closed",
+        dry_run="off",
+    )
+    found += axe(page, page.url + " (refused import)")
     assert not found, "\n".join(found)
 
 
