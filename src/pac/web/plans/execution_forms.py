@@ -16,7 +16,7 @@ from pac.web.accounts.models import ROLE_CHOICES
 from pac.web.language import language
 from pac.web.plans import models as m
 from pac.web.plans.execution import check_raci
-from pac.web.plans.forms import BLANK, DATE_WIDGET
+from pac.web.plans.forms import BLANK, DATE_WIDGET, LabelledFormSet
 from pac.web.plans.inputs import (
     LocaleDecimalField,
     LocaleIntegerField,
@@ -384,7 +384,9 @@ class MilestoneForm(forms.Form):
     date = forms.DateField(label=_("Date"), widget=DATE_WIDGET)
 
 
-MilestoneFormSet = forms.formset_factory(MilestoneForm, extra=2, can_delete=True, max_num=30, validate_max=True)
+MilestoneFormSet = forms.formset_factory(
+    MilestoneForm, formset=LabelledFormSet, extra=2, can_delete=True, max_num=30, validate_max=True
+)
 
 
 class EventForm(PlanScopedForm):

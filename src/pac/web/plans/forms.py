@@ -245,7 +245,17 @@ class EffortForm(forms.Form):
     hours = LocaleDecimalField(label=_("Hours per unit"), min_value=0, max_value=1000, max_digits=8, decimal_places=2)
 
 
-class SectionFormSet(BaseFormSet):  # type: ignore[type-arg]
+class LabelledFormSet(BaseFormSet):  # type: ignore[type-arg]
+    """A formset shown as a grid: the column headers name the inputs for the eye, the ``aria-label`` (the
+    field's label) names each one for a screen reader, which has no ``<label>`` to read in a table cell."""
+
+    def add_fields(self, form: forms.Form, index: int | None) -> None:
+        super().add_fields(form, index)
+        for field in form.fields.values():
+            field.widget.attrs.setdefault("aria-label", field.label)
+
+
+class SectionFormSet(LabelledFormSet):
     """A formset for one plan section; ``plan`` gives the context for cross-row rules."""
 
     def __init__(self, *args: Any, plan: Plan, **kwargs: Any) -> None:
