@@ -146,6 +146,7 @@ class ContactForm(PlanScopedForm):
     class Meta:
         model = m.Contact
         fields = ["account", "code", "name", "persona", "buying_role", "email"]
+        labels = {"account": _("Account")}  # the foreign key has no verbose name: Django would show "Account"
 
     def clean_code(self) -> str:
         code = str(self.cleaned_data["code"])
