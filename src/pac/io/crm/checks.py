@@ -13,6 +13,13 @@ from dataclasses import dataclass
 from pac.io.crm.kinds import OpportunityRecord, Record, SubscriptionRecord
 from pac.io.crm.problems import Problem, Reason, gettext_noop
 
+#: A deal without an account, worded by its outcome (« cette affaire gagnée », not « (won) »).
+NO_ACCOUNT = {
+    "won": gettext_noop("no account on this won deal: it counts in no account's figures"),
+    "lost": gettext_noop("no account on this lost deal: it counts in no account's figures"),
+    "open": gettext_noop("no account on this open deal: it counts in no account's figures"),
+}
+
 
 def _day(moment: dt.date | dt.datetime) -> dt.date:
     return moment.date() if isinstance(moment, dt.datetime) else moment
@@ -39,10 +46,7 @@ def record_warnings(record: Record, file: str, line: int, columns: dict[str, str
                 (
                     "account",
                     None,
-                    Reason(
-                        gettext_noop("no account on this {outcome} deal: it counts in no account's figures"),
-                        outcome=record.outcome,
-                    ),
+                    Reason(NO_ACCOUNT.get(record.outcome, NO_ACCOUNT["open"])),
                     "missing_account",
                 )
             )

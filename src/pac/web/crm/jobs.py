@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from django_tasks import task
 
 from pac.io.crm import write_report_csv
+from pac.io.crm.problems import Reason
 from pac.web.accounts.models import Team, User
 from pac.web.crm.freshness import data_imported
 from pac.web.crm.importing import import_file
@@ -49,6 +50,15 @@ def read_progress(job: ImportJob) -> dict[str, Any]:
     if progress.get("size"):
         progress["percent"] = min(100, int(100 * progress["bytes"] / progress["size"]))
     return progress
+
+
+def _reason_parts(reason: str) -> dict[str, Any]:
+    """A reason's template and values, so that its page words it in each reader's language."""
+    if not isinstance(reason, Reason):
+        return {}
+    plain = (str, int, float, bool, type(None))
+    values = {k: v if isinstance(v, plain) else str(v) for k, v in reason.values.items()}
+    return {"template": reason.template, "values": values}
 
 
 def job_queue(
@@ -149,6 +159,7 @@ def run_import_job(job_id: int) -> str:
                 "value": p.value,
                 "reason": p.reason_in(translation.gettext),
                 "severity": p.severity,
+                **_reason_parts(p.reason),
             }
             for p in list(outcome.report.problems)[:SHOWN_PROBLEMS]
         ]

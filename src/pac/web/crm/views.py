@@ -4,6 +4,7 @@ the validation report (downloadable as CSV)."""
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 from django import forms
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from pac.engine.labels import IMPORT_KIND_LABELS, SEVERITY_LABELS
 from pac.io.crm import BUILTIN_PRESETS, parse_map, parse_values
 from pac.web.accounts.models import Team
 from pac.web.crm.jobs import job_queue, read_progress, report_path
@@ -28,7 +30,9 @@ from pac.web.requests import current_user
 
 class ImportForm(forms.Form):
     team = forms.ModelChoiceField(label=gettext_lazy("Team"), queryset=Team.objects.none())
-    kind = forms.ChoiceField(label=gettext_lazy("Records"), choices=[(k, k) for k in KINDS])
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Records"), choices=[(k, gettext_lazy(IMPORT_KIND_LABELS.get(k, k))) for k in KINDS]
+    )
     preset = forms.ChoiceField(label=gettext_lazy("Export format"), required=False)
     file = forms.FileField(label=gettext_lazy("CSV or XLSX file"))
     mapping = forms.CharField(
@@ -142,6 +146,17 @@ def _job_for(request: HttpRequest, job_id: int) -> ImportJob:
     return job
 
 
+def _problem_shown(problem: dict[str, Any]) -> dict[str, Any]:
+    """A job's problem in the reader's language: its reason worded again from its template and values
+    (kept since the job was run; older jobs kept only the text, in the uploader's language)."""
+    reason = problem.get("reason", "")
+    if "template" in problem:
+        with suppress(KeyError, IndexError, ValueError):  # a translation naming other values: as written
+            reason = _(problem["template"]).format(**problem.get("values", {}))
+    severity = problem.get("severity", "")
+    return {**problem, "reason": reason, "severity_label": _(SEVERITY_LABELS.get(severity, severity))}
+
+
 @login_required
 def crm_job(request: HttpRequest, job_id: int) -> HttpResponse:
     """A job's progress (polled by HTMX while it runs), then its counts and problems."""
@@ -151,6 +166,7 @@ def crm_job(request: HttpRequest, job_id: int) -> HttpResponse:
     shown = {name: fmt.number(value) for name, value in (job.counts or {}).items()}  # 12 500, not 12500
     context = {
         "job": job,
+        "problems": [_problem_shown(p) for p in job.problems],
         "progress": progress,
         "counts": shown,
         "rows_read": fmt.number(job.rows_read),
