@@ -252,7 +252,11 @@ class ActionForm(RaciMixin, PlanScopedForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.person_field("owner", _("Owner"))
-        objectives = [(o.code, o.code) for o in self.plan.objectives.all()]
+        # an objective by what it measures (« Démos · SaaS mid-market »): its id is the plan file's, not a name
+        objectives = [
+            (o.code, " · ".join(str(x) for x in (o.get_metric_display() or o.code, o.segment) if x))
+            for o in self.plan.objectives.all()
+        ]
         self.fields["expected_objective"] = forms.ChoiceField(
             label=_("Objective served"), choices=BLANK + objectives, required=False
         )
