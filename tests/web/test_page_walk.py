@@ -37,14 +37,11 @@ NOT_PAGES = {
     "cockpit:report_pdf": "a PDF (its texts are the review pack's, tested in test_reports)",
     "cockpit:report_xlsx": "a workbook",
     "plans:export": "the plan file (codes on purpose)",
-    "plans:xlsx": "a workbook",
-    "plans:ics": "a calendar file",
     "plans:feed_change": "POST only: redirects",
     "plans:decide": "POST only: redirects",
     "plans:delete": "POST only: redirects",
     "plans:entity_delete": "POST only: redirects",
     "crm:job_report": "a CSV report",
-    "feed": "a calendar file",
 }
 #: Words that give English away on a French page, and French on an English one (whole words, case kept).
 ENGLISH_WORDS = (
@@ -156,6 +153,9 @@ def targets(demo: Any, job: Any, token: str) -> dict[str, list[str]]:
         "plans:entities": [reverse("plans:entities", args=[p, key]) for p in plans for key in SECTIONS],
         "plans:entity_new": [reverse("plans:entity_new", args=[p, key]) for p in plans for key in SECTIONS],
         "plans:entity_edit": entity_rows,
+        "plans:ics": [reverse("plans:ics", args=[p]) for p in plans],  # its titles and descriptions
+        "plans:xlsx": [reverse("plans:xlsx", args=[p]) for p in plans],  # its cells
+        "feed": [reverse("feed", args=[token])],  # the calendar a subscriber reads
         "crm:import": [reverse("crm:import")],
         "crm:job": [reverse("crm:job", args=[job.pk])],
         "cockpit:home": [reverse("cockpit:home")],
@@ -234,9 +234,45 @@ def _walk(demo: Any, job: Any, token: str) -> list[Page]:
 
 
 def _page(who: str, language: str, url: str, response: Any) -> Page:
-    html = response.get("Content-Type", "").startswith("text/html")
-    texts = read(response.content.decode("utf-8")) if html else ()
+    kind = response.get("Content-Type", "")
+    texts: tuple[str, ...] = ()
+    if kind.startswith("text/html"):
+        texts = read(response.content.decode("utf-8"))
+    elif kind.startswith("text/calendar"):
+        texts = _calendar_texts(response.content.decode("utf-8"))
+    elif "spreadsheetml" in kind:
+        texts = _workbook_texts(response.content)
     return Page(who, language, url, response.status_code, texts)
+
+
+def _calendar_texts(ics: str) -> tuple[str, ...]:
+    """What a calendar shows of each item: its title and description (lines unfolded, escapes read)."""
+    unfolded = re.sub(r"\r?\n[ \t]", "", ics)
+    found = re.findall(r"^(?:SUMMARY|DESCRIPTION|LOCATION)[^:]*:(.*)$", unfolded, flags=re.M)
+    return tuple(re.sub(r"\\([,;\\])", r"\1", text.strip()).replace("\\n", " ").replace("\\N", " ") for text in found)
+
+
+#: A workbook's columns of identifiers, kept as the plan file writes them (to filter on, to find a row).
+ID_COLUMNS = {"ID", "Code", "Ref", "Identifiant", "Réf."}
+
+
+def _workbook_texts(content: bytes) -> tuple[str, ...]:
+    """Every text cell of every sheet but the identifier columns, and the sheets' names."""
+    import io
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(content), read_only=True)
+    texts = list(book.sheetnames)
+    for sheet in book.worksheets:
+        rows = sheet.iter_rows(values_only=True)
+        header = next(rows, ())
+        texts.extend(str(h) for h in header if h)
+        kept = [i for i, h in enumerate(header) if str(h) not in ID_COLUMNS]
+        for row in rows:
+            cells = [row[i] for i in kept if i < len(row)]
+            texts.extend(re.sub(r"\s+", " ", v).strip() for v in cells if isinstance(v, str) and v.strip())
+    return tuple(texts)
 
 
 def _faulty_pages(client: Any, who: str, language: str, demo: Any) -> list[Page]:

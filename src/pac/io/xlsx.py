@@ -28,8 +28,17 @@ from pac.engine.analysis import PlanAnalysis
 from pac.engine.calendar import CalendarItem, ItemKind
 from pac.engine.formatting import Formatter
 from pac.engine.funnel import revenue_target
-from pac.engine.labels import ITEM_KIND_LABELS, STAGE_PLURALS, gettext_noop, label, language_code
+from pac.engine.labels import (
+    ITEM_KIND_LABELS,
+    STAGE_PLURALS,
+    campaign_title,
+    gettext_noop,
+    label,
+    language_code,
+    week_title,
+)
 from pac.engine.model import Action, Plan, Raci, Stage
+from pac.engine.workdays import IsoWeek
 from pac.io.messages import catalogue
 
 #: First characters that make Excel, LibreOffice or Google Sheets evaluate typed-in or imported text
@@ -281,6 +290,16 @@ class _PlanWorkbook:
             return self.translate(ITEM_KIND_LABELS[value.value])
         return self.translate(label(value))
 
+    def item_title(self, item: CalendarItem) -> str:
+        """The item's title in the workbook's language, as the calendar feed words it: a campaign by how long
+        before its event it runs (« J-30 · Salon »), a weekly milestone by its volumes (« 80 leads, 1 signature »)."""
+        if item.kind is ItemKind.CAMPAIGN and item.offset_days is not None:
+            return campaign_title(item.title, item.offset_days, self.translate)
+        if item.volumes:
+            number = Formatter(self.language, self.plan.currency).number
+            return week_title(IsoWeek.of(item.date).label, item.volumes, number, self.translate)
+        return item.title
+
     def headers(self, *specs: tuple[str, str] | tuple[str, str, float]) -> list[Column]:
         return [Column(self.labels[spec[0]], spec[1], spec[2] if len(spec) == 3 else None) for spec in specs]
 
@@ -476,7 +495,7 @@ class _PlanWorkbook:
                 i.at,
                 i.minutes,
                 self.code(i.kind),
-                i.title,
+                self.item_title(i),
                 i.ref,
                 i.owner,
                 ", ".join(i.people) or None,
