@@ -290,6 +290,23 @@ class _PlanWorkbook:
             return self.translate(ITEM_KIND_LABELS[value.value])
         return self.translate(label(value))
 
+    def segment_name(self, segment: str | None) -> str | None:
+        """A segment by its name (« SaaS mid-market »): its id is the plan file's."""
+        return next((s.name for s in self.plan.segments if s.id == segment), segment)
+
+    @property
+    def account_names(self) -> dict[str, str]:
+        return {a.id: a.name for a in self.plan.accounts}
+
+    def objective_name(self, objective: str | None) -> str | None:
+        """An objective by what it measures and its segment (« Démos »), as the pages name it."""
+        found = next((o for o in self.plan.objectives if o.id == objective), None)
+        if found is None or found.metric is None:
+            return objective
+        name = self.code(found.metric) or objective
+        segment = self.segment_name(found.segment)
+        return f"{name} · {segment}" if segment else name
+
     def item_title(self, item: CalendarItem) -> str:
         """The item's title in the workbook's language, as the calendar feed words it: a campaign by how long
         before its event it runs (« J-30 · Salon »), a weekly milestone by its volumes (« 80 leads, 1 signature »)."""
@@ -337,7 +354,7 @@ class _PlanWorkbook:
                 Typed(o.target, _target_kind(o.metric.value if o.metric else None)),
                 self.code(o.per),
                 o.deadline,
-                o.segment,
+                self.segment_name(o.segment),
             )
             for o in self.plan.objectives
         ]
@@ -432,12 +449,12 @@ class _PlanWorkbook:
             a.start,
             a.end,
             self.code(a.channel),
-            a.segment,
-            ", ".join(a.accounts) or None,
+            self.segment_name(a.segment),
+            ", ".join(self.account_names.get(x, x) for x in a.accounts) or None,
             a.persona,
             expected.volume if expected else None,
             expected_of,
-            expected.objective if expected else None,
+            self.objective_name(expected.objective) if expected else None,
             a.budget,
             a.hours,
             self.code(a.status),
