@@ -253,8 +253,9 @@ class ActionForm(RaciMixin, PlanScopedForm):
         super().__init__(*args, **kwargs)
         self.person_field("owner", _("Owner"))
         # an objective by what it measures (« Démos · SaaS mid-market »): its id is the plan file's, not a name
+        segments = dict(self.plan.segments.values_list("code", "name"))
         objectives = [
-            (o.code, " · ".join(str(x) for x in (o.get_metric_display() or o.code, o.segment) if x))
+            (o.code, " · ".join(str(x) for x in (o.get_metric_display() or o.code, segments.get(o.segment)) if x))
             for o in self.plan.objectives.all()
         ]
         self.fields["expected_objective"] = forms.ChoiceField(
