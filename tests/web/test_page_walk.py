@@ -288,7 +288,8 @@ def _faulty_pages(client: Any, who: str, language: str, demo: Any) -> list[Page]
 
 
 @pytest.fixture(scope="module")
-def walk(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: Any) -> tuple[list[Page], set[str]]:
+def walk(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: Any) -> Walk:
+    """The demo loaded, every page fetched in both languages by both readers, then all of it rolled back."""
     from django.core.cache import cache
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.db import transaction
