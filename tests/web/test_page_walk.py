@@ -67,6 +67,7 @@ class Page:
     url: str
     status: int
     texts: tuple[str, ...]  # what a reader sees: text nodes and the titles, placeholders and labels
+    spaced: tuple[str, ...] = ()  # a page's text nodes with their kinds of space kept (HTML only)
 
     def where(self) -> str:
         return f"{self.who} {self.language} {self.url}"
@@ -83,6 +84,7 @@ class _Reader(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.texts: list[str] = []
+        self.spaced: list[str] = []
         self._hidden = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -99,6 +101,8 @@ class _Reader(HTMLParser):
     def handle_data(self, data: str) -> None:
         if not self._hidden:
             self._add(data)
+            if data.strip():
+                self.spaced.append(re.sub(r"[ \t\r\n]+", " ", data).strip())
 
     def _add(self, text: str) -> None:
         text = re.sub(r"[\s\u202f\u00a0]+", " ", text).strip()
@@ -106,10 +110,10 @@ class _Reader(HTMLParser):
             self.texts.append(text)
 
 
-def read(body: str) -> tuple[str, ...]:
+def read(body: str) -> _Reader:
     reader = _Reader()
     reader.feed(body)
-    return tuple(reader.texts)
+    return reader
 
 
 def _names(patterns: list[Any], namespace: str = "") -> Iterator[str]:
@@ -237,7 +241,8 @@ def _page(who: str, language: str, url: str, response: Any) -> Page:
     kind = response.get("Content-Type", "")
     texts: tuple[str, ...] = ()
     if kind.startswith("text/html"):
-        texts = read(response.content.decode("utf-8"))
+        reader = read(response.content.decode("utf-8"))
+        return Page(who, language, url, response.status_code, tuple(reader.texts), tuple(reader.spaced))
     elif kind.startswith("text/calendar"):
         texts = _calendar_texts(response.content.decode("utf-8"))
     elif "spreadsheetml" in kind:
@@ -467,4 +472,11 @@ def test_an_english_page_shows_no_french_word(walk: Walk) -> None:
     theirs = re.compile("|".join(re.escape(t) for t in walk.user_data))
     pages = [Page(p.who, p.language, p.url, p.status, tuple(theirs.sub(" ", t) for t in p.texts)) for p in walk.pages]
     found = _words(pages, "en", FRENCH_WORDS)
+    assert not found, _report(found)
+
+
+def test_a_french_page_keeps_its_punctuation_on_the_line(walk: Walk) -> None:
+    """French typography: no plain space (where a line may break) before « : ; ! ? % » or inside « »."""
+    loose = re.compile(r"\S (?:[:;!?%»](?=\s|$)|€)|« ")
+    found = [f"{p.where()}: « {t} »" for p in walk.pages if p.language == "fr" for t in p.spaced if loose.search(t)]
     assert not found, _report(found)
