@@ -78,8 +78,8 @@ class _Reader(HTMLParser):
 
     SHOWN = ("title", "placeholder", "aria-label", "alt")
     #: Not read: scripts and styles, and what is shown as literal text on purpose (a cell's value as the
-    #: file wrote it, a column name to type).
-    HIDDEN = ("script", "style", "template", "code", "kbd", "samp")
+    #: file wrote it, a column name to type, what the reader is typing).
+    HIDDEN = ("script", "style", "template", "code", "kbd", "samp", "textarea")
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
