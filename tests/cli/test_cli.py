@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from pac.cli import app
 from pac.engine.planfile import load_plan_file, to_plan
+from pac.io.messages import catalogue
 
 from ..conftest import EXAMPLE_PLAN
 from ..engine.strategies import malformed_plan_files
@@ -62,7 +63,8 @@ def _spaces(text: str) -> str:
 def _bad_target_line(path: Path) -> str:
     line = next(n for n, text in enumerate(BAD_PLAN.splitlines(), 1) if "target: -5" in text)
     column = BAD_PLAN.splitlines()[line - 1].index("target") + 1
-    return f"{path}:{line}:{column}: objectives[1].target: must be > 0"
+    message = catalogue("fr")("must be > {bound}").format(bound=0)  # « doit être > 0 » (the CLI speaks French)
+    return f"{path}:{line}:{column}: objectives[1].target: {message}"
 
 
 def test_it_prints_one_json_document_with_the_funnel(plan_file: Path) -> None:

@@ -55,6 +55,7 @@ def test_it_flags_the_demo_plan_demos_objective_as_far_above_the_funnel(demo_pla
 
     assert above.severity is Severity.WARNING
     assert above.params["objective"] == "demos"
+    assert "Objective “Demos”" in above.message(Formatter("en"))  # named by its metric, the id is the file's
     assert above.params["planned"] == 30 * 13  # 30 a week over the 13 weeks of a 90-day plan
     assert above.params["needed"] == 67
     assert above.params["next_stage"] is Stage.PROPOSAL and above.params["next_volume"] == 20
@@ -106,10 +107,11 @@ def test_it_says_which_objective_is_not_smart_and_why() -> None:
     found = _diagnostics(plan)
 
     assert found["objective_no_metric"].params == {"objective": "what"}
-    assert found["objective_no_target"].params == {"objective": "how-much"}
-    assert found["objective_no_deadline"].params == {"objective": "when"}
+    assert found["objective_no_target"].params == {"objective": "how-much", "objective_metric": Metric.DEMOS}
+    assert found["objective_no_deadline"].params == {"objective": "when", "objective_metric": Metric.DEMOS}
     assert {d.severity for d in found.values() if d.code.startswith("objective_")} == {Severity.WARNING}
-    assert "“what” has no metric" in found["objective_no_metric"].message()
+    assert "“what” has no metric" in found["objective_no_metric"].message()  # no metric to name it by
+    assert "“Demos” has no target" in found["objective_no_target"].message()  # by its metric, not its id
 
 
 def test_it_flags_a_deadline_outside_the_plan(small_plan) -> None:
@@ -120,6 +122,7 @@ def test_it_flags_a_deadline_outside_the_plan(small_plan) -> None:
     outside = found["objective_deadline_outside_plan"]
     assert outside.params == {
         "objective": "late",
+        "objective_metric": Metric.WINS,
         "deadline": dt.date(2027, 2, 15),
         "start": dt.date(2027, 1, 4),
         "end": dt.date(2027, 1, 31),
@@ -371,7 +374,8 @@ def test_it_renders_every_diagnostic_the_engine_produces(
     formatter = Formatter(locale)
     for diagnostic in produced:
         placeholders = {name for _, name, _, _ in string.Formatter().parse(TEMPLATES[diagnostic.code]) if name}
-        assert placeholders == set(diagnostic.params), diagnostic.code  # no figure missing or unused
+        naming = {"objective_metric", "objective_segment"}  # what names the {objective}, not figures of their own
+        assert placeholders == set(diagnostic.params) - naming, diagnostic.code  # no figure missing or unused
         text = diagnostic.message(formatter)
         assert "{" not in text and "}" not in text and "None" not in text, text
         for value in diagnostic.params.values():

@@ -55,7 +55,8 @@ def test_it_rounds_decimals_to_one_digit_for_display() -> None:
 def test_it_writes_dates_the_way_each_language_reads_them() -> None:
     day = dt.date(2027, 1, 1)
 
-    assert _spaces(Formatter("fr").date(day)) == "1 janv. 2027"
+    assert _spaces(Formatter("fr").date(day)) == "1er janv. 2027"  # « 1er », as French writes the first
+    assert _spaces(Formatter("fr").date(dt.date(2027, 1, 11))) == "11 janv. 2027"
     assert Formatter("en").date(day) == "Jan 1, 2027"
 
 

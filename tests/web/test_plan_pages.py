@@ -15,6 +15,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 
 from pac.engine.planfile import parse_plan_file, to_plan
+from pac.io.messages import catalogue
 from pac.web.plans import adapters
 
 from ..conftest import EXAMPLE_PLAN
@@ -184,7 +185,8 @@ def test_it_reports_import_errors_with_their_line_and_writes_nothing(
     upload = SimpleUploadedFile("plan.yaml", bad.encode("utf-8"))
     response = as_owner.post(reverse("plans:import"), {"file": upload, "team": team.pk})
     assert response.status_code == 400
-    assert re.search(rf"plan\.yaml:{line}:\d+: objectives\[3\]\.target: must be > 0", page_text(response))
+    message = re.escape(catalogue("fr")("must be > {bound}").format(bound=0))  # « doit être > 0 », the page's French
+    assert re.search(rf"plan\.yaml:{line}:\d+: objectives\[3\]\.target: {message}", page_text(response))
     from pac.web.plans.models import Plan
 
     assert Plan.objects.count() == 0

@@ -11,7 +11,14 @@ from rich.table import Table
 from pac.cli.terminal import _, out
 from pac.engine.analysis import PlanAnalysis
 from pac.engine.formatting import Formatter
-from pac.engine.labels import ITEM_KIND_LABELS, SEVERITY_LABELS, STAGE_PLURALS, campaign_title, week_title
+from pac.engine.labels import (
+    ITEM_KIND_LABELS,
+    SEVERITY_LABELS,
+    STAGE_PLURALS,
+    campaign_title,
+    gettext_noop,
+    week_title,
+)
 from pac.engine.model import Severity
 
 
@@ -244,8 +251,35 @@ def print_priorities(plan: Any, ranks: Any, selection: Any, fmt: Formatter) -> N
         out.print(_("No constraint binds: every action the team can carry is selected."))
 
 
+#: A KPI row's breakdown, by its dimension (« responsable : Alex Martin »).
+DIMENSION_LABELS = {
+    "owner": gettext_noop("owner"),
+    "segment": gettext_noop("segment"),
+    "channel": gettext_noop("channel"),
+    "product": gettext_noop("product"),
+}
+QUARTER = gettext_noop("Q%(quarter)s %(year)s")  # the KPI page's title, one msgid
+
+
+def period_title(label: str, fmt: Formatter) -> str:
+    """« mars 2027 », « 1 févr. » (the week's Monday), « T1 2027 » for the engine's ``2027-03``, ``2027-W05``,
+    ``2027-Q1``: the periods as the KPI page titles them."""
+    import datetime as dt
+
+    from babel.dates import format_date
+
+    year, _sep, rest = label.partition("-")
+    if rest.startswith("W"):
+        return str(format_date(dt.date.fromisocalendar(int(year), int(rest[1:]), 1), "d MMM y", locale=fmt.locale))
+    if rest.startswith("Q"):
+        return _(QUARTER) % {"quarter": rest[1:], "year": year}
+    if rest.isdigit():
+        return str(format_date(dt.date(int(year), int(rest), 1), "MMM y", locale=fmt.locale))
+    return label
+
+
 def print_kpis(rows: list[Any], fmt: Formatter) -> None:
-    from pac.engine.kpis.display import comment, kpi_label, value_text
+    from pac.engine.kpis.display import comment, kpi_label, value_with_unit
 
     table = Table(title=_("KPIs"))
     for header in (_("KPI"), _("Period"), _("By"), _("Value"), _("Why not / note")):
@@ -253,9 +287,12 @@ def print_kpis(rows: list[Any], fmt: Formatter) -> None:
     for row in rows:
         table.add_row(
             kpi_label(row["kpi"], _),
-            row["period"] or "",
-            ", ".join(f"{k}={v}" for k, v in row["by"].items()),
-            value_text(row, fmt),
+            period_title(row["period"], fmt) if row["period"] else "",
+            " · ".join(
+                _("{dimension}: {value}").format(dimension=_(DIMENSION_LABELS.get(k, k)), value=v)
+                for k, v in row["by"].items()
+            ),
+            value_with_unit(row, fmt, _),
             comment(row, fmt, _),
         )
     out.print(table)

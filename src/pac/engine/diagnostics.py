@@ -16,7 +16,7 @@ from pac.engine import wording
 from pac.engine.capacity import RoleCapacity
 from pac.engine.formatting import Formatter
 from pac.engine.funnel import FunnelInputError, ReverseFunnel, ceil_div, periods_in_plan
-from pac.engine.labels import gettext_noop
+from pac.engine.labels import METRIC_LABELS, gettext_noop
 from pac.engine.model import ActionStatus, Metric, Objective, Period, Plan, Severity, Stage
 from pac.engine.schedule import Schedule
 from pac.engine.workdays import IsoWeek
@@ -152,6 +152,10 @@ def render(code: str, params: Mapping[str, object], fmt: Formatter, translate: C
     """Fill a template (``engine.wording``'s conventions), with a target's basis and volumes by stage."""
 
     def special(key: str, value: object, show: Callable[[str, object], str]) -> str | None:
+        metric = params.get("objective_metric")
+        if key == "objective" and isinstance(metric, Metric):  # by what it measures, not its id in the file
+            segment = params.get("objective_segment")
+            return translate(METRIC_LABELS[metric]) + (f" · {segment}" if segment else "")
         if isinstance(value, Basis):
             return translate(BASIS_TEMPLATES[value.per]).format(
                 target=fmt.number(value.target), periods=fmt.number(value.periods)
@@ -163,20 +167,35 @@ def render(code: str, params: Mapping[str, object], fmt: Formatter, translate: C
     return wording.render(TEMPLATES[code], params, fmt, translate, MONEY_KEYS, special)
 
 
+def _segment_name(plan: Plan, segment: str) -> str:
+    return next((s.name for s in plan.segments if s.id == segment), segment)
+
+
+def named(plan: Plan, objective: Objective) -> dict[str, object]:
+    """An objective's parameters: its id (the plan file's) and what names it where it is shown, its metric
+    and its segment's name (« Démos · SaaS mid-market »)."""
+    found: dict[str, object] = {"objective": objective.id}
+    if objective.metric is not None:
+        found["objective_metric"] = objective.metric
+    if objective.segment:
+        found["objective_segment"] = _segment_name(plan, objective.segment)
+    return found
+
+
 def objective_diagnostics(plan: Plan) -> list[Diagnostic]:
     found = []
     for o in plan.objectives:
         if o.metric is None:
             found.append(Diagnostic("objective_no_metric", {"objective": o.id}))
         if o.target is None:
-            found.append(Diagnostic("objective_no_target", {"objective": o.id}))
+            found.append(Diagnostic("objective_no_target", named(plan, o)))
         if o.deadline is None and o.per is None:
-            found.append(Diagnostic("objective_no_deadline", {"objective": o.id}))
+            found.append(Diagnostic("objective_no_deadline", named(plan, o)))
         elif o.deadline is not None and not plan.start <= o.deadline <= plan.end:
             found.append(
                 Diagnostic(
                     "objective_deadline_outside_plan",
-                    {"objective": o.id, "deadline": o.deadline, "start": plan.start, "end": plan.end},
+                    {**named(plan, o), "deadline": o.deadline, "start": plan.start, "end": plan.end},
                 )
             )
     return found
@@ -230,7 +249,7 @@ def activity_diagnostics(plan: Plan, funnel: ReverseFunnel) -> list[Diagnostic]:
             Diagnostic(
                 "activity_above_funnel" if above else "activity_below_funnel",
                 {
-                    "objective": objective.id,
+                    **named(plan, objective),
                     "stage": stage,
                     "planned": volume,
                     "needed": needed,
@@ -328,6 +347,8 @@ def wins_diagnostics(plan: Plan) -> list[Diagnostic]:
                     "wins_objective_conflict",
                     {
                         "objective": ", ".join(ids),
+                        "objective_metric": Metric.WINS,
+                        **({"objective_segment": _segment_name(plan, scope)} if scope else {}),
                         "wins": asked,
                         "revenue": revenue[scope],
                         "average_deal": plan.average_deal,

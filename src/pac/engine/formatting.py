@@ -48,7 +48,11 @@ class Formatter:
         return str(format_compact_currency(value, currency or self.currency, locale=self.locale, fraction_digits=1))
 
     def date(self, value: dt.date) -> str:
-        return str(format_date(value, "medium", locale=self.locale))
+        """``7 déc. 2026``, and the first of a month as French writes it: ``1er janv. 2027`` (``Jan 1, 2027``)."""
+        text = str(format_date(value, "medium", locale=self.locale))
+        if value.day == 1 and self.locale.language == "fr" and text.startswith("1"):
+            return "1er" + text[1:]
+        return text
 
     def quote(self, text: str) -> str:
         """A name quoted as the language does: « Relance » in French, “Follow-up” in English."""

@@ -324,45 +324,57 @@ class _Positions:
 
 
 _ERROR_TEXT = {
-    "missing": "required: add this key",
-    "extra_forbidden": "unknown key: remove it or check its spelling",
-    "date_from_datetime_parsing": "must be an ISO date (YYYY-MM-DD)",
-    "date_parsing": "must be an ISO date (YYYY-MM-DD)",
-    "date_type": "must be an ISO date (YYYY-MM-DD)",
-    "decimal_parsing": "must be a number",
-    "decimal_type": "must be a number",
-    "int_parsing": "must be a whole number",
-    "int_from_float": "must be a whole number",
-    "int_type": "must be a whole number",
-    "finite_number": "must be a finite number",
-    "invalid_key": "a key must be a name (text)",
-    "list_type": "must be a list",
-    "model_type": "must be a mapping of keys",
-    "model_attributes_type": "must be a mapping of keys",
-    "string_type": "must be text",
+    "missing": gettext_noop("required: add this key"),
+    "extra_forbidden": gettext_noop("unknown key: remove it or check its spelling"),
+    "date_from_datetime_parsing": gettext_noop("must be an ISO date (YYYY-MM-DD)"),
+    "date_parsing": gettext_noop("must be an ISO date (YYYY-MM-DD)"),
+    "date_type": gettext_noop("must be an ISO date (YYYY-MM-DD)"),
+    "decimal_parsing": gettext_noop("must be a number"),
+    "decimal_type": gettext_noop("must be a number"),
+    "int_parsing": gettext_noop("must be a whole number"),
+    "int_from_float": gettext_noop("must be a whole number"),
+    "int_type": gettext_noop("must be a whole number"),
+    "finite_number": gettext_noop("must be a finite number"),
+    "invalid_key": gettext_noop("a key must be a name (text)"),
+    "list_type": gettext_noop("must be a list"),
+    "model_type": gettext_noop("must be a mapping of keys"),
+    "model_attributes_type": gettext_noop("must be a mapping of keys"),
+    "string_type": gettext_noop("must be text"),
+    "bool_parsing": gettext_noop("must be true or false"),
+    "bool_type": gettext_noop("must be true or false"),
+}
+#: pydantic's bounds, worded by code with the bound as a parameter (« doit être > 0 »).
+_BOUND_TEXT = {
+    "greater_than": gettext_noop("must be > {bound}"),
+    "greater_than_equal": gettext_noop("must be >= {bound}"),
+    "less_than": gettext_noop("must be < {bound}"),
+    "less_than_equal": gettext_noop("must be <= {bound}"),
 }
 
 
 def _error_text(error: Any) -> str:
+    """pydantic's error as a ``Message``: its code's template and parameters, worded where it is shown (the
+    English ``msg`` of pydantic only for a code PAC does not know)."""
     kind, ctx = error["type"], error.get("ctx", {})
-    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        op = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<", "less_than_equal": "<="}[kind]
-        bound = next(iter(ctx.values()))
-        return f"must be {op} {bound}"
+    if kind in _BOUND_TEXT:
+        return Message(_BOUND_TEXT[kind], bound=next(iter(ctx.values())))
     if kind == "value_error":
         reason = ctx.get("error", error["msg"])
         if isinstance(reason, Exception) and reason.args and isinstance(reason.args[0], Message):
             return reason.args[0]  # the field type's message, with its template (to translate it)
         return str(reason)
     if kind == "enum":
-        return f"must be one of {ctx.get('expected', '')}".replace("'", "")
+        choices = ", ".join(re.findall(r"'([^']*)'", str(ctx.get("expected", ""))))  # no English "or"
+        return Message(gettext_noop("must be one of {choices}"), choices=choices)
     if kind == "string_pattern_mismatch":
-        return f"does not match the expected form {ctx.get('pattern')}"
+        return Message(gettext_noop("does not match the expected form {pattern}"), pattern=ctx.get("pattern"))
     if kind == "too_short":
-        return f"needs at least {ctx.get('min_length')} entries"
+        return Message(gettext_noop("needs at least {count} entries"), count=ctx.get("min_length"))
     if kind == "string_too_long":
-        return f"is too long (at most {ctx.get('max_length')} characters)"
-    return _ERROR_TEXT.get(kind, str(error["msg"]))
+        return Message(gettext_noop("is too long (at most {count} characters)"), count=ctx.get("max_length"))
+    if kind in _ERROR_TEXT:
+        return Message(_ERROR_TEXT[kind])
+    return str(error["msg"])
 
 
 def _plan_rules(doc: PlanFile) -> list[tuple[tuple[str | int, ...], str]]:
@@ -370,18 +382,30 @@ def _plan_rules(doc: PlanFile) -> list[tuple[tuple[str | int, ...], str]]:
     problems: list[tuple[tuple[str | int, ...], str]] = []
     header = doc.plan
     if header.end <= header.start:
-        problems.append((("plan", "end"), f"must be after start ({header.start})"))
+        problems.append((("plan", "end"), Message(gettext_noop("must be after start ({start})"), start=header.start)))
     elif (header.end - header.start).days > MAX_PLAN_DAYS:
-        problems.append((("plan", "end"), f"a plan covers at most {MAX_PLAN_DAYS // 366} years: split it"))
+        problems.append(
+            (
+                ("plan", "end"),
+                Message(gettext_noop("a plan covers at most {years} years: split it"), years=MAX_PLAN_DAYS // 366),
+            )
+        )
     seen_ids: set[str] = set()
     for i, objective in enumerate(doc.objectives):
         if objective.id in seen_ids:
-            problems.append((("objectives", i, "id"), f"duplicate objective id {objective.id!r}"))
+            problems.append(
+                (("objectives", i, "id"), Message(gettext_noop("duplicate objective id {id}"), id=repr(objective.id)))
+            )
         seen_ids.add(objective.id)
         deadline = objective.deadline
         if deadline is not None and not header.start <= deadline <= header.end:
             problems.append(
-                (("objectives", i, "deadline"), f"must be inside the plan ({header.start} to {header.end})")
+                (
+                    ("objectives", i, "deadline"),
+                    Message(
+                        gettext_noop("must be inside the plan ({start} to {end})"), start=header.start, end=header.end
+                    ),
+                )
             )
     stages: list[Stage] = []
     if doc.funnel is not None:
@@ -391,28 +415,42 @@ def _plan_rules(doc: PlanFile) -> list[tuple[tuple[str | int, ...], str]]:
                 problems.append(
                     (
                         ("funnel", "stages", i, "stage"),
-                        f"{entry.stage.value!r} must come after {stages[-1].value!r}; "
-                        "order is " + ", ".join(s.value for s in Stage),
+                        Message(
+                            gettext_noop("{stage} must come after {previous}; order is {order}"),
+                            stage=repr(entry.stage.value),
+                            previous=repr(stages[-1].value),
+                            order=", ".join(s.value for s in Stage),
+                        ),
                     )
                 )
             stages.append(entry.stage)
             if last and entry.stage is not Stage.WON:
-                problems.append((("funnel", "stages", i, "stage"), "the last stage must be 'won'"))
+                problems.append(
+                    (("funnel", "stages", i, "stage"), Message(gettext_noop("the last stage must be 'won'")))
+                )
             if not last and entry.rate is None:
                 problems.append(
-                    (("funnel", "stages", i, "rate"), "required: conversion rate to the next stage, in (0, 1]")
+                    (
+                        ("funnel", "stages", i, "rate"),
+                        Message(gettext_noop("required: conversion rate to the next stage, in (0, 1]")),
+                    )
                 )
             if last and entry.rate is not None:
-                problems.append((("funnel", "stages", i, "rate"), "the 'won' stage has no rate"))
+                problems.append((("funnel", "stages", i, "rate"), Message(gettext_noop("the 'won' stage has no rate"))))
         weights = doc.funnel.weekly_weights
         if weights is not None and header.end > header.start:
             expected = len(weeks_between(header.start, header.end))
             if len(weights) != expected:
                 problems.append(
-                    (("funnel", "weekly_weights"), f"needs {expected} values, one per ISO week of the plan")
+                    (
+                        ("funnel", "weekly_weights"),
+                        Message(gettext_noop("needs {count} values, one per ISO week of the plan"), count=expected),
+                    )
                 )
             elif sum(weights) <= 0:
-                problems.append((("funnel", "weekly_weights"), "at least one weight must be > 0"))
+                problems.append(
+                    (("funnel", "weekly_weights"), Message(gettext_noop("at least one weight must be > 0")))
+                )
     roles: set[Role] = set()
     entries: set[tuple[Role, dt.date | None]] = set()
     for i, member in enumerate(doc.team):
@@ -420,28 +458,45 @@ def _plan_rules(doc: PlanFile) -> list[tuple[tuple[str | int, ...], str]]:
             problems.append(
                 (
                     ("team", i, "role"),
-                    f"role {member.role.value!r} is listed twice with the same start: "
-                    "merge the two entries (headcount), or give each its start date",
+                    Message(
+                        gettext_noop(
+                            "role {role} is listed twice with the same start: "
+                            "merge the two entries (headcount), or give each its start date"
+                        ),
+                        role=repr(member.role.value),
+                    ),
                 )
             )
         entries.add((member.role, member.start))
         roles.add(member.role)
         if member.ramp_up and member.start is None:
-            problems.append((("team", i, "ramp_up"), "needs a start date: the ramp-up counts months from it"))
+            problems.append(
+                (("team", i, "ramp_up"), Message(gettext_noop("needs a start date: the ramp-up counts months from it")))
+            )
     pairs: set[tuple[Stage, Role]] = set()
     for i, effort in enumerate(doc.effort):
         if effort.stage not in stages:
             problems.append(
                 (
                     ("effort", i, "stage"),
-                    f"stage {effort.stage.value!r} is not in the funnel"
-                    + (f" ({', '.join(s.value for s in stages)})" if stages else ""),
+                    Message(
+                        gettext_noop("stage {stage} is not in the funnel ({stages})"),
+                        stage=repr(effort.stage.value),
+                        stages=", ".join(s.value for s in stages),
+                    )
+                    if stages
+                    else Message(gettext_noop("stage {stage} is not in the funnel"), stage=repr(effort.stage.value)),
                 )
             )
         if effort.role not in roles:
-            problems.append((("effort", i, "role"), f"role {effort.role.value!r} is not in the team"))
+            problems.append(
+                (
+                    ("effort", i, "role"),
+                    Message(gettext_noop("role {role} is not in the team"), role=repr(effort.role.value)),
+                )
+            )
         if (effort.stage, effort.role) in pairs:
-            problems.append((("effort", i), "this stage and role already have an effort row"))
+            problems.append((("effort", i), Message(gettext_noop("this stage and role already have an effort row"))))
         pairs.add((effort.stage, effort.role))
     return problems
 

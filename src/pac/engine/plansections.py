@@ -31,6 +31,7 @@ from pac.engine.fieldtypes import (
     Text,
     Volume,
 )
+from pac.engine.labels import Message, gettext_noop
 from pac.engine.model import (
     ActionStatus,
     ActionType,
@@ -105,7 +106,7 @@ class RaciEntry(_Entry):
         if isinstance(value, list):
             if len(value) == 1:
                 return value[0]
-            raise ValueError("exactly one Accountable (A) is needed, as a single name")
+            raise ValueError(Message(gettext_noop("exactly one Accountable (A) is needed, as a single name")))
         return value
 
     def to_model(self) -> model.Raci:
@@ -243,7 +244,31 @@ def check_timezone(name: str) -> None:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {name!r} (use an IANA name such as Europe/Paris)") from None
+        raise ValueError(
+            Message(gettext_noop("unknown time zone {name} (use an IANA name such as Europe/Paris)"), name=repr(name))
+        ) from None
+
+
+#: A reference to an id the plan does not have: with the ids it has, or when it has none of that kind.
+_UNKNOWN = {
+    "segment": (
+        gettext_noop("unknown segment {value} (known: {known})"),
+        gettext_noop("unknown segment {value} (the plan has no segments section)"),
+    ),
+    "account": (
+        gettext_noop("unknown account {value} (known: {known})"),
+        gettext_noop("unknown account {value} (the plan has no accounts section)"),
+    ),
+    "event": (
+        gettext_noop("unknown event {value} (known: {known})"),
+        gettext_noop("unknown event {value} (the plan has no events section)"),
+    ),
+    "objective": (
+        gettext_noop("unknown objective {value} (known: {known})"),
+        gettext_noop("unknown objective {value} (the plan has no objectives section)"),
+    ),
+}
+_NOT_BEFORE_START = gettext_noop("must not be before start ({start})")
 
 
 def _duplicates(section: str, ids: list[str]) -> list[tuple[Path, str]]:
@@ -251,7 +276,7 @@ def _duplicates(section: str, ids: list[str]) -> list[tuple[Path, str]]:
     found: list[tuple[Path, str]] = []
     for i, value in enumerate(ids):
         if value in seen:
-            found.append(((section, i, "id"), f"duplicate id {value!r}"))
+            found.append(((section, i, "id"), Message(gettext_noop("duplicate id {id}"), id=repr(value))))
         seen.add(value)
     return found
 
@@ -269,8 +294,12 @@ def section_rules(doc: Any) -> list[tuple[Path, str]]:
 
     def known(path: Path, value: str | None, pool: set[str], what: str) -> None:
         if value is not None and value not in pool:
-            hint = f" (known: {', '.join(sorted(pool))})" if pool else f" (the plan has no {what}s section)"
-            problems.append((path, f"unknown {what} {value!r}{hint}"))
+            known_ones, nothing = _UNKNOWN[what]
+            problems.append(
+                (path, Message(known_ones, value=repr(value), known=", ".join(sorted(pool))))
+                if pool
+                else (path, Message(nothing, value=repr(value)))
+            )
 
     for i, account in enumerate(doc.accounts):
         known(("accounts", i, "segment"), account.segment, segments, "segment")
@@ -282,7 +311,7 @@ def section_rules(doc: Any) -> list[tuple[Path, str]]:
     for i, action in enumerate(doc.actions):
         at: Path = ("actions", i)
         if action.end < action.start:
-            problems.append(((*at, "end"), f"must not be before start ({action.start})"))
+            problems.append(((*at, "end"), Message(_NOT_BEFORE_START, start=action.start)))
         known((*at, "segment"), action.segment, segments, "segment")
         for j, account in enumerate(action.accounts):
             known((*at, "accounts", j), account, accounts, "account")
@@ -291,24 +320,35 @@ def section_rules(doc: Any) -> list[tuple[Path, str]]:
             known((*at, "expected", "objective"), action.expected.objective, objectives, "objective")
             if stages is not None and action.expected.stage is not None and action.expected.stage not in stages:
                 problems.append(
-                    ((*at, "expected", "stage"), f"stage {action.expected.stage.value!r} is not in the funnel")
+                    (
+                        (*at, "expected", "stage"),
+                        Message(
+                            gettext_noop("stage {stage} is not in the funnel"), stage=repr(action.expected.stage.value)
+                        ),
+                    )
                 )
         for j, milestone in enumerate(action.milestones):
             if not action.start <= milestone.date <= action.end:
                 problems.append(
                     (
                         (*at, "milestones", j, "date"),
-                        f"must be between the action's start and end ({action.start} to {action.end})",
+                        Message(
+                            gettext_noop("must be between the action's start and end ({start} to {end})"),
+                            start=action.start,
+                            end=action.end,
+                        ),
                     )
                 )
         if action.hours and action.role is None:
-            problems.append(((*at, "role"), "required when hours are given: whose hours are they?"))
+            problems.append(
+                ((*at, "role"), Message(gettext_noop("required when hours are given: whose hours are they?")))
+            )
     for i, event in enumerate(doc.events):
         if event.end is not None and event.end < event.start:
-            problems.append((("events", i, "end"), f"must not be before start ({event.start})"))
+            problems.append((("events", i, "end"), Message(_NOT_BEFORE_START, start=event.start)))
     for i, deadline in enumerate(doc.deadlines):
         if (deadline.date is None) == (deadline.rrule is None):
-            problems.append((("deadlines", i), "give either a date or an rrule"))
+            problems.append((("deadlines", i), Message(gettext_noop("give either a date or an rrule"))))
     return problems
 
 

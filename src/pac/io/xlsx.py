@@ -28,9 +28,18 @@ from pac.engine.analysis import PlanAnalysis
 from pac.engine.calendar import CalendarItem, ItemKind
 from pac.engine.formatting import Formatter
 from pac.engine.funnel import revenue_target
-from pac.engine.labels import ITEM_KIND_LABELS, STAGE_PLURALS, gettext_noop, label, language_code
+from pac.engine.labels import (
+    ITEM_KIND_LABELS,
+    STAGE_PLURALS,
+    campaign_title,
+    gettext_noop,
+    label,
+    language_code,
+    week_title,
+)
 from pac.engine.model import Action, Plan, Raci, Stage
 from pac.engine.recurrence_words import describe
+from pac.engine.workdays import IsoWeek
 from pac.io.messages import catalogue
 
 #: First characters that make Excel, LibreOffice or Google Sheets evaluate typed-in or imported text
@@ -282,6 +291,33 @@ class _PlanWorkbook:
             return self.translate(ITEM_KIND_LABELS[value.value])
         return self.translate(label(value))
 
+    def segment_name(self, segment: str | None) -> str | None:
+        """A segment by its name (« SaaS mid-market »): its id is the plan file's."""
+        return next((s.name for s in self.plan.segments if s.id == segment), segment)
+
+    @property
+    def account_names(self) -> dict[str, str]:
+        return {a.id: a.name for a in self.plan.accounts}
+
+    def objective_name(self, objective: str | None) -> str | None:
+        """An objective by what it measures and its segment (« Démos »), as the pages name it."""
+        found = next((o for o in self.plan.objectives if o.id == objective), None)
+        if found is None or found.metric is None:
+            return objective
+        name = self.code(found.metric) or objective
+        segment = self.segment_name(found.segment)
+        return f"{name} · {segment}" if segment else name
+
+    def item_title(self, item: CalendarItem) -> str:
+        """The item's title in the workbook's language, as the calendar feed words it: a campaign by how long
+        before its event it runs (« J-30 · Salon »), a weekly milestone by its volumes (« 80 leads, 1 signature »)."""
+        if item.kind is ItemKind.CAMPAIGN and item.offset_days is not None:
+            return campaign_title(item.title, item.offset_days, self.translate)
+        if item.volumes:
+            number = Formatter(self.language, self.plan.currency).number
+            return week_title(IsoWeek.of(item.date).label, item.volumes, number, self.translate)
+        return item.title
+
     def headers(self, *specs: tuple[str, str] | tuple[str, str, float]) -> list[Column]:
         return [Column(self.labels[spec[0]], spec[1], spec[2] if len(spec) == 3 else None) for spec in specs]
 
@@ -319,7 +355,7 @@ class _PlanWorkbook:
                 Typed(o.target, _target_kind(o.metric.value if o.metric else None)),
                 self.code(o.per),
                 o.deadline,
-                o.segment,
+                self.segment_name(o.segment),
             )
             for o in self.plan.objectives
         ]
@@ -414,12 +450,12 @@ class _PlanWorkbook:
             a.start,
             a.end,
             self.code(a.channel),
-            a.segment,
-            ", ".join(a.accounts) or None,
+            self.segment_name(a.segment),
+            ", ".join(self.account_names.get(x, x) for x in a.accounts) or None,
             a.persona,
             expected.volume if expected else None,
             expected_of,
-            expected.objective if expected else None,
+            self.objective_name(expected.objective) if expected else None,
             a.budget,
             a.hours,
             self.code(a.status),
@@ -477,7 +513,7 @@ class _PlanWorkbook:
                 i.at,
                 i.minutes,
                 self.code(i.kind),
-                i.title,
+                self.item_title(i),
                 i.ref,
                 i.owner,
                 ", ".join(i.people) or None,

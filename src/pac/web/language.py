@@ -7,6 +7,7 @@ switch, which stores the choice in the language cookie."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -40,6 +41,44 @@ def formatter(currency: str = "EUR") -> Formatter:
     return Formatter(language(), currency)
 
 
+#: The text of a page between its tags, and the elements whose text is left as it is.
+_TAG = re.compile(r"(<[^>]*>)")
+_VERBATIM = re.compile(r"<(script|style|pre|textarea|code)\b", re.I)
+#: French spacing: a non-breaking space before « : » and « € », a narrow one before « ; ! ? % » and inside « ».
+_BEFORE_COLON = re.compile(r"(?<=\S) (:(?=\s|$)|€)")
+_BEFORE_MARK = re.compile(r"(?<=\S) ([;!?%»])")
+_AFTER_QUOTE = re.compile(r"« ")
+
+
+def french_spaces(page: str) -> str:
+    """A French page's text with the spaces French typography keeps on the line (« Objectif : », « 25 % »):
+    the catalogue and the team's texts write a plain space, which a line could break at. Only text between
+    tags changes (not attributes), and never inside scripts, styles, code or text areas."""
+    parts = _TAG.split(page)
+    verbatim: str | None = None
+    for index, part in enumerate(parts):
+        if index % 2:  # a tag
+            opening = _VERBATIM.match(part)
+            if verbatim is None and opening:
+                verbatim = opening.group(1).lower()
+            elif verbatim is not None and part.lower().startswith(f"</{verbatim}"):
+                verbatim = None
+            continue
+        if verbatim is None and part.strip():
+            text = _BEFORE_COLON.sub("\u00a0\\1", part)
+            text = _BEFORE_MARK.sub("\u202f\\1", text)
+            parts[index] = _AFTER_QUOTE.sub("«\u202f", text)
+    return "".join(parts)
+
+
+def _is_page(response: HttpResponse) -> bool:
+    return (
+        not getattr(response, "streaming", False)
+        and response.get("Content-Type", "").startswith("text/html")
+        and not response.has_header("Content-Disposition")
+    )
+
+
 class ChosenLanguageMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -51,6 +90,8 @@ class ChosenLanguageMiddleware:
         translation.activate(language)
         request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
         response = self.get_response(request)
+        if language == "fr" and _is_page(response):
+            response.content = french_spaces(response.content.decode(response.charset)).encode(response.charset)
         patch_vary_headers(response, ["Cookie"])
         response.headers.setdefault("Content-Language", language)
         return response

@@ -10,7 +10,7 @@ from typing import Any
 from pac.engine.formatting import Formatter
 from pac.engine.kpis.definitions import LABELS
 from pac.engine.kpis.reasons import explain
-from pac.engine.labels import Translate
+from pac.engine.labels import Translate, gettext_noop
 
 
 def kpi_label(name: str, translate: Translate) -> str:
@@ -31,6 +31,26 @@ def value_text(row: Mapping[str, Any], fmt: Formatter) -> str:
     if unit == "count":
         return fmt.number(int(exact), 0)
     return fmt.number(exact, 1)
+
+
+#: A value's unit said after it where the KPI's label does not travel with it (« 51,8 jours »): one and
+#: many, French and English both putting the plural from 2 on (« 1,5 jour »).
+UNIT_WORDS: dict[str, tuple[str, str]] = {
+    "days": (gettext_noop("{value} day"), gettext_noop("{value} days")),
+    "months": (gettext_noop("{value} month"), gettext_noop("{value} months")),
+    "currency/day": (gettext_noop("{value} per day"), gettext_noop("{value} per day")),
+}
+
+
+def value_with_unit(row: Mapping[str, Any], fmt: Formatter, translate: Translate) -> str:
+    """The value with its unit in words (« 67,3 % », « 64 060 € », « 51,8 jours », « 14 mois »): for a
+    terminal's table, where a value is read apart from its label."""
+    text = value_text(row, fmt)
+    words = UNIT_WORDS.get(row["unit"])
+    if words is None or text == "—":
+        return text
+    one, many = words
+    return translate(many if abs(row["value"]) >= 2 else one).format(value=text)
 
 
 def comment(row: Mapping[str, Any], fmt: Formatter, translate: Translate) -> str:

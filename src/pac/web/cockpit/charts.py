@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from pac.engine.forecast import Forecast
@@ -16,6 +17,24 @@ from pac.engine.progress import ObjectiveProgress
 from pac.web.cockpit.kpi_layout import chart_value
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"  # an identifier: nothing is fetched
+#: Number formats by KPI unit (d3-format, written by the page's locale: « 2 500 € », « 25 % », « 0,5 »).
+FORMATS = {"ratio": ".1%", "currency": "$,.0f", "count": ",.0f"}
+#: Axis labels by unit: whole percents and whole euros (« 1 000 000 € », not the SI « 1M »).
+AXIS_FORMATS = {"ratio": "%", "currency": "$,.0f"}
+DAY = "%-d %b %Y"  # « 7 déc. 2026 »
+
+
+def tip(field: str, title: Any, kind: str = "nominal", fmt: str | None = None) -> dict[str, Any]:
+    """A tooltip line titled in the reader's language: without one, Vega shows the field's code (``value``)."""
+    return {"field": field, "type": kind, "title": str(title), **({"format": fmt} if fmt else {})}
+
+
+def _number_format(unit: str) -> str:
+    return FORMATS.get(unit, ",.1~f")
+
+
+def _axis(unit: str) -> dict[str, Any]:
+    return {"axis": {"format": AXIS_FORMATS[unit]}} if unit in AXIS_FORMATS else {}
 
 
 def kpi_chart(rows: list[dict[str, Any]], kpi: str, titles: dict[str, str] | None = None) -> dict[str, Any] | None:
@@ -29,7 +48,7 @@ def kpi_chart(rows: list[dict[str, Any]], kpi: str, titles: dict[str, str] | Non
     ]
     if len(points) < 2:
         return None
-    ratio = any(r["kpi"] == kpi and r["unit"] == "ratio" for r in rows)
+    unit = next((r["unit"] for r in rows if r["kpi"] == kpi), "")
     return {
         "$schema": SCHEMA,
         "data": {"values": points},
@@ -40,8 +59,12 @@ def kpi_chart(rows: list[dict[str, Any]], kpi: str, titles: dict[str, str] | Non
                 "field": "value",
                 "type": "quantitative",
                 "title": kpi_label(kpi, _),
-                **({"axis": {"format": "%"}} if ratio else {}),
+                **({"axis": {"format": "%"}} if unit == "ratio" else {}),
             },
+            "tooltip": [
+                tip("period", _("Period")),
+                tip("value", kpi_label(kpi, _), "quantitative", _number_format(unit)),
+            ],
         },
         "width": "container",
         "height": 220,
@@ -56,8 +79,10 @@ def pivot_chart(found: Pivot, titles: list[str], unit: str) -> dict[str, Any] | 
     """The top lines of a pivot over its periods (``titles``, in order), one colour each; over the whole
     range as bars when there is no period."""
     top = found.lines[:PIVOT_SERIES]
-    axis = {"axis": {"format": "%"}} if unit == "ratio" else {"axis": {"format": "~s"}} if unit == "currency" else {}
+    axis = _axis(unit)
     label = kpi_label(found.kpi, _)
+    series = capfirst(_(found.dimension)) if found.dimension else _("Series")
+    value_tip = tip("value", label, "quantitative", _number_format(unit))
     if not found.periods:
         bars = [
             {"series": _series(line.key), "value": value}
@@ -73,6 +98,7 @@ def pivot_chart(found: Pivot, titles: list[str], unit: str) -> dict[str, Any] | 
             "encoding": {
                 "y": {"field": "series", "type": "nominal", "title": None, "sort": None},
                 "x": {"field": "value", "type": "quantitative", "title": label, **axis},
+                "tooltip": [tip("series", series), value_tip],
             },
             "width": "container",
             "height": {"step": 18},
@@ -93,6 +119,7 @@ def pivot_chart(found: Pivot, titles: list[str], unit: str) -> dict[str, Any] | 
             "x": {"field": "period", "type": "ordinal", "title": None, "sort": titles, "axis": {"labelAngle": 0}},
             "y": {"field": "value", "type": "quantitative", "title": label, **axis},
             "color": {"field": "series", "type": "nominal", "title": None, "sort": [_series(x.key) for x in top]},
+            "tooltip": [tip("period", _("Period")), tip("series", series), value_tip],
         },
         "width": "container",
         "height": 260,
@@ -140,6 +167,11 @@ def progress_chart(lines: list[ObjectiveProgress], names: dict[str, str]) -> dic
                 "title": None,
                 "scale": {"domain": [actual, expected], "range": ["#2f6b8f", "#c9ced6"]},
             },
+            "tooltip": [
+                tip("objective", _("Objective")),
+                tip("measure", _("Series")),
+                tip("share", _("share of target"), "quantitative", ".0%"),
+            ],
         },
         "width": "container",
         "height": {"step": 16},
@@ -164,14 +196,19 @@ def burnup_chart(pace: Pace, band: list[dict[str, Any]] | None = None) -> dict[s
             "data": {"values": points},
             "mark": {"type": "line", "point": True, "tooltip": True},
             "encoding": {
-                "x": {"field": "week", "type": "temporal", "title": None, "axis": {"format": "%d %b"}},
-                "y": {"field": "value", "type": "quantitative", "title": None, "axis": {"format": "$~s"}},
+                "x": {"field": "week", "type": "temporal", "title": None, "axis": {"format": "%-d %b"}},
+                "y": {"field": "value", "type": "quantitative", "title": None, **_axis("currency")},
                 "color": {
                     "field": "series",
                     "type": "nominal",
                     "title": None,
                     "scale": {"domain": [plan_name, actual_name], "range": ["#c9ced6", "#2f6b8f"]},
                 },
+                "tooltip": [
+                    tip("week", _("Week"), "temporal", DAY),
+                    tip("series", _("Series")),
+                    tip("value", _("Amount"), "quantitative", FORMATS["currency"]),
+                ],
             },
         }
     ]
@@ -185,6 +222,11 @@ def burnup_chart(pace: Pace, band: list[dict[str, Any]] | None = None) -> dict[s
                     "x": {"field": "week", "type": "temporal"},
                     "y": {"field": "low", "type": "quantitative"},
                     "y2": {"field": "high"},
+                    "tooltip": [
+                        tip("week", _("Week"), "temporal", DAY),
+                        tip("low", "P10", "quantitative", FORMATS["currency"]),
+                        tip("high", "P90", "quantitative", FORMATS["currency"]),
+                    ],
                 },
             },
         )

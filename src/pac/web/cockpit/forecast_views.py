@@ -4,10 +4,12 @@ reads the history of both (the audit)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlencode
 
+from babel.dates import format_date
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -207,12 +209,22 @@ def forecast_page(request: HttpRequest) -> HttpResponse:
         "plan": plan,
         "plans": list(selectors.plans_visible_to(user).order_by("-start")[:200]),
         "period": period,
-        "periods": call.plan_periods(plan),
+        "periods": [{**vars(p), "title": _period_title(p.code, fmt)} for p in call.plan_periods(plan)],
         "rep": rep,
         "title": _("Forecast call"),
         **(_rep_context(plan, user, period, fmt) if rep else _manager_context(plan, period, fmt)),
     }
     return render(request, "cockpit/forecast.html", context)
+
+
+def _period_title(code: str, fmt: Formatter) -> str:
+    """« octobre 2026 », « semaine 41 » for the call's ``2026-10``, ``2026-W41`` (the plan's is worded apart)."""
+    year, _sep, rest = code.partition("-")
+    if rest.startswith("W"):
+        return _("week {week}").format(week=int(rest[1:]))
+    if rest.isdigit():
+        return str(format_date(dt.date(int(year), int(rest), 1), "LLLL y", locale=fmt.locale))
+    return code
 
 
 def _decimal(request: HttpRequest, name: str) -> Decimal:

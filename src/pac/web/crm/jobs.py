@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from django_tasks import task
 
 from pac.io.crm import Problem, write_report_csv
+from pac.io.crm.problems import Reason
 from pac.web.accounts.models import Team, User
 from pac.web.crm.freshness import data_imported
 from pac.web.crm.importing import import_file
@@ -58,6 +59,15 @@ def read_progress(job: ImportJob) -> dict[str, Any]:
     if progress.get("size"):
         progress["percent"] = min(100, int(100 * progress["bytes"] / progress["size"]))
     return progress
+
+
+def _reason_parts(reason: str) -> dict[str, Any]:
+    """A reason's template and values, so that its page words it in each reader's language."""
+    if not isinstance(reason, Reason):
+        return {}
+    plain = (str, int, float, bool, type(None))
+    values = {k: v if isinstance(v, plain) else str(v) for k, v in reason.values.items()}
+    return {"template": reason.template, "values": values}
 
 
 def job_queue(
@@ -156,6 +166,7 @@ def shown_problems(problems: list[Problem], gettext: Any) -> list[dict[str, Any]
                 "kind": p.kind_in(gettext),
                 "severity": p.severity,
                 "code": p.code,
+                **_reason_parts(p.reason),
             }
         )
         if len(shown) >= SHOWN_PROBLEMS:

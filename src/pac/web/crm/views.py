@@ -4,6 +4,7 @@ the validation report (downloadable as CSV)."""
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 from django import forms
@@ -17,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from pac.engine.kpis.reasons import WORDS
+from pac.engine.labels import SEVERITY_LABELS
 from pac.io.crm import BUILTIN_PRESETS, parse_map, parse_values
 from pac.web.accounts.models import Team
 from pac.web.crm.jobs import job_confirm, job_queue, read_progress, report_path, reusable
@@ -165,7 +167,7 @@ def problem_groups(job: ImportJob) -> list[dict[str, Any]]:
     """The problems the page shows, grouped by kind: each kind's count (all of them, shown or not), its
     first lines and how many more the report has — errors first, then by first line."""
     groups: dict[str, dict[str, Any]] = {}
-    for problem in job.problems:
+    for problem in map(_problem_shown, job.problems):
         key = f"{problem['severity']}:{problem.get('code', '')}"
         group = groups.setdefault(
             key,
@@ -210,6 +212,17 @@ def _job_for(request: HttpRequest, job_id: int) -> ImportJob:
     if job is None or not (job.user_id == user.pk or can_import(user, job.team)):
         raise Http404
     return job
+
+
+def _problem_shown(problem: dict[str, Any]) -> dict[str, Any]:
+    """A job's problem in the reader's language: its reason worded again from its template and values
+    (kept since the job was run; older jobs kept only the text, in the uploader's language)."""
+    reason = problem.get("reason", "")
+    if "template" in problem:
+        with suppress(KeyError, IndexError, ValueError):  # a translation naming other values: as written
+            reason = _(problem["template"]).format(**problem.get("values", {}))
+    severity = problem.get("severity", "")
+    return {**problem, "reason": reason, "severity_label": _(SEVERITY_LABELS.get(severity, severity))}
 
 
 @login_required

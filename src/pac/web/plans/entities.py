@@ -57,6 +57,23 @@ def _money(fmt: Any, value: Any) -> str:
     return fmt.money(value) if value is not None else ""
 
 
+#: A segment's criteria by their key in the plan file, named as the segment form names them.
+CRITERIA_LABELS = {
+    "industry": gettext_lazy("Industries"),
+    "size": gettext_lazy("Company sizes"),
+    "region": gettext_lazy("Regions"),
+    "persona": gettext_lazy("Personas"),
+}
+
+
+def _criteria(criteria: dict[str, list[str]]) -> str:
+    """« Secteurs d'activité : santé, industrie · Régions : France », not the plan file's keys."""
+    return " · ".join(
+        _("{criterion}: {values}").format(criterion=CRITERIA_LABELS.get(k, k), values=", ".join(v))
+        for k, v in criteria.items()
+    )
+
+
 SECTIONS: dict[str, Section] = {
     "segments": Section(
         "segments",
@@ -64,7 +81,7 @@ SECTIONS: dict[str, Section] = {
         f.SegmentForm,
         [
             (gettext_lazy("Segment"), lambda r, fmt: r.name),
-            (gettext_lazy("Criteria"), lambda r, fmt: "; ".join(f"{k}: {', '.join(v)}" for k, v in r.criteria.items())),
+            (gettext_lazy("Criteria"), lambda r, fmt: _criteria(r.criteria)),
             (gettext_lazy("Value proposition"), lambda r, fmt: r.value_proposition),
             (
                 gettext_lazy("Potential accounts"),

@@ -211,6 +211,7 @@ class ContactForm(PlanScopedForm):
     class Meta:
         model = m.Contact
         fields = ["account", "code", "name", "persona", "buying_role", "email"]
+        labels = {"account": _("Account")}  # the foreign key has no verbose name: Django would show "Account"
 
     def taken_codes(self) -> set[str]:
         account = self.cleaned_data.get("account")
@@ -355,7 +356,12 @@ class ActionForm(RaciMixin, PlanScopedForm):
         self.owner_roles = {u.username: u.role for u in self.plan.team.members.all()}
         owner = self.fields["owner"]
         owner.widget = OwnerSelect(roles=self.owner_roles, choices=owner.choices)
-        objectives = [(o.code, o.code) for o in self.plan.objectives.all()]
+        # an objective by what it measures (« Démos · SaaS mid-market »): its id is the plan file's, not a name
+        segments = dict(self.plan.segments.values_list("code", "name"))
+        objectives = [
+            (o.code, " · ".join(str(x) for x in (o.get_metric_display() or o.code, segments.get(o.segment)) if x))
+            for o in self.plan.objectives.all()
+        ]
         self.fields["expected_objective"] = forms.ChoiceField(
             label=_("Objective served"), choices=BLANK + objectives, required=False
         )

@@ -126,6 +126,11 @@ def weekly_chart(values: list[dict[str, Any]]) -> dict[str, Any]:
                 "sort": {"field": "order"},
                 "header": {"labelAngle": 0, "labelAlign": "left"},
             },
+            "tooltip": [  # titled: without titles Vega shows the fields' codes (week, volume)
+                {"field": "stage", "type": "nominal", "title": gettext("Stage")},
+                {"field": "week", "type": "ordinal", "title": gettext("ISO week")},
+                {"field": "volume", "type": "quantitative", "title": gettext("Volume"), "format": ",.0f"},
+            ],
         },
         "resolve": {"scale": {"y": "independent"}},
         "height": 60,

@@ -16,7 +16,13 @@ if TYPE_CHECKING:
 
 #: The width of a chart on an A4 page (CSS pixels), where the cockpit says "container".
 PAGE_WIDTH = 560
-LOCALES: dict[str, Any] = {"fr": "fr-FR", "en": "en-GB"}  # vl-convert's d3 locales
+LOCALES: dict[str, Any] = {"fr": "fr-FR", "en": "en-GB"}  # vl-convert's d3 time locales
+#: Number formats as the pages' chart.js gives them to Vega: amounts in euros in both languages (d3's en-GB
+#: would write them in pounds), French with its narrow spaces (« 2 500 € », « 25 % »).
+NUMBER_LOCALES: dict[str, dict[str, Any]] = {
+    "fr": {"decimal": ",", "thousands": "\u202f", "grouping": [3], "currency": ["", "\u00a0€"], "percent": "\u202f%"},
+    "en": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["€", ""]},
+}
 
 
 def funnel_chart(lines: Sequence[FunnelLine]) -> dict[str, Any] | None:
@@ -57,5 +63,6 @@ def to_svg(spec: dict[str, Any], language: str) -> str:
     if sized.get("width") == "container":
         sized["width"] = PAGE_WIDTH
     sized.setdefault("config", {}).setdefault("font", "DejaVu Sans")
-    locale = LOCALES.get(language, "fr-FR")
-    return str(vl_convert.vegalite_to_svg(sized, vl_version="6.4", format_locale=locale, time_format_locale=locale))
+    numbers = NUMBER_LOCALES.get(language, NUMBER_LOCALES["fr"])
+    times = LOCALES.get(language, "fr-FR")
+    return str(vl_convert.vegalite_to_svg(sized, vl_version="6.4", format_locale=numbers, time_format_locale=times))
