@@ -138,6 +138,7 @@ def test_warnings_are_grouped_by_kind_with_their_count_and_first_lines(owner: An
 
     assert job.status == ImportJob.DONE and job.problem_total == 32
     page = client.get(reverse("crm:job", args=[job.pk])).content.decode()
+    page = page.replace("\u00a0", " ").replace("\u202f", " ")  # French pages space « : » unbreakably
     groups = page.split('<tbody class="problem-group"')[1:]
     assert [g.split('"')[1] for g in groups] == ["missing_account", "negative_amount"]
     missing, negative = groups

@@ -7,6 +7,7 @@ the web app is fetched; a new pattern fails ``test_every_page_is_walked`` until 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -42,6 +43,8 @@ NOT_PAGES = {
     "plans:delete": "POST only: redirects",
     "plans:entity_delete": "POST only: redirects",
     "crm:job_report": "a CSV report",
+    "crm:job_confirm": "POST only: queues the import for real, then redirects",
+    "plans:action_status": "POST only: answers with the row's status form, walked on the actions list",
 }
 #: Words that give English away on a French page, and French on an English one (whole words, case kept).
 ENGLISH_WORDS = (
@@ -171,6 +174,10 @@ def targets(demo: Any, job: Any, token: str) -> dict[str, list[str]]:
             f"{kpis}?period=week&by=channel&kpi=win_rate",
         ],
         "cockpit:plan_progress": [reverse("cockpit:plan_progress", args=[p]) for p in plans],
+        "cockpit:weeks_produced": [
+            f"{reverse('cockpit:weeks_produced', args=[p])}?from={dt.date.today() - dt.timedelta(days=60)}"
+            for p in plans
+        ],
     }
 
 

@@ -118,75 +118,85 @@ def describe(rule: str, translate: Translate, locale: str = "fr", at: dt.time | 
     def in_month() -> str | None:
         """What in the month (or quarter…) the rule picks, « le 1er mardi », « le dernier jour », or None."""
         if bysetpos and sorted(byday) == sorted(BUSINESS_DAYS) and len(bysetpos) == 1:
-            return translate("the {nth} business day").format(nth=nth(bysetpos[0]))
+            return translate(gettext_noop("the {nth} business day")).format(nth=nth(bysetpos[0]))
         number, code = _position(byday[0]) if len(byday) == 1 else (None, "")
         if number is not None and not bysetpos:
-            return translate("the {nth} {day}").format(nth=nth(number), day=days.get(code, code))
+            return translate(gettext_noop("the {nth} {day}")).format(nth=nth(number), day=days.get(code, code))
         if bymonthday and not byday:
             if bymonthday == [-1]:
-                return translate("the last day")
+                return translate(gettext_noop("the last day"))
             if all(d > 0 for d in bymonthday):
                 shown = format_list([_ordinal_day(d, language) for d in bymonthday], locale=loc)
-                return translate("the {day}").format(day=shown)
+                return translate(gettext_noop("the {day}")).format(day=shown)
         return None
 
     words: str | None = None
     extra = bool(parts) or bool(bymonth and freq != "YEARLY")
     if freq == "DAILY" and not bymonthday and not bysetpos:
         if byday and sorted(byday) == sorted(BUSINESS_DAYS):
-            words = translate("every business day")
+            words = translate(gettext_noop("every business day"))
         elif byday:
-            words = translate("every {days}").format(days=weekday_list(byday))
+            words = translate(gettext_noop("every {days}")).format(days=weekday_list(byday))
         elif interval == 1:
-            words = translate("every day")
+            words = translate(gettext_noop("every day"))
         else:
-            words = translate("every {n} days").format(n=interval)
+            words = translate(gettext_noop("every {n} days")).format(n=interval)
     elif freq == "WEEKLY" and not bymonthday and not bysetpos and all(_position(d)[0] is None for d in byday):
         if interval == 1:
             if byday and sorted(byday) == sorted(BUSINESS_DAYS):
-                words = translate("every business day")
+                words = translate(gettext_noop("every business day"))
             else:
-                words = translate("every {days}").format(days=weekday_list(byday)) if byday else translate("every week")
+                words = (
+                    translate(gettext_noop("every {days}")).format(days=weekday_list(byday))
+                    if byday
+                    else translate(gettext_noop("every week"))
+                )
         elif byday:
-            words = translate("every {n} weeks on {days}").format(n=interval, days=weekday_list(byday))
+            words = translate(gettext_noop("every {n} weeks on {days}")).format(n=interval, days=weekday_list(byday))
         else:
-            words = translate("every {n} weeks").format(n=interval)
+            words = translate(gettext_noop("every {n} weeks")).format(n=interval)
     elif freq == "MONTHLY":
         what = in_month()
         if what is not None:
             scope = (
                 translate(_MONTHS_SCOPE[interval])
                 if interval in _MONTHS_SCOPE
-                else translate("every {n} months").format(n=interval)
+                else translate(gettext_noop("every {n} months")).format(n=interval)
             )
             words = f"{what} {scope}"
         elif not byday and not bymonthday and not bysetpos:
             words = (
                 translate(_EVERY_MONTHS[interval])
                 if interval in _EVERY_MONTHS
-                else translate("every {n} months").format(n=interval)
+                else translate(gettext_noop("every {n} months")).format(n=interval)
             )
     elif freq == "YEARLY":
         if len(bymonth) == 1 and len(bymonthday) == 1 and bymonthday[0] > 0 and not byday:
             day = format_skeleton("MMMMd", dt.date(2001, bymonth[0], bymonthday[0]), locale=loc)
-            words = translate("every year on {date}").format(date=day)
+            words = translate(gettext_noop("every year on {date}")).format(date=day)
         elif not bymonth and not byday and not bymonthday:
-            words = translate("every year") if interval == 1 else translate("every {n} years").format(n=interval)
+            words = (
+                translate(gettext_noop("every year"))
+                if interval == 1
+                else translate(gettext_noop("every {n} years")).format(n=interval)
+            )
     if words is None:
-        words, extra = translate("a custom recurrence"), False
+        words, extra = translate(gettext_noop("a custom recurrence")), False
     if at is not None:
-        words = translate("{when} at {time}").format(when=words, time=time_words(at, language))
+        words = translate(gettext_noop("{when} at {time}")).format(when=words, time=time_words(at, language))
     if count.isdigit():
-        words = translate("{when}, {n} times").format(when=words, n=count)
+        words = translate(gettext_noop("{when}, {n} times")).format(when=words, n=count)
     elif until:
         try:
             end = dt.datetime.strptime(until[:8], "%Y%m%d").date()
         except ValueError:
             extra = True
         else:
-            words = translate("{when}, until {date}").format(when=words, date=format_skeleton("yMMMd", end, locale=loc))
+            words = translate(gettext_noop("{when}, until {date}")).format(
+                when=words, date=format_skeleton("yMMMd", end, locale=loc)
+            )
     if extra:
-        words = translate("{when} (with further conditions)").format(when=words)
+        words = translate(gettext_noop("{when} (with further conditions)")).format(when=words)
     return words
 
 
