@@ -61,15 +61,6 @@ def read_progress(job: ImportJob) -> dict[str, Any]:
     return progress
 
 
-def _reason_parts(reason: str) -> dict[str, Any]:
-    """A reason's template and values, so that its page words it in each reader's language."""
-    if not isinstance(reason, Reason):
-        return {}
-    plain = (str, int, float, bool, type(None))
-    values = {k: v if isinstance(v, plain) else str(v) for k, v in reason.values.items()}
-    return {"template": reason.template, "values": values}
-
-
 def job_queue(
     *,
     user: User,
@@ -145,6 +136,16 @@ def job_confirm(job: ImportJob, *, user: User) -> ImportJob | None:
     run_import_job.enqueue(again.pk)
     jobs_prune(job.team)
     return again
+
+
+def _reason_parts(reason: str) -> dict[str, Any]:
+    """A reason's template, values and vocabulary words, so that its page words it in each reader's
+    language (the text stored beside them is the uploader's)."""
+    if not isinstance(reason, Reason):
+        return {}
+    plain = (str, int, float, bool, type(None))
+    values = {k: v if isinstance(v, plain) else str(v) for k, v in reason.values.items()}
+    return {"template": reason.template, "values": values, "words": list(reason.words)}
 
 
 def shown_problems(problems: list[Problem], gettext: Any) -> list[dict[str, Any]]:

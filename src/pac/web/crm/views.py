@@ -4,6 +4,7 @@ the validation report (downloadable as CSV)."""
 
 from __future__ import annotations
 
+import re
 from contextlib import suppress
 from typing import Any
 
@@ -215,14 +216,18 @@ def _job_for(request: HttpRequest, job_id: int) -> ImportJob:
 
 
 def _problem_shown(problem: dict[str, Any]) -> dict[str, Any]:
-    """A job's problem in the reader's language: its reason worded again from its template and values
-    (kept since the job was run; older jobs kept only the text, in the uploader's language)."""
-    reason = problem.get("reason", "")
+    """A job's problem in the reader's language: its reason and its kind worded again from the template,
+    values and vocabulary words kept since the job ran (older jobs kept only the uploader's text)."""
+    reason, kind = problem.get("reason", ""), problem.get("kind")
     if "template" in problem:
+        words = set(problem.get("words", ()))
+        values = {k: _(str(v)) if k in words else v for k, v in problem.get("values", {}).items()}
         with suppress(KeyError, IndexError, ValueError):  # a translation naming other values: as written
-            reason = _(problem["template"]).format(**problem.get("values", {}))
+            reason = _(problem["template"]).format(**values)
+            kind = re.sub(r"\{[^{}]*\}", "…", _(problem["template"]))
     severity = problem.get("severity", "")
-    return {**problem, "reason": reason, "severity_label": _(SEVERITY_LABELS.get(severity, severity))}
+    shown = {**problem, "reason": reason, "severity_label": _(SEVERITY_LABELS.get(severity, severity))}
+    return {**shown, "kind": kind} if kind is not None else shown
 
 
 @login_required
