@@ -272,3 +272,17 @@ def test_filters_and_the_raci_grid_name_people_too(plan: Any, as_owner: Client, 
     roadmap = as_owner.get(reverse("plans:roadmap", args=[plan.pk]), {"from": "2027-01-04"})
     assert "Camille Durand" in dict(roadmap.context["groups"])
     assert ("teammate", "Camille Durand") in roadmap.context["owners"]
+
+
+def test_an_expected_outcome_reads_as_a_volume_of_its_stage() -> None:
+    from django.utils import translation
+
+    from pac.engine.formatting import Formatter
+    from pac.web.plans.action_list import volume_text
+
+    with translation.override("fr"):
+        assert volume_text(Decimal(125), "won", Formatter("fr")) == "125 signatures"
+        assert volume_text(Decimal(1), "won", Formatter("fr")) == "1 signature"
+        assert volume_text(Decimal(98), "sql", Formatter("fr")) == "98 SQL"
+    with translation.override("en"):
+        assert volume_text(Decimal(125), "won", Formatter("en")) == "125 wins"

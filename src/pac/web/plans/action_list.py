@@ -19,7 +19,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from pac.engine.model import ActionStatus
+from pac.engine.labels import STAGE_ONE, STAGE_PLURALS
+from pac.engine.model import ActionStatus, Stage
 from pac.web.accounts.models import User
 from pac.web.plans import execution, selectors
 from pac.web.plans import models as m
@@ -28,6 +29,14 @@ from pac.web.requests import current_user
 
 #: Statuses after which an action is no longer late, whatever its end date.
 CLOSED = {ActionStatus.DONE.value, ActionStatus.CANCELLED.value}
+
+
+def volume_text(volume: Decimal, stage: str | None, fmt: Any) -> str:
+    """« 125 signatures », « 1 SQL »: a volume with its stage, singular or plural as the number reads."""
+    if not stage:
+        return fmt.number(volume)
+    label = (STAGE_ONE if volume == 1 else STAGE_PLURALS).get(Stage(stage))
+    return f"{fmt.number(volume)} {_(label)}" if label else fmt.number(volume)
 
 
 def is_overdue(action: m.Action, today: dt.date) -> bool:
@@ -79,9 +88,7 @@ def action_table(plan: m.Plan, rows: QuerySet[m.Action], user: User, fmt: Any) -
         hours += a.hours
         weighted += a.hours * a.progress
         progress_sum += a.progress
-        expected = (
-            f"{fmt.number(a.expected_volume)} {a.get_expected_stage_display()}" if a.expected_volume is not None else ""
-        )
+        expected = volume_text(a.expected_volume, a.expected_stage, fmt) if a.expected_volume is not None else ""
         lines.append(
             {
                 "pk": a.pk,
