@@ -37,3 +37,13 @@ def test_a_french_page_is_served_with_french_spacing_and_an_english_one_as_writt
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     english = client.get(reverse("crm:import")).content.decode()
     assert "(French Excel included: ; separators" in english
+
+
+def test_the_spaced_page_is_served_whole(owner: Any) -> None:
+    """A non-breaking space takes more bytes than a space: the length announced is the page's once spaced
+    (a browser cut the page's last bytes, and showed a stray « < » under every French page)."""
+    client = Client()
+    client.force_login(owner)
+    response = client.get(reverse("crm:import"))
+    assert "\u00a0" in response.content.decode()
+    assert int(response["Content-Length"]) == len(response.content)

@@ -92,6 +92,8 @@ class ChosenLanguageMiddleware:
         response = self.get_response(request)
         if language == "fr" and _is_page(response):
             response.content = french_spaces(response.content.decode(response.charset)).encode(response.charset)
+            if response.has_header("Content-Length"):  # set by CommonMiddleware on the text before its spaces
+                response["Content-Length"] = str(len(response.content))
         patch_vary_headers(response, ["Cookie"])
         response.headers.setdefault("Content-Language", language)
         return response
