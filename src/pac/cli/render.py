@@ -97,7 +97,7 @@ def calendar_title(item: Any, fmt: Formatter) -> str:
     if item.kind is ItemKind.CAMPAIGN:
         title = campaign_title(item.title, item.offset_days, _)
     elif item.volumes:
-        title = week_title(IsoWeek.of(item.date).label, item.volumes, fmt.number, _)
+        title = week_title(str(IsoWeek.of(item.date).week), item.volumes, fmt.number, _)
     else:
         title = item.title
     if item.moved_from is not None:

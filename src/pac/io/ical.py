@@ -138,7 +138,7 @@ def _summary(item: CalendarItem, words: _Words) -> str:
     if item.kind is ItemKind.CAMPAIGN and item.offset_days is not None:
         return campaign_title(item.title, item.offset_days, words.translate)
     if item.volumes:
-        return week_title(IsoWeek.of(item.date).label, item.volumes, words.fmt.number, words.translate)
+        return week_title(str(IsoWeek.of(item.date).week), item.volumes, words.fmt.number, words.translate)
     return item.title
 
 

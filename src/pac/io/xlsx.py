@@ -315,7 +315,7 @@ class _PlanWorkbook:
             return campaign_title(item.title, item.offset_days, self.translate)
         if item.volumes:
             number = Formatter(self.language, self.plan.currency).number
-            return week_title(IsoWeek.of(item.date).label, item.volumes, number, self.translate)
+            return week_title(str(IsoWeek.of(item.date).week), item.volumes, number, self.translate)
         return item.title
 
     def headers(self, *specs: tuple[str, str] | tuple[str, str, float]) -> list[Column]:

@@ -51,7 +51,7 @@ def plan_items(plan: EnginePlan, start: dt.date, end: dt.date) -> list[cal.Calen
 def item_title(item: cal.CalendarItem, fmt: Any) -> str:
     """A readable, translated title (weekly milestones are rebuilt from their volumes)."""
     if item.kind is cal.ItemKind.MILESTONE and item.volumes:
-        return week_title(IsoWeek.of(item.date).label, item.volumes, fmt.number, _)
+        return week_title(str(IsoWeek.of(item.date).week), item.volumes, fmt.number, _)
     if item.kind is cal.ItemKind.CAMPAIGN and item.offset_days is not None:
         return campaign_title(item.title, item.offset_days, _)
     return item.title
