@@ -450,16 +450,8 @@ class RitualForm(RecurrenceMixin, PlanScopedForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        try:
-            data["rrule"] = self.recurrence_rule()
-        except ValidationError as error:
-            self.add_error(None, error)
+        self.rule_cleaned(data)
         return data
-
-    def save(self, commit: bool = True) -> Any:
-        ritual = super().save(commit=False)
-        ritual.rrule = self.cleaned_data["rrule"]
-        return ritual
 
 
 class DeadlineForm(RecurrenceMixin, PlanScopedForm):
@@ -477,19 +469,9 @@ class DeadlineForm(RecurrenceMixin, PlanScopedForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        try:
-            data["rrule"] = self.recurrence_rule()
-        except ValidationError as error:
-            self.add_error(None, error)
-            return data
-        if bool(data.get("date")) == bool(data.get("rrule")):
+        if self.rule_cleaned(data) and bool(data.get("date")) == bool(data.get("rrule")):
             raise ValidationError(_("Give either a date or a recurrence."))
         return data
-
-    def save(self, commit: bool = True) -> Any:
-        deadline = super().save(commit=False)
-        deadline.rrule = self.cleaned_data["rrule"]
-        return deadline
 
 
 class GovernanceForm(RaciMixin, PlanScopedForm):

@@ -89,6 +89,21 @@ class RecurrenceMixin:
             )
         del self.fields["rrule"]
 
+    def rule_cleaned(self, data: dict[str, Any]) -> bool:
+        """Put the choices' rule in ``data["rrule"]``; False, the error added to the form, when they make none."""
+        try:
+            data["rrule"] = self.recurrence_rule()
+        except ValidationError as error:
+            self.add_error(None, error)  # type: ignore[attr-defined]
+            return False
+        return True
+
+    def save(self, commit: bool = True) -> Any:
+        """The item with the rule the choices made (the forms save it through the plan's write path)."""
+        item = super().save(commit=False)  # type: ignore[misc]
+        item.rrule = self.cleaned_data["rrule"]
+        return item
+
     def recurrence_rule(self) -> str:
         """The RRULE the choices make (the kept one when the frequency is left empty); "" for none."""
         data = self.cleaned_data
