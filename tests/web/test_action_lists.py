@@ -286,3 +286,22 @@ def test_an_expected_outcome_reads_as_a_volume_of_its_stage() -> None:
         assert volume_text(Decimal(98), "sql", Formatter("fr")) == "98 SQL"
     with translation.override("en"):
         assert volume_text(Decimal(125), "won", Formatter("en")) == "125 wins"
+
+
+def test_a_reps_week_puts_their_late_actions_first_to_update(plan: Any, as_teammate: Client) -> None:
+    """An action past its end and not done is the first a rep should update: this week lists it, with its
+    status form, even though it no longer runs this week; a done one or someone else's does not show."""
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    late = _action(plan, "late", "teammate", start=today - dt.timedelta(days=40), end=today - dt.timedelta(days=10))
+    _action(plan, "finished", "teammate", start=late.start, end=late.end, status="done")
+    _action(plan, "not-mine", "carla", start=late.start, end=late.end)
+    body = as_teammate.get(reverse("plans:week", args=[plan.pk]) + f"?from={today}").content.decode()
+    running = body.split('id="running"', 1)[1].split("</section>", 1)[0]
+    assert "Relances late" in running and _status_url(plan, late) in running
+    assert "Relances finished" not in running and "Relances not-mine" not in running
+    past_week = (today - dt.timedelta(days=21)).isoformat()
+    earlier = as_teammate.get(reverse("plans:week", args=[plan.pk]) + f"?from={past_week}").content.decode()
+    shown = earlier.split('id="running"', 1)[1].split("</section>", 1)[0]
+    assert shown.count("Relances late <small") == 1  # it ran that week: listed once, as running
