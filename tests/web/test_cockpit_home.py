@@ -282,3 +282,17 @@ def test_after_an_import_the_first_view_finds_its_figures_computed_by_the_worker
     assert f"Chiffre d'affaires signé : {_euros(90000)} sur {_euros(100000)} (90 %)" in text
     # a rep's own view was not warmed: it is computed when asked, from the new data too
     assert "Affaire w9" not in page_text(login(teammate).get(reverse("cockpit:home")))
+
+
+def test_figures_an_older_release_left_in_the_cache_are_computed_again(
+    under_way: Any, owner: Any, monkeypatch: Any
+) -> None:
+    """The file cache outlives upgrades: an entry this version cannot read back is a miss, not a 500."""
+    from django.core.cache import cache
+
+    def unreadable(key: str, default: Any = None, version: Any = None) -> Any:
+        raise AttributeError("Can't get attribute 'Landing' on <module 'pac.web.cockpit.views'>")
+
+    monkeypatch.setattr(cache, "get", unreadable)
+    text = page_text(login(owner).get(reverse("cockpit:home")))
+    assert f"Chiffre d'affaires signé : {_euros(50000)} sur {_euros(100000)} (50 %)" in text

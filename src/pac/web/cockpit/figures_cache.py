@@ -27,10 +27,19 @@ def figures_key(what: str, plan: Plan, *parts: object) -> str:
     return f"pac:cockpit:{what}:" + hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
+def kept(key: str) -> object | None:
+    """What the cache holds under ``key``; None when it holds nothing, or something this version of PAC
+    cannot read back (figures pickled by an older release, in the file cache that outlives upgrades)."""
+    try:
+        return cache.get(key)  # type: ignore[no-any-return]
+    except Exception:
+        return None
+
+
 def cached_figures(what: str, plan: Plan, parts: tuple[object, ...], compute: Callable[[], T]) -> T:
     """``compute()``'s result, from the cache when the same figures were computed since the last change."""
     key = figures_key(what, plan, *parts)
-    found = cache.get(key)
+    found = kept(key)
     if found is not None:
         return found[0]  # type: ignore[no-any-return]
     value = compute()

@@ -15,6 +15,7 @@ from typing import Any
 from django.core.cache import cache
 
 from pac.engine.forecast import DealsError, Forecast, ForecastError, deals_from_tables, forecast
+from pac.web.cockpit.figures_cache import kept
 from pac.web.crm.freshness import data_stamp
 from pac.web.plans.models import Plan
 
@@ -43,7 +44,7 @@ def plan_forecast(
         f":{start.isoformat()}:{end.isoformat()}"
     )
     key = "pac:forecast:" + hashlib.sha256(raw.encode("utf-8")).hexdigest()
-    cached = cache.get(key)
+    cached = kept(key)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
     try:
