@@ -32,7 +32,7 @@ def kept(key: str) -> object | None:
     cannot read back (figures pickled by an older release, in the file cache that outlives upgrades)."""
     try:
         return cache.get(key)  # type: ignore[no-any-return]
-    except Exception:
+    except Exception:  # a stale entry is a miss, never a broken page
         return None
 
 
