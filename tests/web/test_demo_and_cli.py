@@ -210,6 +210,17 @@ def test_the_import_command_explains_problems_in_the_users_language(
     assert "impossible date: 2026-02 has no day 31" in english.stderr
 
 
+def test_an_unknown_export_format_is_named_with_the_known_ones_not_a_traceback(
+    owner: Any, team: Any, tmp_path: Path
+) -> None:
+    export = tmp_path / "export.csv"
+    export.write_text("external_id,outcome\nD1,won\n", encoding="utf-8")
+    found = CliRunner().invoke(app, ["import", "opportunities", str(export), "--team", team.name, "--preset", "nope"])
+    assert found.exit_code == 2 and isinstance(found.exception, SystemExit)  # a clear refusal, no KeyError
+    said = " ".join(found.stderr.split())
+    assert "Aucun format d'export nommé nope" in said and "salesforce-opportunities" in said
+
+
 def test_the_quarter_under_way_is_a_complete_plan_without_errors(settings: Any, tmp_path: Path) -> None:
     from pac.engine.analysis import analyse
     from pac.engine.model import Severity

@@ -48,10 +48,10 @@ def import_command(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     django_setup()
-    from pac.io.crm import parse_map, parse_values, write_report_csv
+    from pac.io.crm import BUILTIN_PRESETS, parse_map, parse_values, write_report_csv
     from pac.web.accounts.models import Team, User
     from pac.web.crm.importing import import_file
-    from pac.web.crm.presets import preset_save
+    from pac.web.crm.presets import preset_save, saved_presets
 
     team_row = Team.objects.filter(name=team).first()
     importer = (
@@ -61,6 +61,10 @@ def import_command(
     )
     if team_row is None or importer is None:
         err.print(_("Unknown team or no manager to import as: {team}.").format(team=team))
+        raise typer.Exit(2)
+    known = sorted({*BUILTIN_PRESETS, *saved_presets(team_row)})
+    if preset and preset not in known:
+        err.print(_("No export format named {name}. Known: {known}.").format(name=preset, known=", ".join(known)))
         raise typer.Exit(2)
     try:
         mapping, value_maps = dict(parse_map(map_ or [])), parse_values(values or [])
