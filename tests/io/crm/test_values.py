@@ -70,6 +70,10 @@ def test_it_reads_french_english_and_iso_dates(text: str, expected: dt.date) -> 
     assert parse_moment(text) == expected
 
 
+def test_it_reads_the_first_and_last_years_a_crm_date_may_have() -> None:
+    assert parse_moment("1900-01-01") == dt.date(1900, 1, 1) and parse_moment("31/12/2199") == dt.date(2199, 12, 31)
+
+
 def test_it_reads_ambiguous_dates_month_first_only_when_told() -> None:
     assert parse_moment("05/04/2026", order="mdy") == dt.date(2026, 5, 4)
     assert parse_moment("05/04/2026") == dt.date(2026, 4, 5)
@@ -87,6 +91,9 @@ def test_it_reads_ambiguous_dates_month_first_only_when_told() -> None:
         ("32/13/2026", "impossible date"),
         ("demain", "not a date"),
         ("2026-12-31 25:00", "impossible time"),
+        ("9999-12-31", "the year 9999 is outside 1900–2199"),  # a « no date » placeholder
+        ("31/12/9999", "the year 9999 is outside"),
+        ("1er janvier 1066", "the year 1066 is outside"),
     ],
 )
 def test_it_explains_an_impossible_date(text: str, reason: str) -> None:

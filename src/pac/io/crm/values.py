@@ -58,6 +58,11 @@ _MONTHS = (
 
 _NO_MONTH = gettext_noop("impossible date: there is no month {month}")
 _NO_DAY = gettext_noop("impossible date: {year}-{month:02d} has no day {day}")
+_FAR_YEAR = gettext_noop(
+    "the year {year} is outside {first}–{last}: a placeholder for « no date » (such as 9999-12-31) is left empty"
+)
+#: The years a CRM date may have.
+FIRST_YEAR, LAST_YEAR = 1900, 2199
 
 
 class BadValue(ValueError):
@@ -128,7 +133,16 @@ def _check_groups(whole: str, group: str) -> None:
 
 
 def parse_moment(text: str, *, order: DateOrder = "dmy") -> dt.date | dt.datetime:
-    """A date, or a date-time when the text has a time of day (other than a bare midnight)."""
+    """A date, or a date-time when the text has a time of day (other than a bare midnight), in the years
+    a CRM's facts can have: ``9999-12-31``, a placeholder some exports write for « no date », is refused
+    rather than taken for a deal closing in 8 000 years."""
+    moment = _moment(text, order)
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise BadValue(_FAR_YEAR, year=moment.year, first=FIRST_YEAR, last=LAST_YEAR)
+    return moment
+
+
+def _moment(text: str, order: DateOrder) -> dt.date | dt.datetime:
     iso = _ISO.match(text)
     if iso:
         return _build(int(iso[1]), int(iso[2]), int(iso[3]), iso[4], iso[5], iso[6], iso[7], iso[8], text)
