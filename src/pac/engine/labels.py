@@ -269,13 +269,14 @@ def campaign_title(event: str, days: int, translate: Translate) -> str:
     return f"{campaign_offset(days, translate)} · {event}"
 
 
+def volume_label(volume: Any, stage: str, number: Callable[[Any], str], translate: Translate) -> str:
+    """« 125 signatures », « 1 signature », « 98 SQL »: a volume with its stage, as the number reads."""
+    return f"{number(volume)} {translate((STAGE_ONE if volume == 1 else STAGE_PLURALS)[Stage(stage)])}"
+
+
 def week_title(
     week: str, volumes: Iterable[tuple[str, int]], number: Callable[[int], str], translate: Translate
 ) -> str:
     """A weekly milestone's title from its (stage code, volume) pairs; stages without volume are left out."""
-    shown = ", ".join(
-        f"{number(volume)} {translate((STAGE_ONE if volume == 1 else STAGE_PLURALS)[Stage(stage)])}"
-        for stage, volume in volumes
-        if volume
-    )
+    shown = ", ".join(volume_label(volume, stage, number, translate) for stage, volume in volumes if volume)
     return translate(WEEK_TITLE).format(week=week, volumes=shown)

@@ -19,8 +19,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from pac.engine.labels import STAGE_ONE, STAGE_PLURALS
-from pac.engine.model import ActionStatus, Stage
+from pac.engine.labels import volume_label
+from pac.engine.model import ActionStatus
 from pac.web.accounts.models import User
 from pac.web.plans import execution, selectors
 from pac.web.plans import models as m
@@ -32,11 +32,8 @@ CLOSED = {ActionStatus.DONE.value, ActionStatus.CANCELLED.value}
 
 
 def volume_text(volume: Decimal, stage: str | None, fmt: Any) -> str:
-    """« 125 signatures », « 1 SQL »: a volume with its stage, singular or plural as the number reads."""
-    if not stage:
-        return fmt.number(volume)
-    label = (STAGE_ONE if volume == 1 else STAGE_PLURALS).get(Stage(stage))
-    return f"{fmt.number(volume)} {_(label)}" if label else fmt.number(volume)
+    """An expected outcome: its volume with its stage (``labels.volume_label``), the volume alone without one."""
+    return volume_label(volume, stage, fmt.number, _) if stage else fmt.number(volume)
 
 
 def is_overdue(action: m.Action, today: dt.date) -> bool:

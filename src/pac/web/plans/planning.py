@@ -21,13 +21,12 @@ from pac.engine import calendar as cal
 from pac.engine import workdays
 from pac.engine.analysis import analyse
 from pac.engine.labels import ITEM_KIND_LABELS, campaign_title, week_title
-from pac.engine.model import ActionStatus
 from pac.engine.model import Plan as EnginePlan
 from pac.engine.workdays import IsoWeek
 from pac.web.language import formatter
 from pac.web.plans import adapters, selectors
 from pac.web.plans import calendar_marks as marks
-from pac.web.plans.action_list import status_context
+from pac.web.plans.action_list import CLOSED, status_context
 from pac.web.requests import current_user
 
 KIND_CLASSES = {kind: kind.value for kind in cal.ItemKind}
@@ -56,10 +55,6 @@ def item_title(item: cal.CalendarItem, fmt: Any) -> str:
     if item.kind is cal.ItemKind.CAMPAIGN and item.offset_days is not None:
         return campaign_title(item.title, item.offset_days, _)
     return item.title
-
-
-#: An action still to do: planned or under way (not done, not cancelled).
-OPEN_STATUSES = (ActionStatus.PLANNED.value, ActionStatus.IN_PROGRESS.value)
 
 
 def present_item(item: cal.CalendarItem, fmt: Any) -> dict[str, Any]:
@@ -316,7 +311,7 @@ def week(request: HttpRequest, plan_id: int) -> HttpResponse:
             shown["owner_name"] = names.get(action.owner, action.owner)
         running.append(shown)
     if start <= now <= end:  # this week: the person's late actions too, first (the first to update)
-        late = row.actions.filter(owner=person, end__lt=start, status__in=OPEN_STATUSES).order_by("end")
+        late = row.actions.filter(owner=person, end__lt=start).exclude(status__in=CLOSED).order_by("end")
         running[:0] = [
             {
                 "title": action.name,
