@@ -196,29 +196,6 @@ OUTCOME_LABELS: dict[str, str] = {
     "open": gettext_noop("open"),
 }
 
-#: What a CRM import brings in, by its kind (``canonical.KINDS`` and the plan's target accounts).
-IMPORT_KIND_LABELS: dict[str, str] = {
-    "opportunities": gettext_noop("Opportunities"),
-    "opportunity_stages": gettext_noop("Stage history"),
-    "accounts": gettext_noop("Accounts"),
-    "contacts": gettext_noop("Contacts"),
-    "leads": gettext_noop("Leads"),
-    "activities": gettext_noop("Activities"),
-    "subscriptions": gettext_noop("Subscriptions"),
-    "costs": gettext_noop("Costs"),
-    "target_accounts": gettext_noop("Target accounts"),
-}
-
-#: Where a CRM import stands, by its status (``ImportJob`` statuses).
-IMPORT_STATUS_LABELS: dict[str, str] = {
-    "queued": gettext_noop("Waiting"),
-    "checking": gettext_noop("Checking"),
-    "writing": gettext_noop("Writing"),
-    "done": gettext_noop("Imported"),
-    "refused": gettext_noop("Refused"),
-    "failed": gettext_noop("Failed"),
-}
-
 #: Calendar item kinds, by their code (``calendar.ItemKind`` values).
 ITEM_KIND_LABELS: dict[str, str] = {
     "event": gettext_noop("Event"),

@@ -255,4 +255,4 @@ def run_import_job(job_id: int) -> str:
     progress.unlink(missing_ok=True)
     if counts is not None and not job.dry_run and not held:
         data_imported.send(sender=ImportJob, team_id=job.team_id, language=job.language or settings.LANGUAGE_CODE)
-    return ImportJob.DONE
+    return status

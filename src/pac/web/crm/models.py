@@ -5,7 +5,6 @@ that importing the same export again updates instead of duplicating. References 
 from __future__ import annotations
 
 from django.db import models
-from django.utils.translation import gettext
 
 from pac.engine import labels
 from pac.web.accounts.models import Team
@@ -200,15 +199,6 @@ class ImportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in self.FINISHED
-
-    @property
-    def kind_label(self) -> str:
-        """What was imported, in the reader's language (« Historique des étapes », not a table's code)."""
-        return gettext(labels.IMPORT_KIND_LABELS.get(self.kind, self.kind))
-
-    @property
-    def status_label(self) -> str:
-        return gettext(labels.IMPORT_STATUS_LABELS.get(self.status, self.status))
 
 
 class OpportunityChange(models.Model):

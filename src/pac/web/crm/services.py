@@ -200,11 +200,9 @@ def leads_link(team: Team, model: type[models.Model], fed: frozenset[str]) -> in
     """Link each lead without an opportunity to the deal that names it (``Opportunity.lead``): the export
     of deals says which lead each came from (Olist's mql_id), the export of leads does not. Run after an
     import of either, whichever comes first; a lead's own link, when its export gives one, is kept."""
-    if model is Opportunity and "lead" not in fed:
+    if model not in (Opportunity, Lead) or (model is Opportunity and "lead" not in fed):
         return 0
     if model is Lead and not Opportunity.objects.filter(team=team).exclude(lead="").exists():
-        return 0
-    if model not in (Opportunity, Lead):
         return 0
     q = connection.ops.quote_name
     leads, deals = q(Lead._meta.db_table), q(Opportunity._meta.db_table)
