@@ -133,6 +133,7 @@ def _names(patterns: list[Any], namespace: str = "") -> Iterator[str]:
 def targets(demo: Any, job: Any, token: str) -> dict[str, list[str]]:
     """Each URL name with the URLs walked for it, for the demo's two plans."""
     from pac.web.plans.entities import SECTIONS
+    from pac.web.plans.models import Action
 
     plans = [demo.plan.pk, demo.current.pk]
     per_plan = {
@@ -160,6 +161,14 @@ def targets(demo: Any, job: Any, token: str) -> dict[str, list[str]]:
         "plans:entities": [reverse("plans:entities", args=[p, key]) for p in plans for key in SECTIONS],
         "plans:entity_new": [reverse("plans:entity_new", args=[p, key]) for p in plans for key in SECTIONS],
         "plans:entity_edit": entity_rows,
+        "plans:history": [reverse("plans:history", args=[p]) for p in plans]
+        + [f"{reverse('plans:history', args=[p])}?kind=action&page=2" for p in plans],
+        "plans:object_history": [
+            reverse("plans:object_history", args=[p, "action", Action.objects.filter(plan_id=p).first().pk])
+            for p in plans
+        ],
+        "plans:history_csv": [reverse("plans:history_csv", args=[p]) for p in plans],
+        "plans:history_xlsx": [reverse("plans:history_xlsx", args=[p]) for p in plans],  # its cells
         "plans:ics": [reverse("plans:ics", args=[p]) for p in plans],  # its titles and descriptions
         "plans:xlsx": [reverse("plans:xlsx", args=[p]) for p in plans],  # its cells
         "feed": [reverse("feed", args=[token])],  # the calendar a subscriber reads

@@ -19,9 +19,11 @@ def demo(
     from django.core.management import call_command
 
     from pac.web.demo import load_demo
+    from pac.web.plans.recorded import CLI, recorded_as
 
     call_command("migrate", "--verbosity", "0")
-    result = load_demo()
+    with recorded_as(None, CLI):
+        result = load_demo()
     out.print(
         _("Demo ready: plan “{plan}”, and “{current}” measured against the CRM history.").format(
             plan=result.plan.name, current=result.current.name

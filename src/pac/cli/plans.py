@@ -251,11 +251,13 @@ def plan_import(
     django_setup()
     from pac.web.accounts.models import Team, User
     from pac.web.plans import services
+    from pac.web.plans.recorded import CLI, recorded_as
 
     user = User.objects.filter(username=owner).first()
     team_row = Team.objects.filter(name=team).first()
     if user is None or team_row is None:
         err.print(_("Unknown user or team: {owner}, {team}.").format(owner=owner, team=team))
         raise typer.Exit(1)
-    plan = services.plan_create_from_file(user=user, team=team_row, plan=to_plan(doc))
+    with recorded_as(None, CLI):  # nobody logged in: the plan's history says the command line did it
+        plan = services.plan_create_from_file(user=user, team=team_row, plan=to_plan(doc))
     out.print(_("Plan {id} created: {name}").format(id=plan.pk, name=plan.name))

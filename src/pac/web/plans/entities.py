@@ -57,6 +57,18 @@ def _money(fmt: Any, value: Any) -> str:
     return fmt.money(value) if value is not None else ""
 
 
+#: Each section's kind of object in the plan's history (``plans.history.KINDS``).
+ENTITY_KINDS = {
+    "segments": "segment",
+    "accounts": "account",
+    "contacts": "contact",
+    "events": "event",
+    "actions": "action",
+    "rituals": "ritual",
+    "deadlines": "deadline",
+    "governance": "governance",
+}
+
 #: A segment's criteria by their key in the plan file, named as the segment form names them.
 CRITERIA_LABELS = {
     "industry": gettext_lazy("Industries"),
@@ -264,6 +276,7 @@ def entity_list(request: HttpRequest, plan_id: int, entity: str) -> HttpResponse
         "section": section,
         "filters": options,
         "can_edit": selectors.can_edit(current_user(request), plan),
+        "history_kind": ENTITY_KINDS.get(entity, ""),
     }
     rows_template = "plans/_entity_rows.html"
     if entity == "actions":  # owners by name, totals, progress, overdue flags, the inline status update
@@ -319,7 +332,14 @@ def entity_edit(request: HttpRequest, plan_id: int, entity: str, pk: int | None 
     return render(
         request,
         "plans/entity_form.html",
-        {"plan": plan, "section": section, "form": form, "milestones": milestones, "instance": instance},
+        {
+            "plan": plan,
+            "section": section,
+            "form": form,
+            "milestones": milestones,
+            "instance": instance,
+            "history_kind": ENTITY_KINDS.get(entity, ""),
+        },
     )
 
 

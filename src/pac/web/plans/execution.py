@@ -103,16 +103,20 @@ def action_progress_update(
         raise ValidationError(_("Unknown status."), code="status")
     if not 0 <= progress <= 100:
         raise ValidationError(_("Progress is a percentage between 0 and 100."), code="progress")
-    updated = m.Action.objects.filter(pk=action.pk, plan=plan, version=expected_version).update(
-        status=status, progress=progress, version=F("version") + 1
+    # claim the action at the version the form was opened at (the row stays locked until the commit) …
+    claimed = m.Action.objects.filter(pk=action.pk, plan=plan, version=expected_version).update(
+        version=F("version") + 1
     )
-    if not updated:
+    if not claimed:
         action.refresh_from_db()
         raise ActionConflict(
             _("This action was updated by someone else meanwhile: here it is as it stands now; redo your change.")
         )
     m.Plan.objects.filter(pk=plan.pk).update(version=F("version") + 1)
+    # … then save it as a row, not a queryset update: the change goes into the plan's history with its author
     action.refresh_from_db()
+    action.status, action.progress = status, progress
+    action.save(update_fields=["status", "progress"])
     return action
 
 
@@ -135,12 +139,20 @@ def action_save(
         instance=instance,
         m2m={"accounts": accounts},
     )
-    instance.milestones.all().delete()
     for row in milestones:
         if not instance.start <= row["date"] <= instance.end:
             raise ValidationError(
                 _("Milestone “%(name)s” must fall between the action's start and end.") % {"name": row["name"]}
             )
+    # milestones left as they were are kept: only those added or removed go into the plan's history
+    kept = {(ms.name, ms.date): ms for ms in instance.milestones.all()}
+    added = []
+    for row in milestones:
+        if kept.pop((row["name"], row["date"]), None) is None:
+            added.append(row)
+    if kept:
+        m.Milestone.objects.filter(pk__in=[ms.pk for ms in kept.values()]).delete()
+    for row in added:
         m.Milestone.objects.create(action=instance, name=row["name"], date=row["date"])
     return instance
 
@@ -273,7 +285,7 @@ def decision_record(*, user: User, plan: m.Plan, action: m.Action, include: bool
         raise PermissionDenied(_("You may not change this plan."))
     if not reason.strip():
         raise ValidationError(_("Say why: a decision without a reason cannot be reviewed later."))
-    m.Decision.objects.filter(plan=plan, action=action, active=True).update(active=False)
+    _withdraw(plan, action)
     return m.Decision.objects.create(plan=plan, action=action, include=include, reason=reason.strip(), decided_by=user)
 
 
@@ -317,7 +329,14 @@ def corrective_actions_accept(
 def decision_withdraw(*, user: User, plan: m.Plan, action: m.Action) -> None:
     if not can_edit(user, plan) or action.plan_id != plan.pk:
         raise PermissionDenied(_("You may not change this plan."))
-    m.Decision.objects.filter(plan=plan, action=action, active=True).update(active=False)
+    _withdraw(plan, action)
+
+
+def _withdraw(plan: m.Plan, action: m.Action) -> None:
+    """The action's decisions stop applying, one row at a time so that each change is in the history."""
+    for decision in m.Decision.objects.filter(plan=plan, action=action, active=True):
+        decision.active = False
+        decision.save(update_fields=["active"])
 
 
 @transaction.atomic
@@ -352,19 +371,25 @@ def accounts_import(
         )
     bump(plan, expected_version)
     counts = {"created": 0, "updated": 0}
+    existing = {row.code: row for row in m.Account.objects.filter(plan=plan)}
     for a in accounts:
-        _row, created = m.Account.objects.update_or_create(
-            plan=plan,
-            code=a.id,
-            defaults={
-                "name": a.name,
-                "segment": segments.get(a.segment or ""),
-                "strategic": a.strategic,
-                "potential": a.potential,
-                "icp_fit": a.icp_fit,
-                "owner": a.owner or "",
-                "stage": a.stage.value if a.stage else "",
-            },
-        )
-        counts["created" if created else "updated"] += 1
+        values = {
+            "name": a.name,
+            "segment": segments.get(a.segment or ""),
+            "strategic": a.strategic,
+            "potential": a.potential,
+            "icp_fit": a.icp_fit,
+            "owner": a.owner or "",
+            "stage": a.stage.value if a.stage else "",
+        }
+        row = existing.get(a.id)
+        if row is None:
+            m.Account.objects.create(plan=plan, code=a.id, **values)
+            counts["created"] += 1
+            continue
+        counts["updated"] += 1
+        if any(getattr(row, k) != v for k, v in values.items()):  # unchanged rows leave no history line
+            for k, v in values.items():
+                setattr(row, k, v)
+            row.save()
     return counts

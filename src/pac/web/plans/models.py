@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from pac.engine import labels
 from pac.web.accounts.models import ROLE_CHOICES, Team
 from pac.web.language import choices
+from pac.web.plans.recorded import PlanHistory
 
 STAGE_CHOICES = choices(labels.STAGE_NAMES)
 METRIC_CHOICES = choices(labels.METRIC_LABELS)
@@ -73,6 +74,9 @@ class Plan(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # the version and timestamps move with every change of any of the plan's rows: noise in its history
+    history = PlanHistory(excluded_fields=["version", "created_at", "updated_at"])
+
     class Meta:
         ordering = ["-start", "name"]
         verbose_name = _("plan")
@@ -99,6 +103,8 @@ class Objective(models.Model):
     segment = models.CharField(_("segment"), max_length=64, blank=True)
     position = models.PositiveIntegerField(default=0)
 
+    history = PlanHistory()
+
     class Meta:
         ordering = ["position", "id"]
         constraints = [models.UniqueConstraint(fields=["plan", "code"], name="objective_code_unique")]
@@ -120,6 +126,8 @@ class FunnelStage(models.Model):
     )
     days = models.PositiveIntegerField(_("days to next stage"), default=0, validators=[MaxValueValidator(3650)])
     position = models.PositiveSmallIntegerField(default=0)
+
+    history = PlanHistory()
 
     class Meta:
         ordering = ["position"]
@@ -146,6 +154,8 @@ class PlanRole(models.Model):
     start = models.DateField(_("joins on"), null=True, blank=True)
     ramp_up = models.JSONField(_("ramp-up"), default=list, blank=True)  # fractions as text, month by month
 
+    history = PlanHistory()
+
     class Meta:
         ordering = ["id"]
 
@@ -165,6 +175,8 @@ class Effort(models.Model):
         decimal_places=2,
         validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1000))],
     )
+
+    history = PlanHistory()
 
     class Meta:
         ordering = ["id"]
@@ -210,6 +222,8 @@ class Segment(models.Model):
         validators=[MinValueValidator(Decimal(0))],
     )
 
+    history = PlanHistory()
+
     class Meta:
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["plan", "code"], name="segment_code_unique")]
@@ -245,6 +259,8 @@ class Account(models.Model):
     owner = models.CharField(_("owner"), max_length=150, blank=True)
     stage = models.CharField(_("stage"), max_length=10, choices=STAGE_CHOICES, blank=True)
 
+    history = PlanHistory()
+
     class Meta:
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["plan", "code"], name="account_code_unique")]
@@ -260,6 +276,8 @@ class Contact(models.Model):
     persona = models.CharField(_("persona"), max_length=60, blank=True)
     buying_role = models.CharField(_("buying role"), max_length=20, choices=BUYING_ROLE_CHOICES, blank=True)
     email = models.EmailField(_("email"), blank=True)
+
+    history = PlanHistory()
 
     class Meta:
         ordering = ["id"]
@@ -278,6 +296,8 @@ class Event(models.Model):
     end = models.DateField(_("end"))
     campaigns = models.JSONField(_("activation campaigns (days before)"), default=list, blank=True)
     location = models.CharField(_("location"), max_length=200, blank=True)
+
+    history = PlanHistory()
 
     class Meta:
         ordering = ["id"]
@@ -345,6 +365,9 @@ class Action(models.Model):
     )
     raci = models.JSONField(_("RACI"), default=dict, blank=True)
 
+    # the version moves with every update (compare-and-set), the accounts targeted are part of the action
+    history = PlanHistory(excluded_fields=["version"], m2m_fields=["accounts"])
+
     class Meta:
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["plan", "code"], name="action_code_unique")]
@@ -357,6 +380,8 @@ class Milestone(models.Model):
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="milestones")
     name = models.CharField(_("name"), max_length=200)
     date = models.DateField(_("date"))
+
+    history = PlanHistory()
 
     class Meta:
         ordering = ["id"]
@@ -377,6 +402,8 @@ class Ritual(models.Model):
     owner = models.CharField(_("owner"), max_length=150, blank=True)
     attendees = models.JSONField(_("attendees"), default=list, blank=True)
 
+    history = PlanHistory()
+
     class Meta:
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["plan", "code"], name="ritual_code_unique")]
@@ -395,6 +422,8 @@ class Deadline(models.Model):
     rrule = models.CharField(_("recurrence (RRULE)"), max_length=300, blank=True)
     owner = models.CharField(_("owner"), max_length=150, blank=True)
 
+    history = PlanHistory()
+
     class Meta:
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["plan", "code"], name="deadline_code_unique")]
@@ -410,6 +439,8 @@ class GovernanceRaci(models.Model):
     activity = models.CharField(_("activity"), max_length=200)
     raci = models.JSONField(_("RACI"), default=dict)
     position = models.PositiveIntegerField(default=0)
+
+    history = PlanHistory()
 
     class Meta:
         ordering = ["position", "id"]
@@ -428,6 +459,8 @@ class Decision(models.Model):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(auto_now_add=True)
     active = models.BooleanField(default=True)
+
+    history = PlanHistory()
 
     class Meta:
         ordering = ["-decided_at", "-id"]

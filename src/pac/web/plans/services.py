@@ -13,11 +13,13 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from pydantic import ValidationError as PydanticValidationError
+from simple_history.utils import bulk_create_with_history
 
 from pac.engine import model
 from pac.engine.plansections import AlertsEntry, alert_thresholds_document
 from pac.engine.workdays import weeks_between
 from pac.web.accounts.models import Team, User
+from pac.web.plans import recorded
 from pac.web.plans.execution import create_execution
 from pac.web.plans.models import Effort, FunnelStage, Objective, Plan, PlanRole
 from pac.web.plans.versioning import bump, require_editor, require_plan_creator
@@ -131,24 +133,56 @@ def plan_alert_thresholds_save(
     return thresholds
 
 
+#: How a row of a section is recognised when the section is saved again (team roles: by their order), so
+#: that a row whose values change keeps its history (changed, not deleted and created again).
+SECTION_KEYS: dict[str, tuple[str, ...]] = {
+    "objectives": ("code",),
+    "stages": ("stage",),
+    "efforts": ("stage", "role"),
+    "roles": (),
+}
+
+
 @transaction.atomic
 def plan_replace_section(
     *, user: User, plan: Plan, expected_version: int, section: str, rows: Iterable[Mapping[str, Any]]
 ) -> Plan:
-    """Replace every row of one section (objectives, stages, roles, efforts) in one go."""
+    """Replace every row of one section (objectives, stages, roles, efforts) in one go: rows kept are
+    changed in place, the others deleted, new ones created — each change in the plan's history."""
     require_editor(user, plan)
     row_model = SECTIONS[section]
     bump(plan, expected_version)
-    row_model._default_manager.filter(plan=plan).delete()
-    objects = []
+    wanted = []
     for position, row in enumerate(rows):
         values = dict(row)
         if section == "stages":
             values["position"] = model.Stage(values["stage"]).order
         elif section == "objectives":
             values["position"] = position
-        objects.append(row_model(plan=plan, **values))
-    row_model._default_manager.bulk_create(objects)
+        wanted.append(values)
+    existing = list(row_model._default_manager.filter(plan=plan).order_by("id"))
+    keys = SECTION_KEYS[section]
+    if keys:
+        by_key = {tuple(getattr(r, k) for k in keys): r for r in existing}
+        pairs = [(by_key.pop(tuple(v[k] for k in keys), None), v) for v in wanted]
+        stale = list(by_key.values())
+    else:
+        pairs = [(existing[i] if i < len(existing) else None, v) for i, v in enumerate(wanted)]
+        stale = existing[len(wanted) :]
+    if stale:  # a queryset's delete sends each row's signal: each deletion is recorded
+        row_model._default_manager.filter(pk__in=[r.pk for r in stale]).delete()
+    created = []
+    for current, values in pairs:
+        if current is None:
+            created.append(row_model(plan=plan, **values))
+        elif any(getattr(current, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(current, k, v)
+            current.save()
+    if created:
+        bulk_create_with_history(
+            created, row_model, default_user=recorded.current_user(), default_change_reason=recorded.current_source()
+        )
     Plan.objects.filter(pk=plan.pk).update(updated_at=dt.datetime.now(dt.UTC))
     return plan
 

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from pac.web.plans import action_list, entities, exports, planning, priorities_views, views
+from pac.web.plans import action_list, entities, exports, history_views, planning, priorities_views, views
 
 app_name = "plans"
 urlpatterns = [
@@ -24,6 +24,10 @@ urlpatterns = [
     path("<int:plan_id>/feeds/change/", exports.feed_change, name="feed_change"),
     path("<int:plan_id>/accounts/import/", entities.accounts_import, name="accounts_import"),
     path("<int:plan_id>/actions/<int:pk>/status/", action_list.action_status, name="action_status"),
+    path("<int:plan_id>/history/", history_views.plan_history, name="history"),
+    path("<int:plan_id>/history.csv", history_views.history_csv, name="history_csv"),
+    path("<int:plan_id>/history.xlsx", history_views.history_xlsx, name="history_xlsx"),
+    path("<int:plan_id>/history/<slug:kind>/<int:pk>/", history_views.object_history, name="object_history"),
     path("<int:plan_id>/<slug:entity>/", entities.entity_list, name="entities"),
     path("<int:plan_id>/<slug:entity>/new/", entities.entity_edit, name="entity_new"),
     path("<int:plan_id>/<slug:entity>/<int:pk>/", entities.entity_edit, name="entity_edit"),
