@@ -248,3 +248,23 @@ def test_erasing_a_person_scrubs_them_from_the_history(plan: Any, rep_action: An
     assert set(rows.values_list("owner", flat=True)) == {""}
     assert all("teammate" not in str(raci) for raci in rows.values_list("raci", flat=True))
     assert Action.objects.get(pk=rep_action.pk).owner == "teammate"  # the plan itself is the other helper's job
+
+
+def test_the_accounts_an_action_targets_are_in_its_history(plan: Any, owner: Any) -> None:
+    from pac.web.plans import execution, history
+    from pac.web.plans.models import Account
+    from pac.web.plans.recorded import recorded_as
+
+    action = next(a for a in plan.actions.all() if a.accounts.count() == 3)
+    targeted = sorted(a.name for a in action.accounts.all())
+    created = history.object_history(plan, history.KINDS["action"], action.pk)
+    assert [e.type for e in created] == ["+"]  # the import: one row with its accounts, not one more per link
+    kept = Account.objects.get(plan=plan, code="clinique-saint-roch")
+    plan.refresh_from_db()
+    with recorded_as(owner):
+        execution.action_save(
+            user=owner, plan=plan, expected_version=plan.version, instance=action, accounts=[kept], milestones=[]
+        )
+    entries = history.object_history(plan, history.KINDS["action"], action.pk)
+    accounts = [c for e in entries for c in e.changes if c.field == "Accounts" or c.before == ", ".join(targeted)]
+    assert accounts and accounts[0].before == ", ".join(targeted) and accounts[0].after == kept.name

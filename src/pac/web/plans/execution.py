@@ -11,15 +11,18 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
+from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, get_history_manager_for_model
 
 from pac.engine import model
 from pac.web.accounts.models import User
 from pac.web.plans import models as m
+from pac.web.plans import recorded
 from pac.web.plans.selectors import can_edit, can_update_action
 from pac.web.plans.versioning import PlanConflict, bump, require_editor
 
@@ -157,11 +160,28 @@ def action_save(
     return instance
 
 
+def _recorded(rows: list[Any]) -> list[Any]:
+    """Create rows in one statement each kind, their history rows too (who and from where, as any change)."""
+    if rows:
+        bulk_create_with_history(
+            rows, type(rows[0]), default_user=recorded.current_user(), default_change_reason=recorded.current_source()
+        )
+    return rows
+
+
+def _raci(raci: model.Raci) -> dict[str, Any]:
+    return check_raci(
+        {"R": list(raci.responsible), "A": raci.accountable, "C": list(raci.consulted), "I": list(raci.informed)}
+    )
+
+
 def create_execution(plan: m.Plan, source: model.Plan) -> None:
-    """Write the execution sections of an engine plan into a new plan (inside the caller's transaction)."""
-    segments = {}
-    for s in source.segments:
-        segments[s.id] = m.Segment.objects.create(
+    """Write the execution sections of an engine plan into a new plan (inside the caller's transaction).
+
+    Each kind of row is created in one statement with its history rows (a plan file has hundreds of rows:
+    one insert each, twice with the history, would make the import slow)."""
+    segments = {
+        s.id: m.Segment(
             plan=plan,
             code=s.id,
             name=s.name,
@@ -174,9 +194,11 @@ def create_execution(plan: m.Plan, source: model.Plan) -> None:
             cycle_days=s.cycle_days,
             acquisition_cost=s.acquisition_cost,
         )
-    accounts = {}
-    for a in source.accounts:
-        accounts[a.id] = m.Account.objects.create(
+        for s in source.segments
+    }
+    _recorded(list(segments.values()))
+    accounts = {
+        a.id: m.Account(
             plan=plan,
             code=a.id,
             name=a.name,
@@ -187,18 +209,24 @@ def create_execution(plan: m.Plan, source: model.Plan) -> None:
             owner=a.owner or "",
             stage=a.stage.value if a.stage else "",
         )
-    for c in source.contacts:
-        m.Contact.objects.create(
-            account=accounts[c.account],
-            code=c.id,
-            name=c.name,
-            persona=c.persona or "",
-            buying_role=c.buying_role.value if c.buying_role else "",
-            email=c.email or "",
-        )
-    events = {}
-    for e in source.events:
-        events[e.id] = m.Event.objects.create(
+        for a in source.accounts
+    }
+    _recorded(list(accounts.values()))
+    _recorded(
+        [
+            m.Contact(
+                account=accounts[c.account],
+                code=c.id,
+                name=c.name,
+                persona=c.persona or "",
+                buying_role=c.buying_role.value if c.buying_role else "",
+                email=c.email or "",
+            )
+            for c in source.contacts
+        ]
+    )
+    events = {
+        e.id: m.Event(
             plan=plan,
             code=e.id,
             name=e.name,
@@ -208,18 +236,11 @@ def create_execution(plan: m.Plan, source: model.Plan) -> None:
             campaigns=list(e.campaigns),
             location=e.location or "",
         )
-    for a in source.actions:
-        raci = {}
-        if a.raci:
-            raci = check_raci(
-                {
-                    "R": list(a.raci.responsible),
-                    "A": a.raci.accountable,
-                    "C": list(a.raci.consulted),
-                    "I": list(a.raci.informed),
-                }
-            )
-        row = m.Action.objects.create(
+        for e in source.events
+    }
+    _recorded(list(events.values()))
+    actions = [
+        m.Action(
             plan=plan,
             code=a.id,
             type=a.type.value,
@@ -242,40 +263,76 @@ def create_execution(plan: m.Plan, source: model.Plan) -> None:
             kpi=a.kpi or "",
             value=a.value,
             event=events.get(a.event or ""),
-            raci=raci,
+            raci=_raci(a.raci) if a.raci else {},
         )
-        row.accounts.set([accounts[code] for code in a.accounts])
-        for milestone in a.milestones:
-            m.Milestone.objects.create(action=row, name=milestone.name, date=milestone.date)
-    for r in source.rituals:
-        m.Ritual.objects.create(
-            plan=plan,
-            code=r.id,
-            name=r.name,
-            rrule=r.rrule,
-            time=r.time,
-            minutes=r.minutes,
-            owner=r.owner or "",
-            attendees=list(r.attendees),
-        )
-    for d in source.deadlines:
-        m.Deadline.objects.create(
-            plan=plan, code=d.id, name=d.name, date=d.date, rrule=d.rrule or "", owner=d.owner or ""
-        )
-    for position, g in enumerate(source.raci):
-        m.GovernanceRaci.objects.create(
-            plan=plan,
-            activity=g.activity,
-            position=position,
-            raci=check_raci(
-                {
-                    "R": list(g.raci.responsible),
-                    "A": g.raci.accountable,
-                    "C": list(g.raci.consulted),
-                    "I": list(g.raci.informed),
-                }
-            ),
-        )
+        for a in source.actions
+    ]
+    _create_actions(actions, [[accounts[code] for code in a.accounts] for a in source.actions])
+    _recorded(
+        [
+            m.Milestone(action=row, name=milestone.name, date=milestone.date)
+            for row, a in zip(actions, source.actions, strict=True)
+            for milestone in a.milestones
+        ]
+    )
+    _recorded(
+        [
+            m.Ritual(
+                plan=plan,
+                code=r.id,
+                name=r.name,
+                rrule=r.rrule,
+                time=r.time,
+                minutes=r.minutes,
+                owner=r.owner or "",
+                attendees=list(r.attendees),
+            )
+            for r in source.rituals
+        ]
+    )
+    _recorded(
+        [
+            m.Deadline(plan=plan, code=d.id, name=d.name, date=d.date, rrule=d.rrule or "", owner=d.owner or "")
+            for d in source.deadlines
+        ]
+    )
+    _recorded(
+        [
+            m.GovernanceRaci(plan=plan, activity=g.activity, position=position, raci=_raci(g.raci))
+            for position, g in enumerate(source.raci)
+        ]
+    )
+
+
+def _create_actions(actions: list[m.Action], targets: list[list[m.Account]]) -> None:
+    """Actions with the accounts each targets, and one history row each that records both (as
+    ``accounts.set`` after a save would, in two rows per action and a query per row)."""
+    if not actions:
+        return
+    m.Action.objects.bulk_create(actions)
+    through = m.Action.accounts.through
+    links = through.objects.bulk_create(
+        [
+            through(action_id=row.pk, account_id=account.pk)
+            for row, chosen in zip(actions, targets, strict=True)
+            for account in chosen
+        ]
+    )
+    records = get_history_manager_for_model(m.Action).bulk_history_create(
+        actions, default_user=recorded.current_user(), default_change_reason=recorded.current_source()
+    )
+    if records is None:  # history switched off (SIMPLE_HISTORY_ENABLED)
+        return
+    by_action = {record.id: record for record in records}
+    snapshot = apps.get_model("plans", "HistoricalAction_accounts")  # the links as the history row saw them
+    snapshot.objects.bulk_create(
+        [
+            snapshot(
+                id=link.pk, history=by_action[link.action_id], action_id=link.action_id, account_id=link.account_id
+            )
+            for link in links
+        ]
+    )
 
 
 @transaction.atomic
