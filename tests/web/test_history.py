@@ -174,7 +174,7 @@ def test_the_history_exports_as_csv_and_xlsx_with_formulas_neutralised(
     assert csv_response.status_code == 200
     text = csv_response.content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == ["Date", "Time", "Who", "Kind", "Object", "Change", "Field", "Before", "After"]
+    assert rows[0] == ["Date", "Time", "Who", "Kind", "Object", "What changed", "Field", "Before", "After"]
     renamed = [r for r in rows[1:] if r[6] == "Name"]
     assert renamed and renamed[0][8] == '\'=HYPERLINK("http://evil","x")'
     assert all(r[3] == "Action" for r in rows[1:])

@@ -69,6 +69,8 @@ class Namer:
         self.fmt = formatter(plan.currency)
         self._people: dict[str, str] | None = None
         self._names: dict[tuple[type[models.Model], int], str] = {}
+        self._segments: dict[str, str] | None = None
+        self._objectives: dict[str, str] | None = None
 
     def person(self, username: str) -> str:
         if self._people is None:
@@ -104,6 +106,27 @@ class Namer:
             row = model.history.filter(id=pk).order_by("-history_id").first()
         return str(row) if row is not None else f"#{pk}"
 
+    def objective_title(self, metric: str, segment: str) -> str:
+        """An objective as the pages name it: what it measures, and its segment (« Démos · Santé »)."""
+        if not metric:
+            return ""
+        name = str(dict(m.METRIC_CHOICES).get(metric, metric))
+        return f"{name} · {self.segment(segment)}" if segment else name
+
+    def segment(self, code: str) -> str:
+        """A segment by its name; its code is what objectives keep."""
+        if self._segments is None:
+            self._segments = dict(self.plan.segments.values_list("code", "name"))
+        return self._segments.get(code, code)
+
+    def objective(self, code: str) -> str:
+        """The objective an action serves, by what it measures; its code is what the action keeps."""
+        if self._objectives is None:
+            self._objectives = {
+                o.code: self.objective_title(o.metric, o.segment) or o.code for o in self.plan.objectives.all()
+            }
+        return self._objectives.get(code, code)
+
     def accounts(self, ids: Any) -> str:
         return ", ".join(sorted(self.named(m.Account, pk) for pk in ids)) or EMPTY
 
@@ -117,7 +140,7 @@ class Namer:
             stage = dict(m.STAGE_CHOICES).get(record.stage, record.stage)
             return f"{stage} · {field_value(m.Effort, 'role', record.role, self)}"
         if kind == "objective":
-            return record.code
+            return self.objective_title(record.metric, record.segment) or record.code
         if kind == "governance":
             return record.activity
         if kind == "decision":
@@ -141,6 +164,10 @@ def field_value(model: type[models.Model], name: str, value: Any, namer: Namer) 
         return namer.people(value)
     if name == "raci":
         return namer.raci(value)
+    if name == "expected_objective":
+        return namer.objective(value)
+    if name == "segment" and not isinstance(field, models.ForeignKey):  # an objective's segment, by its code
+        return namer.segment(value)
     if name == "rrule":
         return recurrence_text(value)
     if name == "progress":

@@ -16,6 +16,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET
 from xlsxwriter import Workbook  # type: ignore[import-untyped]
 
@@ -94,8 +95,15 @@ def object_history(request: HttpRequest, plan_id: int, kind: str, pk: int) -> Ht
     )
 
 
+#: The exports' headers, translated when written.
+HEADERS = (
+    *(gettext_noop("Date"), gettext_noop("Time"), gettext_noop("Who"), gettext_noop("Kind"), gettext_noop("Object")),
+    *(gettext_noop("What changed"), gettext_noop("Field"), gettext_noop("Before"), gettext_noop("After")),
+)
+
+
 def _headers() -> list[str]:
-    return [_("Date"), _("Time"), _("Who"), _("Kind"), _("Object"), _("Change"), _("Field"), _("Before"), _("After")]
+    return [_(word) for word in HEADERS]
 
 
 def _lines(entries: Iterable[history.Entry]) -> Iterator[list[Any]]:

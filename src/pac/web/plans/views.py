@@ -199,6 +199,8 @@ def plan_section(request: HttpRequest, plan_id: int, section: str) -> HttpRespon
         "section": section,
         "version": version,
         "title": _section_titles()[section],
+        # the section's rows in the plan's history (plans.history.KINDS)
+        "history_kind": {"objectives": "objective", "stages": "stage", "roles": "role", "efforts": "effort"}[section],
     }
     template = "plans/_section_form.html" if getattr(request, "htmx", False) else "plans/section.html"
     return render(request, template, context)
