@@ -21,8 +21,9 @@ from pac.web.plans import models as m
 from pac.web.plans.history_values import Namer, field_label, field_value
 from pac.web.plans.recorded import CLI
 
-#: Entries per page of the plan's history.
+#: Entries per page of the plan's history, and the most one object's history page shows.
 PAGE_SIZE = 50
+OBJECT_LIMIT = 500
 
 
 @dataclass(frozen=True)
@@ -158,16 +159,19 @@ def plan_history(plan: m.Plan, filters: Filters, start: int, stop: int) -> list[
 
 
 def object_history(plan: m.Plan, kind: Kind, pk: int) -> list[Entry] | None:
-    """Every change to one object of the plan, newest first; None when the plan never had it."""
-    rows = _in_plan(kind, plan).filter(id=pk)
-    if not rows.exists():
+    """The changes to one object of the plan, newest first (the latest ``OBJECT_LIMIT``: the plan's history
+    pages through them all); None when the plan never had it."""
+    ids = list(
+        _in_plan(kind, plan).filter(id=pk).order_by("-history_id").values_list("history_id", flat=True)[:OBJECT_LIMIT]
+    )
+    if not ids:
         return None
-    found = _entries(kind, rows, Namer(plan))
+    found = _entries(kind, history_model(kind).objects.filter(history_id__in=ids), Namer(plan))
     return [entry for _id, entry in sorted(found, key=lambda pair: (pair[1].when, pair[0]), reverse=True)]
 
 
 def export_entries(plan: m.Plan, filters: Filters, chunk: int = 500) -> Iterator[Entry]:
-    """The whole history, newest first, read a chunk at a time (an export holds no more in memory)."""
+    """The whole history, newest first, read from the database a chunk at a time."""
     start = 0
     while True:
         entries = plan_history(plan, filters, start, start + chunk)
