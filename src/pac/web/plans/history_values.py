@@ -28,7 +28,7 @@ FIELD_LABELS = {
     "position": gettext_lazy("order"),
     "plan": gettext_lazy("plan"),
     "action": gettext_lazy("action"),
-    "account": gettext_lazy("account"),
+    "account": gettext_lazy("target account"),
     "decided_by": gettext_lazy("decided by"),
     "decided_at": gettext_lazy("decided on"),
     "active": gettext_lazy("still applies"),
