@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from pac.engine import model
 from pac.web.accounts.models import User
 from pac.web.plans import models as m
+from pac.web.plans.governance import log_decision
 from pac.web.plans.selectors import can_edit, can_update_action
 from pac.web.plans.versioning import PlanConflict, bump, require_editor
 
@@ -274,16 +275,34 @@ def decision_record(*, user: User, plan: m.Plan, action: m.Action, include: bool
     if not reason.strip():
         raise ValidationError(_("Say why: a decision without a reason cannot be reviewed later."))
     m.Decision.objects.filter(plan=plan, action=action, active=True).update(active=False)
+    log_decision(
+        user=user,
+        plan=plan,
+        kind="priority",
+        change="priority_included" if include else "priority_excluded",
+        params={"action": action.name},
+        subject=f"action:{action.code}",
+        subject_name=action.name,
+        reason=reason,
+    )
     return m.Decision.objects.create(plan=plan, action=action, include=include, reason=reason.strip(), decided_by=user)
 
 
 @transaction.atomic
 def corrective_actions_accept(
-    *, user: User, plan: m.Plan, expected_version: int, actions: list[model.Action], reason: str
+    *,
+    user: User,
+    plan: m.Plan,
+    expected_version: int,
+    actions: list[model.Action],
+    reason: str,
+    lever: Mapping[str, str] | None = None,
+    lever_key: str = "",
 ) -> list[m.Action]:
     """Add a corrective plan's actions to the plan as one change, each with the decision that put it
-    there (who, when, why: the lever in figures). Owners: the action's own, else a team member with its
-    role, else the manager who accepts."""
+    there (who, when, why: the lever in figures), and the lever's acceptance in the decision log
+    (``lever``: what it does in figures, in each language). Owners: the action's own, else a team member
+    with its role, else the manager who accepts."""
     require_editor(user, plan)
     bump(plan, expected_version)
     members = plan.team.members.order_by("username")
@@ -310,6 +329,15 @@ def corrective_actions_accept(
         row.save()
         m.Decision.objects.create(plan=plan, action=row, include=True, reason=reason[:2000], decided_by=user)
         created.append(row)
+    log_decision(
+        user=user,
+        plan=plan,
+        kind="lever",
+        change="lever_accepted",
+        params={"lever": dict(lever) if lever else reason, "count": len(created)},
+        subject=f"lever:{lever_key}" if lever_key else "",
+        subject_name=", ".join(a.code for a in created),
+    )
     return created
 
 
@@ -317,7 +345,17 @@ def corrective_actions_accept(
 def decision_withdraw(*, user: User, plan: m.Plan, action: m.Action) -> None:
     if not can_edit(user, plan) or action.plan_id != plan.pk:
         raise PermissionDenied(_("You may not change this plan."))
-    m.Decision.objects.filter(plan=plan, action=action, active=True).update(active=False)
+    withdrawn = m.Decision.objects.filter(plan=plan, action=action, active=True).update(active=False)
+    if withdrawn:
+        log_decision(
+            user=user,
+            plan=plan,
+            kind="priority",
+            change="priority_withdrawn",
+            params={"action": action.name},
+            subject=f"action:{action.code}",
+            subject_name=action.name,
+        )
 
 
 @transaction.atomic
