@@ -342,3 +342,14 @@ def test_the_next_monday_review_is_one_click_from_the_plan_page(under_way: Any, 
     body = as_teammate.get(reverse("plans:detail", args=[under_way.pk])).content.decode()
     assert f'href="{_meeting_url(under_way)}" data-testid="next-meeting"' in body
     assert "Revue du lundi" in body
+
+
+def test_a_ritual_deleted_leaves_its_meetings_decisions_in_the_log(under_way: Any, owner: Any) -> None:
+    from pac.web.plans.models import DecisionLog
+
+    _open(login(owner), under_way)
+    login(owner).post(_meeting_url(under_way, "cockpit:meeting_decision"), {"decision": "Garder le cap"})
+    under_way.rituals.get(code="revue").delete()
+    kept = DecisionLog.objects.get(plan=under_way)
+    assert kept.meeting is None and kept.params == {"decision": "Garder le cap"}
+    assert "Garder le cap" in page_text(login(owner).get(reverse("plans:decisions", args=[under_way.pk])))
