@@ -353,3 +353,42 @@ def test_a_ritual_deleted_leaves_its_meetings_decisions_in_the_log(under_way: An
     kept = DecisionLog.objects.get(plan=under_way)
     assert kept.meeting is None and kept.params == {"decision": "Garder le cap"}
     assert "Garder le cap" in page_text(login(owner).get(reverse("plans:decisions", args=[under_way.pk])))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_overrides_made_before_the_log_existed_join_it_when_migrating() -> None:
+    """Migrating an older database: each earlier priority override becomes a logged decision, its who,
+    why and when kept."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    before = [("plans", "0006_action_progress")]
+    plans_0007 = next(key for key in executor.loader.graph.leaf_nodes() if key[0] == "plans")
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    from pac.web.accounts.models import Team, User  # accounts stays as it is: only plans goes back
+
+    team = Team.objects.create(name="Avant")
+    user = User.objects.create(username="ancien", role="manager")
+    plan = old.get_model("plans", "Plan").objects.create(
+        team_id=team.pk, owner_id=user.pk, name="Ancien plan", start=dt.date(2026, 1, 1), end=dt.date(2026, 3, 31)
+    )
+    action = old.get_model("plans", "Action").objects.create(
+        plan=plan, code="salon", type="event", name="Salon", start=dt.date(2026, 1, 5), end=dt.date(2026, 1, 9)
+    )
+    made = old.get_model("plans", "Decision").objects.create(
+        plan=plan, action=action, include=False, reason="Trop cher", decided_by_id=user.pk
+    )
+    executor = MigrationExecutor(connection)
+    executor.migrate([plans_0007])
+    from pac.web.plans.models import DecisionLog
+
+    entry = DecisionLog.objects.get(plan_id=plan.pk)
+    assert (entry.kind, entry.change, entry.reason, entry.decided_by_id) == (
+        "priority",
+        "priority_excluded",
+        "Trop cher",
+        user.pk,
+    )
+    assert entry.params == {"action": "Salon"} and entry.decided_at == made.decided_at

@@ -5,6 +5,25 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def log_earlier_overrides(apps, schema_editor):
+    """The priority overrides made before the log existed (a lever's actions among them) join it, with
+    their own who, why and when, so that the log starts complete."""
+    Decision = apps.get_model("plans", "Decision")
+    DecisionLog = apps.get_model("plans", "DecisionLog")
+    for decision in Decision.objects.select_related("action").order_by("decided_at", "id").iterator():
+        entry = DecisionLog.objects.create(
+            plan_id=decision.plan_id,
+            kind="priority",
+            change="priority_included" if decision.include else "priority_excluded",
+            params={"action": decision.action.name},
+            subject=f"action:{decision.action.code}",
+            subject_name=decision.action.name,
+            reason=decision.reason,
+            decided_by_id=decision.decided_by_id,
+        )
+        DecisionLog.objects.filter(pk=entry.pk).update(decided_at=decision.decided_at)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -58,4 +77,5 @@ class Migration(migrations.Migration):
             model_name='decisionlog',
             index=models.Index(fields=['plan', 'kind', 'decided_at'], name='decision_log_plan_kind'),
         ),
+        migrations.RunPython(log_earlier_overrides, migrations.RunPython.noop),
     ]
