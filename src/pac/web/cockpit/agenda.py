@@ -18,7 +18,7 @@ from django.utils.translation import gettext, ngettext
 
 from pac.engine.alerts import Alert
 from pac.engine.labels import SEVERITY_LABELS
-from pac.engine.model import ActionStatus
+from pac.engine.model import ActionStatus, Metric
 from pac.engine.progress import CUMULATIVE
 from pac.web.cockpit.landing import Landing, landing_figures, plan_measured
 from pac.web.cockpit.presenters import lever_key, present_overview, present_progress
@@ -33,8 +33,8 @@ from pac.web.plans.models import DecisionLog, Plan
 AGENDA_VERSION = 1
 #: Alerts kept per kind (the others counted), deals kept per reason: an agenda is read in an hour.
 ALERTS_PER_KIND = 3
-LARGEST_DEALS = 5
-MAX_DEALS = 15
+DEALS_PER_REASON = 5
+LARGEST_DEALS = DEALS_PER_REASON
 MAX_PROPOSED = 20
 #: The alerts that name a deal, and why it is to be inspected.
 DEAL_ALERTS = {
@@ -82,7 +82,11 @@ def _gaps(plan: Plan, c: Landing, today: dt.date) -> list[dict[str, Any]]:
         return lines
     engine_plan = adapters.to_engine(plan)
     measured = plan_measured(plan, engine_plan, today)
+    told = bool(lines)  # the revenue line above tells the plan's revenue objective already
     for index, line in enumerate(measured):
+        objective_ = line.objective
+        if told and objective_.metric is Metric.REVENUE and not objective_.segment and objective_.per is None:
+            continue
 
         def objective(index: int = index) -> str:
             shown = present_progress(measured, engine_plan)[index]
@@ -138,25 +142,28 @@ def _alerts(plan: Plan, alerts: list[Alert]) -> list[dict[str, Any]]:
 
 
 def _deals(plan: Plan, c: Landing, alerts: list[Alert], today: dt.date) -> list[dict[str, Any]]:
-    """The deals to inspect: stalled (open far longer than the median cycle), slipping (their close date
-    pushed back or past), the largest open ones; a deal once, with every reason it is there."""
-    reasons: dict[str, list[str]] = {}
+    """The deals to inspect: stalled (open far longer than the median cycle, the oldest first), slipping
+    (their close date pushed back or past), the largest open ones — a few of each, so that one kind does
+    not crowd the others out; a deal once, with every reason it is there."""
+    picked: dict[str, list[str]] = {"stalled": [], "slipping": []}
     for deal in c.found.deals:
-        if deal.stalled:
-            reasons.setdefault(deal.external_id, []).append("stalled")
+        if deal.stalled and len(picked["stalled"]) < DEALS_PER_REASON:
+            picked["stalled"].append(deal.external_id)
     for alert in alerts:
-        why = DEAL_ALERTS.get(alert.code)
-        deal_id = alert.subject.get("deal")
-        if why and deal_id and why not in reasons.get(deal_id, []):
-            reasons.setdefault(deal_id, []).append(why)
+        why, deal_id = DEAL_ALERTS.get(alert.code), alert.subject.get("deal")
+        if why and deal_id and deal_id not in picked[why] and len(picked[why]) < DEALS_PER_REASON:
+            picked[why].append(deal_id)
     tables = team_tables(plan.team) if not c.no_data else {}
     largest = _largest(tables, today)
-    for row in largest:
-        reasons.setdefault(row["id"], []).append("large")
+    picked["large"] = [row["id"] for row in largest]
+    reasons: dict[str, list[str]] = {}
+    for why, ids in picked.items():
+        for deal_id in ids:
+            reasons.setdefault(deal_id, []).append(why)
     rows = {row["id"]: row for row in largest}
     missing = [deal_id for deal_id in reasons if deal_id not in rows]
-    rows.update({row["id"]: row for row in _deal_rows(tables, missing[:MAX_DEALS], today)})
-    return [{**rows[deal_id], "why": why} for deal_id, why in reasons.items() if deal_id in rows][:MAX_DEALS]
+    rows.update({row["id"]: row for row in _deal_rows(tables, missing, today)})
+    return [{**rows[deal_id], "why": why} for deal_id, why in reasons.items() if deal_id in rows]
 
 
 def _columns(t: Any) -> list[str]:
