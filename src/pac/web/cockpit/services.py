@@ -1,6 +1,7 @@
 """The cockpit's one write path: setting an alert aside (acknowledged, or snoozed until a day) and a
 plan's alert delivery (only who may edit the plan; a teammate reads); a rep's forecast submission and a
-manager's adjustment of it (each a new row: the history is the audit)."""
+manager's adjustment of it (each a new row: the history is the audit). Setting an alert aside and adjusting
+the forecast are arbitrations: each is written to the plan's decision log in the same transaction."""
 
 from __future__ import annotations
 
