@@ -392,3 +392,30 @@ def test_the_overrides_made_before_the_log_existed_join_it_when_migrating() -> N
         user.pk,
     )
     assert entry.params == {"action": "Salon"} and entry.decided_at == made.decided_at
+
+
+def test_a_change_is_worded_even_when_recorded_by_another_version() -> None:
+    """A code this version does not know, or a parameter it lacks, is told in words: never a raw code or
+    an error on the log's page."""
+    from django.utils import translation
+
+    from pac.engine.formatting import Formatter
+    from pac.web.plans.decision_log import worded_change
+
+    with translation.override("en"):
+        fmt = Formatter("en")
+        assert worded_change("budget_moved", {"x": 1}, fmt) == "A decision of a kind this version does not know."
+        assert worded_change("alert_acknowledged", {}, fmt) == "Alert set aside until its situation changes: …"
+        lever = {"fr": "Ajouter 3 démos.", "en": "Add 3 demos."}
+        assert worded_change("lever_accepted", {"lever": lever, "count": 1200}, fmt) == (
+            "Corrective lever accepted: Add 3 demos. Actions added to the plan: 1,200."
+        )
+
+
+def test_an_alert_no_longer_shown_is_still_set_aside_and_logged(under_way: Any, owner: Any) -> None:
+    from pac.web.plans.models import DecisionLog
+
+    response = login(owner).post(reverse("cockpit:alert_aside", args=[under_way.pk]), {"key": "deal_stalled|deal=zz"})
+    assert response.status_code == 302
+    entry = DecisionLog.objects.get(plan=under_way)
+    assert (entry.change, entry.subject, entry.params) == ("alert_acknowledged", "deal_stalled|deal=zz", {})

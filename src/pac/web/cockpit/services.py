@@ -67,7 +67,10 @@ def alert_set_aside(
         plan=plan,
         kind="alert",
         change="alert_acknowledged" if days is None else "alert_snoozed",
-        params={"alert": alert or {}, **({"until_day": state.until.isoformat()} if state.until else {})},
+        params={
+            **({"alert": alert} if alert else {}),
+            **({"until_day": state.until.isoformat()} if state.until else {}),
+        },
         subject=key,
         reason=reason,
     )
