@@ -61,13 +61,42 @@ def manager_pages(demo: Any) -> list[str]:
     pages += [f"/plans/{saas}/{entity}/" for entity in ENTITIES]
     pages += [f"/plans/{saas}/{entity}/new/" for entity in ENTITIES]
     pages += [f"/plans/{saas}/accounts/import/"]
+    return pages + governance_pages(demo)
+
+
+def governance_pages(demo: Any) -> list[str]:
+    """The decision log, a ritual's meetings, its next meeting before it is opened (the agenda as it stands
+    now) and the one after, opened (agenda, minutes and decision forms)."""
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from pac.web.cockpit.agenda import build_agenda
+    from pac.web.plans.governance import meeting_open
+    from pac.web.plans.selectors import next_occurrences, ritual_days
+
+    today = timezone.localdate()
+    pages = [reverse("plans:decisions", args=[demo.current.pk])]
+    for o in next_occurrences(demo.current, today)[:1]:
+        pages.append(reverse("cockpit:ritual_meetings", args=[demo.current.pk, o.ritual.pk]))
+        for index, day in enumerate(ritual_days(demo.current, o.ritual, today, demo.current.end)[:2]):
+            if index == 1:
+                meeting_open(
+                    user=demo.manager,
+                    plan=demo.current,
+                    ritual=o.ritual,
+                    day=day,
+                    agenda=build_agenda(demo.current, today),
+                )
+            pages.append(reverse("cockpit:meeting", args=[demo.current.pk, o.ritual.pk, day.isoformat()]))
     return pages
 
 
 def rep_pages(demo: Any) -> list[str]:
     current = demo.current.pk
     pages = ["/cockpit/", "/cockpit/forecast/", "/cockpit/kpis/", "/plans/", f"/plans/{current}/"]
-    return pages + [f"/plans/{current}/{view}/" for view in ("roadmap", "month", "week", "raci", "actions")]
+    return pages + [
+        f"/plans/{current}/{view}/" for view in ("roadmap", "month", "week", "raci", "actions", "decisions")
+    ]
 
 
 def test_no_page_has_a_serious_accessibility_violation_for_the_manager(

@@ -45,6 +45,9 @@ NOT_PAGES = {
     "crm:job_report": "a CSV report",
     "crm:job_confirm": "POST only: queues the import for real, then redirects",
     "plans:action_status": "POST only: answers with the row's status form, walked on the actions list",
+    "cockpit:meeting_open": "POST only: redirects",
+    "cockpit:meeting_minutes": "POST only: redirects (a conflict answers with the meeting page, tested)",
+    "cockpit:meeting_decision": "POST only: redirects",
 }
 #: Words that give English away on a French page, and French on an English one (whole words, case kept).
 ENGLISH_WORDS = (
@@ -133,7 +136,7 @@ def _names(patterns: list[Any], namespace: str = "") -> Iterator[str]:
 def targets(demo: Any, job: Any, token: str) -> dict[str, list[str]]:
     """Each URL name with the URLs walked for it, for the demo's two plans."""
     from pac.web.plans.entities import SECTIONS
-    from pac.web.plans.models import Action
+    from pac.web.plans.models import Action, Plan
 
     plans = [demo.plan.pk, demo.current.pk]
     per_plan = {
@@ -143,12 +146,11 @@ def targets(demo: Any, job: Any, token: str) -> dict[str, list[str]]:
     entity_rows = []
     for p in plans:
         for key, section in SECTIONS.items():
-            from pac.web.plans.models import Plan
-
             first = section.queryset(Plan.objects.get(pk=p)).first()
             if first is not None:
                 entity_rows.append(reverse("plans:entity_edit", args=[p, key, first.pk]))
     kpis = reverse("cockpit:kpis")
+    meetings = _meetings(demo)
     return {
         "login": [reverse("login")],
         "plans:list": [reverse("plans:list")],
@@ -183,11 +185,55 @@ def targets(demo: Any, job: Any, token: str) -> dict[str, list[str]]:
             f"{kpis}?period=week&by=channel&kpi=win_rate",
         ],
         "cockpit:plan_progress": [reverse("cockpit:plan_progress", args=[p]) for p in plans],
+        "plans:decisions": [reverse("plans:decisions", args=[p]) for p in plans]
+        + [f"{reverse('plans:decisions', args=[demo.current.pk])}?kind={k}" for k in ("meeting", "lever")],
+        "cockpit:ritual_meetings": [
+            reverse("cockpit:ritual_meetings", args=[r.plan_id, r.pk])
+            for p in plans
+            for r in Plan.objects.get(pk=p).rituals.all()
+        ],
+        "cockpit:meeting": meetings,
         "cockpit:weeks_produced": [
             f"{reverse('cockpit:weeks_produced', args=[p])}?from={dt.date.today() - dt.timedelta(days=60)}"
             for p in plans
         ],
     }
+
+
+def _meetings(demo: Any) -> list[str]:
+    """The next occurrence of each ritual of the plan under way: one opened (its agenda frozen, a decision
+    recorded), the others not yet (the live agenda for the manager, a notice for a rep)."""
+    from django.utils import timezone
+
+    from pac.web.cockpit.agenda import build_agenda
+    from pac.web.plans import governance, selectors
+
+    urls = []
+    today = timezone.localdate()
+    for index, o in enumerate(selectors.next_occurrences(demo.current, today)):
+        if index == 0:
+            meeting = governance.meeting_open(
+                user=demo.manager,
+                plan=demo.current,
+                ritual=o.ritual,
+                day=o.day,
+                agenda=build_agenda(demo.current, today),
+            )
+            if not meeting.decisions.exists():
+                governance.meeting_decision_record(
+                    user=demo.manager,
+                    plan=demo.current,
+                    meeting=meeting,
+                    decision="Relancer les affaires bloquées",
+                    reason="Revue",
+                )
+        urls.append(reverse("cockpit:meeting", args=[demo.current.pk, o.ritual.pk, o.day.isoformat()]))
+    plan = demo.plan  # a plan to come: its first meeting, not opened
+    first = plan.rituals.first()
+    if first is not None:
+        days = selectors.ritual_days(plan, first, plan.start, plan.end)
+        urls += [reverse("cockpit:meeting", args=[plan.pk, first.pk, days[0].isoformat()])] if days else []
+    return urls
 
 
 def _catalogue() -> tuple[set[str], list[re.Pattern[str]], list[str]]:

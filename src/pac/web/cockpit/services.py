@@ -1,6 +1,7 @@
 """The cockpit's one write path: setting an alert aside (acknowledged, or snoozed until a day) and a
 plan's alert delivery (only who may edit the plan; a teammate reads); a rep's forecast submission and a
-manager's adjustment of it (each a new row: the history is the audit)."""
+manager's adjustment of it (each a new row: the history is the audit). Setting an alert aside and adjusting
+the forecast are arbitrations: each is written to the plan's decision log in the same transaction."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from pac.engine.forecast.categories import BEST_CASE, COMMIT, PIPELINE
 from pac.web.accounts.models import PLAN_EDITOR_ROLES, User
 from pac.web.cockpit.forecast_call import is_rep, period_of
 from pac.web.cockpit.models import AlertChannel, AlertState, ForecastAdjustment, ForecastSubmission
+from pac.web.plans.governance import log_decision
 from pac.web.plans.models import Plan
 from pac.web.plans.selectors import can_edit
 
@@ -34,8 +36,18 @@ def _require_editor(user: User, plan: Plan) -> None:
 
 
 @transaction.atomic
-def alert_set_aside(*, user: User, plan: Plan, key: str, days: int | None, today: dt.date) -> AlertState:
-    """Acknowledge (``days`` None) or snooze for ``days`` the alert ``key``."""
+def alert_set_aside(
+    *,
+    user: User,
+    plan: Plan,
+    key: str,
+    days: int | None,
+    today: dt.date,
+    alert: dict[str, str] | None = None,
+    reason: str = "",
+) -> AlertState:
+    """Acknowledge (``days`` None) or snooze for ``days`` the alert ``key``, logged as a decision
+    (``alert``: the alert's text in each language, when the caller found it among today's)."""
     _require_editor(user, plan)
     if not key or len(key) > 300:
         raise ValidationError(_("Unknown alert."))
@@ -49,6 +61,18 @@ def alert_set_aside(*, user: User, plan: Plan, key: str, days: int | None, today
             "until": None if days is None else today + dt.timedelta(days=days),
             "by": user,
         },
+    )
+    log_decision(
+        user=user,
+        plan=plan,
+        kind="alert",
+        change="alert_acknowledged" if days is None else "alert_snoozed",
+        params={
+            **({"alert": alert} if alert else {}),
+            **({"until_day": state.until.isoformat()} if state.until else {}),
+        },
+        subject=key,
+        reason=reason,
     )
     return state
 
@@ -163,7 +187,7 @@ def forecast_adjust(
     if len(why) > MAX_REASON:
         raise ValidationError(_("At most %(count)s characters.") % {"count": MAX_REASON})
     chosen = period_of(plan, period)
-    return ForecastAdjustment.objects.create(
+    row = ForecastAdjustment.objects.create(
         plan=plan,
         period_start=chosen.start,
         period_end=chosen.end,
@@ -173,3 +197,19 @@ def forecast_adjust(
         by=manager,
         reason=why,
     )
+    log_decision(
+        user=manager,
+        plan=plan,
+        kind="forecast",
+        change="forecast_adjusted",
+        params={
+            "category": category,
+            "rep": (rep.get_full_name() or rep.username) if rep is not None else "",
+            "start_day": chosen.start.isoformat(),
+            "end_day": chosen.end.isoformat(),
+            "amount": str(row.amount),
+        },
+        subject=f"forecast:{chosen.start}:{chosen.end}:{rep.username if rep else ''}:{category}",
+        reason=why,
+    )
+    return row

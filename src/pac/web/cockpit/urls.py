@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pac.web.cockpit import forecast_views, produced, views
+from pac.web.cockpit import forecast_views, meetings, produced, views
 from pac.web.cockpit.reports import views as reports
 
 app_name = "cockpit"
@@ -13,6 +13,19 @@ urlpatterns = [
     path("forecast/", forecast_views.forecast_page, name="forecast"),
     path("plans/<int:plan_id>/forecast/submit/", forecast_views.forecast_submit_view, name="forecast_submit"),
     path("plans/<int:plan_id>/forecast/adjust/", forecast_views.forecast_adjust_view, name="forecast_adjust"),
+    path("plans/<int:plan_id>/rituals/<int:ritual_id>/", meetings.ritual_meetings, name="ritual_meetings"),
+    path("plans/<int:plan_id>/rituals/<int:ritual_id>/<str:day>/", meetings.meeting_page, name="meeting"),
+    path("plans/<int:plan_id>/rituals/<int:ritual_id>/<str:day>/open/", meetings.meeting_open, name="meeting_open"),
+    path(
+        "plans/<int:plan_id>/rituals/<int:ritual_id>/<str:day>/minutes/",
+        meetings.meeting_minutes,
+        name="meeting_minutes",
+    ),
+    path(
+        "plans/<int:plan_id>/rituals/<int:ritual_id>/<str:day>/decision/",
+        meetings.meeting_decision,
+        name="meeting_decision",
+    ),
     path("kpis/", views.kpi_page, name="kpis"),
     path("plans/<int:plan_id>/progress/", views.plan_progress, name="plan_progress"),
     path("plans/<int:plan_id>/weeks-produced/", produced.weeks_produced, name="weeks_produced"),

@@ -14,8 +14,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from pac.engine.formatting import Formatter
@@ -43,6 +43,7 @@ from pac.web.crm.kpi_tables import team_tables
 from pac.web.crm.services import can_import
 from pac.web.language import formatter
 from pac.web.plans import adapters, selectors
+from pac.web.plans.decision_log import in_each_language
 from pac.web.plans.execution import corrective_actions_accept
 from pac.web.plans.models import Plan
 from pac.web.plans.services import plan_alert_thresholds_save
@@ -239,6 +240,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "can_import": can_import(user, plan.team),
         "credit": plan.team.data_credit,
         "title": _("Cockpit"),
+        "next_meetings": selectors.next_occurrences(plan, c.found.today)[:3],
     }
     return render(request, "cockpit/home.html", context)
 
@@ -261,7 +263,13 @@ def lever_accept(request: HttpRequest, plan_id: int) -> HttpResponse:
     reason = _("Corrective plan accepted: %(lever)s") % {"lever": chosen.message(fmt, _)}
     try:
         added = corrective_actions_accept(
-            user=user, plan=plan, expected_version=posted_version(request), actions=list(chosen.actions), reason=reason
+            user=user,
+            plan=plan,
+            expected_version=posted_version(request),
+            actions=list(chosen.actions),
+            reason=reason,
+            lever=in_each_language(lambda: chosen.message(formatter(plan.currency), gettext)),
+            lever_key=wanted,
         )
     except PlanConflict:
         messages.error(request, _("Someone changed the plan meanwhile: look at the levers again."))
@@ -281,13 +289,18 @@ def alert_aside(request: HttpRequest, plan_id: int) -> HttpResponse:
     user = current_user(request)
     plan = selectors.plan_for_editing(user, plan_id)
     days = request.POST.get("days") or None
+    key = request.POST.get("key", "")
+    c = _cockpit(request, plan)  # cached: the alert as the page showed it, for the decision log
+    found = next((a for a in (c.steering.alerts if c.steering else ()) if a.key == key), None)
     try:
         alert_set_aside(
             user=user,
             plan=plan,
-            key=request.POST.get("key", ""),
+            key=key,
             days=int(days) if days else None,
             today=timezone.localdate(),
+            alert=in_each_language(lambda: found.message(formatter(plan.currency), gettext)) if found else None,
+            reason=request.POST.get("reason", "")[:2000],
         )
     except (ValidationError, ValueError) as error:
         messages.error(request, " ".join(error.messages) if isinstance(error, ValidationError) else _("Unknown alert."))

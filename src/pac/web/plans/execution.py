@@ -23,6 +23,7 @@ from pac.engine import model
 from pac.web.accounts.models import User
 from pac.web.plans import models as m
 from pac.web.plans import recorded
+from pac.web.plans.governance import log_decision
 from pac.web.plans.selectors import can_edit, can_update_action
 from pac.web.plans.versioning import PlanConflict, bump, require_editor
 
@@ -343,16 +344,34 @@ def decision_record(*, user: User, plan: m.Plan, action: m.Action, include: bool
     if not reason.strip():
         raise ValidationError(_("Say why: a decision without a reason cannot be reviewed later."))
     _withdraw(plan, action)
+    log_decision(
+        user=user,
+        plan=plan,
+        kind="priority",
+        change="priority_included" if include else "priority_excluded",
+        params={"action": action.name},
+        subject=f"action:{action.code}",
+        subject_name=action.name,
+        reason=reason,
+    )
     return m.Decision.objects.create(plan=plan, action=action, include=include, reason=reason.strip(), decided_by=user)
 
 
 @transaction.atomic
 def corrective_actions_accept(
-    *, user: User, plan: m.Plan, expected_version: int, actions: list[model.Action], reason: str
+    *,
+    user: User,
+    plan: m.Plan,
+    expected_version: int,
+    actions: list[model.Action],
+    reason: str,
+    lever: Mapping[str, str] | None = None,
+    lever_key: str = "",
 ) -> list[m.Action]:
     """Add a corrective plan's actions to the plan as one change, each with the decision that put it
-    there (who, when, why: the lever in figures). Owners: the action's own, else a team member with its
-    role, else the manager who accepts."""
+    there (who, when, why: the lever in figures), and the lever's acceptance in the decision log
+    (``lever``: what it does in figures, in each language). Owners: the action's own, else a team member
+    with its role, else the manager who accepts."""
     require_editor(user, plan)
     bump(plan, expected_version)
     members = plan.team.members.order_by("username")
@@ -379,6 +398,15 @@ def corrective_actions_accept(
         row.save()
         m.Decision.objects.create(plan=plan, action=row, include=True, reason=reason[:2000], decided_by=user)
         created.append(row)
+    log_decision(
+        user=user,
+        plan=plan,
+        kind="lever",
+        change="lever_accepted",
+        params={"lever": dict(lever) if lever else reason, "count": len(created)},
+        subject=f"lever:{lever_key}" if lever_key else "",
+        subject_name=", ".join(a.code for a in created),
+    )
     return created
 
 
@@ -386,14 +414,27 @@ def corrective_actions_accept(
 def decision_withdraw(*, user: User, plan: m.Plan, action: m.Action) -> None:
     if not can_edit(user, plan) or action.plan_id != plan.pk:
         raise PermissionDenied(_("You may not change this plan."))
-    _withdraw(plan, action)
+    withdrawn = _withdraw(plan, action)
+    if withdrawn:
+        log_decision(
+            user=user,
+            plan=plan,
+            kind="priority",
+            change="priority_withdrawn",
+            params={"action": action.name},
+            subject=f"action:{action.code}",
+            subject_name=action.name,
+        )
 
 
-def _withdraw(plan: m.Plan, action: m.Action) -> None:
+def _withdraw(plan: m.Plan, action: m.Action) -> int:
     """The action's decisions stop applying, one row at a time so that each change is in the history."""
+    withdrawn = 0
     for decision in m.Decision.objects.filter(plan=plan, action=action, active=True):
         decision.active = False
         decision.save(update_fields=["active"])
+        withdrawn += 1
+    return withdrawn
 
 
 @transaction.atomic

@@ -484,3 +484,67 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"feed {self.plan_id}/{self.user_id}"
+
+
+#: What a decision of the log arbitrates: the kinds of arbitration PAC records (codes; labels in
+#: ``decision_log.KIND_LABELS``).
+DECISION_KINDS = ("priority", "lever", "alert", "forecast", "meeting")
+
+
+class RitualMeeting(models.Model):
+    """One occurrence of a ritual that was held: the agenda frozen from the cockpit when it was opened
+    (JSON, worded in each language then: the figures as they stood that day), the minutes the manager
+    types, who was there. ``version`` grows at every minutes edit (compare-and-set: two editors typing at
+    once are told instead of one losing the other's text)."""
+
+    ritual = models.ForeignKey(Ritual, on_delete=models.CASCADE, related_name="meetings", verbose_name=_("ritual"))
+    date = models.DateField(_("date"))
+    agenda = models.JSONField(_("agenda"), default=dict, blank=True)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    opened_at = models.DateTimeField(auto_now_add=True)
+    minutes = models.TextField(_("minutes"), blank=True)
+    present = models.JSONField(_("attendees present"), default=list, blank=True)  # usernames
+    version = models.PositiveIntegerField(default=0, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = PlanHistory(excluded_fields=["version", "updated_at", "agenda"])
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        constraints = [models.UniqueConstraint(fields=["ritual", "date"], name="ritual_meeting_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.ritual} {self.date}"
+
+
+class DecisionLog(models.Model):
+    """One arbitration, kept as it was made (never edited): who decided, when, about what (``kind`` and
+    ``subject``: the object's stable reference, ``subject_name`` how it was named then), why, and what it
+    changed (``change``: a code and its parameters, worded in the reader's language when shown, see
+    ``decision_log``). Decisions taken in a ritual's meeting point to it."""
+
+    KIND_CHOICES = [(kind, kind) for kind in DECISION_KINDS]
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="decision_log")
+    kind = models.CharField(_("kind"), max_length=12, choices=KIND_CHOICES)
+    subject = models.CharField(max_length=300, blank=True)
+    subject_name = models.CharField(max_length=300, blank=True)
+    change = models.CharField(max_length=40)
+    params = models.JSONField(default=dict, blank=True)
+    reason = models.TextField(_("why"), blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    meeting = models.ForeignKey(
+        RitualMeeting, on_delete=models.SET_NULL, null=True, blank=True, related_name="decisions"
+    )
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+        indexes = [models.Index(fields=["plan", "kind", "decided_at"], name="decision_log_plan_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.change} {self.subject}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self._state.adding:
+            raise ValueError("A logged decision is never changed: record a new one.")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]

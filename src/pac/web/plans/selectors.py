@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
+from pac.engine.calendar import ritual_starts
 from pac.web.accounts.models import PLAN_EDITOR_ROLES, Team, User
-from pac.web.plans.models import Action, Plan
+from pac.web.plans.models import Action, DecisionLog, Plan, Ritual, RitualMeeting
 
 
 def plans_visible_to(user: User) -> QuerySet[Plan]:
@@ -65,3 +69,56 @@ def plan_for_editing(user: User, plan_id: int) -> Plan:
 
 def teams_of(user: User) -> QuerySet[Team]:
     return user.teams.all()
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """A ritual on one day, and its meeting when it was opened."""
+
+    ritual: Ritual
+    day: dt.date
+    meeting: RitualMeeting | None
+
+
+#: How far ahead the next occurrences are looked for (a quarterly ritual is found).
+OCCURRENCES_AHEAD = dt.timedelta(days=120)
+
+
+def ritual_days(plan: Plan, ritual: Ritual, start: dt.date, end: dt.date) -> list[dt.date]:
+    """The days of [start, end] the ritual takes place within the plan (as the calendar expands it)."""
+    first, last = max(start, plan.start), min(end, plan.end)
+    if last < first:
+        return []
+    try:
+        return [
+            day for day, _at in ritual_starts(ritual.rrule, dt.datetime.combine(plan.start, ritual.time), first, last)
+        ]
+    except (ValueError, TypeError):  # a rule the calendar cannot read: no occurrence rather than an error
+        return []
+
+
+def next_occurrences(plan: Plan, today: dt.date) -> list[Occurrence]:
+    """Each ritual's next occurrence from today on (today's included: the meeting of the day), the soonest
+    first: what the plan page and the landing page link to."""
+    found = []
+    for ritual in plan.rituals.all():
+        days = ritual_days(plan, ritual, today, today + OCCURRENCES_AHEAD)
+        if days:
+            found.append(Occurrence(ritual, days[0], ritual.meetings.filter(date=days[0]).first()))
+    return sorted(found, key=lambda o: (o.day, o.ritual.time, o.ritual.pk))
+
+
+def ritual_of(plan: Plan, ritual_id: int) -> Ritual:
+    """One of the plan's rituals (the caller got the plan through ``plan_for``): 404 otherwise."""
+    ritual = plan.rituals.filter(pk=ritual_id).first()
+    if ritual is None:
+        raise Http404
+    return ritual
+
+
+def decisions_of(plan: Plan, kind: str = "") -> list[DecisionLog]:
+    """The plan's decision log, the latest first, of one kind when given (bounded: a page, not an export)."""
+    rows = DecisionLog.objects.filter(plan=plan).select_related("decided_by", "meeting__ritual")
+    if kind:
+        rows = rows.filter(kind=kind)
+    return list(rows[:500])

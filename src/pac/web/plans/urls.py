@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from pac.web.plans import action_list, entities, exports, history_views, planning, priorities_views, views
+from pac.web.plans import action_list, decision_views, entities, exports, history_views, planning, priorities_views, views
 
 app_name = "plans"
 urlpatterns = [
@@ -18,6 +18,7 @@ urlpatterns = [
     path("<int:plan_id>/raci/", planning.raci_grid, name="raci"),
     path("<int:plan_id>/priorities/", priorities_views.plan_priorities, name="priorities"),
     path("<int:plan_id>/priorities/decide/", priorities_views.plan_decide, name="decide"),
+    path("<int:plan_id>/decisions/", decision_views.decision_log, name="decisions"),
     path("<int:plan_id>/export.xlsx", exports.plan_xlsx, name="xlsx"),
     path("<int:plan_id>/calendar.ics", exports.plan_ics, name="ics"),
     path("<int:plan_id>/feeds/", exports.feeds, name="feeds"),

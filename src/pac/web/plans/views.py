@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -75,6 +76,10 @@ def plan_create(request: HttpRequest) -> HttpResponse:
     return render(request, "plans/form.html", {"form": form, "title": _("New plan")})
 
 
+#: The rituals' next meetings linked from the plan page (the Monday review first when it is the soonest).
+NEXT_MEETINGS = 3
+
+
 def _plan_context(request: HttpRequest, plan: Plan) -> dict[str, Any]:
     engine_plan = adapters.to_engine(plan)
     return {
@@ -83,6 +88,7 @@ def _plan_context(request: HttpRequest, plan: Plan) -> dict[str, Any]:
         "can_edit": selectors.can_edit(current_user(request), plan),
         "sections": _section_titles(),
         "roles": _team(plan),
+        "next_meetings": selectors.next_occurrences(plan, timezone.localdate())[:NEXT_MEETINGS],
         "stage_rows": [
             {"label": s.get_stage_display(), "rate": show_percent(s.rate, language()) if s.rate else "", "days": s.days}
             for s in plan.stages.all()

@@ -1,0 +1,45 @@
+"""The plan's decision log: every arbitration (priorities, corrective levers, alerts set aside, forecast
+adjustments, decisions taken in rituals) with who, when, what it changed and why; filtered by kind,
+read by the whole team (the decisions are made through their own pages' write paths)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from pac.web.language import formatter
+from pac.web.plans import selectors
+from pac.web.plans.decision_log import KIND_LABELS, kind_label, worded_change
+from pac.web.requests import current_user
+
+
+@login_required
+@require_GET
+def decision_log(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = selectors.plan_for(current_user(request), plan_id)
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in KIND_LABELS else ""  # an unknown filter shows everything
+    fmt = formatter(plan.currency)
+    rows = [
+        {
+            "entry": d,
+            "kind": kind_label(d.kind),
+            "who": d.decided_by.get_full_name() or d.decided_by.get_username(),
+            "what": worded_change(d.change, d.params, fmt, plan.currency),
+        }
+        for d in selectors.decisions_of(plan, kind)
+    ]
+    return render(
+        request,
+        "plans/decisions.html",
+        {
+            "plan": plan,
+            "rows": rows,
+            "kind": kind,
+            "kinds": [(code, str(label)) for code, label in KIND_LABELS.items()],
+            "title": _("Decision log"),
+        },
+    )
