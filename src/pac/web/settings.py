@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "pac.web.plans",
     "pac.web.crm",
     "pac.web.cockpit",
+    "pac.web.privacy",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,305 @@
+"""Erasure on request (GDPR, article 17): the one write path that erases a person or a contact, and logs it.
+
+A **person** (a PAC user) keeps their rows — the deals they won, the actions they own, their forecasts —
+under a pseudonym (« Personne effacée n°12 », the number being the erasure's in the log): the account is
+deactivated, its names and e-mail replaced, the username stored in plan objects (owners, RACI, attendees)
+replaced by the pseudonymous one, the CRM rows they own (by username, full name or e-mail) given the
+pseudonym, and the texts typed about them (a decision's reason, an action's message…) have the names
+replaced. A **contact** (a CRM contact or a plan's contact) has its name and e-mail blanked.
+
+The log (``Erasure``) says who did it, when, what kind, how many rows of which table, and a keyed hash of
+the name: never the erased data. Other apps that keep personal data (the audit trail, login attempts) add
+their scrubber to ``PERSON_SCRUBBERS``; each runs first, in the same transaction, while the account still
+has its old username."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
+
+from pac.web.accounts.models import Team, User
+from pac.web.cockpit.models import AlertChannel, ForecastAdjustment
+from pac.web.crm.freshness import data_changed
+from pac.web.crm.models import Activity, CrmAccount, CrmContact, Lead, Opportunity, OpportunityChange
+from pac.web.plans import models as plans
+from pac.web.privacy.models import Erasure
+
+#: Another app's scrubber: given the username of the person being erased (the account still has it), it
+#: removes what that app keeps of them and says how many rows it touched. Registered by name, e.g.
+#: ``PERSON_SCRUBBERS["history"] = pac.web.plans.history.scrub_person``.
+PersonScrubber = Callable[[str], int | None]
+PERSON_SCRUBBERS: dict[str, PersonScrubber] = {}
+
+#: Plan objects whose ``owner`` holds a username.
+OWNED = {
+    "target_accounts": plans.Account,
+    "actions": plans.Action,
+    "rituals": plans.Ritual,
+    "deadlines": plans.Deadline,
+}
+#: CRM tables whose ``owner`` holds a name as the CRM writes it (a login, a full name, an e-mail).
+CRM_OWNED = {
+    "crm_accounts": CrmAccount,
+    "crm_leads": Lead,
+    "crm_opportunities": Opportunity,
+    "crm_activities": Activity,
+}
+#: Free text typed in PAC that may name a person: model, field, how its rows are reached from a team.
+FREE_TEXT: tuple[tuple[str, type[models.Model], str], ...] = (
+    ("actions", plans.Action, "message"),
+    ("actions", plans.Action, "name"),
+    ("decisions", plans.Decision, "reason"),
+    ("segments", plans.Segment, "value_proposition"),
+    ("forecast_adjustments", ForecastAdjustment, "reason"),
+)
+#: The username an erased person is left with.
+ERASED = re.compile(r"erased-\d+")
+#: A name shorter than this is not searched in free text (« Al » would match too much).
+MIN_NAME = 3
+
+
+@dataclass(frozen=True)
+class Person:
+    """The person being erased: how the data may name them, and what replaces it."""
+
+    username: str
+    names: tuple[str, ...]  # username, full name, e-mail: every way a row may name them
+    new_username: str
+    pseudonym: str
+
+
+def reference(identifier: str) -> str:
+    """A keyed hash of the name: the same name always gives the same reference (so « was X erased? » can be
+    answered), and the name cannot be read back from it."""
+    return salted_hmac("pac.privacy.erasure", identifier.strip().casefold(), algorithm="sha256").hexdigest()
+
+
+def can_erase(user: User, team: Team) -> bool:
+    """Erasing is an administrator's act: an administrator of the team (or the site's superuser)."""
+    if not user.is_active:
+        return False
+    return user.is_superuser or (user.role == "admin" and team.members.filter(pk=user.pk).exists())
+
+
+def _pseudonym(number: int) -> str:
+    with translation.override(settings.LANGUAGE_CODE):  # stored, so in the site's language
+        return _("Erased person no. %(number)s") % {"number": number}
+
+
+def _contact_pseudonym(number: int) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("Erased contact no. %(number)s") % {"number": number}
+
+
+@transaction.atomic
+def erase_person(
+    *,
+    username: str,
+    done_by: User | None,
+    requested_by: str = Erasure.SUBJECT,
+    request_ref: str = "",
+    team: Team | None = None,
+    via: str = Erasure.WEB,
+) -> Erasure:
+    """Erase the user ``username`` (see the module); ``team``: the team page it was asked from, if any."""
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise ValidationError(_("No user named %(name)s.") % {"name": username})
+    if ERASED.fullmatch(user.username) and not user.is_active:
+        raise ValidationError(_("%(name)s has already been erased.") % {"name": username})
+    if done_by is not None and done_by.pk == user.pk:
+        raise ValidationError(_("You cannot erase yourself: ask another administrator."))
+    _check_request(requested_by, request_ref)
+    erasure = Erasure.objects.create(
+        kind=Erasure.PERSON,
+        reference=reference(username),
+        team=team,
+        requested_by=requested_by,
+        request_ref=request_ref,
+        done_by=done_by,
+        via=via,
+    )
+    names = {user.username, user.get_full_name(), f"{user.last_name} {user.first_name}".strip(), user.email}
+    person = Person(
+        username=user.username,
+        names=tuple(sorted(n for n in names if n.strip())),
+        new_username=f"erased-{erasure.pk}",
+        pseudonym=_pseudonym(erasure.pk),
+    )
+    counts: Counter[str] = Counter()
+    for name, scrubber in PERSON_SCRUBBERS.items():  # while the account still has its username
+        counts[name] += scrubber(person.username) or 0
+    teams = {t.pk for t in user.teams.all()} | ({team.pk} if team else set())
+    counts.update(_scrub_plans(person))
+    counts.update(_scrub_crm(person, teams))
+    counts.update(_scrub_free_text(person))
+    counts.update(_scrub_alert_recipients(person))
+    counts["calendar_feeds"] += plans.CalendarFeed.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    user.username, user.first_name, user.last_name, user.email = person.new_username, person.pseudonym, "", ""
+    user.is_active = user.is_staff = user.is_superuser = False
+    user.set_unusable_password()
+    user.save()
+    counts["members"] += 1
+    erasure.counts = {k: v for k, v in sorted(counts.items()) if v}
+    erasure.save(update_fields=["counts"])
+    return erasure
+
+
+@transaction.atomic
+def erase_contact(
+    *,
+    team: Team,
+    contact: str,
+    done_by: User | None,
+    requested_by: str = Erasure.SUBJECT,
+    request_ref: str = "",
+    via: str = Erasure.WEB,
+) -> Erasure:
+    """Blank the name and e-mail of a team's contact, given by its e-mail or its id (a CRM contact's
+    external id, a plan contact's id): in the CRM table and in every plan of the team, all of its rows."""
+    wanted = contact.strip()
+    if not wanted or len(wanted) > 300:
+        raise ValidationError(_("Give the contact's e-mail address or id."))
+    _check_request(requested_by, request_ref)
+    crm = CrmContact.objects.filter(team=team).filter(Q(external_id=wanted) | Q(email__iexact=wanted))
+    emails = {e.casefold() for e in crm.values_list("email", flat=True) if e} | ({wanted.casefold()} - {""})
+    in_plans = plans.Contact.objects.filter(account__plan__team=team).filter(
+        Q(code=wanted) | Q(email__iexact=wanted) | Q(email__in=[e for e in emails if "@" in e])
+    )
+    if not crm.exists() and not in_plans.exists():
+        raise ValidationError(_("The team %(team)s has no contact %(contact)s.") % {"team": team, "contact": wanted})
+    erasure = Erasure.objects.create(
+        kind=Erasure.CONTACT,
+        reference=reference(wanted),
+        team=team,
+        requested_by=requested_by,
+        request_ref=request_ref,
+        done_by=done_by,
+        via=via,
+    )
+    counts = {
+        "crm_contacts": crm.update(name="", email=""),
+        "target_contacts": in_plans.update(name=_contact_pseudonym(erasure.pk), email=""),
+    }
+    if counts["crm_contacts"]:
+        data_changed(team.pk)
+    erasure.counts = {k: v for k, v in counts.items() if v}
+    erasure.save(update_fields=["counts"])
+    return erasure
+
+
+def _check_request(requested_by: str, request_ref: str) -> None:
+    if requested_by not in dict(Erasure.REQUESTED_BY_CHOICES):
+        raise ValidationError(_("Say who asked for the erasure."))
+    if len(request_ref) > 100:
+        raise ValidationError(_("The request reference is at most 100 characters."))
+
+
+def _scrub_plans(person: Person) -> Counter[str]:
+    """Usernames in plan objects: owners, RACI letters, ritual attendees (every team's: a username is one
+    person across PAC)."""
+    counts: Counter[str] = Counter()
+    for table, model in OWNED.items():
+        counts[table] += model._default_manager.filter(owner=person.username).update(owner=person.new_username)
+    for table, model, field in (
+        ("actions", plans.Action, "raci"),
+        ("governance_raci", plans.GovernanceRaci, "raci"),
+        ("rituals", plans.Ritual, "attendees"),
+    ):
+        for pk, value in model._default_manager.values_list("pk", field).iterator(chunk_size=500):
+            renamed = _renamed(value, person.username, person.new_username)
+            if renamed != value:
+                model._default_manager.filter(pk=pk).update(**{field: renamed})
+                counts[table] += 1
+    return counts
+
+
+def _renamed(value: Any, old: str, new: str) -> Any:
+    """A JSON value with the string ``old`` replaced by ``new`` wherever it stands alone."""
+    if value == old:
+        return new
+    if isinstance(value, list):
+        return [_renamed(v, old, new) for v in value]
+    if isinstance(value, dict):
+        return {k: _renamed(v, old, new) for k, v in value.items()}
+    return value
+
+
+def _crm_names(person: Person) -> Q:
+    query = Q()
+    for name in person.names:
+        query |= Q(owner__iexact=name)
+    return query
+
+
+def _scrub_crm(person: Person, teams: Iterable[int]) -> Counter[str]:
+    """The CRM rows the person owns in their teams keep their figures, under the pseudonym; so do the
+    recorded owner changes of the deals."""
+    counts: Counter[str] = Counter()
+    teams = list(teams)
+    for table, model in CRM_OWNED.items():
+        counts[table] += (
+            model._default_manager.filter(team__in=teams).filter(_crm_names(person)).update(owner=person.pseudonym)
+        )
+    changes = OpportunityChange.objects.filter(team__in=teams, field="owner")
+    for column in ("old", "new"):
+        named = Q()
+        for name in person.names:
+            named |= Q(**{f"{column}__iexact": name})
+        counts["crm_opportunity_changes"] += changes.filter(named).update(**{column: person.pseudonym})
+    for team_id in teams:
+        if counts.total():
+            data_changed(team_id)  # cached figures showed the owner's name
+    return counts
+
+
+def _scrub_free_text(person: Person) -> Counter[str]:
+    """Texts typed in PAC: each whole-word occurrence of the person's names becomes the pseudonym."""
+    counts: Counter[str] = Counter()
+    names = [n for n in person.names if len(n) >= MIN_NAME]
+    if not names:
+        return counts
+    pattern = re.compile(
+        r"(?<!\w)(?:" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")(?!\w)",
+        re.IGNORECASE,
+    )
+    for table, model, field in FREE_TEXT:
+        found = Q()
+        for name in names:
+            found |= Q(**{f"{field}__icontains": name})
+        for pk, text in model._default_manager.filter(found).values_list("pk", field).iterator(chunk_size=500):
+            scrubbed = pattern.sub(person.pseudonym, text)
+            if scrubbed != text:
+                model._default_manager.filter(pk=pk).update(**{field: scrubbed})
+                counts[table] += 1
+    return counts
+
+
+def _scrub_alert_recipients(person: Person) -> Counter[str]:
+    """The person's e-mail address among a plan's digest recipients is taken off the list."""
+    counts: Counter[str] = Counter()
+    emails = {n.casefold() for n in person.names if "@" in n}
+    if not emails:
+        return counts
+    found = Q()
+    for email in emails:
+        found |= Q(emails__icontains=email)
+    for channel in AlertChannel.objects.filter(found):
+        kept = [line for line in channel.emails.splitlines() if line.strip().casefold() not in emails]
+        if len(kept) != len(channel.emails.splitlines()):
+            AlertChannel.objects.filter(pk=channel.pk).update(emails="\n".join(kept))
+            counts["alert_channels"] += 1
+    return counts
