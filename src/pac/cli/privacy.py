@@ -161,7 +161,7 @@ def backup_command(
 ) -> None:
     """Back up the database to one file (SQLite's online backup, or pg_dump), while the app runs."""
     django_setup()
-    from pac.web.privacy.backup import BackupError, backup
+    from pac.web.privacy.backup import KIND_LABELS, BackupError, backup
 
     try:
         done = backup(target)
@@ -170,7 +170,9 @@ def backup_command(
         raise typer.Exit(2) from None
     fmt = Formatter(cli_language(), "EUR")
     out.print(
-        _("{path}: {kind} backup, {size} bytes.").format(path=done.path, kind=done.kind, size=fmt.number(done.size)),
+        _("{path}: {kind} backup, {size} bytes.").format(
+            path=done.path, kind=KIND_LABELS[done.kind], size=fmt.number(done.size)
+        ),
         markup=False,
         highlight=False,
     )

@@ -26,6 +26,9 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_DUMP_MAGIC = b"PGDMP"
 #: pg_dump and pg_restore may take long on a big team's history; a hung one is stopped.
 PG_TIMEOUT = 6 * 3600
+#: All of the backup or nothing; what the backup holds is dropped first; no roles asked for.
+RESTORE_FLAGS = ["--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction"]
+KIND_LABELS = {SQLITE: "SQLite", POSTGRESQL: "PostgreSQL"}
 #: Tables a PAC database always has: a SQLite file without them is some other program's.
 PAC_TABLES = ("django_migrations", "accounts_user", "plans_plan")
 
@@ -94,7 +97,7 @@ def restore(source: Path) -> str:
     if found != kind:
         raise BackupError(
             _("%(path)s is a %(found)s backup, and this PAC runs on %(kind)s: restore it into a PAC on %(found)s.")
-            % {"path": source, "found": _LABELS[found], "kind": _LABELS[kind]}
+            % {"path": source, "found": KIND_LABELS[found], "kind": KIND_LABELS[kind]}
         )
     if kind == SQLITE:
         _sqlite_restore(source)
@@ -106,11 +109,6 @@ def restore(source: Path) -> str:
         )
     connection.close()  # the next query reconnects and sees the restored database
     return kind
-
-
-#: All of the backup or nothing; what the backup holds is dropped first; no roles asked for.
-RESTORE_FLAGS = ["--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction"]
-_LABELS = {SQLITE: "SQLite", POSTGRESQL: "PostgreSQL"}
 
 
 def _sqlite_backup(target: Path) -> None:
