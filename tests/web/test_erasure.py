@@ -161,6 +161,7 @@ def test_the_web_erasure_shows_what_it_changes_then_erases_on_confirmation(
     preview = client.post(url, asked)
     assert preview.status_code == 200 and 'data-testid="confirm-erasure"' in preview.content.decode()
     assert 'name="username" value="alex"' in preview.content.decode()
+    assert "crm_opportunities" not in preview.content.decode()  # tables by their names, not their codes
     assert User.objects.get(pk=data["alex"].pk).is_active and not Erasure.objects.exists()  # nothing done yet
     done = client.post(url, {**asked, "confirm": "yes"})
     assert done.status_code == 302 and done["Location"] == reverse("privacy:team_data", args=[team.pk])

@@ -45,6 +45,9 @@ NOT_PAGES = {
     "crm:job_report": "a CSV report",
     "crm:job_confirm": "POST only: queues the import for real, then redirects",
     "plans:action_status": "POST only: answers with the row's status form, walked on the actions list",
+    "privacy:team_export": "a zip of the team's data (codes on purpose: tables and columns for programs)",
+    "privacy:erase_person": "POST only: an administrator's confirmation page, tested in test_erasure",
+    "privacy:erase_contact": "POST only: an administrator's confirmation page, tested in test_erasure",
 }
 #: Words that give English away on a French page, and French on an English one (whole words, case kept).
 ENGLISH_WORDS = (
@@ -174,6 +177,8 @@ def targets(demo: Any, job: Any, token: str) -> dict[str, list[str]]:
             f"{kpis}?period=week&by=channel&kpi=win_rate",
         ],
         "cockpit:plan_progress": [reverse("cockpit:plan_progress", args=[p]) for p in plans],
+        "privacy:home": [reverse("privacy:home")],
+        "privacy:team_data": [reverse("privacy:team_data", args=[demo.team.pk])],
         "cockpit:weeks_produced": [
             f"{reverse('cockpit:weeks_produced', args=[p])}?from={dt.date.today() - dt.timedelta(days=60)}"
             for p in plans
