@@ -17,9 +17,11 @@ import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import IO, Any
 
+from django.db import connection, transaction
 from django.utils import timezone
 
 from pac import __version__
@@ -45,7 +47,7 @@ def table_counts(team: Team) -> dict[str, int]:
 def export_team(team: Team, target: IO[bytes], *, progress: Progress | None = None) -> dict[str, Any]:
     """Write the team's zip into ``target`` (a file opened for binary writing); return its manifest."""
     counts: dict[str, int] = {}
-    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    with _snapshot(), zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for table in TABLES:
             counts[table.name] = _write_table(archive, table, team, progress)
         presets = presets_file(team)
@@ -63,6 +65,20 @@ def export_team(team: Team, target: IO[bytes], *, progress: Progress | None = No
         }
         archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
     return manifest
+
+
+@contextmanager
+def _snapshot() -> Iterator[None]:
+    """On PostgreSQL, every table read as it stood at the same moment (one repeatable-read transaction), so
+    an import that ends during the export shows in all tables or none. On SQLite the tables are read one
+    after the other: a transaction there takes the write lock, which would hold every import back."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
 
 
 def _write_table(archive: zipfile.ZipFile, table: Table, team: Team, progress: Progress | None) -> int:
