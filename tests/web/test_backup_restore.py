@@ -6,7 +6,13 @@ not a backup of this kind of database, with why and no traceback."""
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -130,3 +136,49 @@ def test_restore_refuses_what_is_not_a_backup_of_this_database(team: Any, tmp_pa
         assert said in result.output.replace("\n", ""), (path, result.output)
         assert "Traceback" not in result.output
     assert _fingerprint() == before
+
+
+def _pac(data: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """``pac`` in its own process, on the SQLite file of the data folder ``data``."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | {"PAC_DATA_DIR": str(data)}
+    return subprocess.run(
+        [sys.executable, "-m", "pac.cli", *arguments], env=env, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_a_sqlite_backup_is_consistent_while_the_app_keeps_writing(tmp_path: Path) -> None:
+    """Another process commits two teams at a time all along the backup: the backup has whole pairs only,
+    and passes SQLite's integrity check."""
+    assert _pac(tmp_path, "migrate").returncode == 0
+    stop, written = threading.Event(), [0]
+
+    def write() -> None:
+        db = sqlite3.connect(tmp_path / "pac.sqlite3", timeout=30, isolation_level=None)
+        while not stop.is_set():
+            db.execute("BEGIN IMMEDIATE")
+            for side in "ab":
+                db.execute(
+                    "INSERT INTO accounts_team (name, data_credit, data_stamp) VALUES (?, '', ?)",
+                    (f"Équipe {written[0]}{side}", uuid.uuid4().hex),
+                )
+            db.execute("COMMIT")
+            written[0] += 1
+        db.close()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        while written[0] < 50:
+            time.sleep(0.01)
+        before = written[0]
+        made = _pac(tmp_path, "backup", str(tmp_path / "online.backup"))
+        during = written[0] - before
+    finally:
+        stop.set()
+        writer.join()
+    assert made.returncode == 0, made.stderr
+    assert during > 0  # the writer kept committing while the backup ran
+    backup = sqlite3.connect(tmp_path / "online.backup")
+    assert backup.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    teams = backup.execute("SELECT count(*) FROM accounts_team").fetchone()[0]
+    assert teams >= 100 and teams % 2 == 0

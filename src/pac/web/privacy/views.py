@@ -202,7 +202,7 @@ def _confirmed(
             "team": team,
             "who": who,
             "kind": preview.get_kind_display(),
-            "counts": _labelled(preview.counts),
+            "counts": sorted(_labelled(preview.counts)),
             "rows": preview.rows,
             "posted": [(k, v) for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken", "confirm")],
             "action": request.path,
