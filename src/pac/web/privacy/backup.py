@@ -166,7 +166,8 @@ def _pg_run(program: str, arguments: list[str], source: Path | None = None, *, d
         command.append(f"--dbname={settings['NAME']}")
     if source is not None:
         command.append(str(source))
-    env = {**os.environ, "PGCONNECT_TIMEOUT": "10"}
+    # a restore waits a minute at most for a table a running server still holds, then fails whole
+    env = {**os.environ, "PGCONNECT_TIMEOUT": "10", "PGOPTIONS": "-c lock_timeout=60000"}
     if settings.get("PASSWORD"):
         env["PGPASSWORD"] = str(settings["PASSWORD"])
     try:
