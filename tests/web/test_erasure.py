@@ -131,17 +131,21 @@ def test_the_scrubbers_other_apps_register_run_with_the_persons_username(
 
 def test_a_contact_is_blanked_in_the_crm_and_in_the_plans(data: dict[str, Any], team: Any, admin: Any) -> None:
     from pac.web.crm.models import CrmContact
-    from pac.web.plans.models import Contact
+    from pac.web.plans.models import Contact, Decision
     from pac.web.privacy.erasure import erase_contact
     from pac.web.privacy.models import Erasure
 
+    decision = Decision.objects.get()
+    decision.reason = "Hélène Garnier signe si la démo rassure"
+    decision.save()
     logged = erase_contact(team=team, contact="Helene.Garnier@clinique.fr", done_by=admin)
     crm = CrmContact.objects.get(team=team, external_id="CT-1")
     assert (crm.name, crm.email, crm.account) == ("", "", "ACC-0")  # the row stays, its person is gone
     assert CrmContact.objects.get(external_id="CT-2").name == "Marc Petit"
     planned = Contact.objects.get(pk=data["contact"].pk)
     assert planned.email == "" and "Garnier" not in planned.name and planned.name.endswith(str(logged.pk))
-    assert logged.counts == {"crm_contacts": 1, "target_contacts": 1}
+    assert logged.counts == {"crm_contacts": 1, "decisions": 1, "target_contacts": 1}
+    assert Decision.objects.get().reason == f"{planned.name} signe si la démo rassure"
     by_id = erase_contact(team=team, contact="CT-2", done_by=admin)
     assert by_id.counts == {"crm_contacts": 1} and CrmContact.objects.get(external_id="CT-2").email == ""
     with pytest.raises(ValidationError, match=r"nobody@nowhere\.fr"):

@@ -143,7 +143,7 @@ def erase_person(
     teams = {t.pk for t in user.teams.all()} | ({team.pk} if team else set())
     counts.update(_scrub_plans(person))
     counts.update(_scrub_crm(person, teams))
-    counts.update(_scrub_free_text(person))
+    counts.update(_scrub_free_text(person.names, person.pseudonym))
     counts.update(_scrub_alert_recipients(person))
     counts["calendar_feeds"] += plans.CalendarFeed.objects.filter(user=user, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
@@ -190,13 +190,15 @@ def erase_contact(
         done_by=done_by,
         via=via,
     )
-    counts = {
-        "crm_contacts": crm.update(name="", email=""),
-        "target_contacts": in_plans.update(name=_contact_pseudonym(erasure.pk), email=""),
-    }
+    pseudonym = _contact_pseudonym(erasure.pk)
+    names = [n for row in (*crm.values_list("name", "email"), *in_plans.values_list("name", "email")) for n in row]
+    counts: Counter[str] = Counter(
+        crm_contacts=crm.update(name="", email=""), target_contacts=in_plans.update(name=pseudonym, email="")
+    )
+    counts.update(_scrub_free_text(names, pseudonym, team))
     if counts["crm_contacts"]:
         data_changed(team.pk)
-    erasure.counts = {k: v for k, v in counts.items() if v}
+    erasure.counts = {k: v for k, v in sorted(counts.items()) if v}
     erasure.save(update_fields=["counts"])
     return erasure
 
@@ -266,10 +268,11 @@ def _scrub_crm(person: Person, teams: Iterable[int]) -> Counter[str]:
     return counts
 
 
-def _scrub_free_text(person: Person) -> Counter[str]:
-    """Texts typed in PAC: each whole-word occurrence of the person's names becomes the pseudonym."""
+def _scrub_free_text(names: Iterable[str], replacement: str, team: Team | None = None) -> Counter[str]:
+    """Texts typed in PAC (every team's, or ``team``'s): each whole-word occurrence of the names becomes the
+    pseudonym."""
     counts: Counter[str] = Counter()
-    names = [n for n in person.names if len(n) >= MIN_NAME]
+    names = [n for n in set(names) if len(n) >= MIN_NAME]
     if not names:
         return counts
     pattern = re.compile(
@@ -280,8 +283,11 @@ def _scrub_free_text(person: Person) -> Counter[str]:
         found = Q()
         for name in names:
             found |= Q(**{f"{field}__icontains": name})
-        for pk, text in model._default_manager.filter(found).values_list("pk", field).iterator(chunk_size=500):
-            scrubbed = pattern.sub(person.pseudonym, text)
+        rows = model._default_manager.filter(found)
+        if team is not None:
+            rows = rows.filter(plan__team=team)
+        for pk, text in rows.values_list("pk", field).iterator(chunk_size=500):
+            scrubbed = pattern.sub(replacement, text)
             if scrubbed != text:
                 model._default_manager.filter(pk=pk).update(**{field: scrubbed})
                 counts[table] += 1
