@@ -37,7 +37,8 @@ from pac.web.privacy.models import Erasure
 
 #: Another app's scrubber: given the username of the person being erased (the account still has it), it
 #: removes what that app keeps of them and says how many rows it touched. Registered by name, e.g.
-#: ``PERSON_SCRUBBERS["history"] = pac.web.plans.history.scrub_person``.
+#: ``PERSON_SCRUBBERS["history"] = pac.web.plans.history.scrub_person``. A scrubber writes to the database
+#: only: the confirmation page runs the whole erasure and rolls it back to count what it would change.
 PersonScrubber = Callable[[str], int | None]
 PERSON_SCRUBBERS: dict[str, PersonScrubber] = {}
 
