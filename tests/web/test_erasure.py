@@ -196,7 +196,7 @@ def test_only_the_teams_administrators_erase(
     assert User.objects.get(username="alex").is_active
 
 
-def test_pac_erase_from_the_command_line(data: dict[str, Any], team: Any) -> None:
+def test_pac_erase_from_the_command_line(data: dict[str, Any], team: Any, other_team: Any) -> None:
     from pac.cli import app
     from pac.web.privacy.models import Erasure
 
@@ -206,8 +206,16 @@ def test_pac_erase_from_the_command_line(data: dict[str, Any], team: Any) -> Non
     assert logged.via == "cli" and logged.done_by is None and str(logged.pk) in result.output
     again = CliRunner().invoke(app, ["erase", "person", "alex"])
     assert again.exit_code == 2 and "alex" in again.output and "Traceback" not in again.output
-    contact = CliRunner().invoke(app, ["erase", "contact", "CT-1", "--team", team.name, "--requested-by", "company"])
+    from pac.web.crm.models import CrmContact
+
+    CrmContact.objects.create(team=other_team, external_id="CT-2", name="Autre Marc")
+    several = CliRunner().invoke(app, ["erase", "contact", "CT-2"])
+    assert several.exit_code == 2 and "Channel industrie" in several.output and "--team" in several.output
+    nowhere = CliRunner().invoke(app, ["erase", "contact", "CT-404"])
+    assert nowhere.exit_code == 2 and "CT-404" in nowhere.output
+    contact = CliRunner().invoke(app, ["erase", "contact", "CT-1", "--requested-by", "company"])  # one team has it
     assert contact.exit_code == 0, contact.output
+    assert CrmContact.objects.get(team=team, external_id="CT-1").name == ""
     wrong = CliRunner().invoke(app, ["erase", "contact", "CT-1", "--team", team.name, "--requested-by", "moi"])
     assert wrong.exit_code == 2 and Erasure.objects.count() == 2
     assert Decimal(Erasure.objects.filter(kind="contact").get().counts["crm_contacts"]) == 1

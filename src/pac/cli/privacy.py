@@ -102,7 +102,9 @@ def erase_person_command(
 @erase_app.command("contact")
 def erase_contact_command(
     contact: Annotated[str, typer.Argument(help="The contact's e-mail address or id (CRM id or plan id).")],
-    team: Annotated[str, typer.Option(help="The team whose contact it is.")],
+    team: Annotated[
+        str | None, typer.Option(help="The team whose contact it is (needed when several teams have it).")
+    ] = None,
     requested_by: RequestedBy = "subject",
     ref: RequestRef = "",
     by: DoneBy = None,
@@ -110,13 +112,29 @@ def erase_contact_command(
     """Erase a contact: name and e-mail blanked in the team's CRM data and plans."""
     django_setup()
     from pac.web.accounts.models import Team
-    from pac.web.privacy.erasure import erase_contact
+    from pac.web.privacy.erasure import contact_teams, erase_contact
     from pac.web.privacy.models import Erasure
 
-    row = Team.objects.filter(name=team).first()
-    if row is None:
-        err.print(_("No team named {team}.").format(team=team))
-        raise typer.Exit(2)
+    if team is None:
+        found = contact_teams(contact)
+        if len(found) > 1:
+            err.print(
+                _("Several teams have the contact {contact}: {teams}. Give --team.").format(
+                    contact=contact, teams=", ".join(t.name for t in found)
+                ),
+                markup=False,
+                highlight=False,
+            )
+            raise typer.Exit(2)
+        if not found:
+            err.print(_("No team has the contact {contact}.").format(contact=contact), markup=False, highlight=False)
+            raise typer.Exit(2)
+        row = found[0]
+    else:
+        row = Team.objects.filter(name=team).first()
+        if row is None:
+            err.print(_("No team named {team}.").format(team=team))
+            raise typer.Exit(2)
 
     def run() -> Erasure:
         return erase_contact(

@@ -23,7 +23,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
@@ -175,11 +175,7 @@ def erase_contact(
     if not wanted or len(wanted) > 300:
         raise ValidationError(_("Give the contact's e-mail address or id."))
     _check_request(requested_by, request_ref)
-    crm = CrmContact.objects.filter(team=team).filter(Q(external_id=wanted) | Q(email__iexact=wanted))
-    emails = {e.casefold() for e in crm.values_list("email", flat=True) if e} | ({wanted.casefold()} - {""})
-    in_plans = plans.Contact.objects.filter(account__plan__team=team).filter(
-        Q(code=wanted) | Q(email__iexact=wanted) | Q(email__in=[e for e in emails if "@" in e])
-    )
+    crm, in_plans = _contact_rows(wanted, team)
     if not crm.exists() and not in_plans.exists():
         raise ValidationError(_("The team %(team)s has no contact %(contact)s.") % {"team": team, "contact": wanted})
     erasure = Erasure.objects.create(
@@ -202,6 +198,26 @@ def erase_contact(
     erasure.counts = {k: v for k, v in sorted(counts.items()) if v}
     erasure.save(update_fields=["counts"])
     return erasure
+
+
+def _contact_rows(wanted: str, team: Team | None) -> tuple[QuerySet[CrmContact], QuerySet[plans.Contact]]:
+    """A contact's CRM rows and plan rows (``team``'s, or every team's): by id or e-mail, and the plan
+    contacts with the e-mail of its CRM rows."""
+    crm = CrmContact.objects.filter(Q(external_id=wanted) | Q(email__iexact=wanted))
+    in_plans = plans.Contact.objects.all()
+    if team is not None:
+        crm, in_plans = crm.filter(team=team), in_plans.filter(account__plan__team=team)
+    same = Q(code=wanted) | Q(email__iexact=wanted)
+    for email in {e for e in crm.values_list("email", flat=True) if "@" in e}:
+        same |= Q(email__iexact=email)
+    return crm, in_plans.filter(same)
+
+
+def contact_teams(contact: str) -> list[Team]:
+    """The teams that have this contact (the command line may leave the team out when there is one)."""
+    crm, in_plans = _contact_rows(contact.strip(), None)
+    ids = {*crm.values_list("team_id", flat=True), *in_plans.values_list("account__plan__team_id", flat=True)}
+    return list(Team.objects.filter(pk__in=ids).order_by("name"))
 
 
 def _check_request(requested_by: str, request_ref: str) -> None:
