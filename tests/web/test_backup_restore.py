@@ -182,3 +182,11 @@ def test_a_sqlite_backup_is_consistent_while_the_app_keeps_writing(tmp_path: Pat
     assert backup.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     teams = backup.execute("SELECT count(*) FROM accounts_team").fetchone()[0]
     assert teams >= 100 and teams % 2 == 0
+
+
+def test_without_postgresqls_client_programs_the_backup_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pac.web.privacy import backup
+
+    monkeypatch.setattr(backup.shutil, "which", lambda program: None)
+    with pytest.raises(backup.BackupError, match="pg_dump"):
+        backup._pg_run("pg_dump", ["-Fc"])

@@ -139,6 +139,19 @@ def test_the_page_lists_what_the_zip_holds_and_offers_erasure_to_administrators_
     assert 'value="adele"' not in page  # nobody erases themselves
 
 
+def test_the_teams_saved_crm_formats_travel_with_its_data(
+    team: Any, as_owner: Client, settings: Any, tmp_path: Path
+) -> None:
+    from pac.web.crm.presets import preset_save
+
+    settings.DATA_DIR = tmp_path
+    mapping = {"Numéro": "external_id"}
+    preset_save(team=team, name="Notre CRM", kind="opportunities", base=None, mapping=mapping, values={})
+    response = as_owner.get(reverse("privacy:team_export", args=[team.pk]))
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    assert "Notre CRM" in archive.read("presets.yaml").decode("utf-8")
+
+
 @pytest.mark.django_db(transaction=True)  # on PostgreSQL, the export reads in its own snapshot transaction
 def test_pac_export_team_writes_the_same_zip(data: dict[str, Any], team: Any, tmp_path: Path) -> None:
     from pac.cli import app
