@@ -4,7 +4,6 @@ erasure will change. An outsider gets a 404 (they learn nothing of the team), a 
 
 from __future__ import annotations
 
-import tempfile
 from typing import Any
 
 from django import forms
@@ -13,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from pac.web.accounts.models import PLAN_EDITOR_ROLES, Team, User
 from pac.web.privacy.erasure import can_erase, erase_contact, erase_person
-from pac.web.privacy.export import export_team, table_counts
+from pac.web.privacy.export import TeamExport, table_counts
 from pac.web.privacy.models import Erasure
 from pac.web.privacy.tables import LABELS
 from pac.web.requests import current_user
@@ -121,14 +120,13 @@ def _page(request: HttpRequest, team: Team, user: User, **forms_: Any) -> dict[s
 
 @login_required
 @require_GET
-def team_export(request: HttpRequest, team_id: int) -> FileResponse:
-    """The zip, built in a temporary file (removed once sent) and streamed from it."""
+def team_export(request: HttpRequest, team_id: int) -> StreamingHttpResponse:
+    """The zip, sent while it is written (its first bytes leave before the big tables are read)."""
     team = team_of(current_user(request), team_id)
-    spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed by the response once sent)
-    export_team(team, spool)
-    spool.seek(0)
     name = f"pac-{slugify(team.name) or 'team'}-{timezone.localdate().isoformat()}.zip"
-    return FileResponse(spool, as_attachment=True, filename=name, content_type="application/zip")
+    response = StreamingHttpResponse(TeamExport(team), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @login_required
