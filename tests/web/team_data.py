@@ -17,7 +17,15 @@ def load_team_data(team: Any, manager: Any, other_team: Any, plan_text: str) -> 
     from pac.engine.planfile import parse_plan_file, to_plan
     from pac.web.accounts.services import user_create
     from pac.web.cockpit.models import AlertChannel, AlertState, ForecastAdjustment, ForecastSubmission
-    from pac.web.crm.models import Activity, CrmAccount, CrmContact, Lead, Opportunity, OpportunityChange
+    from pac.web.crm.models import (
+        Activity,
+        CrmAccount,
+        CrmContact,
+        ImportJob,
+        Lead,
+        Opportunity,
+        OpportunityChange,
+    )
     from pac.web.plans import services
     from pac.web.plans.models import Contact, Decision
 
@@ -66,6 +74,15 @@ def load_team_data(team: Any, manager: Any, other_team: Any, plan_text: str) -> 
     Activity.objects.create(team=team, external_id="A-1", kind="call", owner="Alex Martin", held=True)
     OpportunityChange.objects.create(
         team=team, opportunity="OPP-1", field="owner", old="Alex Martin", new="Sami", recorded=dt.datetime.now(dt.UTC)
+    )
+    ImportJob.objects.create(
+        team=team,
+        user=manager,
+        kind="opportunities",
+        file_name="semaine.csv",
+        stored_path="/nowhere/semaine.csv",
+        status="refused",
+        problems=[{"line": 3, "column": "owner", "value": "Alex Martin", "reason": "« Alex Martin » inconnu"}],
     )
     for n in range(7):  # another team's deals, owned by its own Alex: never exported, never erased
         Opportunity.objects.create(

@@ -106,6 +106,7 @@ def test_an_erased_person_is_named_nowhere_and_their_figures_still_count(
     assert logged.reference == reference("alex") != "alex" and len(logged.reference) == 64
     assert logged.counts["crm_opportunities"] == 30 and logged.counts["members"] == 1
     assert logged.counts["decisions"] == 1 and logged.counts["alert_channels"] == 1
+    assert logged.counts["import_jobs"] == 1  # a refused import quoted the owner's name
     assert logged.rows == sum(logged.counts.values())
     with pytest.raises(ValidationError):  # once is enough
         erase_person(username=alex.username, done_by=admin)

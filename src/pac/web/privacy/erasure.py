@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from pac.web.accounts.models import Team, User
 from pac.web.cockpit.models import AlertChannel, ForecastAdjustment
 from pac.web.crm.freshness import data_changed
-from pac.web.crm.models import Activity, CrmAccount, CrmContact, Lead, Opportunity, OpportunityChange
+from pac.web.crm.models import Activity, CrmAccount, CrmContact, ImportJob, Lead, Opportunity, OpportunityChange
 from pac.web.plans import models as plans
 from pac.web.privacy.models import Erasure
 
@@ -144,6 +144,7 @@ def erase_person(
     teams = {t.pk for t in user.teams.all()} | ({team.pk} if team else set())
     counts.update(_scrub_plans(person))
     counts.update(_scrub_crm(person, teams))
+    counts.update(_scrub_import_problems(person, teams))
     counts.update(_scrub_free_text(person.names, person.pseudonym))
     counts.update(_scrub_alert_recipients(person))
     counts["calendar_feeds"] += plans.CalendarFeed.objects.filter(user=user, revoked_at__isnull=True).update(
@@ -292,10 +293,7 @@ def _scrub_free_text(names: Iterable[str], replacement: str, team: Team | None =
     names = [n for n in set(names) if len(n) >= MIN_NAME]
     if not names:
         return counts
-    pattern = re.compile(
-        r"(?<!\w)(?:" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")(?!\w)",
-        re.IGNORECASE,
-    )
+    pattern = _names_pattern(names)
     for table, model, field in FREE_TEXT:
         found = Q()
         for name in names:
@@ -309,6 +307,38 @@ def _scrub_free_text(names: Iterable[str], replacement: str, team: Team | None =
                 model._default_manager.filter(pk=pk).update(**{field: scrubbed})
                 counts[table] += 1
     return counts
+
+
+def _names_pattern(names: Iterable[str]) -> re.Pattern[str]:
+    """Any of the names as a whole word, whatever the case (the longest first: « Alex Martin » before « Alex »)."""
+    ordered = sorted(set(names), key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in ordered) + r")(?!\w)", re.IGNORECASE)
+
+
+def _scrub_import_problems(person: Person, teams: Iterable[int]) -> Counter[str]:
+    """The problems an import job kept for its page quote the file's cells (an owner among them)."""
+    counts: Counter[str] = Counter()
+    names = [n for n in person.names if len(n) >= MIN_NAME]
+    if not names:
+        return counts
+    pattern = _names_pattern(names)
+    jobs = ImportJob.objects.filter(team__in=list(teams)).exclude(problems=[])
+    for pk, problems in jobs.values_list("pk", "problems").iterator(chunk_size=200):
+        scrubbed = _substituted(problems, pattern, person.pseudonym)
+        if scrubbed != problems:
+            ImportJob.objects.filter(pk=pk).update(problems=scrubbed)
+            counts["import_jobs"] += 1
+    return counts
+
+
+def _substituted(value: Any, pattern: re.Pattern[str], replacement: str) -> Any:
+    if isinstance(value, str):
+        return pattern.sub(replacement, value)
+    if isinstance(value, list):
+        return [_substituted(v, pattern, replacement) for v in value]
+    if isinstance(value, dict):
+        return {k: _substituted(v, pattern, replacement) for k, v in value.items()}
+    return value
 
 
 def _scrub_alert_recipients(person: Person) -> Counter[str]:
