@@ -168,10 +168,13 @@ def _erased(run: Callable[[], Erasure]) -> Erasure:
 
 
 def _report(erasure: Erasure) -> None:
+    from pac.web.privacy.tables import LABELS
+
     fmt = Formatter(cli_language(), "EUR")
     out.print(_("Erased (no. {number}): {rows} rows changed.").format(number=erasure.pk, rows=fmt.number(erasure.rows)))
     for table, rows in erasure.counts.items():
-        out.print(f"  {table}: {fmt.number(rows)}", markup=False, highlight=False)
+        line = _("{table}: {rows}").format(table=_(LABELS.get(table, table)), rows=fmt.number(rows))
+        out.print(f"  {line}", markup=False, highlight=False)
 
 
 def backup_command(
