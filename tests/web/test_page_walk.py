@@ -48,6 +48,9 @@ NOT_PAGES = {
     "cockpit:meeting_open": "POST only: redirects",
     "cockpit:meeting_minutes": "POST only: redirects (a conflict answers with the meeting page, tested)",
     "cockpit:meeting_decision": "POST only: redirects",
+    "privacy:team_export": "a zip of the team's data (codes on purpose: tables and columns for programs)",
+    "privacy:erase_person": "POST only: an administrator's confirmation page, tested in test_erasure",
+    "privacy:erase_contact": "POST only: an administrator's confirmation page, tested in test_erasure",
 }
 #: Words that give English away on a French page, and French on an English one (whole words, case kept).
 ENGLISH_WORDS = (
@@ -193,6 +196,8 @@ def targets(demo: Any, job: Any, token: str) -> dict[str, list[str]]:
             for r in Plan.objects.get(pk=p).rituals.all()
         ],
         "cockpit:meeting": meetings,
+        "privacy:home": [reverse("privacy:home")],
+        "privacy:team_data": [reverse("privacy:team_data", args=[demo.team.pk])],
         "cockpit:weeks_produced": [
             f"{reverse('cockpit:weeks_produced', args=[p])}?from={dt.date.today() - dt.timedelta(days=60)}"
             for p in plans

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import typer
 
-from pac.cli import alerts, corrections, crm, demo, forecast, plans, reports, server
+from pac.cli import alerts, corrections, crm, demo, forecast, plans, privacy, reports, server
 from pac.cli.terminal import _
 
 app = typer.Typer(help=_("PAC — plan d'action commercial."), no_args_is_help=True, pretty_exceptions_enable=False)
 app.add_typer(plans.plan_app, name="plan")
 app.add_typer(reports.report_app, name="report")
 app.add_typer(alerts.alerts_app, name="alerts")
+app.add_typer(privacy.erase_app, name="erase")
 app.command()(plans.funnel)
 app.command("calendar")(plans.calendar_command)
 app.command("priorities")(plans.priorities_command)
@@ -27,3 +28,6 @@ app.command()(server.serve)
 app.command()(server.worker)
 app.command()(server.createuser)
 app.command()(demo.demo)
+app.command("export-team")(privacy.export_team_command)
+app.command("backup")(privacy.backup_command)
+app.command("restore")(privacy.restore_command)

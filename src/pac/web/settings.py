@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "pac.web.plans",
     "pac.web.crm",
     "pac.web.cockpit",
+    "pac.web.privacy",
 ]
 
 MIDDLEWARE = [

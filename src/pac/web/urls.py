@@ -13,6 +13,7 @@ urlpatterns = [
     path("plans/", include("pac.web.plans.urls")),
     path("crm/", include("pac.web.crm.urls")),
     path("cockpit/", include("pac.web.cockpit.urls")),
+    path("privacy/", include("pac.web.privacy.urls")),
     path("feeds/<str:token>.ics", exports.feed, name="feed"),
     path("admin/", admin.site.urls),
 ]
