@@ -222,7 +222,13 @@ if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("PAC_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = env_int("PAC_HSTS_SECONDS", 365 * 24 * 3600)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("PAC_HSTS_INCLUDE_SUBDOMAINS", True)
-    SECURE_HSTS_PRELOAD = env_bool("PAC_HSTS_PRELOAD", False)
+    SECURE_HSTS_PRELOAD = env_bool("PAC_HSTS_PRELOAD", SECURE_HSTS_INCLUDE_SUBDOMAINS)
+    # what the operator turned off (a sibling host still on plain HTTP): a choice, not an oversight to warn about
+    SILENCED_SYSTEM_CHECKS = [
+        *([] if SECURE_HSTS_INCLUDE_SUBDOMAINS else ["security.W005"]),
+        *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
+        *([] if SECURE_SSL_REDIRECT else ["security.W008"]),  # the proxy in front redirects to HTTPS
+    ]
     # behind a TLS-terminating proxy: PAC_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO (the proxy must set it)
     if proxy_header := env_str("PAC_PROXY_SSL_HEADER"):
         SECURE_PROXY_SSL_HEADER = (proxy_header, "https")
