@@ -38,7 +38,7 @@ NOT_PAGES = {
     "cockpit:report_pdf": "a PDF (its texts are the review pack's, tested in test_reports)",
     "cockpit:report_xlsx": "a workbook",
     "plans:export": "the plan file (codes on purpose)",
-    "plans:feed_change": "POST only: redirects",
+    "plans:feed_change": "POST only: revoking redirects; a new link: the feeds page (walked) with it",
     "plans:decide": "POST only: redirects",
     "plans:delete": "POST only: redirects",
     "plans:entity_delete": "POST only: redirects",
