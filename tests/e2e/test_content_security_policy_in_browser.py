@@ -40,6 +40,9 @@ def test_the_main_pages_run_under_the_policy_with_their_charts_drawn(page: Any, 
         "/cockpit/kpis/?period=month": ["#kpi-chart", "#progress-chart"],
         "/crm/import/": [],
         f"/plans/{demo.current.pk}/feeds/": [],
+        "/cockpit/forecast/": [],
+        "/plans/new/": [],
+        **{f"/plans/{demo.current.pk}/{view}/": [] for view in ("edit", "roadmap", "month", "week", "actions")},
     }
     for path, charts in pages.items():
         response = page.goto(live_server.url + path)

@@ -123,3 +123,15 @@ def test_a_login_stores_the_password_as_an_argon2_hash_upgrading_an_older_one(ow
     owner.refresh_from_db()
     assert owner.password.startswith("argon2$argon2id$")
     assert owner.check_password(PASSWORD) and not owner.check_password("not-the-password")
+
+
+def test_the_records_of_failed_attempts_keep_no_password(owner: Any) -> None:
+    import io
+
+    from django.core.management import call_command
+
+    _login("owner", "a-near-miss-Correct-Horse", ATTACKER)
+    everything = io.StringIO()
+    call_command("dumpdata", "axes", stdout=everything)
+    assert '"username": "owner"' in everything.getvalue()  # the attempt is recorded…
+    assert "a-near-miss-Correct-Horse" not in everything.getvalue()  # …without what was typed

@@ -171,6 +171,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "pac.web.accounts.lockout.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
+# what the attempts' records and logs mask (the password field always is)
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
 # behind a reverse proxy the client's address is in a header the proxy sets: PAC_CLIENT_IP_HEADER=HTTP_X_FORWARDED_FOR
 PAC_CLIENT_IP_HEADER = env_str("PAC_CLIENT_IP_HEADER")
 AXES_CLIENT_IP_CALLABLE = "pac.web.accounts.lockout.client_address"
