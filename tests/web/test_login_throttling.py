@@ -91,7 +91,7 @@ def test_after_the_cool_off_the_right_password_works_again(owner: Any) -> None:
 
 
 def test_behind_a_proxy_the_address_is_the_one_the_proxy_appended(owner: Any, teammate: Any, settings: Any) -> None:
-    settings.PAC_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    settings.PAC_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"  # PAC_CLIENT_IP_HEADER=X-Forwarded-For
     for _ in range(10):  # an attacker cannot dodge the count by making up the first entries
         Client(REMOTE_ADDR="10.0.0.1").post(
             reverse("login"),

@@ -23,7 +23,7 @@ django.setup()
 call_command("migrate", verbosity=0)
 plain = Client().get("/accounts/login/")
 print("plain", plain.status_code, plain.get("Location"))
-page = Client().get("/accounts/login/", secure=True, headers={"X-Forwarded-Proto": "https"})
+page = Client().get("/accounts/login/", headers={"X-Forwarded-Proto": "https"})
 print("https", page.status_code)
 print("hsts", page["Strict-Transport-Security"])
 print("csrf-cookie-secure", bool(page.cookies["csrftoken"]["secure"]))
@@ -64,7 +64,7 @@ def test_a_production_server_serves_https_only_with_secure_cookies_and_hsts(tmp_
         ["-c", SERVE],
         SECRET_KEY=GOOD_KEY,
         PAC_ALLOWED_HOSTS="testserver",
-        PAC_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO",
+        PAC_PROXY_SSL_HEADER="X-Forwarded-Proto",  # as the proxy's documentation writes it
         PAC_HSTS_INCLUDE_SUBDOMAINS="false",
     )
     assert result.returncode == 0, result.stderr
@@ -102,3 +102,18 @@ def test_local_use_still_needs_no_configuration(tmp_path: Path) -> None:
     result = _run(tmp_path, ["-m", "django", "check"], PAC_ENV="local")
     assert result.returncode == 0, result.stderr
     assert len((tmp_path / "secret_key").read_text(encoding="ascii").strip()) >= 50
+
+
+def test_pac_serve_refuses_a_weak_key_with_the_fix_and_no_traceback(tmp_path: Path) -> None:
+    result = _run(tmp_path, ["-m", "pac.cli", "serve"], SECRET_KEY="changeme", PAC_ALLOWED_HOSTS="pac.example.com")
+    assert result.returncode == 2
+    assert "SECRET_KEY is too weak" in result.stderr and "secrets.token_urlsafe" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_header_is_named_however_the_operator_writes_it() -> None:
+    from pac.web.security import request_meta_key
+
+    for written in ("X-Forwarded-For", "x_forwarded_for", "HTTP_X_FORWARDED_FOR", " X-Forwarded-For "):
+        assert request_meta_key(written) == "HTTP_X_FORWARDED_FOR"
+    assert request_meta_key("") == ""

@@ -43,6 +43,13 @@ def check_allowed_hosts(hosts: list[str]) -> list[str]:
     return hosts
 
 
+def request_meta_key(header: str) -> str:
+    """A header as Django's ``request.META`` names it, however the operator wrote it: ``X-Forwarded-For``,
+    ``x_forwarded_for`` and ``HTTP_X_FORWARDED_FOR`` all give ``HTTP_X_FORWARDED_FOR`` ("" stays "")."""
+    key = header.strip().upper().replace("-", "_")
+    return key if not key or key.startswith("HTTP_") else f"HTTP_{key}"
+
+
 SELF = "'self'"
 NONE = "'none'"
 

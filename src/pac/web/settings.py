@@ -173,8 +173,8 @@ AXES_LOCKOUT_CALLABLE = "pac.web.accounts.lockout.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 # what the attempts' records and logs mask (the password field always is)
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
-# behind a reverse proxy the client's address is in a header the proxy sets: PAC_CLIENT_IP_HEADER=HTTP_X_FORWARDED_FOR
-PAC_CLIENT_IP_HEADER = env_str("PAC_CLIENT_IP_HEADER")
+# behind a reverse proxy the client's address is in a header the proxy sets: PAC_CLIENT_IP_HEADER=X-Forwarded-For
+PAC_CLIENT_IP_HEADER = security.request_meta_key(env_str("PAC_CLIENT_IP_HEADER"))
 AXES_CLIENT_IP_CALLABLE = "pac.web.accounts.lockout.client_address"
 
 # Argon2 first (new and upgraded hashes); PBKDF2 still reads older hashes, upgraded at the next login.
@@ -231,8 +231,8 @@ if PRODUCTION:
         *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
         *([] if SECURE_SSL_REDIRECT else ["security.W008"]),  # the proxy in front redirects to HTTPS
     ]
-    # behind a TLS-terminating proxy: PAC_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO (the proxy must set it)
-    if proxy_header := env_str("PAC_PROXY_SSL_HEADER"):
+    # behind a TLS-terminating proxy: PAC_PROXY_SSL_HEADER=X-Forwarded-Proto (the proxy must set it)
+    if proxy_header := security.request_meta_key(env_str("PAC_PROXY_SSL_HEADER")):
         SECURE_PROXY_SSL_HEADER = (proxy_header, "https")
 
 # Background work (CRM imports): queued in the database, run by `pac worker` or the worker thread that
