@@ -47,7 +47,7 @@ def run(*command: str | Path, **kwargs: object) -> subprocess.CompletedProcess[s
 def a_clone(target: Path) -> Path:
     """What a clone holds for the build, without any compiled catalogue or build leftovers."""
     target.mkdir()
-    for name in ("pyproject.toml", "setup.py", "README.md"):
+    for name in ("pyproject.toml", "setup.py", "README.md", "LICENSE"):
         shutil.copy2(ROOT / name, target / name)
     shutil.copytree(ROOT / "src", target / "src", ignore=shutil.ignore_patterns("__pycache__", "*.mo", "*.egg-info"))
     return target
@@ -61,6 +61,8 @@ def test_the_wheel_installs_a_pac_that_speaks_french(tmp_path: Path) -> None:
     (wheel,) = (tmp_path / "dist").glob("pac-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {CATALOGUE, "pac/web/static/vendor/vega.min.js", "pac/web/templates/base.html"} <= names
+    assert {"pac/web/static/vendor/vega-interpreter.js", "pac/web/static/pac/page.js"} <= names  # the CSP's scripts
+    assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names)  # the licence travels with it
 
     venv = tmp_path / "venv"
     run(sys.executable, "-m", "venv", "--without-pip", venv)

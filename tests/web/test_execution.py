@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from typing import Any
 
 import openpyxl
@@ -261,10 +262,18 @@ def test_it_exports_a_workbook_that_opens_in_openpyxl(plan: Any, as_owner: Clien
     assert {"Plan", "Actions", "RACI", "Calendrier"} <= set(book.sheetnames)
 
 
+def _new_feed_url(client: Client, plan: Any, personal: str) -> str:
+    """The link the page shows once, right after it is created (its path: the test client's host is made up)."""
+    page = client.post(reverse("plans:feed_change", args=[plan.pk]), {"personal": personal, "do": "renew"})
+    assert page.status_code == 200
+    testid = "my-feed" if personal == "1" else "team-feed"
+    found = re.search(rf'value="https?://[^/"]+(/feeds/[^"]+\.ics)"[^>]*data-testid="{testid}"', page.content.decode())
+    assert found, page.content.decode()
+    return found.group(1)
+
+
 def test_it_serves_a_subscribable_feed_until_it_is_revoked(plan: Any, as_owner: Client, owner: Any) -> None:
-    as_owner.post(reverse("plans:feed_change", args=[plan.pk]), {"personal": "0", "do": "renew"})
-    feed = owner.calendar_feeds.get(revoked_at=None)
-    url = reverse("feed", args=[feed.token])
+    url = _new_feed_url(as_owner, plan, "0")
     anonymous = Client()
     response = anonymous.get(url)
     assert response.status_code == 200 and response["Content-Type"].startswith("text/calendar")
@@ -278,8 +287,7 @@ def test_it_serves_a_subscribable_feed_until_it_is_revoked(plan: Any, as_owner: 
 def test_it_stops_a_feed_when_its_owner_leaves_the_team(
     plan: Any, as_teammate: Client, teammate: Any, team: Any
 ) -> None:
-    as_teammate.post(reverse("plans:feed_change", args=[plan.pk]), {"personal": "1", "do": "renew"})
-    url = reverse("feed", args=[teammate.calendar_feeds.get().token])
+    url = _new_feed_url(as_teammate, plan, "1")
     assert Client().get(url).status_code == 200
     teammate.teams.remove(team)
     assert Client().get(url).status_code == 404

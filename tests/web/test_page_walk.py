@@ -38,7 +38,7 @@ NOT_PAGES = {
     "cockpit:report_pdf": "a PDF (its texts are the review pack's, tested in test_reports)",
     "cockpit:report_xlsx": "a workbook",
     "plans:export": "the plan file (codes on purpose)",
-    "plans:feed_change": "POST only: redirects",
+    "plans:feed_change": "POST only: revoking redirects; a new link: the feeds page (walked) with it",
     "plans:decide": "POST only: redirects",
     "plans:delete": "POST only: redirects",
     "plans:entity_delete": "POST only: redirects",
@@ -378,7 +378,8 @@ def walk(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: Any) ->
             job = _refused_import(demo, SimpleUploadedFile)
             from pac.web.plans.models import CalendarFeed
 
-            token = CalendarFeed.objects.create(plan=demo.current, user=demo.manager, token="walk-token").token
+            token = "walk-token"
+            CalendarFeed.objects.create(plan=demo.current, user=demo.manager, token_hash=CalendarFeed.hash_token(token))
             names = set(_names(get_resolver().url_patterns))
             pages = _walk(demo, job, token)
             covered = set(targets(demo, job, token)) | set(NOT_PAGES)

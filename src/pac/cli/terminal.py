@@ -66,10 +66,17 @@ def print_json(document: Any) -> None:
 
 
 def django_setup() -> None:
+    """Django set up with PAC's settings; settings that refuse to start (a weak production secret key, a
+    wildcard host) say why and how to fix it on stderr and exit with code 2, without a traceback."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pac.web.settings")
     import django
+    from django.core.exceptions import ImproperlyConfigured
 
-    django.setup()
+    try:
+        django.setup()
+    except ImproperlyConfigured as problem:
+        err.print(_("PAC cannot start: {problem}").format(problem=problem), markup=False, highlight=False)
+        raise typer.Exit(2) from None
 
 
 def stdout_kept_clean(work: Any) -> Any:

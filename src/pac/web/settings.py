@@ -1,17 +1,21 @@
 """Settings, all from the environment (typed helpers below).
 
 Local use needs nothing: an embedded SQLite file and a generated secret key in the data folder.
-``PAC_ENV=production`` refuses to start without ``SECRET_KEY`` and ``PAC_ALLOWED_HOSTS``.
+``PAC_ENV=production`` refuses to start without a strong ``SECRET_KEY`` and explicit ``PAC_ALLOWED_HOSTS``
+(`pac.web.security`), and serves secure cookies and HSTS (docs/security.md).
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+from pac.web import security
 
 
 def env_str(name: str, default: str = "") -> str:
@@ -29,6 +33,16 @@ def env_bool(name: str, default: bool = False) -> bool:
     raise ImproperlyConfigured(f"{name}={value!r}: use true or false")
 
 
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r}: use a whole number") from None
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     value = os.environ.get(name)
     return [v.strip() for v in value.split(",") if v.strip()] if value else default
@@ -44,10 +58,10 @@ DEBUG = env_bool("PAC_DEBUG", False) and not PRODUCTION
 
 def _secret_key() -> str:
     key = env_str("SECRET_KEY")
+    if PRODUCTION:
+        return security.check_secret_key(key)
     if key:
         return key
-    if PRODUCTION:
-        raise ImproperlyConfigured("PAC_ENV=production needs SECRET_KEY in the environment.")
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     path = DATA_DIR / "secret_key"
     if not path.exists():
@@ -58,8 +72,8 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("PAC_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"])
-if PRODUCTION and not ALLOWED_HOSTS:
-    raise ImproperlyConfigured("PAC_ENV=production needs PAC_ALLOWED_HOSTS (comma-separated).")
+if PRODUCTION:
+    security.check_allowed_hosts(ALLOWED_HOSTS)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -73,6 +87,8 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "simple_history",
+    "axes",
+    "csp",
     "pac.web.accounts",
     "pac.web.plans",
     "pac.web.crm",
@@ -82,6 +98,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "pac.web.language.ChosenLanguageMiddleware",
@@ -93,6 +110,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # last, as django-axes asks: it turns a refused login into the lockout page
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "pac.web.urls"
@@ -145,6 +164,31 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "cockpit:home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Login throttling (django-axes): 10 failed logins lock the account, and the address they came from, for
+# PAC_LOGIN_COOLOFF_MINUTES; the 11th attempt is refused even with the right password. A success resets.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = 10
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("PAC_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: an account, and an address
+AXES_RESET_ON_SUCCESS = True
+# a refused attempt does not push the end of the lockout back: the page can say when to retry
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "pac.web.accounts.lockout.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# what the attempts' records and logs mask (the password field always is)
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
+# behind a reverse proxy the client's address is in a header the proxy sets: PAC_CLIENT_IP_HEADER=X-Forwarded-For
+PAC_CLIENT_IP_HEADER = security.request_meta_key(env_str("PAC_CLIENT_IP_HEADER"))
+AXES_CLIENT_IP_CALLABLE = "pac.web.accounts.lockout.client_address"
+
+# Argon2 first (new and upgraded hashes); PBKDF2 still reads older hashes, upgraded at the next login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -177,11 +221,23 @@ CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+CONTENT_SECURITY_POLICY = security.CONTENT_SECURITY_POLICY
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("PAC_SSL_REDIRECT", True)
-    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_SECONDS = env_int("PAC_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("PAC_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("PAC_HSTS_PRELOAD", SECURE_HSTS_INCLUDE_SUBDOMAINS)
+    # what the operator turned off (a sibling host still on plain HTTP): a choice, not an oversight to warn about
+    SILENCED_SYSTEM_CHECKS = [
+        *([] if SECURE_HSTS_INCLUDE_SUBDOMAINS else ["security.W005"]),
+        *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
+        *([] if SECURE_SSL_REDIRECT else ["security.W008"]),  # the proxy in front redirects to HTTPS
+    ]
+    # behind a TLS-terminating proxy: PAC_PROXY_SSL_HEADER=X-Forwarded-Proto (the proxy must set it)
+    if proxy_header := security.request_meta_key(env_str("PAC_PROXY_SSL_HEADER")):
+        SECURE_PROXY_SSL_HEADER = (proxy_header, "https")
 
 # Background work (CRM imports): queued in the database, run by `pac worker` or the worker thread that
 # `pac serve` starts. PAC_TASKS=immediate runs tasks in the request instead (the test settings do).

@@ -438,14 +438,19 @@ def _withdraw(plan: m.Plan, action: m.Action) -> int:
 
 
 @transaction.atomic
-def feed_renew(*, user: User, plan: m.Plan, personal: bool) -> m.CalendarFeed:
-    """Revoke the user's current feed of this kind and issue a new secret URL."""
+def feed_renew(*, user: User, plan: m.Plan, personal: bool) -> tuple[m.CalendarFeed, str]:
+    """Revoke the user's current feed of this kind and issue a new one: the feed and its secret token, which
+    only the caller ever sees (the database keeps its hash), to show once in the feed's URL."""
     if not plan.team.members.filter(pk=user.pk).exists():
         raise PermissionDenied(_("You are not a member of this team."))
     m.CalendarFeed.objects.filter(plan=plan, user=user, personal=personal, revoked_at=None).update(
         revoked_at=timezone.now()
     )
-    return m.CalendarFeed.objects.create(plan=plan, user=user, personal=personal, token=secrets.token_urlsafe(32))
+    token = secrets.token_urlsafe(32)
+    feed = m.CalendarFeed.objects.create(
+        plan=plan, user=user, personal=personal, token_hash=m.CalendarFeed.hash_token(token)
+    )
+    return feed, token
 
 
 @transaction.atomic

@@ -2,7 +2,8 @@
 calendar feed URLs that Outlook, Google Calendar or Thunderbird can subscribe to.
 
 A feed URL carries its own credential (a random token), because calendar clients cannot log in;
-the token can be revoked and renewed, and it stops working when its owner leaves the plan's team."""
+the token can be revoked and renewed, and it stops working when its owner leaves the plan's team. Only
+its hash is stored, so the URL is shown once, when it is created."""
 
 from __future__ import annotations
 
@@ -66,35 +67,52 @@ def plan_ics(request: HttpRequest, plan_id: int) -> HttpResponse:
     )
 
 
+def _feeds_page(request: HttpRequest, row: Plan, created: tuple[bool, str] | None = None) -> HttpResponse:
+    """The subscriptions page: which links are active (since when) and, right after one is created, its URL,
+    shown this once: only its hash is kept, so neither this page later nor anyone reading the database can
+    show it again."""
+    active = {f.personal: f for f in CalendarFeed.objects.filter(plan=row, user=current_user(request), revoked_at=None)}
+    context: dict[str, object] = {"plan": row, "team_feed": active.get(False), "my_feed": active.get(True)}
+    if created is not None:
+        personal, token = created
+        context["my_url" if personal else "team_url"] = request.build_absolute_uri(reverse("feed", args=[token]))
+    response = render(request, "plans/feeds.html", context)
+    if created is not None:
+        response["Cache-Control"] = "no-store"  # the secret URL is in this page: no copy in any cache
+    return response
+
+
 @login_required
 def feeds(request: HttpRequest, plan_id: int) -> HttpResponse:
-    row = selectors.plan_for(current_user(request), plan_id)
-    active = {f.personal: f for f in CalendarFeed.objects.filter(plan=row, user=current_user(request), revoked_at=None)}
-    urls = {
-        personal: request.build_absolute_uri(reverse("feed", args=[feed.token])) for personal, feed in active.items()
-    }
-    return render(request, "plans/feeds.html", {"plan": row, "team_url": urls.get(False), "my_url": urls.get(True)})
+    return _feeds_page(request, selectors.plan_for(current_user(request), plan_id))
 
 
 @login_required
 @require_POST
 def feed_change(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """Revoke (then back to the page), or create a new link and answer with the page showing it, once."""
     row = selectors.plan_for(current_user(request), plan_id)
     personal = request.POST.get("personal") == "1"
     if request.POST.get("do") == "revoke":
         execution.feed_revoke(user=current_user(request), plan=row, personal=personal)
         messages.success(request, _("Subscription link revoked: calendars using it stop updating."))
-    else:
-        execution.feed_renew(user=current_user(request), plan=row, personal=personal)
-        messages.success(request, _("New subscription link created; any previous one no longer works."))
-    return redirect("plans:feeds", plan_id=row.pk)
+        return redirect("plans:feeds", plan_id=row.pk)
+    _feed, token = execution.feed_renew(user=current_user(request), plan=row, personal=personal)
+    messages.success(request, _("New subscription link created; any previous one no longer works."))
+    return _feeds_page(request, row, created=(personal, token))
+
+
+#: A feed token is 43 characters; anything much longer is not one (and is not hashed).
+MAX_TOKEN_LENGTH = 200
 
 
 def feed(request: HttpRequest, token: str) -> HttpResponse:
     """The subscribable calendar: no session, the token is the credential."""
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise Http404
     entry = (
         CalendarFeed.objects.select_related("plan", "user")
-        .filter(token=token, revoked_at=None, user__is_active=True)
+        .filter(token_hash=CalendarFeed.hash_token(token), revoked_at=None, user__is_active=True)
         .first()
     )
     if entry is None or not entry.plan.team.members.filter(pk=entry.user_id).exists():

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal
 
 from django.conf import settings
@@ -470,12 +471,14 @@ class Decision(models.Model):
 
 
 class CalendarFeed(models.Model):
-    """A subscribable iCalendar URL; the token is the credential, so it can be revoked and renewed."""
+    """A subscribable iCalendar URL. Its secret token is the credential (calendar clients cannot log in), so it
+    can be revoked and renewed; only the token's SHA-256 is kept, so the database or a backup gives no working
+    URL, and the URL is shown once, when it is created. A fast hash is enough: the token is 256 random bits."""
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="feeds")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds")
     personal = models.BooleanField(default=False)  # only the user's own items
-    token = models.CharField(max_length=64, unique=True)
+    token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
@@ -484,6 +487,11 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"feed {self.plan_id}/{self.user_id}"
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        """What is stored for a token, and what a feed URL's token is looked up by."""
+        return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 #: What a decision of the log arbitrates: the kinds of arbitration PAC records (codes; labels in

@@ -1,5 +1,7 @@
 // Renders every Vega-Lite chart of the page from its JSON spec (vendored vega-embed, no CDN), with the
-// page's number and date locale (French: 1 000 000 €, 25 %, « 7 déc. »).
+// page's number and date locale (French: 1 000 000 €, 25 %, « 7 déc. »). Under the page's
+// Content-Security-Policy: expressions run by Vega's interpreter (no eval, no new Function), and no style
+// element injected by vega-embed or its tooltips (their rules are in pac.css).
 (function () {
   var LOCALES = {
     fr: {
@@ -27,8 +29,12 @@
     var locale = LOCALES[(document.documentElement.lang || "fr").slice(0, 2)] || LOCALES.fr;
     root.querySelectorAll(".chart[data-spec]").forEach(function (el) {
       var source = document.getElementById(el.dataset.spec);
-      if (!source || !window.vegaEmbed) return;
-      var options = { actions: false, renderer: "svg", formatLocale: locale.format, timeFormatLocale: locale.time };
+      if (!source || !window.vegaEmbed || !window.vega.expressionInterpreter) return;
+      var options = {
+        actions: false, renderer: "svg", formatLocale: locale.format, timeFormatLocale: locale.time,
+        ast: true, expr: window.vega.expressionInterpreter, defaultStyle: false,
+        tooltip: { disableDefaultStyle: true }
+      };
       window.vegaEmbed(el, JSON.parse(source.textContent), options)
         .then(function () { el.dataset.rendered = "true"; })
         .catch(function (error) { el.textContent = String(error); });
