@@ -73,7 +73,7 @@ def test_a_link_handed_out_before_the_change_keeps_working_after_the_migration(o
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
-    before, after = [("plans", "0006_action_progress")], [("plans", "0007_feed_token_hash")]
+    before, after = [("plans", "0009_meeting_history")], [("plans", "0010_feed_token_hash")]
     executor = MigrationExecutor(connection)
     executor.migrate(before)
     old = executor.loader.project_state(before).apps.get_model("plans", "CalendarFeed")

@@ -41,7 +41,18 @@ from pac.web.privacy.models import Erasure
 #: ``PERSON_SCRUBBERS["history"] = pac.web.plans.history.scrub_person``. A scrubber writes to the database
 #: only: the confirmation page runs the whole erasure and rolls it back to count what it would change.
 PersonScrubber = Callable[[str], int | None]
-PERSON_SCRUBBERS: dict[str, PersonScrubber] = {"history": history.scrub_person}
+
+
+def _scrub_login_attempts(username: str) -> int:
+    """django-axes keeps each login attempt with its username and address: the person's are deleted."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    return sum(
+        model.objects.filter(username=username).delete()[0] for model in (AccessAttempt, AccessFailureLog, AccessLog)
+    )
+
+
+PERSON_SCRUBBERS: dict[str, PersonScrubber] = {"history": history.scrub_person, "login_attempts": _scrub_login_attempts}
 
 #: Plan objects whose ``owner`` holds a username.
 OWNED = {
