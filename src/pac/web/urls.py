@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from pac.web.api.api import api
 from pac.web.plans import exports
 
 urlpatterns = [
@@ -13,6 +14,8 @@ urlpatterns = [
     path("plans/", include("pac.web.plans.urls")),
     path("crm/", include("pac.web.crm.urls")),
     path("cockpit/", include("pac.web.cockpit.urls")),
+    path("api/v1/", api.urls),
+    path("api-tokens/", include("pac.web.api.urls")),
     path("feeds/<str:token>.ics", exports.feed, name="feed"),
     path("admin/", admin.site.urls),
 ]

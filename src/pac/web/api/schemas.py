@@ -1,0 +1,276 @@
+"""What the API reads and answers, as pydantic schemas (the OpenAPI schema is made from them). Inputs are
+bounded — lengths, numbers, dates between 1900 and 2199, no NUL character — so that a bad value is refused
+with its place (422), never stored or sent to the database to fail there."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any
+
+from ninja import Field, Schema
+from pydantic import AfterValidator, model_validator
+
+from pac.engine.model import ActionStatus, ActionType, Channel, Role, Stage
+
+#: The largest id a path or a filter takes (ids are 64-bit in the database).
+MAX_ID = 2**53
+#: A version as the API sends it back; larger is never current.
+MAX_VERSION = 2**31 - 1
+
+
+def _text(value: str) -> str:
+    """Text the database stores: no NUL character, nothing UTF-8 cannot write (a lone surrogate)."""
+    if "\x00" in value:
+        raise ValueError("NUL characters are not allowed")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("not valid Unicode text") from None
+    return value
+
+
+def _day(value: dt.date) -> dt.date:
+    if not 1900 <= value.year <= 2199:
+        raise ValueError("a date between 1900-01-01 and 2199-12-31")
+    return value
+
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Version = Annotated[int, Field(ge=0, le=MAX_VERSION)]
+Day = Annotated[dt.date, AfterValidator(_day)]
+
+
+def Text(max_length: int) -> Any:  # noqa: N802 - a type, as the schema reads it
+    return Annotated[str, Field(max_length=max_length), AfterValidator(_text)]
+
+
+class Problem(Schema):
+    """An error: what is wrong, in the caller's language, and where for each invalid field."""
+
+    detail: str
+    errors: list[dict[str, Any]] | None = None
+
+
+#: The answers every authenticated call may give besides its own.
+CALL: dict[int, Any] = {401: Problem, 413: Problem, 422: Problem, 429: Problem}
+READ_ONE: dict[int, Any] = {**CALL, 404: Problem}
+WRITE: dict[int, Any] = {**READ_ONE, 403: Problem, 409: Problem}
+
+
+class PlanOut(Schema):
+    id: int
+    team_id: int
+    team: str
+    name: str
+    owner: str
+    start: dt.date
+    end: dt.date
+    currency: str
+    country: str
+    version: int = Field(description="Grows at every change of the plan.")
+    updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_team(plan: Any) -> str:
+        return str(plan.team.name)
+
+    @staticmethod
+    def resolve_owner(plan: Any) -> str:
+        return str(plan.owner.username)
+
+
+class ObjectiveOut(Schema):
+    id: int
+    code: str
+    metric: str
+    target: Decimal | None
+    deadline: dt.date | None
+    per: str
+    segment: str
+
+
+class ActionOut(Schema):
+    id: int
+    code: str
+    type: str
+    name: str
+    channel: str
+    segment: str = Field(description="The segment's id in the plan, empty when none.")
+    owner: str
+    role: str
+    start: dt.date
+    end: dt.date
+    budget: Decimal
+    hours: Decimal
+    status: str
+    progress: int = Field(description="Per cent, 0 to 100.")
+    version: int = Field(description="The action's own version: send it back to change its status or progress.")
+    expected_volume: Decimal | None
+    expected_stage: str
+    kpi: str
+    raci: dict[str, Any]
+
+    @staticmethod
+    def resolve_segment(action: Any) -> str:
+        return str(action.segment.code) if action.segment else ""
+
+
+class Raci(Schema):
+    R: list[Annotated[str, Field(min_length=1, max_length=150), AfterValidator(_text)]] = Field(
+        min_length=1, max_length=20
+    )
+    A: Annotated[str, Field(min_length=1, max_length=150), AfterValidator(_text)]
+    C: list[Annotated[str, Field(max_length=150), AfterValidator(_text)]] = Field(default_factory=list, max_length=20)
+    I: list[Annotated[str, Field(max_length=150), AfterValidator(_text)]] = Field(  # noqa: E741 - RACI's letter
+        default_factory=list, max_length=20
+    )
+
+
+class ActionIn(Schema):
+    """A new action of the plan; ``version`` is the plan's version the caller read (409 when it moved on)."""
+
+    version: Version
+    name: Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_text)]
+    type: ActionType
+    start: Day
+    end: Day
+    code: Annotated[str, Field(max_length=64, pattern=r"^[-a-zA-Z0-9_]*$")] = Field(
+        "", description="Empty: made from the name."
+    )
+    status: ActionStatus = ActionStatus.PLANNED
+    channel: Channel | None = None
+    segment: Text(64) = Field("", description="A segment's id in the plan.")
+    owner: Text(150) = Field("", description="A team member's username.")
+    role: Role | None = None
+    budget: Decimal = Field(Decimal(0), ge=0, le=Decimal("999999999999.99"), decimal_places=2)
+    hours: Decimal = Field(Decimal(0), ge=0, le=Decimal("9999999.99"), decimal_places=2)
+    expected_volume: Decimal | None = Field(None, ge=Decimal("0.01"), le=Decimal("9999999999.99"), decimal_places=2)
+    expected_stage: Stage | None = None
+    kpi: Text(200) = ""
+    message: Text(5000) = ""
+    raci: Raci | None = None
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> ActionIn:
+        if self.end < self.start:
+            raise ValueError("end must not be before start")
+        return self
+
+
+class ActionChange(Schema):
+    """An action's new status and progress; ``version`` is the action's version the caller read."""
+
+    version: Version
+    status: ActionStatus | None = None
+    progress: int | None = Field(None, ge=0, le=100)
+
+
+class AccountOut(Schema):
+    id: int
+    code: str
+    name: str
+    segment: str
+    strategic: bool
+    potential: Decimal | None
+    icp_fit: Decimal | None
+    owner: str
+    stage: str
+
+    @staticmethod
+    def resolve_segment(account: Any) -> str:
+        return str(account.segment.code) if account.segment else ""
+
+
+class ContactOut(Schema):
+    id: int
+    code: str
+    name: str
+    account_id: int
+    account: str = Field(description="The account's id in the plan.")
+    persona: str
+    buying_role: str
+    email: str
+
+    @staticmethod
+    def resolve_account(contact: Any) -> str:
+        return str(contact.account.code)
+
+
+class OpportunityOut(Schema):
+    id: int
+    team_id: int
+    external_id: str
+    name: str
+    account: str
+    owner: str
+    segment: str
+    channel: str
+    product: str
+    stage: str
+    outcome: str
+    amount: Decimal | None
+    currency: str
+    created: dt.date | None
+    closed: dt.date | None
+    expected_close: dt.date | None
+    forecast_category: str
+
+
+class ActivityOut(Schema):
+    id: int
+    team_id: int
+    external_id: str
+    kind: str
+    owner: str
+    account: str
+    opportunity: str
+    scheduled: dt.date | None
+    held: bool | None
+    outcome: str
+
+
+class KpiOut(Schema):
+    kpi: str
+    label: str
+    unit: str
+    value: float | None
+    shown: str = Field(description="The value as the reader writes it (« 25 % », « 1 000 000 € »).")
+    why: str = Field(description="Why there is no value, or a note on it; empty when neither.")
+
+
+class KpisOut(Schema):
+    start: dt.date
+    as_of: dt.date
+    whole_team: bool
+    kpis: list[KpiOut]
+
+
+class ForecastOut(Schema):
+    available: bool
+    why_not: str = ""
+    period_from: dt.date | None = None
+    period_to: dt.date | None = None
+    as_of: dt.date | None = None
+    target: float | None = None
+    closed_won: float | None = None
+    open_pipeline: float | None = None
+    new_business: float | None = None
+    expected: float | None = None
+    p10: float | None = None
+    p50: float | None = None
+    p90: float | None = None
+    probability_of_target: float | None = None
+
+
+class AlertOut(Schema):
+    key: str = Field(description="Stable from one run to the next while the situation lasts.")
+    code: str
+    severity: str
+    message: str
+    subject: dict[str, str]
+
+
+class AlertsOut(Schema):
+    as_of: dt.date
+    alerts: list[AlertOut]
