@@ -35,7 +35,9 @@ api.add_router("", crm.router)
 api.add_router("", figures.router)
 
 
-def _problem(request: HttpRequest, status: int, detail: str, errors: list[dict[str, Any]] | None = None) -> HttpResponse:
+def _problem(
+    request: HttpRequest, status: int, detail: str, errors: list[dict[str, Any]] | None = None
+) -> HttpResponse:
     body: dict[str, Any] = {"detail": detail}
     if errors is not None:
         body["errors"] = errors
@@ -61,7 +63,9 @@ def _conflict(request: HttpRequest, exc: PlanConflict) -> HttpResponse:
 def _refused(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
     """A service's refusal, located by field when it says which."""
     if hasattr(exc, "error_dict"):
-        errors = [{"loc": ["body", "payload", field], "msg": msg} for field, msgs in exc.message_dict.items() for msg in msgs]
+        errors = [
+            {"loc": ["body", "payload", field], "msg": msg} for field, msgs in exc.message_dict.items() for msg in msgs
+        ]
     else:
         errors = [{"loc": ["body", "payload"], "msg": msg} for msg in exc.messages]
     return _problem(request, 422, " ".join(e["msg"] for e in errors), errors)
@@ -85,6 +89,8 @@ def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400:  # ninja's « Cannot parse request body »
+        return _problem(request, 400, _("The request body is not a JSON document."))
     response = _problem(request, exc.status_code, str(exc))
     if isinstance(exc, TooManyCalls):
         response["Retry-After"] = str(exc.wait)

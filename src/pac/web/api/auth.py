@@ -29,10 +29,14 @@ class TooManyCalls(HttpError):
 
     def __init__(self, wait: int) -> None:
         self.wait = wait
-        super().__init__(429, _("Too many calls: at most %(limit)s a minute. Try again in %(wait)s s.") % {
-            "limit": settings.API_RATE_LIMIT,
-            "wait": wait,
-        })
+        super().__init__(
+            429,
+            _("Too many calls: at most %(limit)s a minute. Try again in %(wait)s s.")
+            % {
+                "limit": settings.API_RATE_LIMIT,
+                "wait": wait,
+            },
+        )
 
 
 def count_call(who: str) -> None:
@@ -71,9 +75,9 @@ class TokenAuth(HttpBearer):
         token = token_for_secret(secret.strip()) if scheme.lower() == "bearer" else None
         count_call(f"token:{token.pk}" if token is not None else f"address:{_address(request)}")
         if _body_length(request) > settings.API_MAX_BODY_BYTES:
-            raise HttpError(413, _("The request body is too large (at most %(max)s bytes).") % {
-                "max": settings.API_MAX_BODY_BYTES
-            })
+            raise HttpError(
+                413, _("The request body is too large (at most %(max)s bytes).") % {"max": settings.API_MAX_BODY_BYTES}
+            )
         if token is None:
             raise AuthenticationError(
                 401, _("Give a valid API token: Authorization: Bearer TOKEN (create one on the API tokens page).")

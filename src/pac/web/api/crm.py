@@ -1,7 +1,6 @@
 """The CRM's side of the API: the team's opportunities and activities as imported (canonical tables), read
 through the CRM selectors — a rep gets the rows they own, as the cockpit shows them."""
 
-
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from ninja import Query, Router, Schema

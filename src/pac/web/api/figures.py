@@ -2,7 +2,6 @@
 its open alerts — computed by the cockpit's own machinery for the caller's scope (a rep: their own
 deals), and kept in the same cache until the team's data, the plan or the day change."""
 
-
 import datetime as dt
 from typing import Any
 

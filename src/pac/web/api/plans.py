@@ -2,15 +2,13 @@
 plans' selectors (another team's plan answers 404), written through the same services as the web pages,
 with the same compare-and-set on versions (409 when stale)."""
 
-
-from typing import Any
-
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router
 from ninja.pagination import paginate
+from ninja.responses import Status
 
 from pac.web.api.auth import require_write
 from pac.web.api.pages import Pages
@@ -33,6 +31,7 @@ from pac.web.plans.inputs import unique_slug
 from pac.web.requests import current_user
 
 router = Router(tags=["plans"])
+
 
 def _plan(request: HttpRequest, plan_id: int) -> m.Plan:
     return selectors.plan_for(current_user(request), plan_id)
@@ -127,13 +126,13 @@ def _new_action(plan: m.Plan, data: ActionIn) -> m.Action:
     response={201: ActionOut, **WRITE},
     summary="Add an action to a plan (the plan's version as read; 409 when it moved on)",
 )
-def action_create(request: HttpRequest, plan_id: Id, payload: ActionIn) -> tuple[int, m.Action]:
+def action_create(request: HttpRequest, plan_id: Id, payload: ActionIn) -> Status:
     require_write(request)
     user = current_user(request)
     plan = selectors.plan_for_editing(user, plan_id)
     row = _new_action(plan, payload)
     execution.entity_save(user=user, plan=plan, expected_version=payload.version, entity="actions", instance=row)
-    return 201, _action(plan, row.pk)
+    return Status(201, _action(plan, row.pk))
 
 
 @router.patch(

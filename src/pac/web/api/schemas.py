@@ -41,7 +41,7 @@ Version = Annotated[int, Field(ge=0, le=MAX_VERSION)]
 Day = Annotated[dt.date, AfterValidator(_day)]
 
 
-def Text(max_length: int) -> Any:  # noqa: N802 - a type, as the schema reads it
+def Text(max_length: int) -> Any:
     return Annotated[str, Field(max_length=max_length), AfterValidator(_text)]
 
 
@@ -55,7 +55,7 @@ class Problem(Schema):
 #: The answers every authenticated call may give besides its own.
 CALL: dict[int, Any] = {401: Problem, 413: Problem, 422: Problem, 429: Problem}
 READ_ONE: dict[int, Any] = {**CALL, 404: Problem}
-WRITE: dict[int, Any] = {**READ_ONE, 403: Problem, 409: Problem}
+WRITE: dict[int, Any] = {**READ_ONE, 400: Problem, 403: Problem, 409: Problem}
 
 
 class PlanOut(Schema):
