@@ -20,6 +20,8 @@ from pac.web.api.models import ApiToken
 from pac.web.api.selectors import token_for_secret
 from pac.web.api.services import token_used
 
+#: Methods that change nothing: a read-only token may call them.
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 #: The window the rate limit counts calls over, in seconds.
 WINDOW = 60
 
@@ -82,6 +84,8 @@ class TokenAuth(HttpBearer):
             raise AuthenticationError(
                 401, _("Give a valid API token: Authorization: Bearer TOKEN (create one on the API tokens page).")
             )
+        if request.method not in SAFE_METHODS:
+            require_write(request, token)  # before the body is read: a read-only token learns nothing more
         token_used(token)
         request.user = token.user
         return token
@@ -90,8 +94,8 @@ class TokenAuth(HttpBearer):
         return token_for_secret(token)
 
 
-def require_write(request: HttpRequest) -> None:
+def require_write(request: HttpRequest, token: object = None) -> None:
     """403 for a read-only token."""
-    token = getattr(request, "auth", None)
+    token = token or getattr(request, "auth", None)
     if not isinstance(token, ApiToken) or not token.may_write:
         raise AuthorizationError(403, _("This token may only read: create a read and write token to change data."))
