@@ -3,6 +3,7 @@ its open alerts — computed by the cockpit's own machinery for the caller's sco
 deals), and kept in the same cache until the team's data, the plan or the day change."""
 
 import datetime as dt
+import math
 from typing import Any
 
 from django.http import HttpRequest
@@ -98,16 +99,21 @@ def forecast(request: HttpRequest, plan_id: Id) -> dict[str, Any]:
         "period_from": f.period_from,
         "period_to": f.period_to,
         "as_of": f.as_of,
-        "target": f.target,
-        "closed_won": round(f.closed_won, 2),
-        "open_pipeline": round(f.open_pipeline, 2),
-        "new_business": round(f.new_business, 2),
-        "expected": round(f.expected, 2),
-        "p10": round(f.p10, 2),
-        "p50": round(f.p50, 2),
-        "p90": round(f.p90, 2),
-        "probability_of_target": f.probability_of_target,
+        "target": _figure(f.target),
+        "closed_won": _figure(f.closed_won),
+        "open_pipeline": _figure(f.open_pipeline),
+        "new_business": _figure(f.new_business),
+        "expected": _figure(f.expected),
+        "p10": _figure(f.p10),
+        "p50": _figure(f.p50),
+        "p90": _figure(f.p90),
+        "probability_of_target": _figure(f.probability_of_target, 4),
     }
+
+
+def _figure(value: float | None, places: int = 2) -> float | None:
+    """A figure JSON can carry: rounded, and none rather than NaN or infinity."""
+    return round(value, places) if value is not None and math.isfinite(value) else None
 
 
 @router.get("/plans/{plan_id}/alerts", response={200: AlertsOut, **READ_ONE}, summary="A plan's open alerts")
