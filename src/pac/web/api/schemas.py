@@ -5,11 +5,11 @@ with its place (422), never stored or sent to the database to fail there."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any
 
 from ninja import Field, Schema
-from pydantic import AfterValidator, model_validator
+from pydantic import AfterValidator, WithJsonSchema, model_validator
 
 from pac.engine.model import ActionStatus, ActionType, Channel, Role, Stage
 
@@ -36,13 +36,32 @@ def _day(value: dt.date) -> dt.date:
     return value
 
 
+def _cents(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def Amount(low: str, high: str) -> Any:
+    """A JSON number between ``low`` and ``high``, kept to the cent (exact: read as a decimal)."""
+    bounds = {"minimum": float(low), "maximum": float(high)}
+    return Annotated[
+        Decimal,
+        Field(ge=Decimal(low), le=Decimal(high), allow_inf_nan=False),
+        AfterValidator(_cents),
+        WithJsonSchema({"type": "number", **bounds}),
+    ]
+
+
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Version = Annotated[int, Field(ge=0, le=MAX_VERSION)]
-Day = Annotated[dt.date, AfterValidator(_day)]
+Day = Annotated[dt.date, AfterValidator(_day), Field(description="A date between 1900-01-01 and 2199-12-31.")]
 
 
-def Text(max_length: int) -> Any:
-    return Annotated[str, Field(max_length=max_length), AfterValidator(_text)]
+#: No NUL character (PostgreSQL refuses it): said in the schema too, so that a client knows.
+NO_NUL = r"^[^\x00]*$"
+
+
+def Text(max_length: int, min_length: int = 0) -> Any:
+    return Annotated[str, Field(min_length=min_length, max_length=max_length, pattern=NO_NUL), AfterValidator(_text)]
 
 
 class Problem(Schema):
@@ -117,21 +136,19 @@ class ActionOut(Schema):
 
 
 class Raci(Schema):
-    R: list[Annotated[str, Field(min_length=1, max_length=150), AfterValidator(_text)]] = Field(
-        min_length=1, max_length=20
-    )
-    A: Annotated[str, Field(min_length=1, max_length=150), AfterValidator(_text)]
-    C: list[Annotated[str, Field(max_length=150), AfterValidator(_text)]] = Field(default_factory=list, max_length=20)
-    I: list[Annotated[str, Field(max_length=150), AfterValidator(_text)]] = Field(  # noqa: E741 - RACI's letter
-        default_factory=list, max_length=20
-    )
+    """Usernames: at least one Responsible, exactly one Accountable."""
+
+    R: list[Text(150, 1)] = Field(min_length=1, max_length=20)
+    A: Text(150, 1)
+    C: list[Text(150)] = Field(default_factory=list, max_length=20)
+    I: list[Text(150)] = Field(default_factory=list, max_length=20)  # noqa: E741 - RACI's letter
 
 
 class ActionIn(Schema):
     """A new action of the plan; ``version`` is the plan's version the caller read (409 when it moved on)."""
 
     version: Version
-    name: Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_text)]
+    name: Text(200, 1)
     type: ActionType
     start: Day
     end: Day
@@ -143,9 +160,9 @@ class ActionIn(Schema):
     segment: Text(64) = Field("", description="A segment's id in the plan.")
     owner: Text(150) = Field("", description="A team member's username.")
     role: Role | None = None
-    budget: Decimal = Field(Decimal(0), ge=0, le=Decimal("999999999999.99"), decimal_places=2)
-    hours: Decimal = Field(Decimal(0), ge=0, le=Decimal("9999999.99"), decimal_places=2)
-    expected_volume: Decimal | None = Field(None, ge=Decimal("0.01"), le=Decimal("9999999999.99"), decimal_places=2)
+    budget: Amount("0", "999999999999.99") = 0
+    hours: Amount("0", "9999999.99") = 0
+    expected_volume: Amount("0.01", "9999999999.99") | None = None
     expected_stage: Stage | None = None
     kpi: Text(200) = ""
     message: Text(5000) = ""
