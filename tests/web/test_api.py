@@ -311,3 +311,6 @@ def test_the_schema_is_served_without_a_token() -> None:
     found = Client().get("/api/v1/openapi.json")
     assert found.status_code == 200
     assert "/api/v1/plans/{plan_id}/actions" in found.json()["paths"]
+    docs = Client().get("/api/v1/docs")
+    assert docs.status_code == 200
+    assert b"/api/v1/openapi.json" in docs.content
