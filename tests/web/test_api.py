@@ -253,17 +253,27 @@ def test_a_body_beyond_the_limit_answers_413(plan: Any, owner: Any, settings: An
     assert found.status_code == 413
 
 
-def test_too_many_calls_answer_429_with_retry_after(plan: Any, owner: Any, settings: Any) -> None:
+@pytest.fixture
+def minute(monkeypatch: Any) -> list[float]:
+    """The rate limit's clock, held at 50 s into a minute until a test moves it."""
+    now = [60_000_050.0]
+    monkeypatch.setattr("pac.web.api.auth.clock", lambda: now[0])
+    return now
+
+
+def test_too_many_calls_answer_429_with_retry_after(plan: Any, owner: Any, settings: Any, minute: list[float]) -> None:
     settings.API_RATE_LIMIT = 3
     api = Api(issue(owner))
     answers = [api.get("/plans") for _ in range(4)]
     assert [a.status_code for a in answers] == [200, 200, 200, 429]
-    assert 1 <= int(answers[-1]["Retry-After"]) <= 60
+    assert answers[-1]["Retry-After"] == "10"  # the next minute starts in 10 s
     assert answers[-1].json()["detail"]
     assert Api(issue(owner, name="other")).get("/plans").status_code == 200  # per token
+    minute[0] += 10
+    assert api.get("/plans").status_code == 200  # a new minute
 
 
-def test_calls_without_a_token_are_limited_by_address(plan: Any, settings: Any) -> None:
+def test_calls_without_a_token_are_limited_by_address(plan: Any, settings: Any, minute: list[float]) -> None:
     settings.API_RATE_LIMIT = 2
     anonymous = Api(None)
     assert [anonymous.get("/plans").status_code for _ in range(3)] == [401, 401, 429]
