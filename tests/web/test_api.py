@@ -228,6 +228,19 @@ def test_lists_are_paginated_and_bounded(plan: Any, owner: Any) -> None:
     assert api.get(f"/plans/{plan.pk}/actions", offset=10**6).json()["items"] == []
 
 
+def test_lists_filter_as_the_web_lists_do(plan: Any, team: Any, owner: Any) -> None:
+    api = Api(issue(owner))
+    alex = api.get(f"/plans/{plan.pk}/actions", owner="alex").json()
+    assert alex["count"] == plan.actions.filter(owner="alex").count() > 0
+    assert {a["owner"] for a in alex["items"]} == {"alex"}
+    webinars = api.get(f"/plans/{plan.pk}/actions", type="webinar", status="planned").json()["items"]
+    assert webinars and all(a["type"] == "webinar" and a["status"] == "planned" for a in webinars)
+    assert api.get(f"/plans/{plan.pk}/actions", status="maybe").status_code == 422
+    crm_rows(team)
+    mine = api.get("/opportunities", owner="teammate", team=team.pk).json()
+    assert mine["count"] == 4 and {o["owner"] for o in mine["items"]} == {"teammate"}
+
+
 def test_invalid_input_is_refused_with_its_place(plan: Any, owner: Any) -> None:
     api = Api(issue(owner))
     for body, place in [

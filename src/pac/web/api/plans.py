@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Query, Router
 from ninja.pagination import paginate
 from ninja.responses import Status
 
@@ -18,6 +18,7 @@ from pac.web.api.schemas import (
     WRITE,
     AccountOut,
     ActionChange,
+    ActionFilters,
     ActionIn,
     ActionOut,
     ContactOut,
@@ -58,8 +59,17 @@ def objectives(request: HttpRequest, plan_id: Id) -> QuerySet[m.Objective]:
 
 @router.get("/plans/{plan_id}/actions", response={200: list[ActionOut], **READ_ONE}, summary="A plan's actions")
 @paginate(Pages)
-def actions(request: HttpRequest, plan_id: Id) -> QuerySet[m.Action]:
-    return _plan(request, plan_id).actions.select_related("segment").order_by("id")
+def actions(request: HttpRequest, plan_id: Id, filters: Query[ActionFilters]) -> QuerySet[m.Action]:
+    rows = _plan(request, plan_id).actions.select_related("segment").order_by("id")
+    if filters.owner is not None:
+        rows = rows.filter(owner=filters.owner)
+    if filters.segment is not None:
+        rows = rows.filter(segment__code=filters.segment)
+    if filters.status is not None:
+        rows = rows.filter(status=filters.status.value)
+    if filters.type is not None:
+        rows = rows.filter(type=filters.type.value)
+    return rows
 
 
 @router.get("/plans/{plan_id}/actions/{action_id}", response={200: ActionOut, **READ_ONE}, summary="One action")

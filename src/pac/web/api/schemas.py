@@ -183,6 +183,20 @@ class ActionChange(Schema):
     progress: int | None = Field(None, ge=0, le=100)
 
 
+class ActionFilters(Schema):
+    """The action list's filters, as the web list has them."""
+
+    owner: Text(150) | None = Field(None, description="A username.")
+    segment: Text(64) | None = Field(None, description="A segment's id in the plan.")
+    status: ActionStatus | None = None
+    type: ActionType | None = None
+
+
+class CrmFilters(Schema):
+    team: Id | None = Field(None, description="One of your teams (all of them by default).")
+    owner: Text(200) | None = Field(None, description="The owner as the CRM names them.")
+
+
 class AccountOut(Schema):
     id: int
     code: str
