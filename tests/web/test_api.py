@@ -137,6 +137,46 @@ def test_a_stale_action_version_answers_409(plan: Any, owner: Any) -> None:
     assert api.get(f"/plans/{plan.pk}/actions/{action['id']}").json()["progress"] == 40
 
 
+def test_an_editor_changes_an_actions_fields_with_both_versions(plan: Any, owner: Any, teammate: Any) -> None:
+    api = Api(issue(owner))
+    action = plan.actions.order_by("id").first()
+    path = f"/plans/{plan.pk}/actions/{action.pk}"
+    before = plan.version
+    moved = {"version": action.version, "plan_version": before, "start": "2027-01-11", "end": "2027-03-05"}
+    changed = api.patch(path, {**moved, "name": "Séquence ICP décalée", "owner": "teammate", "status": "in_progress"})
+    assert changed.status_code == 200, changed.content
+    body = changed.json()
+    assert (body["name"], body["start"], body["end"], body["owner"]) == (
+        "Séquence ICP décalée",
+        "2027-01-11",
+        "2027-03-05",
+        "teammate",
+    )
+    assert body["role"] == "ae" and body["status"] == "in_progress"  # the new owner's role, for their hours
+    assert body["version"] == action.version + 1
+    plan.refresh_from_db()
+    assert plan.version == before + 1
+    assert api.patch(path, {**moved, "version": body["version"], "name": "Encore"}).status_code == 409  # plan moved on
+    stale_action = api.patch(path, {**moved, "plan_version": plan.version, "name": "Encore"})
+    assert stale_action.status_code == 409  # the action moved on
+    fresh = {"version": body["version"], "plan_version": plan.version}
+    assert api.patch(path, {**fresh, "name": "Encore"}).status_code == 200
+    refused = api.patch(path, {"version": body["version"] + 1, "plan_version": plan.version + 1, "end": "2026-01-01"})
+    assert refused.status_code == 422 and "end" in str(refused.json()["errors"])
+    assert api.patch(path, {"version": body["version"] + 1, "name": "Sans version du plan"}).status_code == 422
+
+
+def test_a_rep_may_not_edit_more_than_the_status_of_their_action(plan: Any, teammate: Any) -> None:
+    mine = plan.actions.first()
+    mine.owner = "teammate"
+    mine.save()
+    api = Api(issue(teammate))
+    edit = {"version": mine.version, "plan_version": plan.version, "name": "Renommée"}
+    assert api.patch(f"/plans/{plan.pk}/actions/{mine.pk}", edit).status_code == 403
+    mine.refresh_from_db()
+    assert mine.name != "Renommée"
+
+
 def test_a_read_only_token_answers_403_on_every_write(plan: Any, owner: Any) -> None:
     api = Api(issue(owner, write=False))
     action = api.get(f"/plans/{plan.pk}/actions").json()["items"][0]

@@ -79,6 +79,9 @@ def _current(case: Any) -> None:
 
     if "action_id" in case.path_parameters:
         case.body["version"] = Action.objects.get(pk=case.path_parameters["action_id"]).version
+        if "plan_version" in case.body:
+            case.body["plan_version"] = Plan.objects.get(pk=case.path_parameters["plan_id"]).version
+            case.body.update({"owner": "", "start": "2027-02-01", "end": "2027-02-26"})
     else:
         case.body["version"] = Plan.objects.get(pk=case.path_parameters["plan_id"]).version
         known = {"owner": "", "segment": "", "role": "manager", "expected_stage": None, "code": "", "raci": None}

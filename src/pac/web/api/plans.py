@@ -2,6 +2,8 @@
 plans' selectors (another team's plan answers 404), written through the same services as the web pages,
 with the same compare-and-set on versions (409 when stale)."""
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
@@ -29,6 +31,7 @@ from pac.web.api.schemas import (
 from pac.web.plans import execution, selectors
 from pac.web.plans import models as m
 from pac.web.plans.inputs import unique_slug
+from pac.web.plans.versioning import require_editor
 from pac.web.requests import current_user
 
 router = Router(tags=["plans"])
@@ -148,24 +151,50 @@ def action_create(request: HttpRequest, plan_id: Id, payload: ActionIn) -> Statu
 @router.patch(
     "/plans/{plan_id}/actions/{action_id}",
     response={200: ActionOut, **WRITE},
-    summary="Update an action's status and progress (the action's version as read; 409 when it moved on)",
+    summary="Change an action (its version as read, and the plan's for more than status and progress; 409 when stale)",
 )
 def action_change(request: HttpRequest, plan_id: Id, action_id: Id, payload: ActionChange) -> m.Action:
     require_write(request)
     user = current_user(request)
     plan = _plan(request, plan_id)
     row = _action(plan, action_id)
-    if payload.status is None and payload.progress is None:
-        raise ValidationError(_("Give a new status, a new progress or both."))
-    execution.action_progress_update(
-        user=user,
-        plan=plan,
-        action=row,
-        expected_version=payload.version,
-        status=payload.status.value if payload.status else row.status,
-        progress=payload.progress if payload.progress is not None else row.progress,
-    )
+    status = payload.status.value if payload.status else row.status
+    progress = payload.progress if payload.progress is not None else row.progress
+    edits = payload.edits
+    if not edits and payload.status is None and payload.progress is None:
+        raise ValidationError(_("Give what to change: a status, a progress or other fields."))
+    if not edits:  # the owner's update: compare-and-set on the action's own version
+        execution.action_progress_update(
+            user=user, plan=plan, action=row, expected_version=payload.version, status=status, progress=progress
+        )
+        return _action(plan, row.pk)
+    require_editor(user, plan)
+    if payload.plan_version is None:
+        raise _refused("plan_version", _("Give the plan's version as you read it to change more than the status."))
+    if row.version != payload.version:
+        raise execution.ActionConflict(
+            _("This action was updated by someone else meanwhile: here it is as it stands now; redo your change.")
+        )
+    _edit(plan, row, edits)
+    row.status, row.progress = status, progress
+    execution.entity_save(user=user, plan=plan, expected_version=payload.plan_version, entity="actions", instance=row)
     return _action(plan, row.pk)
+
+
+def _edit(plan: m.Plan, row: m.Action, edits: dict[str, Any]) -> None:
+    """Set the fields given, checked as for a new action (owner in the team, dates in order, whose hours)."""
+    members = {u.username: u.role for u in plan.team.members.all()}
+    owner = edits.get("owner", row.owner)
+    if "owner" in edits and owner and owner not in members:
+        raise _refused("owner", _("%(name)s is not a member of the plan's team.") % {"name": owner})
+    for name, value in edits.items():
+        setattr(row, name, value.value if name == "role" else value)
+    if "owner" in edits and "role" not in edits and owner in members:
+        row.role = members[owner]
+    if row.end < row.start:
+        raise _refused("end", _("The end must not be before the start."))
+    if row.hours and not row.role:
+        raise _refused("role", _("Say whose hours these are."))
 
 
 @router.get("/plans/{plan_id}/accounts", response={200: list[AccountOut], **READ_ONE}, summary="A plan's accounts")

@@ -176,11 +176,32 @@ class ActionIn(Schema):
 
 
 class ActionChange(Schema):
-    """An action's new status and progress; ``version`` is the action's version the caller read."""
+    """A change of an action: ``version`` is the action's version the caller read. A new status and progress
+    alone is the update an action's owner makes; any other field is an edit of the plan, made by whoever may
+    edit it, with the plan's version as read (``plan_version``)."""
 
     version: Version
     status: ActionStatus | None = None
     progress: int | None = Field(None, ge=0, le=100)
+    plan_version: Version | None = Field(None, description="The plan's version: needed to change other fields.")
+    name: Text(200, 1) | None = None
+    start: Day | None = None
+    end: Day | None = None
+    owner: Text(150) | None = Field(None, description="A team member's username; empty: nobody.")
+    role: Role | None = None
+    budget: Amount("0", "999999999999.99") | None = None
+    hours: Amount("0", "9999999.99") | None = None
+    kpi: Text(200) | None = None
+    message: Text(5000) | None = None
+
+    @property
+    def edits(self) -> dict[str, Any]:
+        """The fields given beyond status and progress."""
+        return {name: getattr(self, name) for name in EDITABLE if getattr(self, name) is not None}
+
+
+#: What a change of an action may set besides its status and progress.
+EDITABLE = ("name", "start", "end", "owner", "role", "budget", "hours", "kpi", "message")
 
 
 class ActionFilters(Schema):
