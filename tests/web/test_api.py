@@ -154,6 +154,7 @@ def test_an_editor_changes_an_actions_fields_with_both_versions(plan: Any, owner
     )
     assert body["role"] == "ae" and body["status"] == "in_progress"  # the new owner's role, for their hours
     assert body["version"] == action.version + 1
+    assert body["overdue"] is False  # in 2027
     plan.refresh_from_db()
     assert plan.version == before + 1
     assert api.patch(path, {**moved, "version": body["version"], "name": "Encore"}).status_code == 409  # plan moved on
@@ -377,3 +378,17 @@ def test_the_schema_is_served_without_a_token() -> None:
     docs = Client().get("/api/v1/docs")
     assert docs.status_code == 200
     assert b"/api/v1/openapi.json" in docs.content
+
+
+def test_an_action_past_its_end_and_not_done_is_flagged_overdue(plan: Any, owner: Any) -> None:
+    import datetime as dt
+
+    late, closed = plan.actions.order_by("id")[:2]
+    for action, status in ((late, "in_progress"), (closed, "done")):
+        action.end = dt.date.today() - dt.timedelta(days=3)
+        action.start = action.end - dt.timedelta(days=10)
+        action.status = status
+        action.save()
+    api = Api(issue(owner))
+    assert api.get(f"/plans/{plan.pk}/actions/{late.pk}").json()["overdue"] is True
+    assert api.get(f"/plans/{plan.pk}/actions/{closed.pk}").json()["overdue"] is False

@@ -8,10 +8,12 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any
 
+from django.utils import timezone
 from ninja import Field, Schema
 from pydantic import AfterValidator, WithJsonSchema, model_validator
 
 from pac.engine.model import ActionStatus, ActionType, Channel, Role, Stage
+from pac.web.plans.action_list import is_overdue
 
 #: The largest id a path or a filter takes (ids are 64-bit in the database).
 MAX_ID = 2**53
@@ -129,10 +131,15 @@ class ActionOut(Schema):
     expected_stage: str
     kpi: str
     raci: dict[str, Any]
+    overdue: bool = Field(description="Past its end and neither done nor cancelled, as the action list flags it.")
 
     @staticmethod
     def resolve_segment(action: Any) -> str:
         return str(action.segment.code) if action.segment else ""
+
+    @staticmethod
+    def resolve_overdue(action: Any) -> bool:
+        return is_overdue(action, timezone.localdate())
 
 
 class Raci(Schema):
