@@ -86,6 +86,9 @@ def test_an_erased_person_is_named_nowhere_and_their_figures_still_count(
         plan=data["plan"], user=data["alex"], personal=True, token_hash=CalendarFeed.hash_token("s3cr3t-feed")
     )
     AccessFailureLog.objects.create(username="alex", ip_address="192.0.2.7", user_agent="curl", path_info="/")
+    from pac.web.api.services import token_create
+
+    script = token_create(user=data["alex"], name="Export du soir", write=True)
     assert len(_mentions(ALEX, other_team)) > 20
     won = Opportunity.objects.filter(team=team).aggregate(total=Sum("amount"))["total"]
     stamp = team.data_stamp
@@ -107,6 +110,8 @@ def test_an_erased_person_is_named_nowhere_and_their_figures_still_count(
     assert any(alex.username in a.raci.get("R", []) for a in Action.objects.filter(plan=data["plan"]))
     assert CalendarFeed.objects.get(token_hash=CalendarFeed.hash_token("s3cr3t-feed")).revoked_at is not None
     assert not AccessFailureLog.objects.filter(username="alex").exists()  # the login attempts kept their name
+    script.token.refresh_from_db()
+    assert script.token.revoked_at is not None  # their scripts stop reading the team's data
     assert team.__class__.objects.get(pk=team.pk).data_stamp != stamp  # cached figures showed the name
     logged = Erasure.objects.get()
     assert (logged.kind, logged.done_by, logged.team, logged.request_ref) == ("person", admin, team, "DPO-2026-12")

@@ -51,6 +51,7 @@ NOT_PAGES = {
     "privacy:team_export": "a zip of the team's data (codes on purpose: tables and columns for programs)",
     "privacy:erase_person": "POST only: an administrator's confirmation page, tested in test_erasure",
     "privacy:erase_contact": "POST only: an administrator's confirmation page, tested in test_erasure",
+    "apitokens:revoke": "POST only: redirects",
 }
 #: Words that give English away on a French page, and French on an English one (whole words, case kept).
 ENGLISH_WORDS = (
@@ -128,8 +129,9 @@ def read(body: str) -> _Reader:
 def _names(patterns: list[Any], namespace: str = "") -> Iterator[str]:
     for entry in patterns:
         if isinstance(entry, URLResolver):
-            if entry.namespace in ("admin",) or str(entry.pattern).startswith("i18n/"):
-                continue  # Django's own admin and the language switch (a POST)
+            if entry.namespace in ("admin", "api") or str(entry.pattern).startswith("i18n/"):
+                continue  # Django's own admin, the REST API (JSON, checked against its schema by test_api_schema)
+                # and the language switch (a POST)
             inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
             yield from _names(entry.url_patterns, inner)
         elif isinstance(entry, URLPattern) and entry.name:
@@ -180,6 +182,7 @@ def targets(demo: Any, job: Any, token: str) -> dict[str, list[str]]:
         "crm:import": [reverse("crm:import")],
         "crm:job": [reverse("crm:job", args=[job.pk])],
         "cockpit:home": [reverse("cockpit:home")],
+        "apitokens:list": [reverse("apitokens:list")],
         "cockpit:forecast": [reverse("cockpit:forecast")],
         "cockpit:kpis": [
             kpis,
@@ -380,6 +383,10 @@ def walk(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: Any) ->
 
             token = "walk-token"
             CalendarFeed.objects.create(plan=demo.current, user=demo.manager, token_hash=CalendarFeed.hash_token(token))
+            from pac.web.api.services import token_create, token_revoke
+
+            token_create(user=demo.manager, name="Tableau BI", write=False)  # the tokens page lists one of each
+            token_revoke(token=token_create(user=demo.manager, name="Ancien script", write=True).token)
             names = set(_names(get_resolver().url_patterns))
             pages = _walk(demo, job, token)
             covered = set(targets(demo, job, token)) | set(NOT_PAGES)

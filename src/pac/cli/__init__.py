@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from pac.cli import alerts, corrections, crm, demo, forecast, plans, privacy, reports, server
+from pac.cli import alerts, corrections, crm, demo, forecast, plans, privacy, reports, server, tokens
 from pac.cli.terminal import _
 
 app = typer.Typer(help=_("PAC — plan d'action commercial."), no_args_is_help=True, pretty_exceptions_enable=False)
@@ -15,6 +15,7 @@ app.add_typer(plans.plan_app, name="plan")
 app.add_typer(reports.report_app, name="report")
 app.add_typer(alerts.alerts_app, name="alerts")
 app.add_typer(privacy.erase_app, name="erase")
+app.add_typer(tokens.token_app, name="token")
 app.command()(plans.funnel)
 app.command("calendar")(plans.calendar_command)
 app.command("priorities")(plans.priorities_command)

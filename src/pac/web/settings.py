@@ -94,6 +94,8 @@ INSTALLED_APPS = [
     "pac.web.crm",
     "pac.web.cockpit",
     "pac.web.privacy",
+    "pac.web.api",
+    "ninja",  # the API's documentation page (its static files)
 ]
 
 MIDDLEWARE = [
@@ -214,6 +216,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 PLAN_UPLOAD_MAX_BYTES = 2 * 1024 * 1024
 CRM_UPLOAD_MAX_BYTES = int(env_str("PAC_CRM_UPLOAD_MAX_BYTES", str(100 * 1024 * 1024)))
+
+# The REST API (docs/api.md): calls a token (or an address without one) may make a minute, and the largest
+# request body it reads.
+API_RATE_LIMIT = int(env_str("PAC_API_RATE_LIMIT", "120"))
+API_MAX_BODY_BYTES = 64 * 1024
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from pac.web.api.api import api
 from pac.web.plans import exports
 
 urlpatterns = [
@@ -14,6 +15,8 @@ urlpatterns = [
     path("crm/", include("pac.web.crm.urls")),
     path("cockpit/", include("pac.web.cockpit.urls")),
     path("privacy/", include("pac.web.privacy.urls")),
+    path("api/v1/", api.urls),
+    path("api-tokens/", include("pac.web.api.urls")),
     path("feeds/<str:token>.ics", exports.feed, name="feed"),
     path("admin/", admin.site.urls),
 ]

@@ -52,7 +52,18 @@ def _scrub_login_attempts(username: str) -> int:
     )
 
 
-PERSON_SCRUBBERS: dict[str, PersonScrubber] = {"history": history.scrub_person, "login_attempts": _scrub_login_attempts}
+def _revoke_api_tokens(username: str) -> int:
+    """The person's API tokens stop working (revoked, kept with their date like any revoked token)."""
+    from pac.web.api.models import ApiToken
+
+    return ApiToken.objects.filter(user__username=username, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+PERSON_SCRUBBERS: dict[str, PersonScrubber] = {
+    "history": history.scrub_person,
+    "login_attempts": _scrub_login_attempts,
+    "api_tokens": _revoke_api_tokens,
+}
 
 #: Plan objects whose ``owner`` holds a username.
 OWNED = {
