@@ -151,3 +151,35 @@ def test_a_calendar_cannot_be_written_over_a_folder(tmp_path: Path, demo_plan_te
     (tmp_path / "cal.ics").mkdir()
     _assert_refused(["calendar", str(plan), "--ics", str(tmp_path / "cal.ics")])
     _assert_refused(["calendar", str(plan), "--ics", str(tmp_path / "nowhere" / "cal.ics")])
+
+
+DEEP_PLAN = "plan: " + "[" * 100_000 + "]" * 100_000 + "\n"
+
+
+def test_a_plan_nested_100_000_levels_deep_is_refused_in_under_a_second_from_the_page_and_the_cli(
+    owner: Any, team: Any, tmp_path: Path
+) -> None:
+    import time
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from pac.web.plans.models import Plan
+
+    from .conftest import login
+
+    client = login(owner)
+    client.post(reverse("plans:import"), {"file": SimpleUploadedFile("warm.yaml", b"plan: 1\n"), "team": team.pk})
+    upload = SimpleUploadedFile("deep.yaml", DEEP_PLAN.encode(), content_type="application/yaml")
+    began = time.perf_counter()
+    response = client.post(reverse("plans:import"), {"file": upload, "team": team.pk})
+    assert time.perf_counter() - began < 1
+    assert response.status_code == 400 and not Plan.objects.exists()
+    assert "deep.yaml:1:" in response.content.decode()  # the issue, located
+
+    path = tmp_path / "deep.yaml"
+    path.write_text(DEEP_PLAN, encoding="utf-8")
+    began = time.perf_counter()
+    shown = _assert_refused(["plan", "validate", str(path)])
+    assert time.perf_counter() - began < 1
+    assert "deep.yaml:1:" in shown

@@ -505,7 +505,8 @@ def _check_events(text: str) -> None:
     """Depth and size checked first on the bare YAML events, parsed by libyaml (C) when it is there:
     a 2 MB file of 900 000 values is refused in a tenth of a second, where the pure-Python composer
     (which checks the same limits, and places every node) takes seconds to get there. No node, no
-    object is built; a syntax error is left to the composer, which words it."""
+    object is built; a syntax error is left to the composer, which words it — but for libyaml's own
+    depth limit, met while it scans ahead, where the composer would spend a second to get as deep."""
     parser_class = getattr(yaml, "CSafeLoader", None)
     if parser_class is None:
         return
@@ -525,6 +526,9 @@ def _check_events(text: str) -> None:
                 nodes += 1
                 if nodes > MAX_PLAN_NODES:
                     raise _Refused(Message(_TOO_MANY, limit=MAX_PLAN_NODES), event.start_mark)
+    except yaml.MarkedYAMLError as error:  # libyaml stops at 1 000 levels, scanning ahead of its events
+        if "nesting depth" in str(error.problem):
+            raise _Refused(Message(_TOO_DEEP, limit=MAX_PLAN_DEPTH), error.problem_mark) from None
     except yaml.YAMLError:
         return
     finally:
