@@ -30,9 +30,13 @@ _DATE_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: The last plausible year, set when a file's checks start (``FileChecks``): not read again for each row.
+_LAST_YEAR = [dt.date.today().year + YEARS_AHEAD]
+
+
 def _unlikely_dates(record: Record) -> list[tuple[str, object, Reason, str]]:
     """The record's dates outside ``PLAUSIBLE_FROM`` … today + ``YEARS_AHEAD`` years (most records: none)."""
-    last = dt.date.today().year + YEARS_AHEAD
+    last = _LAST_YEAR[0]
     found: list[tuple[str, object, Reason, str]] = []
     for name in _DATE_FIELDS[type(record).__name__]:
         moment = getattr(record, name)
@@ -134,6 +138,9 @@ class FileChecks:
 
     lost: int = 0
     lost_with_amount: int = 0
+
+    def __post_init__(self) -> None:
+        _LAST_YEAR[0] = dt.date.today().year + YEARS_AHEAD  # a worker runs for years: the bound moves on
 
     def observe(self, record: Record) -> None:
         if isinstance(record, OpportunityRecord) and record.outcome == "lost":
