@@ -147,3 +147,16 @@ def test_the_problems_are_shown_50_a_page_with_the_rest_counted(owner: Any, team
 def test_a_job_page_is_only_for_the_team(owner: Any, team: Any, outsider: Any) -> None:
     job = _job_with(owner, team, 3)
     assert login(outsider).get(reverse("crm:job", args=[job.pk]), {"page": "1"}).status_code == 404
+
+
+def test_the_import_page_lists_jobs_without_reading_their_problems(owner: Any, team: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _job_with(owner, team, 120)
+    client = login(owner)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("crm:import"))
+    assert page.status_code == 200 and "many.csv" in page.content.decode()
+    listing = [q["sql"] for q in queries.captured_queries if "crm_importjob" in q["sql"]]
+    assert listing and not any("problems" in sql for sql in listing)
