@@ -160,3 +160,28 @@ def test_the_import_page_lists_jobs_without_reading_their_problems(owner: Any, t
     assert page.status_code == 200 and "many.csv" in page.content.decode()
     listing = [q["sql"] for q in queries.captured_queries if "crm_importjob" in q["sql"]]
     assert listing and not any("problems" in sql for sql in listing)
+
+
+@pytest.mark.parametrize(
+    ("kind", "preset", "words"),
+    [
+        ("accounts", "hubspot-deals", "the export format hubspot-deals reads opportunities, not accounts"),
+        ("opportunities", "gone-since", "no export format named gone-since"),
+    ],
+)
+def test_a_job_whose_format_no_longer_fits_is_refused_with_its_reason(
+    owner: Any, team: Any, data_dir: Path, kind: str, preset: str, words: str
+) -> None:
+    """A team's format removed, or another chosen, between the upload and the worker: said, not a crash."""
+    from pac.web.crm.jobs import run_import_job
+
+    stored = data_dir / "upload.csv"
+    stored.write_text("external_id,name\nA1,Acme\n", encoding="utf-8")
+    job = ImportJob.objects.create(
+        team=team, user=owner, kind=kind, preset=preset, file_name="export.csv", stored_path=str(stored), language="en"
+    )
+    run_import_job.enqueue(job.pk)
+    job.refresh_from_db()
+    assert job.status == ImportJob.REFUSED
+    [problem] = job.problems
+    assert problem["code"] == "preset" and words in problem["reason"]
