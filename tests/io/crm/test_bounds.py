@@ -112,11 +112,14 @@ def test_a_cell_over_the_limit_is_refused_with_its_place_and_kept_as_an_excerpt(
     assert len(text.getvalue()) < 1000
 
 
-def test_a_csv_cell_over_the_limit_is_refused_on_its_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("size", "column"), [(MAX_CELL_CHARS + 1, "outcome"), (20 * MAX_CELL_CHARS, "")])
+def test_a_csv_cell_over_the_limit_is_refused_on_its_line(tmp_path: Path, size: int, column: str) -> None:
+    """Named with its column; one so long that the CSV reader itself stops (1 MiB characters) on its line."""
     path = tmp_path / "long.csv"
-    path.write_text(HEADER + "D1,won,1\r\n" + f'D2,"{"x" * (MAX_CELL_CHARS + 1)}",1\r\n', encoding="utf-8")
+    path.write_text(HEADER + "D1,won,1\r\n" + f'D2,"{"x" * size}",1\r\n', encoding="utf-8")
     problem = only_error(read_import(path, "opportunities"))
-    assert problem.line == 3 and f"a cell of more than {MAX_CELL_CHARS} characters" in str(problem)
+    assert (problem.line, problem.column) == (3, column)
+    assert f"a cell of more than {MAX_CELL_CHARS} characters" in str(problem)
 
 
 def test_a_too_long_value_is_stored_as_an_excerpt_in_every_problem(tmp_path: Path) -> None:

@@ -22,7 +22,9 @@ DELIMITERS = (",", ";", "\t")
 _EMPTY = gettext_noop("the file is empty: a header line is expected")
 _QUOTED = re.compile(r'"[^"]*"')
 _SEP_LINE = re.compile(r"^\ufeff?sep=(.)\s*$", re.IGNORECASE)
-csv.field_size_limit(MAX_CELL_CHARS)  # the module's default, made explicit: a longer cell is refused
+#: The csv module's own limit: a cell up to this is read, then refused with its column if longer than
+#: ``MAX_CELL_CHARS``; a longer one stops the reader on its line (its line is in memory already).
+csv.field_size_limit(8 * MAX_CELL_CHARS)
 
 
 def read_csv_table(stream: BinaryIO, name: str, on_problem: Callable[[Problem], None]) -> Table:
@@ -103,8 +105,14 @@ def _rows(
         if len(cells) > MAX_COLUMNS and any(cell.strip() for cell in cells[MAX_COLUMNS:]):
             reason = Reason(TOO_WIDE, limit=MAX_COLUMNS)
             raise ImportFailed(Problem(name, start, "", "", reason, code="too_wide"))
-        if not "".join(cells).strip():
+        joined = "".join(cells)
+        if not joined.strip():
             continue
+        if len(joined) > MAX_CELL_CHARS and max(map(len, cells)) > MAX_CELL_CHARS:
+            at = next(i for i, cell in enumerate(cells) if len(cell) > MAX_CELL_CHARS)
+            column = header[at] if at < width else ""
+            reason = Reason(CELL_TOO_LONG, limit=MAX_CELL_CHARS)
+            raise ImportFailed(Problem(name, start, column, cells[at], reason, code="cell_too_long"))
         if len(cells) > width and any(cell.strip() for cell in cells[width:]):
             extra = next(cell for cell in cells[width:] if cell.strip())
             on_problem(
