@@ -567,3 +567,32 @@ def test_a_malformed_plan_file_is_valid_or_a_located_error(data: bytes) -> None:
             assert line.startswith(f"plan.yaml:{issue.line}:{issue.column}: ") and f"(line {issue.line})" not in line
     else:
         to_plan(doc)
+
+
+@pytest.mark.parametrize(
+    ("nested", "line"),
+    [
+        ("x: " + "[" * 100_000 + "]" * 100_000, 10),  # flow brackets
+        ("x: " + "{a: " * 100_000, 10),  # flow mappings, never closed
+        ("x:\n" + "- " * 100_000 + "y\n", 11),  # block sequences on one line
+    ],
+)
+def test_a_plan_nested_100_000_levels_deep_is_refused_within_a_second(nested: str, line: int) -> None:
+    began = time.perf_counter()
+
+    issue = _only_issue(VALID + nested)
+
+    assert time.perf_counter() - began < 1
+    assert issue.line == line and f"nested more than {MAX_PLAN_DEPTH} levels deep" in issue.message
+
+
+def test_a_plan_of_900_000_values_is_refused_before_any_is_built() -> None:
+    """Under the file size limit, a flow list of 900 000 numbers: counted on the parser's events (libyaml),
+    refused at the first value beyond the limit, in a fraction of what composing them takes."""
+    text = VALID + "x: [" + "1," * 900_000 + "]\n"
+    began = time.perf_counter()
+
+    issue = _only_issue(text)
+
+    assert time.perf_counter() - began < 1
+    assert issue.line == 10 and "more than 100000 keys and values" in issue.message

@@ -118,7 +118,7 @@ def test_it_names_the_missing_id_column_and_the_columns_found() -> None:
     [
         (f"{'x' * 65};Trop long", (2, "id", "x" * 65, "bad_text")),
         ("-azur;Tiret", (2, "id", "-azur", "bad_text")),
-        ("azur;" + "n" * 201, (2, "nom", "n" * 201, "bad_text")),
+        ("azur;" + "n" * 201, (2, "nom", "n" * 80 + "…", "bad_text")),  # kept as an excerpt
         ("azur;Azur;1 000 000 000 000 000", (2, "potentiel", "1 000 000 000 000 000", "bad_number")),
     ],
 )

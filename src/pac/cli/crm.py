@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from pac.cli.render import print_kpis
-from pac.cli.terminal import JsonFlag, _, cli_language, django_setup, err, out, print_json
+from pac.cli.terminal import JsonFlag, _, cli_language, django_setup, err, out, print_json, source_tables, writable
 from pac.engine.formatting import Formatter
 
 
@@ -42,13 +42,25 @@ def import_command(
         str | None,
         typer.Option(help="Keep --preset, --map and --values under this name for next time (--preset NAME)."),
     ] = None,
+    max_size: Annotated[
+        int | None,
+        typer.Option(
+            "--max-size",
+            min=1,
+            help="Largest file accepted, in MB (default: the web upload's limit, PAC_CRM_UPLOAD_MAX_BYTES).",
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Import a CRM export into the team's canonical tables: all rows or none, again without duplicates."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    if report is not None:
+        writable(report)
     django_setup()
-    from pac.io.crm import BUILTIN_PRESETS, parse_map, parse_values, write_report_csv
+    from django.conf import settings
+
+    from pac.io.crm import BUILTIN_PRESETS, KINDS, get_preset, parse_map, parse_values, write_report_csv
     from pac.web.accounts.models import Team, User
     from pac.web.crm.importing import import_file
     from pac.web.crm.presets import preset_save, saved_presets
@@ -62,9 +74,26 @@ def import_command(
     if team_row is None or importer is None:
         err.print(_("Unknown team or no manager to import as: {team}.").format(team=team))
         raise typer.Exit(2)
-    known = sorted({*BUILTIN_PRESETS, *saved_presets(team_row)})
+    limit = max_size * 1024**2 if max_size else settings.CRM_UPLOAD_MAX_BYTES
+    size = path.stat().st_size
+    if size > limit:  # the same bound as an upload: a larger export is split, or the limit raised on purpose
+        err.print(
+            _("{path}: the file is too large ({size} MB, at most {limit} MB); raise the limit with --max-size.").format(
+                path=path.name, size=-(-size // 1024**2), limit=limit // 1024**2
+            )
+        )
+        raise typer.Exit(2)
+    saved = saved_presets(team_row)
+    known = sorted({*BUILTIN_PRESETS, *saved})
     if preset and preset not in known:
         err.print(_("No export format named {name}. Known: {known}.").format(name=preset, known=", ".join(known)))
+        raise typer.Exit(2)
+    if preset and kind in KINDS and get_preset(preset, saved).kind != kind:
+        err.print(
+            _("The format {name} reads {its}, not {kind}: pick a format for {kind}.").format(
+                name=preset, its=get_preset(preset, saved).kind, kind=kind
+            )
+        )
         raise typer.Exit(2)
     try:
         mapping, value_maps = dict(parse_map(map_ or [])), parse_values(values or [])
@@ -112,8 +141,12 @@ def import_command(
             raise typer.Exit(2) from None
     result = outcome.report
     if report is not None:
-        with report.open("w", encoding="utf-8", newline="") as stream:
-            write_report_csv(result, stream)
+        try:
+            with report.open("w", encoding="utf-8", newline="") as stream:
+                write_report_csv(result, stream)
+        except OSError as error:
+            err.print(_("{path}: cannot be written ({error}).").format(path=report, error=error.strerror))
+            raise typer.Exit(2) from None
     if as_json:
         print_json(
             {
@@ -173,7 +206,7 @@ def kpis_command(
     """The KPIs of docs/kpis.md (all, or those of --kpi), as tidy rows; a KPI that cannot be computed says why."""
     import datetime as dt
 
-    from pac.engine.kpis import KPIS, compute_kpis, tables_from_directory
+    from pac.engine.kpis import KPIS, compute_kpis
 
     try:
         day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
@@ -188,10 +221,7 @@ def kpis_command(
         )
         raise typer.Exit(2)
     if source is not None:
-        if not source.is_dir():
-            err.print(_("{path}: no such folder.").format(path=source))
-            raise typer.Exit(2)
-        tables = tables_from_directory(source)
+        tables = source_tables(source)
     else:
         django_setup()
         from pac.web.accounts.models import Team

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
-from pac.cli.terminal import JsonFlag, _, cli_language, django_setup, err, print_json
+from pac.cli.terminal import JsonFlag, _, cli_language, django_setup, err, print_json, source_tables
 from pac.engine.formatting import Formatter
 from pac.engine.labels import Message
 
@@ -143,11 +143,7 @@ def _deals(source: Path | None, team: str | None) -> Deals:
     from pac.engine.forecast import DealsError, deals_from_tables
 
     if source is not None:
-        if not source.is_dir():
-            _fail(_("{path}: no such folder.").format(path=source))
-        from pac.engine.kpis import tables_from_directory
-
-        tables = tables_from_directory(source)
+        tables = source_tables(source)
     else:
         django_setup()
         from pac.web.accounts.models import Team

@@ -21,6 +21,8 @@ from pac.cli.terminal import (
     out,
     print_json,
     stdout_kept_clean,
+    writable,
+    write_out,
 )
 from pac.engine.analysis import analyse, to_json
 from pac.engine.formatting import Formatter
@@ -73,6 +75,8 @@ def calendar_command(
         raise typer.BadParameter(
             _("must be an ISO date (YYYY-MM-DD), not {value!r}.").format(value=today), param_hint="--today"
         ) from None
+    if ics is not None:
+        writable(ics)
     plan = to_plan(load_plan(path))
     try:
         first, last = window(day, days or 90) if day is not None else plan_span(plan)
@@ -95,7 +99,7 @@ def calendar_command(
                 raise
             err.print(_("The iCalendar export is not available in this installation."))
             raise typer.Exit(1) from None
-        ics.write_bytes(calendar_to_ics(items, plan, language=cli_language()))
+        write_out(ics, calendar_to_ics(items, plan, language=cli_language()))
     if as_json:
         print_json(
             {
@@ -233,9 +237,11 @@ def plan_export(
     if plan is None:
         err.print(_("No plan number {id}.").format(id=plan_id))
         raise typer.Exit(1)
+    if output:
+        writable(output)
     text = dump_plan(adapters.to_engine(plan))
     if output:
-        output.write_text(text, encoding="utf-8")
+        write_out(output, text)
     else:
         sys.stdout.write(text)
 

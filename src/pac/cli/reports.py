@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from pac.cli.terminal import _, cli_language, django_setup, err, out
+from pac.cli.terminal import _, cli_language, django_setup, err, out, writable, write_out
 
 report_app = typer.Typer(help=_("The review pack of a plan: the Monday review or the quarterly report."))
 
@@ -79,8 +79,7 @@ def _report(
     except ValueError:
         raise _fail(_("--today must be an ISO date (YYYY-MM-DD).")) from None
     for path in (p for p in (pdf, xlsx) if p is not None):
-        if not path.parent.is_dir():
-            raise _fail(_("{path}: no such folder.").format(path=path.parent))
+        writable(path)
     language = lang or cli_language()
     django_setup()
     from django.utils import translation
@@ -118,7 +117,7 @@ def _report(
             bar.update(task, description=_("Writing the workbook"))
             written.append((xlsx, pack_workbook(pack)))
     for path, content in written:
-        path.write_bytes(content)
+        write_out(path, content)
         out.print(_("{path} written.").format(path=path), markup=False, highlight=False)
 
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from pac.engine.labels import language_code
+from pac.engine.labels import Message, language_code
 from pac.engine.planfile import PlanFile, PlanFileError, load_plan_file
 from pac.io.messages import catalogue
 
@@ -98,3 +98,43 @@ def stdout_kept_clean(work: Any) -> Any:
         libc.fflush(None)
         os.dup2(saved, 1)
         os.close(saved)
+
+
+def fail(message: str) -> typer.Exit:
+    """``message`` on stderr as it is (no markup): the exit to raise, code 2."""
+    err.print(message, markup=False, highlight=False, soft_wrap=True)
+    return typer.Exit(2)
+
+
+def writable(path: Path) -> Path:
+    """``path`` if a file can be written there; else what is wrong, and exit 2 — before any work is done."""
+    if path.is_dir():
+        raise fail(_("{path} is a folder: give a file name.").format(path=path))
+    if not path.parent.is_dir():
+        raise fail(_("{path}: no such folder.").format(path=path.parent))
+    return path
+
+
+def write_out(path: Path, content: str | bytes) -> None:
+    """Write ``content`` to ``path``; a disk that refuses (full, read-only) is said, not raised."""
+    try:
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    except OSError as error:
+        raise fail(_("{path}: cannot be written ({error}).").format(path=path, error=error.strerror)) from None
+
+
+def source_tables(source: Path) -> Any:
+    """The canonical tables of a ``--source`` folder; a folder that is none, or a file in it that is no
+    table (binary garbage, an empty file), said with its name, and exit 2."""
+    from pac.engine.kpis.tables import SourceFileError, tables_from_directory
+
+    if not source.is_dir():
+        raise fail(_("{path}: no such folder.").format(path=source))
+    try:
+        return tables_from_directory(source)
+    except SourceFileError as error:
+        message = error.args[0] if error.args else str(error)
+        raise fail(message.explained(_) if isinstance(message, Message) else str(message)) from None

@@ -8,14 +8,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import ibis  # type: ignore[import-untyped]  # ibis 12 ships no py.typed
 import ibis.expr.types as ir  # type: ignore[import-untyped]  # ibis 12 ships no py.typed
 from ibis.backends import BaseBackend  # type: ignore[import-untyped]  # ibis 12 ships no py.typed
+from ibis.common.exceptions import IbisError  # type: ignore[import-untyped]  # ibis 12 ships no py.typed
 
 from pac.engine import canonical
+from pac.engine.labels import Message, gettext_noop
 
 _TRUE = ("true", "t", "1", "yes", "y", "oui", "vrai")
 _FALSE = ("false", "f", "0", "no", "n", "non", "faux")
+
+
+class SourceFileError(ValueError):
+    """A file of a source folder is no table DuckDB can read (binary garbage, an empty file): its name
+    and the reader's words, as a ``Message``, instead of the reader's own exception."""
 
 
 @dataclass(frozen=True)
@@ -38,11 +46,20 @@ def tables_from_directory(path: str | Path, backend: BaseBackend | None = None) 
     tables: dict[str, ir.Table] = {}
     for name in canonical.SCHEMAS:
         parquet, csv = folder / f"{name}.parquet", folder / f"{name}.csv"
-        if parquet.exists():
-            tables[name] = con.read_parquet(str(parquet), table_name=name)
-        elif csv.exists():
-            tables[name] = con.read_csv(str(csv), table_name=name, all_varchar=True, header=True)
-    return canonical_tables(tables)
+        try:
+            if parquet.exists():
+                tables[name] = _typed(name, con.read_parquet(str(parquet), table_name=name))
+            elif csv.exists():
+                tables[name] = _typed(name, con.read_csv(str(csv), table_name=name, all_varchar=True, header=True))
+        except (duckdb.Error, IbisError, OSError, ValueError) as error:  # a file that is no table
+            raise _unreadable(parquet if parquet.exists() else csv, error) from None
+    return tables
+
+
+def _unreadable(path: Path, error: Exception) -> SourceFileError:
+    words = str(error).strip().splitlines()[0][:200] if str(error).strip() else type(error).__name__
+    message = gettext_noop("{file}: not a table PAC can read ({error})")
+    return SourceFileError(Message(message, file=path.name, error=words))
 
 
 def tables_from_backend(backend: BaseBackend, sources: Mapping[str, TableSource]) -> dict[str, ir.Table]:

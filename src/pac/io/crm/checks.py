@@ -10,8 +10,40 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from pac.io.crm.kinds import OpportunityRecord, Record, SubscriptionRecord
+from pac.io.crm.kinds import ALL_RECORD_TYPES, OpportunityRecord, Record, SubscriptionRecord, field_specs
 from pac.io.crm.problems import Problem, Reason, gettext_noop
+
+#: A date before this year, or more than ``YEARS_AHEAD`` years after today, is read but warned about: a
+#: CRM date is seldom that old, and a year typed wrong (2206, 1926) is a likelier cause. Beyond 1900–2199
+#: the date is refused (``values.FIRST_YEAR``, ``LAST_YEAR``).
+PLAUSIBLE_FROM = 1990
+YEARS_AHEAD = 10
+_UNLIKELY = gettext_noop(
+    "an unlikely date: before {first} or more than {years} years ahead — check that its year is typed right"
+)
+
+
+#: The fields of each record type that hold dates or moments.
+_DATE_FIELDS: dict[str, tuple[str, ...]] = {
+    known.__name__: tuple(n for n, spec in field_specs(kind).items() if spec.type in ("moment", "date", "instant"))
+    for kind, known in ALL_RECORD_TYPES.items()
+}
+
+
+#: The last plausible year, set when a file's checks start (``FileChecks``): not read again for each row.
+_LAST_YEAR = [dt.date.today().year + YEARS_AHEAD]
+
+
+def _unlikely_dates(record: Record) -> list[tuple[str, object, Reason, str]]:
+    """The record's dates outside ``PLAUSIBLE_FROM`` … today + ``YEARS_AHEAD`` years (most records: none)."""
+    last = _LAST_YEAR[0]
+    found: list[tuple[str, object, Reason, str]] = []
+    for name in _DATE_FIELDS[type(record).__name__]:
+        moment = getattr(record, name)
+        if moment is not None and not PLAUSIBLE_FROM <= moment.year <= last:
+            reason = Reason(_UNLIKELY, first=PLAUSIBLE_FROM, years=YEARS_AHEAD)
+            found.append((name, moment, reason, "unlikely_date"))
+    return found
 
 
 def _day(moment: dt.date | dt.datetime) -> dt.date:
@@ -20,7 +52,7 @@ def _day(moment: dt.date | dt.datetime) -> dt.date:
 
 def record_warnings(record: Record, file: str, line: int, columns: dict[str, str]) -> list[Problem]:
     """The warnings of one record — most have none, and that case is checked first (once per row)."""
-    found: list[tuple[str, object, Reason, str]] = []  # field, value, reason, code
+    found = _unlikely_dates(record)  # field, value, reason, code
     if type(record) is OpportunityRecord:
         account, amount, created, closed = record.account, record.amount, record.created, record.closed
         if (
@@ -33,7 +65,7 @@ def record_warnings(record: Record, file: str, line: int, columns: dict[str, str
                 or (type(created) is dt.date and type(closed) is dt.date and closed >= created)
             )
         ):
-            return []  # the common case, checked at once
+            return _problems(found, file, line, columns)  # the common case, checked at once
         if account is None:
             found.append(
                 (
@@ -80,6 +112,12 @@ def record_warnings(record: Record, file: str, line: int, columns: dict[str, str
             )
         if record.mrr is not None and record.mrr < 0:
             found.append(("mrr", record.mrr, Reason(gettext_noop("a negative MRR")), "negative_mrr"))
+    return _problems(found, file, line, columns)
+
+
+def _problems(
+    found: list[tuple[str, object, Reason, str]], file: str, line: int, columns: dict[str, str]
+) -> list[Problem]:
     return [
         Problem(
             file,
@@ -100,6 +138,9 @@ class FileChecks:
 
     lost: int = 0
     lost_with_amount: int = 0
+
+    def __post_init__(self) -> None:
+        _LAST_YEAR[0] = dt.date.today().year + YEARS_AHEAD  # a worker runs for years: the bound moves on
 
     def observe(self, record: Record) -> None:
         if isinstance(record, OpportunityRecord) and record.outcome == "lost":

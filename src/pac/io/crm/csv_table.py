@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 from pac.io.crm.encoding import Encoding, detect_encoding
+from pac.io.crm.limits import CELL_TOO_LONG, MAX_CELL_CHARS, MAX_COLUMNS, TOO_WIDE
 from pac.io.crm.problems import ImportFailed, Problem, Reason, gettext_noop
 from pac.io.crm.table import Table, header_names
 from pac.io.crm.values import Decimal_
@@ -21,6 +22,9 @@ DELIMITERS = (",", ";", "\t")
 _EMPTY = gettext_noop("the file is empty: a header line is expected")
 _QUOTED = re.compile(r'"[^"]*"')
 _SEP_LINE = re.compile(r"^\ufeff?sep=(.)\s*$", re.IGNORECASE)
+#: The csv module's own limit: a cell up to this is read, then refused with its column if longer than
+#: ``MAX_CELL_CHARS``; a longer one stops the reader on its line (its line is in memory already).
+csv.field_size_limit(8 * MAX_CELL_CHARS)
 
 
 def read_csv_table(stream: BinaryIO, name: str, on_problem: Callable[[Problem], None]) -> Table:
@@ -42,8 +46,11 @@ def read_csv_table(stream: BinaryIO, name: str, on_problem: Callable[[Problem], 
     try:
         header = header_names(next(reader))
     except csv.Error as error:
-        reason = Reason(gettext_noop("unreadable header: {error}"), error=error)
+        reason = _csv_reason(error, gettext_noop("unreadable header: {error}"))
         raise ImportFailed(Problem(name, header_line, "", "", reason, code="csv")) from None
+    if len(header) > MAX_COLUMNS:
+        reason = Reason(TOO_WIDE, limit=MAX_COLUMNS)
+        raise ImportFailed(Problem(name, header_line, "", "", reason, code="too_wide"))
     decimal: Decimal_ = "," if delimiter == ";" else "."
     return Table(
         name,
@@ -73,6 +80,13 @@ def decoded_lines(stream: BinaryIO, encoding: Encoding) -> Iterator[str]:
         yield line.removeprefix("\ufeff") if number == 0 else line
 
 
+def _csv_reason(error: csv.Error, template: str) -> Reason:
+    """The reader's complaint in words: a cell beyond ``MAX_CELL_CHARS`` is named as such."""
+    if "field larger than field limit" in str(error):
+        return Reason(CELL_TOO_LONG, limit=MAX_CELL_CHARS)
+    return Reason(template, error=error)
+
+
 def _rows(
     reader: Iterator[list[str]], header: list[str], header_line: int, name: str, on_problem: Callable[[Problem], None]
 ) -> Iterator[tuple[int, list[str]]]:
@@ -85,12 +99,20 @@ def _rows(
         except StopIteration:
             return
         except csv.Error as error:
-            raise ImportFailed(
-                Problem(name, start, "", "", Reason(gettext_noop("unreadable CSV: {error}"), error=error), code="csv")
-            ) from None
+            reason = _csv_reason(error, gettext_noop("unreadable CSV: {error}"))
+            raise ImportFailed(Problem(name, start, "", "", reason, code="csv")) from None
         line_num = reader.line_num + header_line - 1  # type: ignore[attr-defined]
-        if not "".join(cells).strip():
+        if len(cells) > MAX_COLUMNS and any(cell.strip() for cell in cells[MAX_COLUMNS:]):
+            reason = Reason(TOO_WIDE, limit=MAX_COLUMNS)
+            raise ImportFailed(Problem(name, start, "", "", reason, code="too_wide"))
+        joined = "".join(cells)
+        if not joined.strip():
             continue
+        if len(joined) > MAX_CELL_CHARS and max(map(len, cells)) > MAX_CELL_CHARS:
+            at = next(i for i, cell in enumerate(cells) if len(cell) > MAX_CELL_CHARS)
+            column = header[at] if at < width else ""
+            reason = Reason(CELL_TOO_LONG, limit=MAX_CELL_CHARS)
+            raise ImportFailed(Problem(name, start, column, cells[at], reason, code="cell_too_long"))
         if len(cells) > width and any(cell.strip() for cell in cells[width:]):
             extra = next(cell for cell in cells[width:] if cell.strip())
             on_problem(

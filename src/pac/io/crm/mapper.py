@@ -16,10 +16,11 @@ from typing import Any
 
 from pac.io.crm.date_orders import DateOrders
 from pac.io.crm.kinds import ALL_RECORD_TYPES, FieldSpec, Record, derived_id, field_specs
+from pac.io.crm.limits import EXCEL_ERROR_CELL, NUL_IN_CELL
 from pac.io.crm.presets import ANY_VALUE, Preset
 from pac.io.crm.problems import ImportFailed, Problem, Reason, gettext_noop
 from pac.io.crm.table import Table
-from pac.io.crm.values import BadValue, DateOrder, parse_bool, parse_decimal, parse_moment
+from pac.io.crm.values import EXCEL_ERRORS, BadValue, DateOrder, parse_bool, parse_decimal, parse_moment
 
 MAX_TEXT = 255
 _MISSING: Any = object()  # a cache miss (None is a value)
@@ -120,6 +121,12 @@ class RowMapper:
             for name, skipped in preset.skip.items()
             for column in self.sources.get(name, ())
         ]
+        # the cells this file's fields read: a NUL or an Excel error there rejects the row (elsewhere it is
+        # never read)
+        used = {entry[1] for entry in self.plain} | {entry[1] for entry in self.converted}
+        used |= {index[column] for entry in self.indirect for column in entry[2]}
+        used |= {index[column] for column in self.flags or ()} | {entry[1] for entry in self.skip}
+        self.watched = [(i, table.header[i]) for i in sorted(used)]
 
     def _check_required(self, table: Table) -> None:
         for name, spec in self.specs.items():
@@ -161,6 +168,11 @@ class RowMapper:
     def build(self, line: int, cells: list[str]) -> tuple[Record | None, list[Problem]]:
         """The record of one row (cells in header order), or None and the errors that keep it out — or
         None and one warning for a row the preset leaves out."""
+        joined = "\x1f".join(cells)
+        if "\x00" in joined or "#" in joined:  # seldom: then each cell read is looked at
+            bad = self._bad_cells(line, cells)
+            if bad:
+                return None, bad
         for column, index, skipped in self.skip:
             text = cells[index].strip()
             if text and column_key(text) in skipped:
@@ -219,6 +231,19 @@ class RowMapper:
         if problems and any(p.severity == "error" for p in problems):
             return None, problems
         return self.record_type(**values), problems  # type: ignore[arg-type]
+
+    def _bad_cells(self, line: int, cells: list[str]) -> list[Problem]:
+        """A NUL character (no database keeps it: PostgreSQL refuses it, SQLite would keep it hidden) or an
+        Excel error (``#DIV/0!``, ``#N/A``…) in a cell the import reads: the row is refused, the cell named."""
+        problems = []
+        for index, column in self.watched:
+            text = cells[index].strip()
+            if "\x00" in text:
+                problems.append(Problem(self.file, line, column, text, Reason(NUL_IN_CELL), code="nul"))
+            elif text in EXCEL_ERRORS:
+                reason = Reason(EXCEL_ERROR_CELL, value=text)
+                problems.append(Problem(self.file, line, column, text, reason, code="excel_error"))
+        return problems
 
     def _build_indirect(
         self, line: int, row: Mapping[str, str], values: dict[str, Value], problems: list[Problem]

@@ -16,9 +16,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from pac.io.crm.limits import REASON_VALUE_CHARS, excerpt
 from pac.io.messages import gettext_noop
 
 __all__ = ["KEPT_PER_CODE", "ImportFailed", "Problem", "Reason", "Report", "gettext_noop"]
@@ -27,6 +28,7 @@ Severity = Literal["error", "warning"]
 
 #: Problems kept per (severity, code); the others are counted, so a million bad rows fit in memory.
 KEPT_PER_CODE = 1000
+_LENGTH = gettext_noop("({length} characters)")
 
 
 class Reason(str):
@@ -57,6 +59,17 @@ class Reason(str):
         except (KeyError, IndexError, ValueError):  # a translation that names other values: keep English
             return str(self)
 
+    def bounded(self) -> Reason:
+        """The same reason with each value cut to ``REASON_VALUE_CHARS`` (an error message quoting a
+        whole cell, the list of a file's columns): what a stored problem may keep."""
+        plain = (int, float, bool, type(None))
+        values = {
+            k: v if isinstance(v, plain) else excerpt(str(v), REASON_VALUE_CHARS)[0] for k, v in self.values.items()
+        }
+        if values == self.values:
+            return self
+        return Reason.worded(self.template, self.words, **values)
+
     def kind_in(self, gettext: Callable[[str], str]) -> str:
         """The reason without its values (« un montant négatif », « fermée avant sa création (…) »): what
         the rows of one kind of problem share, to name them as a group."""
@@ -72,6 +85,7 @@ class Problem:
     reason: str
     severity: Severity = "error"
     code: str = "invalid"
+    length: int = 0  # the value's length when ``value`` is an excerpt of it (``Report.add`` cuts it)
 
     def __str__(self) -> str:
         return self.explained(lambda template: template)
@@ -80,9 +94,24 @@ class Problem:
         """``file:line: column: 'value' — reason`` with the reason in the language of ``gettext``."""
         where = self.file if self.line is None else f"{self.file}:{self.line}"
         column = f" {self.column}:" if self.column else ""
-        value = f" {self.value!r} —" if self.column or self.value else ""
+        value = f" {self.value_in(gettext)!r} —" if self.column or self.value else ""
         warning = f" ({gettext('warning')})" if self.severity == "warning" else ""
         return f"{where}:{column}{value} {self.reason_in(gettext)}{warning}"
+
+    def value_in(self, gettext: Callable[[str], str]) -> str:
+        """The value as kept: whole, or its excerpt and how long it was (« 'xxxx…' (200000 characters) »)."""
+        if not self.length:
+            return self.value
+        return f"{self.value} " + gettext(_LENGTH).format(length=self.length)
+
+    def bounded(self) -> Problem:
+        """The problem as a report keeps it: the value cut to an excerpt, NUL shown, the reason's values cut."""
+        value, length = excerpt(self.value)
+        column = excerpt(self.column, REASON_VALUE_CHARS)[0]
+        reason = self.reason.bounded() if isinstance(self.reason, Reason) else excerpt(self.reason, 2000)[0]
+        if value == self.value and column == self.column and reason is self.reason:
+            return self
+        return replace(self, value=value, column=column, reason=reason, length=length or self.length)
 
     def reason_in(self, gettext: Callable[[str], str]) -> str:
         return self.reason.explained(gettext) if isinstance(self.reason, Reason) else self.reason
@@ -102,7 +131,8 @@ class ImportFailed(ValueError):
 
 @dataclass
 class Report:
-    """Every problem of one import file, with the counts of rows read, rejected and merged."""
+    """Every problem of one import file, with the counts of rows read, rejected and merged. A problem is
+    kept as an excerpt (``Problem.bounded``): a 200 MB cell costs its report 80 characters."""
 
     file: str
     rows_read: int = 0
@@ -116,7 +146,7 @@ class Report:
         key = (problem.severity, problem.code)
         self.counts[key] += 1
         if self.counts[key] <= KEPT_PER_CODE:
-            self.kept.append(problem)
+            self.kept.append(problem.bounded())
 
     @property
     def problems(self) -> list[Problem]:

@@ -29,6 +29,7 @@ from pac.io.crm.checks import FileChecks, record_warnings
 from pac.io.crm.date_orders import DateOrders
 from pac.io.crm.duplicates import DuplicateIndex, OnDuplicate, fingerprint
 from pac.io.crm.kinds import ALL_KINDS, Record, derived_id
+from pac.io.crm.limits import MAX_ROWS
 from pac.io.crm.mapper import RowMapper
 from pac.io.crm.presets import Preset, customise
 from pac.io.crm.problems import ImportFailed, Problem, Reason, Report, gettext_noop
@@ -148,7 +149,9 @@ def read_import(
     ``sink`` receives each accepted record (see the module doc); ``limits`` gives the
     longest text each field may hold, when the store keeps less than 255 characters; a file of more
     than ``max_rows`` data rows is refused at the first row beyond.
-    Raises ``ValueError`` for a wrong kind, preset or option; a bad file is reported, never raised."""
+    Raises ``ValueError`` for a wrong kind, preset or option; a bad file is reported, never raised.
+    Whatever ``max_rows`` says, a file has at most ``limits.MAX_ROWS`` data rows."""
+    max_rows = MAX_ROWS if max_rows is None else min(max_rows, MAX_ROWS)
     if kind not in ALL_KINDS:
         raise ValueError(f"unknown kind {kind!r}; expected one of: {', '.join(ALL_KINDS)}")
     policies: dict[str, OnDuplicate] = {"error": "error", "last": "last"}

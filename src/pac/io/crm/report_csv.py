@@ -30,7 +30,7 @@ def write_report_csv(
                 "" if problem.line is None else problem.line,
                 problem.severity,
                 safe_text(problem.column),
-                safe_text(problem.value),
+                safe_text(problem.value_in(gettext)),
                 safe_text(problem.reason_in(gettext)),
                 problem.code,
             ]

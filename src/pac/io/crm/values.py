@@ -61,6 +61,8 @@ _NO_DAY = gettext_noop("impossible date: {year}-{month:02d} has no day {day}")
 _FAR_YEAR = gettext_noop(
     "the year {year} is outside {first}–{last}: a placeholder for « no date » (such as 9999-12-31) is left empty"
 )
+#: The texts an Excel error cell holds (``#DIV/0!``…), as openpyxl reads them and as Excel saves them in a CSV.
+EXCEL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA"})
 #: The years a CRM date may have.
 FIRST_YEAR, LAST_YEAR = 1900, 2199
 

@@ -11,7 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from pac.io.crm import KINDS, ImportRead, Preset, Record, Report, read_import
+from pac.engine.kpis.reasons import WORDS
+from pac.io.crm import BUILTIN_PRESETS, KINDS, ImportRead, Preset, Problem, Record, Report, read_import
+from pac.io.crm.problems import Reason, gettext_noop
+from pac.io.crm.tables import source_name
 from pac.web.accounts.models import Team, User
 from pac.web.crm.presets import saved_presets
 from pac.web.crm.services import ImportCounts, staged_import, text_limits
@@ -50,6 +53,29 @@ class _StagedRead:
         return self.read.report.rows_rejected
 
 
+def _preset_problem(preset: str | Preset | None, kind: str, known: Mapping[str, Preset], file: str) -> Problem | None:
+    """Why the format asked for cannot read ``kind`` — unknown (a team's format removed since the upload),
+    or made for another kind — as the file's one problem; None when it can."""
+    if not isinstance(preset, str):
+        return None
+    chosen = {**BUILTIN_PRESETS, **known}.get(preset)
+    if chosen is None:
+        reason = Reason(
+            gettext_noop("no export format named {name} (removed since the upload?): pick another"), name=preset
+        )
+        return Problem(file, None, "", "", reason, code="preset")
+    if chosen.kind != kind:
+        reason = Reason.worded(
+            gettext_noop("the export format {name} reads {its}, not {kind}: pick a format for {kind}"),
+            ("its", "kind"),
+            name=preset,
+            its=WORDS["table"][chosen.kind],
+            kind=WORDS["table"][kind],
+        )
+        return Problem(file, None, "", "", reason, code="preset")
+    return None
+
+
 def import_file(
     *,
     user: User,
@@ -75,6 +101,11 @@ def import_file(
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; expected one of: {', '.join(KINDS)}")
     known = saved_presets(team)
+    unusable = _preset_problem(preset, kind, known, name or source_name(source, None))
+    if unusable is not None:  # a saved format removed or changed since the upload: refused, said, not raised
+        report = Report(unusable.file)
+        report.add(unusable)
+        return ImportOutcome(report, None, dry_run)
 
     def stage(staging: Staging) -> _StagedRead:
         with read_import(

@@ -162,7 +162,8 @@ def shown_problems(problems: list[Problem], gettext: Any) -> list[dict[str, Any]
             {
                 "line": p.line,
                 "column": p.column,
-                "value": p.value,
+                "value": p.value,  # an excerpt of a long one (``Report.add``), its length beside it
+                "length": p.length,
                 "reason": p.reason_in(gettext),
                 "kind": p.kind_in(gettext),
                 "severity": p.severity,
