@@ -7,21 +7,21 @@ the token can be revoked and renewed, and it stops working when its owner leaves
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from pac.engine import calendar as cal
 from pac.engine.analysis import analyse
 from pac.io.ical import calendar_to_ics
 from pac.io.xlsx import plan_workbook
+from pac.web.accounts.abilities import Ability, public, requires
 from pac.web.language import language
 from pac.web.plans import adapters, execution, selectors
 from pac.web.plans.models import CalendarFeed, Plan
+from pac.web.plans.selectors import plan_scope
 from pac.web.requests import current_user
 
 
@@ -42,7 +42,7 @@ def _attachment(content: bytes, content_type: str, filename: str) -> HttpRespons
     return response
 
 
-@login_required
+@requires(get=Ability.READ_PLANS, scope=plan_scope)
 def plan_xlsx(request: HttpRequest, plan_id: int) -> HttpResponse:
     row = selectors.plan_for(current_user(request), plan_id)
     plan = adapters.to_engine(row)
@@ -57,7 +57,7 @@ def plan_xlsx(request: HttpRequest, plan_id: int) -> HttpResponse:
     )
 
 
-@login_required
+@requires(get=Ability.READ_PLANS, scope=plan_scope)
 def plan_ics(request: HttpRequest, plan_id: int) -> HttpResponse:
     row = selectors.plan_for(current_user(request), plan_id)
     person = current_user(request).username if request.GET.get("mine") else None
@@ -66,7 +66,7 @@ def plan_ics(request: HttpRequest, plan_id: int) -> HttpResponse:
     )
 
 
-@login_required
+@requires(get=Ability.SUBSCRIBE_CALENDAR, scope=plan_scope)
 def feeds(request: HttpRequest, plan_id: int) -> HttpResponse:
     row = selectors.plan_for(current_user(request), plan_id)
     active = {f.personal: f for f in CalendarFeed.objects.filter(plan=row, user=current_user(request), revoked_at=None)}
@@ -76,8 +76,7 @@ def feeds(request: HttpRequest, plan_id: int) -> HttpResponse:
     return render(request, "plans/feeds.html", {"plan": row, "team_url": urls.get(False), "my_url": urls.get(True)})
 
 
-@login_required
-@require_POST
+@requires(post=Ability.SUBSCRIBE_CALENDAR, scope=plan_scope)
 def feed_change(request: HttpRequest, plan_id: int) -> HttpResponse:
     row = selectors.plan_for(current_user(request), plan_id)
     personal = request.POST.get("personal") == "1"
@@ -90,6 +89,7 @@ def feed_change(request: HttpRequest, plan_id: int) -> HttpResponse:
     return redirect("plans:feeds", plan_id=row.pk)
 
 
+@public
 def feed(request: HttpRequest, token: str) -> HttpResponse:
     """The subscribable calendar: no session, the token is the credential."""
     entry = (

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
-from pac.web.accounts.models import PLAN_EDITOR_ROLES, Team, User
+from pac.web.accounts.abilities import Ability, can
+from pac.web.accounts.models import Team, User
 from pac.web.plans.models import Action, Plan
 
 
@@ -24,16 +28,30 @@ def plan_for(user: User, plan_id: int) -> Plan:
     return plan
 
 
+def plan_scope(user: User, kwargs: Mapping[str, Any]) -> Plan:
+    """The scope of a URL with a ``plan_id`` (``abilities.requires``): the plan, 404 for outsiders."""
+    return plan_for(user, int(kwargs["plan_id"]))
+
+
 def can_edit(user: User, plan: Plan) -> bool:
-    """The owner, or a manager/admin of the plan's team."""
-    if plan.owner_id == user.pk:
-        return True
-    return user.role in PLAN_EDITOR_ROLES and plan.team.members.filter(pk=user.pk).exists()
+    """Whoever may change plans (managers, admins) in the plan's team: an executive who once made a
+    plan changes nothing of it now."""
+    return can(user, Ability.CHANGE_PLANS, plan)
+
+
+#: Execution sections that another ability than ``CHANGE_PLANS`` lets change: marketing changes the events
+#: (launch windows and their activation campaigns), nothing else of a plan.
+SECTION_ABILITIES = {"events": Ability.CHANGE_CAMPAIGNS}
+
+
+def can_edit_section(user: User, plan: Plan, section: str) -> bool:
+    """Whether ``user`` may change the rows of one execution section of ``plan``."""
+    return can(user, SECTION_ABILITIES.get(section, Ability.CHANGE_PLANS), plan)
 
 
 def can_create_plans(user: User) -> bool:
     """A team plan commits the whole team: managers and admins create them, reps work inside them."""
-    return user.role in PLAN_EDITOR_ROLES
+    return can(user, Ability.CHANGE_PLANS)
 
 
 def can_update_action(user: User, plan: Plan, action: Action) -> bool:
@@ -43,7 +61,7 @@ def can_update_action(user: User, plan: Plan, action: Action) -> bool:
         return False
     if can_edit(user, plan):
         return True
-    return bool(action.owner) and action.owner == user.username and plan.team.members.filter(pk=user.pk).exists()
+    return bool(action.owner) and action.owner == user.username and can(user, Ability.UPDATE_OWN_ACTIONS, plan)
 
 
 def people_names(plan: Plan) -> dict[str, str]:
@@ -59,6 +77,14 @@ def plan_for_editing(user: User, plan_id: int) -> Plan:
     """The plan if the user may change it: 404 for outsiders, 403 for teammates who may only read."""
     plan = plan_for(user, plan_id)
     if not can_edit(user, plan):
+        raise PermissionDenied
+    return plan
+
+
+def plan_for_section_editing(user: User, plan_id: int, section: str) -> Plan:
+    """The plan if the user may change the rows of ``section``: 404 for outsiders, 403 for the others."""
+    plan = plan_for(user, plan_id)
+    if not can_edit_section(user, plan, section):
         raise PermissionDenied
     return plan
 
