@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from pac.engine import calendar as cal
 from pac.engine.analysis import analyse
@@ -90,6 +91,7 @@ def feed_change(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 
 @public
+@require_GET
 def feed(request: HttpRequest, token: str) -> HttpResponse:
     """The subscribable calendar: no session, the token is the credential."""
     entry = (

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -136,9 +136,11 @@ def plan_priorities(request: HttpRequest, plan_id: int) -> HttpResponse:
 @requires(post=Ability.CHANGE_PLANS, scope=plan_scope)
 def plan_decide(request: HttpRequest, plan_id: int) -> HttpResponse:
     row = selectors.plan_for(current_user(request), plan_id)
-    action = row.actions.filter(pk=request.POST.get("action") or 0).first()
-    if action is None:
-        raise Http404
+    asked = request.POST.get("action", "")
+    action = row.actions.filter(pk=int(asked)).first() if asked.isdigit() else None
+    if action is None:  # a form sent without its action, or one of another plan: said, not a missing page
+        messages.error(request, _("Choose an action of the plan."))
+        return redirect("plans:priorities", plan_id=row.pk)
     choice = request.POST.get("choice")
     try:
         if choice == "withdraw":

@@ -1,0 +1,274 @@
+"""Every URL pattern, walked for every role, an outsider and an anonymous visitor, with GET and with POST,
+answers what the abilities table says (``pac.web.accounts.abilities``): the patterns come from Django's
+resolver, not from a list, and what each must answer comes from what its view declares (``@requires``)
+and the role's abilities:
+
+- anonymous → the login page (a ``public`` page: 200);
+- a method the view does not answer → 405;
+- an outsider (a manager of another team) on a URL naming their object (a plan, an import) → 404;
+- a teammate whose role lacks the ability → 403;
+- a teammate whose role has it → 200 or 302 (a POST: also 400, bad input refused with its reason).
+
+A pattern whose view declares nothing, or whose URL values cannot be filled, fails
+``test_every_url_pattern_is_declared`` until its view says what it needs (or, for Django's own views, it is
+added to ``DJANGO_VIEWS`` with what they answer). Every request runs in a transaction rolled back after it,
+so that a POST that deletes a plan leaves it for the next one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from pac.engine.model import Role
+from pac.engine.planfile import parse_plan_file, to_plan
+from pac.web.accounts.abilities import ABILITIES, Access
+
+from .conftest import _user
+
+pytestmark = pytest.mark.django_db
+
+ROLES = tuple(role.value for role in Role)
+OUTSIDER, ANONYMOUS = "outsider", "anonymous"
+WHO = (*ROLES, OUTSIDER, ANONYMOUS)
+METHODS = ("GET", "POST")
+LOGIN = "/accounts/login/"
+
+#: Django's own views (no ``@requires`` on them) and what they answer to anyone, by method.
+DJANGO_VIEWS: dict[str, dict[str, set[int]]] = {
+    "login": {"GET": {200}, "POST": {200}},  # the form (an empty POST: the form with its errors)
+    "logout": {"GET": {405}, "POST": {302}},
+    "set_language": {"GET": {204, 302}, "POST": {204, 302}},  # the language switch
+    "": {"GET": {302}, "POST": {302}},  # the site's root: to the cockpit (which asks to sign in)
+}
+#: Namespaces not walked, and why (each has its own test below).
+NOT_WALKED = {"admin": "Django's admin: staff only (test_django_admin_is_for_staff_only)"}
+
+
+@dataclass(frozen=True)
+class Pattern:
+    name: str  # namespaced URL name ("" for the unnamed root)
+    route: str
+    callback: Callable[..., Any]
+    kwargs: tuple[str, ...]
+
+
+def _patterns(entries: list[Any], namespace: str = "", prefix: str = "") -> Iterator[Pattern]:
+    for entry in entries:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            if entry.namespace in NOT_WALKED:
+                continue
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _patterns(entry.url_patterns, inner, route)
+        elif isinstance(entry, URLPattern):
+            names = tuple(entry.pattern.regex.groupindex)
+            yield Pattern(namespace + (entry.name or ""), route, entry.callback, names)
+
+
+def every_pattern() -> list[Pattern]:
+    return list(_patterns(get_resolver().url_patterns))
+
+
+def access_of(callback: Callable[..., Any]) -> Access | None:
+    """What a view declares: ``@requires`` (or ``@public``) sets ``access`` on it; a django-ninja route
+    (``/api/v1/``) carries it on each operation's function, merged here by method."""
+    found = getattr(callback, "access", None)
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    operations = getattr(getattr(callback, "__self__", None), "operations", None)
+    if not operations:
+        return None
+    declared = [(op, getattr(op.view_func, "access", None)) for op in operations]
+    if any(access is None for _op, access in declared):
+        return None
+    merged: dict[str, Any] = {}
+    for op, access in declared:
+        for method in op.methods:
+            merged[method.lower()] = access.needed(method, {})
+        merged["scope"] = merged.get("scope") or access.scope
+    return Access(get=merged.get("get"), post=merged.get("post"), scope=merged.get("scope"))
+
+
+# --------------------------------------------------------------------------------------------- the world
+
+
+@dataclass
+class World:
+    team: Any
+    plan: Any
+    users: dict[str, Any]  # by role, and the outsider
+    job: Any
+    token: str
+    own_actions: dict[str, int]  # each user's own action
+
+    def values(self, who: str, name: str, chosen: dict[str, Any]) -> list[Any]:
+        """The values a URL's ``name`` is walked with (several: each is walked)."""
+        from pac.web.plans.entities import SECTIONS
+
+        if name == "pk":  # a row of the URL's section; an action status: the reader's own action
+            entity = chosen.get("entity")
+            if entity is None:
+                return [self.own_actions.get(who, self.own_actions[Role.MANAGER.value])]
+            return [SECTIONS[entity].queryset(self.plan).first().pk]
+        found: dict[str, list[Any]] = {
+            "plan_id": [self.plan.pk],
+            "section": ["objectives"],
+            "entity": ["actions", "events"],  # the plan's editors' section, and marketing's
+            "job_id": [self.job.pk],
+            "token": [self.token],
+            "kind": ["weekly"],
+        }
+        if name not in found:
+            raise LookupError(name)
+        return found[name]
+
+
+def fillings(world: World, who: str, pattern: Pattern) -> list[dict[str, Any]]:
+    """Every combination of values the pattern's URL values are walked with."""
+    done: list[dict[str, Any]] = [{}]
+    for name in sorted(pattern.kwargs, key=lambda n: n == "pk"):  # pk after the section it is a row of
+        done = [{**kw, name: value} for kw in done for value in world.values(who, name, kw)]
+    return done
+
+
+def build_world(team: Any, other_team: Any, demo_plan_text: str, data_dir: Path) -> World:
+    from pac.web.crm.jobs import report_path
+    from pac.web.crm.models import ImportJob
+    from pac.web.plans import services
+    from pac.web.plans.models import Action, CalendarFeed
+
+    users = {role: _user(role, role, team) for role in ROLES}
+    users[OUTSIDER] = _user(OUTSIDER, Role.MANAGER.value, other_team)
+    manager = users[Role.MANAGER.value]
+    plan = services.plan_create_from_file(user=manager, team=team, plan=to_plan(parse_plan_file(demo_plan_text)))
+    template = Action.objects.filter(plan=plan).first()
+    assert template is not None
+    own = {}
+    for role, user in users.items():
+        template.pk, template.code, template.owner = None, f"own-{role}", user.username
+        template.save()
+        own[role] = template.pk
+    stored = data_dir / "imports" / "walk.csv"  # not kept: « import for real » has nothing to import
+    job = ImportJob.objects.create(
+        team=team, user=users[Role.MARKETING.value], kind="leads", file_name="leads.csv", stored_path=str(stored)
+    )
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.DONE, dry_run=True)
+    report_path(job).parent.mkdir(parents=True, exist_ok=True)
+    report_path(job).write_text("line,column,value,problem\n", encoding="utf-8")
+    token = CalendarFeed.objects.create(plan=plan, user=manager, token="access-walk").token
+    return World(team, plan, users, job, token, own)
+
+
+# ------------------------------------------------------------------------------------------ expectations
+
+ALLOWED = {"GET": {200, 302}, "POST": {200, 302, 400}}
+
+
+def expected(access: Access, who: str, method: str, kwargs: dict[str, Any]) -> set[int]:
+    """What the URL must answer ``who`` for ``method``, from its declaration and the abilities table."""
+    if access.public:
+        return {200} if method == "GET" else {405}
+    if who == ANONYMOUS:
+        return {302}  # to the login page (checked apart)
+    need = access.needed(method, kwargs)
+    if need is None:
+        return {405}
+    if who == OUTSIDER and access.scope is not None:
+        return {404}
+    role = Role.MANAGER if who == OUTSIDER else Role(who)
+    return ALLOWED[method] if need in ABILITIES[role] else {403}
+
+
+@pytest.fixture
+def data_dir(settings: Any, tmp_path: Path) -> Path:
+    settings.DATA_DIR = tmp_path
+    return tmp_path
+
+
+def test_every_url_pattern_is_declared(team: Any, other_team: Any, demo_plan_text: str, data_dir: Path) -> None:
+    """A new page cannot forget to say who may use it: its view declares it, or it is one of Django's."""
+    world = build_world(team, other_team, demo_plan_text, data_dir)
+    undeclared, unfilled = [], []
+    for pattern in every_pattern():
+        if pattern.name not in DJANGO_VIEWS and access_of(pattern.callback) is None:
+            undeclared.append(f"{pattern.name or pattern.route}")
+        try:
+            fillings(world, Role.MANAGER.value, pattern)
+        except LookupError as missing:
+            unfilled.append(f"{pattern.name}: {missing}")
+    assert not undeclared, f"views that declare no access (@requires or @public): {undeclared}"
+    assert not unfilled, f"URL values the walk cannot fill (add them to World.values): {unfilled}"
+    assert len(every_pattern()) >= 40  # the resolver was read, not a stub
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_every_url_answers_as_the_abilities_say(
+    who: str, team: Any, other_team: Any, demo_plan_text: str, data_dir: Path
+) -> None:
+    world = build_world(team, other_team, demo_plan_text, data_dir)
+
+    def signed_in() -> Client:
+        client = Client()
+        if who != ANONYMOUS:
+            client.force_login(world.users[who])
+        return client
+
+    client = signed_in()
+    wrong, walked = [], 0
+    for pattern in every_pattern():
+        access = access_of(pattern.callback)
+        if access is None and pattern.name not in DJANGO_VIEWS:
+            continue  # test_every_url_pattern_is_declared says which
+        for kwargs in fillings(world, who, pattern):
+            url = reverse(pattern.name, kwargs=kwargs) if pattern.name else "/"
+            for method in METHODS:
+                wanted = DJANGO_VIEWS[pattern.name][method] if access is None else expected(access, who, method, kwargs)
+                visitor = signed_in() if pattern.name == "logout" else client  # logging out ends the session
+                with transaction.atomic():
+                    response = visitor.get(url) if method == "GET" else visitor.post(url)
+                    transaction.set_rollback(True)
+                walked += 1
+                if response.status_code not in wanted:
+                    wrong.append(f"{method} {url} ({pattern.name}): {response.status_code}, expected {sorted(wanted)}")
+                elif who == ANONYMOUS and access is not None and not access.public and not _to_login(response):
+                    wrong.append(f"{method} {url}: to {response['Location']}, not to the login page")
+    assert not wrong, "\n".join(wrong)
+    assert walked >= 80
+
+
+def _to_login(response: Any) -> bool:
+    return bool(response.status_code == 302 and response["Location"].startswith(LOGIN))
+
+
+def test_django_admin_is_for_staff_only(team: Any) -> None:
+    """The admin of users and teams is Django's, for staff accounts: no role opens it by itself."""
+    for role in ROLES:
+        client = Client()
+        client.force_login(_user(f"x-{role}", role, team))
+        response = client.get(reverse("admin:index"))
+        assert response.status_code == 302 and response["Location"].startswith(reverse("admin:login"))
+
+
+def test_the_roles_document_says_what_the_code_does() -> None:
+    """docs/roles.md's table (ability × role, ticked) is the abilities table in words: they cannot drift."""
+    from pac.web.accounts.abilities import Ability
+
+    doc = (Path(__file__).parents[2] / "docs" / "roles.md").read_text(encoding="utf-8")
+    rows = [line.split("|")[1:-1] for line in doc.splitlines() if line.startswith("| `")]
+    header = next(line for line in doc.splitlines() if line.startswith("| ability"))
+    roles = [cell.strip() for cell in header.split("|")[3:-1]]
+    assert sorted(roles) == sorted(ROLES)
+    written = {
+        Ability(cells[0].strip().strip("`")): {r for r, tick in zip(roles, cells[2:], strict=True) if tick.strip()}
+        for cells in rows
+    }
+    assert set(written) == set(Ability)
+    for ability, ticked in written.items():
+        assert ticked == {r.value for r, found in ABILITIES.items() if ability in found}, ability
