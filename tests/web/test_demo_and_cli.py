@@ -30,7 +30,7 @@ def test_it_loads_the_demo_twice_without_duplicating_anything(settings: Any, tmp
     second = load_demo(today=last_day)
     assert first.plan.pk == second.plan.pk and first.password == second.password
     assert first.current.pk == second.current.pk
-    assert Plan.objects.count() == 2 and User.objects.count() == 6  # the manager and five reps
+    assert Plan.objects.count() == 2 and User.objects.count() == 8  # the manager, five reps, an executive, marketing
     from pac.web.crm.models import Opportunity
 
     deals = Opportunity.objects.filter(team=first.team)

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.utils.translation import gettext_lazy
 
 from pac.engine.model import Role
 from pac.web.accounts.models import Team, User
@@ -62,6 +63,23 @@ ABILITIES: Mapping[Role, frozenset[Ability]] = {
     Role.EXECUTIVE: _READER | {A.READ_TEAM_FIGURES},
     Role.MANAGER: _MANAGER,
     Role.ADMIN: _MANAGER | {A.MANAGE_USERS},
+}
+
+
+_NOT_IMPORTER = gettext_lazy(
+    "Only the team's managers and administrators import CRM data; marketing imports its leads."
+)
+#: Why a role is refused an ability, as the 403 page says it.
+REFUSALS: Mapping[Ability, Any] = {
+    A.CHANGE_PLANS: gettext_lazy("You may not change this plan."),
+    A.CHANGE_CAMPAIGNS: gettext_lazy("You may not change this plan."),
+    A.UPDATE_OWN_ACTIONS: gettext_lazy("You may only update the status and progress of your own actions."),
+    A.IMPORT_CRM: _NOT_IMPORTER,
+    A.IMPORT_LEADS: _NOT_IMPORTER,
+    A.CONFIRM_ANY_IMPORT: _NOT_IMPORTER,
+    A.SUBMIT_FORECAST: gettext_lazy("Only a rep submits a forecast."),
+    A.ADJUST_FORECAST: gettext_lazy("Only a manager may adjust the forecast."),
+    A.MANAGE_USERS: gettext_lazy("Only an administrator manages the users."),
 }
 
 
@@ -138,10 +156,12 @@ def requires(
     post: Ability | None = None,
     scope: Scope | None = None,
     by_kwarg: Mapping[str, Mapping[str, Ability]] | None = None,
+    refusal: Any = None,
 ) -> Callable[[View], View]:
     """Declare and check what a view needs: the visitor signed in (else the login page), the method
     answered (else 405), the URL's object in one of their teams (else 404, from ``scope``), their role able
-    (else 403). The view itself still checks what depends on the object (a rep's own action)."""
+    (else 403, saying why: ``refusal``, else the ability's). The view itself still checks what depends on
+    the object (a rep's own action)."""
     access = Access(get=get, post=post, scope=scope, by_kwarg=by_kwarg or {})
 
     def wrap(view: View) -> View:
@@ -156,7 +176,7 @@ def requires(
             if scope is not None:
                 scope(user, kwargs)
             if need not in abilities_of(user):
-                raise PermissionDenied
+                raise PermissionDenied(str(refusal or REFUSALS.get(need, "")))
             return view(request, *args, **kwargs)
 
         checked.access = access  # type: ignore[attr-defined]

@@ -33,6 +33,9 @@ SECTION_TITLES = {
 }
 
 
+ONLY_MANAGERS = gettext_lazy("Only a manager creates a team plan.")
+
+
 def _section_titles() -> dict[str, str]:
     return {k: str(v) for k, v in SECTION_TITLES.items()}
 
@@ -51,7 +54,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@requires(get=Ability.CHANGE_PLANS, post=Ability.CHANGE_PLANS)
+@requires(get=Ability.CHANGE_PLANS, post=Ability.CHANGE_PLANS, refusal=ONLY_MANAGERS)
 def plan_create(request: HttpRequest) -> HttpResponse:
     require_plan_creator(current_user(request))  # a rep gets the 403 page that says why
     teams = selectors.teams_of(current_user(request))
@@ -210,7 +213,7 @@ def plan_export(request: HttpRequest, plan_id: int) -> HttpResponse:
     return response
 
 
-@requires(post=Ability.CHANGE_PLANS)
+@requires(post=Ability.CHANGE_PLANS, refusal=ONLY_MANAGERS)
 def plan_import(request: HttpRequest) -> HttpResponse:
     require_plan_creator(current_user(request))
     teams = selectors.teams_of(current_user(request))
