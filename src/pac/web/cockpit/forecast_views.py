@@ -243,7 +243,7 @@ def forecast_submit_view(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = selectors.plan_for(user, plan_id)
     period = request.POST.get("period", "")[:20]
     asked = request.POST.get("rep", "")
-    rep = User.objects.filter(pk=int(asked)).first() if asked.isdigit() else None
+    rep = selectors.team_member(plan, int(asked)) if asked.isdigit() else None
     if asked and rep is None:
         raise PermissionDenied
     try:

@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -129,9 +129,7 @@ def action_status(request: HttpRequest, plan_id: int, pk: int) -> HttpResponse:
 
     user = current_user(request)
     plan = selectors.plan_for(user, plan_id)
-    action = m.Action.objects.filter(plan=plan, pk=pk).first()
-    if action is None:
-        raise Http404
+    action = selectors.action_for(plan, pk)
     error = ""
     try:
         execution.action_progress_update(

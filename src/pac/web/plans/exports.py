@@ -7,7 +7,7 @@ the token can be revoked and renewed, and it stops working when its owner leaves
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
@@ -21,7 +21,7 @@ from pac.io.xlsx import plan_workbook
 from pac.web.accounts.abilities import Ability, public, requires
 from pac.web.language import language
 from pac.web.plans import adapters, execution, selectors
-from pac.web.plans.models import CalendarFeed, Plan
+from pac.web.plans.models import Plan
 from pac.web.plans.selectors import plan_scope
 from pac.web.requests import current_user
 
@@ -70,7 +70,7 @@ def plan_ics(request: HttpRequest, plan_id: int) -> HttpResponse:
 @requires(get=Ability.SUBSCRIBE_CALENDAR, scope=plan_scope)
 def feeds(request: HttpRequest, plan_id: int) -> HttpResponse:
     row = selectors.plan_for(current_user(request), plan_id)
-    active = {f.personal: f for f in CalendarFeed.objects.filter(plan=row, user=current_user(request), revoked_at=None)}
+    active = selectors.active_feeds(current_user(request), row)
     urls = {
         personal: request.build_absolute_uri(reverse("feed", args=[feed.token])) for personal, feed in active.items()
     }
@@ -94,13 +94,7 @@ def feed_change(request: HttpRequest, plan_id: int) -> HttpResponse:
 @require_GET
 def feed(request: HttpRequest, token: str) -> HttpResponse:
     """The subscribable calendar: no session, the token is the credential."""
-    entry = (
-        CalendarFeed.objects.select_related("plan", "user")
-        .filter(token=token, revoked_at=None, user__is_active=True)
-        .first()
-    )
-    if entry is None or not entry.plan.team.members.filter(pk=entry.user_id).exists():
-        raise Http404
+    entry = selectors.feed_for_token(token)
     response = HttpResponse(
         _calendar_bytes(entry.plan, entry.user.username if entry.personal else None),
         content_type="text/calendar; charset=utf-8",

@@ -11,7 +11,7 @@ from django.http import Http404
 
 from pac.web.accounts.abilities import Ability, can
 from pac.web.accounts.models import Team, User
-from pac.web.plans.models import Action, Plan
+from pac.web.plans.models import Action, CalendarFeed, Plan
 
 
 def plans_visible_to(user: User) -> QuerySet[Plan]:
@@ -87,6 +87,37 @@ def plan_for_section_editing(user: User, plan_id: int, section: str) -> Plan:
     if not can_edit_section(user, plan, section):
         raise PermissionDenied
     return plan
+
+
+def action_for(plan: Plan, action_id: int) -> Action:
+    """One of the plan's actions; 404 for another plan's."""
+    action = Action.objects.filter(plan=plan, pk=action_id).first()
+    if action is None:
+        raise Http404
+    return action
+
+
+def active_feeds(user: User, plan: Plan) -> dict[bool, CalendarFeed]:
+    """The user's calendar links to the plan still in force, by whether they are personal."""
+    return {f.personal: f for f in CalendarFeed.objects.filter(plan=plan, user=user, revoked_at=None)}
+
+
+def feed_for_token(token: str) -> CalendarFeed:
+    """The calendar link a subscriber's token names, while it is in force and its owner still in the plan's
+    team; 404 otherwise."""
+    entry = (
+        CalendarFeed.objects.select_related("plan", "user")
+        .filter(token=token, revoked_at=None, user__is_active=True)
+        .first()
+    )
+    if entry is None or not entry.plan.team.members.filter(pk=entry.user_id).exists():
+        raise Http404
+    return entry
+
+
+def team_member(plan: Plan, user_id: int) -> User | None:
+    """A member of the plan's team by id (None for anyone else)."""
+    return plan.team.members.filter(pk=user_id).first()
 
 
 def teams_of(user: User) -> QuerySet[Team]:
