@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -279,3 +280,77 @@ def test_the_roles_document_says_what_the_code_does() -> None:
     assert set(written) == set(Ability)
     for ability, ticked in written.items():
         assert ticked == {r.value for r, found in ABILITIES.items() if ability in found}, ability
+
+
+def test_marketing_plans_a_campaign_and_changes_nothing_else_of_the_plan(plan: Any, team: Any) -> None:
+    """Marketing adds an event with its activation campaigns, which the plan's calendar then shows; an
+    action, the plan's header and its objectives stay the managers' (403, nothing written)."""
+    from pac.web.plans.models import Action, Event
+
+    client = Client()
+    client.force_login(_user("mathis", Role.MARKETING.value, team))
+    event = {
+        "version": plan.version,
+        "code": "webinaire-dsi",
+        "name": "Webinaire DSI",
+        "kind": "webinar",
+        "start": "2027-03-09",
+        "end": "2027-03-09",
+        "campaigns_text": "30, 7",
+    }
+    added = client.post(reverse("plans:entity_new", args=[plan.pk, "events"]), event)
+    assert added.status_code == 302
+    assert Event.objects.get(plan=plan, code="webinaire-dsi").campaigns == [30, 7]
+    month = client.get(reverse("plans:month", args=[plan.pk]), {"month": "2027-02"}).content.decode()
+    assert "J-30 · Webinaire DSI" in month
+
+    plan.refresh_from_db()
+    actions = Action.objects.filter(plan=plan).count()
+    refused = [
+        client.post(reverse("plans:entity_new", args=[plan.pk, "actions"]), {"version": plan.version}),
+        client.post(reverse("plans:edit", args=[plan.pk]), {"version": plan.version, "name": "Renommé"}),
+        client.post(reverse("plans:section", args=[plan.pk, "objectives"]), {"version": plan.version}),
+    ]
+    assert [r.status_code for r in refused] == [403, 403, 403]
+    plan.refresh_from_db()
+    assert Action.objects.filter(plan=plan).count() == actions and plan.name != "Renommé"
+
+
+def test_the_write_path_refuses_what_the_role_may_not_do(plan: Any, team: Any) -> None:
+    """The services check the abilities too (a view that forgot would still be refused)."""
+    from django.core.exceptions import PermissionDenied
+
+    from pac.web.cockpit.services import alert_set_aside, forecast_adjust, forecast_submit
+    from pac.web.crm.services import records_import
+    from pac.web.plans import execution
+    from pac.web.plans.services import plan_update
+
+    executive = _user("claire", Role.EXECUTIVE.value, team)
+    marketing = _user("mathis", Role.MARKETING.value, team)
+    action = plan.actions.first()
+    refused: list[Callable[[], Any]] = [
+        lambda: plan_update(user=executive, plan=plan, expected_version=plan.version, fields={"name": "x"}),
+        lambda: alert_set_aside(user=executive, plan=plan, key="k", days=None, today=plan.start),
+        lambda: forecast_submit(
+            user=executive, plan=plan, period="", commit=Decimal(1), best_case=Decimal(1), pipeline=Decimal(1)
+        ),
+        lambda: forecast_adjust(
+            manager=marketing, plan=plan, period="", rep=None, category="commit", amount=Decimal(1), reason="r"
+        ),
+        lambda: execution.action_progress_update(
+            user=executive, plan=plan, action=action, expected_version=action.version, status="done", progress=100
+        ),
+        lambda: records_import(
+            user=marketing, team=team, kind="opportunities", records=[{"external_id": "D1", "amount": 10}]
+        ),
+        lambda: records_import(
+            user=executive, team=team, kind="leads", records=[{"external_id": "L1", "channel": "webinar"}]
+        ),
+    ]
+    for attempt in refused:
+        with pytest.raises(PermissionDenied):
+            attempt()
+    counts = records_import(
+        user=marketing, team=team, kind="leads", records=[{"external_id": "L1", "channel": "webinar"}]
+    )
+    assert counts.created == 1
