@@ -128,18 +128,25 @@ class World:
             "entity": ["actions", "events"],  # the plan's editors' section, and marketing's
             "job_id": [self.job.pk],
             "token": [self.token],
-            "kind": ["weekly"],
         }
         if name not in found:
             raise LookupError(name)
         return found[name]
 
 
+#: URL values whose name means one thing in one pattern and another elsewhere, by pattern.
+BY_PATTERN: dict[str, dict[str, list[Any]]] = {
+    "cockpit:report_pdf": {"kind": ["weekly"]},
+    "cockpit:report_xlsx": {"kind": ["weekly"]},
+}
+
+
 def fillings(world: World, who: str, pattern: Pattern) -> list[dict[str, Any]]:
     """Every combination of values the pattern's URL values are walked with."""
     done: list[dict[str, Any]] = [{}]
+    own = BY_PATTERN.get(pattern.name, {})
     for name in sorted(pattern.kwargs, key=lambda n: n == "pk"):  # pk after the section it is a row of
-        done = [{**kw, name: value} for kw in done for value in world.values(who, name, kw)]
+        done = [{**kw, name: value} for kw in done for value in (own.get(name) or world.values(who, name, kw))]
     return done
 
 
