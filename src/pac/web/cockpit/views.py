@@ -24,7 +24,6 @@ from pac.web.cockpit.charts import burnup_chart, forecast_band, kpi_chart, pivot
 from pac.web.cockpit.kpi_filters import KpiFilters, read_filters
 from pac.web.cockpit.kpi_layout import period_title, present_kpi_lines, present_pivot
 from pac.web.cockpit.landing import Landing, landing_figures, plan_measured
-from pac.web.cockpit.models import AlertChannel
 from pac.web.cockpit.presenters import (
     lever_key,
     present_alerts,
@@ -36,6 +35,7 @@ from pac.web.cockpit.presenters import (
     present_weeks,
 )
 from pac.web.cockpit.produced import plan_pace
+from pac.web.cockpit.selectors import alert_channel_of
 from pac.web.cockpit.services import alert_channel_save, alert_set_aside, open_alerts
 from pac.web.crm.kpi_tables import team_tables
 from pac.web.crm.services import can_import
@@ -224,7 +224,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "o": present_overview(c.found, fmt),
         "alerts": present_alerts(shown_alerts, fmt),
         "set_aside": len(c.steering.alerts) - len(shown_alerts) if c.steering else 0,
-        "channel": AlertChannel.objects.filter(plan=plan).first(),
+        "channel": alert_channel_of(plan),
         "thresholds": _thresholds_shown(plan),
         "levers": present_levers(c.steering.levers, fmt) if c.steering else [],
         "levers_team_wide": c.steering.team_wide if c.steering else True,
