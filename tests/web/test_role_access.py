@@ -216,6 +216,8 @@ def test_every_url_pattern_is_declared(team: Any, other_team: Any, demo_plan_tex
         except LookupError as missing:
             unfilled.append(f"{pattern.name}: {missing}")
     assert not undeclared, f"views that declare no access (@requires or @public): {undeclared}"
+    stale = set(DJANGO_VIEWS) - {p.name for p in every_pattern()}
+    assert not stale, f"declared in DJANGO_VIEWS but no longer a URL pattern: {sorted(stale)}"
     assert not unfilled, f"URL values the walk cannot fill (add them to World.values): {unfilled}"
     assert len(every_pattern()) >= 40  # the resolver was read, not a stub
 
