@@ -81,17 +81,32 @@ def test_only_the_uploader_or_a_manager_of_the_team_may_import_a_simulation(
     owner: Any, team: Any, teammate: Any, outsider: Any
 ) -> None:
     marketing = _user("marketing", "marketing", team)
-    dry = _post(login(marketing), team, "week.csv", _deals(["100"]), dry_run="on")
+    leads = b"external_id,created,channel\nL1,2027-01-04,webinar\n"
+    dry = _post(login(marketing), team, "leads.csv", leads, kind="leads", dry_run="on")
     url = reverse("crm:job_confirm", args=[dry.pk])
     other_marketing = _user("marketing2", "marketing", team)
 
     assert login(outsider).post(url).status_code == 404  # another team's manager
-    assert login(teammate).post(url).status_code == 404  # a rep of the team
+    assert login(teammate).post(url).status_code == 403  # a rep of the team: imports nothing
     assert login(other_marketing).post(url).status_code == 403  # sees it, did not upload it
     assert login(owner).get(url).status_code == 405
-    assert not Opportunity.objects.exists()
+    assert not Lead.objects.exists()
     assert login(owner).post(url).status_code == 302  # the team's manager
-    assert Opportunity.objects.filter(team=team).count() == 1
+    assert Lead.objects.filter(team=team).count() == 1
+
+
+def test_marketing_imports_leads_and_no_other_records(team: Any) -> None:
+    """Marketing brings its leads (the MQLs); deals, customers and costs are the managers' to import: the
+    form does not offer them, and a forced upload is refused with the reason, nothing queued."""
+    client = login(_user("marketing", "marketing", team))
+    page = client.get(reverse("crm:import"))
+    assert [value for value, _label in page.context["form"].fields["kind"].choices] == ["leads"]
+
+    data = {"team": team.pk, "kind": "opportunities", "preset": "", "on_duplicate": "error"}
+    refused = client.post(reverse("crm:import"), {**data, "file": SimpleUploadedFile("d.csv", _deals(["100"]))})
+
+    assert refused.status_code == 200 and "kind" in refused.context["form"].errors
+    assert not ImportJob.objects.exists() and not Opportunity.objects.exists()
 
 
 def test_a_reimport_that_changes_many_rows_says_what_and_waits_for_a_yes(

@@ -30,7 +30,7 @@ def test_it_loads_the_demo_twice_without_duplicating_anything(settings: Any, tmp
     second = load_demo(today=last_day)
     assert first.plan.pk == second.plan.pk and first.password == second.password
     assert first.current.pk == second.current.pk
-    assert Plan.objects.count() == 2 and User.objects.count() == 6  # the manager and five reps
+    assert Plan.objects.count() == 2 and User.objects.count() == 8  # the manager, five reps, an executive, marketing
     from pac.web.crm.models import Opportunity
 
     deals = Opportunity.objects.filter(team=first.team)
@@ -242,3 +242,16 @@ def test_the_quarter_under_way_is_a_complete_plan_without_errors(settings: Any, 
     assert "wins_objective_conflict" not in {d.code for d in analysis.diagnostics}
     owners = set(Opportunity.objects.filter(team=demo.team).values_list("owner", flat=True))
     assert owners == set(DEMO_OWNERS)  # each demo rep has a pipeline of their own
+
+
+def test_the_cli_refuses_a_plan_owned_by_a_rep_and_says_why(
+    teammate: Any, team: Any, tmp_path: Path, demo_plan_text: str
+) -> None:
+    source = tmp_path / "plan.yaml"
+    source.write_text(demo_plan_text, encoding="utf-8")
+    result = CliRunner().invoke(app, ["plan", "import", str(source), "--team", team.name, "--owner", "teammate"])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output and "manager" in result.output
+    from pac.web.plans.models import Plan
+
+    assert not Plan.objects.exists()

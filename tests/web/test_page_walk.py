@@ -180,6 +180,7 @@ def targets(demo: Any, job: Any, token: str) -> dict[str, list[str]]:
         "plans:xlsx": [reverse("plans:xlsx", args=[p]) for p in plans],  # its cells
         "feed": [reverse("feed", args=[token])],  # the calendar a subscriber reads
         "crm:import": [reverse("crm:import")],
+        "accounts:people": [reverse("accounts:people")],  # administrators only: the 403 page for these two
         "crm:job": [reverse("crm:job", args=[job.pk])],
         "cockpit:home": [reverse("cockpit:home")],
         "apitokens:list": [reverse("apitokens:list")],

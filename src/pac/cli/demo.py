@@ -8,6 +8,8 @@ import typer
 
 from pac.cli.server import serve_with_worker
 from pac.cli.terminal import _, django_setup, out
+from pac.engine.labels import ROLE_LABELS
+from pac.engine.model import Role
 
 
 def demo(
@@ -35,6 +37,11 @@ def demo(
             user=result.manager.username,
             password=result.password,
             reps=", ".join(u.username for u in result.reps),
+        )
+    )
+    out.print(
+        _("Other roles to try: {others}.").format(
+            others=", ".join(f"{u.username} ({_(ROLE_LABELS[Role(u.role)])})" for u in result.others)
         )
     )
     if not no_serve:

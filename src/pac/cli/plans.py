@@ -264,6 +264,12 @@ def plan_import(
     if user is None or team_row is None:
         err.print(_("Unknown user or team: {owner}, {team}.").format(owner=owner, team=team))
         raise typer.Exit(1)
-    with recorded_as(None, CLI):  # nobody logged in: the plan's history says the command line did it
-        plan = services.plan_create_from_file(user=user, team=team_row, plan=to_plan(doc))
+    from django.core.exceptions import PermissionDenied
+
+    try:
+        with recorded_as(None, CLI):  # nobody logged in: the plan's history says the command line did it
+            plan = services.plan_create_from_file(user=user, team=team_row, plan=to_plan(doc))
+    except PermissionDenied as refused:  # a rep as the owner, or someone outside the team
+        err.print(str(refused))
+        raise typer.Exit(1) from None
     out.print(_("Plan {id} created: {name}").format(id=plan.pk, name=plan.name))

@@ -37,6 +37,12 @@ DEMO_REPS = [
     ("hugo", "ae", "Hugo", "Bernard"),
     ("chloe", "csm", "Chloé", "Durand"),
 ]
+#: Who else the team has, to try the other roles: an executive reads the cockpit and changes nothing,
+#: marketing changes the plans' events (their activation campaigns) and imports the leads.
+DEMO_OTHERS = [
+    ("claire", "executive", "Claire", "Roussel"),
+    ("mathis", "marketing", "Mathis", "Girard"),
+]
 #: The demo's account executives, who own the history's deals (Maven's 30 agents shared among them), so
 #: that each rep's own view has a pipeline.
 DEMO_OWNERS = ("alex", "lea", "hugo")
@@ -66,6 +72,7 @@ class Demo:
     plan: Plan
     password: str
     current: Plan  # the quarter under way, measured against the history
+    others: tuple[User, ...] = ()  # the executive and the marketing person (``DEMO_OTHERS``)
 
 
 def demo_plan_text() -> str:
@@ -80,7 +87,7 @@ def load_demo(today: dt.date | None = None) -> Demo:
         team.data_credit = CREDITS[DEMO_DATA]
         team.save(update_fields=["data_credit"])
     people = []
-    for username, role, first, last in [DEMO_MANAGER, *DEMO_REPS]:
+    for username, role, first, last in [DEMO_MANAGER, *DEMO_REPS, *DEMO_OTHERS]:
         user, created = User.objects.get_or_create(
             username=username, defaults={"role": role, "first_name": first, "last_name": last}
         )
@@ -96,7 +103,8 @@ def load_demo(today: dt.date | None = None) -> Demo:
         plan = services.plan_create_from_file(user=manager, team=team, plan=plan_engine)
     today = today or timezone.localdate()
     load_crm_history(manager, team, today)
-    return Demo(team, manager, people[1:], plan, password, current_quarter_plan(manager, team, today))
+    reps, others = people[1 : 1 + len(DEMO_REPS)], tuple(people[1 + len(DEMO_REPS) :])
+    return Demo(team, manager, reps, plan, password, current_quarter_plan(manager, team, today), others)
 
 
 def current_quarter_plan(user: User, team: Team, today: dt.date) -> Plan:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("plans/", include("pac.web.plans.urls")),
     path("crm/", include("pac.web.crm.urls")),
+    path("people/", include("pac.web.accounts.urls")),
     path("cockpit/", include("pac.web.cockpit.urls")),
     path("privacy/", include("pac.web.privacy.urls")),
     path("api/v1/", api.urls),

@@ -12,9 +12,6 @@ from pac.web.language import choices
 
 ROLE_CHOICES = choices(labels.ROLE_LABELS)
 
-#: Roles that may change any plan of their team (others change only the plans they own).
-PLAN_EDITOR_ROLES = {Role.MANAGER.value, Role.ADMIN.value}
-
 
 def new_data_stamp() -> str:
     """A stamp no earlier state of any team's data had."""

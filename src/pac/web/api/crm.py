@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest
 from ninja import Query, Router
 from ninja.pagination import paginate
 
+from pac.web.accounts.abilities import Ability, declares
 from pac.web.api.pages import Pages
 from pac.web.api.schemas import CALL, READ_ONE, ActivityOut, CrmFilters, Id, OpportunityOut
 from pac.web.crm.models import Activity, Opportunity
@@ -29,11 +30,13 @@ def _filtered(rows: QuerySet[Row], filters: CrmFilters) -> QuerySet[Row]:
 
 @router.get("/opportunities", response={200: list[OpportunityOut], **CALL}, summary="Your teams' opportunities")
 @paginate(Pages)
+@declares(get=Ability.USE_API)
 def opportunities(request: HttpRequest, filters: Query[CrmFilters]) -> QuerySet[Opportunity]:
     return _filtered(crm_rows_visible_to(current_user(request), Opportunity), filters)
 
 
 @router.get("/opportunities/{opportunity_id}", response={200: OpportunityOut, **READ_ONE}, summary="One opportunity")
+@declares(get=Ability.USE_API)
 def opportunity(request: HttpRequest, opportunity_id: Id) -> Opportunity:
     found = crm_rows_visible_to(current_user(request), Opportunity).filter(pk=opportunity_id).first()
     if found is None:
@@ -43,11 +46,13 @@ def opportunity(request: HttpRequest, opportunity_id: Id) -> Opportunity:
 
 @router.get("/activities", response={200: list[ActivityOut], **CALL}, summary="Your teams' activities")
 @paginate(Pages)
+@declares(get=Ability.USE_API)
 def activities(request: HttpRequest, filters: Query[CrmFilters]) -> QuerySet[Activity]:
     return _filtered(crm_rows_visible_to(current_user(request), Activity), filters)
 
 
 @router.get("/activities/{activity_id}", response={200: ActivityOut, **READ_ONE}, summary="One activity")
+@declares(get=Ability.USE_API)
 def activity(request: HttpRequest, activity_id: Id) -> Activity:
     found = crm_rows_visible_to(current_user(request), Activity).filter(pk=activity_id).first()
     if found is None:

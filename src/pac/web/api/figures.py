@@ -13,7 +13,8 @@ from ninja import Router
 
 from pac.engine.kpis.display import comment, kpi_label, value_text
 from pac.engine.labels import Message
-from pac.web.accounts.models import PLAN_EDITOR_ROLES, User
+from pac.web.accounts.abilities import Ability, abilities_of, declares
+from pac.web.accounts.models import User
 from pac.web.api.schemas import READ_ONE, AlertsOut, ForecastOut, Id, KpisOut
 from pac.web.cockpit.figures_cache import cached_figures
 from pac.web.cockpit.landing import Landing, landing_figures
@@ -23,14 +24,15 @@ from pac.web.crm.kpi_tables import team_tables
 from pac.web.language import formatter
 from pac.web.plans import selectors
 from pac.web.plans.models import Plan
+from pac.web.plans.selectors import plan_scope
 from pac.web.requests import current_user
 
 router = Router(tags=["cockpit"])
 
 
 def _whole_team(user: User) -> bool:
-    """As the cockpit decides: managers and admins read the team, others their own deals."""
-    return user.role in PLAN_EDITOR_ROLES
+    """As the cockpit decides: who reads the team's figures reads the team, others their own deals."""
+    return Ability.READ_TEAM_FIGURES in abilities_of(user)
 
 
 def _landing(user: User, plan: Plan) -> Landing:
@@ -45,6 +47,7 @@ def _landing(user: User, plan: Plan) -> Landing:
 
 
 @router.get("/plans/{plan_id}/kpis", response={200: KpisOut, **READ_ONE}, summary="A plan's KPIs, plan start to date")
+@declares(get=Ability.USE_API, scope=plan_scope)
 def kpis(request: HttpRequest, plan_id: Id) -> dict[str, Any]:
     user = current_user(request)
     plan = selectors.plan_for(user, plan_id)
@@ -86,6 +89,7 @@ def _kpi_rows(plan: Plan, as_of: dt.date, owner: str) -> list[dict[str, Any]]:
 
 
 @router.get("/plans/{plan_id}/forecast", response={200: ForecastOut, **READ_ONE}, summary="A plan's forecast")
+@declares(get=Ability.USE_API, scope=plan_scope)
 def forecast(request: HttpRequest, plan_id: Id) -> dict[str, Any]:
     user = current_user(request)
     found = _landing(user, selectors.plan_for(user, plan_id))
@@ -117,6 +121,7 @@ def _figure(value: float | None, places: int = 2) -> float | None:
 
 
 @router.get("/plans/{plan_id}/alerts", response={200: AlertsOut, **READ_ONE}, summary="A plan's open alerts")
+@declares(get=Ability.USE_API, scope=plan_scope)
 def alerts(request: HttpRequest, plan_id: Id) -> dict[str, Any]:
     user = current_user(request)
     plan = selectors.plan_for(user, plan_id)

@@ -12,6 +12,7 @@ from ninja import Query, Router
 from ninja.pagination import paginate
 from ninja.responses import Status
 
+from pac.web.accounts.abilities import Ability, declares
 from pac.web.api.auth import require_write
 from pac.web.api.pages import Pages
 from pac.web.api.schemas import (
@@ -31,6 +32,7 @@ from pac.web.api.schemas import (
 from pac.web.plans import execution, selectors
 from pac.web.plans import models as m
 from pac.web.plans.inputs import unique_slug
+from pac.web.plans.selectors import plan_scope
 from pac.web.plans.versioning import require_editor
 from pac.web.requests import current_user
 
@@ -43,11 +45,13 @@ def _plan(request: HttpRequest, plan_id: int) -> m.Plan:
 
 @router.get("/plans", response={200: list[PlanOut], **CALL}, summary="The plans of your teams")
 @paginate(Pages)
+@declares(get=Ability.USE_API)
 def plans(request: HttpRequest) -> QuerySet[m.Plan]:
     return selectors.plans_visible_to(current_user(request)).order_by("-start", "id")
 
 
 @router.get("/plans/{plan_id}", response={200: PlanOut, **READ_ONE}, summary="One plan, with its version")
+@declares(get=Ability.USE_API, scope=plan_scope)
 def plan(request: HttpRequest, plan_id: Id) -> m.Plan:
     return _plan(request, plan_id)
 
@@ -56,12 +60,14 @@ def plan(request: HttpRequest, plan_id: Id) -> m.Plan:
     "/plans/{plan_id}/objectives", response={200: list[ObjectiveOut], **READ_ONE}, summary="A plan's objectives"
 )
 @paginate(Pages)
+@declares(get=Ability.USE_API, scope=plan_scope)
 def objectives(request: HttpRequest, plan_id: Id) -> QuerySet[m.Objective]:
     return _plan(request, plan_id).objectives.order_by("position", "id")
 
 
 @router.get("/plans/{plan_id}/actions", response={200: list[ActionOut], **READ_ONE}, summary="A plan's actions")
 @paginate(Pages)
+@declares(get=Ability.USE_API, scope=plan_scope)
 def actions(request: HttpRequest, plan_id: Id, filters: Query[ActionFilters]) -> QuerySet[m.Action]:
     rows = _plan(request, plan_id).actions.select_related("segment").order_by("id")
     if filters.owner is not None:
@@ -76,6 +82,7 @@ def actions(request: HttpRequest, plan_id: Id, filters: Query[ActionFilters]) ->
 
 
 @router.get("/plans/{plan_id}/actions/{action_id}", response={200: ActionOut, **READ_ONE}, summary="One action")
+@declares(get=Ability.USE_API, scope=plan_scope)
 def action(request: HttpRequest, plan_id: Id, action_id: Id) -> m.Action:
     return _action(_plan(request, plan_id), action_id)
 
@@ -139,6 +146,7 @@ def _new_action(plan: m.Plan, data: ActionIn) -> m.Action:
     response={201: ActionOut, **WRITE},
     summary="Add an action to a plan (the plan's version as read; 409 when it moved on)",
 )
+@declares(post=Ability.CHANGE_PLANS, scope=plan_scope)
 def action_create(request: HttpRequest, plan_id: Id, payload: ActionIn) -> Status:
     require_write(request)
     user = current_user(request)
@@ -153,6 +161,7 @@ def action_create(request: HttpRequest, plan_id: Id, payload: ActionIn) -> Statu
     response={200: ActionOut, **WRITE},
     summary="Change an action (its version as read, and the plan's for more than status and progress; 409 when stale)",
 )
+@declares(post=Ability.USE_API, scope=plan_scope)
 def action_change(request: HttpRequest, plan_id: Id, action_id: Id, payload: ActionChange) -> m.Action:
     require_write(request)
     user = current_user(request)
@@ -199,11 +208,13 @@ def _edit(plan: m.Plan, row: m.Action, edits: dict[str, Any]) -> None:
 
 @router.get("/plans/{plan_id}/accounts", response={200: list[AccountOut], **READ_ONE}, summary="A plan's accounts")
 @paginate(Pages)
+@declares(get=Ability.USE_API, scope=plan_scope)
 def accounts(request: HttpRequest, plan_id: Id) -> QuerySet[m.Account]:
     return _plan(request, plan_id).accounts.select_related("segment").order_by("id")
 
 
 @router.get("/plans/{plan_id}/accounts/{account_id}", response={200: AccountOut, **READ_ONE}, summary="One account")
+@declares(get=Ability.USE_API, scope=plan_scope)
 def account(request: HttpRequest, plan_id: Id, account_id: Id) -> m.Account:
     found = _plan(request, plan_id).accounts.select_related("segment").filter(pk=account_id).first()
     if found is None:
@@ -213,12 +224,14 @@ def account(request: HttpRequest, plan_id: Id, account_id: Id) -> m.Account:
 
 @router.get("/plans/{plan_id}/contacts", response={200: list[ContactOut], **READ_ONE}, summary="A plan's contacts")
 @paginate(Pages)
+@declares(get=Ability.USE_API, scope=plan_scope)
 def contacts(request: HttpRequest, plan_id: Id) -> QuerySet[m.Contact]:
     plan = _plan(request, plan_id)
     return m.Contact.objects.filter(account__plan=plan).select_related("account").order_by("id")
 
 
 @router.get("/plans/{plan_id}/contacts/{contact_id}", response={200: ContactOut, **READ_ONE}, summary="One contact")
+@declares(get=Ability.USE_API, scope=plan_scope)
 def contact(request: HttpRequest, plan_id: Id, contact_id: Id) -> m.Contact:
     plan = _plan(request, plan_id)
     found = m.Contact.objects.filter(account__plan=plan, pk=contact_id).select_related("account").first()

@@ -4,20 +4,18 @@ again), see each by its prefix, name, scope and last use, revoke one."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
 
+from pac.web.accounts.abilities import Ability, requires
 from pac.web.api import selectors, services
 from pac.web.api.services import NAME_MAX
 from pac.web.requests import current_user
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
+@requires(get=Ability.USE_API, post=Ability.USE_API)
 def tokens(request: HttpRequest) -> HttpResponse:
     """The list, and the creation form; a created token's secret comes back in this answer only."""
     user = current_user(request)
@@ -47,8 +45,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@login_required
-@require_POST
+@requires(post=Ability.USE_API)
 def revoke(request: HttpRequest, pk: int) -> HttpResponse:
     token = selectors.tokens_of(current_user(request)).filter(pk=pk).first()
     if token is None:

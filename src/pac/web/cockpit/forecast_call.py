@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 
 from pac.engine.forecast.calls import CALL_CATEGORIES, Adjustment, Submission
 from pac.engine.forecast.categories import CATEGORIES, category_of
-from pac.web.accounts.models import PLAN_EDITOR_ROLES, User
+from pac.web.accounts.abilities import Ability, abilities_of
+from pac.web.accounts.models import User
 from pac.web.cockpit.models import ForecastAdjustment, ForecastSubmission
 from pac.web.crm.models import Opportunity
 from pac.web.plans.models import Plan
@@ -63,8 +64,9 @@ def period_of(plan: Plan, code: str) -> Period:
 
 
 def is_rep(user: User) -> bool:
-    """A rep (SDR, AE, CSM) submits a forecast; a manager or an admin adjusts."""
-    return user.role not in PLAN_EDITOR_ROLES
+    """A rep (SDR, AE, CSM) submits a forecast; a manager or an admin adjusts; an executive and marketing
+    read the team's calls."""
+    return Ability.SUBMIT_FORECAST in abilities_of(user)
 
 
 def team_reps(plan: Plan) -> list[User]:

@@ -11,20 +11,19 @@ from urllib.parse import urlencode
 
 from babel.dates import format_date
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from pac.engine.forecast import Forecast
 from pac.engine.forecast.calls import CALL_CATEGORIES, COMMIT_ABOVE_BEST_CASE, RepCall, team_call
 from pac.engine.forecast.categories import CATEGORY_LABELS
 from pac.engine.formatting import Formatter
-from pac.web.accounts.models import PLAN_EDITOR_ROLES, User
+from pac.web.accounts.abilities import Ability, can, requires
+from pac.web.accounts.models import User
 from pac.web.cockpit import forecast_call as call
 from pac.web.cockpit.models import ForecastAdjustment, ForecastSubmission
 from pac.web.cockpit.outlook import plan_forecast
@@ -33,6 +32,7 @@ from pac.web.crm.kpi_tables import team_tables
 from pac.web.language import formatter
 from pac.web.plans import selectors
 from pac.web.plans.models import Plan
+from pac.web.plans.selectors import plan_scope
 from pac.web.requests import current_user
 
 TEAM = "team"
@@ -192,7 +192,7 @@ def _manager_context(plan: Plan, period: call.Period, fmt: Formatter) -> dict[st
     }
 
 
-@login_required
+@requires(get=Ability.READ_PLANS)
 def forecast_page(request: HttpRequest) -> HttpResponse:
     """A rep's form, or a manager's table of the team's calls, for a period of the plan."""
     user = current_user(request)
@@ -211,6 +211,7 @@ def forecast_page(request: HttpRequest) -> HttpResponse:
         "period": period,
         "periods": [{**vars(p), "title": _period_title(p.code, fmt)} for p in call.plan_periods(plan)],
         "rep": rep,
+        "can_adjust": can(user, Ability.ADJUST_FORECAST, plan),
         "title": _("Forecast call"),
         **(_rep_context(plan, user, period, fmt) if rep else _manager_context(plan, period, fmt)),
     }
@@ -235,15 +236,14 @@ def _decimal(request: HttpRequest, name: str) -> Decimal:
         raise ValidationError(_("“%(value)s” is not an amount.") % {"value": raw[:30]}) from None
 
 
-@login_required
-@require_POST
+@requires(post=Ability.SUBMIT_FORECAST, scope=plan_scope)
 def forecast_submit_view(request: HttpRequest, plan_id: int) -> HttpResponse:
     """A rep submits their figures (a new submission; the earlier ones stay in the history)."""
     user = current_user(request)
     plan = selectors.plan_for(user, plan_id)
     period = request.POST.get("period", "")[:20]
     asked = request.POST.get("rep", "")
-    rep = User.objects.filter(pk=int(asked)).first() if asked.isdigit() else None
+    rep = selectors.team_member(plan, int(asked)) if asked.isdigit() else None
     if asked and rep is None:
         raise PermissionDenied
     try:
@@ -264,16 +264,13 @@ def forecast_submit_view(request: HttpRequest, plan_id: int) -> HttpResponse:
     return redirect(_page_url(plan, period))
 
 
-@login_required
-@require_POST
+@requires(post=Ability.ADJUST_FORECAST, scope=plan_scope)
 def forecast_adjust_view(request: HttpRequest, plan_id: int) -> HttpResponse:
     """A manager sets a rep's (or the team's) figure of one category, saying why."""
     user = current_user(request)
     plan = selectors.plan_for(user, plan_id)
     period = request.POST.get("period", "")[:20]
     asked = request.POST.get("rep", TEAM)
-    if user.role not in PLAN_EDITOR_ROLES:
-        raise PermissionDenied
     try:
         rep = None if asked == TEAM else plan.team.members.filter(pk=int(asked) if asked.isdigit() else -1).first()
         if asked != TEAM and rep is None:

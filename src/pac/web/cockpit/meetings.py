@@ -9,20 +9,20 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
 
+from pac.web.accounts.abilities import Ability, requires
 from pac.web.cockpit.agenda import build_agenda, shown_agenda
 from pac.web.language import formatter
 from pac.web.plans import governance, selectors
 from pac.web.plans.decision_log import worded_change
 from pac.web.plans.models import Plan, Ritual, RitualMeeting
 from pac.web.plans.recurrence import recurrence_text
+from pac.web.plans.selectors import plan_scope
 from pac.web.plans.versioning import PlanConflict
 from pac.web.requests import current_user
 
@@ -47,8 +47,7 @@ def _occurrence(request: HttpRequest, plan_id: int, ritual_id: int, day: str) ->
     return plan, ritual, when
 
 
-@login_required
-@require_GET
+@requires(get=Ability.READ_PLANS, scope=plan_scope)
 def ritual_meetings(request: HttpRequest, plan_id: int, ritual_id: int) -> HttpResponse:
     """The meetings held, and the occurrences to come in the next weeks."""
     plan = selectors.plan_for(current_user(request), plan_id)
@@ -117,8 +116,7 @@ def _meeting_context(
     }
 
 
-@login_required
-@require_GET
+@requires(get=Ability.READ_PLANS, scope=plan_scope)
 def meeting_page(request: HttpRequest, plan_id: int, ritual_id: int, day: str) -> HttpResponse:
     plan, ritual, when = _occurrence(request, plan_id, ritual_id, day)
     meeting = ritual.meetings.filter(date=when).first()
@@ -129,8 +127,7 @@ def _back(plan: Plan, ritual: Ritual, day: dt.date) -> HttpResponse:
     return redirect("cockpit:meeting", plan_id=plan.pk, ritual_id=ritual.pk, day=day.isoformat())
 
 
-@login_required
-@require_POST
+@requires(post=Ability.CHANGE_PLANS, scope=plan_scope)
 def meeting_open(request: HttpRequest, plan_id: int, ritual_id: int, day: str) -> HttpResponse:
     """Open the meeting: its agenda is built from the cockpit now and frozen."""
     plan, ritual, when = _occurrence(request, plan_id, ritual_id, day)
@@ -163,8 +160,7 @@ def _version(request: HttpRequest) -> int:
         return -1
 
 
-@login_required
-@require_POST
+@requires(post=Ability.CHANGE_PLANS, scope=plan_scope)
 def meeting_minutes(request: HttpRequest, plan_id: int, ritual_id: int, day: str) -> HttpResponse:
     """Save the minutes and who was there; when someone else saved meanwhile, their minutes are shown with
     the text typed kept in the form, nothing overwritten."""
@@ -191,8 +187,7 @@ def meeting_minutes(request: HttpRequest, plan_id: int, ritual_id: int, day: str
     return _back(plan, ritual, meeting.date)
 
 
-@login_required
-@require_POST
+@requires(post=Ability.CHANGE_PLANS, scope=plan_scope)
 def meeting_decision(request: HttpRequest, plan_id: int, ritual_id: int, day: str) -> HttpResponse:
     """A decision taken in the meeting: into the plan's decision log, linked to the meeting."""
     plan, ritual, meeting = _held(request, plan_id, ritual_id, day)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -16,12 +15,14 @@ from pac.engine.funnel import revenue_target
 from pac.engine.model import Plan as EnginePlan
 from pac.engine.pace import Pace, pace
 from pac.engine.workdays import weeks_between
+from pac.web.accounts.abilities import Ability, requires
 from pac.web.cockpit.figures_cache import cached_figures
 from pac.web.cockpit.overview import weekly_revenue
 from pac.web.crm.kpi_tables import team_tables
 from pac.web.language import formatter
 from pac.web.plans import adapters, selectors
 from pac.web.plans.models import Plan
+from pac.web.plans.selectors import plan_scope
 from pac.web.requests import current_user
 
 #: The roadmap's span in days (its ``?from=`` day and the 89 after).
@@ -58,7 +59,7 @@ def produced_cells(found: Pace | None, start: dt.date, end: dt.date, fmt: Any) -
     return cells
 
 
-@login_required
+@requires(get=Ability.READ_PLANS, scope=plan_scope)
 def weeks_produced(request: HttpRequest, plan_id: int) -> HttpResponse:
     """The roadmap's « won » row: the revenue each past week of its 90 days brought."""
     row = selectors.plan_for(current_user(request), plan_id)

@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 from pac.engine.alerts import Alert
 from pac.engine.forecast.calls import CALL_CATEGORIES, submission_warnings
 from pac.engine.forecast.categories import BEST_CASE, COMMIT, PIPELINE
-from pac.web.accounts.models import PLAN_EDITOR_ROLES, User
+from pac.web.accounts.abilities import Ability, can
+from pac.web.accounts.models import User
 from pac.web.cockpit.forecast_call import is_rep, period_of
 from pac.web.cockpit.models import AlertChannel, AlertState, ForecastAdjustment, ForecastSubmission
 from pac.web.plans.governance import log_decision
@@ -175,7 +176,7 @@ def forecast_adjust(
     """A manager's figure for one category of a rep's forecast (``rep``) or of the team's (``rep`` None),
     with why (required): recorded as a new row, the earlier figures kept in the audit."""
     _member_plan(manager, plan)
-    if manager.role not in PLAN_EDITOR_ROLES:
+    if not can(manager, Ability.ADJUST_FORECAST, plan):
         raise PermissionDenied(_("Only a manager may adjust the forecast."))
     if rep is not None and (not is_rep(rep) or not plan.team.members.filter(pk=rep.pk).exists()):
         raise ValidationError(_("Choose a rep of the plan's team."))

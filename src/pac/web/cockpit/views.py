@@ -8,7 +8,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,17 +15,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from pac.engine.formatting import Formatter
 from pac.engine.kpis.pivot import by_kpi, pivot
 from pac.engine.labels import Message
-from pac.web.accounts.models import PLAN_EDITOR_ROLES
+from pac.web.accounts.abilities import Ability, abilities_of, requires
 from pac.web.cockpit.charts import burnup_chart, forecast_band, kpi_chart, pivot_chart, progress_chart
 from pac.web.cockpit.kpi_filters import KpiFilters, read_filters
 from pac.web.cockpit.kpi_layout import period_title, present_kpi_lines, present_pivot
 from pac.web.cockpit.landing import Landing, landing_figures, plan_measured
-from pac.web.cockpit.models import AlertChannel
 from pac.web.cockpit.presenters import (
     lever_key,
     present_alerts,
@@ -38,6 +35,7 @@ from pac.web.cockpit.presenters import (
     present_weeks,
 )
 from pac.web.cockpit.produced import plan_pace
+from pac.web.cockpit.selectors import alert_channel_of
 from pac.web.cockpit.services import alert_channel_save, alert_set_aside, open_alerts
 from pac.web.crm.kpi_tables import team_tables
 from pac.web.crm.services import can_import
@@ -46,6 +44,7 @@ from pac.web.plans import adapters, selectors
 from pac.web.plans.decision_log import in_each_language
 from pac.web.plans.execution import corrective_actions_accept
 from pac.web.plans.models import Plan
+from pac.web.plans.selectors import plan_scope
 from pac.web.plans.services import plan_alert_thresholds_save
 from pac.web.plans.versioning import PlanConflict
 from pac.web.requests import current_user, posted_version
@@ -74,7 +73,7 @@ def _progress_context(plan: Plan, weeks: bool = False) -> dict[str, Any]:
     }
 
 
-@login_required
+@requires(get=Ability.READ_PLANS)
 def kpi_page(request: HttpRequest) -> HttpResponse:
     """The team's KPIs: every KPI over the range (by period when one is chosen), or the chosen KPI broken
     down as a pivot (a line per owner, segment… and a column per period) with its top values drawn."""
@@ -157,7 +156,7 @@ def _kpi_tables(tables: dict[str, Any], f: KpiFilters, fmt: Formatter) -> dict[s
     }
 
 
-@login_required
+@requires(get=Ability.READ_PLANS, scope=plan_scope)
 def plan_progress(request: HttpRequest, plan_id: int) -> HttpResponse:
     """Plan versus actual of one plan: the partial the plan page loads after it is shown (measuring runs
     the KPI engine on the team's CRM data, which the page itself need not wait for)."""
@@ -181,7 +180,7 @@ def _cockpit(request: HttpRequest, plan: Plan) -> Landing:
     user = current_user(request)
     return landing_figures(
         plan,
-        manager=user.role in PLAN_EDITOR_ROLES,
+        manager=Ability.READ_TEAM_FIGURES in abilities_of(user),  # the whole team's figures, the owner filter
         username=user.username,
         owner=request.GET.get("owner", "") or request.POST.get("owner", ""),
         segment=request.GET.get("segment", "") or request.POST.get("segment", ""),
@@ -199,7 +198,7 @@ def _thresholds_shown(plan: Plan) -> dict[str, str]:
     }
 
 
-@login_required
+@requires(get=Ability.READ_PLANS)
 def home(request: HttpRequest) -> HttpResponse:
     """Where everyone lands after logging in: the plan under way, will it hit its target, what to do."""
     user = current_user(request)
@@ -226,7 +225,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "o": present_overview(c.found, fmt),
         "alerts": present_alerts(shown_alerts, fmt),
         "set_aside": len(c.steering.alerts) - len(shown_alerts) if c.steering else 0,
-        "channel": AlertChannel.objects.filter(plan=plan).first(),
+        "channel": alert_channel_of(plan),
         "thresholds": _thresholds_shown(plan),
         "levers": present_levers(c.steering.levers, fmt) if c.steering else [],
         "levers_team_wide": c.steering.team_wide if c.steering else True,
@@ -245,8 +244,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "cockpit/home.html", context)
 
 
-@login_required
-@require_POST
+@requires(post=Ability.CHANGE_PLANS, scope=plan_scope)
 def lever_accept(request: HttpRequest, plan_id: int) -> HttpResponse:
     """Accept a corrective lever: its actions join the plan, each with the decision that put it there.
     The levers are computed again from today's data; if the one chosen is no longer there (new data, or
@@ -282,8 +280,7 @@ def lever_accept(request: HttpRequest, plan_id: int) -> HttpResponse:
     return redirect("plans:entities", plan_id=plan.pk, entity="actions")
 
 
-@login_required
-@require_POST
+@requires(post=Ability.CHANGE_PLANS, scope=plan_scope)
 def alert_aside(request: HttpRequest, plan_id: int) -> HttpResponse:
     """Acknowledge an alert, or snooze it for some days."""
     user = current_user(request)
@@ -307,8 +304,7 @@ def alert_aside(request: HttpRequest, plan_id: int) -> HttpResponse:
     return redirect(f"{reverse('cockpit:home')}?plan={plan.pk}")
 
 
-@login_required
-@require_POST
+@requires(post=Ability.CHANGE_PLANS, scope=plan_scope)
 def alert_channel(request: HttpRequest, plan_id: int) -> HttpResponse:
     """Where the plan's alerts are delivered: digest recipients and a webhook."""
     user = current_user(request)
@@ -330,8 +326,7 @@ def alert_channel(request: HttpRequest, plan_id: int) -> HttpResponse:
 THRESHOLD_FIELDS = ("min_probability", "pace_behind", "stalled_factor", "slip_days")
 
 
-@login_required
-@require_POST
+@requires(post=Ability.CHANGE_PLANS, scope=plan_scope)
 def alert_thresholds(request: HttpRequest, plan_id: int) -> HttpResponse:
     """The plan's own alert thresholds; rates are typed in per cent."""
     user = current_user(request)

@@ -21,6 +21,7 @@ from pac.web.accounts.models import Team, User
 from pac.web.crm.freshness import data_imported
 from pac.web.crm.importing import import_file
 from pac.web.crm.models import ImportJob
+from pac.web.crm.services import require_importer
 from pac.web.language import language
 
 SHOWN_PROBLEMS = 200
@@ -73,7 +74,9 @@ def job_queue(
     on_duplicate: str,
     dry_run: bool,
 ) -> ImportJob:
-    """Store the upload in the data folder and queue its import."""
+    """Store the upload in the data folder and queue its import (refused here, not in the worker, when
+    the user may not import this kind into the team)."""
+    require_importer(user, team, kind)
     stored = _new_path(upload.name or "export.csv")
     with stored.open("wb") as target:
         for piece in upload.chunks():

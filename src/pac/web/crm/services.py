@@ -17,15 +17,17 @@ from django.db import connection, models, transaction
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
-from pac.engine.model import Role
+from pac.web.accounts.abilities import Ability, can, roles_with
 from pac.web.accounts.models import Team, User
 from pac.web.crm.changes import ChangeLog
 from pac.web.crm.freshness import data_changed
 from pac.web.crm.models import KINDS, ImportJob, Lead, Opportunity, OpportunityChange
 from pac.web.crm.staging import Staging
 
-#: Roles that may bring CRM data into a team.
-IMPORTER_ROLES = {Role.MANAGER.value, Role.ADMIN.value, Role.MARKETING.value}
+#: Roles that may bring some CRM data into a team (``can_import`` says which kinds).
+IMPORTER_ROLES = roles_with(Ability.IMPORT_CRM) | roles_with(Ability.IMPORT_LEADS)
+#: The kinds of records ``Ability.IMPORT_LEADS`` lets import: marketing brings its leads (the MQLs).
+LEAD_KINDS = frozenset({"leads"})
 CHUNK = 2000
 
 
@@ -50,16 +52,24 @@ class ImportCounts:
         }
 
 
-def can_import(user: User, team: Team) -> bool:
-    return user.role in IMPORTER_ROLES and team.members.filter(pk=user.pk).exists()
+def can_import(user: User, team: Team, kind: str | None = None) -> bool:
+    """Whether ``user`` may import records of ``kind`` into ``team`` (any kind of theirs when None)."""
+    if can(user, Ability.IMPORT_CRM, team):
+        return True
+    return (kind is None or kind in LEAD_KINDS) and can(user, Ability.IMPORT_LEADS, team)
+
+
+def importable_kinds(user: User, team: Team) -> list[str]:
+    """The kinds of records ``user`` may import into ``team``, in the order of ``KINDS``."""
+    return [kind for kind in KINDS if can_import(user, team, kind)]
 
 
 def can_confirm(user: User, job: ImportJob) -> bool:
     """Who may import for real a dry run's or a held import's file: the user who uploaded it, or a manager
     (an administrator) of the team — still allowed to import into it."""
-    if not can_import(user, job.team):
+    if not can_import(user, job.team, job.kind):
         return False
-    return job.user_id == user.pk or user.role in (Role.MANAGER.value, Role.ADMIN.value)
+    return job.user_id == user.pk or can(user, Ability.CONFIRM_ANY_IMPORT, job.team)
 
 
 def text_limits(kind: str) -> dict[str, int]:
@@ -90,7 +100,7 @@ def records_import(
     """Create or update each record by (team, external_id). Fields a record does not carry keep
     their stored value, so a narrower export never blanks what a wider one brought; an id given twice
     keeps its last record. Every record carries the same fields."""
-    _require_importer(user, team)
+    require_importer(user, team, kind)
     model = KINDS[kind]
     fed: set[str] | None = None
     iterator, line = iter(records), 0
@@ -129,7 +139,7 @@ def staged_import(
     ``job_id``: the background job the recorded changes of opportunities name. ``hold_above``: an import
     that would update at least that many stored rows is counted and rolled back like a dry run (``held``),
     so that someone says yes to what it changes before it does."""
-    _require_importer(user, team)
+    require_importer(user, team, kind)
     with Staging(KINDS[kind], team, incremental=incremental, changes=change_log(kind, job_id)) as staging:
         staged = stage(staging)
         if not staged.ok:
@@ -154,9 +164,11 @@ def change_log(kind: str, job_id: int | None) -> ChangeLog | None:
     return ChangeLog(job_id=job_id) if kind == "opportunities" else None
 
 
-def _require_importer(user: User, team: Team) -> None:
-    if not can_import(user, team):
-        raise PermissionDenied(_("Only the team's managers, administrators and marketing may import CRM data."))
+def require_importer(user: User, team: Team, kind: str) -> None:
+    if not can_import(user, team, kind):
+        raise PermissionDenied(
+            _("Only the team's managers and administrators import CRM data; marketing imports its leads.")
+        )
 
 
 def _merge(staging: Staging, dry_run: bool, rejected: int, hold_above: int | None = None) -> ImportCounts:

@@ -10,23 +10,23 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
 
 from pac.engine.kpis.reasons import WORDS
 from pac.engine.labels import SEVERITY_LABELS
 from pac.io.crm import BUILTIN_PRESETS, parse_map, parse_values
-from pac.web.accounts.models import Team
+from pac.web.accounts.abilities import Ability, requires
+from pac.web.accounts.models import Team, User
 from pac.web.crm.jobs import job_confirm, job_queue, read_progress, report_path, reusable
 from pac.web.crm.models import KINDS, ImportJob
 from pac.web.crm.presets import preset_save, saved_presets
-from pac.web.crm.services import can_confirm, can_import
+from pac.web.crm.selectors import import_teams, job_for, job_scope, recent_jobs
+from pac.web.crm.services import can_confirm, can_import, importable_kinds
 from pac.web.language import formatter
 from pac.web.requests import current_user
 
@@ -62,8 +62,11 @@ class ImportForm(forms.Form):
     )
     dry_run = forms.BooleanField(label=gettext_lazy("Dry run: count, write nothing"), required=False, initial=True)
 
-    def __init__(self, *args: Any, teams: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, teams: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.user = user
+        kinds = {kind for team in teams for kind in importable_kinds(user, team)}
+        self.fields["kind"].choices = [(k, label) for k, label in self.fields["kind"].choices if k in kinds]
         self.fields["team"].queryset = teams
         if len(teams) == 1:  # the usual case: nothing to choose
             self.fields["team"].initial = teams[0]
@@ -93,6 +96,8 @@ class ImportForm(forms.Form):
         except ValueError as error:
             raise forms.ValidationError(str(error)) from None
         team, preset, kind = data.get("team"), data.get("preset"), data.get("kind")
+        if team is not None and kind and not can_import(self.user, team, kind):
+            self.add_error("kind", _("You may import only leads into the team %(team)s.") % {"team": team})
         chosen = {**BUILTIN_PRESETS, **self.saved[team.pk]}.get(preset) if team is not None and preset else None
         if team is not None and preset and chosen is None:
             self.add_error("preset", _("The team %(team)s has no preset %(name)s.") % {"team": team, "name": preset})
@@ -105,15 +110,14 @@ class ImportForm(forms.Form):
         return data
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
+@requires(get=Ability.IMPORT_LEADS, post=Ability.IMPORT_LEADS)
 def crm_import(request: HttpRequest) -> HttpResponse:
     """Upload: the file is checked and imported by a background task; the job page follows it."""
     user = current_user(request)
-    teams = Team.objects.filter(pk__in=[t.pk for t in user.teams.all() if can_import(user, t)])
+    teams = import_teams(user)
     if not teams.exists():
         raise PermissionDenied
-    form = ImportForm(request.POST or None, request.FILES or None, teams=teams)
+    form = ImportForm(request.POST or None, request.FILES or None, teams=teams, user=user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         preset, mapping, values = data["preset"] or "", data["mapping_pairs"], data["value_maps"]
@@ -144,10 +148,7 @@ def crm_import(request: HttpRequest) -> HttpResponse:
                 dry_run=data["dry_run"],
             )
             return redirect("crm:job", job_id=job.pk)
-    # the list needs names and states: a job's problems and changes stay in the database (each view of the
-    # page read the ten latest jobs' problems, 209 MB for a job that kept a whole 200 MB cell)
-    listed_fields = ("problems", "problem_codes", "changes", "counts", "mapping", "values", "error")
-    jobs = ImportJob.objects.filter(team__in=teams).select_related("user").defer(*listed_fields)[:10]
+    jobs = recent_jobs(teams)
     listed = [{"job": job, "status": _status(job), "kind": _(WORDS["table"][job.kind])} for job in jobs]
     return render(request, "crm/import.html", {"form": form, "jobs": listed})
 
@@ -238,10 +239,11 @@ def change_lines(job: ImportJob) -> list[dict[str, str]]:
 
 
 def _job_for(request: HttpRequest, job_id: int) -> ImportJob:
+    """The job of one of the reader's teams (404 otherwise) that they may import into (403 otherwise)."""
     user = current_user(request)
-    job = ImportJob.objects.select_related("team", "user").filter(pk=job_id).first()
-    if job is None or not (job.user_id == user.pk or can_import(user, job.team)):
-        raise Http404
+    job = job_for(user, job_id)
+    if not can_import(user, job.team):
+        raise PermissionDenied
     return job
 
 
@@ -262,7 +264,7 @@ def _problem_shown(problem: dict[str, Any]) -> dict[str, Any]:
     return {**shown, "kind": kind} if kind is not None else shown
 
 
-@login_required
+@requires(get=Ability.IMPORT_LEADS, scope=job_scope)
 def crm_job(request: HttpRequest, job_id: int) -> HttpResponse:
     """A job's progress (polled by HTMX while it runs), then its counts and problems."""
     job = _job_for(request, job_id)
@@ -289,7 +291,7 @@ def crm_job(request: HttpRequest, job_id: int) -> HttpResponse:
     return render(request, template, context, status=status)
 
 
-@login_required
+@requires(get=Ability.IMPORT_LEADS, scope=job_scope)
 def crm_job_report(request: HttpRequest, job_id: int) -> HttpResponse:
     job = _job_for(request, job_id)
     path = report_path(job)
@@ -300,8 +302,7 @@ def crm_job_report(request: HttpRequest, job_id: int) -> HttpResponse:
     return response
 
 
-@login_required
-@require_POST
+@requires(post=Ability.IMPORT_LEADS, scope=job_scope)
 def crm_job_confirm(request: HttpRequest, job_id: int) -> HttpResponse:
     """« Import for real »: the file of a dry run or of a held import, imported as it is, without a new
     upload — by the user who uploaded it or a manager of the team."""

@@ -9,22 +9,22 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from pac.engine.labels import volume_label
 from pac.engine.model import ActionStatus
+from pac.web.accounts.abilities import Ability, requires
 from pac.web.accounts.models import User
 from pac.web.plans import execution, selectors
 from pac.web.plans import models as m
 from pac.web.plans.models import ACTION_STATUS_CHOICES
+from pac.web.plans.selectors import plan_scope
 from pac.web.requests import current_user
 
 #: Statuses after which an action is no longer late, whatever its end date.
@@ -121,8 +121,7 @@ def action_table(plan: m.Plan, rows: QuerySet[m.Action], user: User, fmt: Any) -
     }
 
 
-@login_required
-@require_POST
+@requires(post=Ability.UPDATE_OWN_ACTIONS, scope=plan_scope)
 def action_status(request: HttpRequest, plan_id: int, pk: int) -> HttpResponse:
     """Update an action's status and progress: the row's status cell comes back (HTMX), or the page the
     form was on (without JavaScript). A conflict shows the action as it stands now."""
@@ -130,9 +129,7 @@ def action_status(request: HttpRequest, plan_id: int, pk: int) -> HttpResponse:
 
     user = current_user(request)
     plan = selectors.plan_for(user, plan_id)
-    action = m.Action.objects.filter(plan=plan, pk=pk).first()
-    if action is None:
-        raise Http404
+    action = selectors.action_for(plan, pk)
     error = ""
     try:
         execution.action_progress_update(

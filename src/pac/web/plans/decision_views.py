@@ -4,20 +4,19 @@ read by the whole team (the decisions are made through their own pages' write pa
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
 
+from pac.web.accounts.abilities import Ability, requires
 from pac.web.language import formatter
 from pac.web.plans import selectors
 from pac.web.plans.decision_log import KIND_LABELS, kind_label, worded_change
+from pac.web.plans.selectors import plan_scope
 from pac.web.requests import current_user
 
 
-@login_required
-@require_GET
+@requires(get=Ability.READ_PLANS, scope=plan_scope)
 def decision_log(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = selectors.plan_for(current_user(request), plan_id)
     kind = request.GET.get("kind", "")

@@ -10,24 +10,24 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
 
 from pac.engine.labels import campaign_offset
 from pac.io.accounts_import import read_accounts
 from pac.io.crm import Report, write_report_csv
+from pac.web.accounts.abilities import Ability, requires
 from pac.web.language import formatter
 from pac.web.plans import execution, selectors
 from pac.web.plans import execution_forms as f
 from pac.web.plans import models as m
 from pac.web.plans.action_list import action_table
 from pac.web.plans.recurrence import recurrence_text
+from pac.web.plans.selectors import plan_scope
 from pac.web.plans.versioning import PlanConflict
 from pac.web.requests import current_user, posted_version
 
@@ -236,6 +236,10 @@ FILTER_LABELS = {
 }
 
 
+#: The ability changing a section's rows needs, by the URL's ``entity`` (marketing: the events).
+BY_SECTION = {"entity": selectors.SECTION_ABILITIES}
+
+
 def _section(name: str) -> Section:
     if name not in SECTIONS:
         raise Http404
@@ -260,7 +264,7 @@ def _filters(section: Section, plan: m.Plan, request: HttpRequest) -> tuple[dict
     return chosen, options
 
 
-@login_required
+@requires(get=Ability.READ_PLANS, scope=plan_scope)
 def entity_list(request: HttpRequest, plan_id: int, entity: str) -> HttpResponse:
     section = _section(entity)
     plan = selectors.plan_for(current_user(request), plan_id)
@@ -275,7 +279,7 @@ def entity_list(request: HttpRequest, plan_id: int, entity: str) -> HttpResponse
         "plan": plan,
         "section": section,
         "filters": options,
-        "can_edit": selectors.can_edit(current_user(request), plan),
+        "can_edit": selectors.can_edit_section(current_user(request), plan, entity),
         "history_kind": ENTITY_KINDS.get(entity, ""),
     }
     rows_template = "plans/_entity_rows.html"
@@ -291,11 +295,10 @@ def entity_list(request: HttpRequest, plan_id: int, entity: str) -> HttpResponse
     return render(request, template, context)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
+@requires(get=Ability.CHANGE_PLANS, post=Ability.CHANGE_PLANS, scope=plan_scope, by_kwarg=BY_SECTION)
 def entity_edit(request: HttpRequest, plan_id: int, entity: str, pk: int | None = None) -> HttpResponse:
     section = _section(entity)
-    plan = selectors.plan_for_editing(current_user(request), plan_id)
+    plan = selectors.plan_for_section_editing(current_user(request), plan_id, entity)
     model = section.form._meta.model
     instance = section.queryset(plan).filter(pk=pk).first() if pk else model()
     if instance is None:
@@ -343,17 +346,20 @@ def entity_edit(request: HttpRequest, plan_id: int, entity: str, pk: int | None 
     )
 
 
-@login_required
-@require_POST
+@requires(post=Ability.CHANGE_PLANS, scope=plan_scope, by_kwarg=BY_SECTION)
 def entity_delete(request: HttpRequest, plan_id: int, entity: str, pk: int) -> HttpResponse:
     section = _section(entity)
-    plan = selectors.plan_for_editing(current_user(request), plan_id)
+    plan = selectors.plan_for_section_editing(current_user(request), plan_id, entity)
     rows = section.queryset(plan).filter(pk=pk)
     if not rows.exists():
         raise Http404
     try:
         execution.entity_delete(
-            user=current_user(request), plan=plan, expected_version=posted_version(request), rows=rows
+            user=current_user(request),
+            plan=plan,
+            expected_version=posted_version(request),
+            rows=rows,
+            entity=entity,
         )
     except PlanConflict as conflict:
         messages.error(request, str(conflict))
@@ -366,8 +372,7 @@ def entity_delete(request: HttpRequest, plan_id: int, entity: str, pk: int) -> H
 SHOWN_PROBLEMS = 200
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
+@requires(get=Ability.CHANGE_PLANS, post=Ability.CHANGE_PLANS, scope=plan_scope)
 def accounts_import(request: HttpRequest, plan_id: int) -> HttpResponse:
     """Upload a CSV or XLSX file of accounts, checked by the CRM import: every problem listed with its line,
     column and value, in the reader's language, and offered as a report; nothing written unless the whole

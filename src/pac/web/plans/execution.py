@@ -24,7 +24,7 @@ from pac.web.accounts.models import User
 from pac.web.plans import models as m
 from pac.web.plans import recorded
 from pac.web.plans.governance import log_decision
-from pac.web.plans.selectors import can_edit, can_update_action
+from pac.web.plans.selectors import can_edit, can_edit_section, can_update_action
 from pac.web.plans.versioning import PlanConflict, bump, require_editor
 
 
@@ -60,7 +60,8 @@ def entity_save(
     *, user: User, plan: m.Plan, expected_version: int, entity: str, instance: Any, m2m: Mapping[str, Any] | None = None
 ) -> Any:
     """Create or update one row of a plan section (already validated by its form)."""
-    require_editor(user, plan)
+    if not can_edit_section(user, plan, entity):
+        raise PermissionDenied(_("You may not change this plan."))
     if entity == "actions" and instance.raci:
         instance.raci = check_raci(instance.raci)
     bump(plan, expected_version)
@@ -81,9 +82,10 @@ def entity_save(
 
 
 @transaction.atomic
-def entity_delete(*, user: User, plan: m.Plan, expected_version: int, rows: QuerySet[Any]) -> None:
-    """Delete rows of one of the plan's sections (the caller scopes ``rows`` to the plan)."""
-    require_editor(user, plan)
+def entity_delete(*, user: User, plan: m.Plan, expected_version: int, rows: QuerySet[Any], entity: str) -> None:
+    """Delete rows of one of the plan's sections, ``entity`` (the caller scopes ``rows`` to the plan)."""
+    if not can_edit_section(user, plan, entity):
+        raise PermissionDenied(_("You may not change this plan."))
     bump(plan, expected_version)
     rows.delete()
 

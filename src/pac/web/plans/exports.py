@@ -8,21 +8,22 @@ its hash is stored, so the URL is shown once, when it is created."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET
 
 from pac.engine import calendar as cal
 from pac.engine.analysis import analyse
 from pac.io.ical import calendar_to_ics
 from pac.io.xlsx import plan_workbook
+from pac.web.accounts.abilities import Ability, public, requires
 from pac.web.language import language
 from pac.web.plans import adapters, execution, selectors
-from pac.web.plans.models import CalendarFeed, Plan
+from pac.web.plans.models import Plan
+from pac.web.plans.selectors import plan_scope
 from pac.web.requests import current_user
 
 
@@ -43,7 +44,7 @@ def _attachment(content: bytes, content_type: str, filename: str) -> HttpRespons
     return response
 
 
-@login_required
+@requires(get=Ability.READ_PLANS, scope=plan_scope)
 def plan_xlsx(request: HttpRequest, plan_id: int) -> HttpResponse:
     row = selectors.plan_for(current_user(request), plan_id)
     plan = adapters.to_engine(row)
@@ -58,7 +59,7 @@ def plan_xlsx(request: HttpRequest, plan_id: int) -> HttpResponse:
     )
 
 
-@login_required
+@requires(get=Ability.READ_PLANS, scope=plan_scope)
 def plan_ics(request: HttpRequest, plan_id: int) -> HttpResponse:
     row = selectors.plan_for(current_user(request), plan_id)
     person = current_user(request).username if request.GET.get("mine") else None
@@ -71,7 +72,7 @@ def _feeds_page(request: HttpRequest, row: Plan, created: tuple[bool, str] | Non
     """The subscriptions page: which links are active (since when) and, right after one is created, its URL,
     shown this once: only its hash is kept, so neither this page later nor anyone reading the database can
     show it again."""
-    active = {f.personal: f for f in CalendarFeed.objects.filter(plan=row, user=current_user(request), revoked_at=None)}
+    active = selectors.active_feeds(current_user(request), row)
     context: dict[str, object] = {"plan": row, "team_feed": active.get(False), "my_feed": active.get(True)}
     if created is not None:
         personal, token = created
@@ -82,13 +83,12 @@ def _feeds_page(request: HttpRequest, row: Plan, created: tuple[bool, str] | Non
     return response
 
 
-@login_required
+@requires(get=Ability.SUBSCRIBE_CALENDAR, scope=plan_scope)
 def feeds(request: HttpRequest, plan_id: int) -> HttpResponse:
     return _feeds_page(request, selectors.plan_for(current_user(request), plan_id))
 
 
-@login_required
-@require_POST
+@requires(post=Ability.SUBSCRIBE_CALENDAR, scope=plan_scope)
 def feed_change(request: HttpRequest, plan_id: int) -> HttpResponse:
     """Revoke (then back to the page), or create a new link and answer with the page showing it, once."""
     row = selectors.plan_for(current_user(request), plan_id)
@@ -106,17 +106,13 @@ def feed_change(request: HttpRequest, plan_id: int) -> HttpResponse:
 MAX_TOKEN_LENGTH = 200
 
 
+@public
+@require_GET
 def feed(request: HttpRequest, token: str) -> HttpResponse:
     """The subscribable calendar: no session, the token is the credential."""
     if len(token) > MAX_TOKEN_LENGTH:
         raise Http404
-    entry = (
-        CalendarFeed.objects.select_related("plan", "user")
-        .filter(token_hash=CalendarFeed.hash_token(token), revoked_at=None, user__is_active=True)
-        .first()
-    )
-    if entry is None or not entry.plan.team.members.filter(pk=entry.user_id).exists():
-        raise Http404
+    entry = selectors.feed_for_token(token)
     response = HttpResponse(
         _calendar_bytes(entry.plan, entry.user.username if entry.personal else None),
         content_type="text/calendar; charset=utf-8",

@@ -10,21 +10,21 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import urlencode
 
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from django.views.decorators.http import require_GET
 from xlsxwriter import Workbook  # type: ignore[import-untyped]
 
 from pac.io.xlsx import DATE, TIME, Column, SheetWriter, safe_text
+from pac.web.accounts.abilities import Ability, requires
 from pac.web.language import language
 from pac.web.plans import history, selectors
 from pac.web.plans.history_values import local_when
 from pac.web.plans.recorded import CLI
+from pac.web.plans.selectors import plan_scope
 from pac.web.requests import current_user
 
 
@@ -45,8 +45,7 @@ def _people(plan: Any) -> list[tuple[str, str]]:
     return [(str(user.pk), user.get_full_name() or user.username) for user in members] + [(CLI, "CLI")]
 
 
-@login_required
-@require_GET
+@requires(get=Ability.READ_PLANS, scope=plan_scope)
 def plan_history(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = selectors.plan_for(current_user(request), plan_id)
     filters = history.filters_from(request.GET)
@@ -74,8 +73,7 @@ def plan_history(request: HttpRequest, plan_id: int) -> HttpResponse:
     )
 
 
-@login_required
-@require_GET
+@requires(get=Ability.READ_PLANS, scope=plan_scope)
 def object_history(request: HttpRequest, plan_id: int, kind: str, pk: int) -> HttpResponse:
     plan = selectors.plan_for(current_user(request), plan_id)
     if kind not in history.KINDS:
@@ -127,8 +125,7 @@ def _attachment(content: bytes, content_type: str, filename: str) -> HttpRespons
     return response
 
 
-@login_required
-@require_GET
+@requires(get=Ability.READ_PLANS, scope=plan_scope)
 def history_csv(request: HttpRequest, plan_id: int) -> HttpResponse:
     """The history as CSV for a spreadsheet: UTF-8 with a BOM, « ; » in French (Excel's list separator
     there), every text neutralised against formulas."""
@@ -143,8 +140,7 @@ def history_csv(request: HttpRequest, plan_id: int) -> HttpResponse:
     return _attachment(("\ufeff" + text.getvalue()).encode("utf-8"), "text/csv; charset=utf-8", _filename(plan, "csv"))
 
 
-@login_required
-@require_GET
+@requires(get=Ability.READ_PLANS, scope=plan_scope)
 def history_xlsx(request: HttpRequest, plan_id: int) -> HttpResponse:
     """The history as a workbook: real dates and times, translated headers, no cell a spreadsheet would run."""
     plan = selectors.plan_for(current_user(request), plan_id)

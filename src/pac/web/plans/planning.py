@@ -11,7 +11,6 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -23,10 +22,12 @@ from pac.engine.analysis import analyse
 from pac.engine.labels import ITEM_KIND_LABELS, campaign_title, week_title
 from pac.engine.model import Plan as EnginePlan
 from pac.engine.workdays import IsoWeek
+from pac.web.accounts.abilities import Ability, requires
 from pac.web.language import formatter
 from pac.web.plans import adapters, selectors
 from pac.web.plans import calendar_marks as marks
 from pac.web.plans.action_list import CLOSED, status_context
+from pac.web.plans.selectors import plan_scope
 from pac.web.requests import current_user
 
 KIND_CLASSES = {kind: kind.value for kind in cal.ItemKind}
@@ -79,7 +80,7 @@ def _nav(anchor: dt.date, days: int) -> dict[str, str]:
     }
 
 
-@login_required
+@requires(get=Ability.READ_PLANS, scope=plan_scope)
 def roadmap(request: HttpRequest, plan_id: int) -> HttpResponse:
     """Quarter roadmap (90 days): one row per action, grouped by owner, across ISO weeks."""
     row = selectors.plan_for(current_user(request), plan_id)
@@ -149,7 +150,7 @@ def roadmap(request: HttpRequest, plan_id: int) -> HttpResponse:
     )
 
 
-@login_required
+@requires(get=Ability.READ_PLANS, scope=plan_scope)
 def month(request: HttpRequest, plan_id: int) -> HttpResponse:
     """Month plan (30): a month grid with every item of each day."""
     row = selectors.plan_for(current_user(request), plan_id)
@@ -265,7 +266,7 @@ def _people_of(plan: EnginePlan) -> list[str]:
     return sorted(people)
 
 
-@login_required
+@requires(get=Ability.READ_PLANS, scope=plan_scope)
 def week(request: HttpRequest, plan_id: int) -> HttpResponse:
     """My week (7): what the logged-in person owns or takes part in, day by day; public holidays and
     today marked, weekend days with nothing planned folded away, and the person's actions under way
@@ -342,7 +343,7 @@ def week(request: HttpRequest, plan_id: int) -> HttpResponse:
     )
 
 
-@login_required
+@requires(get=Ability.READ_PLANS, scope=plan_scope)
 def raci_grid(request: HttpRequest, plan_id: int) -> HttpResponse:
     """Who is R, A, C or I for each action and each team activity."""
     row = selectors.plan_for(current_user(request), plan_id)

@@ -8,19 +8,19 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from pac.engine import priorities as prio
 from pac.engine.model import Stage
+from pac.web.accounts.abilities import Ability, requires
 from pac.web.language import formatter
 from pac.web.plans import adapters, execution, selectors
 from pac.web.plans.models import Plan
 from pac.web.plans.presenters import stage_label
+from pac.web.plans.selectors import plan_scope
 from pac.web.requests import current_user
 
 
@@ -71,7 +71,7 @@ def _breakdown(ranked: prio.Ranked, fmt: Any) -> dict[str, Any]:
     }
 
 
-@login_required
+@requires(get=Ability.READ_PLANS, scope=plan_scope)
 def plan_priorities(request: HttpRequest, plan_id: int) -> HttpResponse:
     row = selectors.plan_for(current_user(request), plan_id)
     plan = adapters.to_engine(row)
@@ -133,13 +133,14 @@ def plan_priorities(request: HttpRequest, plan_id: int) -> HttpResponse:
     )
 
 
-@login_required
-@require_POST
+@requires(post=Ability.CHANGE_PLANS, scope=plan_scope)
 def plan_decide(request: HttpRequest, plan_id: int) -> HttpResponse:
     row = selectors.plan_for(current_user(request), plan_id)
-    action = row.actions.filter(pk=request.POST.get("action") or 0).first()
-    if action is None:
-        raise Http404
+    asked = request.POST.get("action", "")
+    action = row.actions.filter(pk=int(asked)).first() if asked.isdigit() else None
+    if action is None:  # a form sent without its action, or one of another plan: said, not a missing page
+        messages.error(request, _("Choose an action of the plan."))
+        return redirect("plans:priorities", plan_id=row.pk)
     choice = request.POST.get("choice")
     try:
         if choice == "withdraw":

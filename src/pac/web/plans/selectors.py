@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
 from pac.engine.calendar import ritual_starts
-from pac.web.accounts.models import PLAN_EDITOR_ROLES, Team, User
-from pac.web.plans.models import Action, DecisionLog, Plan, Ritual, RitualMeeting
+from pac.web.accounts.abilities import Ability, can
+from pac.web.accounts.models import Team, User
+from pac.web.plans.models import Action, CalendarFeed, DecisionLog, Plan, Ritual, RitualMeeting
 
 
 def plans_visible_to(user: User) -> QuerySet[Plan]:
@@ -28,16 +31,32 @@ def plan_for(user: User, plan_id: int) -> Plan:
     return plan
 
 
+def plan_scope(user: User, kwargs: Mapping[str, Any]) -> None:
+    """The scope of a URL with a ``plan_id`` (``abilities.requires``): 404 unless the plan is the user's
+    team's (one cheap query; the view then reads the plan it needs)."""
+    if not Plan.objects.filter(pk=int(kwargs["plan_id"]), team__members=user).exists():
+        raise Http404
+
+
 def can_edit(user: User, plan: Plan) -> bool:
-    """The owner, or a manager/admin of the plan's team."""
-    if plan.owner_id == user.pk:
-        return True
-    return user.role in PLAN_EDITOR_ROLES and plan.team.members.filter(pk=user.pk).exists()
+    """Whoever may change plans (managers, admins) in the plan's team: an executive who once made a
+    plan changes nothing of it now."""
+    return can(user, Ability.CHANGE_PLANS, plan)
+
+
+#: Execution sections that another ability than ``CHANGE_PLANS`` lets change: marketing changes the events
+#: (launch windows and their activation campaigns), nothing else of a plan.
+SECTION_ABILITIES = {"events": Ability.CHANGE_CAMPAIGNS}
+
+
+def can_edit_section(user: User, plan: Plan, section: str) -> bool:
+    """Whether ``user`` may change the rows of one execution section of ``plan``."""
+    return can(user, SECTION_ABILITIES.get(section, Ability.CHANGE_PLANS), plan)
 
 
 def can_create_plans(user: User) -> bool:
     """A team plan commits the whole team: managers and admins create them, reps work inside them."""
-    return user.role in PLAN_EDITOR_ROLES
+    return can(user, Ability.CHANGE_PLANS)
 
 
 def can_update_action(user: User, plan: Plan, action: Action) -> bool:
@@ -47,7 +66,7 @@ def can_update_action(user: User, plan: Plan, action: Action) -> bool:
         return False
     if can_edit(user, plan):
         return True
-    return bool(action.owner) and action.owner == user.username and plan.team.members.filter(pk=user.pk).exists()
+    return bool(action.owner) and action.owner == user.username and can(user, Ability.UPDATE_OWN_ACTIONS, plan)
 
 
 def people_names(plan: Plan) -> dict[str, str]:
@@ -65,6 +84,45 @@ def plan_for_editing(user: User, plan_id: int) -> Plan:
     if not can_edit(user, plan):
         raise PermissionDenied
     return plan
+
+
+def plan_for_section_editing(user: User, plan_id: int, section: str) -> Plan:
+    """The plan if the user may change the rows of ``section``: 404 for outsiders, 403 for the others."""
+    plan = plan_for(user, plan_id)
+    if not can_edit_section(user, plan, section):
+        raise PermissionDenied
+    return plan
+
+
+def action_for(plan: Plan, action_id: int) -> Action:
+    """One of the plan's actions; 404 for another plan's."""
+    action = Action.objects.filter(plan=plan, pk=action_id).first()
+    if action is None:
+        raise Http404
+    return action
+
+
+def active_feeds(user: User, plan: Plan) -> dict[bool, CalendarFeed]:
+    """The user's calendar links to the plan still in force, by whether they are personal."""
+    return {f.personal: f for f in CalendarFeed.objects.filter(plan=plan, user=user, revoked_at=None)}
+
+
+def feed_for_token(token: str) -> CalendarFeed:
+    """The calendar link a subscriber's token names, while it is in force and its owner still in the plan's
+    team; 404 otherwise."""
+    entry = (
+        CalendarFeed.objects.select_related("plan", "user")
+        .filter(token_hash=CalendarFeed.hash_token(token), revoked_at=None, user__is_active=True)
+        .first()
+    )
+    if entry is None or not entry.plan.team.members.filter(pk=entry.user_id).exists():
+        raise Http404
+    return entry
+
+
+def team_member(plan: Plan, user_id: int) -> User | None:
+    """A member of the plan's team by id (None for anyone else)."""
+    return plan.team.members.filter(pk=user_id).first()
 
 
 def teams_of(user: User) -> QuerySet[Team]:

@@ -217,7 +217,8 @@ def _rows_from_engine(plan: model.Plan) -> dict[str, list[dict[str, Any]]]:
 
 @transaction.atomic
 def plan_create_from_file(*, user: User, team: Team, plan: model.Plan) -> Plan:
-    """Create a whole plan from a validated plan file: all rows or none."""
+    """Create a whole plan from a validated plan file: all rows or none; by whoever may create plans."""
+    require_plan_creator(user)
     if not user.teams.filter(pk=team.pk).exists():
         raise PermissionDenied(_("You are not a member of this team."))
     row = Plan.objects.create(

@@ -1,6 +1,15 @@
 from django.urls import path, re_path
 
-from pac.web.plans import action_list, decision_views, entities, exports, history_views, planning, priorities_views, views
+from pac.web.plans import (
+    action_list,
+    decision_views,
+    entities,
+    exports,
+    history_views,
+    planning,
+    priorities_views,
+    views,
+)
 
 app_name = "plans"
 urlpatterns = [

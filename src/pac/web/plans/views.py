@@ -6,23 +6,23 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
 
 from pac.engine.analysis import analyse
 from pac.engine.planfile import PlanFileError, decode_plan_file, dump_plan, parse_plan_file, to_plan
+from pac.web.accounts.abilities import Ability, requires
 from pac.web.language import formatter, language
 from pac.web.plans import adapters, selectors, services
 from pac.web.plans.forms import SECTION_FORMSETS, PlanForm, PlanImportForm
 from pac.web.plans.inputs import show_percent
 from pac.web.plans.models import Plan
 from pac.web.plans.presenters import present
+from pac.web.plans.selectors import plan_scope
 from pac.web.plans.versioning import PlanConflict, require_plan_creator
 from pac.web.requests import current_user, posted_version
 
@@ -34,11 +34,14 @@ SECTION_TITLES = {
 }
 
 
+ONLY_MANAGERS = gettext_lazy("Only a manager creates a team plan.")
+
+
 def _section_titles() -> dict[str, str]:
     return {k: str(v) for k, v in SECTION_TITLES.items()}
 
 
-@login_required
+@requires(get=Ability.READ_PLANS)
 def plan_list(request: HttpRequest) -> HttpResponse:
     teams = selectors.teams_of(current_user(request))
     return render(
@@ -52,8 +55,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
+@requires(get=Ability.CHANGE_PLANS, post=Ability.CHANGE_PLANS, refusal=ONLY_MANAGERS)
 def plan_create(request: HttpRequest) -> HttpResponse:
     require_plan_creator(current_user(request))  # a rep gets the 403 page that says why
     teams = selectors.teams_of(current_user(request))
@@ -111,14 +113,13 @@ def _team(plan: Plan) -> list[dict[str, Any]]:
     ]
 
 
-@login_required
+@requires(get=Ability.READ_PLANS, scope=plan_scope)
 def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = selectors.plan_for(current_user(request), plan_id)
     return render(request, "plans/detail.html", _plan_context(request, plan))
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
+@requires(get=Ability.CHANGE_PLANS, post=Ability.CHANGE_PLANS, scope=plan_scope)
 def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = selectors.plan_for_editing(current_user(request), plan_id)
     form = PlanForm(request.POST or None, instance=plan)
@@ -173,8 +174,7 @@ def _section_initial(plan: Plan, section: str) -> list[dict[str, Any]]:
     return [{"stage": e.stage, "role": e.role, "hours": e.hours} for e in plan.efforts.all()]
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
+@requires(get=Ability.CHANGE_PLANS, post=Ability.CHANGE_PLANS, scope=plan_scope)
 def plan_section(request: HttpRequest, plan_id: int, section: str) -> HttpResponse:
     """Edit one section as a formset; HTMX gets the form partial, others the full page."""
     plan = selectors.plan_for_editing(current_user(request), plan_id)
@@ -212,7 +212,7 @@ def plan_section(request: HttpRequest, plan_id: int, section: str) -> HttpRespon
     return render(request, template, context)
 
 
-@login_required
+@requires(get=Ability.READ_PLANS, scope=plan_scope)
 def plan_export(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = selectors.plan_for(current_user(request), plan_id)
     response = HttpResponse(dump_plan(adapters.to_engine(plan)), content_type="application/yaml; charset=utf-8")
@@ -221,8 +221,7 @@ def plan_export(request: HttpRequest, plan_id: int) -> HttpResponse:
     return response
 
 
-@login_required
-@require_POST
+@requires(post=Ability.CHANGE_PLANS, refusal=ONLY_MANAGERS)
 def plan_import(request: HttpRequest) -> HttpResponse:
     require_plan_creator(current_user(request))
     teams = selectors.teams_of(current_user(request))
@@ -253,8 +252,7 @@ def plan_import(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-@require_POST
+@requires(post=Ability.CHANGE_PLANS, scope=plan_scope)
 def plan_delete(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = selectors.plan_for_editing(current_user(request), plan_id)
     services.plan_delete(user=current_user(request), plan=plan)

@@ -28,6 +28,7 @@ from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
+from pac.web.accounts.abilities import Ability, can
 from pac.web.accounts.models import Team, User
 from pac.web.cockpit.models import AlertChannel, ForecastAdjustment
 from pac.web.crm.freshness import data_changed
@@ -113,10 +114,8 @@ def reference(identifier: str) -> str:
 
 
 def can_erase(user: User, team: Team) -> bool:
-    """Erasing is an administrator's act: an administrator of the team (or the site's superuser)."""
-    if not user.is_active:
-        return False
-    return user.is_superuser or (user.role == "admin" and team.members.filter(pk=user.pk).exists())
+    """Erasing is an administrator's act: an administrator of the team."""
+    return user.is_active and can(user, Ability.ERASE_PERSONAL_DATA, team)
 
 
 def _pseudonym(number: int) -> str:

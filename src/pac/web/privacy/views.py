@@ -4,14 +4,13 @@ erasure will change. An outsider gets a 404 (they learn nothing of the team), a 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,9 +18,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
 
-from pac.web.accounts.models import PLAN_EDITOR_ROLES, Team, User
+from pac.web.accounts.abilities import Ability, can, requires
+from pac.web.accounts.models import Team, User
 from pac.web.privacy.erasure import can_erase, erase_contact, erase_person
 from pac.web.privacy.export import TeamExport, table_counts
 from pac.web.privacy.models import Erasure
@@ -33,22 +32,21 @@ LOG_LINES = 20
 
 
 def can_export(user: User, team: Team) -> bool:
-    """Everything of a team leaves with its export: its managers and administrators only (and the site's
-    superuser, who answers for every team)."""
-    if not user.is_active:
-        return False
-    return user.is_superuser or (user.role in PLAN_EDITOR_ROLES and team.members.filter(pk=user.pk).exists())
+    """Everything of a team leaves with its export: its managers and administrators only."""
+    return user.is_active and can(user, Ability.EXPORT_TEAM_DATA, team)
 
 
-def _teams(user: User) -> QuerySet[Team]:
-    return Team.objects.all() if user.is_superuser else user.teams.all()
+def team_scope(user: User, kwargs: Mapping[str, Any]) -> Team:
+    """The team of a URL with a ``team_id`` if the user is in it; 404 otherwise (``abilities.requires``)."""
+    team = user.teams.filter(pk=int(kwargs["team_id"])).first()
+    if team is None:
+        raise Http404
+    return team
 
 
 def team_of(user: User, team_id: int) -> Team:
     """The team if the user is in it (404 otherwise) and may export its data (403 otherwise)."""
-    team = _teams(user).filter(pk=team_id).first()
-    if team is None:
-        raise Http404
+    team = team_scope(user, {"team_id": team_id})
     if not can_export(user, team):
         raise PermissionDenied
     return team
@@ -86,19 +84,17 @@ class ContactForm(_Request):
         self.order_fields(["contact"])
 
 
-@login_required
-@require_GET
+@requires(get=Ability.EXPORT_TEAM_DATA)
 def home(request: HttpRequest) -> HttpResponse:
     """The data page of the user's first team whose data they may export."""
     user = current_user(request)
-    team = next((t for t in _teams(user) if can_export(user, t)), None)
+    team = next((t for t in user.teams.all() if can_export(user, t)), None)
     if team is None:
         raise PermissionDenied
     return redirect("privacy:team_data", team.pk)
 
 
-@login_required
-@require_GET
+@requires(get=Ability.EXPORT_TEAM_DATA, scope=team_scope)
 def team_data(request: HttpRequest, team_id: int) -> HttpResponse:
     user = current_user(request)
     team = team_of(user, team_id)
@@ -109,7 +105,7 @@ def _page(request: HttpRequest, team: Team, user: User, **forms_: Any) -> dict[s
     erasing = can_erase(user, team)
     return {
         "team": team,
-        "teams": [t for t in _teams(user) if can_export(user, t)],
+        "teams": [t for t in user.teams.all() if can_export(user, t)],
         "counts": _labelled(table_counts(team)),
         "can_erase": erasing,
         "person_form": forms_.get("person_form") or (PersonForm(team=team, user=user) if erasing else None),
@@ -118,8 +114,7 @@ def _page(request: HttpRequest, team: Team, user: User, **forms_: Any) -> dict[s
     }
 
 
-@login_required
-@require_GET
+@requires(get=Ability.EXPORT_TEAM_DATA, scope=team_scope)
 def team_export(request: HttpRequest, team_id: int) -> StreamingHttpResponse:
     """The zip, sent while it is written (its first bytes leave before the big tables are read)."""
     team = team_of(current_user(request), team_id)
@@ -129,8 +124,7 @@ def team_export(request: HttpRequest, team_id: int) -> StreamingHttpResponse:
     return response
 
 
-@login_required
-@require_POST
+@requires(post=Ability.ERASE_PERSONAL_DATA, scope=team_scope)
 def erase_person_view(request: HttpRequest, team_id: int) -> HttpResponse:
     user = current_user(request)
     team = _erasing_team(user, team_id)
@@ -152,8 +146,7 @@ def erase_person_view(request: HttpRequest, team_id: int) -> HttpResponse:
     return _confirmed(request, team, user, erase, form, person.get_full_name() or person.username, "person_form")
 
 
-@login_required
-@require_POST
+@requires(post=Ability.ERASE_PERSONAL_DATA, scope=team_scope)
 def erase_contact_view(request: HttpRequest, team_id: int) -> HttpResponse:
     user = current_user(request)
     team = _erasing_team(user, team_id)

@@ -1,6 +1,7 @@
-"""Whose figures a reader gets in a pack. The plan's owner, its team's managers and admins and the
-executives read the whole team; a rep (SDR, AE, CSM, marketing) reads the actions they own and the CRM
-figures of their own deals, leads and activities only — a rep's Monday pack is their own week."""
+"""Whose figures a reader gets in a pack. Whoever reads the team's figures (``Ability.READ_TEAM_FIGURES``:
+managers, admins, executives, marketing) reads the whole team; a rep (SDR, AE, CSM) reads the actions they
+own and the CRM figures of their own deals, leads and activities only — a rep's Monday pack is their own
+week."""
 
 from __future__ import annotations
 
@@ -8,13 +9,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pac.engine.model import Action, Role
+from pac.engine.model import Action
 from pac.engine.progress import segment_matches
-from pac.web.accounts.models import PLAN_EDITOR_ROLES, User
+from pac.web.accounts.abilities import Ability, abilities_of
+from pac.web.accounts.models import User
 from pac.web.plans.models import Plan as PlanRow
-
-#: Roles that read every figure of their team's plans.
-WHOLE_TEAM_ROLES = PLAN_EDITOR_ROLES | {Role.EXECUTIVE.value}
 
 
 @dataclass(frozen=True)
@@ -38,7 +37,7 @@ TEAM = Reader("")
 
 def reader_of(user: User, plan: PlanRow) -> Reader:
     """The reader ``user`` is for ``plan`` (whose team they belong to: the selectors checked that)."""
-    if plan.owner_id == user.pk or user.role in WHOLE_TEAM_ROLES:
+    if Ability.READ_TEAM_FIGURES in abilities_of(user):
         return TEAM
     names = tuple(n for n in (user.username, user.get_full_name(), user.email) if n)
     return Reader(user.get_full_name() or user.username, names)

@@ -7,13 +7,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext
 
 from pac.engine.analysis import analyse
+from pac.web.accounts.abilities import Ability, requires
 from pac.web.cockpit.overview import overview
 from pac.web.cockpit.presenters import present_alerts, present_levers
 from pac.web.cockpit.reports.pack import KINDS, Lever, ReviewPack, review_pack
@@ -25,6 +25,7 @@ from pac.web.crm.kpi_tables import team_tables
 from pac.web.language import formatter
 from pac.web.plans import adapters, selectors
 from pac.web.plans.models import Plan as PlanRow
+from pac.web.plans.selectors import plan_scope
 from pac.web.requests import current_user
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -75,11 +76,11 @@ def _download(request: HttpRequest, plan_id: int, kind: str, extension: str) -> 
     return response
 
 
-@login_required
+@requires(get=Ability.READ_PLANS, scope=plan_scope)
 def pack_pdf_view(request: HttpRequest, plan_id: int, kind: str) -> HttpResponse:
     return _download(request, plan_id, kind, "pdf")
 
 
-@login_required
+@requires(get=Ability.READ_PLANS, scope=plan_scope)
 def pack_xlsx_view(request: HttpRequest, plan_id: int, kind: str) -> HttpResponse:
     return _download(request, plan_id, kind, "xlsx")
