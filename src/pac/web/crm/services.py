@@ -22,7 +22,7 @@ from pac.web.accounts.models import Team, User
 from pac.web.crm.changes import ChangeLog
 from pac.web.crm.freshness import data_changed
 from pac.web.crm.models import KINDS, ImportJob, Lead, Opportunity, OpportunityChange
-from pac.web.crm.staging import Staging
+from pac.web.crm.staging import Staging, merge_cache
 
 #: Roles that may bring CRM data into a team.
 IMPORTER_ROLES = {Role.MANAGER.value, Role.ADMIN.value, Role.MARKETING.value}
@@ -112,7 +112,6 @@ def records_import(
         return _merge(staging, dry_run, rejected)
 
 
-@transaction.atomic
 def staged_import(
     *,
     user: User,
@@ -128,9 +127,22 @@ def staged_import(
     as they come when ``incremental``); when its report has an error, nothing is written (counts None).
     ``job_id``: the background job the recorded changes of opportunities name. ``hold_above``: an import
     that would update at least that many stored rows is counted and rolled back like a dry run (``held``),
-    so that someone says yes to what it changes before it does."""
+    so that someone says yes to what it changes before it does.
+
+    All or nothing either way. SQLite, called outside a transaction (the background job, ``pac
+    import``): the file is checked and staged without holding the database's one write lock, and merged
+    in one short transaction at the end — a plan edit meanwhile waits for that merge at most. Otherwise
+    (PostgreSQL, or inside a caller's transaction) the whole import is one transaction."""
     _require_importer(user, team)
-    with Staging(KINDS[kind], team, incremental=incremental, changes=change_log(kind, job_id)) as staging:
+    log = change_log(kind, job_id)
+    if connection.vendor == "sqlite" and not connection.in_atomic_block:
+        with Staging(KINDS[kind], team, incremental=incremental, changes=log, deferred=True) as staging:
+            staged = stage(staging)
+            if not staged.ok:
+                return staged, None
+            with merge_cache(), transaction.atomic():  # BEGIN IMMEDIATE: the write lock, for the merge only
+                return staged, _merge(staging, dry_run, staged.rejected, hold_above)
+    with transaction.atomic(), Staging(KINDS[kind], team, incremental=incremental, changes=log) as staging:
         staged = stage(staging)
         if not staged.ok:
             transaction.set_rollback(True)
