@@ -202,6 +202,9 @@ TASKS = {
     }
 }
 
+#: A running import whose worker has not said it is alive for this long is marked interrupted (seconds).
+IMPORT_JOB_STALE_SECONDS = int(env_str("PAC_IMPORT_JOB_STALE_SECONDS", "60"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

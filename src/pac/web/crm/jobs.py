@@ -1,8 +1,8 @@
 """Imports as background tasks (django-tasks): the web page queues a job and follows its progress;
 ``pac worker`` (or the worker process of ``pac serve``) runs it.
 
-Jobs always end: the worker running one beats its ``heartbeat_at`` every ``BEAT_EVERY`` seconds; a
-running job whose heartbeat is older than ``STALE_AFTER`` lost its worker (killed, the machine
+Jobs always end: the worker running one beats its ``heartbeat_at`` every few seconds (``beat_every``); a
+running job whose heartbeat is older than ``IMPORT_JOB_STALE_SECONDS`` lost its worker (killed, the machine
 restarted) and is marked interrupted — by the next worker to start and by its page as it polls. Nothing
 of it was written (an import is one transaction); its file stays for « Retry » (``job_retry``), which
 queues the same file again, until the job is retried or pruned."""
@@ -47,10 +47,10 @@ KEPT_JOBS = 20
 KEPT_UPLOADS = 3
 #: An import that would update this many rows already stored waits for a confirmation (``ImportJob.HELD``).
 CONFIRM_UPDATES = 100
-#: How often a running job's worker says it is alive, and after how long without a word it is deemed gone
-#: (a merge holding SQLite's write lock delays a beat by the busy timeout at most, well under it).
+#: How often a running job's worker says it is alive at most (seconds); after how long without a word it is
+#: deemed gone: ``settings.IMPORT_JOB_STALE_SECONDS`` (a beat delayed by a busy database waits the busy
+#: timeout at most, well under it).
 BEAT_EVERY = 5.0
-STALE_AFTER = dt.timedelta(seconds=60)
 #: A status write that meets a busy database is tried again, this many times (each waits the busy timeout).
 WRITE_TRIES = 5
 
@@ -229,13 +229,18 @@ def _retried(write: Callable[[], T]) -> T:
     raise AssertionError("unreachable")
 
 
+def beat_every() -> float:
+    """Seconds between two beats: four beats fit in the time after which a job is deemed gone."""
+    return min(BEAT_EVERY, settings.IMPORT_JOB_STALE_SECONDS / 4)
+
+
 class Heartbeat:
     """While a job runs, a thread of the worker writes ``heartbeat_at`` every ``every`` seconds, on its own
     database connection (the import's is busy with the import) — so that a job whose worker died is told
     from one that is merely long. A beat that meets a busy database is skipped: the next one comes."""
 
-    def __init__(self, job_id: int, every: float = BEAT_EVERY) -> None:
-        self.job_id, self.every = job_id, every
+    def __init__(self, job_id: int, every: float | None = None) -> None:
+        self.job_id, self.every = job_id, every or beat_every()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"pac-heartbeat-{job_id}", daemon=True)
 
@@ -263,7 +268,7 @@ class Heartbeat:
 def jobs_interrupt_stale(*, team: Team | None = None, job: ImportJob | None = None) -> int:
     """Mark interrupted the running jobs (of a team, or one job) whose worker stopped beating: their page
     stops polling and offers « Retry »; their progress file goes. Returns how many were marked."""
-    cutoff = timezone.now() - STALE_AFTER
+    cutoff = timezone.now() - dt.timedelta(seconds=settings.IMPORT_JOB_STALE_SECONDS)
     stale = ImportJob.objects.filter(status__in=ImportJob.RUNNING).filter(
         Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, created_at__lt=cutoff)
     )
