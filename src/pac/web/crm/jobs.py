@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import OperationalError, close_old_connections, connection
+from django.db import OperationalError, connection
 from django.db.models import Q
 from django.utils import timezone, translation
 from django_tasks import task
@@ -319,9 +319,7 @@ def run_import_job(job_id: int) -> str:
         return ImportJob.FAILED
     _retried(lambda: ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.CHECKING, heartbeat_at=timezone.now()))
     with Heartbeat(job.pk):
-        status = _run(job, upload)
-    close_old_connections()
-    return status
+        return _run(job, upload)
 
 
 def _run(job: ImportJob, upload: Path) -> str:
