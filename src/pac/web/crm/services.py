@@ -140,6 +140,7 @@ def staged_import(
             staged = stage(staging)
             if not staged.ok:
                 return staged, None
+            staging.prepare()  # the changes to record, worked out before the lock
             with merge_cache(), transaction.atomic():  # BEGIN IMMEDIATE: the write lock, for the merge only
                 return staged, _merge(staging, dry_run, staged.rejected, hold_above)
     with transaction.atomic(), Staging(KINDS[kind], team, incremental=incremental, changes=log) as staging:

@@ -42,6 +42,7 @@ from django.utils import timezone
 
 from pac.web.accounts.models import Team
 from pac.web.crm.changes import ChangeLog
+from pac.web.crm.freshness import data_stamp
 
 #: Rows sent to the database at once: large enough to amortise a statement, small enough to overlap.
 BATCH = 10_000
@@ -87,6 +88,9 @@ class Staging:
         self._texts: list[int] = []
         self._head: tuple[Any, ...] = ()
         self._tail: tuple[Any, ...] = ()
+        # deferred: the changes worked out before the lock, and the team's data stamp they were read at
+        self._prepared = f"pac_stage_{self.target}_changes"
+        self._prepared_at: str | None = None
 
     def __enter__(self) -> Staging:
         q = connection.ops.quote_name
@@ -112,7 +116,7 @@ class Staging:
             self._settle(raise_error=kind is None)
             # a rollback takes the tables away anyway; a deferred staging's are outside any transaction
             if (kind is None or self.deferred) and not connection.needs_rollback:
-                for table in self.tables:
+                for table in [*self.tables, self._prepared]:
                     self._cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(table)}")
         finally:
             if self._merger is not None:
@@ -221,6 +225,24 @@ class Staging:
         )
         self.staged -= max(self._cursor.rowcount, 0)
 
+    def prepare(self) -> None:
+        """Deferred: before the caller takes the write lock, work out what the merge will change in the
+        history (``changes``) — reading the stored rows as they stand now, which readers may do at any
+        time — so that the merge only copies it. Kept if nothing changed the team's data meanwhile (its
+        stamp), worked out again in the merge otherwise."""
+        if not self.deferred or self.changes is None:
+            return
+        self.flush()
+        q = connection.ops.quote_name
+        self._cursor.execute(f"DROP TABLE IF EXISTS {q(self._prepared)}")
+        self._cursor.execute(self.changes.prepared_table_sql(q(self._prepared)))
+        stamp = data_stamp(self.team.pk)
+        for sql, params, _ in self.changes.batch_steps(
+            q(self.tables[0]), q(self.target), self.model_fields, self.fed, self.team.pk, into=q(self._prepared)
+        ):
+            self._cursor.execute(sql, params)
+        self._prepared_at = stamp
+
     def merge(self) -> tuple[int, int]:
         """Every row added is merged; returns (created, updated) for the whole import."""
         self.flush()
@@ -229,10 +251,14 @@ class Staging:
             if not connection.in_atomic_block:
                 raise RuntimeError("a deferred staging merges inside a transaction")
             self.fresh = self.unique_ids and not self.model._default_manager.filter(team=self.team).exists()
-            self._sql = None  # the statements depend on « fresh »
+            self._sql = None  # the statements depend on « fresh », and on the changes worked out already
+            if self._prepared_at is not None and self._prepared_at != data_stamp(self.team.pk):
+                self._prepared_at = None  # another write came in between: worked out again, in the lock
+        if self.changes is not None and self._prepared_at is not None:
+            self._cursor.execute(self.changes.record_prepared_sql(connection.ops.quote_name(self._prepared)))
         if not self.incremental:
             self._add_counts(self._statements().merge(self._cursor.cursor, 0, False))
-        if self.changes is not None and self.fresh:  # every row is new: recorded from the table itself
+        if self.changes is not None and self.fresh and self._prepared_at is None:  # from the table itself
             sql, params, _ = self.changes.fresh_step(
                 connection.ops.quote_name(self.target), self.model_fields, self.fed, self.team.pk
             )
@@ -287,7 +313,7 @@ class Staging:
         changed = [f for f in self.model_fields if f.name in self.fed]
         # what this batch changes, recorded before it is merged (``changes``; a fresh team's after the import)
         recorded: list[_Step] = []
-        if self.changes is not None and not self.fresh:
+        if self.changes is not None and not self.fresh and self._prepared_at is None:
             recorded = self.changes.batch_steps(table, target, self.model_fields, self.fed, team)
         values = ", ".join(_value(table, f) if f.name in self.fed else _empty(f) for f in self.model_fields)
         insert = (
