@@ -36,6 +36,7 @@ def _drive(env: dict[str, str], *args: object) -> dict[str, Any]:
 def _measure(csv: Path, env: dict[str, str]) -> dict[str, Any]:
     ids = _drive(env, "setup")
     job = _drive(env, "queue", csv)["job"]
+    load = os.getloadavg()[0]
     began = time.perf_counter()
     worker = subprocess.Popen([sys.executable, "-m", "pac.cli", "worker"], env=env)
     try:
@@ -55,6 +56,7 @@ def _measure(csv: Path, env: dict[str, str]) -> dict[str, Any]:
         "refused": sum(e["code"] != 302 for e in during),
         "max": seconds[-1],
         "p95": seconds[int(0.95 * (len(seconds) - 1))],
+        "load": (load + os.getloadavg()[0]) / 2,
     }
 
 
@@ -84,7 +86,8 @@ def run() -> str:
             fits = result["status"] == "done" and not result["refused"] and result["max"] < TARGETS[label]
             lines.append(
                 f"| {label} | {rows:,} | {result['took']:.1f} s | {result['edits']} | {result['refused']} | "
-                f"{result['p95'] * 1000:.0f} ms | {result['max'] * 1000:.0f} ms | {'ok' if fits else 'OVER TARGET'} |"
+                f"{result['p95'] * 1000:.0f} ms | {result['max'] * 1000:.0f} ms | {result['load']:.1f} | "
+                f"{'ok' if fits else 'OVER TARGET'} |"
             )
             print(lines[-1])
         if len(cases) > 1:
@@ -100,9 +103,10 @@ def run() -> str:
         "through Django's test client every 0.1 s (a form post, compare-and-set on the plan's version) for as "
         "long as the import runs; edits counted while the job was checking or writing. On SQLite the import "
         "checks and stages without the write lock and holds it for its final merge only (one transaction, "
-        "all or nothing).\n\n"
-        "| database | rows | import (queued → done) | edits during it | refused | p95 | longest | target |\n"
-        "|---|---|---|---|---|---|---|---|\n" + "\n".join(lines) + "\n"
+        "all or nothing); the worker logs how long it held the lock. Load: the machine's load average (1 min) "
+        "during the run — the machine is shared, and every time here grows with it.\n\n"
+        "| database | rows | import (queued → done) | edits during it | refused | p95 | longest | load | target |\n"
+        "|---|---|---|---|---|---|---|---|---|\n" + "\n".join(lines) + "\n"
     )
 
 
