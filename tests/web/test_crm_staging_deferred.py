@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connection
 
 from .test_crm_stage_history import (  # noqa: F401
     test_a_deal_given_twice_when_the_last_row_wins_records_only_its_last_values,
@@ -41,10 +42,13 @@ def test_changes_worked_out_before_the_lock_are_worked_out_again_if_the_data_mov
     first = tmp_path / "w1.csv"
     first.write_text("external_id,outcome,amount\nD1,open,100\nD2,open,100\n", encoding="utf-8")
     import_file(user=owner, team=team, kind="opportunities", source=first)
-    prepare = staging.Staging.prepare
+    prepare, prepared = staging.Staging.prepare, []
 
     def then_someone_saves(self: Any) -> None:  # between the changes worked out and the merge's lock
         prepare(self)
+        if not self.deferred:
+            return
+        prepared.append(self)
         deal = Opportunity.objects.get(team=team, external_id="D1")
         deal.amount = Decimal("200")
         deal.save()  # changes the team's data stamp
@@ -53,7 +57,10 @@ def test_changes_worked_out_before_the_lock_are_worked_out_again_if_the_data_mov
     second = tmp_path / "w2.csv"
     second.write_text("external_id,outcome,amount\nD1,open,200\nD2,open,300\n", encoding="utf-8")
     outcome = import_file(user=owner, team=team, kind="opportunities", source=second)
-    assert outcome.counts is not None and (outcome.counts.updated, outcome.counts.unchanged) == (1, 1)
+    if connection.vendor != "sqlite":  # one transaction: nothing is worked out ahead, nothing can move under it
+        assert not prepared and outcome.counts is not None and outcome.counts.updated == 2
+        return
+    assert prepared and outcome.counts is not None and (outcome.counts.updated, outcome.counts.unchanged) == (1, 1)
     recorded = OpportunityChange.objects.filter(team=team, field="amount", recorded=outcome_moment(team))
     assert {(c.opportunity, c.old, c.new) for c in recorded} == {("D2", "100.00", "300.00")}  # not D1 100 → 200
 
