@@ -44,6 +44,7 @@ NOT_PAGES = {
     "plans:entity_delete": "POST only: redirects",
     "crm:job_report": "a CSV report",
     "crm:job_confirm": "POST only: queues the import for real, then redirects",
+    "crm:job_retry": "POST only: queues an interrupted import again, then redirects",
     "plans:action_status": "POST only: answers with the row's status form, walked on the actions list",
     "cockpit:meeting_open": "POST only: redirects",
     "cockpit:meeting_minutes": "POST only: redirects (a conflict answers with the meeting page, tested)",

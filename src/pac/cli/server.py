@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from typing import Annotated
 
@@ -29,9 +30,13 @@ def serve(address: Annotated[str, typer.Option(help="host:port")] = "127.0.0.1:8
 
 
 def serve_with_worker(address: str) -> None:
-    """Serve with waitress, and run the background worker (CRM imports) beside it as a subprocess
-    so that one command is enough on a laptop; a server deployment runs `pac worker` on its own."""
-    import subprocess
+    """Serve with waitress, and run the background worker (CRM imports) beside it as a child process
+    so that one command is enough on a laptop; a server deployment runs `pac worker` on its own.
+
+    The child goes with the server: SIGTERM or SIGINT stop the server and then the worker (given
+    ``WORKER_GRACE`` seconds to finish, then killed: its job is marked interrupted, nothing written), and on
+    Linux the kernel ends the worker if the server dies without a word (``PR_SET_PDEATHSIG``)."""
+    import signal
 
     django_setup()
     from django.conf import settings
@@ -40,23 +45,56 @@ def serve_with_worker(address: str) -> None:
     from pac.web.wsgi import application
 
     host, _sep, port = address.rpartition(":")
-    worker = None
+    worker_process = None
     if "django_tasks_db" in settings.TASKS["default"]["BACKEND"] and not os.environ.get("PAC_NO_WORKER"):
-        worker = subprocess.Popen([sys.executable, "-m", "pac.cli", "worker"])
+        worker_process = subprocess.Popen([sys.executable, "-m", "pac.cli", "worker"], preexec_fn=_die_with_parent)
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)  # unwinds waitress, then ``finally`` stops the worker
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     out.print(_("Serving on http://{address}/ (Ctrl+C to stop)").format(address=address))
     try:
         waitress_serve(application, host=host or "127.0.0.1", port=int(port), threads=8)
     finally:
-        if worker is not None:
-            worker.terminate()
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second signal must not cut the worker's stop short
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        if worker_process is not None:
+            _stop_worker(worker_process)
+
+
+#: Seconds the worker is given to end its task when the server stops, before it is killed.
+WORKER_GRACE = 10
+
+
+def _stop_worker(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=WORKER_GRACE)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _die_with_parent() -> None:
+    """In the worker child, before it runs: the kernel sends it SIGTERM when its parent dies (Linux)."""
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the ``finally`` of serve still stops it
+        pass
 
 
 def worker() -> None:
     """Run background tasks (CRM imports) as they are queued."""
     django_setup()
-    from django.core.management import call_command
+    from pac.web.crm.worker import run_worker
 
-    call_command("db_worker", "--queue-name", "*", "--interval", "1")
+    run_worker()
 
 
 def createuser(

@@ -112,6 +112,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "pac.web.busy.BusyMiddleware",  # last: the first to see a view's exception (a busy database → 503)
     # last, as django-axes asks: it turns a refused login into the lockout page
     "axes.middleware.AxesMiddleware",
 ]
@@ -136,6 +137,10 @@ TEMPLATES = [
 ]
 
 
+#: How long a write waits for SQLite's lock held by another writer (seconds).
+SQLITE_BUSY_SECONDS = int(env_str("PAC_SQLITE_BUSY_SECONDS", "10"))
+
+
 def _database() -> dict[str, object]:
     url = env_str("DATABASE_URL")
     if url:
@@ -144,8 +149,15 @@ def _database() -> dict[str, object]:
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": DATA_DIR / "pac.sqlite3",
-        # WAL lets readers work while a write is in progress; IMMEDIATE avoids lock upgrades.
-        "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"},
+        # WAL lets readers work while a write is in progress; IMMEDIATE avoids lock upgrades; a writer
+        # finding another one busy waits up to SQLITE_BUSY_SECONDS (an import holds the lock only for its
+        # final merge) before the page says « PAC est occupé » (pac.web.busy). synchronous=NORMAL: safe in
+        # WAL mode, a commit no longer waits for the disk (the last ones may be lost on a power cut only).
+        "OPTIONS": {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": SQLITE_BUSY_SECONDS,
+        },
     }
 
 
@@ -256,6 +268,9 @@ TASKS = {
         }[env_str("PAC_TASKS", "database")]
     }
 }
+
+#: A running import whose worker has not said it is alive for this long is marked interrupted (seconds).
+IMPORT_JOB_STALE_SECONDS = int(env_str("PAC_IMPORT_JOB_STALE_SECONDS", "60"))
 
 LOGGING = {
     "version": 1,

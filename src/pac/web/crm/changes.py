@@ -21,6 +21,7 @@ from django.utils import timezone
 from pac.engine.canonical import TRACKED_FIELDS
 from pac.web.crm.models import OpportunityChange
 
+CHANGE_COLUMNS = ", ".join(f'"{c}"' for c in ("team_id", "opportunity", "field", "old", "new", "recorded", "job"))
 #: The job's id, typed: PostgreSQL types a NULL met in every branch of a UNION as text, not as the job's column.
 _JOB = "CAST(%s AS BIGINT)"
 Step = tuple[str, tuple[Any, ...], str]  # as ``staging._Step``: SQL, parameters, what its result says
@@ -34,7 +35,13 @@ class ChangeLog:
     recorded: dt.datetime = field(default_factory=lambda: _to_the_millisecond(timezone.now()))
 
     def batch_steps(
-        self, staged: str, target: str, fields: list[models.Field[Any, Any]], fed: frozenset[str], team: int
+        self,
+        staged: str,
+        target: str,
+        fields: list[models.Field[Any, Any]],
+        fed: frozenset[str],
+        team: int,
+        into: str | None = None,
     ) -> list[Step]:
         """The statement recording what merging the staging table ``staged`` (quoted) will change: a
         field whose staged value differs from the stored one, or any set field of a deal not stored yet.
@@ -71,7 +78,7 @@ class ChangeLog:
             for i, item in enumerate(tracked)
         ]
         params = (team, *((team, self._recorded(), self.job_id) * len(tracked)))
-        return [(f"{joined} {self._insert()} {' UNION ALL '.join(selects)}", params, "run")]
+        return [(f"{joined} {self._insert(into)} {' UNION ALL '.join(selects)}", params, "run")]
 
     def fresh_step(self, target: str, fields: list[models.Field[Any, Any]], fed: frozenset[str], team: int) -> Step:
         """After an import into a team that had no opportunity: every stored deal is new, each set field
@@ -88,10 +95,20 @@ class ChangeLog:
         params = (self._recorded(), self.job_id, team) * len(tracked)
         return (f"{self._insert()} {' UNION ALL '.join(selects)}", params, "run")
 
-    def _insert(self) -> str:
+    def _insert(self, into: str | None = None) -> str:
+        """``into``: another table of the same columns (quoted), where the changes are worked out before
+        they are recorded (SQLite's deferred staging, outside the write lock)."""
         q = connection.ops.quote_name
-        columns = ", ".join(q(c) for c in ("team_id", "opportunity", "field", "old", "new", "recorded", "job"))
-        return f"INSERT INTO {q(OpportunityChange._meta.db_table)} ({columns})"
+        return f"INSERT INTO {into or q(OpportunityChange._meta.db_table)} ({CHANGE_COLUMNS})"
+
+    def prepared_table_sql(self, table: str) -> str:
+        """An empty temporary table (``table``, quoted) shaped like the history, to work changes out in."""
+        source = connection.ops.quote_name(OpportunityChange._meta.db_table)
+        return f"CREATE TEMPORARY TABLE {table} AS SELECT {CHANGE_COLUMNS} FROM {source} WHERE 1 = 0"
+
+    def record_prepared_sql(self, table: str) -> str:
+        """Record the changes worked out in ``table`` (quoted): one plain copy."""
+        return f"{self._insert()} SELECT {CHANGE_COLUMNS} FROM {table}"
 
     def _recorded(self) -> Any:
         return connection.ops.adapt_datetimefield_value(self.recorded)

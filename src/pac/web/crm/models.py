@@ -162,8 +162,12 @@ class ImportJob(models.Model):
 
     QUEUED, CHECKING, WRITING, DONE, REFUSED, FAILED = "queued", "checking", "writing", "done", "refused", "failed"
     HELD = "held"  # checked and counted, nothing written: it would change many rows, and waits for a yes
-    STATUS_CHOICES = [(s, s) for s in (QUEUED, CHECKING, WRITING, DONE, REFUSED, FAILED, HELD)]
-    FINISHED = (DONE, REFUSED, FAILED, HELD)
+    # its worker stopped answering (killed, the machine restarted): nothing was written, its file is kept
+    # for « Retry » until the job is retried or pruned
+    INTERRUPTED = "interrupted"
+    STATUS_CHOICES = [(s, s) for s in (QUEUED, CHECKING, WRITING, DONE, REFUSED, FAILED, HELD, INTERRUPTED)]
+    FINISHED = (DONE, REFUSED, FAILED, HELD, INTERRUPTED)
+    RUNNING = (CHECKING, WRITING)
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
@@ -175,7 +179,7 @@ class ImportJob(models.Model):
     dry_run = models.BooleanField(default=False)
     file_name = models.CharField(max_length=300)
     stored_path = models.CharField(max_length=500)
-    status = models.CharField(max_length=10, choices=STATUS_CHOICES, default=QUEUED)
+    status = models.CharField(max_length=12, choices=STATUS_CHOICES, default=QUEUED)
     rows_read = models.PositiveIntegerField(default=0)
     counts = models.JSONField(null=True, blank=True)
     problems = models.JSONField(default=list, blank=True)  # the first ones, for the page
@@ -189,6 +193,9 @@ class ImportJob(models.Model):
     language = models.CharField(max_length=10, blank=True)  # the uploader's: the report is written in it
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # the worker running it says it is alive every few seconds (``jobs.Heartbeat``): a running job whose
+    # heartbeat is older than ``jobs.STALE_AFTER`` lost its worker
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

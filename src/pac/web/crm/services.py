@@ -8,6 +8,8 @@ inside a transaction that is then rolled back, so its counts are exactly what a 
 from __future__ import annotations
 
 import itertools
+import logging
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -22,8 +24,9 @@ from pac.web.accounts.models import Team, User
 from pac.web.crm.changes import ChangeLog
 from pac.web.crm.freshness import data_changed
 from pac.web.crm.models import KINDS, ImportJob, Lead, Opportunity, OpportunityChange
-from pac.web.crm.staging import Staging
+from pac.web.crm.staging import Staging, merge_settings
 
+logger = logging.getLogger(__name__)
 #: Roles that may bring some CRM data into a team (``can_import`` says which kinds).
 IMPORTER_ROLES = roles_with(Ability.IMPORT_CRM) | roles_with(Ability.IMPORT_LEADS)
 #: The kinds of records ``Ability.IMPORT_LEADS`` lets import: marketing brings its leads (the MQLs).
@@ -122,7 +125,6 @@ def records_import(
         return _merge(staging, dry_run, rejected)
 
 
-@transaction.atomic
 def staged_import(
     *,
     user: User,
@@ -138,9 +140,27 @@ def staged_import(
     as they come when ``incremental``); when its report has an error, nothing is written (counts None).
     ``job_id``: the background job the recorded changes of opportunities name. ``hold_above``: an import
     that would update at least that many stored rows is counted and rolled back like a dry run (``held``),
-    so that someone says yes to what it changes before it does."""
+    so that someone says yes to what it changes before it does.
+
+    All or nothing either way. SQLite, called outside a transaction (the background job, ``pac
+    import``): the file is checked and staged without holding the database's one write lock, and merged
+    in one short transaction at the end — a plan edit meanwhile waits for that merge at most. Otherwise
+    (PostgreSQL, or inside a caller's transaction) the whole import is one transaction."""
     require_importer(user, team, kind)
-    with Staging(KINDS[kind], team, incremental=incremental, changes=change_log(kind, job_id)) as staging:
+    log = change_log(kind, job_id)
+    if connection.vendor == "sqlite" and not connection.in_atomic_block:
+        with Staging(KINDS[kind], team, incremental=incremental, changes=log, deferred=True) as staging:
+            staged = stage(staging)
+            if not staged.ok:
+                return staged, None
+            staging.prepare()  # the changes to record, worked out before the lock
+            with merge_settings():
+                began = time.perf_counter()
+                with transaction.atomic():  # BEGIN IMMEDIATE: the write lock, for the merge only
+                    counts = _merge(staging, dry_run, staged.rejected, hold_above)
+                logger.info("%s rows merged, write lock held %.2f s", staging.staged, time.perf_counter() - began)
+            return staged, counts
+    with transaction.atomic(), Staging(KINDS[kind], team, incremental=incremental, changes=log) as staging:
         staged = stage(staging)
         if not staged.ok:
             transaction.set_rollback(True)

@@ -22,7 +22,16 @@ from pac.engine.labels import SEVERITY_LABELS
 from pac.io.crm import BUILTIN_PRESETS, parse_map, parse_values
 from pac.web.accounts.abilities import Ability, requires
 from pac.web.accounts.models import Team, User
-from pac.web.crm.jobs import job_confirm, job_queue, read_progress, report_path, reusable
+from pac.web.crm.jobs import (
+    can_retry,
+    job_confirm,
+    job_queue,
+    job_retry,
+    jobs_interrupt_stale,
+    read_progress,
+    report_path,
+    reusable,
+)
 from pac.web.crm.models import KINDS, ImportJob
 from pac.web.crm.presets import preset_save, saved_presets
 from pac.web.crm.selectors import import_teams, job_for, job_scope, recent_jobs
@@ -164,6 +173,7 @@ def _status(job: ImportJob) -> str:
         ImportJob.REFUSED: _("Refused"),
         ImportJob.FAILED: _("Failed"),
         ImportJob.HELD: _("Waiting for a confirmation"),
+        ImportJob.INTERRUPTED: _("Interrupted"),
     }[job.status]
 
 
@@ -268,6 +278,8 @@ def _problem_shown(problem: dict[str, Any]) -> dict[str, Any]:
 def crm_job(request: HttpRequest, job_id: int) -> HttpResponse:
     """A job's progress (polled by HTMX while it runs), then its counts and problems."""
     job = _job_for(request, job_id)
+    if job.status in ImportJob.RUNNING and jobs_interrupt_stale(job=job):  # its worker is gone: it says so
+        job.refresh_from_db()
     fmt = formatter()
     progress = read_progress(job)
     shown = {name: fmt.number(value) for name, value in (job.counts or {}).items()}  # 12 500, not 12500
@@ -285,6 +297,7 @@ def crm_job(request: HttpRequest, job_id: int) -> HttpResponse:
         "change_lines": change_lines(job),
         "leads_linked": fmt.number((job.changes or {}).get("leads_linked", 0)),
         "can_confirm": reusable(job) and can_confirm(current_user(request), job),
+        "can_retry": can_retry(job) and can_confirm(current_user(request), job),
     }
     template = "crm/_job.html" if getattr(request, "htmx", False) else "crm/job.html"
     status = 400 if job.status == ImportJob.REFUSED and not getattr(request, "htmx", False) else 200
@@ -314,3 +327,14 @@ def crm_job_confirm(request: HttpRequest, job_id: int) -> HttpResponse:
     if again is None:  # pruned, or imported meanwhile: its page says what it is
         return redirect("crm:job", job_id=job.pk)
     return redirect("crm:job", job_id=again.pk)
+
+
+@requires(post=Ability.IMPORT_LEADS, scope=job_scope)
+def crm_job_retry(request: HttpRequest, job_id: int) -> HttpResponse:
+    """« Retry »: an interrupted import queued again with its kept file, on the same page — by the user
+    who uploaded it or a manager of the team (an outsider gets 404, a teammate without the right 403)."""
+    job = _job_for(request, job_id)
+    if not can_confirm(current_user(request), job):
+        raise PermissionDenied
+    job_retry(job)  # not interrupted any more, or its file gone: the page says what it is
+    return redirect("crm:job", job_id=job.pk)
