@@ -8,7 +8,7 @@ ADDRESS ?= 127.0.0.1:8000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PAC_LANG ?= fr
 
-.PHONY: run test lint bench api-schema messages messages-update chromium pdf-libs test-sqlite test-postgres test-e2e clean
+.PHONY: run test lint bench api-schema messages messages-update chromium pdf-libs pg-client test-sqlite test-postgres test-e2e clean
 
 $(BIN)/.runtime: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ pdf-libs:
 	@dpkg -s $(PDF_LIBS) >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(PDF_LIBS); }
 
+## PostgreSQL's pg_dump and pg_restore for `pac backup` / `pac restore` on PostgreSQL (and their tests).
+pg-client:
+	@command -v pg_dump >/dev/null || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql-client; }
+
 lint: $(BIN)/.dev
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
@@ -52,10 +57,12 @@ lint: $(BIN)/.dev
 test-sqlite: $(BIN)/.dev messages pdf-libs
 	PAC_DATA_DIR=$$(mktemp -d) $(BIN)/pytest -q -m "not e2e" -p no:cacheprovider -n 2
 
-test-postgres: $(BIN)/.dev messages pdf-libs
+test-postgres: $(BIN)/.dev messages pdf-libs pg-client
 	@if $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
 	  echo "PostgreSQL answers on 127.0.0.1:5432: running the web tests on it"; \
-	  PAC_DATA_DIR=$$(mktemp -d) DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -m "not e2e" -p no:cacheprovider -n 2 tests/web; \
+	  PAC_DATA_DIR=$$(mktemp -d) DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -m "not e2e" -p no:cacheprovider -n 2 tests/web && \
+	  PAC_DATA_DIR=$$(mktemp -d) DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -p no:cacheprovider \
+	    tests/cli/test_import_faults.py -k postgresql; \
 	else echo "No PostgreSQL on 127.0.0.1:5432: PostgreSQL tests not run"; fi
 
 test-e2e: $(BIN)/.dev messages chromium

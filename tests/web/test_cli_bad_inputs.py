@@ -183,3 +183,37 @@ def test_a_plan_nested_100_000_levels_deep_is_refused_in_under_a_second_from_the
     shown = _assert_refused(["plan", "validate", str(path)])
     assert time.perf_counter() - began < 1
     assert "deep.yaml:1:" in shown
+
+
+@pytest.mark.parametrize("kind", BAD)
+def test_restore_refuses_what_is_not_a_backup_and_keeps_the_data(
+    kind: str, bad_file: Callable[[str, int], Path], owner: Any, team: Any
+) -> None:
+    """``pac restore --yes`` with anything but a backup of this database: a message, and every row stays."""
+    Opportunity.objects.create(team=team, external_id="D-kept", outcome="won")
+    _assert_refused(["restore", str(bad_file(kind, 100_000)), "--yes"])
+    assert Opportunity.objects.filter(team=team, external_id="D-kept").exists()
+
+
+@pytest.mark.parametrize("kind", ["folder", "nowhere"])
+def test_a_backup_or_a_team_export_that_cannot_be_written_is_refused(kind: str, tmp_path: Path, team: Any) -> None:
+    target = tmp_path / "out.zip" if kind == "folder" else tmp_path / "nowhere" / "out.zip"
+    if kind == "folder":
+        target.mkdir()
+    _assert_refused(["backup", str(target)])
+    _assert_refused(["export-team", team.name, "--out", str(target)])
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["token", "create", "nobody-here"],
+        ["token", "revoke", "pac_nothing"],
+        ["erase", "person", "nobody-here"],
+        ["erase", "contact", "nobody@nowhere.example"],
+        ["export-team", "No such team", "--out", "{tmp}/team.zip"],
+    ],
+    ids=lambda a: " ".join(a[:2]),
+)
+def test_an_unknown_person_token_contact_or_team_is_a_message(args: list[str], tmp_path: Path, team: Any) -> None:
+    _assert_refused([a.replace("{tmp}", str(tmp_path)) for a in args])
