@@ -296,3 +296,19 @@ def test_figures_an_older_release_left_in_the_cache_are_computed_again(
     monkeypatch.setattr(cache, "get", unreadable)
     text = page_text(login(owner).get(reverse("cockpit:home")))
     assert f"Chiffre d'affaires signé : {_euros(50000)} sur {_euros(100000)} (50 %)" in text
+
+
+def test_a_rep_who_owns_no_deal_yet_lands_on_a_page_that_says_why_figures_are_missing(
+    under_way: Any, team: Any
+) -> None:
+    """An SDR owns no deal: their tiles have no figure, and each says why in words (a reason naming a
+    table once answered 500 on the landing page, its sentence's table left out)."""
+    from pac.web.accounts.models import User
+
+    sdr = User.objects.create_user("nadia", password=PASSWORD, role="sdr", first_name="Nadia")
+    sdr.teams.add(team)
+    response = login(sdr).get(reverse("cockpit:home"))
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "Chiffre d'affaires signé : 0 € sur" in text
+    assert "{" not in text and "no_" not in text and "None" not in text

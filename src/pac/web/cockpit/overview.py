@@ -8,7 +8,8 @@ scopes the tables and puts the figures side by side."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -76,6 +77,7 @@ class Tile:
     previous: float | None  # the same length of time before the plan started
     planned: Decimal | None
     reason: str | None
+    reason_params: Mapping[str, Any] = field(default_factory=dict)  # what the reason's sentence names
 
 
 @dataclass(frozen=True)
@@ -196,6 +198,7 @@ def _tiles(plan: Plan, tables: dict[str, Any], now: dict[str, dict[str, Any]], t
             before.get(kpi, {}).get("value"),
             planned.get(kpi),
             now.get(kpi, {}).get("reason_code"),
+            now.get(kpi, {}).get("reason_params") or {},
         )
         for kpi in TILES
     )

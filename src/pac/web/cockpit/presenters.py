@@ -116,7 +116,9 @@ def present_overview(found: Overview, fmt: Formatter) -> dict[str, Any]:
                 "planned": _tile_value(tile.kpi, tile.planned, fmt) if tile.planned is not None else "",
                 "trend": trend,
                 "good": bool(trend) and ((trend == "down") == lower_is_better),
-                "why": explain(tile.reason, {}, gettext, lambda n: fmt.number(n, 0)) if tile.reason else "",
+                "why": explain(tile.reason, tile.reason_params, gettext, lambda n: fmt.number(n, 0))
+                if tile.reason
+                else "",
             }
         )
     funnel = [
