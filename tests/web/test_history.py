@@ -124,7 +124,7 @@ def test_the_command_line_import_is_recorded_as_cli(owner: Any, team: Any, tmp_p
     assert result.exit_code == 0, result.output
     plan = Plan.objects.latest("pk")
     entries = history.plan_history(plan, history.Filters(), 0, 500)
-    assert entries and {e.who for e in entries} == {"CLI"}
+    assert entries and {e.who for e in entries} == {"ligne de commande"}  # French: the language by default
     assert history.plan_history_count(plan, history.Filters(person="cli")) == len(entries)
 
 

@@ -257,7 +257,7 @@ def _who(user: User | None, source: str | None) -> str:
     if user is not None:
         return user.get_full_name() or user.username
     if source == CLI:
-        return "CLI"
+        return _("command line")
     return _("unknown")
 
 

@@ -42,7 +42,7 @@ def _shown(entries: Iterable[history.Entry]) -> list[dict[str, Any]]:
 def _people(plan: Any) -> list[tuple[str, str]]:
     """The person filter's choices: the team by name, and the command line."""
     members = sorted(plan.team.members.all(), key=lambda user: user.get_full_name() or user.username)
-    return [(str(user.pk), user.get_full_name() or user.username) for user in members] + [(CLI, "CLI")]
+    return [(str(user.pk), user.get_full_name() or user.username) for user in members] + [(CLI, _("command line"))]
 
 
 @requires(get=Ability.READ_PLANS, scope=plan_scope)
