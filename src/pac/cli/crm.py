@@ -7,10 +7,20 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from pac.cli.render import print_kpis
-from pac.cli.terminal import JsonFlag, _, cli_language, django_setup, err, out, print_json, source_tables, writable
+from pac.cli.terminal import (
+    JsonFlag,
+    _,
+    cli_language,
+    django_setup,
+    err,
+    out,
+    print_json,
+    progress_bar,
+    source_tables,
+    writable,
+)
 from pac.engine.formatting import Formatter
 
 
@@ -53,7 +63,6 @@ def import_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Import a CRM export into the team's canonical tables: all rows or none, again without duplicates."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     if report is not None:
         writable(report)
@@ -103,15 +112,7 @@ def import_command(
     except (ValueError, KeyError) as error:
         err.print(str(error))
         raise typer.Exit(2) from None
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-        disable=as_json,
-    ) as bar:
+    with progress_bar(disable=as_json) as bar:
         checking = bar.add_task(_("Checking"), total=None)
         writing = bar.add_task(_("Writing"), total=None, visible=False)
 

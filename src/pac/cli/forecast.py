@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
-from pac.cli.terminal import JsonFlag, _, cli_language, django_setup, err, print_json, source_tables
+from pac.cli.terminal import JsonFlag, _, cli_language, django_setup, err, print_json, progress_bar, source_tables
 from pac.engine.formatting import Formatter
 from pac.engine.labels import Message
 
@@ -88,8 +88,6 @@ def backtest_command(
 ) -> None:
     """The forecast replayed on past weeks or months (knowing only what was known on each eve): actual
     against P10/P50/P90, then MAPE, coverage and pinball loss next to two baselines."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from pac.engine.forecast import DealsError, ForecastError
     from pac.engine.forecast.backtest import backtest
@@ -104,15 +102,7 @@ def backtest_command(
     if not 1 <= draws <= MAX_DRAWS:
         _fail(_("--draws must be between 1 and {most}.").format(most=MAX_DRAWS))
     deals = _deals(source, team)
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-        disable=as_json,
-    ) as bar:
+    with progress_bar(disable=as_json) as bar:
         task = bar.add_task(_("Replaying"), total=None)
 
         def replayed(done: int, total: int) -> None:

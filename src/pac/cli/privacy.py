@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
-from pac.cli.terminal import _, cli_language, django_setup, err, out
+from pac.cli.terminal import _, cli_language, django_setup, err, out, progress_bar
 from pac.engine.formatting import Formatter
 
 if TYPE_CHECKING:
@@ -32,7 +31,6 @@ def export_team_command(
     out_path: Annotated[Path, typer.Option("--out", help="The zip file to write.", dir_okay=False)],
 ) -> None:
     """Export everything of a team as a zip of JSON and CSV files, with a manifest."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     django_setup()
     from pac.web.accounts.models import Team
@@ -50,14 +48,7 @@ def export_team_command(
         raise typer.Exit(2)
     counts = table_counts(row)
     done: dict[str, int] = {}
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
+    with progress_bar() as bar:
         task = bar.add_task(_("Exporting"), total=sum(counts.values()))
 
         def progress(table: str, rows: int) -> None:

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from pac.engine.labels import Message, language_code
 from pac.engine.planfile import PlanFile, PlanFileError, load_plan_file
@@ -138,3 +139,17 @@ def source_tables(source: Path) -> Any:
     except SourceFileError as error:
         message = error.args[0] if error.args else str(error)
         raise fail(message.explained(_) if isinstance(message, Message) else str(message)) from None
+
+
+def progress_bar(*, disable: bool = False) -> Progress:
+    """The bar long commands show on stderr (what is done, of how much, for how long), gone once done and
+    silent when the output is JSON for a program."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+        disable=disable,
+    )
