@@ -190,3 +190,26 @@ def test_a_persona_gets_its_template_and_others_the_default() -> None:
     assert templates.for_persona("DAF") is daf
     assert templates.for_persona("DSI") is default
     assert templates.for_persona(None) is default
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{{ " + "(" * 5_000 + "plan.name" + ")" * 5_000 + " }}",
+        "{%if plan.name%}" * 790 + "x" + "{%endif%}" * 790,
+        "{{ plan.name" + "|upper" * 2_000 + " }}",
+    ],
+)
+def test_deep_nesting_is_refused_not_a_recursion_error(text: str) -> None:
+    assert len(text) <= MAX_BODY_CHARS
+    [problem] = check_template(text)
+    assert problem.code == "too_deep"
+    with pytest.raises(TemplateRefused):
+        render(MailTemplate("x", text), HELENE)
+
+
+def test_in_a_chain_the_first_wrong_step_is_reported() -> None:
+    [problem] = check_template("{{ contact.__class__.__mro__ }}")
+    assert (problem.code, problem.params["field"]) == ("unknown_field", "__class__")
+    [problem] = check_template("{{ contact.first_name.__class__ }}")
+    assert (problem.code, problem.params["construct"]) == ("forbidden_construct", ".__class__")

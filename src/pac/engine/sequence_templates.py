@@ -35,6 +35,8 @@ from pac.engine.labels import Translate, gettext_noop
 #: The longest subject and body a manager may save, in characters.
 MAX_SUBJECT_CHARS = 300
 MAX_BODY_CHARS = 20_000
+#: How deeply expressions and blocks may nest (ifs in ifs, brackets in brackets).
+MAX_DEPTH = 40
 #: The longest rendered subject and body; past it the rendering stops and is refused.
 MAX_OUTPUT_CHARS = 100_000
 
@@ -164,6 +166,7 @@ TEMPLATES: dict[str, str] = {
     ),
     "forbidden_filter": gettext_noop("The {part} uses the filter “{name}”, line {line}. Allowed filters: {allowed}."),
     "forbidden_test": gettext_noop("The {part} uses the test “{name}”, line {line}. Allowed tests: {allowed}."),
+    "too_deep": gettext_noop("The {part} nests ifs or brackets more than {limit} levels deep."),
     "render_failed": gettext_noop("The {part} could not be rendered for this contact: {detail}"),
     "render_too_long": gettext_noop("The rendered {part} passes {limit} characters."),
 }
@@ -242,18 +245,25 @@ def check_template(
         return [TemplateProblem("template_too_long", part, None, {"length": len(text), "limit": limit})]
     try:
         tree = _ENV.parse(text)
+        return list(_walk(tree, part, allowed, 0))
     except TemplateError as error:
         line = getattr(error, "lineno", None)
         return [TemplateProblem("template_syntax", part, line, {"detail": getattr(error, "message", None) or ""})]
-    return list(_walk(tree, part, allowed))
+    except RecursionError:  # the parser's own recursion, before our depth bound is reached
+        return [TemplateProblem("too_deep", part, None, {"limit": MAX_DEPTH})]
 
 
 def _names(allowed: Mapping[str, object]) -> list[str]:
     return sorted(allowed)
 
 
-def _walk(node: nodes.Node, part: Part, allowed: Mapping[str, frozenset[str] | None]) -> Iterator[TemplateProblem]:
+def _walk(
+    node: nodes.Node, part: Part, allowed: Mapping[str, frozenset[str] | None], depth: int
+) -> Iterator[TemplateProblem]:
     line = node.lineno
+    if depth > MAX_DEPTH:
+        yield TemplateProblem("too_deep", part, line, {"limit": MAX_DEPTH})
+        return
     if not isinstance(node, _ALLOWED_NODES):
         construct = next((n for t, n in _CONSTRUCTS.items() if isinstance(node, t)), None)
         yield TemplateProblem("forbidden_construct", part, line, {"construct": construct or _operator(node)})
@@ -266,7 +276,7 @@ def _walk(node: nodes.Node, part: Part, allowed: Mapping[str, frozenset[str] | N
             yield TemplateProblem("whole_record", part, line, {"variable": node.name, "fields": fields})
         return
     if isinstance(node, nodes.Getattr | nodes.Getitem):
-        yield from _field(node, part, allowed)
+        yield from _field(node, part, allowed, depth)
         return
     if isinstance(node, nodes.Filter) and node.name not in ALLOWED_FILTERS:
         yield TemplateProblem("forbidden_filter", part, line, {"name": node.name, "allowed": sorted(ALLOWED_FILTERS)})
@@ -281,13 +291,14 @@ def _walk(node: nodes.Node, part: Part, allowed: Mapping[str, frozenset[str] | N
         yield TemplateProblem("forbidden_construct", part, line, {"construct": type(node.value).__name__})
         return
     for child in node.iter_child_nodes():
-        yield from _walk(child, part, allowed)
+        yield from _walk(child, part, allowed, depth + 1)
 
 
 def _field(
-    node: nodes.Getattr | nodes.Getitem, part: Part, allowed: Mapping[str, frozenset[str] | None]
+    node: nodes.Getattr | nodes.Getitem, part: Part, allowed: Mapping[str, frozenset[str] | None], depth: int
 ) -> Iterator[TemplateProblem]:
-    """``contact.first_name`` or ``contact['first_name']``: one level, a known field of a known variable."""
+    """``contact.first_name`` or ``contact['first_name']``: one level, a known field of a known variable.
+    In a chain (``contact.__class__.__mro__``) the first step that goes wrong is the one reported."""
     line = node.lineno
     target = node.node
     if isinstance(node, nodes.Getattr):
@@ -295,6 +306,10 @@ def _field(
     else:
         name = node.arg.value if isinstance(node.arg, nodes.Const) else None
     if not isinstance(target, nodes.Name):  # ''.__class__, contact.first_name.__class__, (x).y
+        inner = list(_walk(target, part, allowed, depth + 1))
+        if inner:
+            yield from inner
+            return
         shown = name if isinstance(name, str) else "[…]"
         yield TemplateProblem("forbidden_construct", part, line, {"construct": f".{shown}"})
         return
