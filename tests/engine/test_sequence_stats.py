@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -113,6 +115,14 @@ def test_impossible_counts_are_refused_naming_the_variant() -> None:
     with pytest.raises(CountsError) as error:
         compare(VariantCounts(sent=10, replied=2), VariantCounts(sent=10, replied=11), names=("A", "Objet court"))
     assert error.value.params == {"variant": "Objet court", "what": "replied", "count": 11, "sent": 10}
+    french = {
+        "Variant {variant}: {count} {what} for {sent} sent; give 0 to {sent}.": (
+            "Variante {variant} : {count} {what} pour {sent} envois ; indiquez de 0 à {sent}."
+        ),
+        "replies": "réponses",
+    }
+    worded = error.value.message(Formatter("fr"), lambda s: french.get(s, s)).replace("\u202f", " ")
+    assert worded == "Variante « Objet court » : 11 réponses pour 10 envois ; indiquez de 0 à 10."
     with pytest.raises(CountsError):
         compare(VariantCounts(sent=-1), VariantCounts(sent=10))
 
@@ -173,3 +183,18 @@ def test_swapping_a_and_b_mirrors_the_result(a: VariantCounts, b: VariantCounts)
         assert ab.rate_b is not None and ab.rate_a is not None and ab.rate_b > ab.rate_a
         assert ab.prob_b_better > 0.5
     assert not math.isnan(ab.prob_b_better)
+
+
+def test_every_verdict_reads_in_french_with_the_branch_catalogue() -> None:
+    """The French of docs/i18n/seqtemplates.json fills every verdict: no English word left on the page."""
+    french = json.loads((Path(__file__).parents[2] / "docs/i18n/seqtemplates.json").read_text(encoding="utf-8"))
+    cases = [
+        (VariantCounts(), VariantCounts(10, 1)),
+        (VariantCounts(200, 20), VariantCounts(200, 24)),
+        (VariantCounts(80, 8), VariantCounts(80, 8)),
+        (VariantCounts(200, 34), VariantCounts(200, 20)),
+        (VariantCounts(200, 20), VariantCounts(200, 34)),
+    ]
+    for a, b in cases:
+        worded = compare(a, b).message(Formatter("fr"), lambda s: french.get(s, s))
+        assert not {"wins", "difference", "sends", "rate", "probability"} & set(worded.split()), worded

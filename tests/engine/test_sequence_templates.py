@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from jinja2 import TemplateError
 
@@ -132,6 +134,18 @@ def test_a_good_template_renders_a_french_personalised_mail() -> None:
         "Bonjour Hélène,\n\nJe serai à Lyon la semaine prochaine. Un échange de 20 minutes ? "
         "https://pac.exemple.fr/rdv/marc\n\nMarc Petit\nPAC\nSe désinscrire : https://pac.exemple.fr/u/abc\n"
     )
+
+
+def test_the_documented_examples_are_accepted() -> None:
+    """The French and English examples of docs/sequences-templates.md, as written there."""
+    doc = (Path(__file__).parents[2] / "docs" / "sequences-templates.md").read_text(encoding="utf-8")
+    blocks = doc.split("```")[1::2]
+    assert len(blocks) == 3
+    for block in blocks:
+        assert check_template(block.strip("\n")) == []
+    english = render(MailTemplate(blocks[0].strip(), blocks[2]), HELENE)
+    assert english.subject == "Acme Industrie : un échange sur Plan T1 2027 ?"
+    assert english.body.startswith("\nHello Hélène,\n\nMarc from ACME INDUSTRIE's account team here.")
 
 
 def test_text_mail_is_not_html_escaped() -> None:

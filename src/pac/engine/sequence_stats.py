@@ -74,6 +74,13 @@ SAME_RATE_TEMPLATE = gettext_noop("No difference on the {outcome}: {a} and {b} b
 MORE_SENDS_TEMPLATE = gettext_noop("About {more_sends} more sends per variant would give a clear answer.")
 NO_DIFFERENCE_TO_FIND = gettext_noop("The two rates are equal: no number of sends would tell them apart.")
 INPUT_ERROR = gettext_noop("Variant {variant}: {count} {what} for {sent} sent; give 0 to {sent}.")
+#: What ``CountsError`` counted, in words.
+COUNT_LABELS: dict[str, str] = {
+    "sent": gettext_noop("sent"),
+    "replied": gettext_noop("replies"),
+    "booked": gettext_noop("meetings booked"),
+    "opened": gettext_noop("opens"),
+}
 
 
 class CountsError(ValueError):
@@ -81,7 +88,12 @@ class CountsError(ValueError):
 
     def __init__(self, variant: str, what: str, count: int, sent: int) -> None:
         self.template, self.params = INPUT_ERROR, {"variant": variant, "what": what, "count": count, "sent": sent}
-        super().__init__(INPUT_ERROR.format(**self.params))
+        super().__init__(self.message())
+
+    def message(self, formatter: Formatter | None = None, translate: Translate = lambda s: s) -> str:
+        params = {**self.params, "variant": wording.Quoted(str(self.params["variant"]))}
+        params["what"] = translate(COUNT_LABELS[str(self.params["what"])])
+        return wording.render(INPUT_ERROR, params, formatter or Formatter("en"), translate)
 
 
 @dataclass(frozen=True)
