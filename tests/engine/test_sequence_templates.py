@@ -177,7 +177,7 @@ def test_lengths_are_bounded_when_saved() -> None:
     assert too_long.code == "template_too_long"
     worded = too_long.message(Formatter("fr"))
     assert "20\u202f001" in worded and "20\u202f000" in worded
-    [subject] = check_template("x" * (MAX_SUBJECT_CHARS + 1), Part.SUBJECT)
+    [subject] = check_template("x" * (MAX_SUBJECT_CHARS + 1), part=Part.SUBJECT)
     assert subject.code == "template_too_long" and subject.part is Part.SUBJECT
 
 
@@ -227,3 +227,12 @@ def test_in_a_chain_the_first_wrong_step_is_reported() -> None:
     assert (problem.code, problem.params["field"]) == ("unknown_field", "__class__")
     [problem] = check_template("{{ contact.first_name.__class__ }}")
     assert (problem.code, problem.params["construct"]) == ("forbidden_construct", ".__class__")
+
+
+def test_a_narrower_set_of_variables_refuses_the_others() -> None:
+    """A step without a booking link: ``meeting_url`` is then refused, and the message lists what remains."""
+    allowed = {k: v for k, v in ALLOWED_VARIABLES.items() if k != "meeting_url"}
+    [problem] = check_template("Réservez : {{ meeting_url }}", allowed)
+    assert problem.code == "unknown_variable"
+    assert "meeting_url" not in problem.params["allowed"]  # type: ignore[operator]
+    assert check_mail(MailTemplate("{{ plan.name }}", "{{ meeting_url }}"), allowed)[0].part is Part.BODY

@@ -194,7 +194,7 @@ def compare(
     else:
         verdict = Verdict.NO_CLEAR_DIFFERENCE
         needed = sends_needed(rate_a, rate_b)
-        more = None if needed is None else max(0, needed - min(a.sent, b.sent))
+        more = None if needed is None else max(1, needed - min(a.sent, b.sent))  # not clear yet: at least one
     return Comparison(outcome, rate_a, rate_b, p_value, prob, verdict, more, names)
 
 

@@ -236,10 +236,11 @@ _ENV = environment()
 
 def check_template(
     text: str,
-    part: Part = Part.BODY,
     allowed: Mapping[str, frozenset[str] | None] = ALLOWED_VARIABLES,
+    part: Part = Part.BODY,
 ) -> list[TemplateProblem]:
-    """The problems of one template text (empty: it may be saved). Parsed, never compiled nor run."""
+    """The problems of one template text (empty: it may be saved). Parsed, never compiled nor run.
+    ``allowed``: the variables and their fields (a narrower set for a step that has no meeting link)."""
     limit = MAX_SUBJECT_CHARS if part is Part.SUBJECT else MAX_BODY_CHARS
     if len(text) > limit:
         return [TemplateProblem("template_too_long", part, None, {"length": len(text), "limit": limit})]
@@ -333,9 +334,12 @@ def _operator(node: nodes.Node) -> str:
     return str(operator) if operator else type(node).__name__
 
 
-def check_mail(template: MailTemplate) -> list[TemplateProblem]:
+def check_mail(
+    template: MailTemplate, allowed: Mapping[str, frozenset[str] | None] = ALLOWED_VARIABLES
+) -> list[TemplateProblem]:
     """Both parts' problems, subject first: what the sequence builder shows under each field."""
-    return check_template(template.subject, Part.SUBJECT) + check_template(template.body, Part.BODY)
+    subject = check_template(template.subject, allowed, Part.SUBJECT)
+    return subject + check_template(template.body, allowed, Part.BODY)
 
 
 def render(template: MailTemplate, context: MailContext) -> RenderedMail:
