@@ -20,12 +20,13 @@ Problems are codes with parameters (``TemplateProblem``), worded at display like
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, nodes
+from jinja2 import StrictUndefined, Template, TemplateError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from pac.engine import wording
@@ -344,12 +345,23 @@ def check_mail(
 
 def render(template: MailTemplate, context: MailContext) -> RenderedMail:
     """The e-mail for one contact (also the preview for a real contact). Raises ``TemplateRefused``."""
-    problems = check_mail(template)
+    problems = _checked(template.subject, template.body)
     if problems:
-        raise TemplateRefused(problems)
+        raise TemplateRefused(list(problems))
     variables = context.variables()
     subject = " ".join(_render_text(template.subject, variables, Part.SUBJECT).split())
     return RenderedMail(subject=subject, body=_render_text(template.body, variables, Part.BODY))
+
+
+@functools.lru_cache(maxsize=256)
+def _checked(subject: str, body: str) -> tuple[TemplateProblem, ...]:
+    """A sequence sends the same few templates to hundreds of contacts: checked once per text."""
+    return tuple(check_mail(MailTemplate(subject, body)))
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(text: str) -> Template:
+    return _ENV.from_string(text)
 
 
 def _render_text(text: str, variables: Mapping[str, object], part: Part) -> str:
@@ -357,7 +369,7 @@ def _render_text(text: str, variables: Mapping[str, object], part: Part) -> str:
     chunks: list[str] = []
     size = 0
     try:
-        for chunk in _ENV.from_string(text).generate(variables):
+        for chunk in _compiled(text).generate(variables):
             size += len(chunk)
             if size > MAX_OUTPUT_CHARS:
                 raise TemplateRefused([TemplateProblem("render_too_long", part, None, {"limit": MAX_OUTPUT_CHARS})])
