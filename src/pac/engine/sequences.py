@@ -13,7 +13,8 @@ import datetime as dt
 import hashlib
 import heapq
 from bisect import bisect_left
-from collections.abc import Iterable, Mapping, Sequence as Seq
+from collections.abc import Iterable, Mapping
+from collections.abc import Sequence as Seq
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -108,6 +109,21 @@ class Capacity:
 
     def of(self, owner: str) -> int:
         return self.owners.get(owner, self.default)
+
+
+@dataclass(frozen=True)
+class PlannedSequence:
+    """A sequence as the plan file gives it: whom it enrols (segment, accounts, persona), from when (its
+    ``start``, or the date of its ``event``), who does the touches of accounts without an owner, its pauses."""
+
+    sequence: Sequence
+    segment: str | None = None
+    accounts: tuple[str, ...] = ()
+    persona: str | None = None
+    start: dt.date | None = None
+    event: str | None = None
+    owner: str | None = None
+    pauses: tuple[Pause, ...] = ()
 
 
 @dataclass(frozen=True, order=True)
@@ -211,12 +227,12 @@ class _Grid:
         return self.days[index]
 
 
-def _nominal(sequence: Sequence, start: dt.date, grid: _Grid, today: int) -> list[int]:
-    """Each step's earliest business-day index, never before ``today``."""
+def _nominal(sequence: Sequence, start: dt.date, grid: _Grid) -> list[int]:
+    """Each step's business-day index as planned (before ``today`` when the start is past)."""
     if sequence.anchor is Anchor.EVENT:
         days = [previous_business_day(start + dt.timedelta(days=s.offset), grid.country) for s in sequence.steps]
-        return [max(today, grid.index(d)) for d in days]
-    base = max(today, grid.index(start))
+        return [grid.index(d) for d in days]
+    base = grid.index(start)
     return [base + s.offset for s in sequence.steps]
 
 
@@ -298,7 +314,7 @@ def _schedule_owner(
     for position, i in enumerate(order):
         rank[i] = position
     seqs = [by_id[e.sequence] for e in enrolments]
-    nominal = [_nominal(s, e.start, grid, today) for s, e in zip(seqs, enrolments, strict=True)]
+    nominal = [_nominal(s, e.start, grid) for s, e in zip(seqs, enrolments, strict=True)]
     variants = [variant_of(s, e.contact) for s, e in zip(seqs, enrolments, strict=True)]
     windows = [paused.get((e.sequence, None), []) + paused.get((e.sequence, e.contact), []) for e in enrolments]
     used: dict[int, int] = {}
@@ -318,8 +334,8 @@ def _schedule_owner(
             Touch(grid.date(day), owner, e.contact, e.sequence, k + 1, seq.steps[k].channel, variants[n], e.account)
         )
         if k + 1 < len(seq.steps):
-            gap = nominal[n][k + 1] - nominal[n][k]
-            due(n, k + 1, max(nominal[n][k + 1], day + gap))
+            gap = nominal[n][k + 1] - nominal[n][k]  # counted again from the day step k was actually done
+            due(n, k + 1, max(today, nominal[n][k + 1], day + gap))
 
     def due(n: int, k: int, day: int) -> None:
         if windows[n]:
@@ -333,16 +349,18 @@ def _schedule_owner(
         heapq.heappush(waiting, (day, rank[n], n, k))
 
     for n in range(len(enrolments)):
-        due(n, 0, nominal[n][0])
+        due(n, 0, max(today, nominal[n][0]))  # overdue steps of a past start are done from today
     ready: list[tuple[int, int, int]] = []
     ready_day = 0
     while waiting or ready:
         day = waiting[0][0] if not ready else ready_day
-        while waiting and waiting[0][0] <= day:
-            _, r, n, k = heapq.heappop(waiting)
-            heapq.heappush(ready, (r, n, k))
         free = 0 if day in away else max(0, cap - used.get(day, 0))
-        while free and ready:
+        while True:
+            while waiting and waiting[0][0] <= day:  # a step with no gap after one done today is due today
+                _, r, n, k = heapq.heappop(waiting)
+                heapq.heappush(ready, (r, n, k))
+            if not (free and ready):
+                break
             _, n, k = heapq.heappop(ready)
             if windows[n] and _free_from(day, windows[n]) != day:  # rolled into a pause: wait for its end
                 heapq.heappush(waiting, (_free_from(day, windows[n]), rank[n], n, k))
@@ -352,8 +370,6 @@ def _schedule_owner(
         if ready:
             overflow.append(Overflow(grid.date(day), owner, len(ready)))
         ready_day = day + 1
-        if not ready and waiting:
-            ready_day = waiting[0][0]
 
 
 def reschedule(
