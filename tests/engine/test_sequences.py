@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections import Counter
 from pathlib import Path
 
@@ -55,7 +56,7 @@ def _check_order_and_gaps(result: Schedule, sequences: dict[str, Sequence], coun
         touches.sort(key=lambda t: t.step)
         steps = sequences[seq_id].steps
         assert [t.step for t in touches] == list(range(1, len(steps) + 1))
-        for before, after in zip(touches, touches[1:], strict=False):
+        for before, after in itertools.pairwise(touches):
             gap = steps[after.step - 1].offset - steps[before.step - 1].offset
             assert after.date >= add_business_days(before.date, gap, country)
 
