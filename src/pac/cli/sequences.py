@@ -52,6 +52,7 @@ def sequences_command(
             highlight=False,
         )
         raise typer.Exit(2) from None
+    touches = sorted(result.touches, key=lambda t: (t.date, t.owner))  # the engine gives them owner by owner
     if as_json:
         print_json(
             {
@@ -65,7 +66,7 @@ def sequences_command(
                         "channel": t.channel.value,
                         "variant": t.variant,
                     }
-                    for t in result.touches
+                    for t in touches
                 ],
                 "overflow": [{"date": o.date.isoformat(), "owner": o.owner, "count": o.count} for o in result.overflow],
             }
@@ -74,7 +75,7 @@ def sequences_command(
     table = Table(title=_("Touches"))
     for header in (_("Date"), _("Owner"), _("Contact"), _("Sequence"), _("Step"), _("Channel"), _("Variant")):
         table.add_column(header)
-    for t in result.touches:
+    for t in touches:
         table.add_row(
             t.date.isoformat(),
             t.owner,

@@ -149,6 +149,8 @@ class Overflow:
 
 @dataclass(frozen=True)
 class Schedule:
+    """The touches owner by owner (owners in name order), each owner's by day then priority: a rep's queue."""
+
     touches: tuple[Touch, ...]
     overflow: tuple[Overflow, ...]
 
@@ -290,7 +292,6 @@ def schedule(
             owner, [enrolments[i] for i in per_owner[owner]], by_id, capacity.of(owner), away.get(owner, set()),
             paused, pins, grid, today_index, touches, overflow,
         )  # fmt: skip
-    touches.sort(key=lambda t: (t.date, t.owner))
     return Schedule(tuple(touches), tuple(overflow))
 
 
@@ -307,46 +308,58 @@ def _schedule_owner(
     touches: list[Touch],
     overflow: list[Overflow],
 ) -> None:
-    """One owner's day loop: ``waiting`` holds (earliest day, priority, contact, n, step), ``ready`` the
-    touches due now by (priority, contact, n, step); a day takes up to ``cap`` of ``ready``."""
+    """One owner's day loop: ``waiting`` holds (earliest day, rank, n, step), ``ready`` the touches due now
+    by (rank, n, step), rank being the order of (priority, contact); a day takes up to ``cap`` of ``ready``.
+    Placements are kept as (day, n, step) integers and become ``Touch`` objects once, at the end."""
     order = sorted(range(len(enrolments)), key=lambda i: (enrolments[i].priority, enrolments[i].contact))
     rank = [0] * len(enrolments)
     for position, i in enumerate(order):
         rank[i] = position
     seqs = [by_id[e.sequence] for e in enrolments]
-    nominal = [_nominal(s, e.start, grid) for s, e in zip(seqs, enrolments, strict=True)]
-    variants = [variant_of(s, e.contact) for s, e in zip(seqs, enrolments, strict=True)]
-    windows = [paused.get((e.sequence, None), []) + paused.get((e.sequence, e.contact), []) for e in enrolments]
+    plans: dict[tuple[str, dt.date], list[int]] = {}  # the nominal days, shared by the same sequence and start
+    nominal = []
+    for seq, e in zip(seqs, enrolments, strict=True):
+        key = (seq.id, e.start)
+        if key not in plans:
+            plans[key] = _nominal(seq, e.start, grid)
+        nominal.append(plans[key])
+    windows = (
+        [paused.get((e.sequence, None), []) + paused.get((e.sequence, e.contact), []) for e in enrolments]
+        if paused
+        else None
+    )
     used: dict[int, int] = {}
-    pin_of: list[dict[int, int]] = [{} for _ in enrolments]
-    for i, e in enumerate(enrolments):
-        for k in range(len(seqs[i].steps)):
-            day = pins.get((e.sequence, e.contact, k))
-            if day is not None:
-                pin_of[i][k] = day
-                used[day] = used.get(day, 0) + 1
-    waiting: list[tuple[int, int, int, int]] = []  # (day, rank, n, step)
-
-    def place(n: int, k: int, day: int) -> None:
-        seq = seqs[n]
-        e = enrolments[n]
-        touches.append(
-            Touch(grid.date(day), owner, e.contact, e.sequence, k + 1, seq.steps[k].channel, variants[n], e.account)
-        )
-        if k + 1 < len(seq.steps):
-            gap = nominal[n][k + 1] - nominal[n][k]  # counted again from the day step k was actually done
-            due(n, k + 1, max(today, nominal[n][k + 1], day + gap))
+    pin_of: dict[tuple[int, int], int] = {}
+    if pins:
+        for i, e in enumerate(enrolments):
+            for k in range(len(seqs[i].steps)):
+                day = pins.get((e.sequence, e.contact, k))
+                if day is not None:
+                    pin_of[(i, k)] = day
+                    used[day] = used.get(day, 0) + 1
+    lengths = [len(seq.steps) for seq in seqs]
+    placed: list[tuple[int, int, int, int]] = []
+    waiting: list[tuple[int, int, int, int]] = []
+    push, pop = heapq.heappush, heapq.heappop
 
     def due(n: int, k: int, day: int) -> None:
-        if windows[n]:
-            day = _free_from(day, windows[n])
-        pin = pin_of[n].get(k)
-        if pin is not None:
-            if pin >= day or pin < today:
-                place(n, k, pin)  # done, or its day still keeps the order and the gap: it stays
+        while True:
+            if windows is not None and windows[n]:
+                day = _free_from(day, windows[n])
+            pin = pin_of.get((n, k)) if pin_of else None
+            if pin is None:
+                push(waiting, (day, rank[n], n, k))
                 return
-            used[pin] -= 1  # it must move: its old day is freed
-        heapq.heappush(waiting, (day, rank[n], n, k))
+            if pin < day and pin >= today:
+                used[pin] -= 1  # it must move: its old day is freed
+                push(waiting, (day, rank[n], n, k))
+                return
+            placed.append((pin, rank[n], n, k))  # done, or its day still keeps the order and the gap: it stays
+            if k + 1 == lengths[n]:
+                return
+            steps = nominal[n]
+            day = max(today, steps[k + 1], pin + steps[k + 1] - steps[k])
+            k += 1
 
     for n in range(len(enrolments)):
         due(n, 0, max(today, nominal[n][0]))  # overdue steps of a past start are done from today
@@ -357,19 +370,37 @@ def _schedule_owner(
         free = 0 if day in away else max(0, cap - used.get(day, 0))
         while True:
             while waiting and waiting[0][0] <= day:  # a step with no gap after one done today is due today
-                _, r, n, k = heapq.heappop(waiting)
-                heapq.heappush(ready, (r, n, k))
+                _, r, n, k = pop(waiting)
+                push(ready, (r, n, k))
             if not (free and ready):
                 break
-            _, n, k = heapq.heappop(ready)
-            if windows[n] and _free_from(day, windows[n]) != day:  # rolled into a pause: wait for its end
-                heapq.heappush(waiting, (_free_from(day, windows[n]), rank[n], n, k))
+            _, n, k = pop(ready)
+            if windows is not None and windows[n] and _free_from(day, windows[n]) != day:
+                push(waiting, (_free_from(day, windows[n]), rank[n], n, k))  # rolled into a pause: wait for its end
                 continue
-            place(n, k, day)
+            placed.append((day, rank[n], n, k))
             free -= 1
+            if k + 1 < lengths[n]:
+                steps = nominal[n]  # the gap is counted again from the day step k was actually done
+                following = max(today, steps[k + 1], day + steps[k + 1] - steps[k])
+                if windows is None and not pin_of:
+                    push(waiting, (following, rank[n], n, k + 1))
+                else:
+                    due(n, k + 1, following)
         if ready:
             overflow.append(Overflow(grid.date(day), owner, len(ready)))
         ready_day = day + 1
+    placed.sort()
+    variants = [variant_of(seq, e.contact) for seq, e in zip(seqs, enrolments, strict=True)]
+    dates: dict[int, dt.date] = {}
+    for day, _, n, k in placed:
+        date = dates.get(day)
+        if date is None:
+            date = dates[day] = grid.date(day)
+        e = enrolments[n]
+        touches.append(
+            Touch(date, owner, e.contact, e.sequence, k + 1, seqs[n].steps[k].channel, variants[n], e.account)
+        )
 
 
 def reschedule(
