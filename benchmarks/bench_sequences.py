@@ -44,16 +44,20 @@ def run() -> str:
     result = last["result"]
     verdict = "ok" if seconds <= TARGET_SECONDS and peak <= TARGET_MIB else "OVER TARGET"
     row = (
-        f"| {ENROLMENTS:,} enrolments × 4 steps, {OWNERS} reps, FR holidays, 40–79 touches/rep/day, "
-        f"10 reps away a week | {seconds:.2f} s | {peak:.0f} MiB | {len(result.touches):,} touches, "
-        f"{len(result.overflow):,} overflow days, last touch {max(t.date for t in result.touches)} | {verdict} |"
-    ).replace(",", " ")
+        f"| {_n(ENROLMENTS)} enrolments × 4 steps, {OWNERS} reps, FR holidays, 40–79 touches/rep/day, "
+        f"10 reps away a week | {seconds:.2f} s | {peak:.0f} MiB | {_n(len(result.touches))} touches, "
+        f"{_n(len(result.overflow))} overflow days, last touch {max(t.date for t in result.touches)} | {verdict} |"
+    )
     print(row)
     return (
         "## Sequences (`engine.sequences.schedule`: touches within each rep's daily capacity)\n\n"
-        f"Target: ≤ {TARGET_SECONDS:.0f} s and ≤ {TARGET_MIB:.0f} MiB peak for {ENROLMENTS:,} enrolments "
+        f"Target: ≤ {TARGET_SECONDS:.0f} s and ≤ {TARGET_MIB:.0f} MiB peak for {_n(ENROLMENTS)} enrolments "
         "× 4 steps (« 4 touches sur 21 jours ») on French business days, with per-rep capacity, absences "
         "and overflow rolled to the next business day. One heap-driven day loop per rep; placements kept "
         "as integers and turned into touches once. Peak memory is Python's (tracemalloc).\n\n"
         "| case | median time | peak memory | result | target |\n|---|---|---|---|---|\n" + row + "\n"
-    ).replace("200,000", "200 000")
+    )
+
+
+def _n(count: int) -> str:
+    return f"{count:,}".replace(",", " ")

@@ -158,7 +158,7 @@ def sequence_rules(doc: Any) -> list[tuple[Path, str]]:
         if entry.event is not None and entry.event not in events:
             problems.append(((*at, "event"), Message(gettext_noop("unknown event {value}"), value=repr(entry.event))))
         if entry.segment is None and not entry.accounts and entry.persona is None:
-            problems.append((at, Message(gettext_noop("says whom it enrols: give a segment, accounts or a persona"))))
+            problems.append((at, Message(gettext_noop("needs whom it enrols: a segment, accounts or a persona"))))
         for j, pause in enumerate(entry.pauses):
             if pause.end < pause.start:
                 problems.append(
