@@ -253,3 +253,9 @@ def test_a_contact_in_two_sequences_is_refused() -> None:
 
 def test_an_account_without_owner_needs_the_sequences_owner() -> None:
     assert "sequences[1].owner" in _sequence_error("    owner: sami\n", "")
+
+
+def test_an_owner_without_capacity_is_refused_rather_than_scheduled_forever() -> None:
+    with pytest.raises(ValueError, match="'alex'"):
+        schedule([FOUR], _enrol(2), Capacity(5, {"alex": 0}), MONDAY)
+    assert "touch_capacity.owners.sami" in _sequence_error("owners: {alex: 2}", "owners: {alex: 2, sami: 0}")

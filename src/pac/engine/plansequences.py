@@ -33,7 +33,7 @@ from pac.engine.sequences import (
 
 Path = tuple[str | int, ...]
 MAX_STEPS = 20
-DailyTouches = Annotated[int, Field(ge=0, le=1000)]
+DailyTouches = Annotated[int, Field(ge=1, le=1000)]  # an owner away is an absence, not a capacity of 0
 
 
 def _lower(value: Any) -> Any:

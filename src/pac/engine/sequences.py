@@ -288,6 +288,8 @@ def schedule(
     for i, e in enumerate(enrolments):
         per_owner.setdefault(e.owner, []).append(i)
     for owner in sorted(per_owner):
+        if capacity.of(owner) < 1:
+            raise ValueError(f"owner {owner!r} has a daily capacity of {capacity.of(owner)}: at least 1 is needed")
         _schedule_owner(
             owner, [enrolments[i] for i in per_owner[owner]], by_id, capacity.of(owner), away.get(owner, set()),
             paused, pins, grid, today_index, touches, overflow,
