@@ -259,3 +259,36 @@ def test_an_owner_without_capacity_is_refused_rather_than_scheduled_forever() ->
     with pytest.raises(ValueError, match="'alex'"):
         schedule([FOUR], _enrol(2), Capacity(5, {"alex": 0}), MONDAY)
     assert "touch_capacity.owners.sami" in _sequence_error("owners: {alex: 2}", "owners: {alex: 2, sami: 0}")
+
+
+@settings(max_examples=60, deadline=None)
+@given(_worlds(), st.integers(0, 30), st.integers(0, 6), st.integers(0, 20))
+def test_any_reschedule_moves_only_what_an_absence_forces_and_keeps_every_rule(
+    world: tuple[list[Sequence], list[Enrolment], Capacity, str, dt.date], begin: int, length: int, later: int
+) -> None:
+    sequences, enrolments, capacity, country, today = world
+    by_id = {s.id: s for s in sequences}
+    before = schedule(sequences, enrolments, capacity, today, country)
+    away = Absence("alex", today + dt.timedelta(days=begin), today + dt.timedelta(days=begin + length))
+    now = today + dt.timedelta(days=later)
+    changed = Capacity(capacity.default, capacity.owners, (*capacity.absences, away))
+    after = reschedule(before, sequences, enrolments, changed, now, country)
+    assert len(after.touches) == len(before.touches)
+    for (day, owner), count in _per_day(after.touches).items():
+        assert count <= changed.of(owner)
+        assert day < now or not any(a.owner == owner and a.start <= day <= a.end for a in changed.absences)
+    _check_order_and_gaps(after, by_id, country)
+    old = {(t.sequence, t.contact, t.step): t for t in before.touches}
+    new = {(t.sequence, t.contact, t.step): t for t in after.touches}
+    for key, touch in old.items():
+        covered = touch.owner == "alex" and away.start <= touch.date <= away.end and touch.date >= now
+        earlier_moved = key[2] > 1 and new[(*key[:2], key[2] - 1)].date != old[(*key[:2], key[2] - 1)].date
+        if touch.date < now or not (covered or earlier_moved):
+            assert new[key].date == touch.date, key
+
+
+def test_a_paused_sequence_waits_for_the_day_after_the_pause() -> None:
+    pause = Pause("icp", dt.date(2027, 4, 27), dt.date(2027, 5, 4))
+    result = schedule([FOUR], _enrol(2), Capacity(10), MONDAY, pauses=(pause,))
+    assert not [t for t in result.touches if pause.start <= t.date <= pause.end]
+    assert {t.date for t in result.touches if t.step == 2} == {dt.date(2027, 5, 5)}
