@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import pac.engine
+from pac.engine import model
 from pac.engine.model import Channel
 from pac.engine.planfile import PlanFileError, dump_plan, load_plan_file, parse_plan_file, to_plan
 from pac.engine.plansequences import plan_enrolments
@@ -22,7 +23,9 @@ from pac.engine.sequences import (
     Anchor,
     Capacity,
     Enrolment,
+    ExitRule,
     Pause,
+    PlannedSequence,
     Schedule,
     Sequence,
     Step,
@@ -292,3 +295,63 @@ def test_a_paused_sequence_waits_for_the_day_after_the_pause() -> None:
     result = schedule([FOUR], _enrol(2), Capacity(10), MONDAY, pauses=(pause,))
     assert not [t for t in result.touches if pause.start <= t.date <= pause.end]
     assert {t.date for t in result.touches if t.step == 2} == {dt.date(2027, 5, 5)}
+
+
+_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=30).filter(
+    lambda t: t.strip() == t
+)
+
+
+@st.composite
+def _plans_with_sequences(draw: st.DrawFn) -> model.Plan:
+    accounts = tuple(model.Account(f"a{i}", f"Compte {i}", owner="alex") for i in range(3))
+    contacts = tuple(model.Contact(f"c{i}", f"a{i}", f"Contact {i}", persona="CFO") for i in range(3))
+    planned = []
+    for i in range(draw(st.integers(0, 3))):
+        offsets = sorted(draw(st.lists(st.integers(0, 60), min_size=1, max_size=5)))
+        steps = tuple(
+            Step(
+                o,
+                draw(st.sampled_from(list(Channel))),
+                draw(
+                    st.dictionaries(
+                        st.sampled_from(["CFO", "COO", "DAF"]),
+                        st.from_regex(r"[a-z][a-z0-9-]{0,10}", fullmatch=True),
+                        max_size=2,
+                    )
+                ),
+                draw(st.one_of(st.just(""), _TEXT)),
+            )
+            for o in offsets
+        )
+        split = draw(st.sampled_from([(), (1.0,), (0.5, 0.5), (0.25, 0.75), (0.2, 0.3, 0.5)]))
+        variants = tuple(Variant(chr(65 + j), s) for j, s in enumerate(split))
+        exits = tuple(draw(st.lists(st.sampled_from(list(ExitRule)), min_size=1, unique=True)))
+        sid = f"s{i}"
+        pause = draw(st.booleans())
+        planned.append(
+            PlannedSequence(
+                Sequence(sid, draw(_TEXT), steps, variants, exits),
+                accounts=(f"a{i}",),
+                start=draw(st.one_of(st.none(), st.just(dt.date(2027, 2, 1)))),
+                pauses=(Pause(sid, dt.date(2027, 3, 1), dt.date(2027, 3, 5), draw(st.sampled_from([None, f"c{i}"]))),)
+                if pause
+                else (),
+            )
+        )
+    capacity = draw(st.one_of(st.none(), st.builds(Capacity, st.integers(1, 1000), st.just({"alex": 7}))))
+    return model.Plan(
+        name="p",
+        start=dt.date(2027, 1, 1),
+        end=dt.date(2027, 6, 30),
+        accounts=accounts,
+        contacts=contacts,
+        sequences=tuple(planned),
+        touch_capacity=capacity,
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(_plans_with_sequences())
+def test_any_sequences_section_is_dumped_so_that_parsing_gives_it_back(plan: model.Plan) -> None:
+    assert to_plan(parse_plan_file(dump_plan(plan))) == plan

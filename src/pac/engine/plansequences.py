@@ -222,7 +222,7 @@ def _matches(entry: SequenceEntry | PlannedSequence, contact: Any, accounts: dic
         return False
     if entry.segment is None and not entry.accounts:
         return True
-    return account.segment == entry.segment or account.id in entry.accounts
+    return (entry.segment is not None and account.segment == entry.segment) or account.id in entry.accounts
 
 
 def sequences_to_model(doc: Any) -> dict[str, Any]:
