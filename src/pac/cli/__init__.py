@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from pac.cli import alerts, corrections, crm, demo, forecast, plans, privacy, reports, server, tokens
+from pac.cli import alerts, corrections, crm, demo, forecast, plans, privacy, reports, sequences, server, tokens
 from pac.cli.terminal import _
 
 app = typer.Typer(help=_("PAC — plan d'action commercial."), no_args_is_help=True, pretty_exceptions_enable=False)
@@ -19,6 +19,7 @@ app.add_typer(tokens.token_app, name="token")
 app.command()(plans.funnel)
 app.command("calendar")(plans.calendar_command)
 app.command("priorities")(plans.priorities_command)
+app.command("sequences")(sequences.sequences_command)
 app.command("levers")(corrections.levers_command)
 app.command("import")(crm.import_command)
 app.command("kpis")(crm.kpis_command)

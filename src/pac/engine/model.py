@@ -11,6 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pac.engine.sequences import Capacity, PlannedSequence
 
 
 class Stage(StrEnum):
@@ -384,6 +388,8 @@ class Plan:
     deadlines: tuple[Deadline, ...] = ()
     raci: tuple[GovernanceRaci, ...] = ()
     alerts: AlertThresholds = field(default_factory=AlertThresholds)
+    sequences: tuple[PlannedSequence, ...] = ()
+    touch_capacity: Capacity | None = None  # touches per owner and business day (engine.sequences)
 
     @property
     def days(self) -> int:

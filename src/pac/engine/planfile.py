@@ -50,6 +50,13 @@ from pac.engine.plansections import (
     sections_to_data,
     sections_to_model,
 )
+from pac.engine.plansequences import (
+    SequenceEntry,
+    TouchCapacityEntry,
+    sequence_rules,
+    sequences_to_data,
+    sequences_to_model,
+)
 from pac.engine.workdays import supported_countries, weeks_between
 
 MAX_PLAN_FILE_BYTES = 2 * 1024 * 1024
@@ -154,6 +161,8 @@ class PlanFile(_Section):
     deadlines: list[DeadlineEntry] = []
     raci: list[GovernanceEntry] = []
     alerts: AlertsEntry | None = None
+    touch_capacity: TouchCapacityEntry | None = None
+    sequences: list[SequenceEntry] = []
 
 
 LINE = gettext_noop("line {line}")
@@ -588,7 +597,7 @@ def parse_plan_file(text: str, source: str = "<plan>") -> PlanFile:
             line, column = positions.at(loc)
             issues.append(PlanFileIssue(format_path(loc), _error_text(e), line, column))
         raise PlanFileError(issues, source) from None
-    problems = _plan_rules(doc) + section_rules(doc)
+    problems = _plan_rules(doc) + section_rules(doc) + sequence_rules(doc)
     if problems:
         raise PlanFileError([PlanFileIssue(format_path(p), m, *positions.at(p)) for p, m in problems], source)
     return doc
@@ -639,6 +648,7 @@ def to_plan(doc: PlanFile) -> model.Plan:
         timezone=doc.plan.timezone,
         budget=doc.plan.budget,
         **sections_to_model(doc),
+        **sequences_to_model(doc),
     )
 
 
@@ -711,6 +721,7 @@ def dump_plan(plan: model.Plan) -> str:
         {"stage": e.stage.value, "role": e.role.value.upper(), "hours": _plain(e.hours)} for e in plan.effort
     ]
     data.update(sections_to_data(plan, _plain))
+    data.update(sequences_to_data(plan))
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
