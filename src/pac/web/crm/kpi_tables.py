@@ -25,6 +25,14 @@ class _InsideDjangosTransaction:
     def rollback(self) -> None:
         """The surrounding Django transaction decides."""
 
+    def execute(self, sql: str, *args: Any, **kwargs: Any) -> Any:
+        """Everything but the pragma Ibis sets on connecting, ``case_sensitive_like = ON``: it would stay on
+        Django's connection and make every later ``iexact``/``icontains`` of the ORM case-sensitive (an
+        erasure then missed « ALEX@VENTES.FR »)."""
+        if " ".join(sql.split()).lower() == "pragma case_sensitive_like = on":
+            return None
+        return self._connection.execute(sql, *args, **kwargs)
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._connection, name)
 
