@@ -112,7 +112,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "pac.web.busy.BusyMiddleware",  # last: the first to see a view's exception (a busy database → 503)
+    "pac.web.busy.BusyMiddleware",  # near the end: among the first to see a view's exception (busy database → 503)
     # last, as django-axes asks: it turns a refused login into the lockout page
     "axes.middleware.AxesMiddleware",
 ]
