@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "pac.web.plans",
     "pac.web.crm",
     "pac.web.cockpit",
+    "pac.web.sequences",
     "pac.web.privacy",
     "pac.web.api",
     "ninja",  # the API's documentation page (its static files)
@@ -182,6 +183,9 @@ LOGOUT_REDIRECT_URL = "login"
 # PAC_LOGIN_COOLOFF_MINUTES; the 11th attempt is refused even with the right password. A success resets.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 AXES_FAILURE_LIMIT = 10
+#: Touches of a sequence a rep does in a business day unless told otherwise (the scheduler never exceeds it).
+SEQUENCE_DAILY_CAPACITY = env_int("PAC_SEQUENCE_DAILY_CAPACITY", 40)
+
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("PAC_LOGIN_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: an account, and an address
 AXES_RESET_ON_SUCCESS = True
