@@ -59,6 +59,9 @@ class StepTemplate(models.Model):
             models.UniqueConstraint(fields=["sequence", "step", "persona", "variant"], name="step_template_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.sequence} #{self.step} {self.persona} {self.variant}".strip()
+
 
 class EnrolmentStatus(models.TextChoices):
     ACTIVE = "active", _("active")
@@ -99,6 +102,9 @@ class Enrolment(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.contact} ({self.sequence})"
+
 
 class TouchStatus(models.TextChoices):
     SCHEDULED = "scheduled", _("scheduled")
@@ -127,6 +133,9 @@ class Touch(models.Model):
         constraints = [models.UniqueConstraint(fields=["enrolment", "step"], name="touch_step_unique")]
         indexes = [models.Index(fields=["status", "due"], name="touch_status_due")]
 
+    def __str__(self) -> str:
+        return f"{self.enrolment} #{self.step} {self.due}"
+
 
 class OptOutSource(models.TextChoices):
     LINK = "link", _("unsubscribe link")
@@ -146,6 +155,9 @@ class OptOut(models.Model):
         ordering = ["-date"]
         constraints = [models.UniqueConstraint(fields=["team", "email"], name="opt_out_unique")]
 
+    def __str__(self) -> str:
+        return self.email
+
 
 class LegalBasis(models.TextChoices):
     LEGITIMATE_INTEREST = "legitimate_interest", _("legitimate interest")
@@ -162,3 +174,6 @@ class ContactConsent(models.Model):
         _("legal basis"), max_length=20, choices=LegalBasis.choices, default=LegalBasis.LEGITIMATE_INTEREST
     )
     data_source = models.CharField(_("source of the data"), max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.contact}: {self.get_legal_basis_display()}"

@@ -1,0 +1,496 @@
+"""The one write path of sequences: save a cadence, enrol contacts, honour opt-outs, pause, resume, stop,
+and let a worker claim the e-mail touches that are due. Every change is one transaction.
+
+The dates always come from ``pac.engine.sequences``: enrolling schedules the new touches around those
+already stored for the same reps (pinned, their capacity taken first); resuming reschedules and moves
+only what the pause forced to move.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from pac.engine import sequences as engine
+from pac.engine.model import Channel
+from pac.engine.sequence_templates import MailTemplate, check_mail
+from pac.web.accounts.abilities import Ability, can
+from pac.web.accounts.models import Team, User
+from pac.web.language import formatter
+from pac.web.plans.models import Contact, Plan
+from pac.web.sequences.models import (
+    RUNNING,
+    Enrolment,
+    EnrolmentStatus,
+    OptOut,
+    SequenceTemplate,
+    StepTemplate,
+    Touch,
+    TouchStatus,
+)
+
+#: Bounds of what a manager may save: a cadence is a handful of steps, not a campaign calendar.
+MAX_STEPS = 20
+MAX_OFFSET = 365
+MAX_VARIANTS = 5
+MAX_TEMPLATES = 200
+#: The most contacts one enrolment may take at once.
+MAX_ENROL = 50_000
+
+#: Why a contact is not enrolled (codes the enrolment screen words).
+REFUSED_OPTED_OUT = "opted_out"
+REFUSED_ALREADY_ENROLLED = "already_enrolled"
+REFUSED_NO_EMAIL = "no_email"
+REFUSAL_MESSAGES = {
+    REFUSED_OPTED_OUT: gettext_noop("This contact has opted out of the team's e-mails."),
+    REFUSED_ALREADY_ENROLLED: gettext_noop("This contact is already in an active sequence of this plan."),
+    REFUSED_NO_EMAIL: gettext_noop("This contact has no e-mail address and the sequence has e-mail steps."),
+}
+
+
+def require_change(user: User, plan: Plan) -> None:
+    """An outsider learns nothing (404); a teammate who may not change plans is told so (403)."""
+    if not plan.team.members.filter(pk=user.pk).exists():
+        raise Http404
+    if not can(user, Ability.CHANGE_PLANS, plan):
+        raise PermissionDenied(_("You may not change this plan."))
+
+
+def capacity() -> engine.Capacity:
+    return engine.Capacity(default=int(getattr(settings, "SEQUENCE_DAILY_CAPACITY", 40)))
+
+
+# --- saving a cadence ------------------------------------------------------------------------
+
+
+def _steps_problems(steps: Sequence[Mapping[str, Any]], anchor: str) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if not 1 <= len(steps) <= MAX_STEPS:
+        errors["steps"] = [_("A sequence has between 1 and %(limit)d steps.") % {"limit": MAX_STEPS}]
+        return errors
+    channels = {c.value for c in Channel}
+    for n, step in enumerate(steps, start=1):
+        key = f"steps.{n}"
+        offset = step.get("offset")
+        if not isinstance(offset, int) or isinstance(offset, bool) or abs(offset) > MAX_OFFSET:
+            errors.setdefault(key, []).append(
+                _("Step %(step)d: the offset must be a whole number of days up to %(limit)d.")
+                % {"step": n, "limit": MAX_OFFSET}
+            )
+        elif (anchor == engine.Anchor.START and offset < 0) or (anchor == engine.Anchor.EVENT and offset > 0):
+            errors.setdefault(key, []).append(
+                _("Step %(step)d: days after the start are positive, days before an event negative.") % {"step": n}
+            )
+        if step.get("channel") not in channels:
+            errors.setdefault(key, []).append(_("Step %(step)d: unknown channel.") % {"step": n})
+    return errors
+
+
+def _variants_problems(variants: Sequence[Mapping[str, Any]]) -> dict[str, list[str]]:
+    if not variants:
+        return {}
+    ids = [str(v.get("id", "")) for v in variants]
+    splits = [v.get("split") for v in variants]
+    if (
+        len(variants) > MAX_VARIANTS
+        or any(not i or len(i) > 20 for i in ids)
+        or len(set(ids)) != len(ids)
+        or any(not isinstance(s, int | float) or isinstance(s, bool) or s <= 0 for s in splits)
+        or abs(sum(float(s) for s in splits if isinstance(s, int | float)) - 1) > 1e-6
+    ):
+        return {
+            "variants": [
+                _("Up to %(limit)d variants, each with its own short name and a share; the shares add up to 100 %%.")
+                % {"limit": MAX_VARIANTS}
+            ]
+        }
+    return {}
+
+
+def _templates_problems(templates: Sequence[Mapping[str, Any]], steps: int) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if len(templates) > MAX_TEMPLATES:
+        return {"templates": [_("At most %(limit)d templates per sequence.") % {"limit": MAX_TEMPLATES}]}
+    seen: set[tuple[int, str, str]] = set()
+    show = formatter()
+    for n, t in enumerate(templates, start=1):
+        key = f"templates.{n}"
+        step = t.get("step")
+        if not isinstance(step, int) or not 1 <= step <= steps:
+            errors.setdefault(key, []).append(_("Template %(n)d: no such step.") % {"n": n})
+        where = (step if isinstance(step, int) else 0, str(t.get("persona", "")), str(t.get("variant", "")))
+        if where in seen:
+            errors.setdefault(key, []).append(
+                _("Template %(n)d: this step already has a template for this persona and variant.") % {"n": n}
+            )
+        seen.add(where)
+        problems = check_mail(MailTemplate(str(t.get("subject", "")), str(t.get("body", ""))))
+        for problem in problems:
+            errors.setdefault(key, []).append(
+                _("Template %(n)d: %(problem)s") % {"n": n, "problem": problem.message(show, _)}
+            )
+    return errors
+
+
+@transaction.atomic
+def sequence_save(
+    user: User,
+    plan: Plan,
+    *,
+    code: str,
+    name: str,
+    steps: Sequence[Mapping[str, Any]],
+    templates: Sequence[Mapping[str, Any]] = (),
+    variants: Sequence[Mapping[str, Any]] = (),
+    exits: Iterable[str] = tuple(engine.ExitRule),
+    anchor: str = engine.Anchor.START.value,
+    version: int | None = None,
+) -> SequenceTemplate:
+    """Create or replace the sequence ``code`` of ``plan``. Templates are checked in Jinja2's sandbox
+    (unknown variables, attributes outside it) before anything is written; ``ValidationError`` maps each
+    located field (``steps.2``, ``templates.1``) to its messages. ``version``: the one the editor read, so
+    that two managers editing at once cannot overwrite each other."""
+    require_change(user, plan)
+    errors: dict[str, list[str]] = {}
+    if anchor not in {a.value for a in engine.Anchor}:
+        errors["anchor"] = [_("Unknown start of the sequence.")]
+    if not name.strip() or len(name) > 200:
+        errors["name"] = [_("Give the sequence a name of at most 200 characters.")]
+    exits = list(exits)
+    if not set(exits) <= {e.value for e in engine.ExitRule}:
+        errors["exits"] = [_("Unknown exit rule.")]
+    errors |= _steps_problems(steps, anchor)
+    errors |= _variants_problems(variants)
+    errors |= _templates_problems(templates, len(steps))
+    if errors:
+        raise ValidationError(errors)
+    fields = {
+        "name": name.strip(),
+        "anchor": anchor,
+        "steps": [
+            {"offset": s["offset"], "channel": s["channel"], "instructions": str(s.get("instructions", ""))[:2000]}
+            for s in steps
+        ],
+        "variants": [{"id": str(v["id"]), "split": float(v["split"])} for v in variants],
+        "exits": exits,
+    }
+    existing = SequenceTemplate.objects.filter(plan=plan, code=code).first()
+    if existing is None:
+        sequence = SequenceTemplate.objects.create(plan=plan, code=code, **fields)
+    else:
+        if version is not None and version != existing.version:
+            raise ValidationError(
+                _("Someone else changed this sequence meanwhile: reload it and apply your change again.")
+            )
+        updated = SequenceTemplate.objects.filter(pk=existing.pk, version=existing.version).update(
+            version=existing.version + 1, **fields
+        )
+        if updated != 1:
+            raise ValidationError(
+                _("Someone else changed this sequence meanwhile: reload it and apply your change again.")
+            )
+        sequence = SequenceTemplate.objects.get(pk=existing.pk)
+        sequence.templates.all().delete()
+    StepTemplate.objects.bulk_create(
+        StepTemplate(
+            sequence=sequence,
+            step=t["step"],
+            persona=str(t.get("persona", "")),
+            variant=str(t.get("variant", "")),
+            subject=str(t["subject"]),
+            body=str(t["body"]),
+        )
+        for t in templates
+    )
+    return sequence
+
+
+# --- engine shapes ---------------------------------------------------------------------------
+
+
+def to_engine(sequence: SequenceTemplate) -> engine.Sequence:
+    """The stored cadence as the scheduler's ``Sequence`` (its id is the row's, unique in the team)."""
+    return engine.Sequence(
+        id=str(sequence.pk),
+        name=sequence.name,
+        steps=tuple(
+            engine.Step(int(s["offset"]), Channel(s["channel"]), instructions=s.get("instructions", ""))
+            for s in sequence.steps
+        ),
+        variants=tuple(engine.Variant(str(v["id"]), float(v["split"])) for v in sequence.variants),
+        exits=tuple(engine.ExitRule(e) for e in sequence.exits),
+        anchor=engine.Anchor(sequence.anchor),
+    )
+
+
+def _engine_enrolment(e: Enrolment) -> engine.Enrolment:
+    return engine.Enrolment(
+        sequence=str(e.sequence_id),
+        contact=str(e.contact_id),
+        account=str(e.account_id),
+        owner=e.owner,
+        start=e.start,
+        priority=0 if e.account.strategic else 1,
+        persona=e.contact.persona or None,
+    )
+
+
+def _running_of(team: Team, owners: Iterable[str]) -> QuerySet[Enrolment]:
+    return Enrolment.objects.filter(
+        plan__team=team, owner__in=set(owners), status=EnrolmentStatus.ACTIVE, sequence__paused=False
+    ).select_related("sequence", "account", "contact")
+
+
+def _touches_of(enrolments: Iterable[Enrolment]) -> list[Touch]:
+    return list(Touch.objects.filter(enrolment__in=[e.pk for e in enrolments]))
+
+
+def _store(schedule: engine.Schedule, enrolments: Iterable[Enrolment], stored: Iterable[Touch]) -> None:
+    """Write the schedule: new touches created, scheduled ones whose day changed moved; done, claimed and
+    skipped ones are history and never rewritten."""
+    by_key = {(str(e.sequence_id), str(e.contact_id)): e for e in enrolments}
+    existing = {(t.enrolment_id, t.step): t for t in stored}
+    new: list[Touch] = []
+    moved: list[Touch] = []
+    for t in schedule.touches:
+        enrolment = by_key[(t.sequence, t.contact)]
+        old = existing.get((enrolment.pk, t.step))
+        if old is None:
+            new.append(Touch(enrolment=enrolment, step=t.step, channel=t.channel.value, due=t.date, owner=t.owner))
+        elif old.status == TouchStatus.SCHEDULED and old.due != t.date:
+            old.due = t.date
+            moved.append(old)
+    Touch.objects.bulk_create(new, batch_size=1000)
+    Touch.objects.bulk_update(moved, ["due"], batch_size=1000)
+
+
+def _reschedule(plan: Plan, owners: Iterable[str], today: dt.date) -> engine.Schedule:
+    """Schedule again every running enrolment of these reps: what is done stays, what is stored keeps its
+    day unless it must move (``engine.reschedule``), what is new gets the first days with room."""
+    running = list(_running_of(plan.team, owners))  # paused ones keep their rows until resumed
+    stored = _touches_of(running)
+    key = {e.pk: (str(e.sequence_id), str(e.contact_id), e.account_id) for e in running}
+    previous = engine.Schedule(
+        tuple(
+            engine.Touch(t.due, t.owner, key[t.enrolment_id][1], key[t.enrolment_id][0], t.step, Channel(t.channel), "")
+            for t in stored
+            # late touches not yet done are not history: they are placed again from today
+            if t.status != TouchStatus.SCHEDULED or t.due >= today
+        ),
+        (),
+    )
+    sequences = {e.sequence_id: e.sequence for e in running}
+    result = engine.reschedule(
+        previous,
+        [to_engine(s) for s in sequences.values()],
+        [_engine_enrolment(e) for e in running],
+        capacity(),
+        today,
+        plan.country,
+    )
+    _store(result, running, stored)
+    return result
+
+
+# --- enrolment -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Refusal:
+    contact: Contact
+    reason: str  # REFUSED_* code
+
+
+@dataclass
+class EnrolResult:
+    enrolled: list[Enrolment] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)
+    overflow: tuple[engine.Overflow, ...] = ()
+
+
+@transaction.atomic
+def enrol(
+    user: User,
+    plan: Plan,
+    sequence: SequenceTemplate,
+    *,
+    segment: str | None = None,
+    accounts: Sequence[str] | None = None,
+    persona: str | None = None,
+    start: dt.date,
+    today: dt.date | None = None,
+) -> EnrolResult:
+    """Enrol the plan's contacts of a segment, an account list (codes) and/or a persona, from ``start``.
+
+    Refused, with the reason: opted-out contacts, contacts already in a running sequence of the plan, and
+    contacts without an e-mail when the sequence has e-mail steps. The touches are scheduled around the
+    reps' touches already stored, never beyond their daily capacity; ``overflow`` says where it runs out."""
+    require_change(user, plan)
+    if sequence.plan_id != plan.pk:
+        raise Http404
+    if segment is None and accounts is None and persona is None:
+        raise ValidationError(_("Choose whom to enrol: a segment, accounts or a persona."))
+    contacts = Contact.objects.filter(account__plan=plan).select_related("account").order_by("pk")
+    if segment is not None:
+        contacts = contacts.filter(account__segment__code=segment)
+    if accounts is not None:
+        contacts = contacts.filter(account__code__in=list(accounts))
+    if persona is not None:
+        contacts = contacts.filter(persona=persona)
+    chosen = list(contacts[: MAX_ENROL + 1])
+    if len(chosen) > MAX_ENROL:
+        raise ValidationError(_("At most %(limit)d contacts may be enrolled at once.") % {"limit": MAX_ENROL})
+    # the running enrolments of the plan, locked so that two enrolments at once cannot both take a contact
+    busy = set(
+        Enrolment.objects.select_for_update()
+        .filter(plan=plan, status__in=RUNNING, contact__in=[c.pk for c in chosen])
+        .values_list("contact_id", flat=True)
+    )
+    opted = set(OptOut.objects.filter(team=plan.team).values_list("email", flat=True))
+    has_email_step = any(s["channel"] == Channel.EMAIL for s in sequence.steps)
+    result = EnrolResult()
+    engine_sequence = to_engine(sequence)
+    for contact in chosen:
+        email = contact.email.strip().lower()
+        if email and email in opted:
+            result.refused.append(Refusal(contact, REFUSED_OPTED_OUT))
+        elif contact.pk in busy:
+            result.refused.append(Refusal(contact, REFUSED_ALREADY_ENROLLED))
+        elif has_email_step and not email:
+            result.refused.append(Refusal(contact, REFUSED_NO_EMAIL))
+        else:
+            result.enrolled.append(
+                Enrolment(
+                    plan=plan,
+                    sequence=sequence,
+                    contact=contact,
+                    account=contact.account,
+                    owner=contact.account.owner or plan.owner.username,
+                    variant=engine.variant_of(engine_sequence, str(contact.pk)),
+                    start=start,
+                )
+            )
+    Enrolment.objects.bulk_create(result.enrolled, batch_size=1000)
+    if result.enrolled:
+        schedule = _reschedule(plan, {e.owner for e in result.enrolled}, today or timezone.localdate())
+        result.overflow = schedule.overflow
+    return result
+
+
+# --- opt-outs, stop, pause, resume -----------------------------------------------------------
+
+
+def _stop(enrolments: QuerySet[Enrolment], reason: str) -> int:
+    ids = list(enrolments.filter(status__in=RUNNING).values_list("pk", flat=True))
+    Touch.objects.filter(enrolment__in=ids, status=TouchStatus.SCHEDULED).update(status=TouchStatus.SKIPPED)
+    return Enrolment.objects.filter(pk__in=ids).update(status=EnrolmentStatus.STOPPED, stop_reason=reason)
+
+
+@transaction.atomic
+def opt_out(team: Team, email: str, source: str) -> int:
+    """Record that ``email`` opted out (link, manual, import) and stop at once every running enrolment of
+    that address in every plan of the team, skipping their pending touches. Returns how many stopped.
+    The caller has checked who asks (the link's signed token, or a team member)."""
+    address = email.strip().lower()
+    if not address or len(address) > 254 or "@" not in address:
+        raise ValidationError(_("Not an e-mail address."))
+    OptOut.objects.get_or_create(team=team, email=address, defaults={"source": source})
+    return _stop(Enrolment.objects.filter(plan__team=team, contact__email__iexact=address), engine.ExitRule.OPT_OUT)
+
+
+@transaction.atomic
+def stop(user: User, *, sequence: SequenceTemplate | None = None, enrolment: Enrolment | None = None) -> int:
+    """Stop a whole sequence or one person in it (a manual exit)."""
+    target = _target(sequence, enrolment)
+    require_change(user, target.plan)
+    return _stop(_enrolments_of(sequence, enrolment), engine.ExitRule.MANUAL)
+
+
+@transaction.atomic
+def pause(user: User, *, sequence: SequenceTemplate | None = None, enrolment: Enrolment | None = None,
+          today: dt.date | None = None) -> None:  # fmt: skip
+    """Pause a sequence (for everyone) or one person (holidays, absence): their touches wait, no worker
+    takes them, until ``resume``."""
+    target = _target(sequence, enrolment)
+    require_change(user, target.plan)
+    day = today or timezone.localdate()
+    if sequence is not None:
+        SequenceTemplate.objects.filter(pk=sequence.pk, paused=False).update(paused=True, paused_on=day)
+    else:
+        Enrolment.objects.filter(pk=target.pk, status=EnrolmentStatus.ACTIVE).update(
+            status=EnrolmentStatus.PAUSED, paused_on=day
+        )
+
+
+@transaction.atomic
+def resume(user: User, *, sequence: SequenceTemplate | None = None, enrolment: Enrolment | None = None,
+           today: dt.date | None = None) -> engine.Schedule:  # fmt: skip
+    """Resume, then reschedule the reps concerned: only the touches the pause held back move."""
+    target = _target(sequence, enrolment)
+    require_change(user, target.plan)
+    day = today or timezone.localdate()
+    owners = set(_enrolments_of(sequence, enrolment).filter(status__in=RUNNING).values_list("owner", flat=True))
+    if sequence is not None:
+        SequenceTemplate.objects.filter(pk=sequence.pk).update(paused=False, paused_on=None)
+    else:
+        Enrolment.objects.filter(pk=target.pk, status=EnrolmentStatus.PAUSED).update(
+            status=EnrolmentStatus.ACTIVE, paused_on=None
+        )
+    return _reschedule(target.plan, owners, day)
+
+
+def _target(sequence: SequenceTemplate | None, enrolment: Enrolment | None) -> SequenceTemplate | Enrolment:
+    if (sequence is None) == (enrolment is None):
+        raise ValueError("give a sequence or an enrolment")
+    return sequence if sequence is not None else enrolment  # type: ignore[return-value]
+
+
+def _enrolments_of(sequence: SequenceTemplate | None, enrolment: Enrolment | None) -> QuerySet[Enrolment]:
+    if sequence is not None:
+        return Enrolment.objects.filter(sequence=sequence)
+    assert enrolment is not None
+    return Enrolment.objects.filter(pk=enrolment.pk)
+
+
+# --- the worker's claim ----------------------------------------------------------------------
+
+
+def claim_due(today: dt.date, limit: int = 100) -> list[Touch]:
+    """Claim up to ``limit`` e-mail touches due by ``today`` for this worker run, atomically: a touch
+    leaves ``scheduled`` in one ``UPDATE … WHERE status='scheduled'``, so two workers (or a restarted
+    one) never get the same touch. On PostgreSQL the candidates are also locked with SKIP LOCKED, so
+    concurrent workers take different rows instead of waiting on each other."""
+    limit = max(1, min(int(limit), 1000))
+    token = uuid.uuid4().hex
+    with transaction.atomic():
+        due = Touch.objects.filter(
+            status=TouchStatus.SCHEDULED,
+            channel=Channel.EMAIL.value,
+            due__lte=today,
+            enrolment__status=EnrolmentStatus.ACTIVE,
+            enrolment__sequence__paused=False,
+        ).order_by("due", "pk")
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True, of=("self",))
+        ids = list(due.values_list("pk", flat=True)[:limit])
+        claimed = Touch.objects.filter(pk__in=ids, status=TouchStatus.SCHEDULED).update(
+            status=TouchStatus.CLAIMED, claim=token, claimed_at=timezone.now()
+        )
+        # read back in the same transaction: a claim is returned to its worker or not made at all
+        return (
+            list(Touch.objects.filter(claim=token).select_related("enrolment__contact", "enrolment__account"))
+            if claimed
+            else []
+        )
