@@ -305,3 +305,26 @@ def test_two_workers_claiming_at_once_never_take_the_same_touch(
     assert len(everything) == len(set(everything)) == due == 200
     if connection.vendor == "postgresql":
         assert sum(1 for batch in claimed if batch) >= 2  # they really ran side by side
+
+
+def test_a_contacts_legal_basis_defaults_to_legitimate_interest_and_is_kept(
+    owner: Any, teammate: Any, outsider: Any, crm_plan: Any
+) -> None:
+    from pac.web.plans.models import Contact
+
+    contact = Contact.objects.get(code="c1")
+    assert services.consent_of(contact).legal_basis == "legitimate_interest"
+
+    services.consent_set(owner, contact, legal_basis="consent", data_source="Salon Big Data 2026")
+
+    assert (services.consent_of(contact).legal_basis, services.consent_of(contact).data_source) == (
+        "consent",
+        "Salon Big Data 2026",
+    )
+    with pytest.raises(ValidationError):
+        services.consent_set(owner, contact, legal_basis="whim", data_source="")
+    with pytest.raises(PermissionDenied):
+        services.consent_set(teammate, contact, legal_basis="contract", data_source="")
+    with pytest.raises(Http404):
+        services.consent_set(outsider, contact, legal_basis="contract", data_source="")
+    assert services.consent_of(contact).legal_basis == "consent"

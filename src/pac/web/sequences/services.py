@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -32,8 +32,10 @@ from pac.web.language import formatter
 from pac.web.plans.models import Contact, Plan
 from pac.web.sequences.models import (
     RUNNING,
+    ContactConsent,
     Enrolment,
     EnrolmentStatus,
+    LegalBasis,
     OptOut,
     SequenceTemplate,
     StepTemplate,
@@ -382,7 +384,13 @@ def enrol(
                     start=start,
                 )
             )
-    Enrolment.objects.bulk_create(result.enrolled, batch_size=1000)
+    try:
+        with transaction.atomic():
+            Enrolment.objects.bulk_create(result.enrolled, batch_size=1000)
+    except IntegrityError:  # another enrolment took one of these contacts meanwhile (the partial unique index)
+        raise ValidationError(
+            _("Some of these contacts were enrolled by someone else meanwhile: look again and confirm.")
+        ) from None
     if result.enrolled:
         schedule = _reschedule(plan, {e.owner for e in result.enrolled}, today or timezone.localdate())
         result.overflow = schedule.overflow
@@ -462,6 +470,25 @@ def _enrolments_of(sequence: SequenceTemplate | None, enrolment: Enrolment | Non
         return Enrolment.objects.filter(sequence=sequence)
     assert enrolment is not None
     return Enrolment.objects.filter(pk=enrolment.pk)
+
+
+@transaction.atomic
+def consent_set(user: User, contact: Contact, *, legal_basis: str, data_source: str) -> ContactConsent:
+    """Record why the team may prospect ``contact`` and where their data came from (docs/data-protection.md)."""
+    require_change(user, contact.account.plan)
+    if legal_basis not in LegalBasis.values:
+        raise ValidationError({"legal_basis": [_("Unknown legal basis.")]})
+    if len(data_source) > 200:
+        raise ValidationError({"data_source": [_("At most 200 characters.")]})
+    consent, _created = ContactConsent.objects.update_or_create(
+        contact=contact, defaults={"legal_basis": legal_basis, "data_source": data_source.strip()}
+    )
+    return consent
+
+
+def consent_of(contact: Contact) -> ContactConsent:
+    """The contact's legal basis and data source; unrecorded, legitimate interest (the CNIL's B2B default)."""
+    return ContactConsent.objects.filter(contact=contact).first() or ContactConsent(contact=contact)
 
 
 # --- the worker's claim ----------------------------------------------------------------------
