@@ -328,3 +328,42 @@ def test_a_contacts_legal_basis_defaults_to_legitimate_interest_and_is_kept(
     with pytest.raises(Http404):
         services.consent_set(outsider, contact, legal_basis="contract", data_source="")
     assert services.consent_of(contact).legal_basis == "consent"
+
+
+def test_outcomes_are_logged_once_and_a_reply_takes_the_contact_out(
+    owner: Any, teammate: Any, outsider: Any, crm_plan: Any, cadence: Any
+) -> None:
+    services.enrol(owner, crm_plan, cadence, segment="icp", start=START, today=START)
+    sent = services.claim_due(START, 100)
+    for touch in sent:
+        services.touch_done(touch, "sent")
+    with pytest.raises(ValidationError):  # a step runs once: a second « sent » is refused
+        services.touch_done(sent[0], "sent")
+    call = Touch.objects.get(enrolment__contact__code="c3", step=2)
+
+    with pytest.raises(PermissionDenied):  # a rep logs only their own touches
+        services.touch_done(Touch.objects.get(enrolment__contact__code="c0", step=2), "replied", teammate)
+    with pytest.raises(Http404):
+        services.touch_done(call, "replied", outsider)
+    services.touch_done(call, "replied", teammate)
+
+    enrolment = Enrolment.objects.get(contact__code="c3")
+    assert (enrolment.status, enrolment.stop_reason) == (EnrolmentStatus.STOPPED, "reply")
+    assert list(enrolment.touches.order_by("step").values_list("status", flat=True)) == [
+        "done",
+        "done",
+        "skipped",
+        "skipped",
+    ]
+    assert [t.enrolment.contact.code for t in selectors.today_queue(teammate, dt.date(2026, 3, 12))] == ["c4", "c4"]
+
+
+def test_the_last_step_done_finishes_the_enrolment(owner: Any, crm_plan: Any) -> None:
+    one = services.sequence_save(
+        owner, crm_plan, code="one", name="Un appel", steps=[{"offset": 0, "channel": "phone"}]
+    )
+    services.enrol(owner, crm_plan, one, accounts=["a0"], start=START, today=START)
+
+    services.touch_done(Touch.objects.get(), "no_answer", owner)
+
+    assert Enrolment.objects.get().status == EnrolmentStatus.FINISHED

@@ -113,6 +113,16 @@ class TouchStatus(models.TextChoices):
     SKIPPED = "skipped", _("skipped")
 
 
+class TouchOutcome(models.TextChoices):
+    """What came of a touch: an e-mail sent, or what the rep logged. Reply, meeting and bounce are exits."""
+
+    SENT = "sent", _("sent")
+    NO_ANSWER = "no_answer", _("no answer")
+    REPLIED = "replied", _("replied")
+    BOOKED = "booked", _("meeting booked")
+    BOUNCED = "bounced", _("bounced")
+
+
 class Touch(models.Model):
     """One step of one enrolment on its day. ``claim`` is the token of the worker run that took it: a
     touch leaves ``scheduled`` once, so it is sent once."""
@@ -126,7 +136,7 @@ class Touch(models.Model):
     claim = models.CharField(max_length=32, blank=True, db_index=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
-    outcome = models.CharField(_("outcome"), max_length=20, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=TouchOutcome.choices, blank=True)
 
     class Meta:
         ordering = ["due", "id"]

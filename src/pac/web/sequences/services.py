@@ -40,6 +40,7 @@ from pac.web.sequences.models import (
     SequenceTemplate,
     StepTemplate,
     Touch,
+    TouchOutcome,
     TouchStatus,
 )
 
@@ -489,6 +490,42 @@ def consent_set(user: User, contact: Contact, *, legal_basis: str, data_source: 
 def consent_of(contact: Contact) -> ContactConsent:
     """The contact's legal basis and data source; unrecorded, legitimate interest (the CNIL's B2B default)."""
     return ContactConsent.objects.filter(contact=contact).first() or ContactConsent(contact=contact)
+
+
+#: The outcomes that take the contact out of the sequence, and the exit rule each is.
+EXITS = {
+    TouchOutcome.REPLIED: engine.ExitRule.REPLY,
+    TouchOutcome.BOOKED: engine.ExitRule.MEETING,
+    TouchOutcome.BOUNCED: engine.ExitRule.BOUNCE,
+}
+
+
+@transaction.atomic
+def touch_done(touch: Touch, outcome: str, user: User | None = None) -> Touch:
+    """Record what came of a touch, once: the worker after sending a claimed e-mail (``user`` None), or a
+    rep from their queue (their own touches; a manager any of the plan's). A reply, a booked meeting or a
+    bounce stops the enrolment when the sequence has that exit rule; the last step done finishes it."""
+    enrolment = Enrolment.objects.select_related("plan__team", "sequence").get(pk=touch.enrolment_id)
+    if user is not None:
+        if not enrolment.plan.team.members.filter(pk=user.pk).exists():
+            raise Http404
+        own = touch.owner == user.username and can(user, Ability.UPDATE_OWN_ACTIONS, enrolment.plan)
+        if not (own or can(user, Ability.CHANGE_PLANS, enrolment.plan)):
+            raise PermissionDenied(_("You may only log the outcome of your own touches."))
+    if outcome not in TouchOutcome.values:
+        raise ValidationError({"outcome": [_("Unknown outcome.")]})
+    expected = TouchStatus.CLAIMED if user is None else TouchStatus.SCHEDULED
+    done = Touch.objects.filter(pk=touch.pk, status__in=[expected, TouchStatus.CLAIMED]).update(
+        status=TouchStatus.DONE, outcome=outcome, done_at=timezone.now()
+    )
+    if done != 1:
+        raise ValidationError(_("This touch was already done or is no longer due."))
+    exit_rule = EXITS.get(TouchOutcome(outcome))
+    if exit_rule is not None and exit_rule.value in enrolment.sequence.exits:
+        _stop(Enrolment.objects.filter(pk=enrolment.pk), exit_rule)
+    elif not Touch.objects.filter(enrolment=enrolment).exclude(status=TouchStatus.DONE).exists():
+        Enrolment.objects.filter(pk=enrolment.pk, status__in=RUNNING).update(status=EnrolmentStatus.FINISHED)
+    return Touch.objects.get(pk=touch.pk)
 
 
 # --- the worker's claim ----------------------------------------------------------------------
