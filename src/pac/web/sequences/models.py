@@ -116,7 +116,7 @@ class TouchStatus(models.TextChoices):
 class TouchOutcome(models.TextChoices):
     """What came of a touch: an e-mail sent, or what the rep logged. Reply, meeting and bounce are exits."""
 
-    SENT = "sent", _("sent")
+    SENT = "sent", _("e-mail sent")
     NO_ANSWER = "no_answer", _("no answer")
     REPLIED = "replied", _("replied")
     BOOKED = "booked", _("meeting booked")
