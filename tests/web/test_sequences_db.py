@@ -219,6 +219,13 @@ def test_a_template_reaching_outside_the_sandbox_is_refused_with_its_place(owner
     with pytest.raises(ValidationError) as steps:
         services.sequence_save(owner, crm_plan, code="bad", name="Bad", steps=[{"offset": -3, "channel": "fax"}])
     assert len(steps.value.message_dict["steps.1"]) == 2
+    with pytest.raises(ValidationError) as bounds:
+        services.sequence_save(
+            owner, crm_plan, code="x" * 65, name="Bad",
+            steps=[{"offset": 0, "channel": "phone", "instructions": "x" * 2001}],
+            templates=[{**MAIL, "persona": "p" * 61}, {**MAIL, "variant": "Z"}],
+        )  # fmt: skip
+    assert set(bounds.value.message_dict) == {"code", "steps.1", "templates.1", "templates.2"}
     from pac.web.sequences.models import SequenceTemplate
 
     assert not SequenceTemplate.objects.exists()

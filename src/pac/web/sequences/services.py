@@ -9,6 +9,7 @@ only what the pause forced to move.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -49,6 +50,8 @@ MAX_STEPS = 20
 MAX_OFFSET = 365
 MAX_VARIANTS = 5
 MAX_TEMPLATES = 200
+MAX_INSTRUCTIONS = 2000
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,64}")
 #: The most contacts one enrolment may take at once.
 MAX_ENROL = 50_000
 
@@ -98,6 +101,11 @@ def _steps_problems(steps: Sequence[Mapping[str, Any]], anchor: str) -> dict[str
             )
         if step.get("channel") not in channels:
             errors.setdefault(key, []).append(_("Step %(step)d: unknown channel.") % {"step": n})
+        if len(str(step.get("instructions", ""))) > MAX_INSTRUCTIONS:
+            errors.setdefault(key, []).append(
+                _("Step %(step)d: instructions of at most %(limit)d characters.")
+                % {"step": n, "limit": MAX_INSTRUCTIONS}
+            )
     return errors
 
 
@@ -122,7 +130,7 @@ def _variants_problems(variants: Sequence[Mapping[str, Any]]) -> dict[str, list[
     return {}
 
 
-def _templates_problems(templates: Sequence[Mapping[str, Any]], steps: int) -> dict[str, list[str]]:
+def _templates_problems(templates: Sequence[Mapping[str, Any]], steps: int, variants: set[str]) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if len(templates) > MAX_TEMPLATES:
         return {"templates": [_("At most %(limit)d templates per sequence.") % {"limit": MAX_TEMPLATES}]}
@@ -134,6 +142,10 @@ def _templates_problems(templates: Sequence[Mapping[str, Any]], steps: int) -> d
         if not isinstance(step, int) or not 1 <= step <= steps:
             errors.setdefault(key, []).append(_("Template %(n)d: no such step.") % {"n": n})
         where = (step if isinstance(step, int) else 0, str(t.get("persona", "")), str(t.get("variant", "")))
+        if len(where[1]) > 60 or where[2] not in variants:
+            errors.setdefault(key, []).append(
+                _("Template %(n)d: a persona of at most 60 characters and one of the sequence's variants.") % {"n": n}
+            )
         if where in seen:
             errors.setdefault(key, []).append(
                 _("Template %(n)d: this step already has a template for this persona and variant.") % {"n": n}
@@ -167,6 +179,8 @@ def sequence_save(
     that two managers editing at once cannot overwrite each other."""
     require_change(user, plan)
     errors: dict[str, list[str]] = {}
+    if not SLUG.fullmatch(code):
+        errors["code"] = [_("An id of 1 to 64 letters, digits, dashes or underscores.")]
     if anchor not in {a.value for a in engine.Anchor}:
         errors["anchor"] = [_("Unknown start of the sequence.")]
     if not name.strip() or len(name) > 200:
@@ -176,14 +190,14 @@ def sequence_save(
         errors["exits"] = [_("Unknown exit rule.")]
     errors |= _steps_problems(steps, anchor)
     errors |= _variants_problems(variants)
-    errors |= _templates_problems(templates, len(steps))
+    errors |= _templates_problems(templates, len(steps), {"", *(str(v.get("id", "")) for v in variants)})
     if errors:
         raise ValidationError(errors)
     fields = {
         "name": name.strip(),
         "anchor": anchor,
         "steps": [
-            {"offset": s["offset"], "channel": s["channel"], "instructions": str(s.get("instructions", ""))[:2000]}
+            {"offset": s["offset"], "channel": s["channel"], "instructions": str(s.get("instructions", ""))}
             for s in steps
         ],
         "variants": [{"id": str(v["id"]), "split": float(v["split"])} for v in variants],
@@ -345,6 +359,8 @@ def enrol(
         raise Http404
     if segment is None and accounts is None and persona is None:
         raise ValidationError(_("Choose whom to enrol: a segment, accounts or a persona."))
+    if accounts is not None and len(accounts) > MAX_ENROL:
+        raise ValidationError(_("At most %(limit)d contacts may be enrolled at once.") % {"limit": MAX_ENROL})
     contacts = Contact.objects.filter(account__plan=plan).select_related("account").order_by("pk")
     if segment is not None:
         contacts = contacts.filter(account__segment__code=segment)
