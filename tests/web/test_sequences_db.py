@@ -374,3 +374,26 @@ def test_the_last_step_done_finishes_the_enrolment(owner: Any, crm_plan: Any) ->
     services.touch_done(Touch.objects.get(), "no_answer", owner)
 
     assert Enrolment.objects.get().status == EnrolmentStatus.FINISHED
+
+
+def test_results_count_sends_replies_and_meetings_per_step_and_variant(
+    owner: Any, outsider: Any, crm_plan: Any, cadence: Any
+) -> None:
+    services.enrol(owner, crm_plan, cadence, segment="icp", start=START, today=START)
+    for touch in services.claim_due(START, 100):
+        services.touch_done(touch, "bounced" if touch.enrolment.contact.code == "c5" else "sent")
+    variants = dict(Enrolment.objects.values_list("contact__code", "variant"))
+    services.touch_done(Touch.objects.get(enrolment__contact__code="c0", step=2), "booked", owner)
+    services.touch_done(Touch.objects.get(enrolment__contact__code="c1", step=2), "replied", owner)
+
+    counts = selectors.variant_counts(selectors.sequence_for(owner, cadence.pk))
+
+    first = counts[1]
+    assert sum(c.sent for c in first.values()) == 5  # the bounce is not a send
+    assert first[variants["c5"]].sent == sum(1 for code, v in variants.items() if v == variants["c5"]) - 1
+    second = counts[2]
+    assert sum(c.booked for c in second.values()) == 1 and second[variants["c0"]].booked == 1
+    assert sum(c.replied for c in second.values()) == 1 and second[variants["c1"]].replied == 1
+    assert set(counts) == {1, 2}
+    with pytest.raises(Http404):
+        selectors.sequence_for(outsider, cadence.pk)

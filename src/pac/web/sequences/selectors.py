@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
 
 from pac.engine.model import Channel
+from pac.engine.sequence_stats import VariantCounts
 from pac.web.accounts.models import User
 from pac.web.plans.selectors import plans_visible_to
-from pac.web.sequences.models import EnrolmentStatus, Touch, TouchStatus
+from pac.web.sequences.models import EnrolmentStatus, SequenceTemplate, Touch, TouchOutcome, TouchStatus
 
 
 def today_queue(user: User, today: dt.date, limit: int = 500) -> QuerySet[Touch]:
@@ -29,3 +31,32 @@ def today_queue(user: User, today: dt.date, limit: int = 500) -> QuerySet[Touch]
         .select_related("enrolment__contact", "enrolment__account", "enrolment__sequence")
         .order_by("-enrolment__account__strategic", "due", "enrolment__account__name", "pk")[:limit]
     )
+
+
+def sequence_for(user: User, sequence_id: int) -> SequenceTemplate:
+    """The sequence if it belongs to a plan the user sees; 404 otherwise (outsiders learn nothing)."""
+    sequence = SequenceTemplate.objects.filter(pk=sequence_id, plan__in=plans_visible_to(user).values("pk")).first()
+    if sequence is None:
+        raise Http404
+    return sequence
+
+
+def variant_counts(sequence: SequenceTemplate) -> dict[int, dict[str, VariantCounts]]:
+    """Per step and variant, what ``pac.engine.sequence_stats`` compares: touches done (a bounce is not a
+    send), replies and meetings booked, counted in the database."""
+    rows = (
+        Touch.objects.filter(enrolment__sequence=sequence, status=TouchStatus.DONE)
+        .values("step", "enrolment__variant")
+        .annotate(
+            sent=Count("pk", filter=~Q(outcome=TouchOutcome.BOUNCED)),
+            replied=Count("pk", filter=Q(outcome=TouchOutcome.REPLIED)),
+            booked=Count("pk", filter=Q(outcome=TouchOutcome.BOOKED)),
+        )
+        .order_by("step", "enrolment__variant")
+    )
+    counts: dict[int, dict[str, VariantCounts]] = {}
+    for row in rows:
+        counts.setdefault(row["step"], {})[row["enrolment__variant"]] = VariantCounts(
+            row["sent"], row["replied"], row["booked"]
+        )
+    return counts
