@@ -132,6 +132,8 @@ def test_opted_out_and_mailless_contacts_are_refused_with_the_reason(owner: Any,
         ("cz", services.REFUSED_NO_EMAIL),
     ]
     assert OptOut.objects.get().email == "c2@client2.fr"
+    with pytest.raises(ValidationError):
+        services.opt_out(crm_plan.team, "not an address", "manual")
 
 
 def test_a_contact_is_never_in_two_running_sequences_of_one_plan(owner: Any, crm_plan: Any, cadence: Any) -> None:

@@ -38,6 +38,7 @@ from pac.web.sequences.models import (
     EnrolmentStatus,
     LegalBasis,
     OptOut,
+    OptOutSource,
     SequenceTemplate,
     StepTemplate,
     Touch,
@@ -431,6 +432,8 @@ def opt_out(team: Team, email: str, source: str) -> int:
     address = email.strip().lower()
     if not address or len(address) > 254 or "@" not in address:
         raise ValidationError(_("Not an e-mail address."))
+    if source not in OptOutSource.values:
+        raise ValueError(f"unknown opt-out source {source!r}")
     OptOut.objects.get_or_create(team=team, email=address, defaults={"source": source})
     return _stop(Enrolment.objects.filter(plan__team=team, contact__email__iexact=address), engine.ExitRule.OPT_OUT)
 
