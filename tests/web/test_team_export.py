@@ -48,6 +48,7 @@ def _expected_counts(team: Any) -> dict[str, int]:
         "deadlines": p.Deadline,
         "governance_raci": p.GovernanceRaci,
         "decisions": p.Decision,
+        "decision_log": p.DecisionLog,
         "forecast_submissions": ForecastSubmission,
         "forecast_adjustments": ForecastAdjustment,
         "alert_states": AlertState,
@@ -63,7 +64,18 @@ def _expected_counts(team: Any) -> dict[str, int]:
         "milestones": p.Milestone.objects.filter(action__plan__team=team).count(),
         "crm_opportunity_changes": OpportunityChange.objects.filter(team=team).count(),
         "import_jobs": ImportJob.objects.filter(team=team).count(),
+        "ritual_meetings": p.RitualMeeting.objects.filter(ritual__plan__team=team).count(),
         "erasures": 0,
+    }
+    from pac.web.sequences import models as seq
+
+    counts |= {
+        "sequences": seq.SequenceTemplate.objects.filter(plan__team=team).count(),
+        "sequence_templates": seq.StepTemplate.objects.filter(sequence__plan__team=team).count(),
+        "sequence_enrolments": seq.Enrolment.objects.filter(plan__team=team).count(),
+        "sequence_touches": seq.Touch.objects.filter(enrolment__plan__team=team).count(),
+        "opt_outs": seq.OptOut.objects.filter(team=team).count(),
+        "contact_consents": seq.ContactConsent.objects.filter(contact__account__plan__team=team).count(),
     }
     return counts
 

@@ -36,6 +36,7 @@ from pac.web.crm.models import Activity, CrmAccount, CrmContact, ImportJob, Lead
 from pac.web.plans import history
 from pac.web.plans import models as plans
 from pac.web.privacy.models import Erasure
+from pac.web.sequences import models as sequences
 
 #: Another app's scrubber: given the username of the person being erased (the account still has it), it
 #: removes what that app keeps of them and says how many rows it touched. Registered by name, e.g.
@@ -72,6 +73,8 @@ OWNED = {
     "actions": plans.Action,
     "rituals": plans.Ritual,
     "deadlines": plans.Deadline,
+    "sequence_enrolments": sequences.Enrolment,
+    "sequence_touches": sequences.Touch,
 }
 #: CRM tables whose ``owner`` holds a name as the CRM writes it (a login, a full name, an e-mail).
 CRM_OWNED = {

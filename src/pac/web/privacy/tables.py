@@ -16,6 +16,7 @@ from pac.web.cockpit.models import AlertState, ForecastAdjustment, ForecastSubmi
 from pac.web.crm.models import KINDS, ImportJob, OpportunityChange
 from pac.web.plans import models as plans
 from pac.web.privacy.models import Erasure
+from pac.web.sequences import models as sequences
 
 #: Columns never exported, whatever the table.
 SECRET_COLUMNS = frozenset({"password", "token", "webhook", "stored_path", "data_stamp"})
@@ -87,12 +88,24 @@ TABLES: tuple[Table, ...] = (
     Table("deadlines", plans.Deadline, _plan_rows(plans.Deadline)),
     Table("governance_raci", plans.GovernanceRaci, _plan_rows(plans.GovernanceRaci)),
     Table("decisions", plans.Decision, _plan_rows(plans.Decision)),
+    Table("decision_log", plans.DecisionLog, _plan_rows(plans.DecisionLog)),
+    Table("ritual_meetings", plans.RitualMeeting, _plan_rows(plans.RitualMeeting, "ritual__plan__team")),
     *(Table(f"crm_{kind}", model, _team_rows(model)) for kind, model in KINDS.items()),
     Table("crm_opportunity_changes", OpportunityChange, _team_rows(OpportunityChange)),
     Table("import_jobs", ImportJob, _team_rows(ImportJob)),
     Table("forecast_submissions", ForecastSubmission, _plan_rows(ForecastSubmission)),
     Table("forecast_adjustments", ForecastAdjustment, _plan_rows(ForecastAdjustment)),
     Table("alert_states", AlertState, _plan_rows(AlertState)),
+    Table("sequences", sequences.SequenceTemplate, _plan_rows(sequences.SequenceTemplate)),
+    Table("sequence_templates", sequences.StepTemplate, _plan_rows(sequences.StepTemplate, "sequence__plan__team")),
+    Table("sequence_enrolments", sequences.Enrolment, _plan_rows(sequences.Enrolment)),
+    Table("sequence_touches", sequences.Touch, _plan_rows(sequences.Touch, "enrolment__plan__team")),
+    Table("opt_outs", sequences.OptOut, _team_rows(sequences.OptOut)),
+    Table(
+        "contact_consents",
+        sequences.ContactConsent,
+        _plan_rows(sequences.ContactConsent, "contact__account__plan__team"),
+    ),
     Table("erasures", Erasure, _team_rows(Erasure)),
 )
 
@@ -118,6 +131,8 @@ LABELS: dict[str, str] = {
     "deadlines": gettext_noop("Reporting deadlines"),
     "governance_raci": gettext_noop("Governance RACI"),
     "decisions": gettext_noop("Decisions"),
+    "decision_log": gettext_noop("Decision log"),
+    "ritual_meetings": gettext_noop("Ritual meetings (agenda, minutes)"),
     "crm_opportunities": gettext_noop("CRM opportunities"),
     "crm_accounts": gettext_noop("CRM accounts"),
     "crm_contacts": gettext_noop("CRM contacts"),
@@ -128,6 +143,12 @@ LABELS: dict[str, str] = {
     "crm_opportunity_stages": gettext_noop("CRM stage history"),
     "crm_opportunity_changes": gettext_noop("Changes recorded by imports"),
     "import_jobs": gettext_noop("Imports"),
+    "sequences": gettext_noop("Sequences"),
+    "sequence_templates": gettext_noop("Sequence e-mail templates"),
+    "sequence_enrolments": gettext_noop("Sequence enrolments"),
+    "sequence_touches": gettext_noop("Sequence touches"),
+    "opt_outs": gettext_noop("Opt-outs"),
+    "contact_consents": gettext_noop("Legal basis and source of contacts"),
     "forecast_submissions": gettext_noop("Forecast submissions"),
     "forecast_adjustments": gettext_noop("Forecast adjustments"),
     "alert_states": gettext_noop("Alerts set aside"),

@@ -136,7 +136,7 @@ class Touch(models.Model):
     claim = models.CharField(max_length=32, blank=True, db_index=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
-    outcome = models.CharField(_("outcome"), max_length=20, choices=TouchOutcome.choices, blank=True)
+    outcome = models.CharField(_("outcome of the touch"), max_length=20, choices=TouchOutcome.choices, blank=True)
 
     class Meta:
         ordering = ["due", "id"]

@@ -89,7 +89,7 @@ class Migration(migrations.Migration):
                 ('claim', models.CharField(blank=True, db_index=True, max_length=32)),
                 ('claimed_at', models.DateTimeField(blank=True, null=True)),
                 ('done_at', models.DateTimeField(blank=True, null=True)),
-                ('outcome', models.CharField(blank=True, choices=[('sent', 'e-mail sent'), ('no_answer', 'no answer'), ('replied', 'replied'), ('booked', 'meeting booked'), ('bounced', 'bounced')], max_length=20, verbose_name='outcome')),
+                ('outcome', models.CharField(blank=True, choices=[('sent', 'e-mail sent'), ('no_answer', 'no answer'), ('replied', 'replied'), ('booked', 'meeting booked'), ('bounced', 'bounced')], max_length=20, verbose_name='outcome of the touch')),
                 ('enrolment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='touches', to='sequences.enrolment')),
             ],
             options={
