@@ -4,7 +4,8 @@ through the CRM selectors — a rep gets the rows they own, as the cockpit shows
 from typing import TypeVar
 
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
 from ninja import Query, Router
 from ninja.pagination import paginate
 
@@ -38,10 +39,7 @@ def opportunities(request: HttpRequest, filters: Query[CrmFilters]) -> QuerySet[
 @router.get("/opportunities/{opportunity_id}", response={200: OpportunityOut, **READ_ONE}, summary="One opportunity")
 @declares(get=Ability.USE_API)
 def opportunity(request: HttpRequest, opportunity_id: Id) -> Opportunity:
-    found = crm_rows_visible_to(current_user(request), Opportunity).filter(pk=opportunity_id).first()
-    if found is None:
-        raise Http404
-    return found
+    return get_object_or_404(crm_rows_visible_to(current_user(request), Opportunity), pk=opportunity_id)
 
 
 @router.get("/activities", response={200: list[ActivityOut], **CALL}, summary="Your teams' activities")
@@ -54,7 +52,4 @@ def activities(request: HttpRequest, filters: Query[CrmFilters]) -> QuerySet[Act
 @router.get("/activities/{activity_id}", response={200: ActivityOut, **READ_ONE}, summary="One activity")
 @declares(get=Ability.USE_API)
 def activity(request: HttpRequest, activity_id: Id) -> Activity:
-    found = crm_rows_visible_to(current_user(request), Activity).filter(pk=activity_id).first()
-    if found is None:
-        raise Http404
-    return found
+    return get_object_or_404(crm_rows_visible_to(current_user(request), Activity), pk=activity_id)

@@ -6,7 +6,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 from ninja.pagination import paginate
@@ -88,10 +89,7 @@ def action(request: HttpRequest, plan_id: Id, action_id: Id) -> m.Action:
 
 
 def _action(plan: m.Plan, action_id: int) -> m.Action:
-    found = plan.actions.select_related("segment").filter(pk=action_id).first()
-    if found is None:
-        raise Http404
-    return found
+    return get_object_or_404(plan.actions.select_related("segment"), pk=action_id)
 
 
 def _refused(field: str, message: str) -> ValidationError:
@@ -216,10 +214,7 @@ def accounts(request: HttpRequest, plan_id: Id) -> QuerySet[m.Account]:
 @router.get("/plans/{plan_id}/accounts/{account_id}", response={200: AccountOut, **READ_ONE}, summary="One account")
 @declares(get=Ability.USE_API, scope=plan_scope)
 def account(request: HttpRequest, plan_id: Id, account_id: Id) -> m.Account:
-    found = _plan(request, plan_id).accounts.select_related("segment").filter(pk=account_id).first()
-    if found is None:
-        raise Http404
-    return found
+    return get_object_or_404(_plan(request, plan_id).accounts.select_related("segment"), pk=account_id)
 
 
 @router.get("/plans/{plan_id}/contacts", response={200: list[ContactOut], **READ_ONE}, summary="A plan's contacts")
@@ -234,7 +229,4 @@ def contacts(request: HttpRequest, plan_id: Id) -> QuerySet[m.Contact]:
 @declares(get=Ability.USE_API, scope=plan_scope)
 def contact(request: HttpRequest, plan_id: Id, contact_id: Id) -> m.Contact:
     plan = _plan(request, plan_id)
-    found = m.Contact.objects.filter(account__plan=plan, pk=contact_id).select_related("account").first()
-    if found is None:
-        raise Http404
-    return found
+    return get_object_or_404(m.Contact.objects.select_related("account"), account__plan=plan, pk=contact_id)
