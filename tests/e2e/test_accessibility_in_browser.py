@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from .test_crm_in_browser import _export, _upload
 from .test_plan_in_browser import log_in
@@ -173,7 +174,8 @@ def test_the_manager_logs_in_opens_a_plan_and_edits_it_with_the_keyboard_only(
 
     tab_to(page, "[data-testid=edit-stages]")
     page.keyboard.press("Enter")  # the form opens in place and takes the focus: the next Tab is in it
-    page.wait_for_selector("#section-stages form")
+    # htmx moves the focus when the swap settles, a moment after the form is in the page
+    expect(page.locator("#section-stages h2")).to_be_focused()
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.closest('#section-stages form') !== null")
     tab_to(page, "#id_stages-0-days")
