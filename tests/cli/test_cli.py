@@ -557,3 +557,31 @@ def test_a_place_at_line_100_is_printed_as_it_is_not_as_an_emoji(tmp_path: Path)
     result = pac("plan", "validate", path)  # a second plan key, on line 100
     assert result.exit_code == 2
     assert f"{path}:100:1: " in result.stderr and "💯" not in result.stderr
+
+
+def test_plan_diff_lists_the_objects_that_changed_in_words_and_in_json(tmp_path: Path) -> None:
+    text = EXAMPLE_PLAN.read_text(encoding="utf-8")
+    before, after = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    before.write_text(text, encoding="utf-8")
+    after.write_text(
+        text.replace("owner: alex, stage: demo", "owner: lea, stage: demo", 1).replace(
+            "{stage: mql, rate: 0.4, days: 7}", "{stage: mql, rate: 0.45, days: 7}"
+        ),
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(
+        app, ["plan", "diff", str(before), str(after)], env={"PAC_LANG": "fr", "COLUMNS": "200"}
+    )
+    assert result.exit_code == 0, result.output
+    assert "~ funnel.stages[mql].rate: 0.4 → 0.45" in result.stdout
+    assert "~ accounts[clinique-saint-roch].owner: alex → lea" in result.stdout
+    assert "2 changement(s) : 0 ajouté(s), 0 retiré(s), 2 modifié(s)." in result.stdout
+    document = json.loads(
+        CliRunner().invoke(app, ["plan", "diff", str(before), str(after), "--json"], env={"PAC_LANG": "fr"}).stdout
+    )
+    assert [(c["change"], c["path"], c["old"], c["new"]) for c in document["changes"]] == [
+        ("changed", ["funnel", "stages", "mql", "rate"], 0.4, 0.45),
+        ("changed", ["accounts", "clinique-saint-roch", "owner"], "alex", "lea"),
+    ]
+    same = CliRunner().invoke(app, ["plan", "diff", str(before), str(before)], env={"PAC_LANG": "en"})
+    assert same.exit_code == 0 and "No difference." in same.stdout

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from pac.cli.render import print_analysis, print_calendar, print_priorities
+from pac.cli.render import print_analysis, print_calendar, print_plan_diff, print_priorities
 from pac.cli.terminal import (
     JsonFlag,
     PlanPath,
@@ -28,7 +28,7 @@ from pac.engine.analysis import analyse, to_json
 from pac.engine.formatting import Formatter
 from pac.engine.planfile import PlanFileError, dump_plan, json_schema, load_plan_file, to_plan
 
-plan_app = typer.Typer(help=_("Plan files: validate, schema, compile, export, import."), no_args_is_help=True)
+plan_app = typer.Typer(help=_("Plan files: validate, schema, compile, diff, export, import."), no_args_is_help=True)
 
 
 def funnel(path: PlanPath, as_json: JsonFlag = False) -> None:
@@ -221,6 +221,23 @@ def priorities_command(
         )
     else:
         print_priorities(plan, ranks, selection, Formatter(cli_language(), plan.currency))
+
+
+@plan_app.command("diff")
+def plan_diff(
+    old: Annotated[Path, typer.Argument(help="The plan file before (YAML).", dir_okay=False)],
+    new: Annotated[Path, typer.Argument(help="The plan file after (YAML).", dir_okay=False)],
+    as_json: JsonFlag = False,
+) -> None:
+    """List what changed from one plan file to another: objects added, removed and changed, with their path
+    and old → new values. Both are compared in their normal form: a change of layout is no change."""
+    from pac.engine import plandiff
+
+    changes = plandiff.diff_plans(to_plan(load_plan(old)), to_plan(load_plan(new)))
+    if as_json:
+        print_json(plandiff.to_json(changes))
+        return
+    print_plan_diff(changes)
 
 
 @plan_app.command("export")

@@ -410,3 +410,38 @@ def print_backtest(result: Any, fmt: Formatter) -> None:
             money(score.pinball) if score.pinball is not None else "—",
         )
     out.print(summary)
+
+
+def _diff_value(value: Any) -> str:
+    import json
+
+    from pac.engine.plandiff import plain
+
+    shown = plain(value)
+    return shown if isinstance(shown, str) else json.dumps(shown, ensure_ascii=False)
+
+
+def print_plan_diff(changes: list[Any]) -> None:
+    """One line a change: ``+`` an object added, ``-`` removed, ``~`` a value changed (old → new)."""
+    from rich.markup import escape
+
+    from pac.engine.plandiff import Kind
+
+    if not changes:
+        out.print(_("No difference."))
+        return
+    marks = {Kind.ADDED: "[green]+[/green]", Kind.REMOVED: "[red]-[/red]", Kind.CHANGED: "[yellow]~[/yellow]"}
+    for change in changes:
+        if change.kind is Kind.CHANGED:
+            text = f"{change.where}: {_diff_value(change.old)} → {_diff_value(change.new)}"
+        elif change.kind is Kind.ADDED:
+            text = f"{change.where}: {_diff_value(change.new)}"
+        else:
+            text = f"{change.where}: {_diff_value(change.old)}"
+        out.print(marks[change.kind], escape(text), markup=True, highlight=False, soft_wrap=True)
+    count = {kind: sum(1 for c in changes if c.kind is kind) for kind in Kind}
+    out.print(
+        _("{total} change(s): {added} added, {removed} removed, {changed} changed.").format(
+            total=len(changes), added=count[Kind.ADDED], removed=count[Kind.REMOVED], changed=count[Kind.CHANGED]
+        )
+    )
