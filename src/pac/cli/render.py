@@ -8,7 +8,7 @@ from typing import Any
 
 from rich.table import Table
 
-from pac.cli.terminal import _, out
+from pac.cli.terminal import _, cli_language, out
 from pac.engine.analysis import PlanAnalysis
 from pac.engine.formatting import Formatter
 from pac.engine.labels import (
@@ -19,7 +19,7 @@ from pac.engine.labels import (
     gettext_noop,
     week_title,
 )
-from pac.engine.model import Severity
+from pac.engine.model import Metric, Severity
 
 
 def stage_label(stage: Any) -> str:
@@ -445,3 +445,39 @@ def print_plan_diff(changes: list[Any]) -> None:
             total=len(changes), added=count[Kind.ADDED], removed=count[Kind.REMOVED], changed=count[Kind.CHANGED]
         )
     )
+
+
+def part_title(key: str) -> str:
+    """``2027-Q1`` as people write it (« T1 2027 », “Q1 2027”), ``2027-03`` as « mars 2027 »."""
+    import datetime as dt
+
+    from babel.dates import format_date
+
+    year, _sep, rest = key.partition("-")
+    if rest.startswith("Q"):
+        return _("Q{quarter} {year}").format(quarter=rest[1:], year=year)
+    return str(format_date(dt.date(int(year), int(rest), 1), "MMMM y", locale=cli_language()))
+
+
+def print_parts(parts: list[Any], fmt: Formatter, written: list[Any]) -> None:
+    """One row a part: its dates, its share of the whole and its split targets."""
+    table = Table(title=_("Plan broken down"))
+    for header in (_("Part"), _("From"), _("To"), _("Share"), _("Objectives"), _("Actions")):
+        table.add_column(header)
+    for part in parts:
+        objectives = "; ".join(
+            f"{o.id} {fmt.money(o.target) if o.metric is Metric.REVENUE else fmt.number(o.target)}"
+            for o in part.plan.objectives
+            if o.target is not None and o.per is None
+        )
+        table.add_row(
+            part_title(part.key),
+            fmt.date(part.start),
+            fmt.date(part.end),
+            fmt.percent(part.share),
+            objectives,
+            fmt.number(len(part.plan.actions)),
+        )
+    out.print(table)
+    for path in written:
+        out.print(_("{path} written.").format(path=path), markup=False, highlight=False, soft_wrap=True)

@@ -662,7 +662,15 @@ def _plain(value: Decimal) -> int | float | str:
 
 def dump_plan(plan: model.Plan) -> str:
     """The plan as a v1 YAML document; ``parse_plan_file(dump_plan(p))`` gives ``p`` back."""
-    return yaml.safe_dump(plan_data(plan), sort_keys=False, allow_unicode=True, width=100)
+    return yaml.dump(plan_data(plan), Dumper=_PlainDumper, sort_keys=False, allow_unicode=True, width=100)
+
+
+class _PlainDumper(yaml.SafeDumper):
+    """Never writes an alias: a value met twice (one date object as the plan's end and a deadline) is
+    written out twice, since the plan file refuses aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
 
 
 def plan_data(plan: model.Plan) -> dict[str, Any]:
