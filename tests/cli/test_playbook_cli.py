@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -90,3 +91,25 @@ def test_new_says_what_is_wrong_and_exits_2() -> None:
     missing = pac("playbook", "new", "saas-midmarket")
     assert missing.exit_code == 2 and "start: required" in missing.stderr
     assert "Traceback" not in wrong.output + unreadable.output + missing.output
+
+
+def test_new_takes_a_playbook_file_of_ones_own_checked_as_the_built_ins(tmp_path: Path) -> None:
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(
+        "playbook: {name: mine, title: {fr: Le mien, en: Mine}, description: {fr: Court, en: Short}}\n"
+        "parameters:\n"
+        "  - {name: start, type: date, business_day: true, description: {fr: Début, en: Start}}\n"
+        "  - {name: wins, type: integer, default: 4, min: 1, max: 50, description: {fr: Signatures, en: Wins}}\n"
+        "plan: |\n"
+        "  plan: {name: Mine, start: {{ start }}, end: {{ start | add_months(2) | business_day_before(1) }}}\n"
+        "  objectives: [{id: nb, metric: wins, target: {{ wins }}, deadline: {{ start | quarter_end }}}]\n",
+        encoding="utf-8",
+    )
+    result = pac("playbook", "new", mine, "--set", "start=2027-05-01", "--set", "wins=7")
+    assert result.exit_code == 0, result.output
+    data = yaml.safe_load(result.stdout)
+    assert (str(data["plan"]["start"]), str(data["plan"]["end"])) == ("2027-05-03", "2027-07-02")
+    assert data["objectives"] == [{"id": "nb", "metric": "wins", "target": 7, "deadline": dt.date(2027, 6, 30)}]
+    mine.write_text("playbook: {name: Mine}\nplan: x\n", encoding="utf-8")
+    broken = pac("playbook", "new", mine, "--set", "start=2027-05-03")
+    assert broken.exit_code == 2 and "playbook.title" in broken.stderr and "Traceback" not in broken.output

@@ -271,3 +271,16 @@ def test_set_values_are_read_as_yaml() -> None:
     with pytest.raises(PlaybookError) as error:
         read_assignments(["target", "a=1", "a=2", "b=[1, 2"])
     assert [p.parameter for p in error.value.problems] == ["--set", "a", "b"]
+
+
+def test_the_country_decides_the_business_days() -> None:
+    # 2027-05-17 is Whit Monday: a public holiday in France, a working day in the United Kingdom
+    french = instantiate(load_builtin("key-accounts"), {"start": "2027-05-17"})
+    british = instantiate(load_builtin("key-accounts"), {"start": "2027-05-17", "country": "gb"})
+    assert (french.doc.plan.start, french.doc.plan.country) == (dt.date(2027, 5, 18), "FR")
+    assert (british.doc.plan.start, british.doc.plan.country, british.notes) == (dt.date(2027, 5, 17), "GB", ())
+    plan = to_plan(british.doc)
+    assert [(where, day) for where, day in dated(plan) if not is_business_day(day, "GB")] == []
+    with pytest.raises(PlaybookError) as error:
+        instantiate(load_builtin("key-accounts"), {"start": "2027-05-17", "country": "ZZ"})
+    assert error.value.lines() == ["country: no public-holiday calendar is known for ZZ; use a code such as FR"]

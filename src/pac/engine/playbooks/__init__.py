@@ -117,7 +117,10 @@ def parse_playbook(text: str, source: str = "<playbook>") -> Playbook:
         read = _PlaybookFile.model_validate(data)
     except ValidationError as error:
         raise PlaybookError(
-            [Problem(f"{source}: {format_path(tuple(e['loc']))}", Message(e["msg"])) for e in error.errors()]
+            [
+                Problem(f"{source}: {format_path(tuple(e['loc']))}", Message("{text}", text=e["msg"]))
+                for e in error.errors()
+            ]
         ) from None
     names = [p.name for p in read.parameters]
     if len(set(names)) != len(names):

@@ -53,7 +53,7 @@ def yaml_scalar(value: Any) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
+        return json.dumps(value)  # a JSON string is a YAML double-quoted scalar; \u escapes for all but ASCII
     if isinstance(value, list | tuple):
         return "[" + ", ".join(yaml_scalar(item) for item in value) + "]"
     raise TypeError(f"a {type(value).__name__} cannot be written into a plan file")
