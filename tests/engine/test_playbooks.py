@@ -284,3 +284,18 @@ def test_the_country_decides_the_business_days() -> None:
     with pytest.raises(PlaybookError) as error:
         instantiate(load_builtin("key-accounts"), {"start": "2027-05-17", "country": "ZZ"})
     assert error.value.lines() == ["country: no public-holiday calendar is known for ZZ; use a code such as FR"]
+
+
+@pytest.mark.parametrize(
+    ("expression", "reason"),
+    [
+        ("{{ unknown }}", "'unknown' is undefined"),
+        ("{{ start.__class__.__mro__ }}", "access to attribute '__class__' of 'date' object is unsafe."),
+        ("{{ lipsum }}", "'lipsum' is undefined"),
+    ],
+)
+def test_a_template_of_ones_own_is_rendered_in_the_sandbox(expression: str, reason: str) -> None:
+    text = TEXT_PLAYBOOK.replace("{{ title }}", expression)
+    with pytest.raises(PlaybookError) as error:
+        instantiate(parse_playbook(text), {"start": "2027-01-04"})
+    assert error.value.lines() == [f"plan: the plan template cannot be rendered: {reason}"]

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, pass_context
+from jinja2 import StrictUndefined, TemplateError, Undefined, pass_context
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -40,6 +40,8 @@ MAX_OUTPUT_CHARS = 2 * 1024 * 1024
 
 def yaml_scalar(value: Any) -> str:
     """One value as a YAML flow scalar that reads back as that value and nothing more."""
+    if isinstance(value, Undefined):
+        return json.dumps(str(value))  # StrictUndefined: raises, naming what the template does not know
     if value is None:
         return "null"
     if isinstance(value, bool):
