@@ -152,6 +152,7 @@ def test_an_erased_person_is_named_in_no_version_and_the_versions_still_compare(
     for version in plan.versions.all():
         assert "teammate" not in version.content and "Camille" not in version.content
     newest, before = plan.versions.all()[:2]
-    response = as_owner.get(reverse("plans:versions_compare", args=[plan.pk]), {"old": before.number, "new": newest.number})
+    compare = reverse("plans:versions_compare", args=[plan.pk])
+    response = as_owner.get(compare, {"old": before.number, "new": newest.number})
     assert response.status_code == 200
     assert "Webinaire CFO · Responsable : Manon Leroy → Personne effacée" in page_text(response)

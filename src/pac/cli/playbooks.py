@@ -11,6 +11,18 @@ import typer
 from rich.table import Table
 
 from pac.cli.terminal import JsonFlag, _, cli_language, err, fail, out, print_json, writable, write_out
+from pac.engine.labels import gettext_noop
+
+#: Each parameter type as the table names it (the JSON keeps the code).
+TYPE_LABELS = {
+    "date": gettext_noop("date"),
+    "money": gettext_noop("amount"),
+    "integer": gettext_noop("whole number"),
+    "rate": gettext_noop("rate"),
+    "text": gettext_noop("text"),
+    "dates": gettext_noop("dates"),
+    "people": gettext_noop("usernames"),
+}
 
 playbook_app = typer.Typer(help=_("Playbooks: complete plans to start from (list, new)."), no_args_is_help=True)
 
@@ -58,7 +70,7 @@ def playbook_list(as_json: JsonFlag = False) -> None:
                 shown = fmt.money(Decimal(str(default)))
             else:
                 shown = str(default)
-            table.add_row(parameter.name, parameter.type.value, shown, parameter.description[language])
+            table.add_row(parameter.name, _(TYPE_LABELS[parameter.type]), shown, parameter.description[language])
         out.print(table)
 
 
