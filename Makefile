@@ -8,7 +8,7 @@ ADDRESS ?= 127.0.0.1:8000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PAC_LANG ?= fr
 
-.PHONY: run test lint bench api-schema messages messages-update chromium pdf-libs pg-client test-sqlite test-postgres test-e2e clean
+.PHONY: run test lint bench api-schema cli-doc messages messages-update chromium pdf-libs pg-client test-sqlite test-postgres test-e2e clean
 
 $(BIN)/.runtime: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +73,9 @@ test: lint test-sqlite test-postgres test-e2e
 ## Write the REST API's OpenAPI schema from the code (docs/api/openapi.json; a test compares the two).
 api-schema: $(BIN)/.runtime
 	PAC_DATA_DIR=$$(mktemp -d) $(BIN)/python -m pac.web.api.openapi_file docs/api/openapi.json
+
+cli-doc: $(BIN)/.runtime
+	PAC_LANG=en $(BIN)/python -m pac.cli.reference > docs/cli.md
 
 bench: $(BIN)/.dev
 	$(BIN)/python benchmarks/run.py

@@ -1,0 +1,31 @@
+"""docs/cli.md is the CLI as the code defines it: a command, option or help text changed without
+``make cli-doc`` fails here."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REFERENCE = Path(__file__).parents[2] / "docs" / "cli.md"
+
+
+def test_the_committed_cli_reference_is_the_codes() -> None:
+    # a process of its own: the help texts are read in the language set when the CLI is imported
+    written = subprocess.run(
+        [sys.executable, "-m", "pac.cli.reference"],
+        env={**os.environ, "PAC_LANG": "en"},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout
+    assert written == REFERENCE.read_text(encoding="utf-8"), "run `make cli-doc` and commit docs/cli.md"
+
+
+def test_the_reference_lists_every_command_and_sub_command() -> None:
+    text = REFERENCE.read_text(encoding="utf-8")
+    for command in ("pac funnel", "pac plan diff", "pac plan split", "pac playbook new", "pac sequences", "pac worker"):
+        assert f"`{command}`" in text
+    assert "`--set`" in text and "`--json`" in text
