@@ -557,3 +557,57 @@ def test_a_place_at_line_100_is_printed_as_it_is_not_as_an_emoji(tmp_path: Path)
     result = pac("plan", "validate", path)  # a second plan key, on line 100
     assert result.exit_code == 2
     assert f"{path}:100:1: " in result.stderr and "💯" not in result.stderr
+
+
+def test_plan_diff_lists_the_objects_that_changed_in_words_and_in_json(tmp_path: Path) -> None:
+    text = EXAMPLE_PLAN.read_text(encoding="utf-8")
+    before, after = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    before.write_text(text, encoding="utf-8")
+    after.write_text(
+        text.replace("owner: alex, stage: demo", "owner: lea, stage: demo", 1).replace(
+            "{stage: mql, rate: 0.4, days: 7}", "{stage: mql, rate: 0.45, days: 7}"
+        ),
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(
+        app, ["plan", "diff", str(before), str(after)], env={"PAC_LANG": "fr", "COLUMNS": "200"}
+    )
+    assert result.exit_code == 0, result.output
+    assert "~ funnel.stages[mql].rate: 0.4 → 0.45" in result.stdout
+    assert "~ accounts[clinique-saint-roch].owner: alex → lea" in result.stdout
+    assert "2 changement(s) : 0 ajouté(s), 0 retiré(s), 2 modifié(s)." in result.stdout
+    document = json.loads(
+        CliRunner().invoke(app, ["plan", "diff", str(before), str(after), "--json"], env={"PAC_LANG": "fr"}).stdout
+    )
+    assert [(c["change"], c["path"], c["old"], c["new"]) for c in document["changes"]] == [
+        ("changed", ["funnel", "stages", "mql", "rate"], 0.4, 0.45),
+        ("changed", ["accounts", "clinique-saint-roch", "owner"], "alex", "lea"),
+    ]
+    same = CliRunner().invoke(app, ["plan", "diff", str(before), str(before)], env={"PAC_LANG": "en"})
+    assert same.exit_code == 0 and "No difference." in same.stdout
+
+
+def test_plan_split_writes_one_valid_plan_file_a_month_whose_targets_add_up(tmp_path: Path) -> None:
+    env = {"PAC_LANG": "fr", "COLUMNS": "200"}
+    result = CliRunner().invoke(
+        app, ["plan", "split", str(EXAMPLE_PLAN), "--by", "month", "--out-dir", str(tmp_path), "--json"], env=env
+    )
+    assert result.exit_code == 0, result.output
+    parts = json.loads(result.stdout)["parts"]
+    assert [p["key"] for p in parts] == ["2027-01", "2027-02", "2027-03"]
+    revenue = [o["target"] for p in parts for o in p["objectives"] if o["metric"] == "revenue"]
+    assert sum(revenue) == 1_000_000 and len(revenue) == 3
+    for part in parts:
+        checked = CliRunner().invoke(app, ["plan", "validate", part["file"]], env=env)
+        assert checked.exit_code == 0, checked.output
+    table = CliRunner().invoke(app, ["plan", "split", str(EXAMPLE_PLAN), "--by", "month"], env=env)
+    text = table.stdout.replace("\u202f", " ").replace("\xa0", " ")
+    assert "janvier 2027" in text and "333 333 €" in text and "33,3 %" in text
+
+
+def test_plan_split_refuses_a_bad_season_and_says_how_to_write_it() -> None:
+    result = CliRunner().invoke(
+        app, ["plan", "split", str(EXAMPLE_PLAN), "--seasonality", "1,2,x"], env={"PAC_LANG": "en"}
+    )
+    assert result.exit_code == 2
+    assert "twelve numbers from 0 to 1000, January first" in result.output

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from pac.cli.render import print_analysis, print_calendar, print_priorities
+from pac.cli.render import print_analysis, print_calendar, print_parts, print_plan_diff, print_priorities
 from pac.cli.terminal import (
     JsonFlag,
     PlanPath,
@@ -28,7 +28,9 @@ from pac.engine.analysis import analyse, to_json
 from pac.engine.formatting import Formatter
 from pac.engine.planfile import PlanFileError, dump_plan, json_schema, load_plan_file, to_plan
 
-plan_app = typer.Typer(help=_("Plan files: validate, schema, compile, export, import."), no_args_is_help=True)
+plan_app = typer.Typer(
+    help=_("Plan files: validate, schema, compile, diff, split, export, import."), no_args_is_help=True
+)
 
 
 def funnel(path: PlanPath, as_json: JsonFlag = False) -> None:
@@ -221,6 +223,98 @@ def priorities_command(
         )
     else:
         print_priorities(plan, ranks, selection, Formatter(cli_language(), plan.currency))
+
+
+@plan_app.command("diff")
+def plan_diff(
+    old: Annotated[Path, typer.Argument(help="The plan file before (YAML).", dir_okay=False)],
+    new: Annotated[Path, typer.Argument(help="The plan file after (YAML).", dir_okay=False)],
+    as_json: JsonFlag = False,
+) -> None:
+    """List what changed from one plan file to another: objects added, removed and changed, with their path
+    and old → new values. Both are compared in their normal form: a change of layout is no change."""
+    from pac.engine import plandiff
+
+    changes = plandiff.diff_plans(to_plan(load_plan(old)), to_plan(load_plan(new)))
+    if as_json:
+        print_json(plandiff.to_json(changes))
+        return
+    print_plan_diff(changes)
+
+
+@plan_app.command("split")
+def plan_split(
+    path: PlanPath,
+    by: Annotated[str, typer.Option("--by", help="quarter (fiscal) or month.")] = "quarter",
+    seasonality: Annotated[
+        str | None,
+        typer.Option(
+            "--seasonality", help="Twelve monthly weights, January first, comma-separated (equal when left out)."
+        ),
+    ] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out-dir", help="Write each part as a plan file in this folder.", file_okay=False)
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Break a plan into quarters or months: the totals split by the season so that the parts add up
+    exactly, each action, event and sequence in the part where it happens."""
+    from decimal import Decimal, InvalidOperation
+
+    from pac.engine.breakdown import By, break_down
+
+    if by not in {b.value for b in By}:
+        err.print(_("--by: quarter or month, not {value}.").format(value=by), markup=False)
+        raise typer.Exit(2)
+    weights = None
+    if seasonality is not None:
+        try:
+            weights = [Decimal(w.strip()) for w in seasonality.split(",")]
+        except InvalidOperation:
+            weights = []
+        if len(weights) != 12 or any(not w.is_finite() or w < 0 or w > 1000 for w in weights) or not any(weights):
+            err.print(
+                _("--seasonality: twelve numbers from 0 to 1000, January first, separated by commas, not all 0."),
+                markup=False,
+            )
+            raise typer.Exit(2)
+    plan = to_plan(load_plan(path))
+    parts = break_down(plan, By(by), weights)
+    written: list[Path] = []
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for part in parts:
+            target = out_dir / f"{path.stem}-{part.key}.yaml"
+            writable(target)
+            write_out(target, dump_plan(part.plan))
+            written.append(target)
+    if as_json:
+        print_json(
+            {
+                "parts": [
+                    {
+                        "key": part.key,
+                        "start": part.start.isoformat(),
+                        "end": part.end.isoformat(),
+                        "share": float(round(part.share, 6)),
+                        "objectives": [
+                            {
+                                "id": o.id,
+                                "metric": o.metric.value if o.metric else None,
+                                "target": float(o.target) if o.target is not None else None,
+                                "deadline": o.deadline.isoformat() if o.deadline else None,
+                            }
+                            for o in part.plan.objectives
+                        ],
+                        "actions": len(part.plan.actions),
+                        "file": str(written[n]) if written else None,
+                    }
+                    for n, part in enumerate(parts)
+                ]
+            }
+        )
+        return
+    print_parts(parts, Formatter(cli_language(), plan.currency), written)
 
 
 @plan_app.command("export")

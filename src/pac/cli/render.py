@@ -8,7 +8,7 @@ from typing import Any
 
 from rich.table import Table
 
-from pac.cli.terminal import _, out
+from pac.cli.terminal import _, cli_language, out
 from pac.engine.analysis import PlanAnalysis
 from pac.engine.formatting import Formatter
 from pac.engine.labels import (
@@ -19,7 +19,7 @@ from pac.engine.labels import (
     gettext_noop,
     week_title,
 )
-from pac.engine.model import Severity
+from pac.engine.model import Metric, Severity
 
 
 def stage_label(stage: Any) -> str:
@@ -410,3 +410,74 @@ def print_backtest(result: Any, fmt: Formatter) -> None:
             money(score.pinball) if score.pinball is not None else "—",
         )
     out.print(summary)
+
+
+def _diff_value(value: Any) -> str:
+    import json
+
+    from pac.engine.plandiff import plain
+
+    shown = plain(value)
+    return shown if isinstance(shown, str) else json.dumps(shown, ensure_ascii=False)
+
+
+def print_plan_diff(changes: list[Any]) -> None:
+    """One line a change: ``+`` an object added, ``-`` removed, ``~`` a value changed (old → new)."""
+    from rich.markup import escape
+
+    from pac.engine.plandiff import Kind
+
+    if not changes:
+        out.print(_("No difference."))
+        return
+    marks = {Kind.ADDED: "[green]+[/green]", Kind.REMOVED: "[red]-[/red]", Kind.CHANGED: "[yellow]~[/yellow]"}
+    for change in changes:
+        if change.kind is Kind.CHANGED:
+            text = f"{change.where}: {_diff_value(change.old)} → {_diff_value(change.new)}"
+        elif change.kind is Kind.ADDED:
+            text = f"{change.where}: {_diff_value(change.new)}"
+        else:
+            text = f"{change.where}: {_diff_value(change.old)}"
+        out.print(marks[change.kind], escape(text), markup=True, highlight=False, soft_wrap=True)
+    count = {kind: sum(1 for c in changes if c.kind is kind) for kind in Kind}
+    out.print(
+        _("{total} change(s): {added} added, {removed} removed, {changed} changed.").format(
+            total=len(changes), added=count[Kind.ADDED], removed=count[Kind.REMOVED], changed=count[Kind.CHANGED]
+        )
+    )
+
+
+def part_title(key: str) -> str:
+    """``2027-Q1`` as people write it (« T1 2027 », “Q1 2027”), ``2027-03`` as « mars 2027 »."""
+    import datetime as dt
+
+    from babel.dates import format_date
+
+    year, _sep, rest = key.partition("-")
+    if rest.startswith("Q"):
+        return _("Q{quarter} {year}").format(quarter=rest[1:], year=year)
+    return str(format_date(dt.date(int(year), int(rest), 1), "MMMM y", locale=cli_language()))
+
+
+def print_parts(parts: list[Any], fmt: Formatter, written: list[Any]) -> None:
+    """One row a part: its dates, its share of the whole and its split targets."""
+    table = Table(title=_("Plan broken down"))
+    for header in (_("Part"), _("From"), _("To"), _("Share"), _("Objectives"), _("Actions")):
+        table.add_column(header)
+    for part in parts:
+        objectives = "; ".join(
+            f"{o.id} {fmt.money(o.target) if o.metric is Metric.REVENUE else fmt.number(o.target)}"
+            for o in part.plan.objectives
+            if o.target is not None and o.per is None
+        )
+        table.add_row(
+            part_title(part.key),
+            fmt.date(part.start),
+            fmt.date(part.end),
+            fmt.percent(part.share),
+            objectives,
+            fmt.number(len(part.plan.actions)),
+        )
+    out.print(table)
+    for path in written:
+        out.print(_("{path} written.").format(path=path), markup=False, highlight=False, soft_wrap=True)

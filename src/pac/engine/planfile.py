@@ -662,6 +662,20 @@ def _plain(value: Decimal) -> int | float | str:
 
 def dump_plan(plan: model.Plan) -> str:
     """The plan as a v1 YAML document; ``parse_plan_file(dump_plan(p))`` gives ``p`` back."""
+    return yaml.dump(plan_data(plan), Dumper=_PlainDumper, sort_keys=False, allow_unicode=True, width=100)
+
+
+class _PlainDumper(yaml.SafeDumper):
+    """Never writes an alias: a value met twice (one date object as the plan's end and a deadline) is
+    written out twice, since the plan file refuses aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def plan_data(plan: model.Plan) -> dict[str, Any]:
+    """The plan in the plan file's normal form, as plain data (what ``dump_plan`` writes, what
+    ``plandiff`` compares): defaults left out, keys in the file's order."""
 
     def compact(row: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in row.items() if v is not None}
@@ -722,7 +736,7 @@ def dump_plan(plan: model.Plan) -> str:
     ]
     data.update(sections_to_data(plan, _plain))
     data.update(sequences_to_data(plan))
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return data
 
 
 def json_schema() -> str:
