@@ -185,3 +185,25 @@ def test_the_import_page_stores_the_sequences_and_the_export_gives_them_back(
     response = as_owner.post(reverse("plans:import"), {"file": upload, "team": team.pk})
     assert response.status_code == 400
     assert Plan.objects.count() == 1
+
+
+def test_pac_plan_import_stores_the_sequences_and_refuses_a_sequence_the_app_refuses(
+    owner: Any, team: Any, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from pac.cli import app
+
+    result = CliRunner().invoke(app, ["plan", "import", str(EXAMPLE), "--team", team.name, "--owner", "owner"])
+    assert result.exit_code == 0, result.output
+    assert Enrolment.objects.filter(plan=Plan.objects.get()).count() == 5
+
+    refused = tmp_path / "refused.yaml"
+    refused.write_text(
+        _many(2, "").replace("builtin: four-touches-21-days,", "steps: [{offset: 400, channel: phone}],"),
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["plan", "import", str(refused), "--team", team.name, "--owner", "owner"])
+    assert result.exit_code == 1
+    assert "365" in result.output
+    assert Plan.objects.count() == 1
