@@ -150,6 +150,25 @@ def test_an_absence_moves_only_the_touches_it_covers(owner: Any, team: Any) -> N
     assert services.capacity(plan).absences == (engine.Absence("lea", away, away),)
 
 
+def test_a_dated_pause_of_the_file_holds_the_touches_and_is_written_back(owner: Any, team: Any) -> None:
+    text = _many(3, "").replace(
+        "start: 2027-04-05}",
+        "start: 2027-04-05, pauses: [{start: 2027-04-07, end: 2027-04-09},"
+        " {start: 2027-04-12, end: 2027-04-16, contact: c0}]}",
+    )
+    plan = _import(owner, team, text)
+
+    days = {
+        code: sorted(Touch.objects.filter(enrolment__contact__code=code).values_list("due", flat=True))
+        for code in ("c0", "c1")
+    }
+    assert not [d for d in days["c1"] if dt.date(2027, 4, 7) <= d <= dt.date(2027, 4, 9)]
+    assert days["c1"][1] == dt.date(2027, 4, 12)  # the phone step (8 April) waits for the day after the pause
+    assert not [d for d in days["c0"] if dt.date(2027, 4, 7) <= d <= dt.date(2027, 4, 16)]  # and c0's own one
+    assert days["c0"][1] == dt.date(2027, 4, 19)
+    assert _file(dump_plan(plan_for_file(plan))).sequences == _file(text).sequences
+
+
 def test_without_a_capacity_the_setting_applies_to_everybody(owner: Any, team: Any, settings: Any) -> None:
     settings.SEQUENCE_DAILY_CAPACITY = 3
     plan = _import(owner, team, _many(7, ""))

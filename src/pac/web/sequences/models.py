@@ -36,7 +36,7 @@ class SequenceTemplate(models.Model):
     version = models.PositiveIntegerField(default=1)
     #: Whom the plan file's entry enrols, kept to write the file back: ``segment``, ``accounts``, ``persona``,
     #: ``start``, ``event`` (codes, ISO date) and ``owner`` (who does the touches of accounts without one).
-    audience = models.JSONField(_("enrols"), default=dict, blank=True)
+    audience = models.JSONField(_("whom it enrols"), default=dict, blank=True)
     #: Dated pauses from the plan file: [{start, end, contact (a contact's code, or absent: everyone)}].
     pauses = models.JSONField(_("pauses"), default=list, blank=True)
 

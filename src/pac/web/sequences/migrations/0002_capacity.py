@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="sequencetemplate",
             name="audience",
-            field=models.JSONField(blank=True, default=dict, verbose_name="enrols"),
+            field=models.JSONField(blank=True, default=dict, verbose_name="whom it enrols"),
         ),
         migrations.AddField(
             model_name="sequencetemplate",
