@@ -203,6 +203,7 @@ def test_the_import_page_stores_the_sequences_and_the_export_gives_them_back(
     upload = SimpleUploadedFile("refused.yaml", refused.encode(), content_type="application/yaml")
     response = as_owner.post(reverse("plans:import"), {"file": upload, "team": team.pk})
     assert response.status_code == 400
+    assert "365" in response.content.decode()  # why: the offset beyond what the app keeps
     assert Plan.objects.count() == 1
 
 
@@ -226,3 +227,11 @@ def test_pac_plan_import_stores_the_sequences_and_refuses_a_sequence_the_app_ref
     assert result.exit_code == 1
     assert "365" in result.output
     assert Plan.objects.count() == 1
+
+
+def test_a_persona_enrols_its_contacts_whatever_the_case(owner: Any, team: Any) -> None:
+    text = _many(3, "").replace("segment: icp, start:", "persona: daf, start:")  # the contacts are « DAF »
+    plan = _import(owner, team, text)
+
+    assert Enrolment.objects.filter(plan=plan).count() == 3
+    assert _file(dump_plan(plan_for_file(plan))).sequences == _file(text).sequences

@@ -468,7 +468,7 @@ def enrol(
     if accounts is not None:
         contacts = contacts.filter(account__code__in=list(accounts))
     if persona is not None:
-        contacts = contacts.filter(persona=persona)
+        contacts = contacts.filter(persona__iexact=persona)  # « CFO » is « cfo », as the plan file matches
     chosen = list(contacts[: MAX_ENROL + 1])
     if len(chosen) > MAX_ENROL:
         raise ValidationError(_("At most %(limit)d contacts may be enrolled at once.") % {"limit": MAX_ENROL})
