@@ -41,6 +41,7 @@ NOT_PAGES = {
     "plans:feed_change": "POST only: revoking redirects; a new link: the feeds page (walked) with it",
     "plans:decide": "POST only: redirects",
     "plans:delete": "POST only: redirects",
+    "plans:version_baseline": "POST only: redirects to the versions (walked)",
     "plans:entity_delete": "POST only: redirects",
     "crm:job_report": "a CSV report",
     "crm:job_confirm": "POST only: queues the import for real, then redirects",
@@ -139,6 +140,24 @@ def _names(patterns: list[Any], namespace: str = "") -> Iterator[str]:
             yield namespace + entry.name
 
 
+def _two_versions(plans: list[int]) -> None:
+    """Each plan kept as a version, then changed (an action's budget, an account's owner) and kept again:
+    the versions compare with changes to word."""
+    from django.db.models import F
+
+    from pac.web.plans.models import Account, Action, Plan
+    from pac.web.plans.versions import snapshot
+
+    for p in plans:
+        snapshot(p)
+        Action.objects.filter(pk=Action.objects.filter(plan_id=p).first().pk).update(budget=F("budget") + 1000)
+        account = Account.objects.filter(plan_id=p).exclude(owner="").first()
+        if account is not None:
+            Account.objects.filter(pk=account.pk).update(owner="manon" if account.owner != "manon" else "alex")
+        Plan.objects.filter(pk=p).update(version=F("version") + 1)
+        snapshot(p)
+
+
 def targets(demo: Any, job: Any, token: str) -> dict[str, list[str]]:
     """Each URL name with the URLs walked for it, for the demo's two plans."""
     from pac.web.plans.entities import SECTIONS
@@ -157,6 +176,7 @@ def targets(demo: Any, job: Any, token: str) -> dict[str, list[str]]:
                 entity_rows.append(reverse("plans:entity_edit", args=[p, key, first.pk]))
     kpis = reverse("cockpit:kpis")
     meetings = _meetings(demo)
+    _two_versions(plans)
     return {
         "login": [reverse("login")],
         "plans:list": [reverse("plans:list")],
@@ -176,6 +196,8 @@ def targets(demo: Any, job: Any, token: str) -> dict[str, list[str]]:
             for p in plans
         ],
         "plans:history_csv": [reverse("plans:history_csv", args=[p]) for p in plans],
+        "plans:versions": [reverse("plans:versions", args=[p]) for p in plans],
+        "plans:versions_compare": [reverse("plans:versions_compare", args=[p]) for p in plans],
         "plans:history_xlsx": [reverse("plans:history_xlsx", args=[p]) for p in plans],  # its cells
         "plans:ics": [reverse("plans:ics", args=[p]) for p in plans],  # its titles and descriptions
         "plans:xlsx": [reverse("plans:xlsx", args=[p]) for p in plans],  # its cells

@@ -142,6 +142,11 @@ class World:
             return [ritual_days(self.plan, ritual, self.plan.start, self.plan.end)[0].isoformat()]
         if name == "action_id":
             return [self.own_actions.get(who, self.own_actions[Role.MANAGER.value])]
+        if name == "number":  # a saved version of the plan
+            from pac.web.plans.versions import snapshot
+
+            snapshot(self.plan.pk)
+            return [self.plan.versions.first().number]
         if name == "pk":  # a row of the URL's section; an action status: the reader's own action
             entity = chosen.get("entity")
             if entity is None:

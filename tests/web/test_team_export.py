@@ -49,6 +49,7 @@ def _expected_counts(team: Any) -> dict[str, int]:
         "governance_raci": p.GovernanceRaci,
         "decisions": p.Decision,
         "decision_log": p.DecisionLog,
+        "plan_versions": p.PlanVersion,
         "forecast_submissions": ForecastSubmission,
         "forecast_adjustments": ForecastAdjustment,
         "alert_states": AlertState,

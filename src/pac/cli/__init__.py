@@ -7,11 +7,25 @@ from __future__ import annotations
 
 import typer
 
-from pac.cli import alerts, corrections, crm, demo, forecast, plans, privacy, reports, sequences, server, tokens
+from pac.cli import (
+    alerts,
+    corrections,
+    crm,
+    demo,
+    forecast,
+    plans,
+    playbooks,
+    privacy,
+    reports,
+    sequences,
+    server,
+    tokens,
+)
 from pac.cli.terminal import _
 
 app = typer.Typer(help=_("PAC — plan d'action commercial."), no_args_is_help=True, pretty_exceptions_enable=False)
 app.add_typer(plans.plan_app, name="plan")
+app.add_typer(playbooks.playbook_app, name="playbook")
 app.add_typer(reports.report_app, name="report")
 app.add_typer(alerts.alerts_app, name="alerts")
 app.add_typer(privacy.erase_app, name="erase")

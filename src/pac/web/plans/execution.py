@@ -26,6 +26,7 @@ from pac.web.plans import recorded
 from pac.web.plans.governance import log_decision
 from pac.web.plans.selectors import can_edit, can_edit_section, can_update_action
 from pac.web.plans.versioning import PlanConflict, bump, require_editor
+from pac.web.plans.versions import snapshot_on_commit
 
 
 def check_raci(raci: Mapping[str, Any]) -> dict[str, Any]:
@@ -119,6 +120,8 @@ def action_progress_update(
             _("This action was updated by someone else meanwhile: here it is as it stands now; redo your change.")
         )
     m.Plan.objects.filter(pk=plan.pk).update(version=F("version") + 1)
+    plan.refresh_from_db(fields=["version"])
+    snapshot_on_commit(plan)
     # … then save it as a row, not a queryset update: the change goes into the plan's history with its author
     action.refresh_from_db()
     action.status, action.progress = status, progress

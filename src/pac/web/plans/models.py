@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from pac.engine import labels
@@ -556,3 +557,28 @@ class DecisionLog(models.Model):
         if not self._state.adding:
             raise ValueError("A logged decision is never changed: record a new one.")
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class PlanVersion(models.Model):
+    """The plan as it stood after one saved change: its plan file (``content``, YAML in the normal form),
+    numbered like ``Plan.version``. Two versions compare object by object (``engine.plandiff``); the one
+    marked ``baseline`` is what the manager measures re-plans against."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    created_at = models.DateTimeField(_("saved on"), auto_now_add=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    content = models.TextField()
+    baseline = models.BooleanField(_("baseline"), default=False)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="plan_version_unique"),
+            models.UniqueConstraint(fields=["plan"], condition=Q(baseline=True), name="plan_one_baseline"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} v{self.number}"

@@ -24,6 +24,7 @@ from pac.web.plans import filesections, recorded
 from pac.web.plans.execution import create_execution
 from pac.web.plans.models import Effort, FunnelStage, Objective, Plan, PlanRole
 from pac.web.plans.versioning import bump, require_editor, require_plan_creator
+from pac.web.plans.versions import snapshot_on_commit
 
 SECTIONS: dict[str, type[models.Model]] = {
     "objectives": Objective,
@@ -78,6 +79,7 @@ def plan_create(
         model.Stage.WON,
     ):
         FunnelStage.objects.create(plan=plan, stage=stage.value, position=stage.order)
+    snapshot_on_commit(plan)
     return plan
 
 
@@ -246,6 +248,7 @@ def plan_create_from_file(*, user: User, team: Team, plan: model.Plan, today: dt
         plan_replace_section(user=user, plan=row, expected_version=row.version, section=section, rows=rows)
     create_execution(row, plan)
     filesections.store_all(user=user, plan=row, source=plan, today=today or timezone.localdate())
+    snapshot_on_commit(row)
     return row
 
 

@@ -8,6 +8,7 @@ from pac.web.plans import (
     history_views,
     planning,
     priorities_views,
+    version_views,
     views,
 )
 
@@ -35,6 +36,9 @@ urlpatterns = [
     path("<int:plan_id>/accounts/import/", entities.accounts_import, name="accounts_import"),
     path("<int:plan_id>/actions/<int:pk>/status/", action_list.action_status, name="action_status"),
     path("<int:plan_id>/history/", history_views.plan_history, name="history"),
+    path("<int:plan_id>/versions/", version_views.plan_versions, name="versions"),
+    path("<int:plan_id>/versions/compare/", version_views.plan_versions_compare, name="versions_compare"),
+    path("<int:plan_id>/versions/<int:number>/baseline/", version_views.plan_version_baseline, name="version_baseline"),
     path("<int:plan_id>/history.csv", history_views.history_csv, name="history_csv"),
     path("<int:plan_id>/history.xlsx", history_views.history_xlsx, name="history_xlsx"),
     path("<int:plan_id>/history/<slug:kind>/<int:pk>/", history_views.object_history, name="object_history"),

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from pac.web.accounts.models import User
 from pac.web.plans.models import Plan
 from pac.web.plans.selectors import can_create_plans, can_edit
+from pac.web.plans.versions import snapshot_on_commit
 
 
 class PlanConflict(Exception):
@@ -26,8 +27,10 @@ def require_plan_creator(user: User) -> None:
 
 
 def bump(plan: Plan, expected_version: int) -> None:
-    """Compare-and-set on ``version`` inside the caller's transaction."""
+    """Compare-and-set on ``version`` inside the caller's transaction; the plan as it will be saved is
+    kept as that version when the transaction commits (``versions``)."""
     updated = Plan.objects.filter(pk=plan.pk, version=expected_version).update(version=F("version") + 1)
     if not updated:
         raise PlanConflict(_("This plan was changed by someone else meanwhile: reload it and redo your change."))
     plan.version = expected_version + 1
+    snapshot_on_commit(plan)

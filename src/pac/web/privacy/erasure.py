@@ -93,6 +93,8 @@ FREE_TEXT: tuple[tuple[str, type[models.Model], str, str], ...] = (
     ("ritual_meetings", plans.RitualMeeting, "minutes", "ritual__plan__team"),
     ("segments", plans.Segment, "value_proposition", "plan__team"),
     ("forecast_adjustments", ForecastAdjustment, "reason", "plan__team"),
+    # a saved version is the plan file as it stood: owners, contacts, texts (a pseudonym is a valid name there)
+    ("plan_versions", plans.PlanVersion, "content", "plan__team"),
 )
 #: The username an erased person is left with.
 ERASED = re.compile(r"erased-\d+")

@@ -1,0 +1,78 @@
+"""Versions of a plan: every saved change keeps the plan file as it then stood, numbered like the plan's
+``version``; a baseline is chosen; any two versions compare object by object, in words.
+
+Why snapshots rather than the history tables: a version is the whole plan at one moment, what a manager
+re-plans from and compares with, and the plan file is its complete, portable form (``pac plan diff`` reads
+the same). The snapshot is taken when the change commits (``on_commit``), so it holds the plan as saved,
+never a half-written one; a rolled-back change leaves no version."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from pac.engine import plandiff
+from pac.engine.planfile import dump_plan, parse_plan_file, to_plan
+from pac.web.accounts.models import User
+from pac.web.plans.filesections import plan_for_file
+from pac.web.plans.models import Plan, PlanVersion
+from pac.web.plans.recorded import current_user
+from pac.web.plans.selectors import can_edit
+
+#: Versions kept per plan: past it the oldest (never the baseline) are let go.
+KEEP = 500
+
+
+def snapshot_on_commit(plan: Plan) -> None:
+    """Keep the plan as it will stand once the current transaction commits, as version ``plan.version``,
+    by whoever the change is recorded as."""
+    author = current_user()
+    plan_id = plan.pk
+    transaction.on_commit(lambda: snapshot(plan_id, author))
+
+
+def snapshot(plan_id: int, author: Any = None) -> PlanVersion | None:
+    """Store the plan's current state as its current version number (None when that number is already
+    kept, e.g. two changes in one transaction, or the plan is gone)."""
+    plan = Plan.objects.filter(pk=plan_id).select_related("owner", "team").first()
+    if plan is None or PlanVersion.objects.filter(plan=plan, number=plan.version).exists():
+        return None
+    content = dump_plan(plan_for_file(plan))  # the sections other apps keep (sequences) included
+    try:
+        with transaction.atomic():
+            version = PlanVersion.objects.create(
+                plan=plan, number=plan.version, content=content, author=author if author and author.pk else None
+            )
+    except IntegrityError:  # another request kept this number meanwhile
+        return None
+    old = PlanVersion.objects.filter(plan=plan, baseline=False).order_by("-number").values_list("pk", flat=True)
+    stale = list(old[KEEP:])
+    if stale:
+        PlanVersion.objects.filter(pk__in=stale).delete()
+    return version
+
+
+@transaction.atomic
+def baseline_set(*, user: User, plan: Plan, number: int) -> PlanVersion:
+    """Make version ``number`` the plan's baseline (one at a time)."""
+    if not can_edit(user, plan):
+        raise PermissionDenied(_("You may not change this plan."))
+    version = PlanVersion.objects.select_for_update().filter(plan=plan, number=number).first()
+    if version is None:
+        raise Http404
+    PlanVersion.objects.filter(plan=plan, baseline=True).exclude(pk=version.pk).update(baseline=False)
+    if not version.baseline:
+        version.baseline = True
+        version.save(update_fields=["baseline"])
+    return version
+
+
+def changes_between(old: PlanVersion, new: PlanVersion) -> list[plandiff.Change]:
+    """What changed from ``old`` to ``new``, object by object."""
+    before = to_plan(parse_plan_file(old.content, f"v{old.number}"))
+    after = to_plan(parse_plan_file(new.content, f"v{new.number}"))
+    return plandiff.diff_plans(before, after)
