@@ -255,3 +255,32 @@ def test_the_cli_refuses_a_plan_owned_by_a_rep_and_says_why(
     from pac.web.plans.models import Plan
 
     assert not Plan.objects.exists()
+
+
+def test_the_demo_has_sequences_under_way_with_touches_due_today_and_results(settings: Any, tmp_path: Path) -> None:
+    from collections import Counter
+
+    from pac.web.accounts.models import User
+    from pac.web.demo import load_demo
+    from pac.web.sequences import selectors
+    from pac.web.sequences.models import SequenceTemplate, Touch, TouchCapacity
+
+    settings.DATA_DIR = tmp_path
+    today = dt.date(2026, 12, 2)  # a Wednesday
+    demo = load_demo(today=today)
+
+    for rep in ("alex", "lea", "sami"):  # their « Aujourd'hui » queue: manual touches due today
+        queue = list(selectors.today_queue(User.objects.get(username=rep), today))
+        assert queue and all(t.channel != "email" and t.due == today for t in queue)
+    icp = SequenceTemplate.objects.get(plan=demo.current, code="icp-4-touches")
+    first = selectors.variant_counts(icp)[1]
+    a, b = first["A"], first["B"]
+    assert a.sent > 20 and b.sent > 20
+    assert b.replied / b.sent > 3 * a.replied / a.sent  # the second version of the first e-mail does better
+    assert icp.templates.filter(step=1).count() == 2
+    capacity = TouchCapacity.objects.get(plan=demo.current)
+    per_day = Counter(Touch.objects.filter(enrolment__plan=demo.current).values_list("owner", "due"))
+    assert all(n <= capacity.owners.get(owner, capacity.default) for (owner, _), n in per_day.items())
+    assert not Touch.objects.filter(enrolment__plan=demo.current, due__lt=today, status="scheduled").exists()
+    # the example plan's sequences too, for the quarter ahead
+    assert set(demo.plan.sequences.values_list("code", flat=True)) == {"icp-4-touches", "santexpo-activation"}

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from pac.engine.planfile import parse_plan_file, to_plan
 from pac.io.messages import catalogue
 from pac.web.plans import adapters
+from pac.web.plans.filesections import plan_for_file
 
 from ..conftest import EXAMPLE_PLAN
 from ..engine.strategies import malformed_plan_files
@@ -174,7 +175,9 @@ def test_it_exports_the_plan_as_yaml_that_imports_back(plan: Any, as_owner: Clie
     from pac.web.plans.models import Plan
 
     copy = Plan.objects.exclude(pk=plan.pk).get(name=plan.name)
-    assert adapters.to_engine(copy) == adapters.to_engine(plan) == to_plan(parse_plan_file(text))
+    # the whole plan, the sequences and the touch capacity the sequences app keeps included
+    assert plan_for_file(copy) == plan_for_file(plan) == to_plan(parse_plan_file(text))
+    assert plan_for_file(copy).sequences
 
 
 def test_it_reports_import_errors_with_their_line_and_writes_nothing(

@@ -75,6 +75,7 @@ def _expected_counts(team: Any) -> dict[str, int]:
         "sequence_templates": seq.StepTemplate.objects.filter(sequence__plan__team=team).count(),
         "sequence_enrolments": seq.Enrolment.objects.filter(plan__team=team).count(),
         "sequence_touches": seq.Touch.objects.filter(enrolment__plan__team=team).count(),
+        "touch_capacities": seq.TouchCapacity.objects.filter(plan__team=team).count(),
         "opt_outs": seq.OptOut.objects.filter(team=team).count(),
         "contact_consents": seq.ContactConsent.objects.filter(contact__account__plan__team=team).count(),
     }

@@ -324,7 +324,7 @@ def plan_export(
 ) -> None:
     """Write a plan of the database as a YAML plan file."""
     django_setup()
-    from pac.web.plans import adapters
+    from pac.web.plans.filesections import plan_for_file
     from pac.web.plans.models import Plan
 
     plan = Plan.objects.filter(pk=plan_id).first()
@@ -333,7 +333,7 @@ def plan_export(
         raise typer.Exit(1)
     if output:
         writable(output)
-    text = dump_plan(adapters.to_engine(plan))
+    text = dump_plan(plan_for_file(plan))
     if output:
         write_out(output, text)
     else:
@@ -358,12 +358,16 @@ def plan_import(
     if user is None or team_row is None:
         err.print(_("Unknown user or team: {owner}, {team}.").format(owner=owner, team=team))
         raise typer.Exit(1)
-    from django.core.exceptions import PermissionDenied
+    from django.core.exceptions import PermissionDenied, ValidationError
 
     try:
         with recorded_as(None, CLI):  # nobody logged in: the plan's history says the command line did it
             plan = services.plan_create_from_file(user=user, team=team_row, plan=to_plan(doc))
     except PermissionDenied as refused:  # a rep as the owner, or someone outside the team
         err.print(str(refused))
+        raise typer.Exit(1) from None
+    except ValidationError as refused:  # a section kept by another app (sequences) refused: nothing saved
+        for message in refused.messages:
+            err.print(message, markup=False, highlight=False)
         raise typer.Exit(1) from None
     out.print(_("Plan {id} created: {name}").format(id=plan.pk, name=plan.name))

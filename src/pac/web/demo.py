@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import random
 import secrets
 from dataclasses import dataclass
 from importlib import resources
@@ -19,6 +20,7 @@ from django.utils import timezone
 
 from pac.datasets import CREDITS, dataset_path
 from pac.engine.planfile import parse_plan_file, to_plan
+from pac.engine.workdays import is_business_day
 from pac.io.crm import read_import
 from pac.web.accounts.models import Team, User
 from pac.web.crm.importing import record_values
@@ -26,6 +28,8 @@ from pac.web.crm.kpi_tables import team_tables
 from pac.web.crm.services import records_import
 from pac.web.plans import services
 from pac.web.plans.models import Plan
+from pac.web.sequences import services as sequences
+from pac.web.sequences.models import SequenceTemplate, Touch, TouchOutcome, TouchStatus
 
 DEMO_TEAM = "Ventes SaaS mid-market"
 DEMO_DATA = "maven_crm_sales_opportunities"
@@ -121,7 +125,12 @@ def current_quarter_plan(user: User, team: Team, today: dt.date) -> Plan:
     if existing is not None:
         return existing
     text = current_quarter_text(team_history(team, start, end, today), name, start, end, today)
-    return services.plan_create_from_file(user=user, team=team, plan=to_plan(parse_plan_file(text)))
+    text += demo_sequences_text(today)
+    plan = services.plan_create_from_file(
+        user=user, team=team, plan=to_plan(parse_plan_file(text)), today=sequences_start(today)
+    )
+    play_sequences(user, plan, today)
+    return plan
 
 
 @dataclass(frozen=True)
@@ -258,3 +267,177 @@ def load_crm_history(user: User, team: Team, today: dt.date) -> int:
         known.append(record)
     records_import(user=user, team=team, kind="opportunities", records=known)
     return len(known)
+
+
+# --- sequences: cadences under way, so that « Aujourd'hui » and the results are alive on the first run ----
+
+#: The reps who work the demo's sequences, and the companies they prospect (made up).
+SEQUENCE_REPS = ("alex", "lea", "sami")
+ICP_COMPANIES = (
+    "Atelier Numérique", "Batisoft", "Cap Logistique", "Datavence", "Écopack", "Ferroflex", "Géoplan",
+    "Hexaflux", "Imprimerie Vidal", "Jardins de Loire", "Kinésis Santé", "Lumivers", "Maison Baudry",
+    "Néotrans", "Optimum Froid", "Papeteries d'Auvergne",
+)  # fmt: skip
+DORMANT_COMPANIES = ("Quartz Conseil", "Rives Agro", "Sud Câblage", "Textiles Morel", "Usinage Perrin", "Verdon Eaux")
+REGIONS = {"alex": "Ouest", "lea": "Est", "sami": "Sud"}  # each rep's territory, in the companies' names
+FIRST_NAMES = ("Camille", "Nicolas", "Sarah", "Thomas", "Julie", "Antoine", "Emma", "Lucas", "Chloé", "Hugo")
+LAST_NAMES = ("Martin", "Bernard", "Dubois", "Durand", "Lefebvre", "Moreau", "Laurent", "Simon", "Michel", "Garcia")
+#: The first e-mail's two versions: B (a customer's figure in the subject) is the one that gets replies.
+FIRST_MAILS = {
+    "A": (
+        "Votre clôture mensuelle",
+        "Bonjour {{ contact.first_name }},\n\nEt si {{ account.name }} clôturait en 3 jours ?",
+    ),
+    "B": (
+        "{{ account.name }} : clôturer en 3 jours comme la Clinique du Parc",
+        "Bonjour {{ contact.first_name }},\n\nLa Clinique du Parc clôture désormais en 3 jours au lieu de 10.",
+    ),
+}
+#: Out of 100 touches of a step (and variant), how many get each outcome; the rest: sent (e-mail) or no answer.
+OUTCOME_RATES = {
+    (1, "A"): {TouchOutcome.REPLIED: 4, TouchOutcome.BOUNCED: 4},
+    (1, "B"): {TouchOutcome.REPLIED: 22, TouchOutcome.BOOKED: 6, TouchOutcome.BOUNCED: 4},
+    (2, ""): {TouchOutcome.BOOKED: 12, TouchOutcome.REPLIED: 10},
+    (3, ""): {TouchOutcome.REPLIED: 10},
+}
+#: The business days the ICP sequence has been running by today: its social step is due today.
+DAYS_UNDER_WAY = 9
+
+
+def _business_days_back(day: dt.date, count: int) -> dt.date:
+    """``count`` business days before the last business day on or before ``day`` (after it if negative)."""
+    while not is_business_day(day, "FR"):
+        day -= dt.timedelta(days=1)
+    step = dt.timedelta(days=-1 if count >= 0 else 1)
+    left = abs(count)
+    while left:
+        day += step
+        left -= is_business_day(day, "FR")
+    return day
+
+
+def sequences_start(today: dt.date) -> dt.date:
+    """The day the ICP sequence started: ``DAYS_UNDER_WAY`` business days before the last business day."""
+    return _business_days_back(today, DAYS_UNDER_WAY)
+
+
+def demo_sequences_text(today: dt.date) -> str:
+    """The plan file's sequences of the quarter under way: the « 4 touches sur 21 jours » on 16 ICP accounts
+    per rep (two contacts each, the first e-mail in two versions) and a re-engagement of dormant accounts,
+    both started some business days ago, with each rep's daily capacity and an absence to come."""
+    start = sequences_start(today)
+    dormant_start = _business_days_back(today, 5)
+    lines = [
+        "segments:",
+        '  - {id: icp, name: "ICP : ETI et éditeurs"}',
+        '  - {id: inactifs, name: "Comptes inactifs"}',
+    ]
+    lines.append("accounts:")
+    contacts = ["contacts:"]
+    n = 0
+    for segment, companies in (("icp", ICP_COMPANIES), ("inactifs", DORMANT_COMPANIES)):
+        for rep in SEQUENCE_REPS:
+            for i, company in enumerate(companies):
+                code = f"{segment}-{rep}-{i}"
+                fit = round(0.5 + (i % 5) / 10, 1)
+                strategic = "true" if segment == "icp" and i % 6 == 0 else "false"
+                lines.append(
+                    f'  - {{id: {code}, name: "{company} {REGIONS[rep]}", segment: {segment}, '
+                    f"strategic: {strategic}, icp_fit: {fit}, owner: {rep}}}"
+                )
+                for persona in ("CFO", "COO") if segment == "icp" else ("CFO",):
+                    first, last = FIRST_NAMES[n % len(FIRST_NAMES)], LAST_NAMES[(n // 3) % len(LAST_NAMES)]
+                    n += 1
+                    contacts.append(
+                        f'  - {{id: {code}-{persona.lower()}, account: {code}, name: "{first} {last}", '
+                        f"persona: {persona}, email: {first.lower()}.{last.lower()}.{n}@{code}.example}}"
+                    )
+    away = _business_days_back(today, -6)  # six business days ahead: lea's touches that day move
+    lines += contacts
+    lines += [
+        "touch_capacity:",
+        "  default: 20",
+        "  owners: {lea: 14}",
+        "  absences:",
+        f"    - {{owner: lea, start: {away}, end: {away}}}",
+        "sequences:",
+        "  - id: icp-4-touches",
+        '    name: "ICP : 4 touches en 21 jours"',
+        "    segment: icp",
+        f"    start: {start}",
+        "    steps:",
+        "      - {offset: 0, channel: email, templates: {CFO: cloture-daf, COO: cloture-ops}}",
+        '      - {offset: 3, channel: phone, instructions: "Appeler après l\'e-mail : qualifier le besoin."}',
+        '      - {offset: 8, channel: social, instructions: "Invitation LinkedIn avec l\'étude de cas."}',
+        "      - {offset: 21, channel: email}",
+        "    variants: [{id: A, split: 0.5}, {id: B, split: 0.5}]",
+        "  - id: relance-inactifs",
+        '    name: "Relance des comptes inactifs"',
+        "    segment: inactifs",
+        f"    start: {dormant_start}",
+        "    steps:",
+        '      - {offset: 0, channel: phone, instructions: "Reprendre contact : où en est le projet ?"}',
+        "      - {offset: 2, channel: email}",
+        '      - {offset: 5, channel: phone, instructions: "Proposer un point de 20 minutes."}',
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _outcome(touch: Touch, variant: str) -> str:
+    """The touch's outcome, the same on every run: a stable draw against ``OUTCOME_RATES``."""
+    rates = OUTCOME_RATES.get((touch.step, variant)) or OUTCOME_RATES.get((touch.step, ""), {})
+    draw = random.Random(f"{touch.enrolment.contact.code}:{touch.step}").randrange(100)
+    for outcome, rate in rates.items():
+        if draw < rate:
+            return outcome
+        draw -= rate
+    return TouchOutcome.SENT if touch.channel == "email" else TouchOutcome.NO_ANSWER
+
+
+def play_sequences(user: User, plan: Plan, today: dt.date) -> None:
+    """The sequences' past: the two versions of the first e-mail saved, and every touch due before today
+    done, in order, with its outcome (a reply, a meeting or a bounce takes the contact out); today's touches
+    stay for the reps' « Aujourd'hui » queue and the worker."""
+    mails = {
+        "icp-4-touches": [
+            *(
+                {"step": 1, "variant": variant, "subject": subject, "body": body}
+                for variant, (subject, body) in FIRST_MAILS.items()
+            ),
+            {
+                "step": 4,
+                "subject": "Dernier message",
+                "body": "Bonjour {{ contact.first_name }},\n\nJe ne vous relancerai plus.",
+            },
+        ],
+        "relance-inactifs": [
+            {
+                "step": 2,
+                "subject": "Suite à mon appel",
+                "body": "Bonjour {{ contact.first_name }},\n\nComme convenu, voici un point sur nos nouveautés.",
+            },
+        ],
+    }
+    for code, templates in mails.items():
+        sequence = SequenceTemplate.objects.get(plan=plan, code=code)
+        sequences.sequence_save(
+            user,
+            plan,
+            code=code,
+            name=sequence.name,
+            steps=sequence.steps,
+            variants=sequence.variants,
+            exits=sequence.exits,
+            anchor=sequence.anchor,
+            version=sequence.version,
+            templates=[{**t, "body": t["body"] + "\n\n{{ unsubscribe_url }}"} for t in templates],
+        )
+    due = (
+        Touch.objects.filter(enrolment__plan=plan, due__lt=today)
+        .select_related("enrolment__contact")
+        .order_by("due", "step", "pk")
+    )
+    for touch in due:
+        touch.refresh_from_db(fields=["status"])
+        if touch.status == TouchStatus.SCHEDULED:  # not skipped by an earlier exit
+            sequences.touch_done(touch, _outcome(touch, touch.enrolment.variant), user)

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from pydantic import ValidationError as PydanticValidationError
@@ -19,7 +20,7 @@ from pac.engine import model
 from pac.engine.plansections import AlertsEntry, alert_thresholds_document
 from pac.engine.workdays import weeks_between
 from pac.web.accounts.models import Team, User
-from pac.web.plans import recorded
+from pac.web.plans import filesections, recorded
 from pac.web.plans.execution import create_execution
 from pac.web.plans.models import Effort, FunnelStage, Objective, Plan, PlanRole
 from pac.web.plans.versioning import bump, require_editor, require_plan_creator
@@ -218,8 +219,10 @@ def _rows_from_engine(plan: model.Plan) -> dict[str, list[dict[str, Any]]]:
 
 
 @transaction.atomic
-def plan_create_from_file(*, user: User, team: Team, plan: model.Plan) -> Plan:
-    """Create a whole plan from a validated plan file: all rows or none; by whoever may create plans."""
+def plan_create_from_file(*, user: User, team: Team, plan: model.Plan, today: dt.date | None = None) -> Plan:
+    """Create a whole plan from a validated plan file: all rows or none; by whoever may create plans.
+    The sections other apps keep (sequences and their enrolments, scheduled from ``today``) are stored in
+    the same transaction (``filesections``)."""
     require_plan_creator(user)
     if not user.teams.filter(pk=team.pk).exists():
         raise PermissionDenied(_("You are not a member of this team."))
@@ -244,6 +247,7 @@ def plan_create_from_file(*, user: User, team: Team, plan: model.Plan) -> Plan:
     for section, rows in _rows_from_engine(plan).items():
         plan_replace_section(user=user, plan=row, expected_version=row.version, section=section, rows=rows)
     create_execution(row, plan)
+    filesections.store_all(user=user, plan=row, source=plan, today=today or timezone.localdate())
     snapshot_on_commit(row)
     return row
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from pac.engine import plandiff
 from pac.engine.planfile import dump_plan, parse_plan_file, to_plan
 from pac.web.accounts.models import User
-from pac.web.plans import adapters
+from pac.web.plans.filesections import plan_for_file
 from pac.web.plans.models import Plan, PlanVersion
 from pac.web.plans.recorded import current_user
 from pac.web.plans.selectors import can_edit
@@ -41,7 +41,7 @@ def snapshot(plan_id: int, author: Any = None) -> PlanVersion | None:
     plan = Plan.objects.filter(pk=plan_id).select_related("owner", "team").first()
     if plan is None or PlanVersion.objects.filter(plan=plan, number=plan.version).exists():
         return None
-    content = dump_plan(adapters.to_engine(plan))
+    content = dump_plan(plan_for_file(plan))  # the sections other apps keep (sequences) included
     try:
         with transaction.atomic():
             version = PlanVersion.objects.create(

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,7 +18,7 @@ from pac.engine.analysis import analyse
 from pac.engine.planfile import PlanFileError, decode_plan_file, dump_plan, parse_plan_file, to_plan
 from pac.web.accounts.abilities import Ability, requires
 from pac.web.language import formatter, language
-from pac.web.plans import adapters, selectors, services
+from pac.web.plans import adapters, filesections, selectors, services
 from pac.web.plans.forms import SECTION_FORMSETS, PlanForm, PlanImportForm
 from pac.web.plans.inputs import show_percent
 from pac.web.plans.models import Plan
@@ -215,7 +216,7 @@ def plan_section(request: HttpRequest, plan_id: int, section: str) -> HttpRespon
 @requires(get=Ability.READ_PLANS, scope=plan_scope)
 def plan_export(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = selectors.plan_for(current_user(request), plan_id)
-    response = HttpResponse(dump_plan(adapters.to_engine(plan)), content_type="application/yaml; charset=utf-8")
+    response = HttpResponse(dump_plan(filesections.plan_for_file(plan)), content_type="application/yaml; charset=utf-8")
     filename = slugify(plan.name) or f"plan-{plan.pk}"
     response["Content-Disposition"] = f'attachment; filename="{filename}.yaml"'
     return response
@@ -234,11 +235,15 @@ def plan_import(request: HttpRequest) -> HttpResponse:
         except PlanFileError as error:
             issues = error.lines(_)
         else:
-            plan = services.plan_create_from_file(
-                user=current_user(request), team=form.cleaned_data["team"], plan=to_plan(doc)
-            )
-            messages.success(request, _("Plan imported."))
-            return redirect("plans:detail", plan_id=plan.pk)
+            try:
+                plan = services.plan_create_from_file(
+                    user=current_user(request), team=form.cleaned_data["team"], plan=to_plan(doc)
+                )
+            except ValidationError as refused:  # a section another app keeps (sequences) refused: nothing saved
+                issues = list(refused.messages)
+            else:
+                messages.success(request, _("Plan imported."))
+                return redirect("plans:detail", plan_id=plan.pk)
     return render(
         request,
         "plans/list.html",

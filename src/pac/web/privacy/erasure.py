@@ -272,12 +272,18 @@ def _scrub_plans(person: Person) -> Counter[str]:
         ("actions", plans.Action, "raci"),
         ("governance_raci", plans.GovernanceRaci, "raci"),
         ("rituals", plans.Ritual, "attendees"),
+        ("sequences", sequences.SequenceTemplate, "audience"),
+        ("touch_capacities", sequences.TouchCapacity, "absences"),
     ):
         for pk, value in model._default_manager.values_list("pk", field).iterator(chunk_size=500):
             renamed = _renamed(value, person.username, person.new_username)
             if renamed != value:
                 model._default_manager.filter(pk=pk).update(**{field: renamed})
                 counts[table] += 1
+    for row in sequences.TouchCapacity.objects.filter(owners__has_key=person.username):  # keyed by username
+        row.owners = {person.new_username if k == person.username else k: v for k, v in row.owners.items()}
+        row.save(update_fields=["owners"])
+        counts["touch_capacities"] += 1
     return counts
 
 

@@ -101,6 +101,7 @@ TABLES: tuple[Table, ...] = (
     Table("sequence_templates", sequences.StepTemplate, _plan_rows(sequences.StepTemplate, "sequence__plan__team")),
     Table("sequence_enrolments", sequences.Enrolment, _plan_rows(sequences.Enrolment)),
     Table("sequence_touches", sequences.Touch, _plan_rows(sequences.Touch, "enrolment__plan__team")),
+    Table("touch_capacities", sequences.TouchCapacity, _plan_rows(sequences.TouchCapacity)),
     Table("opt_outs", sequences.OptOut, _team_rows(sequences.OptOut)),
     Table(
         "contact_consents",
@@ -149,6 +150,7 @@ LABELS: dict[str, str] = {
     "sequence_templates": gettext_noop("Sequence e-mail templates"),
     "sequence_enrolments": gettext_noop("Sequence enrolments"),
     "sequence_touches": gettext_noop("Sequence touches"),
+    "touch_capacities": gettext_noop("Touches per rep and day"),
     "opt_outs": gettext_noop("Opt-outs"),
     "contact_consents": gettext_noop("Legal basis and source of contacts"),
     "forecast_submissions": gettext_noop("Forecast submissions"),

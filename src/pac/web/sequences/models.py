@@ -34,6 +34,11 @@ class SequenceTemplate(models.Model):
     paused = models.BooleanField(_("paused"), default=False)
     paused_on = models.DateField(_("paused on"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
+    #: Whom the plan file's entry enrols, kept to write the file back: ``segment``, ``accounts``, ``persona``,
+    #: ``start``, ``event`` (codes, ISO date) and ``owner`` (who does the touches of accounts without one).
+    audience = models.JSONField(_("whom it enrols"), default=dict, blank=True)
+    #: Dated pauses from the plan file: [{start, end, contact (a contact's code, or absent: everyone)}].
+    pauses = models.JSONField(_("pauses"), default=list, blank=True)
 
     class Meta:
         ordering = ["plan", "code"]
@@ -61,6 +66,20 @@ class StepTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sequence} #{self.step} {self.persona} {self.variant}".strip()
+
+
+class TouchCapacity(models.Model):
+    """How many touches each owner of a plan can do in a business day (``owners`` {username: n} overrides
+    ``default``), and when they are away (``absences`` [{owner, start, end}], ISO dates, both ends included).
+    Without a row, the setting ``SEQUENCE_DAILY_CAPACITY`` applies to everybody."""
+
+    plan = models.OneToOneField(Plan, on_delete=models.CASCADE, related_name="touch_capacity")
+    default = models.PositiveSmallIntegerField(_("touches per day"), default=20)
+    owners = models.JSONField(_("touches per day by owner"), default=dict, blank=True)
+    absences = models.JSONField(_("absences"), default=list, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.plan}: {self.default}"
 
 
 class EnrolmentStatus(models.TextChoices):

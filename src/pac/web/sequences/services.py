@@ -42,6 +42,7 @@ from pac.web.sequences.models import (
     SequenceTemplate,
     StepTemplate,
     Touch,
+    TouchCapacity,
     TouchOutcome,
     TouchStatus,
 )
@@ -75,8 +76,60 @@ def require_change(user: User, plan: Plan) -> None:
         raise PermissionDenied(_("You may not change this plan."))
 
 
-def capacity() -> engine.Capacity:
-    return engine.Capacity(default=int(getattr(settings, "SEQUENCE_DAILY_CAPACITY", 40)))
+def capacity(plan: Plan | None = None) -> engine.Capacity:
+    """The plan's touches per owner and business day, with the owners' absences (its ``TouchCapacity``,
+    from the plan file's ``touch_capacity``); without one, ``SEQUENCE_DAILY_CAPACITY`` for everybody."""
+    row = TouchCapacity.objects.filter(plan=plan).first() if plan is not None else None
+    if row is None:
+        return engine.Capacity(default=int(getattr(settings, "SEQUENCE_DAILY_CAPACITY", 40)))
+    return engine.Capacity(
+        default=row.default,
+        owners={str(k): int(v) for k, v in row.owners.items()},
+        absences=tuple(
+            engine.Absence(str(a["owner"]), dt.date.fromisoformat(a["start"]), dt.date.fromisoformat(a["end"]))
+            for a in row.absences
+        ),
+    )
+
+
+#: Bounds of a plan's touch capacity, as the plan file's: touches per day, absences.
+MAX_DAILY_TOUCHES = 1000
+MAX_ABSENCES = 1000
+
+
+@transaction.atomic
+def touch_capacity_save(
+    user: User,
+    plan: Plan,
+    *,
+    default: int,
+    owners: Mapping[str, int] | None = None,
+    absences: Sequence[engine.Absence] = (),
+    today: dt.date | None = None,
+) -> engine.Schedule | None:
+    """Set how many touches each owner of the plan can do per business day and when they are away, then
+    reschedule the reps concerned: touches an absence now covers move to the first days with room, the
+    others keep their day (``engine.reschedule``)."""
+    require_change(user, plan)
+    counts = [default, *(owners or {}).values()]
+    if any(isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_DAILY_TOUCHES for n in counts):
+        raise ValidationError(
+            _("A daily capacity is a whole number of touches from 1 to %(limit)d.") % {"limit": MAX_DAILY_TOUCHES}
+        )
+    if len(absences) > MAX_ABSENCES or any(a.end < a.start for a in absences):
+        raise ValidationError(_("An absence ends on or after its first day."))
+    TouchCapacity.objects.update_or_create(
+        plan=plan,
+        defaults={
+            "default": default,
+            "owners": {str(k): int(v) for k, v in (owners or {}).items()},
+            "absences": [{"owner": a.owner, "start": a.start.isoformat(), "end": a.end.isoformat()} for a in absences],
+        },
+    )
+    concerned = set(Enrolment.objects.filter(plan=plan, status__in=RUNNING).values_list("owner", flat=True))
+    if not concerned:
+        return None
+    return _reschedule(plan, concerned, today or timezone.localdate())
 
 
 # --- saving a cadence ------------------------------------------------------------------------
@@ -102,6 +155,13 @@ def _steps_problems(steps: Sequence[Mapping[str, Any]], anchor: str) -> dict[str
             )
         if step.get("channel") not in channels:
             errors.setdefault(key, []).append(_("Step %(step)d: unknown channel.") % {"step": n})
+        named = step.get("templates") or {}
+        if not isinstance(named, Mapping) or any(
+            len(str(persona)) > 60 or not SLUG.fullmatch(str(name)) for persona, name in named.items()
+        ):
+            errors.setdefault(key, []).append(
+                _("Step %(step)d: templates by persona (at most 60 characters) and template id.") % {"step": n}
+            )
         if len(str(step.get("instructions", ""))) > MAX_INSTRUCTIONS:
             errors.setdefault(key, []).append(
                 _("Step %(step)d: instructions of at most %(limit)d characters.")
@@ -173,11 +233,15 @@ def sequence_save(
     exits: Iterable[str] = tuple(engine.ExitRule),
     anchor: str = engine.Anchor.START.value,
     version: int | None = None,
+    audience: Mapping[str, Any] | None = None,
+    pauses: Sequence[Mapping[str, Any]] | None = None,
 ) -> SequenceTemplate:
     """Create or replace the sequence ``code`` of ``plan``. Templates are checked in Jinja2's sandbox
     (unknown variables, attributes outside it) before anything is written; ``ValidationError`` maps each
     located field (``steps.2``, ``templates.1``) to its messages. ``version``: the one the editor read, so
-    that two managers editing at once cannot overwrite each other."""
+    that two managers editing at once cannot overwrite each other. ``audience`` and ``pauses``: whom the plan
+    file's entry enrols and its dated pauses (checked by the plan file), kept to write the file back; None
+    leaves them as they are."""
     require_change(user, plan)
     errors: dict[str, list[str]] = {}
     if not SLUG.fullmatch(code):
@@ -198,11 +262,18 @@ def sequence_save(
         "name": name.strip(),
         "anchor": anchor,
         "steps": [
-            {"offset": s["offset"], "channel": s["channel"], "instructions": str(s.get("instructions", ""))}
+            {
+                "offset": s["offset"],
+                "channel": s["channel"],
+                "instructions": str(s.get("instructions", "")),
+                **({"templates": {str(k): str(v) for k, v in s["templates"].items()}} if s.get("templates") else {}),
+            }
             for s in steps
         ],
         "variants": [{"id": str(v["id"]), "split": float(v["split"])} for v in variants],
         "exits": exits,
+        **({"audience": dict(audience)} if audience is not None else {}),
+        **({"pauses": [dict(p) for p in pauses]} if pauses is not None else {}),
     }
     existing = SequenceTemplate.objects.filter(plan=plan, code=code).first()
     if existing is None:
@@ -244,7 +315,12 @@ def to_engine(sequence: SequenceTemplate) -> engine.Sequence:
         id=str(sequence.pk),
         name=sequence.name,
         steps=tuple(
-            engine.Step(int(s["offset"]), Channel(s["channel"]), instructions=s.get("instructions", ""))
+            engine.Step(
+                int(s["offset"]),
+                Channel(s["channel"]),
+                dict(s.get("templates", {})),
+                instructions=s.get("instructions", ""),
+            )
             for s in sequence.steps
         ),
         variants=tuple(engine.Variant(str(v["id"]), float(v["split"])) for v in sequence.variants),
@@ -314,12 +390,34 @@ def _reschedule(plan: Plan, owners: Iterable[str], today: dt.date) -> engine.Sch
         previous,
         [to_engine(s) for s in sequences.values()],
         [_engine_enrolment(e) for e in running],
-        capacity(),
+        capacity(plan),
         today,
         plan.country,
+        _pauses(sequences.values()),
     )
     _store(result, running, stored)
     return result
+
+
+def _pauses(sequences: Iterable[SequenceTemplate]) -> list[engine.Pause]:
+    """The plan file's dated pauses of these sequences, in the scheduler's ids (rows' keys as strings)."""
+    dated = [s for s in sequences if s.pauses]
+    codes = {p["contact"] for s in dated for p in s.pauses if p.get("contact")}
+    contacts = dict(
+        Contact.objects.filter(account__plan__in={s.plan_id for s in dated}, code__in=codes)
+        .values_list("code", "pk")
+    ) if codes else {}  # fmt: skip
+    return [
+        engine.Pause(
+            str(s.pk),
+            dt.date.fromisoformat(p["start"]),
+            dt.date.fromisoformat(p["end"]),
+            str(contacts[p["contact"]]) if p.get("contact") in contacts else None,
+        )
+        for s in dated
+        for p in s.pauses
+        if not p.get("contact") or p["contact"] in contacts
+    ]
 
 
 # --- enrolment -------------------------------------------------------------------------------
@@ -349,12 +447,14 @@ def enrol(
     persona: str | None = None,
     start: dt.date,
     today: dt.date | None = None,
+    owner: str | None = None,
 ) -> EnrolResult:
     """Enrol the plan's contacts of a segment, an account list (codes) and/or a persona, from ``start``.
 
     Refused, with the reason: opted-out contacts, contacts already in a running sequence of the plan, and
     contacts without an e-mail when the sequence has e-mail steps. The touches are scheduled around the
-    reps' touches already stored, never beyond their daily capacity; ``overflow`` says where it runs out."""
+    reps' touches already stored, never beyond their daily capacity; ``overflow`` says where it runs out.
+    A contact's touches go to their account's owner, else ``owner``, else the plan's owner."""
     require_change(user, plan)
     if sequence.plan_id != plan.pk:
         raise Http404
@@ -368,7 +468,7 @@ def enrol(
     if accounts is not None:
         contacts = contacts.filter(account__code__in=list(accounts))
     if persona is not None:
-        contacts = contacts.filter(persona=persona)
+        contacts = contacts.filter(persona__iexact=persona)  # « CFO » is « cfo », as the plan file matches
     chosen = list(contacts[: MAX_ENROL + 1])
     if len(chosen) > MAX_ENROL:
         raise ValidationError(_("At most %(limit)d contacts may be enrolled at once.") % {"limit": MAX_ENROL})
@@ -397,7 +497,7 @@ def enrol(
                     sequence=sequence,
                     contact=contact,
                     account=contact.account,
-                    owner=contact.account.owner or plan.owner.username,
+                    owner=contact.account.owner or owner or plan.owner.username,
                     variant=engine.variant_of(engine_sequence, str(contact.pk)),
                     start=start,
                 )
