@@ -148,14 +148,14 @@ def enrol_page(request: HttpRequest, plan_id: int, sequence_id: int) -> HttpResp
             form.add_error(None, error)
             status = 400
         else:
-            context |= _preview_context(preview, fmt)
+            context |= _preview_context(preview, fmt, selectors.people_names(plan, preview.owners))
     else:
         status = 400
     template = "sequences/_enrol_preview.html" if getattr(request, "htmx", False) else "sequences/enrol.html"
     return render(request, template, context, status=200 if getattr(request, "htmx", False) else status)
 
 
-def _preview_context(preview: services.EnrolPreview, fmt: Any) -> dict[str, Any]:
+def _preview_context(preview: services.EnrolPreview, fmt: Any, names: dict[str, str]) -> dict[str, Any]:
     reasons: dict[str, list[str]] = {}
     for refusal in preview.refused:
         reasons.setdefault(refusal.reason, []).append(f"{refusal.contact.name} ({refusal.contact.account.name})")
@@ -180,10 +180,10 @@ def _preview_context(preview: services.EnrolPreview, fmt: Any) -> dict[str, Any]
             }
             for code, names in reasons.items()
         ],
-        "owners": preview.owners,
+        "owners": [names.get(o, o) for o in preview.owners],
         "grid": _grid(preview, fmt),
         "runs_out": [
-            {"owner": owner, "day": fmt.date(day), "rolled": fmt.number(rolled[owner])}
+            {"owner": names.get(owner, owner), "day": fmt.date(day), "rolled": fmt.number(rolled[owner])}
             for owner, day in sorted(first_out.items())
         ],
     }

@@ -122,3 +122,11 @@ def mail_context(contact: Contact, plan: Plan, unsubscribe_url: str = "", meetin
         unsubscribe_url=unsubscribe_url,
         meeting_url=meeting_url,
     )
+
+
+def people_names(plan: Plan, usernames: list[str]) -> dict[str, str]:
+    """The team's people by username as a page names them (full name, else the username)."""
+    return {
+        u.username: u.get_full_name() or u.username
+        for u in User.objects.filter(username__in=usernames, teams=plan.team)
+    }
