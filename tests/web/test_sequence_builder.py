@@ -351,3 +351,12 @@ def test_two_enrolments_at_once_never_exceed_a_reps_capacity(owner: Any, crm_pla
     per_day = Counter((t.owner, t.due) for t in Touch.objects.all())
     assert Touch.objects.count() == 240
     assert max(per_day.values()) <= 5
+
+
+def test_a_second_copy_of_a_built_in_is_told_apart(owner: Any, crm_plan: Any) -> None:
+    client = login(owner)
+    for _n in range(2):
+        client.post(reverse("sequences:builtin", args=[crm_plan.pk]), {"builtin": "four-touches-21-days"})
+    names = sorted(SequenceTemplate.objects.filter(plan=crm_plan).values_list("name", flat=True))
+    assert len(names) == 2 and names[1] == f"{names[0]} (2)"
+    assert [s["offset"] for s in SequenceTemplate.objects.first().steps] == [0, 3, 8, 21]

@@ -121,6 +121,9 @@ def sequence_builtin(request: HttpRequest, plan_id: int) -> HttpResponse:
     else:
         name = _("4 touches in 21 days")
         code = unique_slug(which, taken)
+    names = set(SequenceTemplate.objects.filter(plan=plan).values_list("name", flat=True))
+    if name in names:  # a second copy is told apart: « 4 touches sur 21 jours (2) »
+        name = next(f"{name} ({n})" for n in range(2, len(names) + 3) if f"{name} ({n})" not in names)
     sequence = services.sequence_save(
         user,
         plan,
