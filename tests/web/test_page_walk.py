@@ -20,6 +20,7 @@ from babel.messages.pofile import read_po
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 import pac.engine.model as engine_model
+from pac.engine.sequence_templates import ALLOWED_VARIABLES
 from pac.io.messages import LOCALE_DIR
 from tests.conftest import EXAMPLE_PLAN
 
@@ -54,6 +55,8 @@ NOT_PAGES = {
     "privacy:erase_person": "POST only: an administrator's confirmation page, tested in test_erasure",
     "privacy:erase_contact": "POST only: an administrator's confirmation page, tested in test_erasure",
     "apitokens:revoke": "POST only: redirects",
+    "sequences:builtin": "POST only: creates a sequence, then redirects to its builder (walked)",
+    "sequences:state": "POST only: pause, resume or stop, then redirects",
 }
 #: Words that give English away on a French page, and French on an English one (whole words, case kept).
 ENGLISH_WORDS = (
@@ -225,10 +228,45 @@ def targets(demo: Any, job: Any, token: str) -> dict[str, list[str]]:
         "cockpit:meeting": meetings,
         "privacy:home": [reverse("privacy:home")],
         "privacy:team_data": [reverse("privacy:team_data", args=[demo.team.pk])],
+        **_sequence_targets(demo),
         "cockpit:weeks_produced": [
             f"{reverse('cockpit:weeks_produced', args=[p])}?from={dt.date.today() - dt.timedelta(days=60)}"
             for p in plans
         ],
+    }
+
+
+def _walk_sequence(demo: Any) -> Any:
+    """A sequence of the plan to come (it has the accounts and contacts), with variants (made once)."""
+    from pac.web.sequences import services
+    from pac.web.sequences.models import SequenceTemplate
+
+    found = SequenceTemplate.objects.filter(plan=demo.plan, code="walk").first()
+    if found is not None:
+        return found
+    # no e-mail step: the demo's contacts have no address, and the preview is walked with them enrolled
+    steps = [{"offset": 0, "channel": "phone"}, {"offset": 3, "channel": "social"}, {"offset": 8, "channel": "phone"}]
+    mail = {"step": 1, "subject": "Bonjour {{ contact.first_name }}", "body": "{{ account.name }}"}
+    return services.sequence_save(
+        demo.manager,
+        demo.plan,
+        code="walk",
+        name="Relance DAF",
+        steps=steps,
+        templates=[mail, mail | {"variant": "B"}],
+        variants=[{"id": "A", "split": 0.5}, {"id": "B", "split": 0.5}],
+    )
+
+
+def _sequence_targets(demo: Any) -> dict[str, list[str]]:
+    """The sequences' list, builder and enrolment screen (their preview: ``_faulty_pages``)."""
+    plans = [demo.plan.pk, demo.plan.pk]
+    sequence = _walk_sequence(demo)
+    return {
+        "sequences:list": [reverse("sequences:list", args=[p]) for p in plans],
+        "sequences:new": [reverse("sequences:new", args=[p]) for p in plans],
+        "sequences:edit": [reverse("sequences:edit", args=[demo.plan.pk, sequence.pk])],
+        "sequences:enrol": [reverse("sequences:enrol", args=[demo.plan.pk, sequence.pk])],
     }
 
 
@@ -383,7 +421,17 @@ def _faulty_pages(client: Any, who: str, language: str, demo: Any) -> list[Page]
     faulty = faulty.replace("hours_per_week: 35}", "hours_per_week: 0}", 1)
     url = reverse("plans:import")
     response = client.post(url, {"team": demo.team.pk, "file": SimpleUploadedFile("plan.yaml", faulty.encode("utf-8"))})
-    return [_page(who, language, f"{url} (a faulty plan file)", response)]
+    pages = [_page(who, language, f"{url} (a faulty plan file)", response)]
+    sequence = _walk_sequence(demo)  # the enrolment preview, and the builder refusing a template
+    enrol = reverse("sequences:enrol", args=[demo.plan.pk, sequence.pk])
+    whom = {"persona": "CFO", "start": dt.date.today().isoformat(), "op": "preview"}
+    pages.append(_page(who, language, f"{enrol} (its preview)", client.post(enrol, whom)))
+    edit = reverse("sequences:edit", args=[demo.plan.pk, sequence.pk])
+    wrong = {"name": "Relance", "anchor": "start", "steps": 1, "step-0-offset": "x", "step-0-channel": "email",
+             "templates": 1, "tpl-0-step": "1", "tpl-0-subject": "{{ contact.salary }}", "tpl-0-body": "",
+             "variants": 0, "op": "save", "version": sequence.version}  # fmt: skip
+    pages.append(_page(who, language, f"{edit} (refused)", client.post(edit, wrong)))
+    return pages
 
 
 @pytest.fixture(scope="module")
@@ -519,8 +567,12 @@ FRENCH_TOO = {"manager", "marketing", "admin", "info", "user", "champion", "infl
 
 #: Where a plan file's problem lies (``plan.yaml:20:31: team[0].hours_per_week:``): the file's own keys.
 PLAN_FILE_PLACE = re.compile(r"^\S+:\d+(?::\d+)?: [\w.\[\]]+: ")
-#: Codes shown on purpose: the accounts file's column, named as the file must name it.
-LITERAL = {"icp_fit"}
+#: Codes shown on purpose: the accounts file's column, named as the file must name it; a sequence e-mail's
+#: variables and their fields, named as a template must write them (the builder's errors list them).
+LITERAL = {
+    "icp_fit",
+    *(f for name, fields in ALLOWED_VARIABLES.items() for f in (name, *(fields or ()))),
+}
 
 
 def test_no_page_shows_a_raw_code(walk: Walk) -> None:

@@ -133,6 +133,14 @@ class World:
             return [model.objects.filter(**{"plan" if model is Account else "account__plan": self.plan}).first().pk]
         if name == "team_id":
             return [self.team.pk]
+        if name == "sequence_id":  # a sequence of the plan (the builder, its state, its enrolment screen)
+            from pac.web.sequences.models import SequenceTemplate
+
+            steps = [{"offset": 0, "channel": "email", "instructions": ""}]
+            found, _new = SequenceTemplate.objects.get_or_create(
+                plan=self.plan, code="walk", defaults={"name": "Walk", "steps": steps}
+            )
+            return [found.pk]
         if name == "ritual_id":
             return [self.plan.rituals.first().pk]
         if name == "day":  # a day the ritual meets

@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -423,6 +423,13 @@ def _pauses(sequences: Iterable[SequenceTemplate]) -> list[engine.Pause]:
 # --- enrolment -------------------------------------------------------------------------------
 
 
+def _lock_team(team_id: int) -> None:
+    """Take the team's row lock until the transaction ends: the enrolments and resumptions of one team
+    schedule one after the other, each around the touches the previous one stored (two at once would each
+    fill a rep's day up to capacity). PostgreSQL waits on the row; SQLite has one writer at a time anyway."""
+    Team.objects.select_for_update().filter(pk=team_id).values_list("pk", flat=True).first()
+
+
 @dataclass(frozen=True)
 class Refusal:
     contact: Contact
@@ -458,6 +465,7 @@ def enrol(
     require_change(user, plan)
     if sequence.plan_id != plan.pk:
         raise Http404
+    _lock_team(plan.team_id)
     if segment is None and accounts is None and persona is None:
         raise ValidationError(_("Choose whom to enrol: a segment, accounts or a persona."))
     if accounts is not None and len(accounts) > MAX_ENROL:
@@ -515,6 +523,97 @@ def enrol(
     return result
 
 
+@dataclass(frozen=True)
+class RepDay:
+    """One rep's day in an enrolment's preview: touches stored that day (theirs, all sequences, the new
+    ones included) against their capacity, and how many were due but rolled to the next business day."""
+
+    day: dt.date
+    owner: str
+    touches: int
+    new: int
+    capacity: int
+    rolled: int
+
+
+@dataclass
+class EnrolPreview:
+    """What ``enrol`` would do, computed by ``enrol`` itself in a transaction rolled back: nothing is kept."""
+
+    enrolled: int = 0
+    refused: list[Refusal] = field(default_factory=list)
+    owners: list[str] = field(default_factory=list)
+    days: list[RepDay] = field(default_factory=list)  # the days the new touches fall on, per rep
+    overflow: tuple[engine.Overflow, ...] = ()
+    new_touches: int = 0
+
+
+class _Rollback(Exception):
+    pass
+
+
+def enrol_preview(
+    user: User,
+    plan: Plan,
+    sequence: SequenceTemplate,
+    *,
+    segment: str | None = None,
+    accounts: Sequence[str] | None = None,
+    persona: str | None = None,
+    start: dt.date,
+    today: dt.date | None = None,
+) -> EnrolPreview:
+    """The enrolment screen's « Preview »: ``enrol`` run for real, its touches counted per rep and per day,
+    then everything rolled back. The same code path as confirming, so the preview cannot drift from it."""
+    preview = EnrolPreview()
+    try:
+        with transaction.atomic():
+            result = enrol(
+                user, plan, sequence, segment=segment, accounts=accounts, persona=persona, start=start, today=today
+            )
+            preview.enrolled = len(result.enrolled)
+            preview.refused = list(result.refused)
+            preview.overflow = result.overflow
+            owners = sorted({e.owner for e in result.enrolled})
+            preview.owners = owners
+            new_ids = [e.pk for e in result.enrolled]
+            new = {
+                (row["owner"], row["due"]): row["n"]
+                for row in Touch.objects.filter(enrolment__in=new_ids)
+                .values("owner", "due")
+                .annotate(n=Count("pk"))
+                .order_by()
+            }
+            preview.new_touches = sum(new.values())
+            days = sorted({day for _owner, day in new} | {o.date for o in result.overflow if o.owner in owners})
+            total = {
+                (row["owner"], row["due"]): row["n"]
+                for row in Touch.objects.filter(enrolment__plan__team=plan.team, owner__in=owners, due__in=days)
+                .exclude(status=TouchStatus.SKIPPED)
+                .values("owner", "due")
+                .annotate(n=Count("pk"))
+                .order_by()
+            }
+            rolled = {(o.owner, o.date): o.count for o in result.overflow}
+            cap = capacity(plan)
+            preview.days = [
+                RepDay(
+                    day,
+                    owner,
+                    total.get((owner, day), 0),
+                    new.get((owner, day), 0),
+                    cap.of(owner),
+                    rolled.get((owner, day), 0),
+                )
+                for day in days
+                for owner in owners
+            ]
+            raise _Rollback
+    except _Rollback:
+        pass
+    return preview
+
+
 # --- opt-outs, stop, pause, resume -----------------------------------------------------------
 
 
@@ -568,6 +667,7 @@ def resume(user: User, *, sequence: SequenceTemplate | None = None, enrolment: E
     """Resume, then reschedule the reps concerned: only the touches the pause held back move."""
     target = _target(sequence, enrolment)
     require_change(user, target.plan)
+    _lock_team(target.plan.team_id)
     day = today or timezone.localdate()
     owners = set(_enrolments_of(sequence, enrolment).filter(status__in=RUNNING).values_list("owner", flat=True))
     if sequence is not None:
