@@ -106,10 +106,10 @@ def test_unknown_field_lists_the_fields_and_translates() -> None:
     [problem] = check_template("\n\n{{ account.revenue }}")
     assert (problem.code, problem.line) == ("unknown_field", 3)
     french = {
-        "The {part} reads “{field}” of “{variable}”, line {line}, which it does not have. Its fields: {fields}.": (
-            "Le {part} lit « {field} » de « {variable} », ligne {line}, qui n'existe pas. Ses champs : {fields}."
+        "{part} reads “{field}” of “{variable}”, line {line}, which it does not have. Its fields: {fields}.": (
+            "{part} lit « {field} » de « {variable} », ligne {line}, qui n'existe pas. Ses champs : {fields}."
         ),
-        "body": "corps",
+        "The body": "Le corps",
     }
     worded = problem.message(Formatter("fr"), lambda s: french.get(s, s))
     assert worded == (

@@ -147,29 +147,30 @@ class Part(StrEnum):
     BODY = "body"
 
 
-PART_LABELS: dict[Part, str] = {Part.SUBJECT: gettext_noop("subject"), Part.BODY: gettext_noop("body")}
+#: A part as the messages start with it (« L'objet … », « Le corps … »: the article is the language's own).
+PART_LABELS: dict[Part, str] = {Part.SUBJECT: gettext_noop("The subject"), Part.BODY: gettext_noop("The body")}
 
 TEMPLATES: dict[str, str] = {
-    "template_too_long": gettext_noop("The {part} is {length} characters long; at most {limit} are allowed."),
-    "template_syntax": gettext_noop("The {part} cannot be read, line {line}: {detail}"),
+    "template_too_long": gettext_noop("{part} is {length} characters long; at most {limit} are allowed."),
+    "template_syntax": gettext_noop("{part} cannot be read, line {line}: {detail}"),
     "unknown_variable": gettext_noop(
-        "The {part} uses “{variable}”, line {line}, which is not a known variable. Allowed variables: {allowed}."
+        "{part} uses “{variable}”, line {line}, which is not a known variable. Allowed variables: {allowed}."
     ),
     "unknown_field": gettext_noop(
-        "The {part} reads “{field}” of “{variable}”, line {line}, which it does not have. Its fields: {fields}."
+        "{part} reads “{field}” of “{variable}”, line {line}, which it does not have. Its fields: {fields}."
     ),
     "whole_record": gettext_noop(
-        "The {part} shows “{variable}” whole, line {line}: choose one of its fields: {fields}."
+        "{part} shows “{variable}” whole, line {line}: choose one of its fields: {fields}."
     ),
-    "field_of_value": gettext_noop("The {part} reads a field of “{variable}”, line {line}, which has none."),
+    "field_of_value": gettext_noop("{part} reads a field of “{variable}”, line {line}, which has none."),
     "forbidden_construct": gettext_noop(
-        "The {part} uses “{construct}”, line {line}: templates may only show variables, with if and filters."
+        "{part} uses “{construct}”, line {line}: templates may only show variables, with if and filters."
     ),
-    "forbidden_filter": gettext_noop("The {part} uses the filter “{name}”, line {line}. Allowed filters: {allowed}."),
-    "forbidden_test": gettext_noop("The {part} uses the test “{name}”, line {line}. Allowed tests: {allowed}."),
-    "too_deep": gettext_noop("The {part} nests ifs or brackets more than {limit} levels deep."),
-    "render_failed": gettext_noop("The {part} could not be rendered for this contact: {detail}"),
-    "render_too_long": gettext_noop("The rendered {part} passes {limit} characters."),
+    "forbidden_filter": gettext_noop("{part} uses the filter “{name}”, line {line}. Allowed filters: {allowed}."),
+    "forbidden_test": gettext_noop("{part} uses the test “{name}”, line {line}. Allowed tests: {allowed}."),
+    "too_deep": gettext_noop("{part} nests ifs or brackets more than {limit} levels deep."),
+    "render_failed": gettext_noop("{part} could not be rendered for this contact: {detail}"),
+    "render_too_long": gettext_noop("{part}, once rendered, passes {limit} characters."),
 }
 
 
