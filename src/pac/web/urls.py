@@ -16,6 +16,7 @@ urlpatterns = [
     path("people/", include("pac.web.accounts.urls")),
     path("cockpit/", include("pac.web.cockpit.urls")),
     path("privacy/", include("pac.web.privacy.urls")),
+    path("", include("pac.web.sequences.urls")),
     path("api/v1/", api.urls),
     path("api-tokens/", include("pac.web.api.urls")),
     path("feeds/<str:token>.ics", exports.feed, name="feed"),
