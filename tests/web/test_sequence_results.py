@@ -66,7 +66,7 @@ def test_the_results_page_counts_each_step_and_variant_and_says_why_people_left(
     # c0 booked, c1 replied, c2 opted out, c5 bounced: their later touches were skipped
     assert "Sautés (la personne était sortie) : 4 · encore à faire : 2" in steps[2]
     exits = text.split('data-testid="exits"')[1]
-    for words in ("1 ont pris un RDV", "1 ont répondu", "1 se sont désinscrits", "1 adresse invalide (rejet)"):
+    for words in ("RDV pris : 1", "Réponse : 1", "Désinscription : 1", "Adresse invalide (rejet) : 1"):
         assert words in exits
     for english in ("Step ", "Sent<", "Reply rate", "None", "opt_out", "bounce<"):
         assert english not in text

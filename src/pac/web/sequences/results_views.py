@@ -29,12 +29,12 @@ from pac.web.sequences.models import SequenceTemplate, TouchStatus
 
 #: Why people left, as the page says it (``ExitRule`` codes, and « finished » for those who did every step).
 EXIT_WORDS: dict[str, Any] = {
-    ExitRule.REPLY.value: gettext_lazy("answered"),
-    ExitRule.MEETING.value: gettext_lazy("booked a meeting"),
-    ExitRule.BOUNCE.value: gettext_lazy("bounced (invalid address)"),
-    ExitRule.OPT_OUT.value: gettext_lazy("opted out"),
-    ExitRule.MANUAL.value: gettext_lazy("stopped by hand"),
-    "finished": gettext_lazy("went through every step"),
+    ExitRule.REPLY.value: gettext_lazy("A reply"),
+    ExitRule.MEETING.value: gettext_lazy("A meeting booked"),
+    ExitRule.BOUNCE.value: gettext_lazy("An invalid address (bounce)"),
+    ExitRule.OPT_OUT.value: gettext_lazy("An opt-out"),
+    ExitRule.MANUAL.value: gettext_lazy("Stopped by hand"),
+    "finished": gettext_lazy("Every step done"),
 }
 #: Shown for a count PAC does not track (e-mail opens).
 NOT_TRACKED = "—"
@@ -72,6 +72,7 @@ def steps_table(sequence: SequenceTemplate, fmt: Formatter) -> list[dict[str, An
             results = StepResults(str(n), variants)
             for outcome in (Outcome.REPLIED, Outcome.BOOKED):
                 verdicts += [c.message(fmt, _) for c in results.comparisons(outcome)]
+            verdicts = list(dict.fromkeys(verdicts))  # « not enough sends yet » once, not per outcome
         done = statuses.get(n, {})
         blocks.append(
             {
