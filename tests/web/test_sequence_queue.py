@@ -147,7 +147,11 @@ def test_who_may_log_what(owner: Any, teammate: Any, outsider: Any, team: Any, e
 
 
 def test_the_nav_offers_the_queue_to_those_who_own_touches(teammate: Any, team: Any, enrolled: Any) -> None:
-    assert 'data-testid="nav-today"' in login(teammate).get(reverse("cockpit:home")).content.decode()
+    menu = login(teammate).get(reverse("plans:list")).content.decode()
+    assert 'data-testid="nav-today"' in menu
+    assert 'data-testid="nav-today-count" title="4 tâches à faire">4</span>' in menu
+    Touch.objects.filter(owner="teammate").update(status=TouchStatus.SKIPPED)
+    assert 'data-testid="nav-today-count"' not in login(teammate).get(reverse("plans:list")).content.decode()
     executive = _user("claire", "executive", team)
     assert 'data-testid="nav-today"' not in login(executive).get(reverse("cockpit:home")).content.decode()
 

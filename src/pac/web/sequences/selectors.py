@@ -45,6 +45,22 @@ def today_queue(user: User, today: dt.date, limit: int = 500) -> QuerySet[Touch]
     )
 
 
+def today_count(user: User, today: dt.date) -> int:
+    """How many touches the rep's queue holds (the menu's count), without reading them."""
+    return (
+        Touch.objects.filter(
+            enrolment__plan__team__members=user,
+            owner=user.username,
+            status=TouchStatus.SCHEDULED,
+            due__lte=today,
+            enrolment__status=EnrolmentStatus.ACTIVE,
+            enrolment__sequence__paused=False,
+        )
+        .exclude(channel=Channel.EMAIL.value)
+        .count()
+    )
+
+
 def sequence_for(user: User, sequence_id: int) -> SequenceTemplate:
     """The sequence if it belongs to a plan the user sees; 404 otherwise (outsiders learn nothing)."""
     sequence = SequenceTemplate.objects.filter(pk=sequence_id, plan__in=plans_visible_to(user).values("pk")).first()
