@@ -73,6 +73,8 @@ def test_a_rep_sees_their_manual_touches_strategic_first_with_what_to_do(teammat
     assert "7 jours de retard" in cards[0]  # due Thursday 5 March, seen on Thursday 12
     assert "Pas de réponse" in cards[0] and "RDV pris" in cards[0] and "Numéro invalide" in cards[0]
     assert "Compte 0" not in html  # the manager's contacts are not the rep's
+    results = reverse("sequences:results", args=[enrolled.pk, Touch.objects.first().enrolment.sequence_id])
+    assert f'href="{results}" data-testid="sequence-results">4 touches sur 21 jours</a>' in cards[0]
     for english in ("Step ", "No answer", "Meeting booked", "days late", "None"):
         assert english not in html
 

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -73,6 +74,7 @@ def row(touch: Touch, today: dt.date, names: dict[str, str]) -> dict[str, Any]:
         "account": enrolment.account.name,
         "strategic": enrolment.account.strategic,
         "sequence": enrolment.sequence.name,
+        "results_url": reverse("sequences:results", args=[enrolment.plan_id, enrolment.sequence_id]),
         "step": _("Step %(step)d of %(steps)d") % {"step": touch.step, "steps": len(steps)},
         "channel": _(labels.CHANNEL_LABELS[Channel(touch.channel)]),
         "instructions": str(step.get("instructions", "")),
