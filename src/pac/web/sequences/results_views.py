@@ -80,8 +80,8 @@ def steps_table(sequence: SequenceTemplate, fmt: Formatter) -> list[dict[str, An
                 "channel": _(labels.CHANNEL_LABELS[Channel(step["channel"])]),
                 "variants": [_variant_line(name, c, fmt) for name, c in variants.items()],
                 "verdicts": verdicts,
-                "skipped": fmt.number(done.get(TouchStatus.SKIPPED, 0)),
-                "pending": fmt.number(done.get(TouchStatus.SCHEDULED, 0) + done.get(TouchStatus.CLAIMED, 0)),
+                "skipped": fmt.number(done.get(TouchStatus.SKIPPED.value, 0)),
+                "pending": fmt.number(sum(done.get(s.value, 0) for s in (TouchStatus.SCHEDULED, TouchStatus.CLAIMED))),
             }
         )
     return blocks
