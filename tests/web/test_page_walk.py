@@ -57,6 +57,8 @@ NOT_PAGES = {
     "apitokens:revoke": "POST only: redirects",
     "sequences:builtin": "POST only: creates a sequence, then redirects to its builder (walked)",
     "sequences:state": "POST only: pause, resume or stop, then redirects",
+    "sequences:touch_outcome": "POST only: answers with the queue's row (tested in test_sequence_queue)",
+    "sequences:sequence_action": "POST only: redirects",
 }
 #: Words that give English away on a French page, and French on an English one (whole words, case kept).
 ENGLISH_WORDS = (
@@ -180,6 +182,7 @@ def targets(demo: Any, job: Any, token: str) -> dict[str, list[str]]:
     kpis = reverse("cockpit:kpis")
     meetings = _meetings(demo)
     _two_versions(plans)
+    sequence = _sequence(demo)
     return {
         "login": [reverse("login")],
         "plans:list": [reverse("plans:list")],
@@ -229,6 +232,8 @@ def targets(demo: Any, job: Any, token: str) -> dict[str, list[str]]:
         "privacy:home": [reverse("privacy:home")],
         "privacy:team_data": [reverse("privacy:team_data", args=[demo.team.pk])],
         **_sequence_targets(demo),
+        "sequences:today": [reverse("sequences:today"), f"{reverse('sequences:today')}?rep=alex"],
+        "sequences:results": [reverse("sequences:results", args=[sequence.plan_id, sequence.pk])],
         "cockpit:weeks_produced": [
             f"{reverse('cockpit:weeks_produced', args=[p])}?from={dt.date.today() - dt.timedelta(days=60)}"
             for p in plans
@@ -268,6 +273,50 @@ def _sequence_targets(demo: Any) -> dict[str, list[str]]:
         "sequences:edit": [reverse("sequences:edit", args=[demo.plan.pk, sequence.pk])],
         "sequences:enrol": [reverse("sequences:enrol", args=[demo.plan.pk, sequence.pk])],
     }
+
+
+def _sequence(demo: Any) -> Any:
+    """A sequence of the plan to come (the one with target accounts), tied to one of its actions, Alex's
+    contacts enrolled three weeks ago: calls and messages late in his queue, e-mails sent (one bounced), a
+    meeting booked, a reply."""
+    from django.utils import timezone
+
+    from pac.web.plans.models import Account, Contact
+    from pac.web.sequences import services
+    from pac.web.sequences.models import SequenceTemplate, Touch
+
+    found = SequenceTemplate.objects.filter(plan=demo.plan, code="walk-queue").first()
+    if found is not None:
+        return found
+    accounts = list(Account.objects.filter(plan=demo.plan).order_by("-strategic", "pk")[:4])
+    Account.objects.filter(pk__in=[a.pk for a in accounts]).update(owner="alex")
+    for n, account in enumerate(accounts):
+        Contact.objects.create(
+            account=account, code=f"walk-{n}", name=f"Contact {n}", persona="DAF", email=f"contact{n}@client.fr"
+        )
+    sequence = services.sequence_save(
+        demo.manager,
+        demo.plan,
+        code="walk-queue",
+        name="Prospection en 4 touches",
+        steps=[
+            {"offset": 0, "channel": "email"},
+            {"offset": 3, "channel": "phone", "instructions": "Appeler après l'e-mail"},
+            {"offset": 8, "channel": "social"},
+        ],
+        templates=[{"step": 1, "subject": "Bonjour", "body": "{{ unsubscribe_url }}"}],
+        variants=[{"id": "A", "split": 0.5}, {"id": "B", "split": 0.5}],
+    )
+    services.sequence_set_action(demo.manager, sequence, demo.plan.actions.first())
+    start = timezone.localdate() - dt.timedelta(days=21)
+    services.enrol(demo.manager, demo.plan, sequence, accounts=[a.code for a in accounts], start=start,
+                   today=start)  # fmt: skip
+    for touch in services.claim_due(timezone.localdate(), 100):
+        services.touch_done(touch, "bounced" if touch.enrolment.contact.code == "walk-3" else "sent")
+    calls = Touch.objects.filter(enrolment__sequence=sequence, channel="phone").order_by("pk")
+    services.touch_done(calls[0], "booked", demo.manager)
+    services.touch_done(calls[1], "replied", demo.manager)
+    return sequence
 
 
 def _meetings(demo: Any) -> list[str]:
@@ -479,7 +528,7 @@ def _user_data() -> list[str]:
     found: set[str] = set(Team.objects.values_list("name", flat=True))
     for user in User.objects.all():
         found.update((user.first_name, user.last_name, user.get_full_name()))
-    for model in apps.get_app_config("plans").get_models():
+    for model in [*apps.get_app_config("plans").get_models(), *apps.get_app_config("sequences").get_models()]:
         for field in model._meta.get_fields():
             if isinstance(field, (models.CharField, models.TextField, models.JSONField)):
                 for value in model.objects.values_list(field.name, flat=True):

@@ -119,6 +119,8 @@ class World:
     api_tokens: dict[str, str]  # each user's personal API token (read and write)
     api_token_ids: dict[str, int]  # and its row (what the tokens page revokes)
     crm_rows: dict[str, dict[str, int]]  # each user's own opportunity and activity, by URL value
+    touches: dict[str, int]  # each user's own manual touch of a sequence (the « Aujourd'hui » queue)
+    sequence: int  # a sequence of the plan (its results page)
 
     def values(self, who: str, name: str, chosen: dict[str, Any]) -> list[Any]:
         """The values a URL's ``name`` is walked with (several: each is walked)."""
@@ -148,6 +150,10 @@ class World:
 
             ritual = self.plan.rituals.get(pk=chosen["ritual_id"])
             return [ritual_days(self.plan, ritual, self.plan.start, self.plan.end)[0].isoformat()]
+        if name == "touch_id":  # the reader's own touch (a rep logs only theirs)
+            return [self.touches.get(who, self.touches[Role.MANAGER.value])]
+        if name == "sequence_id":
+            return [self.sequence]
         if name == "action_id":
             return [self.own_actions.get(who, self.own_actions[Role.MANAGER.value])]
         if name == "number":  # a saved version of the plan
@@ -236,7 +242,31 @@ def build_world(team: Any, other_team: Any, demo_plan_text: str, data_dir: Path)
         deal = Opportunity.objects.create(team=home, external_id=f"O-{who}", owner=user.username, outcome="open")
         call = Activity.objects.create(team=home, external_id=f"A-{who}", owner=user.username)
         crm_rows[who] = {"opportunity_id": deal.pk, "activity_id": call.pk}
-    return World(team, plan, users, job, token, own, api_tokens, api_token_ids, crm_rows)
+    touches, sequence = _sequence_touches(plan, users)
+    return World(team, plan, users, job, token, own, api_tokens, api_token_ids, crm_rows, touches, sequence)
+
+
+def _sequence_touches(plan: Any, users: dict[str, Any]) -> tuple[dict[str, int], int]:
+    """A sequence of the plan, one enrolment (finished: no contact is held) and a phone touch per user."""
+    import datetime as dt
+
+    from pac.web.plans.models import Contact
+    from pac.web.sequences.models import Enrolment, SequenceTemplate, Touch
+
+    contact = Contact.objects.filter(account__plan=plan).select_related("account").first()
+    steps = [{"offset": n, "channel": "phone", "instructions": ""} for n in range(len(users))]
+    sequence = SequenceTemplate.objects.create(plan=plan, code="walk", name="Walk", steps=steps)
+    enrolment = Enrolment.objects.create(
+        plan=plan, sequence=sequence, contact=contact, account=contact.account, owner="manager",
+        start=dt.date(2027, 1, 4), status="finished",
+    )  # fmt: skip
+    touches = {
+        who: Touch.objects.create(
+            enrolment=enrolment, step=n, channel="phone", due=dt.date(2027, 1, 4), owner=user.username
+        ).pk
+        for n, (who, user) in enumerate(users.items(), start=1)
+    }
+    return touches, sequence.pk
 
 
 # ------------------------------------------------------------------------------------------ expectations

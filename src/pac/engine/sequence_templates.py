@@ -159,9 +159,7 @@ TEMPLATES: dict[str, str] = {
     "unknown_field": gettext_noop(
         "{part} reads “{field}” of “{variable}”, line {line}, which it does not have. Its fields: {fields}."
     ),
-    "whole_record": gettext_noop(
-        "{part} shows “{variable}” whole, line {line}: choose one of its fields: {fields}."
-    ),
+    "whole_record": gettext_noop("{part} shows “{variable}” whole, line {line}: choose one of its fields: {fields}."),
     "field_of_value": gettext_noop("{part} reads a field of “{variable}”, line {line}, which has none."),
     "forbidden_construct": gettext_noop(
         "{part} uses “{construct}”, line {line}: templates may only show variables, with if and filters."

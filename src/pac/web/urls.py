@@ -11,7 +11,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("plans/", include("pac.web.sequences.urls")),  # before the plans' own: their sections catch all
+    path("", include("pac.web.sequences.urls")),  # before the plans' own: their sections catch all
     path("plans/", include("pac.web.plans.urls")),
     path("crm/", include("pac.web.crm.urls")),
     path("people/", include("pac.web.accounts.urls")),

@@ -5,6 +5,7 @@ overdue actions flagged — and the inline status and progress update an action'
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -29,6 +30,25 @@ from pac.web.requests import current_user
 
 #: Statuses after which an action is no longer late, whatever its end date.
 CLOSED = {ActionStatus.DONE.value, ActionStatus.CANCELLED.value}
+
+#: What the apps above this one count against an action's expected volume: each takes the actions and
+#: answers action pk → volume reached, for the actions it knows about. The plans app imports none of them
+#: (one-way graph): the sequences app adds its meetings booked and replies when it starts (``ready``).
+PRODUCERS: list[Callable[[Sequence[m.Action]], Mapping[int, int]]] = []
+
+
+def produced(actions: Sequence[m.Action]) -> dict[int, int]:
+    """Action pk → the volume reached so far, from every producer; actions none knows are left out."""
+    found: dict[int, int] = {}
+    for producer in PRODUCERS:
+        for pk, volume in producer(actions).items():
+            found[pk] = found.get(pk, 0) + volume
+    return found
+
+
+def reached_text(reached: int, volume: Decimal, stage: str | None, fmt: Any) -> str:
+    """« 12 / 30 RDV »: the volume reached against the expected one, with its stage."""
+    return f"{fmt.number(reached)} / {volume_text(volume, stage, fmt)}"
 
 
 def volume_text(volume: Decimal, stage: str | None, fmt: Any) -> str:
@@ -80,12 +100,15 @@ def action_table(plan: m.Plan, rows: QuerySet[m.Action], user: User, fmt: Any) -
     weighted = Decimal(0)
     progress_sum = 0
     actions = list(rows)
+    reached = produced(actions)
     for a in actions:
         budget += a.budget
         hours += a.hours
         weighted += a.hours * a.progress
         progress_sum += a.progress
         expected = volume_text(a.expected_volume, a.expected_stage, fmt) if a.expected_volume is not None else ""
+        if a.expected_volume is not None and a.pk in reached:
+            expected = reached_text(reached[a.pk], a.expected_volume, a.expected_stage, fmt)
         lines.append(
             {
                 "pk": a.pk,

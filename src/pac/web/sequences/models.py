@@ -14,7 +14,7 @@ from pac.engine import labels
 from pac.engine.sequences import Anchor
 from pac.web.accounts.models import Team
 from pac.web.language import choices
-from pac.web.plans.models import Account, Contact, Plan
+from pac.web.plans.models import Account, Action, Contact, Plan
 
 CHANNEL_CHOICES = choices(labels.CHANNEL_LABELS)
 ANCHOR_CHOICES = [(Anchor.START.value, _("enrolment day")), (Anchor.EVENT.value, _("event date"))]
@@ -25,6 +25,11 @@ class SequenceTemplate(models.Model):
     ``variants`` ({id, split}) and exit rules. ``version`` grows at every save (compare-and-set)."""
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="sequences")
+    #: The plan's action the sequence serves: its meetings booked (and replies, when the action expects
+    #: MQLs or SQLs) count against that action's expected volume.
+    action = models.ForeignKey(
+        Action, on_delete=models.SET_NULL, null=True, blank=True, related_name="sequences", verbose_name=_("action")
+    )
     code = models.SlugField(_("id"), max_length=64)
     name = models.CharField(_("name"), max_length=200)
     anchor = models.CharField(_("counted from"), max_length=10, choices=ANCHOR_CHOICES, default=Anchor.START.value)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
@@ -11,10 +13,19 @@ from pac.engine import sequence_templates as templates
 from pac.engine.model import Channel
 from pac.engine.sequence_stats import VariantCounts
 from pac.engine.sequence_templates import MailContext
+from pac.web.accounts.abilities import Ability, can
 from pac.web.accounts.models import User
-from pac.web.plans.models import Contact, Plan, Segment
+from pac.web.plans.models import Action, Contact, Plan, Segment
 from pac.web.plans.selectors import plans_visible_to
-from pac.web.sequences.models import EnrolmentStatus, SequenceTemplate, Touch, TouchOutcome, TouchStatus
+from pac.web.sequences.models import (
+    RUNNING,
+    Enrolment,
+    EnrolmentStatus,
+    SequenceTemplate,
+    Touch,
+    TouchOutcome,
+    TouchStatus,
+)
 
 
 def today_queue(user: User, today: dt.date, limit: int = 500) -> QuerySet[Touch]:
@@ -33,6 +44,22 @@ def today_queue(user: User, today: dt.date, limit: int = 500) -> QuerySet[Touch]
         .exclude(channel=Channel.EMAIL.value)
         .select_related("enrolment__contact", "enrolment__account", "enrolment__sequence")
         .order_by("-enrolment__account__strategic", "due", "enrolment__account__name", "pk")[:limit]
+    )
+
+
+def today_count(user: User, today: dt.date) -> int:
+    """How many touches the rep's queue holds (the menu's count), without reading them."""
+    return (
+        Touch.objects.filter(
+            enrolment__plan__team__members=user,
+            owner=user.username,
+            status=TouchStatus.SCHEDULED,
+            due__lte=today,
+            enrolment__status=EnrolmentStatus.ACTIVE,
+            enrolment__sequence__paused=False,
+        )
+        .exclude(channel=Channel.EMAIL.value)
+        .count()
     )
 
 
@@ -80,9 +107,64 @@ def sequences_of(plan: Plan) -> list[SequenceTemplate]:
     )
 
 
+# --- the « Aujourd'hui » queue, the results page, what sequences bring to their actions -------
+
+
+def team_queue(user: User, today: dt.date, owner: str | None = None, limit: int = 500) -> QuerySet[Touch]:
+    """A manager's view of the queue: every rep's manual touches due today or late in the plans of their
+    teams (one rep's with ``owner``), in the order each rep sees them. Only for those who change plans."""
+    if not can(user, Ability.CHANGE_PLANS):
+        return Touch.objects.none()
+    found = Touch.objects.filter(
+        enrolment__plan__in=plans_visible_to(user).values("pk"),
+        status=TouchStatus.SCHEDULED,
+        due__lte=today,
+        enrolment__status=EnrolmentStatus.ACTIVE,
+        enrolment__sequence__paused=False,
+    ).exclude(channel=Channel.EMAIL.value)
+    if owner:
+        found = found.filter(owner=owner)
+    return found.select_related("enrolment__contact", "enrolment__account", "enrolment__sequence").order_by(
+        "-enrolment__account__strategic", "due", "enrolment__account__name", "pk"
+    )[:limit]
+
+
+def queue_owners(user: User) -> list[str]:
+    """The reps who have touches in the plans a manager sees (the queue's filter), by username."""
+    if not can(user, Ability.CHANGE_PLANS):
+        return []
+    return sorted(
+        set(
+            Touch.objects.filter(enrolment__plan__in=plans_visible_to(user).values("pk"))
+            .exclude(channel=Channel.EMAIL.value)
+            .values_list("owner", flat=True)
+            .distinct()
+        )
+    )
+
+
+def touch_scope(user: User, kwargs: Mapping[str, Any]) -> None:
+    """The scope of a URL with a ``touch_id`` (``abilities.requires``): 404 unless the touch belongs to a
+    plan of the user's teams."""
+    if not Touch.objects.filter(pk=int(kwargs["touch_id"]), enrolment__plan__team__members=user).exists():
+        raise Http404
+
+
+def touch_for(user: User, touch_id: int) -> Touch:
+    """A touch of a plan the user sees, with what its queue row shows; 404 otherwise."""
+    touch = (
+        Touch.objects.filter(pk=touch_id, enrolment__plan__in=plans_visible_to(user).values("pk"))
+        .select_related("enrolment__contact", "enrolment__account", "enrolment__sequence", "enrolment__plan")
+        .first()
+    )
+    if touch is None:
+        raise Http404
+    return touch
+
+
 def sequence_in(plan: Plan, sequence_id: int) -> SequenceTemplate:
     """A sequence of this plan (the plan already scoped to the reader); 404 otherwise."""
-    sequence = SequenceTemplate.objects.filter(pk=sequence_id, plan=plan).first()
+    sequence = SequenceTemplate.objects.filter(pk=sequence_id, plan=plan).select_related("action").first()
     if sequence is None:
         raise Http404
     return sequence
@@ -130,3 +212,64 @@ def people_names(plan: Plan, usernames: list[str]) -> dict[str, str]:
         u.username: u.get_full_name() or u.username
         for u in User.objects.filter(username__in=usernames, teams=plan.team)
     }
+
+
+def exit_counts(sequence: SequenceTemplate) -> dict[str, int]:
+    """Why people left the sequence: stop reason (an engine ``ExitRule`` code) → how many; those who went
+    through every step under « finished »."""
+    counts: dict[str, int] = {}
+    for status, reason, n in (
+        Enrolment.objects.filter(sequence=sequence)
+        .exclude(status__in=RUNNING)
+        .values_list("status", "stop_reason")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        key = "finished" if status == EnrolmentStatus.FINISHED else (reason or "manual")
+        counts[key] = counts.get(key, 0) + n
+    return counts
+
+
+def step_counts(sequence: SequenceTemplate) -> dict[int, dict[str, int]]:
+    """Per step: touches done, skipped (their contact had left), still to do."""
+    counts: dict[int, dict[str, int]] = {}
+    for step, status, n in (
+        Touch.objects.filter(enrolment__sequence=sequence)
+        .values_list("step", "status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        counts.setdefault(step, {}).setdefault(status, 0)
+        counts[step][status] += n
+    return counts
+
+
+#: Which sequence outcomes an action's expected stage counts: a booked meeting is a meeting (and, for an
+#: action expecting MQLs or SQLs, so is a reply: the contact raised their hand).
+PRODUCED_BY_STAGE: dict[str, tuple[str, ...]] = {
+    "meeting": (TouchOutcome.BOOKED,),
+    "mql": (TouchOutcome.REPLIED, TouchOutcome.BOOKED),
+    "sql": (TouchOutcome.REPLIED, TouchOutcome.BOOKED),
+}
+
+
+def produced_by_action(actions: Iterable[Action]) -> dict[int, int]:
+    """For the actions whose expected stage a sequence can produce, how many of their sequences' contacts
+    reached it (one per enrolment: a contact who replied then booked counts once). Actions without a
+    sequence, or expecting another stage, are left out."""
+    wanted = {a.pk: PRODUCED_BY_STAGE[a.expected_stage] for a in actions if a.expected_stage in PRODUCED_BY_STAGE}
+    if not wanted:
+        return {}
+    rows = (
+        Touch.objects.filter(status=TouchStatus.DONE, enrolment__sequence__action__in=list(wanted))
+        .values_list("enrolment__sequence__action", "enrolment", "outcome")
+        .distinct()
+    )
+    reached: dict[int, set[int]] = {}
+    for action_id, enrolment_id, outcome in rows:
+        if outcome in wanted[action_id]:
+            reached.setdefault(action_id, set()).add(enrolment_id)
+    with_sequence = set(
+        SequenceTemplate.objects.filter(action__in=list(wanted)).values_list("action", flat=True).distinct()
+    )
+    return {pk: len(reached.get(pk, ())) for pk in wanted if pk in with_sequence}

@@ -29,8 +29,9 @@ from pac.engine.model import Channel
 from pac.engine.sequence_templates import MailTemplate, check_mail
 from pac.web.accounts.abilities import Ability, can
 from pac.web.accounts.models import Team, User
+from pac.web.crm.models import Activity
 from pac.web.language import formatter
-from pac.web.plans.models import Contact, Plan
+from pac.web.plans.models import Account, Action, Contact, Plan
 from pac.web.sequences.models import (
     RUNNING,
     ContactConsent,
@@ -739,12 +740,67 @@ def touch_done(touch: Touch, outcome: str, user: User | None = None) -> Touch:
     )
     if done != 1:
         raise ValidationError(_("This touch was already done or is no longer due."))
+    done_touch = Touch.objects.get(pk=touch.pk)
+    _record_activities(done_touch, enrolment)
     exit_rule = EXITS.get(TouchOutcome(outcome))
     if exit_rule is not None and exit_rule.value in enrolment.sequence.exits:
         _stop(Enrolment.objects.filter(pk=enrolment.pk), exit_rule)
     elif not Touch.objects.filter(enrolment=enrolment).exclude(status=TouchStatus.DONE).exists():
         Enrolment.objects.filter(pk=enrolment.pk, status__in=RUNNING).update(status=EnrolmentStatus.FINISHED)
-    return Touch.objects.get(pk=touch.pk)
+    return done_touch
+
+
+#: A touch's channel → the canonical activity kind (DESIGN.md: email, call, meeting, demo, social, event,
+#: task). A field visit or a partner's touch is a task: only a booked meeting is a meeting.
+ACTIVITY_KINDS = {
+    Channel.EMAIL.value: "email",
+    Channel.PHONE.value: "call",
+    Channel.SOCIAL.value: "social",
+    Channel.EVENT.value: "event",
+    Channel.WEBINAR.value: "event",
+    Channel.PARTNER.value: "task",
+    Channel.FIELD.value: "task",
+}
+
+
+def activity_id(touch: Touch) -> str:
+    """The external id of the activity a done touch became (« pac-touch-42 »); its booked meeting's adds
+    « -meeting »."""
+    return f"pac-touch-{touch.pk}"
+
+
+def _record_activities(touch: Touch, enrolment: Enrolment) -> None:
+    """A done touch becomes a canonical CRM activity of the team, which the KPI engine reads like an
+    imported one: its kind from the channel, the touch's owner, the account (its plan code, as in the plan
+    file), scheduled on its due day, the outcome's code. A booked meeting is also a ``meeting`` activity
+    on the day it was booked (its own date is not known yet; ``held`` stays empty until the CRM says)."""
+    day = timezone.localdate(touch.done_at) if touch.done_at else timezone.localdate()
+    account = Account.objects.filter(pk=enrolment.account_id).values_list("code", flat=True).first() or ""
+    common = {"owner": touch.owner, "account": account, "held": None}
+    Activity.objects.update_or_create(
+        team_id=enrolment.plan.team_id,
+        external_id=activity_id(touch),
+        defaults={**common, "kind": ACTIVITY_KINDS.get(touch.channel, "task"), "scheduled": touch.due,
+                  "outcome": touch.outcome},
+    )  # fmt: skip
+    if touch.outcome == TouchOutcome.BOOKED:
+        Activity.objects.update_or_create(
+            team_id=enrolment.plan.team_id,
+            external_id=f"{activity_id(touch)}-meeting",
+            defaults={**common, "kind": "meeting", "scheduled": day, "outcome": TouchOutcome.BOOKED.value},
+        )
+
+
+@transaction.atomic
+def sequence_set_action(user: User, sequence: SequenceTemplate, action: Action | None) -> SequenceTemplate:
+    """Tie the sequence to one of its plan's actions (or to none): what it produces counts against that
+    action's expected volume."""
+    require_change(user, sequence.plan)
+    if action is not None and action.plan_id != sequence.plan_id:
+        raise ValidationError({"action": [_("Choose an action of this plan.")]})
+    SequenceTemplate.objects.filter(pk=sequence.pk).update(action=action)
+    sequence.action = action
+    return sequence
 
 
 # --- the worker's claim ----------------------------------------------------------------------
