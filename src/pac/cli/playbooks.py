@@ -16,7 +16,7 @@ from pac.engine.labels import gettext_noop
 #: Each parameter type as the table names it (the JSON keeps the code).
 TYPE_LABELS = {
     "date": gettext_noop("date"),
-    "money": gettext_noop("amount"),
+    "money": gettext_noop("sum of money"),
     "integer": gettext_noop("whole number"),
     "rate": gettext_noop("rate"),
     "text": gettext_noop("text"),

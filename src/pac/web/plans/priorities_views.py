@@ -12,9 +12,11 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from pac.engine import priorities as prio
 from pac.engine.model import Stage
+from pac.engine.priorities import scoring
 from pac.web.accounts.abilities import Ability, requires
 from pac.web.language import formatter
 from pac.web.plans import adapters, execution, selectors
@@ -35,6 +37,14 @@ def _one_decimal(value: float, fmt: Any) -> str:
     from babel.numbers import format_decimal
 
     return str(format_decimal(Decimal(f"{value:.1f}"), "#,##0.0", locale=fmt.locale))
+
+
+#: What a score could not estimate, as the page says it (the engine flags it with a code).
+FLAG_LABELS = {
+    scoring.NO_VALUE_ESTIMATE: gettext_noop("value not estimated"),
+    scoring.NO_VELOCITY_ESTIMATE: gettext_noop("velocity not estimated"),
+    scoring.NO_COST_ESTIMATE: gettext_noop("acquisition cost not estimated"),
+}
 
 
 def _breakdown(ranked: prio.Ranked, fmt: Any) -> dict[str, Any]:
@@ -67,7 +77,7 @@ def _breakdown(ranked: prio.Ranked, fmt: Any) -> dict[str, Any]:
         "score": _one_decimal(b.score, fmt),
         "group": ranked.group,
         "parts": parts,
-        "flags": ", ".join(b.flags),
+        "flags": ", ".join(_(FLAG_LABELS[f]) if f in FLAG_LABELS else f for f in b.flags),
     }
 
 
