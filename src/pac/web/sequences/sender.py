@@ -407,33 +407,32 @@ def run_sender(
     of a mail or of the database ends the loop (it is logged, and the loop goes on)."""
     language = language or settings.LANGUAGE_CODE
     total = Report()
-    try:
-        while not stop.is_set():
-            try:
-                now = timezone.now()
-                recover(now)
-                batch = claim(now, settings.SEQUENCE_SEND_BATCH)
-                if not batch:
-                    if once:
-                        break
-                    stop.wait(settings.SEQUENCE_SEND_INTERVAL)
-                    continue
-                done = send_batch(batch, language)
-                total.add(done)
-                if on_batch is not None:
-                    on_batch(done)
-            except OperationalError as error:
-                if not is_busy(error):
-                    logger.exception("sequences' sending: database error")
-                close_old_connections()
-                stop.wait(1.0)
-            except Exception:  # a worker that stops sending silently is worse than a logged error
-                logger.exception("sequences' sending: unexpected error, going on")
+    while not stop.is_set():
+        try:
+            now = timezone.now()
+            recover(now)
+            batch = claim(now, settings.SEQUENCE_SEND_BATCH)
+            if not batch:
+                if once:
+                    break
+                stop.wait(settings.SEQUENCE_SEND_INTERVAL)
+                continue
+            done = send_batch(batch, language)
+            total.add(done)
+            if on_batch is not None:
+                on_batch(done)
+        except OperationalError as error:
+            if not is_busy(error):
+                logger.exception("sequences' sending: database error")
                 if once:
                     raise
-                stop.wait(settings.SEQUENCE_SEND_INTERVAL)
-    finally:
-        connection.close()  # this thread's own connection
+            close_old_connections()  # a lost connection is opened again at the next round
+            stop.wait(1.0)
+        except Exception:  # a worker that stops sending silently is worse than a logged error
+            logger.exception("sequences' sending: unexpected error, going on")
+            if once:
+                raise
+            stop.wait(settings.SEQUENCE_SEND_INTERVAL)
     return total
 
 
@@ -443,8 +442,13 @@ def start_sending(stop: threading.Event, language: str | None = None) -> threadi
     if not configured():
         logger.info("sequences' e-mails are not sent: PAC_SMTP_HOST is not set")
         return None
-    thread = threading.Thread(
-        target=run_sender, args=(stop,), kwargs={"language": language}, name="pac-sequences-sender", daemon=True
-    )
+
+    def loop() -> None:
+        try:
+            run_sender(stop, language=language)
+        finally:
+            connection.close()  # this thread's own connection
+
+    thread = threading.Thread(target=loop, name="pac-sequences-sender", daemon=True)
     thread.start()
     return thread
