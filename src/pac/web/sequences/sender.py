@@ -31,8 +31,9 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
-from django.db import OperationalError, close_old_connections, connection
+from django.db import OperationalError, close_old_connections, connection, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -289,84 +290,116 @@ def _put_back(touch: Touch, token: str, error: str, now: dt.datetime) -> Report:
 
 def send_batch(touches: list[Touch], language: str, clock: Callable[[], dt.datetime] = timezone.now) -> Report:
     """Send a claimed batch over one SMTP connection, message by message: ``sending`` committed before
-    each SMTP transaction, ``done`` right after the server's 250. The lease is renewed as it goes."""
-    report = Report()
+    each SMTP transaction, ``done`` after the server's 250 — in the same commit as the next message's
+    ``sending`` (one commit per message), or on its own after the batch's last. The lease is renewed as it
+    goes."""
     if not touches:
-        return report
-    token = touches[0].claim
-    sequences = {t.enrolment.sequence_id for t in touches}
-    templates = {
-        (s.sequence_id, s.step, s.persona, s.variant): s for s in StepTemplate.objects.filter(sequence__in=sequences)
-    }
-    owners = {u.username: u for u in User.objects.filter(username__in={t.enrolment.owner for t in touches})}
-    addresses = {t.enrolment.contact.email.strip().lower() for t in touches}
-    teams = {t.enrolment.plan.team_id for t in touches}
-    opted = set(OptOut.objects.filter(team__in=teams, email__in=addresses).values_list("team_id", "email"))
-    backend = get_connection(SMTP_BACKEND, fail_silently=False)
-    renewed = time.monotonic()
+        return Report()
+    batch = _Batch(touches, language, clock)
     try:
         for touch in touches:
-            if time.monotonic() - renewed > settings.SEQUENCE_CLAIM_LEASE / 4:
-                renew(token, clock())
-                renewed = time.monotonic()
-            report.add(_send_one(touch, token, templates, owners, opted, backend, language, clock))
+            batch.send(touch)
     finally:
-        backend.close()
-    return report
-
-
-def _send_one(
-    touch: Touch,
-    token: str,
-    templates: dict[tuple[int, int, str, str], StepTemplate],
-    owners: dict[str, User],
-    opted: set[tuple[int, str]],
-    backend: object,
-    language: str,
-    clock: Callable[[], dt.datetime],
-) -> Report:
-    enrolment = touch.enrolment
-    address = enrolment.contact.email.strip().lower()
-    template = _pick(templates, touch)
-    reason = (
-        NO_EMAIL
-        if not address
-        else OPTED_OUT
-        if (enrolment.plan.team_id, address) in opted
-        else NO_TEMPLATE
-        if template is None
-        else ""
-    )
-    message = None
-    if not reason:
         try:
-            message = compose(touch, template, owners.get(enrolment.owner), language)  # type: ignore[arg-type]
-        except TemplateRefused as refused:
-            logger.warning("template of touch %s not rendered: %s", touch.pk, refused)
-            reason = TEMPLATE_FAILED
-    if reason:
-        return Report(skipped=_skip(touch, token, reason))
-    # committed before the SMTP transaction: from here on, a crash means « maybe sent »
-    began = Touch.objects.filter(
+            batch.commit(lambda: None)  # what the server took is recorded even when the batch stops early
+        finally:
+            batch.backend.close()  # type: ignore[attr-defined]
+    return batch.report
+
+
+class _Batch:
+    def __init__(self, touches: list[Touch], language: str, clock: Callable[[], dt.datetime]) -> None:
+        self.token, self.language, self.clock = touches[0].claim, language, clock
+        sequences = {t.enrolment.sequence_id for t in touches}
+        self.templates = {
+            (s.sequence_id, s.step, s.persona, s.variant): s
+            for s in StepTemplate.objects.filter(sequence__in=sequences)
+        }
+        self.owners = {u.username: u for u in User.objects.filter(username__in={t.enrolment.owner for t in touches})}
+        addresses = {t.enrolment.contact.email.strip().lower() for t in touches}
+        teams = {t.enrolment.plan.team_id for t in touches}
+        self.opted = set(OptOut.objects.filter(team__in=teams, email__in=addresses).values_list("team_id", "email"))
+        self.backend = get_connection(SMTP_BACKEND, fail_silently=False)
+        self.report = Report()
+        self.taken: list[Touch] = []  # the server said 250, not yet recorded
+        self.renewed = time.monotonic()
+
+    def commit(self, work: Callable[[], T]) -> T:
+        """``work`` in one transaction with the record of the messages the server took since the last
+        commit; a busy database waited out."""
+
+        def both() -> T:
+            with transaction.atomic():
+                for touch in self.taken:
+                    try:
+                        services.touch_done(touch, TouchOutcome.SENT)
+                    except ValidationError:  # no longer ours (a lease ran out): its new worker sends it
+                        logger.warning("touch %s was sent but is no longer this worker's", touch.pk)
+                return work()
+
+        result = _patiently(both)
+        self.taken.clear()
+        return result
+
+    def send(self, touch: Touch) -> None:
+        if time.monotonic() - self.renewed > settings.SEQUENCE_CLAIM_LEASE / 4:
+            self.commit(lambda: renew(self.token, self.clock()))
+            self.renewed = time.monotonic()
+        enrolment = touch.enrolment
+        address = enrolment.contact.email.strip().lower()
+        template = _pick(self.templates, touch)
+        reason = (
+            NO_EMAIL
+            if not address
+            else OPTED_OUT
+            if (enrolment.plan.team_id, address) in self.opted
+            else NO_TEMPLATE
+            if template is None
+            else ""
+        )
+        message = None
+        if template is not None and not reason:
+            try:
+                message = compose(touch, template, self.owners.get(enrolment.owner), self.language)
+            except TemplateRefused as refused:
+                logger.warning("template of touch %s not rendered: %s", touch.pk, refused)
+                reason = TEMPLATE_FAILED
+        if reason or message is None:
+            self.report.skipped += self.commit(lambda: _skip(touch, self.token, reason))
+            return
+        # committed before the SMTP transaction: from here on, a crash means « maybe sent »
+        began = self.commit(lambda: _begin(touch, self.token, self.clock()))
+        if not began:
+            if Touch.objects.filter(pk=touch.pk, claim=self.token, status=TouchStatus.CLAIMED).exists():
+                self.report.skipped += self.commit(lambda: _skip(touch, self.token, STOPPED))  # left since claimed
+            else:
+                self.report.lost += 1  # our lease ran out and another worker has it
+            return
+        try:
+            _smtp_send(self.backend, message)
+        except _Permanent as bounce:
+            why = str(bounce)[:300]
+            self.commit(lambda: _bounce(touch, why))
+            self.report.bounced += 1
+            return
+        except _Temporary as error:
+            self.backend.close()  # type: ignore[attr-defined]  # the next message opens a fresh connection
+            why = str(error)
+            self.report.add(self.commit(lambda: _put_back(touch, self.token, why, self.clock())))
+            return
+        self.taken.append(touch)  # recorded with the next commit, before the next SMTP transaction
+        self.report.sent += 1
+
+
+def _begin(touch: Touch, token: str, now: dt.datetime) -> int:
+    return Touch.objects.filter(
         pk=touch.pk, claim=token, status=TouchStatus.CLAIMED, enrolment__status=EnrolmentStatus.ACTIVE
-    ).update(status=TouchStatus.SENDING, attempts=F("attempts") + 1, claimed_at=clock())
-    if not began:
-        if Touch.objects.filter(pk=touch.pk, claim=token, status=TouchStatus.CLAIMED).exists():
-            return Report(skipped=_skip(touch, token, STOPPED))  # stopped (an opt-out, a reply) since claimed
-        return Report(lost=1)  # our lease ran out and another worker has it
-    assert message is not None
-    try:
-        _smtp_send(backend, message)
-    except _Permanent as bounce:
-        Touch.objects.filter(pk=touch.pk).update(error=str(bounce)[:300])
-        _patiently(lambda: services.touch_done(touch, TouchOutcome.BOUNCED))
-        return Report(bounced=1)
-    except _Temporary as error:
-        backend.close()  # type: ignore[attr-defined]  # the next message opens a fresh connection
-        why = str(error)
-        return _patiently(lambda: _put_back(touch, token, why, clock()))
-    _patiently(lambda: services.touch_done(touch, TouchOutcome.SENT))  # right after the server's 250
-    return Report(sent=1)
+    ).update(status=TouchStatus.SENDING, attempts=F("attempts") + 1, claimed_at=now)
+
+
+def _bounce(touch: Touch, error: str) -> None:
+    Touch.objects.filter(pk=touch.pk).update(error=error)
+    services.touch_done(touch, TouchOutcome.BOUNCED)
 
 
 #: How long the record of a message the server took waits for a busy database (seconds).
