@@ -325,3 +325,30 @@ def test_a_contact_who_opts_out_after_the_claim_is_not_written_to(mailing: Any, 
 def test_the_worker_command_runs_the_sending_loop_only_with_an_smtp_server(settings: Any) -> None:
     settings.EMAIL_HOST = ""
     assert sender.start_sending(threading.Event()) is None
+
+
+def test_pac_sequences_send_once_sends_what_is_due_and_says_so(mailing: Any, smtp: Inbox) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from pac.cli import app
+
+    result = CliRunner().invoke(app, ["sequences-send", "--once", "--json"], env={"PAC_LANG": "fr"})
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"sent": 3, "bounced": 0, "skipped": 1, "retried": 0, "failed": 0, "lost": 0}
+    assert len(smtp.messages) == 3
+    again = CliRunner().invoke(app, ["sequences-send", "--once"], env={"PAC_LANG": "en"})
+    assert again.exit_code == 0 and again.stdout.startswith("0 sent, 0 bounced, 0 not sent")
+
+
+def test_pac_sequences_send_without_an_smtp_server_says_what_to_set(settings: Any) -> None:
+    from typer.testing import CliRunner
+
+    from pac.cli import app
+
+    settings.EMAIL_HOST = ""
+    result = CliRunner().invoke(app, ["sequences-send", "--once"], env={"PAC_LANG": "en"})
+
+    assert result.exit_code == 2 and "PAC_SMTP_HOST" in result.stderr

@@ -116,15 +116,18 @@ def sequences_send_command(
         err.print(_("No SMTP server: set PAC_SMTP_HOST (and PAC_SMTP_PORT, PAC_SMTP_USER, PAC_SMTP_PASSWORD)."))
         raise typer.Exit(2)
     stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_args: stop.set())  # the message under way ends first
-    with progress_bar(disable=as_json) as bar:
-        task = bar.add_task(_("E-mails"), total=None)
+    before = {signum: signal.signal(signum, lambda *_args: stop.set()) for signum in (signal.SIGTERM, signal.SIGINT)}
+    try:  # a signal stops the loop once the message under way is recorded
+        with progress_bar(disable=as_json) as bar:
+            task = bar.add_task(_("E-mails"), total=None)
 
-        def advance(done: Report) -> None:
-            bar.advance(task, sum(done.as_dict().values()))
+            def advance(done: Report) -> None:
+                bar.advance(task, sum(done.as_dict().values()))
 
-        report = run_sender(stop, language=cli_language(), once=once, on_batch=advance)
+            report = run_sender(stop, language=cli_language(), once=once, on_batch=advance)
+    finally:
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
     if as_json:
         print_json(report.as_dict())
         return
