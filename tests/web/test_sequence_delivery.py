@@ -352,3 +352,20 @@ def test_pac_sequences_send_without_an_smtp_server_says_what_to_set(settings: An
     result = CliRunner().invoke(app, ["sequences-send", "--once"], env={"PAC_LANG": "en"})
 
     assert result.exit_code == 2 and "PAC_SMTP_HOST" in result.stderr
+
+
+def test_a_sequence_paused_after_the_claim_keeps_its_emails_for_the_resume(
+    mailing: Any, smtp: Inbox, owner: Any
+) -> None:
+    from pac.web.sequences.models import SequenceTemplate
+
+    claimed = sender.claim(timezone.now(), 100)
+    cadence = SequenceTemplate.objects.get()
+    services.pause(owner, sequence=cadence)
+
+    report = sender.send_batch(claimed, "fr")
+
+    assert (report.sent, smtp.messages) == (0, [])
+    assert Touch.objects.filter(step=1, status=TouchStatus.SCHEDULED, claim="").count() == 3  # the CEO's: skipped
+    services.resume(owner, sequence=SequenceTemplate.objects.get(), today=START)
+    assert _run().sent == 3

@@ -370,10 +370,7 @@ class _Batch:
         # committed before the SMTP transaction: from here on, a crash means « maybe sent »
         began = self.commit(lambda: _begin(touch, self.token, self.clock()))
         if not began:
-            if Touch.objects.filter(pk=touch.pk, claim=self.token, status=TouchStatus.CLAIMED).exists():
-                self.report.skipped += self.commit(lambda: _skip(touch, self.token, STOPPED))  # left since claimed
-            else:
-                self.report.lost += 1  # our lease ran out and another worker has it
+            self.commit(lambda: self._not_begun(touch))
             return
         try:
             _smtp_send(self.backend, message)
@@ -390,10 +387,28 @@ class _Batch:
         self.taken.append(touch)  # recorded with the next commit, before the next SMTP transaction
         self.report.sent += 1
 
+    def _not_begun(self, touch: Touch) -> None:
+        """Why ``_begin`` found nothing to do: the contact left the sequence since the claim (skipped), the
+        sequence or the person was paused (back to scheduled: it waits for the resume), or the lease ran
+        out and another worker has the touch (lost: theirs now)."""
+        mine = Touch.objects.filter(pk=touch.pk, claim=self.token, status=TouchStatus.CLAIMED)
+        status = mine.values_list("enrolment__status", flat=True).first()
+        if status is None:
+            self.report.lost += 1
+        elif status in RUNNING:
+            mine.update(status=TouchStatus.SCHEDULED, claim="", claimed_at=None)
+        else:
+            self.report.skipped += _skip(touch, self.token, STOPPED)
+
 
 def _begin(touch: Touch, token: str, now: dt.datetime) -> int:
+    """``sending``, if the touch is still this run's and its contact still in a running, unpaused sequence."""
     return Touch.objects.filter(
-        pk=touch.pk, claim=token, status=TouchStatus.CLAIMED, enrolment__status=EnrolmentStatus.ACTIVE
+        pk=touch.pk,
+        claim=token,
+        status=TouchStatus.CLAIMED,
+        enrolment__status=EnrolmentStatus.ACTIVE,
+        enrolment__sequence__paused=False,
     ).update(status=TouchStatus.SENDING, attempts=F("attempts") + 1, claimed_at=now)
 
 
