@@ -37,6 +37,7 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[tuple[str, list[str], Any]] = []
         self.refuse: dict[str, str] = {}
+        self.peers: set[Any] = set()  # the client's address and port: one per SMTP connection
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
         if address in self.refuse:
@@ -46,6 +47,7 @@ class Inbox:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append((envelope.mail_from, envelope.rcpt_tos, message_from_bytes(envelope.content)))
+        self.peers.add(session.peer)
         return "250 OK"
 
     def to(self, address: str) -> list[Any]:
@@ -151,6 +153,7 @@ def test_each_contact_gets_their_personas_and_variants_email_with_the_unsubscrib
     report = _run()
 
     assert (report.sent, report.skipped, report.bounced) == (3, 1, 0)
+    assert len(smtp.peers) == 1  # one SMTP connection for the batch
     for code, name, persona, email, _rep in PEOPLE[:3]:
         (mail,) = smtp.to(email)
         touch = _touch(code)

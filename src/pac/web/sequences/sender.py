@@ -26,13 +26,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from email.utils import formataddr, parseaddr
-from typing import TypeVar
+from typing import TypeVar, cast
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
+from django.core.mail.backends.smtp import EmailBackend
 from django.db import OperationalError, close_old_connections, connection, transaction
 from django.db.models import F, Q
 from django.urls import reverse
@@ -253,10 +254,12 @@ class _Permanent(Exception):
     """The server refused the recipient for good (5xx): a bounce."""
 
 
-def _smtp_send(backend: object, message: EmailMessage) -> None:
+def _smtp_send(backend: EmailBackend, message: EmailMessage) -> None:
     """One SMTP transaction on the batch's connection; the failure classified."""
     try:
-        if not backend.send_messages([message]):  # type: ignore[attr-defined]
+        if backend.connection is None:
+            backend.open()  # kept open for the batch: send_messages reuses it (and leaves it open)
+        if not backend.send_messages([message]):
             raise _Temporary("the SMTP connection could not be opened")
     except smtplib.SMTPRecipientsRefused as refused:
         code, answer = next(iter(refused.recipients.values()))
@@ -303,7 +306,7 @@ def send_batch(touches: list[Touch], language: str, clock: Callable[[], dt.datet
         try:
             batch.commit(lambda: None)  # what the server took is recorded even when the batch stops early
         finally:
-            batch.backend.close()  # type: ignore[attr-defined]
+            batch.backend.close()
     return batch.report
 
 
@@ -319,7 +322,7 @@ class _Batch:
         addresses = {t.enrolment.contact.email.strip().lower() for t in touches}
         teams = {t.enrolment.plan.team_id for t in touches}
         self.opted = set(OptOut.objects.filter(team__in=teams, email__in=addresses).values_list("team_id", "email"))
-        self.backend = get_connection(SMTP_BACKEND, fail_silently=False)
+        self.backend = cast(EmailBackend, get_connection(SMTP_BACKEND, fail_silently=False))
         self.report = Report()
         self.taken: list[Touch] = []  # the server said 250, not yet recorded
         self.renewed = time.monotonic()
@@ -380,7 +383,7 @@ class _Batch:
             self.report.bounced += 1
             return
         except _Temporary as error:
-            self.backend.close()  # type: ignore[attr-defined]  # the next message opens a fresh connection
+            self.backend.close()  # the next message opens a fresh connection
             why = str(error)
             self.report.add(self.commit(lambda: _put_back(touch, self.token, why, self.clock())))
             return
