@@ -48,10 +48,12 @@ def enrol(plan_id: int, count: int) -> dict[str, Any]:
 def state() -> dict[str, Any]:
     from django.db.models import Count
 
-    from pac.web.sequences.models import Touch
+    from pac.web.sequences.models import Enrolment, Touch
 
     touches = Touch.objects.filter(enrolment__sequence__code="crash")
+    enrolments = Enrolment.objects.filter(sequence__code="crash")
     return {
+        "enrolments": dict(enrolments.values_list("status").annotate(n=Count("pk")).values_list("status", "n")),
         "statuses": dict(touches.values_list("status").annotate(n=Count("pk")).values_list("status", "n")),
         "outcomes": dict(touches.values_list("outcome").annotate(n=Count("pk")).values_list("outcome", "n")),
         "ids": sorted(touches.values_list("pk", flat=True)),

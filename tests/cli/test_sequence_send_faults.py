@@ -105,6 +105,7 @@ def test_a_worker_killed_mid_batch_and_two_workers_after_it_send_each_step_once(
     assert [w.wait(timeout=30) for w in workers] == [0, 0], folder.log("worker2")
 
     assert found["outcomes"] == {"sent": CONTACTS}
+    assert found["enrolments"] == {"finished": CONTACTS}  # their one step done
     received = Counter(server.ids)
     assert set(received) == {f"<pac-touch-{pk}@pac.example.com>" for pk in ids}  # every step, and only those
     twice = sum(n - 1 for n in received.values())
