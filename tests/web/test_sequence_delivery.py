@@ -372,3 +372,21 @@ def test_a_sequence_paused_after_the_claim_keeps_its_emails_for_the_resume(
     assert Touch.objects.filter(step=1, status=TouchStatus.SCHEDULED, claim="").count() == 3  # the CEO's: skipped
     services.resume(owner, sequence=SequenceTemplate.objects.get(), today=START)
     assert _run().sent == 3
+
+
+def test_a_worker_whose_lease_ran_out_leaves_the_emails_to_the_one_that_took_them(
+    mailing: Any, smtp: Inbox, delivery_settings: Any
+) -> None:
+    delivery_settings.SEQUENCE_CLAIM_LEASE = 60
+    now = timezone.now()
+    slow = sender.claim(now, 100)  # a worker that then stalls past its lease
+    sender.recover(now + dt.timedelta(seconds=61))
+    fast = sender.claim(now + dt.timedelta(seconds=61), 100)
+    assert {t.pk for t in fast} == {t.pk for t in slow}
+
+    late = sender.send_batch(slow, "fr")
+    done = sender.send_batch(fast, "fr")
+
+    assert (late.sent, late.lost, late.skipped) == (0, 3, 0)  # the CEO's skip is not its to write either
+    assert (done.sent, done.skipped) == (3, 1)
+    assert len(smtp.messages) == 3  # each once, by the worker that held the claim

@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.smtp import EmailBackend
 from django.db import OperationalError, close_old_connections, connection, transaction
@@ -370,7 +371,7 @@ class _Batch:
         # committed before the SMTP transaction: from here on, a crash means « maybe sent »
         began = self.commit(lambda: _begin(touch, self.token, self.clock()))
         if not began:
-            self.commit(lambda: self._not_begun(touch))
+            self.report.add(self.commit(lambda: self._not_begun(touch)))
             return
         try:
             _smtp_send(self.backend, message)
@@ -387,18 +388,18 @@ class _Batch:
         self.taken.append(touch)  # recorded with the next commit, before the next SMTP transaction
         self.report.sent += 1
 
-    def _not_begun(self, touch: Touch) -> None:
+    def _not_begun(self, touch: Touch) -> Report:
         """Why ``_begin`` found nothing to do: the contact left the sequence since the claim (skipped), the
         sequence or the person was paused (back to scheduled: it waits for the resume), or the lease ran
         out and another worker has the touch (lost: theirs now)."""
         mine = Touch.objects.filter(pk=touch.pk, claim=self.token, status=TouchStatus.CLAIMED)
         status = mine.values_list("enrolment__status", flat=True).first()
         if status is None:
-            self.report.lost += 1
-        elif status in RUNNING:
+            return Report(lost=1)
+        if status in RUNNING:
             mine.update(status=TouchStatus.SCHEDULED, claim="", claimed_at=None)
-        else:
-            self.report.skipped += _skip(touch, self.token, STOPPED)
+            return Report()
+        return Report(skipped=_skip(touch, self.token, STOPPED))
 
 
 def _begin(touch: Touch, token: str, now: dt.datetime) -> int:
@@ -413,8 +414,12 @@ def _begin(touch: Touch, token: str, now: dt.datetime) -> int:
 
 
 def _bounce(touch: Touch, error: str) -> None:
+    """The server refused the recipient for good: done, « bounced » (the bounce exit stops the enrolment)."""
     Touch.objects.filter(pk=touch.pk).update(error=error)
-    services.touch_done(touch, TouchOutcome.BOUNCED)
+    try:
+        services.touch_done(touch, TouchOutcome.BOUNCED)
+    except ValidationError:  # no longer ours (a lease ran out): its new worker meets the same refusal
+        logger.warning("touch %s bounced but is no longer this worker's", touch.pk)
 
 
 #: How long the record of a message the server took waits for a busy database (seconds).
