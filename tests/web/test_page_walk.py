@@ -167,6 +167,7 @@ def targets(demo: Any, job: Any, token: str) -> dict[str, list[str]]:
     """Each URL name with the URLs walked for it, for the demo's two plans."""
     from pac.web.plans.entities import SECTIONS
     from pac.web.plans.models import Action, Plan
+    from pac.web.sequences.sender import unsubscribe_token
 
     plans = [demo.plan.pk, demo.current.pk]
     per_plan = {
@@ -208,6 +209,7 @@ def targets(demo: Any, job: Any, token: str) -> dict[str, list[str]]:
         "plans:ics": [reverse("plans:ics", args=[p]) for p in plans],  # its titles and descriptions
         "plans:xlsx": [reverse("plans:xlsx", args=[p]) for p in plans],  # its cells
         "feed": [reverse("feed", args=[token])],  # the calendar a subscriber reads
+        "unsubscribe": [reverse("unsubscribe", args=[unsubscribe_token(demo.team.pk, "prospect@example.com")])],
         "crm:import": [reverse("crm:import")],
         "accounts:people": [reverse("accounts:people")],  # administrators only: the 403 page for these two
         "crm:job": [reverse("crm:job", args=[job.pk])],

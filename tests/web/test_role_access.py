@@ -192,6 +192,10 @@ def fillings(world: World, who: str, pattern: Pattern) -> list[dict[str, Any]]:
     own = BY_PATTERN.get(pattern.name, {})
     if pattern.name == "apitokens:revoke":  # one's own token
         own = {"pk": [world.api_token_ids.get(who, world.api_token_ids[Role.MANAGER.value])]}
+    if pattern.name == "unsubscribe":  # a link of an e-mail the team sent (its token signs team and address)
+        from pac.web.sequences.sender import unsubscribe_token
+
+        own = {"token": [unsubscribe_token(world.team.pk, "prospect@example.com")]}
     for name in sorted(pattern.kwargs, key=lambda n: n == "pk"):  # pk after the section it is a row of
         done = [{**kw, name: value} for kw in done for value in (own.get(name) or world.values(who, name, kw))]
     return done
@@ -279,7 +283,7 @@ API_ALLOWED = {"GET": {200}, "POST": {201, 400, 409, 422}}
 def expected(access: Access, who: str, method: str, kwargs: dict[str, Any], api: bool = False) -> set[int]:
     """What the URL must answer ``who`` for ``method``, from its declaration and the abilities table."""
     if access.public:
-        return {200} if method == "GET" else {405}
+        return {200} if method == "GET" or access.public_post else {405}
     need = access.needed(method, kwargs)
     if who == ANONYMOUS:
         if api:  # the API says so (a method it does not answer: before it asks for a token)

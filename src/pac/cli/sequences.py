@@ -95,3 +95,48 @@ def sequences_command(
         out.print(over)
     else:
         out.print(_("Every touch fits within the owners' capacity."))
+
+
+def sequences_send_command(
+    once: Annotated[
+        bool, typer.Option("--once", help="Send what may leave now, then stop (else: until Ctrl+C, as the worker).")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Send the sequences' due e-mails through the SMTP server (`pac worker` sends them too)."""
+    import signal
+    import threading
+
+    from pac.cli.terminal import cli_language, django_setup, progress_bar
+
+    django_setup()
+    from pac.web.sequences.sender import Report, configured, run_sender
+
+    if not configured():
+        err.print(_("No SMTP server: set PAC_SMTP_HOST (and PAC_SMTP_PORT, PAC_SMTP_USER, PAC_SMTP_PASSWORD)."))
+        raise typer.Exit(2)
+    stop = threading.Event()
+    before = {signum: signal.signal(signum, lambda *_args: stop.set()) for signum in (signal.SIGTERM, signal.SIGINT)}
+    try:  # a signal stops the loop once the message under way is recorded
+        with progress_bar(disable=as_json) as bar:
+            task = bar.add_task(_("E-mails"), total=None)
+
+            def advance(done: Report) -> None:
+                bar.advance(task, sum(done.as_dict().values()))
+
+            report = run_sender(stop, language=cli_language(), once=once, on_batch=advance)
+    finally:
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
+    if as_json:
+        print_json(report.as_dict())
+        return
+    out.print(
+        _(
+            "{sent} sent, {bounced} bounced, {skipped} not sent (see the results page), {retried} to try again, "
+            "{failed} failed"
+        ).format(**report.as_dict()),
+        markup=False,
+    )
+    if report.failed:
+        raise typer.Exit(1)

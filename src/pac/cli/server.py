@@ -90,11 +90,22 @@ def _die_with_parent() -> None:
 
 
 def worker() -> None:
-    """Run background tasks (CRM imports) as they are queued."""
-    django_setup()
-    from pac.web.crm.worker import run_worker
+    """Run background tasks (CRM imports) as they are queued, and send the sequences' due e-mails."""
+    import threading
 
-    run_worker()
+    django_setup()
+    from pac.cli.terminal import cli_language
+    from pac.web.crm.worker import run_worker
+    from pac.web.sequences.sender import start_sending
+
+    stop = threading.Event()
+    sender = start_sending(stop, cli_language())  # None without an SMTP server (PAC_SMTP_HOST)
+    try:
+        run_worker()  # until SIGTERM or SIGINT
+    finally:
+        stop.set()
+        if sender is not None:
+            sender.join(timeout=WORKER_GRACE)  # the message under way ends (bounded by the SMTP timeout)
 
 
 def createuser(

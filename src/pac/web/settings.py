@@ -293,3 +293,31 @@ EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = env_str("PAC_MAIL_FROM", "pac@localhost")
 #: A webhook POST waits this long at most, and its answer is not read beyond a few bytes.
 ALERT_WEBHOOK_TIMEOUT = 10
+
+# Sequences' e-mails (docs/sequences.md « Sending »): sent by `pac worker` through the SMTP server above.
+#: The address people reach PAC at: the unsubscribe links in the e-mails are built on it.
+BASE_URL = env_str("PAC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+
+def _hours(name: str, default: str) -> tuple[int, int]:
+    value = env_str(name, default)
+    try:
+        start, end = (int(part) for part in value.split("-"))
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r}: use two hours such as 8-18") from None
+    if not (0 <= start <= 24 and 0 <= end <= 24):
+        raise ImproperlyConfigured(f"{name}={value!r}: hours go from 0 to 24")
+    return start, end
+
+
+#: Local hours (in the plan's time zone) when a sequence's e-mail may leave: from 8:00 to 18:00.
+SEQUENCE_SENDING_HOURS = _hours("PAC_SEQUENCE_SENDING_HOURS", "8-18")
+#: Seconds a worker's claim on a touch lasts without being renewed; past it, another worker may take it.
+SEQUENCE_CLAIM_LEASE = env_int("PAC_SEQUENCE_CLAIM_LEASE", 120)
+#: SMTP transactions tried for one e-mail (temporary failures) before it is marked failed.
+SEQUENCE_SEND_ATTEMPTS = env_int("PAC_SEQUENCE_SEND_ATTEMPTS", 5)
+#: Seconds before the first retry after a temporary failure (doubled at each, at most an hour).
+SEQUENCE_RETRY_SECONDS = env_int("PAC_SEQUENCE_RETRY_SECONDS", 60)
+#: Seconds between two looks for due e-mails when none was left; e-mails claimed per batch (one SMTP connection).
+SEQUENCE_SEND_INTERVAL = float(env_str("PAC_SEQUENCE_SEND_INTERVAL", "5"))
+SEQUENCE_SEND_BATCH = env_int("PAC_SEQUENCE_SEND_BATCH", 50)

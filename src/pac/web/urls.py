@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 
 from pac.web.api.api import api
 from pac.web.plans import exports
+from pac.web.sequences.unsubscribe import unsubscribe
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="cockpit:home", permanent=False)),
@@ -20,5 +21,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("api-tokens/", include("pac.web.api.urls")),
     path("feeds/<str:token>.ics", exports.feed, name="feed"),
+    path("u/<str:token>/", unsubscribe, name="unsubscribe"),  # the one-click link of sequence e-mails
     path("admin/", admin.site.urls),
 ]

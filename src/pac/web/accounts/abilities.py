@@ -130,13 +130,14 @@ class Access:
     """What a view needs, per HTTP method: ``None`` for a method it does not answer. ``scope`` finds the
     object of the URL (outsiders: 404); ``by_kwarg`` replaces the ability for a URL value (marketing changes
     a plan's ``events`` and nothing else of it); a ``public`` page needs no login (a calendar feed: its
-    token is its credential) and answers GET."""
+    token is its credential) and answers GET (and POST when ``public_post``)."""
 
     get: Ability | None = None
     post: Ability | None = None
     scope: Scope | None = None
     by_kwarg: Mapping[str, Mapping[str, Ability]] = field(default_factory=dict)
     public: bool = False
+    public_post: bool = False  # a public page that also answers POST
 
     def needed(self, method: str, kwargs: Mapping[str, Any]) -> Ability | None:
         """The ability ``method`` needs on the URL with ``kwargs``; None when the method is not answered."""
@@ -191,10 +192,15 @@ def requires(
     return wrap
 
 
-def public(view: View) -> View:
-    """Declare a page open without signing in (it carries its own credential, or needs none)."""
-    view.access = Access(public=True)  # type: ignore[attr-defined]
-    return view
+def public(view: View | None = None, *, post: bool = False) -> Any:
+    """Declare a page open without signing in (it carries its own credential, or needs none): ``@public``
+    answers GET; ``@public(post=True)`` also POST (a one-click unsubscribe, whose token is the proof)."""
+
+    def mark(found: View) -> View:
+        found.access = Access(public=True, public_post=post)  # type: ignore[attr-defined]
+        return found
+
+    return mark(view) if view is not None else mark
 
 
 def declares(

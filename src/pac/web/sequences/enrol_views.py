@@ -36,7 +36,9 @@ class EnrolForm(forms.Form):
     segment = forms.ChoiceField(label=gettext_lazy("Segment"), required=False)
     accounts = forms.MultipleChoiceField(label=gettext_lazy("Accounts"), required=False)
     persona = forms.ChoiceField(label=gettext_lazy("Persona"), required=False)
-    start = forms.DateField(label=gettext_lazy("Start"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        label=gettext_lazy("Start"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     event = forms.ChoiceField(label=gettext_lazy("Event"), required=False)
 
     def __init__(self, *args: Any, plan: Plan, sequence: SequenceTemplate, **kwargs: Any) -> None:

@@ -133,8 +133,10 @@ class Enrolment(models.Model):
 class TouchStatus(models.TextChoices):
     SCHEDULED = "scheduled", _("scheduled")
     CLAIMED = "claimed", _("claimed")
+    SENDING = "sending", _("sending")  # committed just before the SMTP transaction of its message
     DONE = "done", _("done")
     SKIPPED = "skipped", _("skipped")
+    FAILED = "failed", _("failed")  # the SMTP server refused it for a while: tried SEQUENCE_SEND_ATTEMPTS times
 
 
 class TouchOutcome(models.TextChoices):
@@ -149,7 +151,9 @@ class TouchOutcome(models.TextChoices):
 
 class Touch(models.Model):
     """One step of one enrolment on its day. ``claim`` is the token of the worker run that took it: a
-    touch leaves ``scheduled`` once, so it is sent once."""
+    touch leaves ``scheduled`` once, so it is sent once. An e-mail touch goes scheduled → claimed (a lease:
+    ``claimed_at``, renewed while its worker lives) → sending → done (``sequences.sender``, docs/sequences.md
+    « Sending »); ``attempts``, ``retry_at`` and ``reason`` say what went wrong on the way."""
 
     enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="touches")
     step = models.PositiveSmallIntegerField(_("step"))  # 1-based
@@ -161,6 +165,10 @@ class Touch(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(_("outcome of the touch"), max_length=20, choices=TouchOutcome.choices, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)  # SMTP transactions begun
+    retry_at = models.DateTimeField(_("retry at"), null=True, blank=True)  # after a temporary failure
+    reason = models.CharField(_("reason"), max_length=20, blank=True)  # why skipped or failed: sender.REASONS
+    error = models.CharField(_("error"), max_length=300, blank=True)  # the SMTP server's last answer
 
     class Meta:
         ordering = ["due", "id"]

@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -734,9 +734,10 @@ def touch_done(touch: Touch, outcome: str, user: User | None = None) -> Touch:
             raise PermissionDenied(_("You may only log the outcome of your own touches."))
     if outcome not in TouchOutcome.values:
         raise ValidationError({"outcome": [_("Unknown outcome.")]})
-    expected = TouchStatus.CLAIMED if user is None else TouchStatus.SCHEDULED
+    # the worker's touch is claimed, or sending (its SMTP transaction begun); a rep's is scheduled or claimed
+    expected = TouchStatus.SENDING if user is None else TouchStatus.SCHEDULED
     done = Touch.objects.filter(pk=touch.pk, status__in=[expected, TouchStatus.CLAIMED]).update(
-        status=TouchStatus.DONE, outcome=outcome, done_at=timezone.now()
+        status=TouchStatus.DONE, outcome=outcome, done_at=timezone.now(), retry_at=None
     )
     if done != 1:
         raise ValidationError(_("This touch was already done or is no longer due."))
@@ -803,14 +804,33 @@ def sequence_set_action(user: User, sequence: SequenceTemplate, action: Action |
     return sequence
 
 
+def touches_sent(touch_ids: Sequence[int]) -> int:
+    """The worker's record of e-mails the SMTP server took (its 250), in a few statements whatever their
+    number: each touch still ``sending`` is done with the outcome « sent » (a step is done once: a touch
+    another worker took meanwhile is left to it), and the enrolments whose last step it was are finished.
+    « Sent » is no exit. Returns how many were recorded. Runs in the caller's transaction."""
+    if not touch_ids:
+        return 0
+    ids = list(touch_ids)
+    done = Touch.objects.filter(pk__in=ids, status=TouchStatus.SENDING).update(
+        status=TouchStatus.DONE, outcome=TouchOutcome.SENT, done_at=timezone.now(), retry_at=None
+    )
+    left = Touch.objects.filter(enrolment=OuterRef("pk")).exclude(status=TouchStatus.DONE)
+    Enrolment.objects.filter(
+        pk__in=Touch.objects.filter(pk__in=ids).values("enrolment_id"), status__in=RUNNING
+    ).exclude(Exists(left)).update(status=EnrolmentStatus.FINISHED)
+    return done
+
+
 # --- the worker's claim ----------------------------------------------------------------------
 
 
-def claim_due(today: dt.date, limit: int = 100) -> list[Touch]:
+def claim_due(today: dt.date, limit: int = 100, *, where: Q | None = None) -> list[Touch]:
     """Claim up to ``limit`` e-mail touches due by ``today`` for this worker run, atomically: a touch
     leaves ``scheduled`` in one ``UPDATE … WHERE status='scheduled'``, so two workers (or a restarted
     one) never get the same touch. On PostgreSQL the candidates are also locked with SKIP LOCKED, so
-    concurrent workers take different rows instead of waiting on each other."""
+    concurrent workers take different rows instead of waiting on each other. ``where``: a further
+    condition (the sender's: the plans whose contacts are in their sending window, retries that are due)."""
     limit = max(1, min(int(limit), 1000))
     token = uuid.uuid4().hex
     with transaction.atomic():
@@ -821,6 +841,8 @@ def claim_due(today: dt.date, limit: int = 100) -> list[Touch]:
             enrolment__status=EnrolmentStatus.ACTIVE,
             enrolment__sequence__paused=False,
         ).order_by("due", "pk")
+        if where is not None:
+            due = due.filter(where)
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True, of=("self",))
         ids = list(due.values_list("pk", flat=True)[:limit])
@@ -829,7 +851,11 @@ def claim_due(today: dt.date, limit: int = 100) -> list[Touch]:
         )
         # read back in the same transaction: a claim is returned to its worker or not made at all
         return (
-            list(Touch.objects.filter(claim=token).select_related("enrolment__contact", "enrolment__account"))
+            list(
+                Touch.objects.filter(claim=token).select_related(
+                    "enrolment__contact", "enrolment__account__segment", "enrolment__plan", "enrolment__sequence"
+                )
+            )
             if claimed
             else []
         )
