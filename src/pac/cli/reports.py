@@ -125,7 +125,7 @@ def _plan_row(plan: str, team: str | None) -> Any:
     """The plan by id, or by name (within ``team`` when given); exit 2 when none or several match."""
     from pac.web.plans.models import Plan
 
-    rows = Plan.objects.select_related("team", "owner")
+    rows = Plan.objects.filter(scenario_of__isnull=True).select_related("team", "owner")
     if team is not None:
         rows = rows.filter(team__name=team)
     found = list(rows.filter(pk=int(plan))) if plan.isdigit() else []

@@ -102,7 +102,7 @@ def load_demo(today: dt.date | None = None) -> Demo:
         people.append(user)
     manager = people[0]
     plan_engine = to_plan(parse_plan_file(demo_plan_text(), "saas-midmarket.yaml"))
-    plan = Plan.objects.filter(team=team, name=plan_engine.name).first()
+    plan = Plan.objects.filter(team=team, name=plan_engine.name, scenario_of__isnull=True).first()
     if plan is None:
         plan = services.plan_create_from_file(user=manager, team=team, plan=plan_engine)
     today = today or timezone.localdate()
@@ -121,7 +121,7 @@ def current_quarter_plan(user: User, team: Team, today: dt.date) -> Plan:
     start = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
     end = start + relativedelta(months=3, days=-1)
     name = f"Trimestre en cours — T{(start.month - 1) // 3 + 1} {start.year}"
-    existing = Plan.objects.filter(team=team, name=name).first()
+    existing = Plan.objects.filter(team=team, name=name, scenario_of__isnull=True).first()
     if existing is not None:
         return existing
     text = current_quarter_text(team_history(team, start, end, today), name, start, end, today)

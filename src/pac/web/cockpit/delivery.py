@@ -139,4 +139,8 @@ def deliver(plan: Plan, today: dt.date, language: str = "fr") -> Delivery:
 
 
 def plans_under_way(today: dt.date) -> list[Plan]:
-    return list(Plan.objects.filter(start__lte=today, end__gte=today).select_related("team").order_by("pk"))
+    return list(
+        Plan.objects.filter(start__lte=today, end__gte=today, scenario_of__isnull=True)
+        .select_related("team")
+        .order_by("pk")
+    )

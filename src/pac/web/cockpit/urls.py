@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pac.web.cockpit import forecast_views, meetings, produced, views
+from pac.web.cockpit import forecast_views, meetings, produced, scenario_views, views
 from pac.web.cockpit.reports import views as reports
 
 app_name = "cockpit"
@@ -27,6 +27,7 @@ urlpatterns = [
         name="meeting_decision",
     ),
     path("kpis/", views.kpi_page, name="kpis"),
+    path("plans/<int:plan_id>/scenarios/compare/", scenario_views.scenarios_compare, name="scenarios_compare"),
     path("plans/<int:plan_id>/progress/", views.plan_progress, name="plan_progress"),
     path("plans/<int:plan_id>/weeks-produced/", produced.weeks_produced, name="weeks_produced"),
     path("plans/<int:plan_id>/report/<str:kind>.pdf", reports.pack_pdf_view, name="report_pdf"),

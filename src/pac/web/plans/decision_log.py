@@ -25,6 +25,7 @@ KIND_LABELS = {
     "alert": gettext_lazy("Alert"),
     "forecast": gettext_lazy("Forecast"),
     "meeting": gettext_lazy("Ritual"),
+    "scenario": gettext_lazy("Scenario"),
 }
 
 #: What a decision changed, by code; ``{name}`` values come from the entry's parameters.
@@ -37,9 +38,10 @@ CHANGES: dict[str, str] = {
     "alert_snoozed": gettext_noop("Alert snoozed until {until_day}: {alert}"),
     "forecast_adjusted": gettext_noop("{category} of {rep} for {start_day} – {end_day} set to {amount}."),
     "meeting_decision": gettext_noop("{decision}"),
+    "scenario_promoted": gettext_noop("Scenario {scenario} promoted: it becomes the plan."),
 }
 #: A parameter worded as a quoted name.
-QUOTED = {"action"}
+QUOTED = {"action", "scenario"}
 #: The longest free text a decision keeps (what was decided, why).
 MAX_TEXT = 2000
 

@@ -181,98 +181,113 @@ def _raci(raci: model.Raci) -> dict[str, Any]:
     )
 
 
+def _segment_fields(s: model.Segment) -> dict[str, Any]:
+    return {
+        "code": s.id,
+        "name": s.name,
+        "criteria": {k: list(v) for k, v in s.criteria.items()},
+        "value_proposition": s.value_proposition,
+        "messages": list(s.messages),
+        "potential_accounts": s.potential_accounts,
+        "potential_value": s.potential_value,
+        "rates": {k.value: str(v) for k, v in s.rates.items()},
+        "cycle_days": s.cycle_days,
+        "acquisition_cost": s.acquisition_cost,
+    }
+
+
+def _account_fields(a: model.Account, segments: Mapping[str, m.Segment]) -> dict[str, Any]:
+    return {
+        "code": a.id,
+        "name": a.name,
+        "segment": segments.get(a.segment or ""),
+        "strategic": a.strategic,
+        "potential": a.potential,
+        "icp_fit": a.icp_fit,
+        "owner": a.owner or "",
+        "stage": a.stage.value if a.stage else "",
+    }
+
+
+def _contact_fields(c: model.Contact, accounts: Mapping[str, m.Account]) -> dict[str, Any]:
+    return {
+        "account": accounts[c.account],
+        "code": c.id,
+        "name": c.name,
+        "persona": c.persona or "",
+        "buying_role": c.buying_role.value if c.buying_role else "",
+        "email": c.email or "",
+    }
+
+
+def _event_fields(e: model.Event) -> dict[str, Any]:
+    return {
+        "code": e.id,
+        "name": e.name,
+        "kind": e.kind.value,
+        "start": e.start,
+        "end": e.end,
+        "campaigns": list(e.campaigns),
+        "location": e.location or "",
+    }
+
+
+def _action_fields(a: model.Action, segments: Mapping[str, m.Segment], events: Mapping[str, m.Event]) -> dict[str, Any]:
+    return {
+        "code": a.id,
+        "type": a.type.value,
+        "name": a.name,
+        "channel": a.channel.value if a.channel else "",
+        "segment": segments.get(a.segment or ""),
+        "persona": a.persona or "",
+        "message": a.message,
+        "expected_volume": a.expected.volume if a.expected else None,
+        "expected_stage": a.expected.stage.value if a.expected and a.expected.stage else "",
+        "expected_metric": (a.expected.metric or "") if a.expected else "",
+        "expected_objective": (a.expected.objective or "") if a.expected else "",
+        "owner": a.owner or "",
+        "role": a.role.value if a.role else "",
+        "start": a.start,
+        "end": a.end,
+        "budget": a.budget,
+        "hours": a.hours,
+        "status": a.status.value,
+        "kpi": a.kpi or "",
+        "value": a.value,
+        "event": events.get(a.event or ""),
+        "raci": _raci(a.raci) if a.raci else {},
+    }
+
+
+def _ritual_fields(r: model.Ritual) -> dict[str, Any]:
+    return {
+        "code": r.id,
+        "name": r.name,
+        "rrule": r.rrule,
+        "time": r.time,
+        "minutes": r.minutes,
+        "owner": r.owner or "",
+        "attendees": list(r.attendees),
+    }
+
+
+def _deadline_fields(d: model.Deadline) -> dict[str, Any]:
+    return {"code": d.id, "name": d.name, "date": d.date, "rrule": d.rrule or "", "owner": d.owner or ""}
+
+
 def create_execution(plan: m.Plan, source: model.Plan) -> None:
     """Write the execution sections of an engine plan into a new plan (inside the caller's transaction).
 
     Each kind of row is created in one statement with its history rows (a plan file has hundreds of rows:
     one insert each, twice with the history, would make the import slow)."""
-    segments = {
-        s.id: m.Segment(
-            plan=plan,
-            code=s.id,
-            name=s.name,
-            criteria={k: list(v) for k, v in s.criteria.items()},
-            value_proposition=s.value_proposition,
-            messages=list(s.messages),
-            potential_accounts=s.potential_accounts,
-            potential_value=s.potential_value,
-            rates={k.value: str(v) for k, v in s.rates.items()},
-            cycle_days=s.cycle_days,
-            acquisition_cost=s.acquisition_cost,
-        )
-        for s in source.segments
-    }
+    segments = {s.id: m.Segment(plan=plan, **_segment_fields(s)) for s in source.segments}
     _recorded(list(segments.values()))
-    accounts = {
-        a.id: m.Account(
-            plan=plan,
-            code=a.id,
-            name=a.name,
-            segment=segments.get(a.segment or ""),
-            strategic=a.strategic,
-            potential=a.potential,
-            icp_fit=a.icp_fit,
-            owner=a.owner or "",
-            stage=a.stage.value if a.stage else "",
-        )
-        for a in source.accounts
-    }
+    accounts = {a.id: m.Account(plan=plan, **_account_fields(a, segments)) for a in source.accounts}
     _recorded(list(accounts.values()))
-    _recorded(
-        [
-            m.Contact(
-                account=accounts[c.account],
-                code=c.id,
-                name=c.name,
-                persona=c.persona or "",
-                buying_role=c.buying_role.value if c.buying_role else "",
-                email=c.email or "",
-            )
-            for c in source.contacts
-        ]
-    )
-    events = {
-        e.id: m.Event(
-            plan=plan,
-            code=e.id,
-            name=e.name,
-            kind=e.kind.value,
-            start=e.start,
-            end=e.end,
-            campaigns=list(e.campaigns),
-            location=e.location or "",
-        )
-        for e in source.events
-    }
+    _recorded([m.Contact(**_contact_fields(c, accounts)) for c in source.contacts])
+    events = {e.id: m.Event(plan=plan, **_event_fields(e)) for e in source.events}
     _recorded(list(events.values()))
-    actions = [
-        m.Action(
-            plan=plan,
-            code=a.id,
-            type=a.type.value,
-            name=a.name,
-            channel=a.channel.value if a.channel else "",
-            segment=segments.get(a.segment or ""),
-            persona=a.persona or "",
-            message=a.message,
-            expected_volume=a.expected.volume if a.expected else None,
-            expected_stage=a.expected.stage.value if a.expected and a.expected.stage else "",
-            expected_metric=(a.expected.metric or "") if a.expected else "",
-            expected_objective=(a.expected.objective or "") if a.expected else "",
-            owner=a.owner or "",
-            role=a.role.value if a.role else "",
-            start=a.start,
-            end=a.end,
-            budget=a.budget,
-            hours=a.hours,
-            status=a.status.value,
-            kpi=a.kpi or "",
-            value=a.value,
-            event=events.get(a.event or ""),
-            raci=_raci(a.raci) if a.raci else {},
-        )
-        for a in source.actions
-    ]
+    actions = [m.Action(plan=plan, **_action_fields(a, segments, events)) for a in source.actions]
     _create_actions(actions, [[accounts[code] for code in a.accounts] for a in source.actions])
     _recorded(
         [
@@ -281,33 +296,106 @@ def create_execution(plan: m.Plan, source: model.Plan) -> None:
             for milestone in a.milestones
         ]
     )
-    _recorded(
-        [
-            m.Ritual(
-                plan=plan,
-                code=r.id,
-                name=r.name,
-                rrule=r.rrule,
-                time=r.time,
-                minutes=r.minutes,
-                owner=r.owner or "",
-                attendees=list(r.attendees),
-            )
-            for r in source.rituals
-        ]
-    )
-    _recorded(
-        [
-            m.Deadline(plan=plan, code=d.id, name=d.name, date=d.date, rrule=d.rrule or "", owner=d.owner or "")
-            for d in source.deadlines
-        ]
-    )
+    _recorded([m.Ritual(plan=plan, **_ritual_fields(r)) for r in source.rituals])
+    _recorded([m.Deadline(plan=plan, **_deadline_fields(d)) for d in source.deadlines])
     _recorded(
         [
             m.GovernanceRaci(plan=plan, activity=g.activity, position=position, raci=_raci(g.raci))
             for position, g in enumerate(source.raci)
         ]
     )
+
+
+def _upsert(
+    rows: Any, wanted: list[tuple[Any, dict[str, Any]]], key: Any, **parent: Any
+) -> tuple[dict[Any, Any], list[Any]]:
+    """Make ``rows`` (a queryset) hold ``wanted`` (key, values): a row found by ``key(row)`` is changed in
+    place when its values differ (it keeps its id, and what points to it), a missing one created; the rows
+    no longer wanted are returned, for the caller to delete once nothing new points to them."""
+    existing = {key(row): row for row in rows}
+    kept: dict[Any, Any] = {}
+    for found_key, values in wanted:
+        row = existing.pop(found_key, None)
+        if row is None:
+            row = rows.model(**parent, **values)
+            row.save()
+        elif any(getattr(row, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(row, k, v)
+            row.save()
+        kept[found_key] = row
+    return kept, list(existing.values())
+
+
+def replace_execution(plan: m.Plan, source: model.Plan) -> None:
+    """Make the execution sections of an existing plan those of ``source`` (inside the caller's transaction,
+    the caller checked and bumped): objects are matched by their id, so that one kept keeps its row, its
+    history and what points to it (an action's decisions, a ritual's meetings, an account's enrolments);
+    the others are created or deleted, each change in the plan's history."""
+    segments, stale_segments = _upsert(
+        plan.segments.all(), [(s.id, _segment_fields(s)) for s in source.segments], lambda r: r.code, plan=plan
+    )
+    accounts, stale_accounts = _upsert(
+        plan.accounts.all(),
+        [(a.id, _account_fields(a, segments)) for a in source.accounts],
+        lambda r: r.code,
+        plan=plan,
+    )
+    _contacts, stale_contacts = _upsert(
+        m.Contact.objects.filter(account__plan=plan).select_related("account"),
+        [((c.account, c.id), _contact_fields(c, accounts)) for c in source.contacts],
+        lambda r: (r.account.code, r.code),
+    )
+    events, stale_events = _upsert(
+        plan.events.all(), [(e.id, _event_fields(e)) for e in source.events], lambda r: r.code, plan=plan
+    )
+    actions, stale_actions = _upsert(
+        plan.actions.all(),
+        [(a.id, _action_fields(a, segments, events)) for a in source.actions],
+        lambda r: r.code,
+        plan=plan,
+    )
+    for a in source.actions:
+        row = actions[a.id]
+        targets = {accounts[code].pk for code in a.accounts}
+        if set(row.accounts.values_list("pk", flat=True)) != targets:
+            row.accounts.set(targets)
+        _milestones, stale_milestones = _upsert(
+            row.milestones.all(),
+            [((ms.name, ms.date), {"name": ms.name, "date": ms.date}) for ms in a.milestones],
+            lambda r: (r.name, r.date),
+            action=row,
+        )
+        _delete(stale_milestones)
+    _rituals, stale_rituals = _upsert(
+        plan.rituals.all(), [(r.id, _ritual_fields(r)) for r in source.rituals], lambda r: r.code, plan=plan
+    )
+    _deadlines, stale_deadlines = _upsert(
+        plan.deadlines.all(), [(d.id, _deadline_fields(d)) for d in source.deadlines], lambda r: r.code, plan=plan
+    )
+    _governance, stale_governance = _upsert(
+        plan.governance.all(),
+        [(n, {"activity": g.activity, "raci": _raci(g.raci), "position": n}) for n, g in enumerate(source.raci)],
+        lambda r: r.position,
+        plan=plan,
+    )
+    for stale in (
+        stale_actions,
+        stale_contacts,
+        stale_accounts,
+        stale_events,
+        stale_segments,
+        stale_rituals,
+        stale_deadlines,
+        stale_governance,
+    ):
+        _delete(stale)
+
+
+def _delete(rows: list[Any]) -> None:
+    """Delete rows one kind at a time through a queryset (each deletion goes into the history)."""
+    if rows:
+        type(rows[0])._default_manager.filter(pk__in=[r.pk for r in rows]).delete()
 
 
 def _create_actions(actions: list[m.Action], targets: list[list[m.Account]]) -> None:
@@ -448,6 +536,8 @@ def feed_renew(*, user: User, plan: m.Plan, personal: bool) -> tuple[m.CalendarF
     only the caller ever sees (the database keeps its hash), to show once in the feed's URL."""
     if not plan.team.members.filter(pk=user.pk).exists():
         raise PermissionDenied(_("You are not a member of this team."))
+    if plan.scenario_of_id is not None:
+        raise PermissionDenied(_("A scenario is never applied: it has no calendar to subscribe to."))
     m.CalendarFeed.objects.filter(plan=plan, user=user, personal=personal, revoked_at=None).update(
         revoked_at=timezone.now()
     )

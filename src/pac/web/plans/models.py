@@ -72,6 +72,12 @@ class Plan(models.Model):
     # the thresholds the plan sets for its alerts (engine.alerts), only those that differ from the defaults,
     # as the plan file's ``alerts`` section writes them
     alert_thresholds = models.JSONField(_("alert thresholds"), default=dict, blank=True)
+    # a what-if scenario: a copy of ``scenario_of`` that is never applied (hidden from every list of plans,
+    # the cockpit, alerts, feeds and reports), compared with it side by side, and promoted to become it
+    scenario_of = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="scenarios", verbose_name=_("scenario of")
+    )
+    scenario_note = models.CharField(_("what the scenario assumes"), max_length=300, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -497,7 +503,7 @@ class CalendarFeed(models.Model):
 
 #: What a decision of the log arbitrates: the kinds of arbitration PAC records (codes; labels in
 #: ``decision_log.KIND_LABELS``).
-DECISION_KINDS = ("priority", "lever", "alert", "forecast", "meeting")
+DECISION_KINDS = ("priority", "lever", "alert", "forecast", "meeting", "scenario")
 
 
 class RitualMeeting(models.Model):

@@ -17,15 +17,21 @@ from pac.web.accounts.models import Team, User
 from pac.web.plans.models import Action, CalendarFeed, DecisionLog, Plan, Ritual, RitualMeeting
 
 
+def team_plan_rows(user: User) -> QuerySet[Plan]:
+    """Every plan row of the user's teams, what-if scenarios included (a scenario is read and edited with
+    the plan pages, by its id)."""
+    return Plan.objects.filter(team__members=user).select_related("team", "owner", "scenario_of").distinct()
+
+
 def plans_visible_to(user: User) -> QuerySet[Plan]:
-    return Plan.objects.filter(team__members=user).select_related("team", "owner").distinct()
+    """The plans of the user's teams: what every list of plans shows (scenarios are never applied: they
+    are not plans of the team, only copies compared with one)."""
+    return team_plan_rows(user).filter(scenario_of__isnull=True)
 
 
 def plan_for(user: User, plan_id: int) -> Plan:
-    """The plan if the user may see it; 404 otherwise (not 403: outsiders learn nothing)."""
-    plan = (
-        plans_visible_to(user).filter(pk=plan_id).prefetch_related("objectives", "stages", "roles", "efforts").first()
-    )
+    """The plan (or scenario) if the user may see it; 404 otherwise (not 403: outsiders learn nothing)."""
+    plan = team_plan_rows(user).filter(pk=plan_id).prefetch_related("objectives", "stages", "roles", "efforts").first()
     if plan is None:
         raise Http404
     return plan
@@ -112,7 +118,12 @@ def feed_for_token(token: str) -> CalendarFeed:
     team; 404 otherwise."""
     entry = (
         CalendarFeed.objects.select_related("plan", "user")
-        .filter(token_hash=CalendarFeed.hash_token(token), revoked_at=None, user__is_active=True)
+        .filter(
+            token_hash=CalendarFeed.hash_token(token),
+            revoked_at=None,
+            user__is_active=True,
+            plan__scenario_of__isnull=True,  # a scenario is never in anyone's calendar
+        )
         .first()
     )
     if entry is None or not entry.plan.team.members.filter(pk=entry.user_id).exists():

@@ -153,8 +153,15 @@ def plan_replace_section(
     """Replace every row of one section (objectives, stages, roles, efforts) in one go: rows kept are
     changed in place, the others deleted, new ones created — each change in the plan's history."""
     require_editor(user, plan)
-    row_model = SECTIONS[section]
     bump(plan, expected_version)
+    write_section(plan, section, rows)
+    return plan
+
+
+def write_section(plan: Plan, section: str, rows: Iterable[Mapping[str, Any]]) -> None:
+    """Make one section's rows ``rows`` (inside the caller's transaction, the caller checked and bumped):
+    rows kept are changed in place, the others deleted, new ones created — each change in the history."""
+    row_model = SECTIONS[section]
     wanted = []
     for position, row in enumerate(rows):
         values = dict(row)
@@ -187,10 +194,9 @@ def plan_replace_section(
             created, row_model, default_user=recorded.current_user(), default_change_reason=recorded.current_source()
         )
     Plan.objects.filter(pk=plan.pk).update(updated_at=dt.datetime.now(dt.UTC))
-    return plan
 
 
-def _rows_from_engine(plan: model.Plan) -> dict[str, list[dict[str, Any]]]:
+def rows_from_engine(plan: model.Plan) -> dict[str, list[dict[str, Any]]]:
     return {
         "objectives": [
             {
@@ -218,33 +224,46 @@ def _rows_from_engine(plan: model.Plan) -> dict[str, list[dict[str, Any]]]:
     }
 
 
+def header_from_engine(plan: model.Plan) -> dict[str, Any]:
+    """The plan row's header fields (all but its name, team and owner) as a plan file gives them."""
+    return {
+        "start": plan.start,
+        "end": plan.end,
+        "currency": plan.currency,
+        "country": plan.country,
+        "average_deal": plan.average_deal,
+        "weekly_weights": [str(w) for w in plan.weekly_weights] if plan.weekly_weights else None,
+        "fiscal_year_start": plan.fiscal_year_start,
+        "timezone": plan.timezone,
+        "budget": plan.budget,
+        "weight_value": plan.priority_weights.value,
+        "weight_velocity": plan.priority_weights.velocity,
+        "weight_cost": plan.priority_weights.cost,
+        "alert_thresholds": alert_thresholds_document(plan.alerts),
+    }
+
+
 @transaction.atomic
-def plan_create_from_file(*, user: User, team: Team, plan: model.Plan, today: dt.date | None = None) -> Plan:
+def plan_create_from_file(
+    *,
+    user: User,
+    team: Team,
+    plan: model.Plan,
+    today: dt.date | None = None,
+    owner: User | None = None,
+    **scenario: Any,
+) -> Plan:
     """Create a whole plan from a validated plan file: all rows or none; by whoever may create plans.
     The sections other apps keep (sequences and their enrolments, scheduled from ``today``) are stored in
-    the same transaction (``filesections``)."""
+    the same transaction (``filesections``). ``scenario`` (``scenario_of``, ``scenario_note``) makes it a
+    what-if copy of a plan (``scenarios``)."""
     require_plan_creator(user)
     if not user.teams.filter(pk=team.pk).exists():
         raise PermissionDenied(_("You are not a member of this team."))
-    row = Plan.objects.create(
-        team=team,
-        owner=user,
-        name=plan.name,
-        start=plan.start,
-        end=plan.end,
-        currency=plan.currency,
-        country=plan.country,
-        average_deal=plan.average_deal,
-        weekly_weights=[str(w) for w in plan.weekly_weights] if plan.weekly_weights else None,
-        fiscal_year_start=plan.fiscal_year_start,
-        timezone=plan.timezone,
-        budget=plan.budget,
-        weight_value=plan.priority_weights.value,
-        weight_velocity=plan.priority_weights.velocity,
-        weight_cost=plan.priority_weights.cost,
-        alert_thresholds=alert_thresholds_document(plan.alerts),
-    )
-    for section, rows in _rows_from_engine(plan).items():
+    if set(scenario) - {"scenario_of", "scenario_note"}:
+        raise ValueError(f"not scenario fields: {sorted(scenario)}")
+    row = Plan.objects.create(team=team, owner=owner or user, name=plan.name, **header_from_engine(plan), **scenario)
+    for section, rows in rows_from_engine(plan).items():
         plan_replace_section(user=user, plan=row, expected_version=row.version, section=section, rows=rows)
     create_execution(row, plan)
     filesections.store_all(user=user, plan=row, source=plan, today=today or timezone.localdate())

@@ -8,6 +8,7 @@ from pac.web.plans import (
     history_views,
     planning,
     priorities_views,
+    scenario_views,
     version_views,
     views,
 )
@@ -39,6 +40,11 @@ urlpatterns = [
     path("<int:plan_id>/versions/", version_views.plan_versions, name="versions"),
     path("<int:plan_id>/versions/compare/", version_views.plan_versions_compare, name="versions_compare"),
     path("<int:plan_id>/versions/<int:number>/baseline/", version_views.plan_version_baseline, name="version_baseline"),
+    path("<int:plan_id>/scenarios/", scenario_views.plan_scenarios, name="scenarios"),
+    path("<int:plan_id>/scenarios/<int:scenario_id>/", scenario_views.scenario_changes, name="scenario_changes"),
+    path(
+        "<int:plan_id>/scenarios/<int:scenario_id>/promote/", scenario_views.scenario_promote, name="scenario_promote"
+    ),
     path("<int:plan_id>/history.csv", history_views.history_csv, name="history_csv"),
     path("<int:plan_id>/history.xlsx", history_views.history_xlsx, name="history_xlsx"),
     path("<int:plan_id>/history/<slug:kind>/<int:pk>/", history_views.object_history, name="object_history"),

@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import groupby
 from typing import Any
 
 from django.db import models
@@ -210,3 +211,17 @@ class Wording:
                 shown[0] if shown else ", ".join(f"{self._label(None, k)} {self._plain(v)}" for k, v in value.items())
             )
         return str(value)
+
+
+def worded_changes(
+    plan: m.Plan, old: Mapping[str, Any], new: Mapping[str, Any], changes: list[Change]
+) -> dict[str, Any]:
+    """The changes from plan file ``old`` to ``new`` as ``_diff_lines.html`` shows them: lines grouped by
+    section, their total and their count by kind."""
+    wording = Wording(plan, old, new)
+    lines = [wording.line(c) for c in changes]
+    return {
+        "sections": [{"section": key, "lines": list(group)} for key, group in groupby(lines, key=lambda x: x.section)],
+        "total": len(lines),
+        "counts": {kind: sum(1 for line in lines if line.kind == kind) for kind in ("added", "removed", "changed")},
+    }

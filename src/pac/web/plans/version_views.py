@@ -3,9 +3,6 @@ chosen. The team reads them; an editor of the plan chooses the baseline."""
 
 from __future__ import annotations
 
-from itertools import groupby
-from typing import Any
-
 import yaml
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,7 +13,7 @@ from pac.web.plans import selectors, versions
 from pac.web.plans.history_values import local_when
 from pac.web.plans.models import PlanVersion
 from pac.web.plans.selectors import plan_scope
-from pac.web.plans.version_diff import Wording
+from pac.web.plans.version_diff import worded_changes
 from pac.web.requests import current_user
 
 #: Versions listed on the page (the newest).
@@ -69,12 +66,9 @@ def plan_versions_compare(request: HttpRequest, plan_id: int) -> HttpResponse:
     if len(found) != len(set(numbers)):
         raise Http404
     old, new = found[numbers[0]], found[numbers[1]]  # type: ignore[index]
-    wording = Wording(plan, yaml.safe_load(old.content), yaml.safe_load(new.content))
-    lines = [wording.line(c) for c in versions.changes_between(old, new)]
-    sections = [{"section": key, "lines": list(group)} for key, group in groupby(lines, key=lambda line: line.section)]
-    counts: dict[str, Any] = {
-        kind: sum(1 for line in lines if line.kind == kind) for kind in ("added", "removed", "changed")
-    }
+    worded = worded_changes(
+        plan, yaml.safe_load(old.content), yaml.safe_load(new.content), versions.changes_between(old, new)
+    )
     return render(
         request,
         "plans/versions_compare.html",
@@ -82,9 +76,7 @@ def plan_versions_compare(request: HttpRequest, plan_id: int) -> HttpResponse:
             "plan": plan,
             "old": {"version": old, "when": local_when(old.created_at), "author": _author(old)},
             "new": {"version": new, "when": local_when(new.created_at), "author": _author(new)},
-            "sections": sections,
-            "total": len(lines),
-            "counts": counts,
+            **worded,
         },
     )
 
