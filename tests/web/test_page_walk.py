@@ -43,6 +43,7 @@ NOT_PAGES = {
     "plans:decide": "POST only: redirects",
     "plans:delete": "POST only: redirects",
     "plans:version_baseline": "POST only: redirects to the versions (walked)",
+    "plans:scenario_promote": "POST only: redirects to the plan (walked)",
     "plans:entity_delete": "POST only: redirects",
     "crm:job_report": "a CSV report",
     "crm:job_confirm": "POST only: queues the import for real, then redirects",
@@ -184,12 +185,14 @@ def targets(demo: Any, job: Any, token: str) -> dict[str, list[str]]:
     meetings = _meetings(demo)
     _two_versions(plans)
     sequence = _sequence(demo)
+    scenarios = _scenarios(demo)
     return {
         "login": [reverse("login")],
         "plans:list": [reverse("plans:list")],
         "plans:create": [reverse("plans:create")],
         "plans:import": [],  # POST only: walked with a faulty plan file in ``faulty_pages``
         **{f"plans:{name}": urls for name, urls in per_plan.items()},
+        "plans:detail": per_plan["detail"] + [reverse("plans:detail", args=[s.pk]) for s in scenarios],
         "plans:section": [
             reverse("plans:section", args=[p, s]) for p in plans for s in ("objectives", "stages", "roles", "efforts")
         ],
@@ -205,6 +208,9 @@ def targets(demo: Any, job: Any, token: str) -> dict[str, list[str]]:
         "plans:history_csv": [reverse("plans:history_csv", args=[p]) for p in plans],
         "plans:versions": [reverse("plans:versions", args=[p]) for p in plans],
         "plans:versions_compare": [reverse("plans:versions_compare", args=[p]) for p in plans],
+        "plans:scenarios": [reverse("plans:scenarios", args=[p]) for p in plans],
+        "plans:scenario_changes": [reverse("plans:scenario_changes", args=[s.scenario_of_id, s.pk]) for s in scenarios],
+        "cockpit:scenarios_compare": [reverse("cockpit:scenarios_compare", args=[p]) for p in plans],
         "plans:history_xlsx": [reverse("plans:history_xlsx", args=[p]) for p in plans],  # its cells
         "plans:ics": [reverse("plans:ics", args=[p]) for p in plans],  # its titles and descriptions
         "plans:xlsx": [reverse("plans:xlsx", args=[p]) for p in plans],  # its cells
@@ -319,6 +325,23 @@ def _sequence(demo: Any) -> Any:
     services.touch_done(calls[0], "booked", demo.manager)
     services.touch_done(calls[1], "replied", demo.manager)
     return sequence
+
+
+def _scenarios(demo: Any) -> list[Any]:
+    """A scenario of each plan, one of them changed (a better demo → proposal rate, one more AE): the
+    comparisons have figures and differences to word, and the scenario's own page its banner."""
+    from decimal import Decimal
+
+    from pac.web.plans.models import FunnelStage, PlanRole
+    from pac.web.plans.scenarios import scenario_create
+
+    made = []
+    for plan in (demo.plan, demo.current):
+        scenario = scenario_create(user=demo.manager, plan=plan, name="Démo → proposition à 35 %", note="+1 AE")
+        FunnelStage.objects.filter(plan=scenario, stage="demo").update(rate=Decimal("0.35"))
+        PlanRole.objects.filter(pk=PlanRole.objects.filter(plan=scenario).first().pk).update(headcount=9)
+        made.append(scenario)
+    return made
 
 
 def _meetings(demo: Any) -> list[str]:

@@ -161,6 +161,13 @@ class World:
 
             snapshot(self.plan.pk)
             return [self.plan.versions.first().number]
+        if name == "scenario_id":  # a what-if scenario of the plan
+            from pac.web.plans.scenarios import scenario_create
+
+            found = self.plan.scenarios.first() or scenario_create(
+                user=self.users[Role.MANAGER.value], plan=self.plan, name="Scénario"
+            )
+            return [found.pk]
         if name == "pk":  # a row of the URL's section; an action status: the reader's own action
             entity = chosen.get("entity")
             if entity is None:

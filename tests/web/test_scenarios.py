@@ -119,3 +119,111 @@ def _line(html: str, key: str) -> list[str]:
     assert row is not None, key
     cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)
     return [re.sub(r"<small.*?</small>|<[^>]+>", "", c).replace("\xa0", "\u202f").strip() for c in cells]
+
+
+def test_promoting_makes_the_scenario_the_plan_in_place(
+    plan: Any, scenario: Any, owner: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from pac.web.plans import adapters
+    from pac.web.plans.models import Action, DecisionLog, FunnelStage, Plan, Ritual
+    from pac.web.plans.versions import snapshot
+
+    snapshot(plan.pk, owner)
+    _rate(scenario, "demo", "0.35")
+    dropped = Action.objects.filter(plan=scenario).order_by("pk").first()
+    dropped.delete()  # the scenario does without one action …
+    kept_action = Action.objects.filter(plan=plan).exclude(code=dropped.code).order_by("pk").first()
+    ritual_ids = set(Ritual.objects.filter(plan=plan).values_list("pk", flat=True))
+    stage_id = FunnelStage.objects.get(plan=plan, stage="demo").pk
+    expected = adapters.to_engine(scenario)
+    plan.refresh_from_db()
+    before = plan.version
+    client = login(owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("plans:scenario_promote", args=[plan.pk, scenario.pk]), {"version": plan.version}
+        )
+    assert response.status_code == 302 and response["Location"] == reverse("plans:detail", args=[plan.pk])
+    promoted = Plan.objects.get(pk=plan.pk)
+    now = adapters.to_engine(promoted)
+    assert now.name == plan.name  # the plan keeps its name, id, rows and what points to them …
+    assert (now.steps, now.actions, now.accounts, now.rituals, now.objectives) == (
+        expected.steps,
+        expected.actions,
+        expected.accounts,
+        expected.rituals,
+        expected.objectives,
+    )  # … and holds the scenario's content
+    assert FunnelStage.objects.get(plan=plan, stage="demo").rate == Decimal("0.35")
+    assert FunnelStage.objects.get(plan=plan, stage="demo").pk == stage_id
+    assert Action.objects.filter(pk=kept_action.pk, plan=plan).exists()
+    assert not Action.objects.filter(plan=plan, code=dropped.code).exists()
+    assert set(Ritual.objects.filter(plan=plan).values_list("pk", flat=True)) == ritual_ids
+    assert not Plan.objects.filter(pk=scenario.pk).exists()
+    assert promoted.version == before + 1 and promoted.versions.first().number == promoted.version
+    assert "0.35" in promoted.versions.first().content
+    decision = DecisionLog.objects.get(plan=plan)
+    assert (decision.kind, decision.change, decision.decided_by) == ("scenario", "scenario_promoted", owner)
+    log = page_text(client.get(reverse("plans:decisions", args=[plan.pk])))
+    assert "Scénario « Démo → proposition à 35 % » promu : il devient le plan." in log
+
+
+def test_a_stale_promotion_is_refused_and_changes_nothing(plan: Any, scenario: Any, owner: Any) -> None:
+    from pac.web.plans.models import DecisionLog, Plan
+
+    response = login(owner).post(
+        reverse("plans:scenario_promote", args=[plan.pk, scenario.pk]), {"version": plan.version - 1}
+    )
+    assert response.status_code == 302 and response["Location"] == reverse("plans:scenarios", args=[plan.pk])
+    assert Plan.objects.filter(pk=scenario.pk).exists() and not DecisionLog.objects.filter(plan=plan).exists()
+
+
+def test_a_rep_reads_scenarios_but_neither_makes_nor_promotes_one(
+    plan: Any, scenario: Any, teammate: Any, settings: Any, tmp_path: Any
+) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    from pac.web.plans.models import Plan
+    from pac.web.plans.scenarios import scenario_create, scenario_promote
+
+    settings.DATA_DIR = tmp_path
+    client = login(teammate)
+    listing = client.get(reverse("plans:scenarios", args=[plan.pk]))
+    assert listing.status_code == 200 and scenario.name in page_text(listing)
+    assert "Copier le plan en scénario" not in page_text(listing)
+    assert client.get(reverse("cockpit:scenarios_compare", args=[plan.pk])).status_code == 200
+    promote = reverse("plans:scenario_promote", args=[plan.pk, scenario.pk])
+    assert client.post(promote, {"version": plan.version}).status_code == 403
+    assert client.post(reverse("plans:scenarios", args=[plan.pk]), {"name": "Mien"}).status_code == 403
+    with pytest.raises(PermissionDenied):
+        scenario_promote(user=teammate, scenario=scenario, expected_version=plan.version)
+    with pytest.raises(PermissionDenied):
+        scenario_create(user=teammate, plan=plan, name="Mien")
+    assert Plan.objects.filter(pk=scenario.pk).exists() and plan.scenarios.count() == 1
+
+
+def test_outsiders_get_404_everywhere(plan: Any, scenario: Any, outsider: Any) -> None:
+    client = login(outsider)
+    for url in (
+        reverse("plans:scenarios", args=[plan.pk]),
+        reverse("plans:detail", args=[scenario.pk]),
+        reverse("plans:scenario_changes", args=[plan.pk, scenario.pk]),
+        reverse("cockpit:scenarios_compare", args=[plan.pk]),
+    ):
+        assert client.get(url).status_code == 404, url
+    promote = reverse("plans:scenario_promote", args=[plan.pk, scenario.pk])
+    assert client.post(promote, {"version": plan.version}).status_code == 404
+
+
+def test_the_manager_makes_a_scenario_from_the_page(plan: Any, owner: Any) -> None:
+    client = login(owner)
+    response = client.post(
+        reverse("plans:scenarios", args=[plan.pk]), {"name": "+1 AE", "note": "+1 AE à partir de mars"}
+    )
+    made = plan.scenarios.get()
+    assert response["Location"] == reverse("plans:detail", args=[made.pk])
+    assert (made.name, made.scenario_note) == ("+1 AE", "+1 AE à partir de mars")
+    refused = client.post(reverse("plans:scenarios", args=[made.pk]), {"name": " "})
+    assert refused.status_code == 400 and "Donnez un nom au scénario." in page_text(refused)
+    changes = page_text(client.get(reverse("plans:scenario_changes", args=[plan.pk, made.pk])))
+    assert "rien ne diffère encore" in changes
