@@ -105,6 +105,11 @@ def test_the_comparison_shows_the_volumes_the_engine_computes_for_each(
     assert _line(html, "probability") == ["—", "—", "—"]
     assert "pas de données CRM" in page_text(response), page_text(response)[-1500:]
     assert _line(html, "changes")[1:] == ["1", "0"]  # the demo rate; the hire not typed yet
+    needed = [
+        next(rc for rc in analyse(adapters.to_engine(row)).capacity if rc.role == "ae").hours_needed
+        for row in (plan, scenario, hire)
+    ]
+    assert _line(html, "needed-ae") == [_fr(round(hours)) for hours in needed] and needed[1] < needed[0]
 
 
 def _fr(value: int) -> str:
@@ -227,3 +232,15 @@ def test_the_manager_makes_a_scenario_from_the_page(plan: Any, owner: Any) -> No
     assert refused.status_code == 400 and "Donnez un nom au scénario." in page_text(refused)
     changes = page_text(client.get(reverse("plans:scenario_changes", args=[plan.pk, made.pk])))
     assert "rien ne diffère encore" in changes
+
+
+def test_a_scenario_has_no_review_pack_and_its_page_no_cockpit(plan: Any, scenario: Any, owner: Any) -> None:
+    client = login(owner)
+    assert client.get(reverse("cockpit:report_pdf", args=[scenario.pk, "weekly"])).status_code == 404
+    page = client.get(reverse("plans:detail", args=[scenario.pk])).content.decode()
+    assert reverse("cockpit:plan_progress", args=[scenario.pk]) not in page
+    assert reverse("plans:feeds", args=[scenario.pk]) not in page
+    assert (
+        reverse("cockpit:plan_progress", args=[plan.pk])
+        in client.get(reverse("plans:detail", args=[plan.pk])).content.decode()
+    )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from pac.engine.analysis import PlanAnalysis, analyse
@@ -46,7 +47,7 @@ class Column:
         return self.analysis.funnel.volume(stage) if self.analysis.funnel else None
 
     def role(self, role: Role) -> RoleCapacity | None:
-        return next((rc for rc in self.analysis.capacity if rc.role is role), None)
+        return next((rc for rc in self.analysis.capacity if rc.role == role), None)
 
     @property
     def actions_budget(self) -> Decimal:
@@ -115,7 +116,11 @@ def table(cols: list[Column]) -> list[dict[str, Any]]:
                     "cells": [money(c.revenue, c.row.currency) for c in cols],
                 },
                 *(
-                    {"label": stage_label(s), "key": f"volume-{s.value}", "cells": [number(c.volume(s)) for c in cols]}
+                    {
+                        "label": capfirst(stage_label(s)),
+                        "key": f"volume-{s.value}",
+                        "cells": [number(c.volume(s)) for c in cols],
+                    }
                     for s in stages
                 ),
             ],

@@ -68,6 +68,8 @@ def _download(request: HttpRequest, plan_id: int, kind: str, extension: str) -> 
         raise Http404
     user = current_user(request)
     row = selectors.plan_for(user, plan_id)
+    if row.scenario_of_id is not None:  # a scenario is never applied: no review pack reports on it
+        raise Http404
     today = timezone.localdate()
     pack = plan_pack(row, kind=kind, today=today, reader=reader_of(user, row))
     content, content_type = (pack_pdf(pack), "application/pdf") if extension == "pdf" else (pack_workbook(pack), XLSX)
