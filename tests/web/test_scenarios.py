@@ -244,3 +244,36 @@ def test_a_scenario_has_no_review_pack_and_its_page_no_cockpit(plan: Any, scenar
         reverse("cockpit:plan_progress", args=[plan.pk])
         in client.get(reverse("plans:detail", args=[plan.pk])).content.decode()
     )
+
+
+def test_the_probability_is_the_teams_forecast_for_each_ones_target(settings: Any, tmp_path: Any) -> None:
+    from django.db.models import F
+    from django.utils import timezone
+
+    from pac.engine.formatting import Formatter
+    from pac.web.cockpit.outlook import plan_forecast
+    from pac.web.crm.kpi_tables import team_tables
+    from pac.web.demo import load_demo
+    from pac.web.plans.models import Objective
+    from pac.web.plans.scenarios import scenario_create
+
+    settings.DATA_DIR = tmp_path
+    demo = load_demo()
+    plan = demo.current
+    bolder = scenario_create(user=demo.manager, plan=plan, name="Objectif +50 %")
+    Objective.objects.filter(plan=bolder, metric="revenue").update(target=F("target") * Decimal("1.5"))
+    html = (
+        login(demo.manager)
+        .get(reverse("cockpit:scenarios_compare", args=[plan.pk]), {"scenario": bolder.pk})
+        .content.decode()
+    )
+    tables, today = team_tables(plan.team), timezone.localdate()
+    found = []
+    for row in (plan, bolder):
+        target = sum(o.target for o in row.objectives.filter(metric="revenue"))
+        outlook, _why = plan_forecast(row, tables, target, today)
+        found.append(outlook.probability_of_target)
+    fr = Formatter("fr", "EUR")
+    shown = [c.replace("\u202f", " ") for c in _line(html, "probability")]
+    assert shown == [fr.percent(Decimal(str(p)), 0).replace("\xa0", " ") for p in found]
+    assert found[1] < found[0]  # a bolder target is less likely, from the same deals
