@@ -277,3 +277,20 @@ def test_the_probability_is_the_teams_forecast_for_each_ones_target(settings: An
     shown = [c.replace("\u202f", " ") for c in _line(html, "probability")]
     assert shown == [fr.percent(Decimal(str(p)), 0).replace("\xa0", " ") for p in found]
     assert found[1] < found[0]  # a bolder target is less likely, from the same deals
+
+
+def test_nobody_is_enrolled_from_a_scenario(scenario: Any, owner: Any) -> None:
+    import datetime as dt
+
+    from django.core.exceptions import ValidationError
+
+    from pac.web.sequences import services
+    from pac.web.sequences.models import Enrolment
+
+    sequence = services.sequence_save(
+        owner, scenario, code="essai", name="Essai", steps=[{"offset": 0, "channel": "phone"}]
+    )
+    codes = list(scenario.accounts.values_list("code", flat=True)[:2])
+    with pytest.raises(ValidationError, match=r"jamais appliqué|never applied"):
+        services.enrol(owner, scenario, sequence, accounts=codes, start=scenario.start, today=dt.date(2026, 12, 1))
+    assert not Enrolment.objects.filter(plan=scenario).exists()

@@ -466,6 +466,8 @@ def enrol(
     require_change(user, plan)
     if sequence.plan_id != plan.pk:
         raise Http404
+    if plan.scenario_of_id is not None:  # a what-if copy is never applied: nobody is contacted from it
+        raise ValidationError(_("A scenario is never applied: its sequences enrol nobody."))
     _lock_team(plan.team_id)
     if segment is None and accounts is None and persona is None:
         raise ValidationError(_("Choose whom to enrol: a segment, accounts or a persona."))
