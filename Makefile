@@ -62,7 +62,7 @@ test-postgres: $(BIN)/.dev messages pdf-libs pg-client
 	  echo "PostgreSQL answers on 127.0.0.1:5432: running the web tests on it"; \
 	  PAC_DATA_DIR=$$(mktemp -d) DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -m "not e2e" -p no:cacheprovider -n 2 tests/web && \
 	  PAC_DATA_DIR=$$(mktemp -d) DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -p no:cacheprovider \
-	    tests/cli/test_import_faults.py -k postgresql; \
+	    tests/cli/test_import_faults.py tests/cli/test_sequence_send_faults.py -k postgresql; \
 	else echo "No PostgreSQL on 127.0.0.1:5432: PostgreSQL tests not run"; fi
 
 test-e2e: $(BIN)/.dev messages chromium

@@ -24,9 +24,13 @@ def enrol(plan_id: int, count: int) -> dict[str, Any]:
     from pac.web.accounts.models import User
     from pac.web.plans.models import Account, Contact, Plan
     from pac.web.sequences import services
+    from pac.web.sequences.models import TouchCapacity
 
     plan = Plan.objects.get(pk=plan_id)
     manager = User.objects.get(username="manager")
+    # the example plan's own touch capacity would spread the touches over days to come: the setting's
+    # (PAC_SEQUENCE_DAILY_CAPACITY) applies instead, so that every touch is due today
+    TouchCapacity.objects.filter(plan=plan).delete()
     for n in range(count):
         account = Account.objects.create(plan=plan, code=f"crash-{n}", name=f"Compte {n}", owner="manager")
         Contact.objects.create(account=account, code=f"p{n}", name=f"Prénom{n} Nom", email=f"p{n}@client.example")
