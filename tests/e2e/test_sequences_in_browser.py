@@ -74,6 +74,7 @@ def test_build_enrol_work_the_queue_and_read_the_results(page: Any, live_server:
     page.context.clear_cookies()
     log_in(page, live_server, demo.manager.username, demo.password)
     _french(page)
-    page.goto(f"{live_server.url}/plans/{plan.pk}/sequences/{sequence.pk}/results/")
+    page.goto(f"{live_server.url}/plans/{plan.pk}/sequences/")
+    page.get_by_test_id(f"results-{sequence.pk}").click()
     expect(page.get_by_test_id("booked").first).to_contain_text("1")
     expect(page.get_by_test_id("exits")).to_contain_text("RDV pris")
