@@ -119,9 +119,11 @@ def test_a_worker_killed_mid_import_leaves_the_data_as_before_and_retry_imports_
 
     job = folder.drive("queue", export(folder.path / "large.csv", ROWS, amount=999))["job"]
     began = time.monotonic()
-    while not (state := folder.drive("state", job))["progress_kept"]:  # the worker is reading the file
+    # the worker is reading the file once its progress file is there: looked for here, every 10 ms, rather than
+    # through the driver (a process of its own, a second to start), so that the kill lands before the merge
+    while not any(folder.path.rglob("*.progress")):
         assert time.monotonic() - began < 60, folder.log("worker")
-        time.sleep(0.1)
+        time.sleep(0.01)
     worker.send_signal(signal.SIGKILL)
     worker.wait()
 
