@@ -335,7 +335,8 @@ def shown_value(kpi: str, value: Decimal, fmt: Formatter, translate: Translate =
     if kpi in ("average_deal", "average_deal_median"):
         return fmt.money(round(value))
     if kpi in ("sales_cycle_median", "stage_days"):
-        return translate(gettext_noop("{days} days")).format(days=fmt.number(round(value, 1)))
+        template = gettext_noop("{value} days") if abs(value) >= 2 else gettext_noop("{value} day")
+        return translate(template).format(value=fmt.number(round(value, 1)))
     return fmt.percent(value, 0)
 
 
@@ -352,7 +353,7 @@ def basis_text(
             return reason(figure.reason or "no_data_in_range", figure.params)
         from pac.engine.kpis.reasons import explain
 
-        return explain(figure.reason or "no_data_in_range", figure.params, translate)
+        return explain(figure.reason or "no_data_in_range", figure.params, translate, lambda n: fmt.number(n, 0))
     singular, plural = BASIS[figure.counts]
     template = singular if figure.count == 1 else plural
     return translate(template).format(
