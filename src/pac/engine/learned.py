@@ -208,7 +208,9 @@ def rate_figure(learned: Learned, stage: Stage, next_stage: Stage, segment: str 
         return learned.figure("win_rate", segment=segment)
     if stage is Stage.MQL and next_stage is Stage.SQL:
         return learned.figure("mql_to_sql") if segment is None else None
-    return learned.figure("stage_conversion", stage=stage.value, segment=segment)
+    found = learned.figure("stage_conversion", stage=stage.value, segment=segment)
+    # without any stage history, the one figure that says why
+    return found or learned.figure("stage_conversion", segment=segment)
 
 
 def _rate(figure: Figure | None) -> Decimal | None:
