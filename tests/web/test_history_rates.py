@@ -131,3 +131,41 @@ def test_the_figures_are_kept_until_the_data_changes(demo: Any, monkeypatch: pyt
     data_changed(demo.team.pk)
     client.get(url)
     assert calls == [1]  # the team's data changed: computed again
+
+
+def test_a_stage_history_fills_the_steps_between_the_stages(owner: Any, team: Any) -> None:
+    """On the app database (SQLite or PostgreSQL), the stage history's conversion of each stage."""
+    from pac.engine.planfile import parse_plan_file, to_plan
+    from pac.web.crm.models import Opportunity, OpportunityStage
+    from pac.web.plans import services
+
+    today = timezone.localdate()
+    day = today - dt.timedelta(days=100)
+    # 4 deals reached SQL: 3 went on to a demo, 1 was lost there; of the 3 demos, 2 won and 1 was lost
+    deals = {"a": ("won", ["sql", "demo"]), "b": ("won", ["sql", "demo"]), "c": ("lost", ["sql", "demo"])}
+    deals["d"] = ("lost", ["sql"])
+    for n, (deal, (outcome, stages)) in enumerate(deals.items()):
+        Opportunity.objects.create(
+            team=team, external_id=deal, outcome=outcome, amount=1000, created=day, closed=day + dt.timedelta(days=30)
+        )
+        for k, stage in enumerate(stages):
+            OpportunityStage.objects.create(
+                team=team,
+                external_id=f"{deal}{k}",
+                opportunity=deal,
+                stage=stage.upper(),
+                entered=day + dt.timedelta(days=10 * k + n),
+            )
+    text = (
+        f"plan: {{name: Étapes, start: {today}, end: {today + dt.timedelta(days=90)}}}\n"
+        "funnel:\n  stages:\n    - {stage: sql, rate: 0.75, days: 3}\n    - {stage: demo, rate: 0.3, days: 7}\n"
+        "    - {stage: won}\n"
+    )
+    plan = services.plan_create_from_file(user=owner, team=team, plan=to_plan(parse_plan_file(text)))
+    body = _client(owner).get(reverse("cockpit:plan_history_rates", args=[plan.pk])).content.decode()
+    rows = _rows(body)
+    assert ">75%<" in rows["SQL → Demo"].replace("</td>", "<") and 'data-flagged="1"' not in rows["SQL → Demo"]
+    assert "over 4 deals that left the stage since" in _plain(rows["SQL → Demo"])
+    # the step above « won » takes the win rate (2 of 4 closed), as the plan's win rate is read everywhere
+    assert ">50%<" in rows["Demo → Won"].replace("</td>", "<") and 'data-flagged="1"' in rows["Demo → Won"]
+    assert "over 4 closed deals since" in _plain(rows["Demo → Won"]) and "−40%" in rows["Demo → Won"]
