@@ -133,6 +133,28 @@ def test_the_figures_are_kept_until_the_data_changes(demo: Any, monkeypatch: pyt
     assert calls == [1]  # the team's data changed: computed again
 
 
+def test_the_warm_up_after_an_import_computes_them_before_anyone_asks(
+    demo: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.core.cache import cache
+
+    from pac.web.cockpit import history_rates
+    from pac.web.cockpit.landing import warm_landing
+    from pac.web.crm.freshness import data_changed
+
+    cache.clear()
+    plan = _plan(demo, Decimal("0.5"), 5000)
+    data_changed(demo.team.pk)
+    assert warm_landing(demo.team.pk, timezone.localdate()) >= 1
+
+    def refused(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("computed on the page")
+
+    monkeypatch.setattr(history_rates, "learn", refused)
+    body = _client(demo.manager).get(reverse("cockpit:plan_history_rates", args=[plan.pk])).content.decode()
+    assert "Proposal → Won" in body
+
+
 def test_a_stage_history_fills_the_steps_between_the_stages(owner: Any, team: Any) -> None:
     """On the app database (SQLite or PostgreSQL), the stage history's conversion of each stage."""
     from pac.engine.planfile import parse_plan_file, to_plan
