@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import Iterator
 from typing import Any
 
 import ibis
@@ -65,12 +66,43 @@ def _sqlite(path: Any) -> dict[str, Any]:
     )
 
 
-@pytest.fixture(params=["duckdb", "sqlite"])
-def tables(request: pytest.FixtureRequest, tmp_path: Any) -> dict[str, Any]:
-    if request.param == "sqlite":
-        return _sqlite(tmp_path)
-    _fill(tmp_path)
-    return tables_from_directory(tmp_path)
+def _postgres() -> Iterator[dict[str, Any]]:
+    """The same rows in a schema of their own on the PostgreSQL of the dev and CI machines."""
+    import psycopg
+
+    connection = psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", autocommit=True)
+    schema = "pac_kpi_stages"
+    try:
+        connection.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        connection.execute(f"CREATE SCHEMA {schema}")
+        connection.execute(f"SET search_path TO {schema}")
+        connection.execute(
+            "CREATE TABLE opps (external_id TEXT, outcome TEXT, closed TEXT, created TEXT, segment TEXT)"
+        )
+        connection.execute("CREATE TABLE hist (external_id TEXT, opportunity TEXT, stage TEXT, entered TEXT)")
+        with connection.cursor() as cursor:
+            cursor.executemany("INSERT INTO opps VALUES (%s, %s, NULLIF(%s, ''), '2024-01-01', %s)", OPPORTUNITIES)
+            cursor.executemany(
+                "INSERT INTO hist VALUES (%s, %s, %s, %s)", [(f"h{n}", *r) for n, r in enumerate(STAGES)]
+            )
+        backend = ibis.postgres.from_connection(connection)
+        yield tables_from_backend(
+            backend, {"opportunities": TableSource("opps"), "opportunity_stages": TableSource("hist")}
+        )
+    finally:
+        connection.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        connection.close()
+
+
+@pytest.fixture(params=["duckdb", "sqlite", "postgres"])
+def tables(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[dict[str, Any]]:
+    if request.param == "postgres":  # running on the dev and CI machines (DESIGN.md)
+        yield from _postgres()
+    elif request.param == "sqlite":
+        yield _sqlite(tmp_path)
+    else:
+        _fill(tmp_path)
+        yield tables_from_directory(tmp_path)
 
 
 def _by_stage(tables: dict[str, Any], **options: Any) -> dict[tuple[Any, ...], dict[str, Any]]:
