@@ -4,6 +4,7 @@ basis each ratio or median rests on: computed on DuckDB and SQLite, checked agai
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sqlite3
 from collections.abc import Iterator
 from typing import Any
@@ -71,7 +72,7 @@ def _postgres() -> Iterator[dict[str, Any]]:
     import psycopg
 
     connection = psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", autocommit=True)
-    schema = "pac_kpi_stages"
+    schema = f"pac_kpi_stages_{os.getpid()}"
     try:
         connection.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
         connection.execute(f"CREATE SCHEMA {schema}")
