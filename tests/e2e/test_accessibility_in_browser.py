@@ -174,7 +174,11 @@ def test_the_manager_logs_in_opens_a_plan_and_edits_it_with_the_keyboard_only(
 
     tab_to(page, "[data-testid=edit-stages]")
     page.keyboard.press("Enter")  # the form opens in place and takes the focus: the next Tab is in it
-    # htmx moves the focus when the swap settles, a moment after the form is in the page
+    # htmx moves the focus when the swap settles, a moment after the form is in the page (the browser may focus
+    # it first, on insertion): wait for the settle, that takes away the class htmx puts on what it added, or
+    # a Tab pressed in between is undone by it
+    expect(page.locator("#section-stages")).to_have_count(1)
+    expect(page.locator(".htmx-added")).to_have_count(0)
     expect(page.locator("#section-stages h2")).to_be_focused()
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.closest('#section-stages form') !== null")

@@ -229,6 +229,7 @@ def targets(demo: Any, job: Any, token: str) -> dict[str, list[str]]:
             f"{kpis}?period=week&by=channel&kpi=win_rate",
         ],
         "cockpit:plan_progress": [reverse("cockpit:plan_progress", args=[p]) for p in plans],
+        "cockpit:plan_history_rates": [reverse("cockpit:plan_history_rates", args=[p]) for p in plans],
         "plans:decisions": [reverse("plans:decisions", args=[p]) for p in plans]
         + [f"{reverse('plans:decisions', args=[demo.current.pk])}?kind={k}" for k in ("meeting", "lever")],
         "cockpit:ritual_meetings": [
@@ -436,7 +437,8 @@ def _walk(demo: Any, job: Any, token: str) -> list[Page]:
             client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
             for name, walked in urls.items():
                 for url in walked:
-                    htmx = {"HX-Request": "true"} if name == "cockpit:plan_progress" else {}
+                    partial = name in ("cockpit:plan_progress", "cockpit:plan_history_rates")
+                    htmx = {"HX-Request": "true"} if partial else {}
                     response = client.get(url, headers=htmx)
                     pages.append(_page(who, language, url, response))
             pages.extend(_faulty_pages(client, who, language, demo))

@@ -13,12 +13,12 @@ from pac.cli.terminal import (
     JsonFlag,
     _,
     cli_language,
+    crm_tables,
     django_setup,
     err,
     out,
     print_json,
     progress_bar,
-    source_tables,
     writable,
 )
 from pac.engine.formatting import Formatter
@@ -221,18 +221,7 @@ def kpis_command(
             _("Unknown KPI: {names}. Known KPIs: {known}.").format(names=", ".join(unknown), known=", ".join(KPIS))
         )
         raise typer.Exit(2)
-    if source is not None:
-        tables = source_tables(source)
-    else:
-        django_setup()
-        from pac.web.accounts.models import Team
-        from pac.web.crm.kpi_tables import team_tables
-
-        team_row = Team.objects.filter(name=team).first() if team else None
-        if team_row is None:
-            err.print(_("Give --team NAME (a team with imported CRM data) or --source FOLDER."))
-            raise typer.Exit(2)
-        tables = team_tables(team_row)
+    tables = crm_tables(source, team)
     try:
         dims = [d.strip() for d in by.split(",") if d.strip()]
         rows = compute_kpis(tables, as_of=day, by=dims, period=period, kpis=wanted)  # type: ignore[arg-type]

@@ -371,3 +371,95 @@ def plan_import(
             err.print(message, markup=False, highlight=False)
         raise typer.Exit(1) from None
     out.print(_("Plan {id} created: {name}").format(id=plan.pk, name=plan.name))
+
+
+@plan_app.command("from-history")
+def plan_from_history(
+    path: PlanPath,
+    date_from: Annotated[str, typer.Option("--from", help="First day of the history to learn from (ISO date).")],
+    date_to: Annotated[str, typer.Option("--to", help="Last day of the history to learn from (ISO date).")],
+    source: Annotated[
+        Path | None,
+        typer.Option(
+            help="A folder of canonical CSV/Parquet files (read with DuckDB) instead of the app database.",
+            file_okay=False,
+        ),
+    ] = None,
+    team: Annotated[str | None, typer.Option(help="Team whose imported CRM data to use (app database).")] = None,
+    by_segment: Annotated[
+        bool, typer.Option("--by-segment", help="Also learn each CRM segment's figures, where it has enough deals.")
+    ] = False,
+    min_deals: Annotated[
+        int, typer.Option("--min-deals", min=1, help="Closed deals a segment needs for figures of its own.")
+    ] = 30,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Write the plan with history's figures applied to this file.")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """The funnel rates, stage days, average deal, cycle and no-show rate of the team's CRM history over
+    --from…--to, each with its basis and computed as the KPIs are; the plan with them applied (--out), and
+    its rates that differ from history by more than 20 %."""
+    import datetime as dt
+
+    from pac.cli.render import print_learned
+    from pac.cli.terminal import crm_tables
+    from pac.engine.learned import apply_learned, compare, gap_text, learn
+    from pac.engine.planfile import plan_data
+
+    try:
+        start, end = dt.date.fromisoformat(date_from), dt.date.fromisoformat(date_to)
+    except ValueError:
+        err.print(_("--from and --to must be ISO dates (YYYY-MM-DD)."))
+        raise typer.Exit(2) from None
+    if end < start:
+        err.print(_("--from must not be after --to."))
+        raise typer.Exit(2)
+    plan = to_plan(load_plan(path))
+    if out_file is not None:
+        writable(out_file)
+    tables = crm_tables(source, team)
+    learned = learn(tables, start, end, by_segment=by_segment, min_deals=min_deals)
+    applied = apply_learned(plan, learned)
+    fmt = Formatter(cli_language(), plan.currency)
+    gaps = compare(plan, learned)
+    if out_file is not None:
+        write_out(out_file, dump_plan(applied))
+    if as_json:
+        from pac.engine.labels import STAGE_NAMES
+        from pac.engine.learned import basis_text
+        from pac.engine.model import Stage
+
+        def stage_label(code: str) -> str:
+            return _(STAGE_NAMES[Stage(code)]) if code in set(Stage) else code
+
+        def plain(value: object) -> object:
+            return (
+                float(value)
+                if hasattr(value, "is_finite")
+                else value.isoformat()
+                if isinstance(value, dt.date)
+                else value
+            )
+
+        print_json(
+            {
+                "period": {"from": start.isoformat(), "to": end.isoformat()},
+                "figures": [{**f.data(), "text": basis_text(f, fmt, _)} for f in learned.figures],
+                "segments": dict(learned.segments),
+                "too_small": dict(learned.too_small),
+                "min_deals": learned.min_deals,
+                "differences": [
+                    {
+                        "code": code,
+                        "params": {k: plain(v) for k, v in params.items()},
+                        "message": gap_text(code, params, fmt, _, stage_label),
+                    }
+                    for code, params in gaps
+                ],
+                "funnel": plan_data(applied).get("funnel"),
+                "file": str(out_file) if out_file is not None else None,
+            }
+        )
+        return
+    print_learned(learned, gaps, fmt, out_file)

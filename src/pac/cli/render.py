@@ -298,6 +298,45 @@ def print_kpis(rows: list[Any], fmt: Formatter) -> None:
     out.print(table)
 
 
+def print_learned(learned: Any, gaps: list[tuple[str, dict[str, Any]]], fmt: Formatter, written: Any) -> None:
+    """What history says (each figure with its basis), the plan's rates far from it, the file written."""
+    from pac.engine.kpis.display import kpi_label
+    from pac.engine.labels import STAGE_NAMES
+    from pac.engine.learned import basis_text, gap_text
+    from pac.engine.model import Stage
+
+    def stage_label(code: str) -> str:
+        return _(STAGE_NAMES[Stage(code)]) if code in set(Stage) else code
+
+    table = Table(
+        title=_("History from {start} to {end}").format(start=fmt.date(learned.start), end=fmt.date(learned.end))
+    )
+    for header in (_("Figure"), _("Stage"), _("Segment"), _("Value and basis")):
+        table.add_column(header)
+    for figure in learned.figures:
+        table.add_row(
+            kpi_label(figure.kpi, _),
+            stage_label(figure.stage) if figure.stage else "",
+            figure.segment or "",
+            basis_text(figure, fmt, _),
+        )
+    out.print(table)
+    if learned.too_small:
+        too_small = ", ".join(f"{s} ({fmt.number(n)})" for s, n in learned.too_small.items())
+        out.print(
+            _("Segments with fewer than {count} closed deals, left to the team's figures: {segments}").format(
+                count=fmt.number(learned.min_deals), segments=too_small
+            ),
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    for code, params in gaps:
+        out.print(gap_text(code, params, fmt, _, stage_label), markup=False, highlight=False, soft_wrap=True)
+    if written is not None:
+        out.print(_("{path} written.").format(path=written), markup=False, highlight=False, soft_wrap=True)
+
+
 def print_forecast(result: Any, fmt: Formatter) -> None:
     """A period's forecast: the chance to reach the target and the range first, then where it comes from."""
     from pac.engine.forecast.categories import CATEGORY_LABELS

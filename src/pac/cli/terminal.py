@@ -141,6 +141,21 @@ def source_tables(source: Path) -> Any:
         raise fail(message.explained(_) if isinstance(message, Message) else str(message)) from None
 
 
+def crm_tables(source: Path | None, team: str | None) -> Any:
+    """The canonical tables of ``--source FOLDER`` (DuckDB, no database) or of ``--team NAME`` (the app
+    database); neither, or a team that does not exist, said on stderr, and exit 2."""
+    if source is not None:
+        return source_tables(source)
+    django_setup()
+    from pac.web.accounts.models import Team
+    from pac.web.crm.kpi_tables import team_tables
+
+    team_row = Team.objects.filter(name=team).first() if team else None
+    if team_row is None:
+        raise fail(_("Give --team NAME (a team with imported CRM data) or --source FOLDER."))
+    return team_tables(team_row)
+
+
 def progress_bar(*, disable: bool = False) -> Progress:
     """The bar long commands show on stderr (what is done, of how much, for how long), gone once done and
     silent when the output is JSON for a program."""

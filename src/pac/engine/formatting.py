@@ -54,6 +54,10 @@ class Formatter:
             return "1er" + text[1:]
         return text
 
+    def month(self, value: dt.date) -> str:
+        """A month and its year as a sentence says it: ``janvier 2017`` (``January 2017``)."""
+        return str(format_date(value, "LLLL y", locale=self.locale))
+
     def quote(self, text: str) -> str:
         """A name quoted as the language does: « Relance » in French, “Follow-up” in English."""
         if self.locale.language == "fr":

@@ -15,10 +15,10 @@ value is ``None``, never 0. Only the KPIs asked for are computed.
 
 Where things live: :mod:`.definitions` (what each KPI is), :mod:`.tables` (loading and typing),
 :mod:`.runner` (the registry and the query runner), :mod:`.periods`, :mod:`.reasons`, and one module
-per family: :mod:`.leads`, :mod:`.activities`, :mod:`.deals`, :mod:`.pipeline`, :mod:`.customers`.
+per family: :mod:`.leads`, :mod:`.activities`, :mod:`.deals`, :mod:`.pipeline`, :mod:`.customers`, :mod:`.stages`.
 """
 
-from pac.engine.kpis import activities, customers, deals, leads, pipeline  # noqa: F401  (they register their KPIs)
+from pac.engine.kpis import activities, customers, deals, leads, pipeline, stages  # noqa: F401  (they register their KPIs)
 from pac.engine.kpis.definitions import (
     CANCELLED_OUTCOMES,
     KPIS,

@@ -143,7 +143,9 @@ def average_deal(run: Run) -> Values:
     return run.ratio(closed_deals(run, "average_deal"), "deal_total", "deal_n", Reason("no_won_amount"))
 
 
-def _from_medians(run: Run, records: list[Record], median: str, empty: Reason) -> Values:
+def _from_medians(run: Run, records: list[Record], median: str, empty: Reason, count: str = "n") -> Values:
+    for r in records:
+        run.based(run.key(r), r.get(count))
     return {
         run.key(r): ((float(r[median]), None) if r[median] is not None else (None, empty))
         for r in records
@@ -163,7 +165,9 @@ def average_deal_median(run: Run) -> Values:
         t = won_with(run, "amount")
         medians = run.window_medians(t, "closed", t.amount, undated=run.whole_range)
         return _from_medians(run, medians, "v", empty)
-    return _from_medians(run, run.groups_with(closed_deals(run, "average_deal_median"), "deal_n"), "deal_median", empty)
+    return _from_medians(
+        run, run.groups_with(closed_deals(run, "average_deal_median"), "deal_n"), "deal_median", empty, "deal_n"
+    )
 
 
 @computes("sales_cycle")
@@ -179,5 +183,5 @@ def sales_cycle_median(run: Run) -> Values:
         t = won_with(run, "created")
         return _from_medians(run, run.window_medians(t, "closed", cycle_days(t)), "v", empty)
     return _from_medians(
-        run, run.groups_with(closed_deals(run, "sales_cycle_median"), "cycle_n"), "cycle_median", empty
+        run, run.groups_with(closed_deals(run, "sales_cycle_median"), "cycle_n"), "cycle_median", empty, "cycle_n"
     )

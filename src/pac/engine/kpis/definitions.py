@@ -34,6 +34,9 @@ class KpiRow(TypedDict):
     note: str | None
     note_code: str | None
     note_params: dict[str, Any]
+    #: How many cases the value rests on (a ratio's denominator, a median's or mean's count); None when
+    #: the KPI is no ratio or average, or has no value.
+    basis: int | None
 
 
 @dataclass(frozen=True)
@@ -242,6 +245,24 @@ KPIS: dict[str, KpiDefinition] = {
             dated_by=(_O, "closed"),
         ),
         KpiDefinition(
+            "stage_conversion",
+            "ratio",
+            "deals that went on from a stage (entered a later stage, or won) ÷ deals that left it (went on or lost)",
+            "first entries into a stage (stage history) left by as_of, dated by the day they left it",
+            "the day the deal left the stage (its next entry, or its close)",
+            "no stage history, or no deal left a stage in the range → not computable",
+            {"opportunity_stages": ("opportunity", "stage", "entered"), _O: ("external_id", *_CLOSED)},
+        ),
+        KpiDefinition(
+            "stage_days",
+            "days",
+            "median days from entering a stage to entering a later one (or winning), of the deals that went on",
+            "deals that went on from the stage, as stage_conversion",
+            "the day the deal left the stage",
+            "as stage_conversion",
+            {"opportunity_stages": ("opportunity", "stage", "entered"), _O: ("external_id", *_CLOSED)},
+        ),
+        KpiDefinition(
             "pipeline_coverage",
             "ratio",
             "open amount expected to close in the period ÷ remaining target",
@@ -380,6 +401,8 @@ LABELS: dict[str, str] = {
     "average_deal_median": gettext_noop("Median deal"),
     "sales_cycle": gettext_noop("Sales cycle (days)"),
     "sales_cycle_median": gettext_noop("Median sales cycle (days)"),
+    "stage_conversion": gettext_noop("Stage-to-stage conversion"),
+    "stage_days": gettext_noop("Median days in stage"),
     "pipeline_coverage": gettext_noop("Pipeline coverage"),
     "sales_velocity": gettext_noop("Sales velocity (per day)"),
     "cac": gettext_noop("Customer acquisition cost"),

@@ -143,6 +143,9 @@ class Run:
         self.planned: dict[str, set[str]] = {}
         self.memo: dict[str, Any] = {}
         self.notes: dict[Key, dict[str, Reason]] = {}
+        #: Per KPI and group, how many cases its value rests on (a ratio's denominator, a median's count).
+        self.bases: dict[str, dict[Key, int]] = {}
+        self.computing: str | None = None
 
     # ---- rows
 
@@ -156,8 +159,9 @@ class Run:
             results = self.said_undated(name, results)
         except Missing as missing:
             return [self.row(name, None, None, (), missing.reason)]
+        bases = self.bases.get(name, {})
         return [
-            self.row(name, value, key[0], key[1], reason, self.notes.get(key, {}).get(name))
+            self.row(name, value, key[0], key[1], reason, self.notes.get(key, {}).get(name), bases.get(key))
             for key, (value, reason) in sorted(results.items(), key=lambda kv: _sort_key(kv[0]))
         ]
 
@@ -208,6 +212,7 @@ class Run:
         by: tuple[Any, ...],
         reason: Reason | None,
         note: Reason | None = None,
+        basis: int | None = None,
     ) -> KpiRow:
         dims = dict(zip(self.s.by, by, strict=False)) if by else {d: None for d in self.s.by}
         ok = value is not None and reason is None and math.isfinite(value)
@@ -226,12 +231,22 @@ class Run:
             note=said.text() if said else None,
             note_code=said.code if said else None,
             note_params=dict(said.params) if said else {},
+            basis=basis if ok else None,
         )
 
     def values(self, name: str) -> Values:
         if name not in self.cache:
-            self.cache[name] = COMPUTE[name](self)
+            outer, self.computing = self.computing, name
+            try:
+                self.cache[name] = COMPUTE[name](self)
+            finally:
+                self.computing = outer
         return self.cache[name]
+
+    def based(self, key: Key, count: Any) -> None:
+        """Record that the value of the KPI being computed for ``key`` rests on ``count`` cases."""
+        if self.computing is not None and count is not None:
+            self.bases.setdefault(self.computing, {})[key] = int(count)
 
     # ---- inputs
 
@@ -313,6 +328,7 @@ class Run:
             if not self.in_period(r):
                 continue
             den = r[denominator]
+            self.based(self.key(r), den or 0)
             out[self.key(r)] = (None, empty) if not den else ((r[numerator] or 0) / den, None)
         return out
 
@@ -410,5 +426,6 @@ class Run:
             _n=t._v.count().over(ibis.window(group_by=[t[k] for k in names]) if names else ibis.window()),
         )
         middle = ranked.filter((ranked._rn == (ranked._n - 1) // 2) | (ranked._rn == ranked._n // 2))
-        expr = middle.group_by(names).aggregate(v=middle._v.mean()) if names else middle.aggregate(v=middle._v.mean())
+        figures = {"v": middle._v.mean(), "n": middle._n.max()}
+        expr = middle.group_by(names).aggregate(**figures) if names else middle.aggregate(**figures)
         return self.fetch(expr)

@@ -65,13 +65,16 @@ def plan_measured(plan: Plan, engine_plan: EnginePlan, today: dt.date) -> list[O
 
 
 def warm_landing(team_id: int, today: dt.date) -> int:
-    """Compute the manager's view of each of the team's plans under way today, so that it is in the cache
-    when someone opens it; the number of plans warmed."""
+    """Compute the manager's view of each of the team's plans under way today, and the plan page's rates
+    against history, so that they are in the cache when someone opens them; the number of plans warmed."""
+    from pac.web.cockpit.history_rates import team_history
+
     plans = Plan.objects.filter(
         team_id=team_id, start__lte=today, end__gte=today, scenario_of__isnull=True
     ).select_related("team")
     for plan in plans:
         landing_figures(plan, manager=True, username="", owner="", segment="", today=today)
+        team_history(plan, today)
     return len(plans)
 
 

@@ -29,6 +29,7 @@ urlpatterns = [
     path("kpis/", views.kpi_page, name="kpis"),
     path("plans/<int:plan_id>/scenarios/compare/", scenario_views.scenarios_compare, name="scenarios_compare"),
     path("plans/<int:plan_id>/progress/", views.plan_progress, name="plan_progress"),
+    path("plans/<int:plan_id>/history-rates/", views.plan_history_rates, name="plan_history_rates"),
     path("plans/<int:plan_id>/weeks-produced/", produced.weeks_produced, name="weeks_produced"),
     path("plans/<int:plan_id>/report/<str:kind>.pdf", reports.pack_pdf_view, name="report_pdf"),
     path("plans/<int:plan_id>/report/<str:kind>.xlsx", reports.pack_xlsx_view, name="report_xlsx"),

@@ -165,6 +165,20 @@ def plan_progress(request: HttpRequest, plan_id: int) -> HttpResponse:
     return render(request, "cockpit/_plan_progress.html", context)
 
 
+@requires(get=Ability.READ_PLANS, scope=plan_scope)
+def plan_history_rates(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """The plan's rates next to the team's history of the last twelve months (the partial the plan page
+    loads after it is shown); nothing when the team has no CRM data."""
+    from pac.web.cockpit.history_rates import present, team_history
+
+    plan = selectors.plan_for(current_user(request), plan_id)
+    learned = team_history(plan, timezone.localdate())
+    if learned is None:
+        return HttpResponse("")
+    context = {"plan": plan, **present(plan, learned, formatter(plan.currency))}
+    return render(request, "cockpit/_history_rates.html", context)
+
+
 def _chosen_plan(plans: list[Plan], asked: str | None) -> Plan | None:
     """The plan asked for, else the one under way today, else the latest (``plans`` newest first)."""
     today = timezone.localdate()
