@@ -213,9 +213,7 @@ def test_a_good_file_records_every_address_as_imported_and_stops_their_sequences
         "new@ailleurs.fr": "import",
     }
     assert _of("c1").status == EnrolmentStatus.STOPPED and _of("c1").stop_reason == "opt_out"
-    assert "3 adresses lues : 2 nouvelles désinscriptions enregistrées ; 1 inscriptions en cours arrêtées" in _text(
-        answer
-    )
+    assert "Adresses lues : 3 · nouvelles désinscriptions : 2 · inscriptions en cours arrêtées : 1" in _text(answer)
 
 
 def test_a_file_over_the_bounds_is_refused(owner: Any, crm_plan: Any) -> None:  # noqa: F811

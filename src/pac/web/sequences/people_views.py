@@ -195,7 +195,7 @@ def _import(request: HttpRequest, plan: Plan) -> HttpResponse:
     done = services.opt_outs_record(user, plan, found.addresses, OptOutSource.IMPORT)
     messages.success(
         request,
-        _("%(read)s addresses read: %(new)s new opt-outs recorded; %(stopped)s running enrolments stopped.")
+        _("Addresses read: %(read)s · new opt-outs: %(new)s · running enrolments stopped: %(stopped)s.")
         % {"read": fmt.number(len(found.addresses)), "new": fmt.number(done.new), "stopped": fmt.number(done.stopped)},
     )
     return redirect("sequences:opt_outs", plan_id=plan.pk)
