@@ -60,6 +60,7 @@ NOT_PAGES = {
     "sequences:state": "POST only: pause, resume or stop, then redirects",
     "sequences:touch_outcome": "POST only: answers with the queue's row (tested in test_sequence_queue)",
     "sequences:sequence_action": "POST only: redirects",
+    "sequences:person": "POST only: pause, resume, stop one person or their legal basis, then redirects",
 }
 #: Words that give English away on a French page, and French on an English one (whole words, case kept).
 ENGLISH_WORDS = (
@@ -243,6 +244,11 @@ def targets(demo: Any, job: Any, token: str) -> dict[str, list[str]]:
         **_sequence_targets(demo),
         "sequences:today": [reverse("sequences:today"), f"{reverse('sequences:today')}?rep=alex"],
         "sequences:results": [reverse("sequences:results", args=[sequence.plan_id, sequence.pk])],
+        "sequences:people": [
+            reverse("sequences:people", args=[sequence.plan_id, sequence.pk]),
+            f"{reverse('sequences:people', args=[sequence.plan_id, sequence.pk])}?page=2",
+        ],
+        "sequences:opt_outs": [reverse("sequences:opt_outs", args=[sequence.plan_id])],
         "cockpit:weeks_produced": [
             f"{reverse('cockpit:weeks_produced', args=[p])}?from={dt.date.today() - dt.timedelta(days=60)}"
             for p in plans

@@ -150,6 +150,15 @@ class World:
 
             ritual = self.plan.rituals.get(pk=chosen["ritual_id"])
             return [ritual_days(self.plan, ritual, self.plan.start, self.plan.end)[0].isoformat()]
+        if name == "enrolment_id":  # someone enrolled in the URL's sequence (the walk's: finished)
+            from pac.web.sequences.models import Enrolment, SequenceTemplate
+
+            sequence = SequenceTemplate.objects.get(pk=chosen["sequence_id"])
+            found_enrolment = Enrolment.objects.filter(sequence=sequence).first() or Enrolment.objects.create(
+                plan=self.plan, sequence=sequence, contact=self._contact(), account=self._contact().account,
+                owner="manager", start=self.plan.start, status="finished",
+            )  # fmt: skip
+            return [found_enrolment.pk]
         if name == "touch_id":  # the reader's own touch (a rep logs only theirs)
             return [self.touches.get(who, self.touches[Role.MANAGER.value])]
         if name == "sequence_id":
@@ -183,6 +192,11 @@ class World:
         if name not in found:
             raise LookupError(name)
         return found[name]
+
+    def _contact(self) -> Any:
+        from pac.web.plans.models import Contact
+
+        return Contact.objects.filter(account__plan=self.plan).select_related("account").first()
 
 
 #: URL values whose name means one thing in one pattern and another elsewhere, by pattern.

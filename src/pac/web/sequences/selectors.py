@@ -19,8 +19,10 @@ from pac.web.plans.models import Action, Contact, Plan, Segment
 from pac.web.plans.selectors import plans_visible_to
 from pac.web.sequences.models import (
     RUNNING,
+    ContactConsent,
     Enrolment,
     EnrolmentStatus,
+    OptOut,
     SequenceTemplate,
     Touch,
     TouchOutcome,
@@ -273,3 +275,35 @@ def produced_by_action(actions: Iterable[Action]) -> dict[int, int]:
         SequenceTemplate.objects.filter(action__in=list(wanted)).values_list("action", flat=True).distinct()
     )
     return {pk: len(reached.get(pk, ())) for pk in wanted if pk in with_sequence}
+
+
+def enrolments_of(sequence: SequenceTemplate) -> QuerySet[Enrolment]:
+    """Who is enrolled in the sequence, running first, then by account and contact."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    return (
+        Enrolment.objects.filter(sequence=sequence)
+        .select_related("contact", "account")
+        .annotate(running=Case(When(status__in=RUNNING, then=Value(0)), default=Value(1), output_field=IntegerField()))
+        .order_by("running", "account__name", "contact__name", "pk")
+    )
+
+
+def enrolment_in(sequence: SequenceTemplate, enrolment_id: int) -> Enrolment:
+    """An enrolment of this sequence (the sequence already scoped to the reader); 404 otherwise."""
+    found = (
+        Enrolment.objects.filter(pk=enrolment_id, sequence=sequence).select_related("contact__account__plan").first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+def consents_of(contact_ids: Iterable[int]) -> dict[int, ContactConsent]:
+    """The recorded legal basis and data source of these contacts, by contact id (absent: unrecorded)."""
+    return {c.contact_id: c for c in ContactConsent.objects.filter(contact_id__in=list(contact_ids))}
+
+
+def opt_outs_of(plan: Plan) -> QuerySet[OptOut]:
+    """The opt-outs of the plan's team, newest first."""
+    return OptOut.objects.filter(team_id=plan.team_id).order_by("-date", "-pk")

@@ -640,6 +640,42 @@ def opt_out(team: Team, email: str, source: str) -> int:
     return _stop(Enrolment.objects.filter(plan__team=team, contact__email__iexact=address), engine.ExitRule.OPT_OUT)
 
 
+@dataclass(frozen=True)
+class OptOutsRecorded:
+    """What recording a list of opt-outs did: addresses new to the team, running enrolments stopped."""
+
+    new: int
+    stopped: int
+
+
+#: Addresses per query when many are recorded at once (SQLite's bound on a query's parameters).
+_CHUNK = 500
+
+
+@transaction.atomic
+def opt_outs_record(user: User, plan: Plan, addresses: Sequence[str], source: str) -> OptOutsRecorded:
+    """Record many opt-outs of the plan's team at once (an imported file), all or nothing: each address
+    (checked and lowercased by the caller) once, with ``source``; every running enrolment of those
+    addresses in every plan of the team stopped, their pending touches skipped."""
+    require_change(user, plan)
+    if source not in OptOutSource.values:
+        raise ValueError(f"unknown opt-out source {source!r}")
+    from django.db.models.functions import Lower
+
+    team = plan.team
+    wanted = list(dict.fromkeys(a.strip().lower() for a in addresses if a.strip()))
+    new = stopped = 0
+    for n in range(0, len(wanted), _CHUNK):
+        chunk = wanted[n : n + _CHUNK]
+        known = set(OptOut.objects.filter(team=team, email__in=chunk).values_list("email", flat=True))
+        fresh = [OptOut(team=team, email=a, source=source) for a in chunk if a not in known]
+        OptOut.objects.bulk_create(fresh, ignore_conflicts=True)
+        new += len(fresh)
+        running = Enrolment.objects.annotate(address=Lower("contact__email")).filter(plan__team=team, address__in=chunk)
+        stopped += _stop(running, engine.ExitRule.OPT_OUT)
+    return OptOutsRecorded(new=new, stopped=stopped)
+
+
 @transaction.atomic
 def stop(user: User, *, sequence: SequenceTemplate | None = None, enrolment: Enrolment | None = None) -> int:
     """Stop a whole sequence or one person in it (a manual exit)."""

@@ -3,7 +3,7 @@ plans' own so that the plans' catch-all section pattern does not take them), and
 
 from django.urls import path
 
-from pac.web.sequences import builder_views, enrol_views, queue_views, results_views
+from pac.web.sequences import builder_views, enrol_views, people_views, queue_views, results_views
 
 app_name = "sequences"
 urlpatterns = [
@@ -14,6 +14,14 @@ urlpatterns = [
     path("plans/<int:plan_id>/sequences/<int:sequence_id>/", builder_views.sequence_edit, name="edit"),
     path("plans/<int:plan_id>/sequences/<int:sequence_id>/state/", builder_views.sequence_state, name="state"),
     path("plans/<int:plan_id>/sequences/<int:sequence_id>/enrol/", enrol_views.enrol_page, name="enrol"),
+    # who is enrolled (one person paused, resumed, stopped; their legal basis), the team's opt-outs
+    path("plans/<int:plan_id>/sequences/<int:sequence_id>/people/", people_views.people, name="people"),
+    path(
+        "plans/<int:plan_id>/sequences/<int:sequence_id>/people/<int:enrolment_id>/",
+        people_views.person,
+        name="person",
+    ),
+    path("plans/<int:plan_id>/sequences/opt-outs/", people_views.opt_outs, name="opt_outs"),
     # the rep's « Aujourd'hui » queue and its one-click outcomes
     path("today/", queue_views.today, name="today"),
     path("today/<int:touch_id>/outcome/", queue_views.touch_outcome, name="touch_outcome"),
