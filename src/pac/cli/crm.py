@@ -10,6 +10,8 @@ import typer
 
 from pac.cli.render import print_kpis
 from pac.cli.terminal import (
+    CrmSource,
+    CrmTeam,
     JsonFlag,
     _,
     cli_language,
@@ -189,14 +191,8 @@ def import_command(
 def kpis_command(
     by: Annotated[str, typer.Option(help="Dimensions, comma-separated: owner, segment, channel, product…")] = "",
     period: Annotated[str | None, typer.Option(help="week, month or quarter")] = None,
-    source: Annotated[
-        Path | None,
-        typer.Option(
-            help="A folder of canonical CSV/Parquet files (read with DuckDB) instead of the app database.",
-            file_okay=False,
-        ),
-    ] = None,
-    team: Annotated[str | None, typer.Option(help="Team whose imported CRM data to use (app database).")] = None,
+    source: CrmSource = None,
+    team: CrmTeam = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Count up to this day (default: today).")] = None,
     kpi: Annotated[
         str,

@@ -11,6 +11,8 @@ import typer
 
 from pac.cli.render import print_analysis, print_calendar, print_parts, print_plan_diff, print_priorities
 from pac.cli.terminal import (
+    CrmSource,
+    CrmTeam,
     JsonFlag,
     PlanPath,
     _,
@@ -378,14 +380,8 @@ def plan_from_history(
     path: PlanPath,
     date_from: Annotated[str, typer.Option("--from", help="First day of the history to learn from (ISO date).")],
     date_to: Annotated[str, typer.Option("--to", help="Last day of the history to learn from (ISO date).")],
-    source: Annotated[
-        Path | None,
-        typer.Option(
-            help="A folder of canonical CSV/Parquet files (read with DuckDB) instead of the app database.",
-            file_okay=False,
-        ),
-    ] = None,
-    team: Annotated[str | None, typer.Option(help="Team whose imported CRM data to use (app database).")] = None,
+    source: CrmSource = None,
+    team: CrmTeam = None,
     by_segment: Annotated[
         bool, typer.Option("--by-segment", help="Also learn each CRM segment's figures, where it has enough deals.")
     ] = False,

@@ -49,6 +49,15 @@ err = _Terminal(stderr=True)
 
 PlanPath = Annotated[Path, typer.Argument(help="Plan file (YAML).", dir_okay=False)]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+#: Where a command reads CRM data: a folder of canonical files, or a team's imported data (``crm_tables``).
+CrmSource = Annotated[
+    Path | None,
+    typer.Option(
+        help="A folder of canonical CSV/Parquet files (read with DuckDB) instead of the app database.",
+        file_okay=False,
+    ),
+]
+CrmTeam = Annotated[str | None, typer.Option(help="Team whose imported CRM data to use (app database).")]
 
 
 def load_plan(path: Path) -> PlanFile:
