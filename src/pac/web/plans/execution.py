@@ -571,15 +571,7 @@ def accounts_import(
     counts = {"created": 0, "updated": 0}
     existing = {row.code: row for row in m.Account.objects.filter(plan=plan)}
     for a in accounts:
-        values = {
-            "name": a.name,
-            "segment": segments.get(a.segment or ""),
-            "strategic": a.strategic,
-            "potential": a.potential,
-            "icp_fit": a.icp_fit,
-            "owner": a.owner or "",
-            "stage": a.stage.value if a.stage else "",
-        }
+        values = {k: v for k, v in _account_fields(a, segments).items() if k != "code"}
         row = existing.get(a.id)
         if row is None:
             m.Account.objects.create(plan=plan, code=a.id, **values)
