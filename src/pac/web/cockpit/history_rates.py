@@ -102,6 +102,8 @@ def _line(c: Comparison, fmt: Formatter) -> Line:
         history, basis = shown_value(figure.kpi, figure.value, fmt, gettext), basis_text(figure, fmt, gettext)
     difference = ""
     if c.difference is not None:
-        sign = "+" if c.difference > 0 else "−" if c.difference < 0 else ""
-        difference = sign + fmt.percent(abs(c.difference), 0)
+        shown = fmt.percent(abs(c.difference), 0)
+        # the sign of what rounds to 0 % says nothing: « 0 % », never « −0 % »
+        sign = "" if round(abs(c.difference) * 100) == 0 else "+" if c.difference > 0 else "−"
+        difference = sign + shown
     return Line(label, mine, history, basis, difference, c.flagged)
