@@ -6,9 +6,6 @@ Run on SQLite and on PostgreSQL (``DATABASE_URL``)."""
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,26 +22,6 @@ pytestmark = pytest.mark.django_db
 
 DAY = dt.date(2026, 3, 12)  # after the phone (day 3) and social (day 8) steps of an enrolment on START
 LATER = dt.date(2026, 12, 31)  # every touch of the sequence due by then
-
-
-@pytest.fixture(autouse=True)
-def branch_french() -> Iterator[None]:
-    """The French of docs/i18n/seqpeople.json, until the lead merges it into the catalogue (then a no-op)."""
-    from django.utils.translation import trans_real
-
-    catalog = trans_real.translation("fr")._catalog
-    words = json.loads((Path(__file__).parents[2] / "docs/i18n/seqpeople.json").read_text(encoding="utf-8"))
-    added = []
-    for msgid, french in words.items():
-        for key, text in (
-            [((msgid, n), f) for n, f in enumerate(french)] if isinstance(french, list) else [(msgid, french)]
-        ):
-            if key not in catalog:
-                catalog[key] = text
-                added.append(key)
-    yield
-    for key in added:
-        del catalog._catalogs[0][key]
 
 
 @pytest.fixture

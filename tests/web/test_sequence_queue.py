@@ -6,8 +6,6 @@ Run on SQLite and on PostgreSQL (``DATABASE_URL``)."""
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,26 +22,6 @@ from .test_sequences_db import START, cadence, crm_plan  # noqa: F401  (fixtures
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2026, 3, 12)  # after the phone (day 3) and social (day 8) steps of an enrolment on START
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture(autouse=True)
-def branch_french() -> Iterator[None]:
-    """The French of docs/i18n/queue.json, until the lead merges it into the catalogue (then a no-op)."""
-    from django.utils.translation import trans_real
-
-    catalog = trans_real.translation("fr")._catalog
-    words = json.loads((Path(__file__).parents[2] / "docs/i18n/queue.json").read_text(encoding="utf-8"))
-    added = []
-    for msgid, french in words.items():
-        for key, text in (
-            [((msgid, n), f) for n, f in enumerate(french)] if isinstance(french, list) else [(msgid, french)]
-        ):
-            if key not in catalog:
-                catalog[key] = text
-                added.append(key)
-    yield
-    for key in added:
-        del catalog._catalogs[0][key]
 
 
 @pytest.fixture
@@ -160,7 +138,6 @@ def test_the_nav_offers_the_queue_to_those_who_own_touches(teammate: Any, team: 
 
 def test_the_queue_fits_a_phone(teammate: Any, enrolled: Any) -> None:
     """The outcome buttons are a finger's size and each card wraps (checked in a browser at 390 px too)."""
-    from pathlib import Path
 
     css = (Path(services.__file__).parents[1] / "static" / "pac" / "pac.css").read_text(encoding="utf-8")
     assert ".outcomes button { width:100%; min-height:44px;" in css

@@ -6,6 +6,7 @@ Run on SQLite and on PostgreSQL (``DATABASE_URL``)."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 from typing import Any
 
 import pytest
@@ -16,7 +17,6 @@ from pac.web.sequences import services
 from pac.web.sequences.models import Enrolment, EnrolmentStatus, Touch, TouchStatus
 
 from .conftest import _user, login
-from .test_sequence_queue import branch_french  # noqa: F401  (the branch's French, autouse)
 from .test_sequences_db import FOUR_STEPS, START, cadence, crm_plan  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
@@ -177,3 +177,11 @@ def test_who_sees_the_results_and_who_ties_a_sequence_to_an_action(
     assert worked.action_id == action.pk
     other_plan_sequence = reverse("sequences:results", args=[worked.plan_id + 999, worked.pk])
     assert login(owner).get(other_plan_sequence).status_code == 404
+
+
+def test_the_results_page_says_why_an_e_mail_was_not_sent(owner: Any, worked: Any) -> None:
+    touch = Touch.objects.filter(enrolment__sequence=worked, step=4).order_by("pk").first()
+    Touch.objects.filter(pk=touch.pk).update(status=TouchStatus.SKIPPED, reason="no_template")
+    text = _text(login(owner).get(_url(worked)))
+    step_four = html.unescape(text.split('data-testid="step"')[4])
+    assert "Aucun modèle d'e-mail pour cette étape et le persona de ce contact : non envoyé. (1)" in step_four

@@ -26,6 +26,7 @@ from pac.web.plans.selectors import plan_scope
 from pac.web.requests import current_user
 from pac.web.sequences import selectors, services
 from pac.web.sequences.models import SequenceTemplate, TouchStatus
+from pac.web.sequences.sender import REASONS
 
 #: Why people left, as the page says it (``ExitRule`` codes, and « finished » for those who did every step).
 EXIT_WORDS: dict[str, Any] = {
@@ -61,6 +62,7 @@ def steps_table(sequence: SequenceTemplate, fmt: Formatter) -> list[dict[str, An
     (reply rate, then meeting rate), the touches skipped and still to do."""
     counts = selectors.variant_counts(sequence)
     statuses = selectors.step_counts(sequence)
+    unsent = selectors.unsent_reasons(sequence)
     declared = [str(v["id"]) for v in sequence.variants] or [""]
     blocks = []
     for n, step in enumerate(sequence.steps, start=1):
@@ -82,6 +84,10 @@ def steps_table(sequence: SequenceTemplate, fmt: Formatter) -> list[dict[str, An
                 "verdicts": verdicts,
                 "skipped": fmt.number(done.get(TouchStatus.SKIPPED.value, 0)),
                 "pending": fmt.number(sum(done.get(s.value, 0) for s in (TouchStatus.SCHEDULED, TouchStatus.CLAIMED))),
+                "unsent": [
+                    {"why": _(REASONS[code]) if code in REASONS else code, "count": fmt.number(count)}
+                    for code, count in unsent.get(n, {}).items()
+                ],
             }
         )
     return blocks

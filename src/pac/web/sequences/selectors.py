@@ -232,6 +232,20 @@ def exit_counts(sequence: SequenceTemplate) -> dict[str, int]:
     return counts
 
 
+def unsent_reasons(sequence: SequenceTemplate) -> dict[int, dict[str, int]]:
+    """Per step, the e-mails the worker did not send (skipped or failed) by their ``reason`` code."""
+    counts: dict[int, dict[str, int]] = {}
+    for step, reason, n in (
+        Touch.objects.filter(enrolment__sequence=sequence, status__in=[TouchStatus.SKIPPED, TouchStatus.FAILED])
+        .exclude(reason="")
+        .values_list("step", "reason")
+        .annotate(n=Count("pk"))
+        .order_by("step", "reason")
+    ):
+        counts.setdefault(step, {})[reason] = n
+    return counts
+
+
 def step_counts(sequence: SequenceTemplate) -> dict[int, dict[str, int]]:
     """Per step: touches done, skipped (their contact had left), still to do."""
     counts: dict[int, dict[str, int]] = {}
