@@ -340,6 +340,72 @@ def plan_export(
         write_out(output, text)
     else:
         sys.stdout.write(text)
+    # on stderr: stdout may be the file itself
+    err.print(
+        _(
+            "Plan {id} at version {version}: to apply your changes, "
+            "pac plan apply FILE --plan {id} --base-version {version}"
+        ).format(id=plan.pk, version=plan.version),
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@plan_app.command("apply")
+def plan_apply(
+    path: PlanPath,
+    plan_id: Annotated[int, typer.Option("--plan", help="Plan number (as in the web app) the file is applied to.")],
+    base_version: Annotated[
+        int,
+        typer.Option("--base-version", help="The plan's version the file was exported from (pac plan export says it)."),
+    ],
+    as_json: JsonFlag = False,
+) -> None:
+    """Apply a plan file to a plan of the database in place: objects matched by their id, all or nothing,
+    nothing written when the plan already says it; refused when the plan changed since --base-version."""
+    doc = load_plan(path)
+    django_setup()
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from pac.engine.plandiff import to_json
+    from pac.web.plans.applying import plan_apply as apply
+    from pac.web.plans.models import Plan
+    from pac.web.plans.recorded import CLI, recorded_as
+    from pac.web.plans.versioning import PlanConflict
+
+    plan = Plan.objects.filter(pk=plan_id, scenario_of__isnull=True).select_related("owner").first()
+    if plan is None:
+        err.print(_("No plan number {id}.").format(id=plan_id))
+        raise typer.Exit(1)
+    try:
+        with recorded_as(None, CLI):  # nobody logged in: the plan's history says the command line did it
+            changes = apply(user=plan.owner, plan=plan, source=to_plan(doc), base_version=base_version)
+    except PlanConflict:
+        plan.refresh_from_db()
+        err.print(
+            _(
+                "Plan {id} is at version {version}, your file was made from version {base}: export it again "
+                "(pac plan export {id}), redo your change there and apply it with --base-version {version}."
+            ).format(id=plan.pk, version=plan.version, base=base_version),
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(2) from None
+    except (PermissionDenied, ValidationError) as refused:
+        for message in getattr(refused, "messages", [str(refused)]):
+            err.print(message, markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    plan.refresh_from_db()
+    if as_json:
+        print_json({**to_json(changes), "plan": plan.pk, "version": plan.version})
+        return
+    if not changes:
+        out.print(_("Plan {id} already says what the file says: nothing changed.").format(id=plan.pk))
+        return
+    print_plan_diff(changes)
+    out.print(_("Plan {id} is now at version {version}.").format(id=plan.pk, version=plan.version))
 
 
 @plan_app.command("import")
