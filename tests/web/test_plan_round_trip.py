@@ -1,0 +1,53 @@
+"""Plan-as-code round trips through the database (issue 13), for generated plans: a plan file imported then
+exported is the same plan; applying one plan file onto another makes the plan say exactly the file, and
+applying it again changes nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+
+from pac.engine import model
+
+from ..engine.test_planfile import plan_files
+
+pytestmark = pytest.mark.django_db
+
+RELAXED = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@RELAXED
+@given(plan=plan_files())
+def test_a_generated_plan_imported_then_exported_is_the_same_plan(plan: model.Plan, owner: Any, team: Any) -> None:
+    from pac.web.plans import services
+    from pac.web.plans.filesections import plan_for_file
+
+    with transaction.atomic():
+        row = services.plan_create_from_file(user=owner, team=team, plan=plan)
+        assert plan_for_file(row) == plan
+        transaction.set_rollback(True)  # the next example starts from an empty team
+
+
+@RELAXED
+@given(first=plan_files(), second=plan_files())
+def test_applying_a_plan_file_makes_the_plan_say_it_and_applying_again_changes_nothing(
+    first: model.Plan, second: model.Plan, owner: Any, team: Any
+) -> None:
+    from pac.web.plans import services
+    from pac.web.plans.applying import plan_apply
+    from pac.web.plans.filesections import plan_for_file
+    from pac.web.plans.models import Plan
+
+    with transaction.atomic():
+        row = services.plan_create_from_file(user=owner, team=team, plan=first)
+        row.refresh_from_db()
+        changes = plan_apply(user=owner, plan=row, source=second, base_version=row.version)
+        assert bool(changes) == (first != second)
+        applied = Plan.objects.get(pk=row.pk)
+        assert plan_for_file(applied) == second
+        assert plan_apply(user=owner, plan=applied, source=second, base_version=applied.version) == []
+        assert Plan.objects.get(pk=row.pk).version == applied.version
+        transaction.set_rollback(True)
