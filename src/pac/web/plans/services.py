@@ -158,6 +158,14 @@ def plan_replace_section(
     return plan
 
 
+def _keeps_order(pairs: list[tuple[Any, Mapping[str, Any]]]) -> bool:
+    """Whether rows kept in place (read back by id) then new rows (created after them) come in the wanted
+    order: the kept ones by growing id, and none of them after a new one."""
+    kept = [current.pk for current, _values in pairs if current is not None]
+    first_new = next((n for n, (current, _values) in enumerate(pairs) if current is None), len(pairs))
+    return kept == sorted(kept) and all(current is None for current, _values in pairs[first_new:])
+
+
 def write_section(plan: Plan, section: str, rows: Iterable[Mapping[str, Any]]) -> None:
     """Make one section's rows ``rows`` (inside the caller's transaction, the caller checked and bumped):
     rows kept are changed in place, the others deleted, new ones created — each change in the history."""
@@ -176,6 +184,8 @@ def write_section(plan: Plan, section: str, rows: Iterable[Mapping[str, Any]]) -
         by_key = {tuple(getattr(r, k) for k in keys): r for r in existing}
         pairs = [(by_key.pop(tuple(v[k] for k in keys), None), v) for v in wanted]
         stale = list(by_key.values())
+        if not _keeps_order(pairs):  # rows read back by id would come in another order than the file's
+            pairs, stale = [(None, v) for v in wanted], existing
     else:
         pairs = [(existing[i] if i < len(existing) else None, v) for i, v in enumerate(wanted)]
         stale = existing[len(wanted) :]
