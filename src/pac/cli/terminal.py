@@ -87,6 +87,9 @@ def django_setup() -> None:
     except ImproperlyConfigured as problem:
         err.print(_("PAC cannot start: {problem}").format(problem=problem), markup=False, highlight=False)
         raise typer.Exit(2) from None
+    from django.utils import translation
+
+    translation.activate(cli_language())  # what the app's services say, in the command's language
 
 
 def stdout_kept_clean(work: Any) -> Any:
