@@ -46,6 +46,7 @@ def test_it_builds_the_design_example_and_shows_its_reverse_funnel(page: Any, li
     page.fill("[name=average_deal]", "83334")
     with page.expect_navigation(url=re.compile(r"/plans/\d+/$")):
         page.click("main form button[type=submit]")
+    page.wait_for_load_state("networkidle")  # htmx ready and the page's lazy cards loaded before the click
 
     page.click("[data-testid=edit-objectives]")  # HTMX swaps the form in place
     page.wait_for_selector("#section-objectives")

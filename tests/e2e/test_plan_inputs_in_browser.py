@@ -41,6 +41,7 @@ def test_a_manager_types_amounts_and_rates_as_written_and_reads_them_back(
     page.select_option("[name=fiscal_year_start]", label="avril")
     with page.expect_navigation(url=re.compile(r"/plans/\d+/$")):
         page.click("main form button[type=submit]")
+    page.wait_for_load_state("networkidle")  # htmx ready and the page's lazy cards loaded before the click
 
     page.click("[data-testid=edit-stages]")
     page.wait_for_selector("#section-stages")

@@ -43,6 +43,7 @@ def test_the_manager_compares_two_scenarios_and_promotes_one(page: Any, live_ser
     log_in(page, live_server, demo.manager.username, demo.password)
     _new_scenario(page, live_server, plan.pk, "Démo → proposition à 35 %", "taux démo → proposition à 35 %")
     assert re.search(r"Scénario de .+ — jamais appliqué|Scenario of .+ — never applied", page.inner_text("main"))
+    page.wait_for_load_state("networkidle")  # htmx ready and the page's lazy cards loaded before the click
     page.click("[data-testid=edit-stages]")
     page.wait_for_selector("#section-stages")
     stages = [s.stage for s in FunnelStage.objects.filter(plan=plan).order_by("position")]
