@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -42,6 +43,10 @@ def page(browser: Any) -> Iterator[Any]:
     context.set_default_timeout(15000)
     page = context.new_page()
     yield page
+    # the page's lazy cards may still be computing in the live server's thread, which shares the test's
+    # in-memory database: let them end before the database is emptied for the next test
+    with contextlib.suppress(Exception):
+        page.wait_for_load_state("networkidle", timeout=15000)
     context.close()
 
 
