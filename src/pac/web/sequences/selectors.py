@@ -30,39 +30,35 @@ from pac.web.sequences.models import (
 )
 
 
+def _due_manual(user: User, today: dt.date) -> QuerySet[Touch]:
+    """The manual touches (phone, social…) due today or late in the plans the user sees, of running
+    enrolments of running sequences: what a queue shows. E-mail touches are not in it: the worker sends them."""
+    return Touch.objects.filter(
+        enrolment__plan__in=plans_visible_to(user).values("pk"),
+        status=TouchStatus.SCHEDULED,
+        due__lte=today,
+        enrolment__status=EnrolmentStatus.ACTIVE,
+        enrolment__sequence__paused=False,
+    ).exclude(channel=Channel.EMAIL.value)
+
+
+#: A queue's order: strategic accounts first, then the longest overdue, then by account name.
+QUEUE_ORDER = ("-enrolment__account__strategic", "due", "enrolment__account__name", "pk")
+
+
 def today_queue(user: User, today: dt.date, limit: int = 500) -> QuerySet[Touch]:
-    """The rep's « Aujourd'hui » queue: their manual touches (phone, social…) due today or late, in the
-    plans they see; strategic accounts first, then the latest first among equals, then by account name.
-    E-mail touches are not in it: the worker sends them."""
+    """The rep's « Aujourd'hui » queue: their own due manual touches, in the queue's order."""
     return (
-        Touch.objects.filter(
-            enrolment__plan__in=plans_visible_to(user).values("pk"),
-            owner=user.username,
-            status=TouchStatus.SCHEDULED,
-            due__lte=today,
-            enrolment__status=EnrolmentStatus.ACTIVE,
-            enrolment__sequence__paused=False,
-        )
-        .exclude(channel=Channel.EMAIL.value)
+        _due_manual(user, today)
+        .filter(owner=user.username)
         .select_related("enrolment__contact", "enrolment__account", "enrolment__sequence")
-        .order_by("-enrolment__account__strategic", "due", "enrolment__account__name", "pk")[:limit]
+        .order_by(*QUEUE_ORDER)[:limit]
     )
 
 
 def today_count(user: User, today: dt.date) -> int:
     """How many touches the rep's queue holds (the menu's count), without reading them."""
-    return (
-        Touch.objects.filter(
-            enrolment__plan__team__members=user,
-            owner=user.username,
-            status=TouchStatus.SCHEDULED,
-            due__lte=today,
-            enrolment__status=EnrolmentStatus.ACTIVE,
-            enrolment__sequence__paused=False,
-        )
-        .exclude(channel=Channel.EMAIL.value)
-        .count()
-    )
+    return _due_manual(user, today).filter(owner=user.username).count()
 
 
 def sequence_for(user: User, sequence_id: int) -> SequenceTemplate:
@@ -117,17 +113,11 @@ def team_queue(user: User, today: dt.date, owner: str | None = None, limit: int 
     teams (one rep's with ``owner``), in the order each rep sees them. Only for those who change plans."""
     if not can(user, Ability.CHANGE_PLANS):
         return Touch.objects.none()
-    found = Touch.objects.filter(
-        enrolment__plan__in=plans_visible_to(user).values("pk"),
-        status=TouchStatus.SCHEDULED,
-        due__lte=today,
-        enrolment__status=EnrolmentStatus.ACTIVE,
-        enrolment__sequence__paused=False,
-    ).exclude(channel=Channel.EMAIL.value)
+    found = _due_manual(user, today)
     if owner:
         found = found.filter(owner=owner)
     return found.select_related("enrolment__contact", "enrolment__account", "enrolment__sequence").order_by(
-        "-enrolment__account__strategic", "due", "enrolment__account__name", "pk"
+        *QUEUE_ORDER
     )[:limit]
 
 
