@@ -346,7 +346,9 @@ def demo_sequences_text(today: dt.date) -> str:
                     f"strategic: {strategic}, icp_fit: {fit}, owner: {rep}}}"
                 )
                 for persona in ("CFO", "COO") if segment == "icp" else ("CFO",):
-                    first, last = FIRST_NAMES[n % len(FIRST_NAMES)], LAST_NAMES[(n // 3) % len(LAST_NAMES)]
+                    # every first name with every last name: 100 people before a name comes back
+                    first = FIRST_NAMES[n % len(FIRST_NAMES)]
+                    last = LAST_NAMES[(n // len(FIRST_NAMES) + n) % len(LAST_NAMES)]
                     n += 1
                     contacts.append(
                         f'  - {{id: {code}-{persona.lower()}, account: {code}, name: "{first} {last}", '
