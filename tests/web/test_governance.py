@@ -236,6 +236,27 @@ def test_the_log_words_what_changed_in_the_readers_language(under_way: Any, owne
     assert "Best case of the team for" in text and "€1,234,567" in text
 
 
+def test_a_long_decision_log_is_read_a_page_at_a_time_keeping_its_filter(under_way: Any, owner: Any) -> None:
+    from pac.web.plans.decision_views import PAGE_SIZE
+    from pac.web.plans.governance import log_decision
+
+    for n in range(PAGE_SIZE + 3):  # the oldest first: decision 0 ends on the last page
+        log_decision(
+            user=owner, plan=under_way, kind="meeting", change="meeting_decision", params={"decision": f"D{n:03}"}
+        )
+    client = login(owner)
+    url = reverse("plans:decisions", args=[under_way.pk])
+    first = client.get(url, {"kind": "meeting"})
+    text = page_text(first)
+    assert f"D{PAGE_SIZE + 2:03}" in text and "D002" not in text and "Page 1 sur 2" in text
+    older = re.search(r'href="([^"]+)" rel="next"', first.content.decode())
+    assert older is not None and "kind=meeting" in html.unescape(older.group(1))  # the filter is kept
+    last = page_text(client.get(url + html.unescape(older.group(1))))
+    assert all(f"D{n:03}" in last for n in range(3)) and f"D{PAGE_SIZE + 2:03}" not in last
+    assert "Page 2 sur 2" in last
+    assert "D000" in page_text(client.get(url, {"kind": "meeting", "page": "999"}))  # beyond: the last page
+
+
 # --- minutes ---------------------------------------------------------------------------------------
 
 

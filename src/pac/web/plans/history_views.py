@@ -21,18 +21,12 @@ from xlsxwriter import Workbook  # type: ignore[import-untyped]
 from pac.io.xlsx import DATE, TIME, Column, SheetWriter, safe_text
 from pac.web.accounts.abilities import Ability, requires
 from pac.web.language import language
+from pac.web.paging import paging
 from pac.web.plans import history, selectors
 from pac.web.plans.history_values import local_when
 from pac.web.plans.recorded import CLI
 from pac.web.plans.selectors import plan_scope
 from pac.web.requests import current_user
-
-
-def _page_number(request: HttpRequest, pages: int) -> int:
-    """The page asked for, within 1 … ``pages`` (anything else: the first)."""
-    raw = request.GET.get("page", "1")
-    number = int(raw) if raw.isdigit() and len(raw) < 7 else 1
-    return min(max(number, 1), max(pages, 1))
 
 
 def _shown(entries: Iterable[history.Entry]) -> list[dict[str, Any]]:
@@ -50,24 +44,19 @@ def plan_history(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = selectors.plan_for(current_user(request), plan_id)
     filters = history.filters_from(request.GET)
     total = history.plan_history_count(plan, filters)
-    pages = (total + history.PAGE_SIZE - 1) // history.PAGE_SIZE
-    page = _page_number(request, pages)
-    start = (page - 1) * history.PAGE_SIZE
     query = {k: v for k, v in (("kind", filters.kind), ("person", filters.person)) if v}
+    pages = paging(request, total, history.PAGE_SIZE, query)
     return render(
         request,
         "plans/history.html",
         {
             "plan": plan,
-            "entries": _shown(history.plan_history(plan, filters, start, start + history.PAGE_SIZE)),
+            "entries": _shown(history.plan_history(plan, filters, pages.start, pages.end)),
             "kinds": [(k.key, k.label) for k in history.KINDS.values()],
             "people": _people(plan),
             "filters": filters,
             "total": total,
-            "page": page,
-            "pages": pages,
-            "previous_url": f"?{urlencode({**query, 'page': page - 1})}" if page > 1 else "",
-            "next_url": f"?{urlencode({**query, 'page': page + 1})}" if page < pages else "",
+            "paging": pages,
             "export_query": urlencode(query),
         },
     )

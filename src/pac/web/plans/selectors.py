@@ -185,9 +185,8 @@ def ritual_of(plan: Plan, ritual_id: int) -> Ritual:
     return ritual
 
 
-def decisions_of(plan: Plan, kind: str = "") -> list[DecisionLog]:
-    """The plan's decision log, the latest first, of one kind when given (bounded: a page, not an export)."""
+def decisions_of(plan: Plan, kind: str = "") -> QuerySet[DecisionLog]:
+    """The plan's decision log, the latest first, of one kind when given (a page of it is sliced by the
+    caller)."""
     rows = DecisionLog.objects.filter(plan=plan).select_related("decided_by", "meeting__ritual")
-    if kind:
-        rows = rows.filter(kind=kind)
-    return list(rows[:500])
+    return rows.filter(kind=kind) if kind else rows
