@@ -33,10 +33,8 @@ def _target_text(objective: model.Objective, fmt: Formatter) -> str:
         return fmt.money(objective.target)
     if objective.metric is Metric.WIN_RATE:
         return fmt.percent(objective.target)
-    if objective.per is not None:
-        return _("{value} per {period}").format(
-            value=fmt.number(objective.target), period=_(PERIOD_LABELS[objective.per])
-        )
+    if objective.per is not None:  # « 30 par semaine »
+        return f"{fmt.number(objective.target)} {_(PERIOD_LABELS[objective.per])}"
     return fmt.number(objective.target)
 
 
