@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import traceback
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -302,3 +303,108 @@ def test_amounts_and_rates_are_shown_in_the_readers_language(plan: Any, teammate
     result = CliRunner().invoke(app, ["plan", "list", "--as", "teammate"], env={"PAC_LANG": "fr", "COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "1 000 000 €" in result.stdout.replace("\u202f", " ").replace("\xa0", " ")
+
+
+# ---------- enrolment ----------
+
+
+def test_enrol_previews_then_enrols_with_the_refusals_said(plan: Any, owner: Any, teammate: Any) -> None:
+    from pac.web.plans.models import Account, Contact
+    from pac.web.sequences.models import Enrolment
+
+    account = Account.objects.get(plan=plan, code="plastiques-loire")
+    Contact.objects.create(
+        account=account, code="c-loire-cto", name="Léa Morel", persona="CTO", email="lea@loire.example"
+    )
+    before = Enrolment.objects.count()
+    args = ("enrol", plan.pk, "icp-4-touches", "--accounts", "plastiques-loire", "--start", "2027-03-01")
+    preview = as_json(*args, "--dry-run", "--as", "owner")
+    assert preview["enrolled"] == 1 and preview["touches"] == 4  # the new contact, four steps
+    assert {r["reason"] for r in preview["refused"]} == {"already_enrolled"}  # the file's audience, enrolled at import
+    assert sum(d["new"] for d in preview["days"]) == 4
+    assert Enrolment.objects.count() == before  # a preview enrols nobody
+    assert (
+        "Preview, nobody enrolled: 1 contacts would be enrolled, 2 refused."
+        in ok(*args, "--dry-run", "--as", "owner").stdout
+    )
+    assert "may not change" in refused(*args, "--as", "teammate")
+    assert Enrolment.objects.count() == before
+    assert "1 contacts enrolled, 2 refused." in ok(*args, "--as", "owner").stdout
+    enrolment = Enrolment.objects.get(contact__code="c-loire-cto")
+    assert (enrolment.sequence.code, enrolment.start.isoformat()) == ("icp-4-touches", "2027-03-01")
+    assert as_json(*args, "--as", "owner")["enrolled"] == 0  # already in: refused the second time
+    assert "has no sequence nothing" in refused(
+        "enrol", plan.pk, "nothing", "--segment", "sante", "--start", "2027-03-01", "--as", "owner"
+    )
+    assert "Choose whom" in refused("enrol", plan.pk, "icp-4-touches", "--start", "2027-03-01", "--as", "owner")
+    assert "ISO date" in refused(
+        "enrol", plan.pk, "icp-4-touches", "--segment", "sante", "--start", "March", "--as", "owner"
+    )
+
+
+# ---------- forecast call ----------
+
+
+def test_a_rep_submits_a_manager_adjusts_and_the_audit_lists_both(plan: Any, owner: Any, teammate: Any) -> None:
+    from pac.web.cockpit.models import ForecastAdjustment, ForecastSubmission
+
+    month = ("--period", "2027-02")
+    result = ok(
+        "forecast-call",
+        "submit",
+        plan.pk,
+        "--commit",
+        "100 000",
+        "--best-case",
+        "80000",
+        "--pipeline",
+        "50000,50",
+        *month,
+        "--as",
+        "teammate",
+    )
+    assert "above your best case" in result.stdout  # kept, but said
+    row = ForecastSubmission.objects.get()
+    assert (row.submitted_by, row.commit, row.pipeline) == (teammate, 100000, Decimal("50000.50"))
+    assert "only your own" in refused(
+        "forecast-call", "submit", plan.pk, "--commit", "1", "--best-case", "1", "--pipeline", "1", "--as", "owner"
+    )  # a manager adjusts, never submits
+    assert "Only a manager" in refused(
+        "forecast-call", "adjust", plan.pk, "--category", "commit", "--amount", "1", "--reason", "x", "--as", "teammate"
+    )
+    ok(
+        "forecast-call",
+        "adjust",
+        plan.pk,
+        "--rep",
+        "teammate",
+        "--category",
+        "commit",
+        "--amount",
+        "90000",
+        "--reason",
+        "The clinic signs in March",
+        *month,
+        "--as",
+        "owner",
+    )
+    assert ForecastAdjustment.objects.get().amount == 90000
+    audit = as_json("forecast-call", "list", plan.pk, *month, "--as", "owner")
+    assert [s["rep"] for s in audit["submissions"]] == ["teammate"]
+    assert [(a["rep"], a["category"], a["amount"]) for a in audit["adjustments"]] == [("teammate", "commit", 90000.0)]
+    assert as_json("forecast-call", "list", plan.pk, *month, "--as", "teammate")["adjustments"] == []  # their own
+    assert [d["change"] for d in as_json("decisions", plan.pk, "--as", "teammate")] == ["forecast_adjusted"]
+    assert "not an amount" in refused(
+        "forecast-call",
+        "submit",
+        plan.pk,
+        "--commit",
+        "lots",
+        "--best-case",
+        "1",
+        "--pipeline",
+        "1",
+        "--as",
+        "teammate",
+    )
+    assert "period" in refused("forecast-call", "list", plan.pk, "--period", "2031-01", "--as", "owner")

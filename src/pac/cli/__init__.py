@@ -13,7 +13,9 @@ from pac.cli import (
     corrections,
     crm,
     demo,
+    enrolment,
     forecast,
+    forecast_call,
     governance,
     optouts,
     people,
@@ -45,6 +47,7 @@ app.add_typer(actions.action_app, name="action")
 app.add_typer(governance.meeting_app, name="meeting")
 app.add_typer(people.people_app, name="people")
 app.add_typer(optouts.optout_app, name="optout")
+app.add_typer(forecast_call.forecast_call_app, name="forecast-call")
 app.command()(plans.funnel)
 app.command("calendar")(plans.calendar_command)
 app.command("priorities")(plans.priorities_command)
@@ -64,3 +67,4 @@ app.command("export-team")(privacy.export_team_command)
 app.command("backup")(privacy.backup_command)
 app.command("restore")(privacy.restore_command)
 app.command("decisions")(governance.decisions_command)
+app.command("enrol")(enrolment.enrol_command)

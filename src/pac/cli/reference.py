@@ -40,6 +40,8 @@ DATABASE = frozenset(
         "meeting",
         "people",
         "optout",
+        "enrol",
+        "forecast-call",
     }
 )
 
@@ -66,12 +68,17 @@ WEB_PAGES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Review pack (PDF, Excel)", "/cockpit/plans/ID/report/KIND.pdf", ("report weekly", "report quarterly")),
     ("CRM import", "/crm/import/", ("import",)),
     ("Sequences (schedule)", "/plans/ID/sequences/", ("sequences", "sequences-send")),
+    ("Enrolment and its preview", "/plans/ID/sequences/S/enrol/", ("enrol",)),
     ("Opt-outs", "/plans/ID/sequences/opt-outs/", ("optout list", "optout add", "optout import")),
     ("People", "/people/", ("people list", "people role")),
     ("Team data: export, erasure", "/privacy/teams/T/", ("export-team", "erase person", "erase contact")),
     ("API tokens", "/api-tokens/", ("token create", "token revoke")),
-    ("Sequence builder, enrolment, « Today »", "/plans/ID/sequences/…, /today/", ()),
-    ("Forecast call (submit, adjust)", "/cockpit/forecast/", ()),
+    (
+        "Forecast call (submit, adjust, audit)",
+        "/cockpit/forecast/",
+        ("forecast-call submit", "forecast-call adjust", "forecast-call list"),
+    ),
+    ("Sequence builder, « Today »", "/plans/ID/sequences/…, /today/", ()),
     ("Scenarios, versions", "/plans/ID/scenarios/, /plans/ID/versions/", ()),
     ("Meeting minutes and decisions, alert thresholds, calendar feeds", "…", ()),
 )
