@@ -75,6 +75,8 @@ def test_plan_list_shows_the_users_plans_with_dates_target_and_version(plan: Any
         "deadline": "2027-03-31",
     }
     assert as_json("plan", "list", "--as", "outsider") == []  # another team's plans are not theirs
+    by_env = CliRunner().invoke(app, ["plan", "list", "--json"], env={"PAC_USER": "teammate"})
+    assert [p["id"] for p in json.loads(by_env.stdout)] == [plan.pk]  # PAC_USER stands for --as
     assert "no team named" in refused("plan", "list", "--as", "teammate", "--team", "Channel industrie")
 
 

@@ -202,7 +202,8 @@ def plan_history(
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """The plan's history: who changed what and when, newest first, field by field (the web's « History »)."""
+    """The plan's history: who changed what and when, newest first, field by field (the web's « History »):
+    the latest 200 changes, or all of them with --csv."""
     user = acting_user(acting)
     from django.utils import timezone
 
