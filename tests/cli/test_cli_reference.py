@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REFERENCE = Path(__file__).parents[2] / "docs" / "cli.md"
 
 
@@ -29,3 +31,18 @@ def test_the_reference_lists_every_command_and_sub_command() -> None:
     for command in ("pac funnel", "pac plan diff", "pac plan split", "pac playbook new", "pac sequences", "pac worker"):
         assert f"`{command}`" in text
     assert "`--set`" in text and "`--json`" in text
+
+
+def test_the_web_page_table_names_only_commands_the_cli_has(monkeypatch: pytest.MonkeyPatch) -> None:
+    import typer
+
+    from pac.cli import app, reference
+
+    root = typer.main.get_command(app)
+    table = "\n".join(reference.web_table(root))
+    assert "| People | `/people/` | `pac people list`, `pac people role` |" in table
+    monkeypatch.setattr(reference, "WEB_PAGES", (("Plans", "/plans/", ("plan list", "plan nothing")),))
+    with pytest.raises(LookupError, match="plan nothing"):
+        reference.web_table(root)
+    text = REFERENCE.read_text(encoding="utf-8")
+    assert "## Web page → command" in text and "`pac action status`" in text

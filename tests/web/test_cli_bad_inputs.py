@@ -217,3 +217,15 @@ def test_a_backup_or_a_team_export_that_cannot_be_written_is_refused(kind: str, 
 )
 def test_an_unknown_person_token_contact_or_team_is_a_message(args: list[str], tmp_path: Path, team: Any) -> None:
     _assert_refused([a.replace("{tmp}", str(tmp_path)) for a in args])
+
+
+@pytest.mark.parametrize("kind", BAD)
+def test_the_opt_out_import_refuses_a_bad_file_and_records_nothing(
+    kind: str, bad_file: Callable[[str, int], Path], plan: Any, tmp_path: Path
+) -> None:
+    from pac.web.sequences.models import OptOut
+    from pac.web.sequences.optout_file import MAX_BYTES
+
+    _assert_refused(["optout", "import", str(bad_file(kind, MAX_BYTES)), "--plan", str(plan.pk), "--as", "owner"])
+    _assert_refused(["plan", "history", str(plan.pk), "--as", "owner", "--csv", str(tmp_path)])  # a folder
+    assert not OptOut.objects.exists()

@@ -8,11 +8,18 @@ from __future__ import annotations
 import typer
 
 from pac.cli import (
+    actions,
     alerts,
     corrections,
     crm,
     demo,
+    enrolment,
     forecast,
+    forecast_call,
+    governance,
+    optouts,
+    people,
+    plan_reads,
     plans,
     playbooks,
     privacy,
@@ -23,6 +30,12 @@ from pac.cli import (
 )
 from pac.cli.terminal import _
 
+plans.plan_app.command("list")(plan_reads.plan_list)
+plans.plan_app.command("show")(plan_reads.plan_show)
+plans.plan_app.command("history")(plan_reads.plan_history)
+alerts.alerts_app.command("list")(governance.alerts_list)
+alerts.alerts_app.command("dismiss")(governance.alerts_dismiss)
+
 app = typer.Typer(help=_("PAC — plan d'action commercial."), no_args_is_help=True, pretty_exceptions_enable=False)
 app.add_typer(plans.plan_app, name="plan")
 app.add_typer(playbooks.playbook_app, name="playbook")
@@ -30,6 +43,11 @@ app.add_typer(reports.report_app, name="report")
 app.add_typer(alerts.alerts_app, name="alerts")
 app.add_typer(privacy.erase_app, name="erase")
 app.add_typer(tokens.token_app, name="token")
+app.add_typer(actions.action_app, name="action")
+app.add_typer(governance.meeting_app, name="meeting")
+app.add_typer(people.people_app, name="people")
+app.add_typer(optouts.optout_app, name="optout")
+app.add_typer(forecast_call.forecast_call_app, name="forecast-call")
 app.command()(plans.funnel)
 app.command("calendar")(plans.calendar_command)
 app.command("priorities")(plans.priorities_command)
@@ -48,3 +66,5 @@ app.command()(demo.demo)
 app.command("export-team")(privacy.export_team_command)
 app.command("backup")(privacy.backup_command)
 app.command("restore")(privacy.restore_command)
+app.command("decisions")(governance.decisions_command)
+app.command("enrol")(enrolment.enrol_command)

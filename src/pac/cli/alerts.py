@@ -10,7 +10,9 @@ import typer
 
 from pac.cli.terminal import JsonFlag, _, cli_language, django_setup, err, out, print_json
 
-alerts_app = typer.Typer(help=_("Deliver the alerts of the plans under way."), no_args_is_help=True)
+alerts_app = typer.Typer(
+    help=_("The plans' alerts: list the open ones, set one aside, deliver them."), no_args_is_help=True
+)
 
 
 @alerts_app.command("send")

@@ -32,7 +32,55 @@ DATABASE = frozenset(
         "alerts",
         "erase",
         "token",
+        "plan list",
+        "plan show",
+        "plan history",
+        "action",
+        "decisions",
+        "meeting",
+        "people",
+        "optout",
+        "enrol",
+        "forecast-call",
     }
+)
+
+#: Each page of the web app and the commands that do what it does: ``()`` when none does yet. Commands
+#: marked *file* work on a plan file (``pac plan export ID`` writes it). Written into docs/cli.md, and
+#: checked when it is: a command named here that the CLI lacks fails the generation (and the drift test).
+WEB_PAGES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("Plans", "/plans/", ("plan list",)),
+    ("New plan, import a plan file", "/plans/new/, /plans/import/", ("plan import",)),
+    ("Plan page (objectives, funnel, diagnostics)", "/plans/ID/", ("plan show", "funnel")),
+    ("Plan edit and its sections", "/plans/ID/edit/, /plans/ID/SECTION/", ("plan export", "plan apply")),
+    ("Export as YAML", "/plans/ID/export.yaml", ("plan export",)),
+    ("Actions and their status", "/plans/ID/actions/", ("action list", "action status")),
+    ("Roadmap, month, week; .ics", "/plans/ID/roadmap/, /plans/ID/calendar.ics", ("calendar",)),
+    ("Priorities", "/plans/ID/priorities/", ("priorities",)),
+    ("History (and its CSV)", "/plans/ID/history/", ("plan history",)),
+    ("Decision log", "/plans/ID/decisions/", ("decisions",)),
+    ("A ritual's meeting (agenda)", "/cockpit/plans/ID/rituals/R/DAY/", ("meeting agenda",)),
+    ("Cockpit: alerts, set aside", "/cockpit/", ("alerts list", "alerts dismiss")),
+    ("Alert delivery", "/cockpit/plans/ID/alerts/delivery/", ("alerts send",)),
+    ("Corrective levers", "/cockpit/", ("levers",)),
+    ("KPIs", "/cockpit/kpis/", ("kpis",)),
+    ("Forecast", "/cockpit/forecast/", ("forecast", "backtest")),
+    ("Review pack (PDF, Excel)", "/cockpit/plans/ID/report/KIND.pdf", ("report weekly", "report quarterly")),
+    ("CRM import", "/crm/import/", ("import",)),
+    ("Sequences (schedule)", "/plans/ID/sequences/", ("sequences", "sequences-send")),
+    ("Enrolment and its preview", "/plans/ID/sequences/S/enrol/", ("enrol",)),
+    ("Opt-outs", "/plans/ID/sequences/opt-outs/", ("optout list", "optout add", "optout import")),
+    ("People", "/people/", ("people list", "people role")),
+    ("Team data: export, erasure", "/privacy/teams/T/", ("export-team", "erase person", "erase contact")),
+    ("API tokens", "/api-tokens/", ("token create", "token revoke")),
+    (
+        "Forecast call (submit, adjust, audit)",
+        "/cockpit/forecast/",
+        ("forecast-call submit", "forecast-call adjust", "forecast-call list"),
+    ),
+    ("Sequence builder, « Today »", "/plans/ID/sequences/…, /today/", ()),
+    ("Scenarios, versions", "/plans/ID/scenarios/, /plans/ID/versions/", ()),
+    ("Meeting minutes and decisions, alert thresholds, calendar feeds", "…", ()),
 )
 
 
@@ -86,10 +134,42 @@ def _command(path: str, command: Any, out: list[str]) -> None:
         out.extend(_param_line(p) for p in params)
 
 
+def _find(root: Any, path: str) -> Any:
+    """The command at ``path`` (``plan list``) under ``root``, or None."""
+    found = root
+    for name in path.split(" "):
+        if not hasattr(found, "get_command"):
+            return None
+        found = found.get_command(found.context_class(found), name)
+        if found is None:
+            return None
+    return found
+
+
+def web_table(root: Any) -> list[str]:
+    """The table « web page → command »; a command it names that the CLI lacks is an error."""
+    missing = [c for _page, _url, commands in WEB_PAGES for c in commands if _find(root, c) is None]
+    if missing:
+        raise LookupError(f"WEB_PAGES names commands the CLI lacks: {', '.join(missing)}")
+    lines = [
+        "\n## Web page → command\n",
+        "What each page of the web app does, from the command line. Database commands act as a user "
+        "(`--as USERNAME`) with that user's rights; the others read a plan file, which "
+        "`pac plan export ID -o plan.yaml` writes.\n",
+        "| Web page | URL | Command |",
+        "|---|---|---|",
+    ]
+    for page, url, commands in WEB_PAGES:
+        shown = ", ".join(f"`pac {c}`" for c in commands) or "— (web only for now)"
+        lines.append(f"| {page} | `{url}` | {shown} |")
+    return lines
+
+
 def reference_markdown(app: typer.Typer) -> str:
     """The whole reference, commands in the order ``pac --help`` lists them."""
-    out = [HEADER]
-    for name, command in _subcommands(typer.main.get_command(app)):
+    root = typer.main.get_command(app)
+    out = [HEADER, *web_table(root)]
+    for name, command in _subcommands(root):
         _command(name, command, out)
     return "\n".join(out).rstrip() + "\n"
 
