@@ -146,10 +146,8 @@ def plan_show(plan_id: PlanId, acting: AsUser, as_json: JsonFlag = False) -> Non
             }
         )
         return
-    out.print(
-        f"[bold]{row.name}[/bold] ({_('plan {id}, version {version}').format(id=row.pk, version=row.version)})",
-        highlight=False,
-    )
+    which = _("plan {id}, version {version}").format(id=row.pk, version=row.version)
+    out.print(f"[bold]{row.name}[/bold] ({which})", highlight=False)
     out.print(
         f"{row.team.name} · {person_name(row.owner)} · {fmt.date(row.start)} – {fmt.date(row.end)}",
         markup=False,
