@@ -96,10 +96,12 @@ def test_the_list_shows_each_partners_deals_from_the_crm_and_their_total(
 
     assert response.status_code == 200
     # name, kind, manager, status (since when), MDF, won, open pipeline, deals (in French, the default)
-    assert "Automatismes de l'Ouest" in text and " owner " in text
-    assert "· 20 janv. 2027 5 000 € 12 000 € 8 000 € 3 " in text
-    assert "Élec Industrie Sud" in text and "· 15 févr. 2027 2 500,50 € 20 000 € 0 € 1 " in text
-    assert "Intégrateurs du Nord" in text and " 0 € 0 € 0 € 0 " in text
+    assert (
+        "Automatismes de l'Ouest Revendeur à valeur ajoutée (VAR) owner Partenaire actif · 20 janv. 2027 5 000 € 12 000 € 8 000 € 3 "
+        in text
+    )
+    assert "Élec Industrie Sud Distributeur teammate Recruté · 15 févr. 2027 2 500,50 € 20 000 € 0 € 1 " in text
+    assert "Intégrateurs du Nord Intégrateur teammate Prospect 0 € 0 € 0 € 0 " in text
     assert text.rstrip().endswith(" 7 500,50 € 32 000 € 8 000 € 4")  # the total line: the lost deal counted once
 
 
@@ -137,7 +139,7 @@ def test_a_rep_reads_the_partners_and_only_the_plans_editors_change_them(
     assert nord.status == "prospect"
 
     refused = as_owner.post(edit, {**form, "recruited": ""})
-    assert refused.status_code == 200 and "the day the partner signed" in page_text(refused).lower()
+    assert refused.status_code == 200 and "Indiquez le jour où le partenaire a signé" in page_text(refused)
 
     assert as_owner.post(edit, form).status_code == 302
     nord.refresh_from_db()
@@ -148,7 +150,7 @@ def test_the_plan_page_links_to_its_partners(channel_plan: Any, plan: Any, as_ow
     with_partners = page_text(as_owner.get(reverse("plans:detail", args=[channel_plan.pk])))
     without = as_owner.get(reverse("plans:detail", args=[plan.pk])).content.decode()
 
-    assert " 3 " in with_partners and " 7 500,50 € " in with_partners
+    assert "Partenaires listés : 3 · recrutés à ce jour : 0 · budget MDF : 7 500,50 €" in with_partners
     assert (
         reverse("plans:entities", args=[channel_plan.pk, "partners"])
         in as_owner.get(reverse("plans:detail", args=[channel_plan.pk])).content.decode()

@@ -196,7 +196,7 @@ PARTNER_KIND_LABELS: dict[PartnerKind, str] = {
 PARTNER_STATUS_LABELS: dict[PartnerStatus, str] = {
     PartnerStatus.PROSPECT: gettext_noop("Prospect"),
     PartnerStatus.RECRUITED: gettext_noop("Recruited"),
-    PartnerStatus.ACTIVE: gettext_noop("Active"),
+    PartnerStatus.ACTIVE: gettext_noop("Active partner"),  # « Active » alone is the sequences’ « Actifs »
     PartnerStatus.DROPPED: gettext_noop("Dropped"),
 }
 
