@@ -140,3 +140,24 @@ def test_it_finds_nothing_to_say_about_partners_that_fit_the_plan() -> None:
     codes = {d.code for d in analyse(plan, people={"paul", "lea"}).diagnostics}
     assert not {c for c in codes if c.startswith("partner")}
     assert "partner_owner_not_in_team" not in {d.code for d in analyse(plan).diagnostics}  # the team unknown
+
+
+def test_the_deal_kpis_break_down_by_partner(tmp_path) -> None:
+    from pac.engine.kpis import compute_kpis, tables_from_directory
+
+    (tmp_path / "opportunities.csv").write_text(
+        "external_id,outcome,amount,created,closed,partner\n"
+        "o1,won,10000,2027-01-05,2027-02-01,Ouest\n"
+        "o2,won,30000,2027-01-10,2027-02-10,Ouest\n"
+        "o3,lost,5000,2027-01-10,2027-02-12,Sud\n"
+        "o4,won,7000,2027-01-12,2027-02-15,\n",
+        encoding="utf-8",
+    )
+    tables = tables_from_directory(tmp_path)
+
+    rows = compute_kpis(tables, as_of=dt.date(2027, 3, 1), kpis=["revenue", "wins"], by=["partner"])
+
+    found = {(r["kpi"], r["by"]["partner"]): r["value"] for r in rows if r["status"] == "ok"}
+    assert found[("revenue", "Ouest")] == 40000 and found[("wins", "Ouest")] == 2
+    assert found.get(("wins", "Sud"), 0) == 0
+    assert found[("revenue", None)] == 7000  # the direct deal, on a line of its own

@@ -169,3 +169,33 @@ def test_a_recruitment_objective_shows_on_plan_versus_actual(owner: Any, team: A
     lines = {p.objective.id: p for p in plan_progress(adapters.to_engine(row), team, dt.date(2027, 2, 20))}
 
     assert lines["var"].actual.value == 2 and lines["var"].target == 4  # ouest and sud signed by then
+
+
+def test_the_kpi_page_breaks_the_deals_down_by_partner(team: Any, as_owner: Client) -> None:
+    from django.utils import timezone
+
+    from pac.web.crm.models import Opportunity
+
+    closed = timezone.localdate().replace(day=1)  # this month, whatever the day the test runs
+    for external_id, outcome, partner, amount in [
+        ("D1", "won", "Automatismes de l'Ouest", "12000"),
+        ("D2", "won", "Automatismes de l'Ouest", "8000"),
+        ("D3", "won", "Élec Industrie Sud", "5000"),
+    ]:
+        Opportunity.objects.create(
+            team=team,
+            external_id=external_id,
+            outcome=outcome,
+            partner=partner,
+            amount=Decimal(amount),
+            created=closed - dt.timedelta(days=30),
+            closed=closed,
+        )
+
+    page = as_owner.get(reverse("cockpit:kpis"), {"by": "partner", "kpi": "revenue", "period": "month"})
+    text = page_text(page)
+
+    assert page.status_code == 200
+    assert "Chiffre d’affaires signé par partenaire" in text
+    # a line per partner (the month's column, then the whole range's), the biggest first
+    assert "Automatismes de l'Ouest 20 000 € 20 000 € Élec Industrie Sud 5 000 € 5 000 € " in text
