@@ -4,6 +4,7 @@ the deals each brought in the team's CRM data, edited by the plan's editors only
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -199,3 +200,30 @@ def test_the_kpi_page_breaks_the_deals_down_by_partner(team: Any, as_owner: Clie
     assert "Chiffre d’affaires signé par partenaire" in text
     # a line per partner (the month's column, then the whole range's), the biggest first
     assert "Automatismes de l'Ouest 20 000 € 20 000 € Élec Industrie Sud 5 000 € 5 000 € " in text
+
+
+def test_the_plan_versus_actual_partial_shows_the_partners_recruited(owner: Any, team: Any, as_owner: Client) -> None:
+    from django.utils import timezone
+
+    from pac.engine.planfile import parse_plan_file, to_plan
+    from pac.web.plans import services
+
+    today = timezone.localdate()
+    start, end = today - dt.timedelta(days=60), today + dt.timedelta(days=30)
+    text = (
+        f"plan: {{name: Courant, start: {start}, end: {end}}}\n"
+        f"objectives: [{{id: var, metric: partners, target: 4, deadline: {end}}}]\n"
+        "partners:\n"
+        f"  - {{id: a, name: A, status: active, recruited: {start}}}\n"
+        f"  - {{id: b, name: B, status: recruited, recruited: {today}}}\n"
+        f"  - {{id: c, name: C, status: recruited, recruited: {today + dt.timedelta(days=1)}}}\n"
+        "  - {id: d, name: D}\n"
+    )
+    plan = services.plan_create_from_file(user=owner, team=team, plan=to_plan(parse_plan_file(text)))
+
+    body = as_owner.get(reverse("cockpit:plan_progress", args=[plan.pk])).content.decode()
+
+    row = body.split('data-objective="var"', 1)[1].split("</tr>", 1)[0]
+    assert "Partenaires recrutés" in row
+    cells = [c.strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+    assert "2" in cells and "4" in cells  # two signed by today (the team has no CRM data: not needed)
