@@ -227,3 +227,19 @@ def test_the_plan_versus_actual_partial_shows_the_partners_recruited(owner: Any,
     assert "Partenaires recrutés" in row
     cells = [c.strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
     assert "2" in cells and "4" in cells  # two signed by today (the team has no CRM data: not needed)
+
+
+def test_the_plan_page_says_when_a_partner_is_managed_from_outside_the_team(
+    owner: Any, teammate: Any, team: Any, as_owner: Client, channel_text: str
+) -> None:
+    from pac.engine.planfile import parse_plan_file, to_plan
+    from pac.web.plans import services
+
+    text = channel_text.replace("owner: teammate\n  status: prospect", "owner: zoe\n  status: prospect")
+    assert "owner: zoe" in text
+    plan = services.plan_create_from_file(user=owner, team=team, plan=to_plan(parse_plan_file(text)))
+
+    page = page_text(as_owner.get(reverse("plans:detail", args=[plan.pk])))
+
+    assert "Le partenaire « Intégrateurs du Nord » est suivi par zoe, qui n'est pas dans l'équipe" in page
+    assert "« Élec Industrie Sud » est suivi par" not in page  # managed by a team member (teammate)
