@@ -42,7 +42,7 @@ def deals_of(plan: m.Plan, partners: Sequence[m.Partner]) -> dict[int, PartnerDe
 
 def _status(row: m.Partner, fmt: Any) -> str:
     """« Recruited · 20 janv. 2027 »: the status with the day the partner signed, when known."""
-    status = str(row.get_status_display())  # type: ignore[attr-defined]
+    status = str(row.get_status_display())
     return f"{status} · {fmt.date(row.recruited)}" if row.recruited else status
 
 
@@ -62,7 +62,7 @@ def partner_table(plan: m.Plan, rows: Sequence[m.Partner], fmt: Any) -> dict[str
                 "pk": row.pk,
                 "cells": [
                     row.name,
-                    row.get_kind_display(),  # type: ignore[attr-defined]
+                    row.get_kind_display(),
                     names.get(row.owner, row.owner),
                     _status(row, fmt),
                     fmt.money(row.mdf_budget),
