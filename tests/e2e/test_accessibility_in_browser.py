@@ -16,7 +16,7 @@ from .test_plan_in_browser import log_in
 pytestmark = pytest.mark.django_db(transaction=True)
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
-ENTITIES = ("segments", "accounts", "actions", "contacts", "events", "rituals", "deadlines", "governance")
+ENTITIES = ("segments", "accounts", "actions", "contacts", "events", "rituals", "deadlines", "governance", "partners")
 
 # Every rule axe-core runs by default (WCAG 2.0/2.1/2.2 A and AA, and best practices); what it reports as
 # serious or critical fails the test, with the rule, the help text and the offending elements.

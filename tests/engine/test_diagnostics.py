@@ -362,13 +362,26 @@ def _plans_raising_every_code(
     ]
 
 
+def partner_plan(small_plan: Callable[..., model.Plan]) -> model.Plan:
+    """Two partners whose MDF is over the budget, for a recruitment objective of three."""
+    return small_plan(
+        budget=Decimal(5000),
+        objectives=(model.Objective("var", Metric.PARTNERS, Decimal(3), dt.date(2027, 1, 31)),),
+        partners=(
+            model.Partner("var-1", "VAR 1", owner="paul", mdf_budget=Decimal(3000)),
+            model.Partner("var-2", "VAR 2", owner="zoe", mdf_budget=Decimal(3000)),
+            model.Partner("var-3", "VAR 3", owner="zoe", status=model.PartnerStatus.DROPPED, mdf_budget=Decimal(9000)),
+        ),
+    )
+
+
 @pytest.mark.parametrize("locale", ["fr", "en"])
 def test_it_renders_every_diagnostic_the_engine_produces(
     small_plan, demo_plan: model.Plan, design_plan: model.Plan, locale: str
 ) -> None:
     produced = [
         d for plan in _plans_raising_every_code(small_plan, demo_plan, design_plan) for d in analyse(plan).diagnostics
-    ]
+    ] + list(analyse(partner_plan(small_plan), people={"paul"}).diagnostics)
     assert {d.code for d in produced} == set(TEMPLATES)  # the scenarios cover every code
 
     formatter = Formatter(locale)

@@ -355,6 +355,25 @@ def plan_files(draw: st.DrawFn) -> model.Plan:
         else []
     )
     effort = tuple(model.Effort(s, r, draw(_decimals("0", "1000", 2))) for s, r in pairs)
+    partners = []
+    for id in draw(st.lists(identifiers, max_size=3, unique=True)):
+        status = draw(st.sampled_from(model.PartnerStatus))
+        signed = status is not model.PartnerStatus.PROSPECT and (
+            status is not model.PartnerStatus.DROPPED or draw(st.booleans())
+        )
+        partners.append(
+            model.Partner(
+                id,
+                draw(texts.filter(str.strip)),
+                draw(st.sampled_from(model.PartnerKind)),
+                draw(st.none() | identifiers),
+                status,
+                draw(st.dates(start - dt.timedelta(days=400), end)) if signed else None,
+                draw(st.none() | texts),
+                None,
+                draw(_decimals("0", "1e9", 2)),
+            )
+        )
     return model.Plan(
         name=draw(texts.filter(str.strip)),
         start=start,
@@ -367,6 +386,7 @@ def plan_files(draw: st.DrawFn) -> model.Plan:
         weekly_weights=tuple(weights) if weights else None,
         team=team,
         effort=effort,
+        partners=tuple(partners),
     )
 
 

@@ -107,7 +107,8 @@ def test_each_playbook_gives_a_valid_complete_plan_on_business_days(name, values
     plan = to_plan(instance.doc)
     assert to_plan(parse_plan_file(dump_plan(plan))) == plan  # its normal form passes validation, unchanged
     missing = [section for section in type(instance.doc).model_fields if not getattr(instance.doc, section)]
-    assert missing == []  # every section of the plan file, from objectives to sequences
+    # every section of the plan file, from objectives to sequences; channel partners for the channel playbook only
+    assert missing == ([] if name == "channel-hardware" else ["partners"])
     assert plan.alerts != type(plan.alerts)()  # thresholds of its own
     assert all(a.owner and a.raci for a in plan.actions)
     assert any(c.buying_role for c in plan.contacts)
@@ -173,7 +174,15 @@ def test_channel_hardware_activates_each_trade_show_at_j60_j30_j7() -> None:
     assert not set(activations[0].accounts) & set(activations[1].accounts)  # nobody in two sequences
     recruit = actions["recrutement-var"]
     assert recruit.type.value == "partner_recruitment" and recruit.expected.volume == 12
-    assert next(o for o in plan.objectives if o.id == "var-recrutes").target == 12
+    recruitment = next(o for o in plan.objectives if o.id == "var-recrutes")
+    assert (recruitment.metric.value, recruitment.target, recruitment.deadline) == ("partners", 12, recruit.end)
+    assert [(p.id, p.name, p.status.value, p.mdf_budget) for p in plan.partners[:2]] == [
+        ("var-1", "VAR 1", "prospect", 5000),
+        ("var-2", "VAR 2", "prospect", 5000),
+    ]
+    assert len(plan.partners) == 12 and {p.kind.value for p in plan.partners} == {"var"}
+    assert [p.owner for p in plan.partners[:4]] == ["paul", "lea", "paul", "lea"]  # the partner managers in turn
+    assert sum(p.mdf_budget for p in plan.partners) == actions["kits-mdf"].budget
     assert actions["kits-mdf"].budget == 12 * 5000
     assert {a.segment for a in plan.accounts} == {"partenaires", "industrie"}
 

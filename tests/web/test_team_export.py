@@ -47,6 +47,7 @@ def _expected_counts(team: Any) -> dict[str, int]:
         "rituals": p.Ritual,
         "deadlines": p.Deadline,
         "governance_raci": p.GovernanceRaci,
+        "partners": p.Partner,
         "decisions": p.Decision,
         "decision_log": p.DecisionLog,
         "plan_versions": p.PlanVersion,

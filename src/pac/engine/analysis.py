@@ -5,6 +5,7 @@ The CLI's ``--json`` document and the web plan page are both views of a ``PlanAn
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -17,6 +18,7 @@ from pac.engine.diagnostics import (
     capacity_diagnostics,
     input_diagnostic,
     objective_diagnostics,
+    partner_diagnostics,
     timing_diagnostics,
     wins_diagnostics,
 )
@@ -37,8 +39,9 @@ class PlanAnalysis:
     diagnostics: tuple[Diagnostic, ...]
 
 
-def analyse(plan: Plan) -> PlanAnalysis:
-    """Everything the plan implies; a plan too incomplete for the funnel still gets diagnostics."""
+def analyse(plan: Plan, people: Collection[str] | None = None) -> PlanAnalysis:
+    """Everything the plan implies; a plan too incomplete for the funnel still gets diagnostics.
+    ``people``: the team's usernames when the caller knows them (a partner's manager is checked against them)."""
     found = objective_diagnostics(plan)
     funnel: ReverseFunnel | None = None
     schedule: Schedule | None = None
@@ -59,6 +62,7 @@ def analyse(plan: Plan) -> PlanAnalysis:
         found += timing_diagnostics(plan, funnel, schedule)
         found += capacity_diagnostics(roles)
     found += wins_diagnostics(plan)
+    found += partner_diagnostics(plan, people)
     found.sort(key=lambda d: _SEVERITY_ORDER[d.severity])
     return PlanAnalysis(plan, funnel, schedule, tuple(roles), tuple(found))
 

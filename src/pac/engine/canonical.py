@@ -59,6 +59,9 @@ TABLES: dict[str, tuple[Column, ...]] = {
         # the lead it came from, when the export says (Olist: the deal's mql_id): the import links that lead
         # to this deal, so that MQL → won counts it
         Column("lead"),
+        # the channel partner who brought or sells the deal (a reseller, a distributor): deals by partner,
+        # matched to the plan's partners by name or id
+        Column("partner"),
     ),
     # One row per stage an opportunity entered, and when: a CRM's stage history. The id is derived from
     # (opportunity, stage, day entered), so that importing the same history again changes nothing.

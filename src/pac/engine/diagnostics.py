@@ -8,7 +8,7 @@ can translate it and format the numbers for the reader's language.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -17,7 +17,7 @@ from pac.engine.capacity import RoleCapacity
 from pac.engine.formatting import Formatter
 from pac.engine.funnel import FunnelInputError, ReverseFunnel, ceil_div, periods_in_plan
 from pac.engine.labels import METRIC_LABELS, gettext_noop
-from pac.engine.model import ActionStatus, Metric, Objective, Period, Plan, Severity, Stage
+from pac.engine.model import ActionStatus, Metric, Objective, PartnerStatus, Period, Plan, Severity, Stage
 from pac.engine.schedule import Schedule
 from pac.engine.workdays import IsoWeek
 
@@ -93,6 +93,16 @@ TEMPLATES: dict[str, str] = {
         "Before the plan starts, role {role} needs {needed} hours in {count} week(s) ({weeks}) to build the "
         "pipeline, for {available} available in those weeks: that work comes on top of the current quarter."
     ),
+    "partners_mdf_over_budget": gettext_noop(
+        "The partners' MDF budgets add up to {mdf}, more than the plan's whole budget of {budget}."
+    ),
+    "partners_objective_above_listed": gettext_noop(
+        "Objective “{objective}” asks for {target} recruited partners, but the plan lists only {listed} "
+        "(dropped ones left out): add the partners to recruit."
+    ),
+    "partner_owner_not_in_team": gettext_noop(
+        "Partner “{partner}” is managed by {owner}, who is not in the team: give it to a team member."
+    ),
 }
 
 SEVERITIES: dict[str, Severity] = {
@@ -118,6 +128,9 @@ SEVERITIES: dict[str, Severity] = {
     "wins_objective_conflict": Severity.WARNING,
     "capacity_before_start_unassigned": Severity.WARNING,
     "capacity_before_start_over": Severity.WARNING,
+    "partners_mdf_over_budget": Severity.WARNING,
+    "partners_objective_above_listed": Severity.WARNING,
+    "partner_owner_not_in_team": Severity.WARNING,
 }
 
 #: How a planned volume was obtained, in words.
@@ -129,7 +142,7 @@ BASIS_TEMPLATES: dict[Period | None, str] = {
 }
 
 #: Parameters shown as money, in the plan's currency.
-MONEY_KEYS = frozenset({"revenue", "average_deal", "implied_deal"})
+MONEY_KEYS = frozenset({"revenue", "average_deal", "implied_deal", "mdf", "budget"})
 
 #: An activity objective may exceed what the funnel needs by this much before it is flagged.
 ABOVE_TOLERANCE = Decimal("0.10")
@@ -357,6 +370,32 @@ def wins_diagnostics(plan: Plan) -> list[Diagnostic]:
                     },
                 )
             )
+    return found
+
+
+def partner_diagnostics(plan: Plan, people: Collection[str] | None = None) -> list[Diagnostic]:
+    """The channel partners against the plan: their MDF over the plan's budget (when it has one), a
+    recruitment objective larger than the partners listed, and — when the caller knows the team's
+    ``people`` (the engine does not) — a partner managed by someone outside it."""
+    found = []
+    listed = [p for p in plan.partners if p.status is not PartnerStatus.DROPPED]
+    mdf = sum((p.mdf_budget for p in listed), Decimal(0))
+    if plan.budget is not None and mdf > plan.budget:
+        found.append(Diagnostic("partners_mdf_over_budget", {"mdf": mdf, "budget": plan.budget}))
+    for o in plan.objectives:
+        if o.metric is Metric.PARTNERS and o.target is not None:
+            pool = [p for p in listed if not o.segment or p.segment == o.segment]
+            target = planned_volume(plan, o)
+            if target > len(pool):
+                found.append(
+                    Diagnostic(
+                        "partners_objective_above_listed", {**named(plan, o), "target": target, "listed": len(pool)}
+                    )
+                )
+    if people is not None:
+        for p in plan.partners:
+            if p.owner and p.owner not in people and p.status is not PartnerStatus.DROPPED:
+                found.append(Diagnostic("partner_owner_not_in_team", {"partner": p.name, "owner": p.owner}))
     return found
 
 

@@ -20,6 +20,8 @@ from pac.engine.model import (
     Channel,
     EventKind,
     Metric,
+    PartnerKind,
+    PartnerStatus,
     Period,
     Role,
     Severity,
@@ -111,6 +113,7 @@ METRIC_LABELS: dict[Metric, str] = {
     Metric.WIN_RATE: gettext_noop("Win rate"),
     Metric.CYCLE_DAYS: gettext_noop("Sales cycle (days)"),
     Metric.AVERAGE_DEAL: gettext_noop("Average deal"),
+    Metric.PARTNERS: gettext_noop("Recruited partners"),
 }
 
 PERIOD_LABELS: dict[Period, str] = {
@@ -183,6 +186,20 @@ BUYING_ROLE_LABELS: dict[BuyingRole, str] = {
     BuyingRole.GATEKEEPER: gettext_noop("Gatekeeper"),
 }
 
+PARTNER_KIND_LABELS: dict[PartnerKind, str] = {
+    PartnerKind.VAR: gettext_noop("Value-added reseller (VAR)"),
+    PartnerKind.DISTRIBUTOR: gettext_noop("Distributor"),
+    PartnerKind.INTEGRATOR: gettext_noop("Integrator"),
+    PartnerKind.REFERRAL: gettext_noop("Referral partner"),
+}
+
+PARTNER_STATUS_LABELS: dict[PartnerStatus, str] = {
+    PartnerStatus.PROSPECT: gettext_noop("Prospect"),
+    PartnerStatus.RECRUITED: gettext_noop("Recruited"),
+    PartnerStatus.ACTIVE: gettext_noop("Active partner"),  # « Active » alone is the sequences’ « Actifs »
+    PartnerStatus.DROPPED: gettext_noop("Dropped"),
+}
+
 SEVERITY_LABELS: dict[Severity, str] = {
     Severity.ERROR: gettext_noop("error"),
     Severity.WARNING: gettext_noop("warning"),
@@ -222,6 +239,8 @@ _TABLES: dict[type, Mapping[Any, str]] = {
     ActionStatus: ACTION_STATUS_LABELS,
     EventKind: EVENT_KIND_LABELS,
     BuyingRole: BUYING_ROLE_LABELS,
+    PartnerKind: PARTNER_KIND_LABELS,
+    PartnerStatus: PARTNER_STATUS_LABELS,
     Severity: SEVERITY_LABELS,
 }
 

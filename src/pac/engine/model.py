@@ -68,6 +68,7 @@ class Metric(StrEnum):
     WIN_RATE = "win_rate"
     CYCLE_DAYS = "cycle_days"
     AVERAGE_DEAL = "average_deal"
+    PARTNERS = "partners"  # partners recruited (the plan's own ``partners``), counted from their recruitment date
 
     @property
     def stage(self) -> Stage | None:
@@ -162,6 +163,24 @@ class ActionType(StrEnum):
     FIELD_TRIAL = "field_trial"
     MDF_KIT = "mdf_kit"
     ACTIVATION_CAMPAIGN = "activation_campaign"
+
+
+class PartnerKind(StrEnum):
+    """What a channel partner does for the plan."""
+
+    VAR = "var"  # value-added reseller
+    DISTRIBUTOR = "distributor"
+    INTEGRATOR = "integrator"
+    REFERRAL = "referral"
+
+
+class PartnerStatus(StrEnum):
+    """A partner's way through recruitment: prospect → recruited (a date) → active, or dropped."""
+
+    PROSPECT = "prospect"
+    RECRUITED = "recruited"
+    ACTIVE = "active"
+    DROPPED = "dropped"
 
 
 class ActionStatus(StrEnum):
@@ -306,6 +325,30 @@ class Event:
 
 
 @dataclass(frozen=True)
+class Partner:
+    """A channel partner the plan recruits and sells through; ``owner`` is the team member who manages it,
+    ``recruited`` the day it signed (given from the status recruited on), ``mdf_budget`` its co-marketing funds."""
+
+    id: str
+    name: str
+    kind: PartnerKind = PartnerKind.VAR
+    owner: str | None = None
+    status: PartnerStatus = PartnerStatus.PROSPECT
+    recruited: dt.date | None = None
+    region: str | None = None
+    segment: str | None = None
+    mdf_budget: Decimal = Decimal(0)
+
+    def recruited_by(self, day: dt.date) -> bool:
+        """Whether it counts as recruited on ``day``: recruited or active, signed that day or before."""
+        return (
+            self.status in (PartnerStatus.RECRUITED, PartnerStatus.ACTIVE)
+            and self.recruited is not None
+            and self.recruited <= day
+        )
+
+
+@dataclass(frozen=True)
 class Ritual:
     """A recurring team meeting (RFC 5545 RRULE), e.g. the weekly pipeline review."""
 
@@ -389,6 +432,7 @@ class Plan:
     raci: tuple[GovernanceRaci, ...] = ()
     alerts: AlertThresholds = field(default_factory=AlertThresholds)
     sequences: tuple[PlannedSequence, ...] = ()
+    partners: tuple[Partner, ...] = ()
     touch_capacity: Capacity | None = None  # touches per owner and business day (engine.sequences)
 
     @property

@@ -35,6 +35,7 @@ from pac.engine.fieldtypes import Money as Budget
 from pac.engine.labels import Message, Translate, gettext_noop
 from pac.engine.model import Metric, Period, Role, Stage
 from pac.engine.plansections import (
+    MAX_PARTNERS,
     AccountEntry,
     ActionEntry,
     AlertsEntry,
@@ -42,6 +43,7 @@ from pac.engine.plansections import (
     DeadlineEntry,
     EventEntry,
     GovernanceEntry,
+    PartnerEntry,
     PriorityWeightsEntry,
     RitualEntry,
     SegmentEntry,
@@ -160,6 +162,7 @@ class PlanFile(_Section):
     rituals: list[RitualEntry] = []
     deadlines: list[DeadlineEntry] = []
     raci: list[GovernanceEntry] = []
+    partners: Annotated[list[PartnerEntry], Field(max_length=MAX_PARTNERS)] = []
     alerts: AlertsEntry | None = None
     touch_capacity: TouchCapacityEntry | None = None
     sequences: list[SequenceEntry] = []
@@ -373,6 +376,8 @@ def _error_text(error: Any) -> str:
         return Message(gettext_noop("does not match the expected form {pattern}"), pattern=ctx.get("pattern"))
     if kind == "too_short":
         return Message(gettext_noop("needs at least {count} entries"), count=ctx.get("min_length"))
+    if kind == "too_long":
+        return Message(gettext_noop("has too many entries (at most {count})"), count=ctx.get("max_length"))
     if kind == "string_too_long":
         return Message(gettext_noop("is too long (at most {count} characters)"), count=ctx.get("max_length"))
     if kind in _ERROR_TEXT:

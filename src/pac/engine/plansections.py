@@ -1,5 +1,5 @@
 """The plan file's execution sections: segments, accounts, contacts, actions, events, rituals,
-reporting deadlines and the team's RACI — their models, cross-checks and conversions.
+reporting deadlines, the team's RACI and the channel partners — their models, cross-checks and conversions.
 
 Kept apart from ``planfile`` (parsing, error positions, the objectives/funnel/team core) so that
 each module stays about one thing.
@@ -38,6 +38,8 @@ from pac.engine.model import (
     BuyingRole,
     Channel,
     EventKind,
+    PartnerKind,
+    PartnerStatus,
     Role,
     Stage,
 )
@@ -194,6 +196,25 @@ class DeadlineEntry(_Entry):
         return value
 
 
+#: Partners a plan may list: a channel team recruits tens, a large one a few hundred.
+MAX_PARTNERS = 1000
+
+
+class PartnerEntry(_Entry):
+    """A channel partner (``model.Partner``); ``recruited``: the day it signed, required from the status
+    recruited on."""
+
+    id: Identifier
+    name: Name
+    kind: Annotated[PartnerKind, BeforeValidator(_lower)] = PartnerKind.VAR
+    owner: Person | None = None
+    status: Annotated[PartnerStatus, BeforeValidator(_lower)] = PartnerStatus.PROSPECT
+    recruited: Day | None = None
+    region: Text | None = None
+    segment: Identifier | None = None
+    mdf_budget: Annotated[Money, Field(max_digits=14)] = Decimal(0)
+
+
 class PriorityWeightsEntry(_Entry):
     value: Fraction = Decimal("0.5")
     velocity: Fraction = Decimal("0.3")
@@ -284,7 +305,7 @@ def _duplicates(section: str, ids: list[str]) -> list[tuple[Path, str]]:
 def section_rules(doc: Any) -> list[tuple[Path, str]]:
     """Cross-references between sections (an action's segment must exist…) and date order."""
     problems: list[tuple[Path, str]] = []
-    for name in ("segments", "accounts", "contacts", "actions", "events", "rituals", "deadlines"):
+    for name in ("segments", "accounts", "contacts", "actions", "events", "rituals", "deadlines", "partners"):
         problems += _duplicates(name, [e.id for e in getattr(doc, name)])
     segments = {s.id for s in doc.segments}
     accounts = {a.id for a in doc.accounts}
@@ -349,7 +370,29 @@ def section_rules(doc: Any) -> list[tuple[Path, str]]:
     for i, deadline in enumerate(doc.deadlines):
         if (deadline.date is None) == (deadline.rrule is None):
             problems.append((("deadlines", i), Message(gettext_noop("give either a date or an rrule"))))
+    for i, partner in enumerate(doc.partners):
+        known(("partners", i, "segment"), partner.segment, segments, "segment")
+        problems += _partner_dates(("partners", i), partner)
     return problems
+
+
+def _partner_dates(at: Path, partner: PartnerEntry) -> list[tuple[Path, str]]:
+    """A partner recruited or active says since when; a prospect has not signed yet."""
+    if partner.status in (PartnerStatus.RECRUITED, PartnerStatus.ACTIVE) and partner.recruited is None:
+        return [
+            (
+                (*at, "recruited"),
+                Message(gettext_noop("required when the partner is recruited or active: the day it signed")),
+            )
+        ]
+    if partner.status is PartnerStatus.PROSPECT and partner.recruited is not None:
+        return [
+            (
+                (*at, "recruited"),
+                Message(gettext_noop("a prospect has not signed yet: remove the date or change the status")),
+            )
+        ]
+    return []
 
 
 def segments_to_model(entries: list[SegmentEntry]) -> tuple[model.Segment, ...]:
@@ -428,6 +471,10 @@ def sections_to_model(doc: Any) -> dict[str, Any]:
         ),
         "deadlines": tuple(model.Deadline(d.id, d.name, d.date, d.rrule, d.owner) for d in doc.deadlines),
         "raci": tuple(model.GovernanceRaci(g.activity, g.to_model()) for g in doc.raci),
+        "partners": tuple(
+            model.Partner(p.id, p.name, p.kind, p.owner, p.status, p.recruited, p.region, p.segment, p.mdf_budget)
+            for p in doc.partners
+        ),
         "priority_weights": model.PriorityWeights(weights.value, weights.velocity, weights.cost),
         "alerts": (doc.alerts or AlertsEntry()).to_model(),
     }
@@ -590,4 +637,20 @@ def sections_to_data(plan: model.Plan, plain: Any) -> dict[str, Any]:
         for d in plan.deadlines
     ]
     data["raci"] = [{"activity": g.activity, **_raci(g.raci)} for g in plan.raci]
+    data["partners"] = [
+        compact(
+            {
+                "id": p.id,
+                "name": p.name,
+                "kind": p.kind.value,
+                "owner": p.owner,
+                "status": p.status.value,
+                "recruited": p.recruited,
+                "region": p.region,
+                "segment": p.segment,
+                "mdf_budget": plain(p.mdf_budget) if p.mdf_budget else None,
+            }
+        )
+        for p in plan.partners
+    ]
     return {k: v for k, v in data.items() if v}

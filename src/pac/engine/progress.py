@@ -7,7 +7,8 @@ at the end of January is expected whole from February on. Rates and averages are
 are, and for a lower-is-better metric (the sales cycle) being under the target is what is on track.
 
 ``plan_actuals`` measures every objective with the KPI engine on the team's canonical tables, each
-over its window and, for an objective that names a segment, on that segment's deals only.
+over its window and, for an objective that names a segment, on that segment's deals only. Recruited
+partners are not CRM data: they are counted on the plan's own ``partners``.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ CUMULATIVE = {
     Metric.DEMOS,
     Metric.PROPOSALS,
     Metric.ACCOUNTS,
+    Metric.PARTNERS,
 }
 
 #: The KPI (``pac.engine.kpis``) that measures each metric; the others have no measure yet.
@@ -162,6 +164,8 @@ def plan_actuals(plan: Plan, tables: Mapping[str, Any], today: dt.date) -> dict[
         window = measured_window(plan, objective, today)
         if window is None:
             found[objective.id] = Actual(None, "not_started", {"start": plan.start})
+        elif objective.metric is Metric.PARTNERS:
+            found[objective.id] = partners_recruited(plan, objective, window[1])
         elif objective.metric not in METRIC_KPIS:
             found[objective.id] = Actual(None, "no_measure")
         elif not tables:
@@ -187,6 +191,16 @@ def plan_actuals(plan: Plan, tables: Mapping[str, Any], today: dt.date) -> dict[
             else:
                 found[objective.id] = _actual(rows.get(kpi))
     return found
+
+
+def partners_recruited(plan: Plan, objective: Objective, last: dt.date) -> Actual:
+    """The plan's partners recruited or active, signed by ``last`` (today, or the deadline once past;
+    those signed before the plan started count: they are recruited), in the objective's segment if it
+    names one."""
+    count = sum(
+        1 for p in plan.partners if p.recruited_by(last) and (not objective.segment or p.segment == objective.segment)
+    )
+    return Actual(Decimal(count))
 
 
 #: KPIs computed from the opportunities, the one table that carries a segment.

@@ -46,6 +46,12 @@ SALESFORCE_OPPORTUNITIES = Preset(
         ("Close Date", "closed"),
         ("Close Date", "expected_close"),  # an open deal's close date is when it is expected to close
         ("Forecast Category", "forecast_category"),
+        # the channel partner, as a custom field is usually named
+        ("Partner", "partner"),
+        ("Partner Account", "partner"),
+        ("Partenaire", "partner"),
+        ("Revendeur", "partner"),
+        ("Reseller", "partner"),
     ),
     values={"outcome": _CLOSED_STAGES},
     outcome_flags=("Won", "Closed"),
@@ -74,6 +80,12 @@ HUBSPOT_DEALS = Preset(
         ("Close Date", "closed"),
         ("Close Date", "expected_close"),  # an open deal's close date is when it is expected to close
         ("Forecast category", "forecast_category"),
+        # the channel partner, as a custom field is usually named
+        ("Partner", "partner"),
+        ("Partner Account", "partner"),
+        ("Partenaire", "partner"),
+        ("Revendeur", "partner"),
+        ("Reseller", "partner"),
     ),
     values={"outcome": _CLOSED_STAGES},
     description="HubSpot deals export (CRM › Deals › Export, all properties or the current view)",
@@ -100,6 +112,13 @@ PIPEDRIVE_DEALS = Preset(
         ("Deal - Closed on", "closed"),
         ("Deal - Expected close date", "closed"),
         ("Deal - Expected close date", "expected_close"),
+        # the channel partner, as a custom field is usually named
+        ("Deal - Partner", "partner"),
+        ("Partner", "partner"),
+        ("Partner Account", "partner"),
+        ("Partenaire", "partner"),
+        ("Revendeur", "partner"),
+        ("Reseller", "partner"),
     ),
     values={
         "outcome": {"Open": "open", "Won": "won", "Lost": "lost", "Ouverte": "open", "Gagnée": "won", "Perdue": "lost"}

@@ -60,6 +60,7 @@ class OpportunityRecord:
     forecast_category: str | None = None
     expected_close: Moment | None = None
     lead: str | None = None
+    partner: str | None = None
 
 
 @dataclass(kw_only=True, slots=True, unsafe_hash=True)

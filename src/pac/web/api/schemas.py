@@ -266,6 +266,7 @@ class OpportunityOut(Schema):
     segment: str
     channel: str
     product: str
+    partner: str
     stage: str
     outcome: str
     amount: Decimal | None

@@ -83,6 +83,7 @@ class Opportunity(CanonicalRow):
     forecast_category = models.CharField(max_length=100, blank=True)
     expected_close = models.DateField(null=True)
     lead = models.CharField(max_length=200, blank=True)  # the lead it came from: links the lead to it
+    partner = models.CharField(max_length=200, blank=True)  # the channel partner: deals by partner
 
     class Meta:
         # no index but the unique one: the KPIs scan a team's deals whole (aggregates over every period),

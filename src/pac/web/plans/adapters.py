@@ -151,4 +151,18 @@ def to_engine(plan: Plan) -> model.Plan:
             for g in plan.governance.all()
             if (r := raci_to_engine(g.raci)) is not None
         ),
+        partners=tuple(
+            model.Partner(
+                p.code,
+                p.name,
+                model.PartnerKind(p.kind),
+                p.owner or None,
+                model.PartnerStatus(p.status),
+                p.recruited,
+                p.region or None,
+                p.segment.code if p.segment else None,
+                p.mdf_budget,
+            )
+            for p in plan.partners.select_related("segment")
+        ),
     )

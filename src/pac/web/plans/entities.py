@@ -26,6 +26,7 @@ from pac.web.plans import execution, selectors
 from pac.web.plans import execution_forms as f
 from pac.web.plans import models as m
 from pac.web.plans.action_list import action_table
+from pac.web.plans.partner_list import partner_table
 from pac.web.plans.recurrence import recurrence_text
 from pac.web.plans.selectors import plan_scope
 from pac.web.plans.versioning import PlanConflict
@@ -67,6 +68,7 @@ ENTITY_KINDS = {
     "rituals": "ritual",
     "deadlines": "deadline",
     "governance": "governance",
+    "partners": "partner",
 }
 
 #: A segment's criteria by their key in the plan file, named as the segment form names them.
@@ -212,6 +214,14 @@ SECTIONS: dict[str, Section] = {
         ],
         filters=["owner"],
     ),
+    "partners": Section(
+        "partners",
+        gettext_lazy("Channel partners"),
+        f.PartnerForm,
+        [],  # the list is ``partner_list.partner_table``'s: the deals each brought, and their total
+        filters=["owner", "status", "kind"],
+        related=("segment",),
+    ),
     "governance": Section(
         "governance",
         gettext_lazy("Team RACI"),
@@ -233,6 +243,7 @@ FILTER_LABELS = {
     "segment": gettext_lazy("Segment"),
     "status": gettext_lazy("Status"),
     "type": gettext_lazy("Type"),
+    "kind": gettext_lazy("Kind"),
 }
 
 
@@ -286,6 +297,8 @@ def entity_list(request: HttpRequest, plan_id: int, entity: str) -> HttpResponse
     if entity == "actions":  # owners by name, totals, progress, overdue flags, the inline status update
         context["table"] = action_table(plan, rows, current_user(request), fmt)
         rows_template = "plans/_action_rows.html"
+    elif entity == "partners":
+        context.update(partner_table(plan, list(rows), fmt))
     else:
         context["headers"] = [label for label, _c in section.columns]
         context["rows"] = [

@@ -1,5 +1,5 @@
 """The write path for the plan's execution side: segments, accounts, contacts, actions, events,
-rituals, deadlines, governance RACI, decisions and calendar feeds.
+rituals, deadlines, governance RACI, channel partners, decisions and calendar feeds.
 
 Like ``services``: keyword-only, atomic, permission-checked, and every change bumps the plan's
 version so concurrent edits are detected.
@@ -275,6 +275,20 @@ def _deadline_fields(d: model.Deadline) -> dict[str, Any]:
     return {"code": d.id, "name": d.name, "date": d.date, "rrule": d.rrule or "", "owner": d.owner or ""}
 
 
+def _partner_fields(p: model.Partner, segments: Mapping[str, m.Segment]) -> dict[str, Any]:
+    return {
+        "code": p.id,
+        "name": p.name,
+        "kind": p.kind.value,
+        "owner": p.owner or "",
+        "status": p.status.value,
+        "recruited": p.recruited,
+        "region": p.region or "",
+        "segment": segments.get(p.segment or ""),
+        "mdf_budget": p.mdf_budget,
+    }
+
+
 def create_execution(plan: m.Plan, source: model.Plan) -> None:
     """Write the execution sections of an engine plan into a new plan (inside the caller's transaction).
 
@@ -304,6 +318,7 @@ def create_execution(plan: m.Plan, source: model.Plan) -> None:
             for position, g in enumerate(source.raci)
         ]
     )
+    _recorded([m.Partner(plan=plan, **_partner_fields(p, segments)) for p in source.partners])
 
 
 def _upsert(
@@ -379,7 +394,14 @@ def replace_execution(plan: m.Plan, source: model.Plan) -> None:
         lambda r: r.position,
         plan=plan,
     )
+    _partners, stale_partners = _upsert(
+        plan.partners.all(),
+        [(p.id, _partner_fields(p, segments)) for p in source.partners],
+        lambda r: r.code,
+        plan=plan,
+    )
     for stale in (
+        stale_partners,
         stale_actions,
         stale_contacts,
         stale_accounts,

@@ -474,6 +474,31 @@ class DeadlineForm(RecurrenceMixin, PlanScopedForm):
         return data
 
 
+class PartnerForm(PlanScopedForm):
+    """A channel partner: managed by a team member, its recruitment status (the day it signed from
+    « recruited » on, as the plan file asks), its MDF budget."""
+
+    class Meta:
+        model = m.Partner
+        fields = ["code", "name", "kind", "owner", "status", "recruited", "region", "segment", "mdf_budget"]
+        field_classes = {"mdf_budget": MoneyField}
+        labels = {"segment": _("Segment")}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.person_field("owner", _("Partner manager"))
+        self.fields["recruited"].help_text = _("The day the partner signed: required once recruited or active.")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        status, recruited = data.get("status"), data.get("recruited")
+        if status in ("recruited", "active") and not recruited:
+            self.add_error("recruited", _("Give the day the partner signed: it counts as recruited from then on."))
+        elif status == "prospect" and recruited:
+            self.add_error("recruited", _("A prospect has not signed yet: remove the date or change the status."))
+        return data
+
+
 class GovernanceForm(RaciMixin, PlanScopedForm):
     class Meta:
         model = m.GovernanceRaci

@@ -53,6 +53,7 @@ KINDS: dict[str, Kind] = {
         Kind("ritual", m.Ritual, gettext_lazy("Ritual")),
         Kind("deadline", m.Deadline, gettext_lazy("Reporting deadline")),
         Kind("governance", m.GovernanceRaci, gettext_lazy("Team RACI")),
+        Kind("partner", m.Partner, gettext_lazy("Channel partner")),
         Kind("decision", m.Decision, gettext_lazy("Decision")),
     )
 }
@@ -262,7 +263,13 @@ def _who(user: User | None, source: str | None) -> str:
 
 
 #: The history fields that may hold a username (owners, RACI letters, attendees).
-_OWNER_FIELDS = {m.Account: ["owner"], m.Action: ["owner"], m.Ritual: ["owner"], m.Deadline: ["owner"]}
+_OWNER_FIELDS = {
+    m.Account: ["owner"],
+    m.Action: ["owner"],
+    m.Ritual: ["owner"],
+    m.Deadline: ["owner"],
+    m.Partner: ["owner"],
+}
 _PEOPLE_FIELDS = {m.Action: ["raci"], m.GovernanceRaci: ["raci"], m.Ritual: ["attendees"]}
 
 

@@ -199,6 +199,8 @@ ACTION_STATUS_CHOICES = choices(labels.ACTION_STATUS_LABELS)
 CHANNEL_CHOICES = choices(labels.CHANNEL_LABELS)
 EVENT_KIND_CHOICES = choices(labels.EVENT_KIND_LABELS)
 BUYING_ROLE_CHOICES = choices(labels.BUYING_ROLE_LABELS)
+PARTNER_KIND_CHOICES = choices(labels.PARTNER_KIND_LABELS)
+PARTNER_STATUS_CHOICES = choices(labels.PARTNER_STATUS_LABELS)
 
 
 class Segment(models.Model):
@@ -435,6 +437,35 @@ class Deadline(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["plan", "code"], name="deadline_code_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Partner(models.Model):
+    """A channel partner the plan recruits and sells through (``engine.model.Partner``): who manages it,
+    where it stands in recruitment (the day it signed from « recruited » on), its MDF budget."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="partners")
+    code = models.SlugField(_("id"), max_length=64)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=PARTNER_KIND_CHOICES, default="var")
+    owner = models.CharField(_("owner"), max_length=150, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=PARTNER_STATUS_CHOICES, default="prospect")
+    recruited = models.DateField(_("recruited on"), null=True, blank=True)
+    region = models.CharField(_("region"), max_length=200, blank=True)
+    segment = models.ForeignKey(
+        Segment, on_delete=models.SET_NULL, null=True, blank=True, related_name="partners", verbose_name=_("segment")
+    )
+    mdf_budget = models.DecimalField(
+        _("MDF budget"), max_digits=14, decimal_places=2, default=Decimal(0), validators=[MinValueValidator(Decimal(0))]
+    )
+
+    history = PlanHistory()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["plan", "code"], name="partner_code_unique")]
 
     def __str__(self) -> str:
         return self.name

@@ -39,6 +39,7 @@ SECTIONS: dict[str, tuple[Any, type[models.Model] | None]] = {
     "rituals": (_l("Rituals"), m.Ritual),
     "deadlines": (_l("Reporting deadlines"), m.Deadline),
     "raci": (_l("Governance (RACI)"), m.GovernanceRaci),
+    "partners": (_l("Channel partners"), m.Partner),
     "decisions": (_l("Decisions"), m.Decision),
     "alerts": (_l("Alert thresholds"), None),
     "sequences": (_l("Sequences"), None),

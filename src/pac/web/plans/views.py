@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from pac.engine.analysis import analyse
+from pac.engine.model import Plan as EnginePlan
 from pac.engine.planfile import PlanFileError, decode_plan_file, dump_plan, parse_plan_file, to_plan
 from pac.web.accounts.abilities import Ability, requires
 from pac.web.language import formatter, language
@@ -85,9 +86,11 @@ NEXT_MEETINGS = 3
 
 def _plan_context(request: HttpRequest, plan: Plan) -> dict[str, Any]:
     engine_plan = adapters.to_engine(plan)
+    people = set(plan.team.members.values_list("username", flat=True))
     return {
         "plan": plan,
-        "page": present(analyse(engine_plan)),
+        "page": present(analyse(engine_plan, people)),
+        "partners": _partners(engine_plan, plan.currency),
         "can_edit": selectors.can_edit(current_user(request), plan),
         "sections": _section_titles(),
         "roles": _team(plan),
@@ -96,6 +99,19 @@ def _plan_context(request: HttpRequest, plan: Plan) -> dict[str, Any]:
             {"label": s.get_stage_display(), "rate": show_percent(s.rate, language()) if s.rate else "", "days": s.days}
             for s in plan.stages.all()
         ],
+    }
+
+
+def _partners(plan: EnginePlan, currency: str) -> dict[str, str] | None:
+    """The plan page's partners card: how many, how many recruited by today, their MDF (None without any)."""
+    if not plan.partners:
+        return None
+    fmt = formatter(currency)
+    today = timezone.localdate()
+    return {
+        "count": fmt.number(len(plan.partners)),
+        "recruited": fmt.number(sum(1 for p in plan.partners if p.recruited_by(today))),
+        "mdf": fmt.money(sum((p.mdf_budget for p in plan.partners), Decimal(0))),
     }
 
 

@@ -73,6 +73,7 @@ OWNED = {
     "actions": plans.Action,
     "rituals": plans.Ritual,
     "deadlines": plans.Deadline,
+    "partners": plans.Partner,
     "sequence_enrolments": sequences.Enrolment,
     "sequence_touches": sequences.Touch,
 }
