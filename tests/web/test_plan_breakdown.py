@@ -265,6 +265,14 @@ def test_a_plan_of_one_quarter_offers_months_only(plan: Any, owner: Any) -> None
     assert 'data-testid="split-month"' in page and 'data-testid="split-quarter"' not in page
     response = _fr(login(owner)).get(_split_url(plan), {"by": "quarter", "season": "even"})
     assert "trop court" in page_text(response)
+    link = re.search(r'href="([^"]+)" data-testid="split-month"', page).group(1)  # type: ignore[union-attr]
+    followed = _fr(login(owner)).get(link.replace("&amp;", "&"))  # the link alone: the season even
+    assert "Créer les 3 plans" in page_text(followed)
+    assert [c.split()[0] for c in _cells(followed.content.decode(), "preview-row-label")] == [
+        "janvier",
+        "février",
+        "mars",
+    ]
 
 
 def test_a_part_exports_as_an_ordinary_plan_file(year: Any, owner: Any) -> None:

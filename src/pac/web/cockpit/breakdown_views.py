@@ -114,10 +114,13 @@ def plan_split(request: HttpRequest, plan_id: int) -> HttpResponse:
     today = timezone.localdate()
     fmt = formatter(plan.currency)
     history = season_from_history(plan, today)
-    asked = request.POST if request.method == "POST" else request.GET
-    form = SplitForm(
-        asked if "by" in asked else None, initial={"by": "quarter", "season": EVEN, **_typed_initial(history)}
-    )
+    initial = {"by": "quarter", "season": EVEN, **_typed_initial(history)}
+    if request.method == "POST":
+        form = SplitForm(request.POST)
+    elif "by" in request.GET:  # a link asks for a way to break down: the rest as the form first offers it
+        form = SplitForm({**initial, **request.GET.dict()})
+    else:
+        form = SplitForm(initial=initial)
     error = ""
     parts: list[Part] = []
     weights: tuple[Decimal, ...] | None = None
