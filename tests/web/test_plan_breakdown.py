@@ -300,3 +300,31 @@ def _cells(html: str, testid: str) -> list[str]:
     """The texts of the cells marked ``testid``, tags stripped."""
     found = re.findall(rf'data-testid="{testid}"[^>]*>(.*?)</td>', html, flags=re.S)
     return [re.sub(r"<[^>]+>", "", cell).strip() for cell in found]
+
+
+def test_the_card_shows_what_each_part_under_way_has_won(owner: Any, team: Any) -> None:
+    """A plan under way broken down by month: the part of the month under way shows what was won in it,
+    a part to come says when it starts."""
+    from django.utils import timezone
+
+    from pac.web.crm.models import Opportunity
+    from pac.web.plans import services
+    from pac.web.plans.breakdown import parts_of, split_create
+
+    from ..plans import plan_under_way
+
+    today = timezone.localdate()
+    start = today.replace(day=1)
+    end = (start + dt.timedelta(days=70)).replace(day=1) - dt.timedelta(days=1)  # this month and the next
+    row = services.plan_create_from_file(
+        user=owner, team=team, plan=to_plan(parse_plan_file(plan_under_way(start, end)))
+    )
+    split_create(user=owner, plan=row, by="month", season=None, expected_version=row.version)
+    Opportunity.objects.create(team=team, external_id="w1", owner="teammate", outcome="won",
+                               amount=Decimal(12_345), created=start - dt.timedelta(days=30), closed=today)  # fmt: skip
+    html = _fr(login(owner)).get(reverse("cockpit:plan_parts", args=[row.pk])).content.decode()
+    lines = re.findall(r'<tr data-testid="part-line".*?</tr>', html, flags=re.S)
+    parts = list(parts_of(row))
+    assert len(lines) == len(parts) == 2
+    assert "12\u202f345\u00a0€" in lines[0]
+    assert "commence le" in re.sub(r"<[^>]+>", "", lines[1]) and "12\u202f345" not in lines[1]
