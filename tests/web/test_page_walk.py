@@ -187,13 +187,26 @@ def targets(demo: Any, job: Any, token: str) -> dict[str, list[str]]:
     _two_versions(plans)
     sequence = _sequence(demo)
     scenarios = _scenarios(demo)
+    parts = _parts(demo)
+    split = reverse("cockpit:plan_split", args=[demo.current.pk])
+    typed = "&".join(f"m{n}=8,33" for n in range(1, 13))
     return {
         "login": [reverse("login")],
         "plans:list": [reverse("plans:list")],
         "plans:create": [reverse("plans:create")],
         "plans:import": [],  # POST only: walked with a faulty plan file in ``faulty_pages``
         **{f"plans:{name}": urls for name, urls in per_plan.items()},
-        "plans:detail": per_plan["detail"] + [reverse("plans:detail", args=[s.pk]) for s in scenarios],
+        "plans:detail": per_plan["detail"]
+        + [reverse("plans:detail", args=[s.pk]) for s in scenarios]
+        + [reverse("plans:detail", args=[parts[0].pk])],
+        "cockpit:plan_split": [
+            split,
+            f"{split}?by=month&season=history",
+            f"{split}?by=month&season=typed&{typed}",
+            f"{split}?by=month&season=typed&{typed.replace('m3=8,33', 'm3=x')}",  # refused: said at the field
+            reverse("cockpit:plan_split", args=[demo.plan.pk]),  # broken down already: said so
+        ],
+        "cockpit:plan_parts": [reverse("cockpit:plan_parts", args=[demo.plan.pk])],
         "plans:section": [
             reverse("plans:section", args=[p, s]) for p in plans for s in ("objectives", "stages", "roles", "efforts")
         ],
@@ -351,6 +364,19 @@ def _scenarios(demo: Any) -> list[Any]:
     return made
 
 
+def _parts(demo: Any) -> list[Any]:
+    """The plan to come broken down into its months (once): its page lists them, theirs link back."""
+    from pac.web.plans.breakdown import parts_of, split_create
+
+    found = list(parts_of(demo.plan))
+    if not found:
+        demo.plan.refresh_from_db()
+        found = split_create(
+            user=demo.manager, plan=demo.plan, by="month", season=None, expected_version=demo.plan.version
+        )
+    return found
+
+
 def _meetings(demo: Any) -> list[str]:
     """The next occurrence of each ritual of the plan under way: one opened (its agenda frozen, a decision
     recorded), the others not yet (the live agenda for the manager, a notice for a rep)."""
@@ -443,7 +469,7 @@ def _walk(demo: Any, job: Any, token: str) -> list[Page]:
             client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
             for name, walked in urls.items():
                 for url in walked:
-                    partial = name in ("cockpit:plan_progress", "cockpit:plan_history_rates")
+                    partial = name in ("cockpit:plan_progress", "cockpit:plan_history_rates", "cockpit:plan_parts")
                     htmx = {"HX-Request": "true"} if partial else {}
                     response = client.get(url, headers=htmx)
                     pages.append(_page(who, language, url, response))

@@ -60,6 +60,12 @@ def _periods(plan: model.Plan, by: By) -> list[tuple[str, dt.date, dt.date]]:
     return found
 
 
+def periods(plan: model.Plan, by: By) -> list[tuple[str, dt.date, dt.date]]:
+    """The parts' keys and bounds ``break_down`` would make, without making them (is the plan long enough
+    to split, into how many parts)."""
+    return _periods(plan, By(by))
+
+
 def _month_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
     first = day.replace(day=1)
     return first, (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - ONE_DAY

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pac.web.cockpit import forecast_views, meetings, produced, scenario_views, views
+from pac.web.cockpit import breakdown_views, forecast_views, meetings, produced, scenario_views, views
 from pac.web.cockpit.reports import views as reports
 
 app_name = "cockpit"
@@ -28,6 +28,8 @@ urlpatterns = [
     ),
     path("kpis/", views.kpi_page, name="kpis"),
     path("plans/<int:plan_id>/scenarios/compare/", scenario_views.scenarios_compare, name="scenarios_compare"),
+    path("plans/<int:plan_id>/split/", breakdown_views.plan_split, name="plan_split"),
+    path("plans/<int:plan_id>/parts/", breakdown_views.plan_parts, name="plan_parts"),
     path("plans/<int:plan_id>/progress/", views.plan_progress, name="plan_progress"),
     path("plans/<int:plan_id>/history-rates/", views.plan_history_rates, name="plan_history_rates"),
     path("plans/<int:plan_id>/weeks-produced/", produced.weeks_produced, name="weeks_produced"),

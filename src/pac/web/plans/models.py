@@ -78,6 +78,15 @@ class Plan(models.Model):
         "self", on_delete=models.CASCADE, null=True, blank=True, related_name="scenarios", verbose_name=_("scenario of")
     )
     scenario_note = models.CharField(_("what the scenario assumes"), max_length=300, blank=True)
+    # a part of a longer plan (a quarter or a month of the year, ``plans.breakdown``): a real plan of the team,
+    # linked to the plan it was cut from. PROTECT: a part carries its own actions, progress and decisions, so
+    # deleting the year never takes them along (CASCADE) nor silently cuts them loose (SET_NULL); the page
+    # says to delete the parts first.
+    part_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="parts", verbose_name=_("part of")
+    )
+    # the part's period as the engine names it (``2027-Q1``, ``2027-03``), worded per language at display
+    part_key = models.CharField(_("period of the part"), max_length=7, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -87,6 +96,12 @@ class Plan(models.Model):
 
     class Meta:
         ordering = ["-start", "name"]
+        constraints = [
+            # one plan per period of a year: a second « create the parts » cannot duplicate them
+            models.UniqueConstraint(
+                fields=["part_of", "part_key"], condition=Q(part_of__isnull=False), name="plan_part_unique"
+            ),
+        ]
         verbose_name = _("plan")
         verbose_name_plural = _("plans")
 

@@ -20,7 +20,7 @@ from pac.web.plans.models import Action, CalendarFeed, DecisionLog, Plan, Ritual
 def team_plan_rows(user: User) -> QuerySet[Plan]:
     """Every plan row of the user's teams, what-if scenarios included (a scenario is read and edited with
     the plan pages, by its id)."""
-    return Plan.objects.filter(team__members=user).select_related("team", "owner", "scenario_of").distinct()
+    return Plan.objects.filter(team__members=user).select_related("team", "owner", "scenario_of", "part_of").distinct()
 
 
 def plans_visible_to(user: User) -> QuerySet[Plan]:

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from pydantic import ValidationError as PydanticValidationError
 from simple_history.utils import bulk_create_with_history
 
@@ -261,18 +261,19 @@ def plan_create_from_file(
     plan: model.Plan,
     today: dt.date | None = None,
     owner: User | None = None,
-    **scenario: Any,
+    **link: Any,
 ) -> Plan:
     """Create a whole plan from a validated plan file: all rows or none; by whoever may create plans.
     The sections other apps keep (sequences and their enrolments, scheduled from ``today``) are stored in
-    the same transaction (``filesections``). ``scenario`` (``scenario_of``, ``scenario_note``) makes it a
-    what-if copy of a plan (``scenarios``)."""
+    the same transaction (``filesections``). ``link`` (``scenario_of``, ``scenario_note``) makes it a
+    what-if copy of a plan (``scenarios``), or (``part_of``, ``part_key``) a part of a longer plan
+    (``breakdown``)."""
     require_plan_creator(user)
     if not user.teams.filter(pk=team.pk).exists():
         raise PermissionDenied(_("You are not a member of this team."))
-    if set(scenario) - {"scenario_of", "scenario_note"}:
-        raise ValueError(f"not scenario fields: {sorted(scenario)}")
-    row = Plan.objects.create(team=team, owner=owner or user, name=plan.name, **header_from_engine(plan), **scenario)
+    if set(link) - {"scenario_of", "scenario_note", "part_of", "part_key"}:
+        raise ValueError(f"not scenario or part fields: {sorted(link)}")
+    row = Plan.objects.create(team=team, owner=owner or user, name=plan.name, **header_from_engine(plan), **link)
     for section, rows in rows_from_engine(plan).items():
         plan_replace_section(user=user, plan=row, expected_version=row.version, section=section, rows=rows)
     create_execution(row, plan)
@@ -283,5 +284,17 @@ def plan_create_from_file(
 
 @transaction.atomic
 def plan_delete(*, user: User, plan: Plan) -> None:
+    """Delete a plan; refused while it has parts (``breakdown``): they are plans of their own, deleted first."""
     require_editor(user, plan)
+    parts = list(plan.parts.order_by("start").values_list("name", flat=True)[:13])
+    if parts:
+        shown = ", ".join(parts[:12]) + ("…" if len(parts) > 12 else "")
+        raise ValidationError(
+            ngettext(
+                "This plan is broken down into %(count)s plan (%(names)s): delete it first.",
+                "This plan is broken down into %(count)s plans (%(names)s): delete them first.",
+                plan.parts.count(),
+            )
+            % {"count": plan.parts.count(), "names": shown}
+        )
     plan.delete()

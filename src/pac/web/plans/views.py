@@ -19,7 +19,7 @@ from pac.engine.model import Plan as EnginePlan
 from pac.engine.planfile import PlanFileError, decode_plan_file, dump_plan, parse_plan_file, to_plan
 from pac.web.accounts.abilities import Ability, requires
 from pac.web.language import formatter, language
-from pac.web.plans import adapters, filesections, selectors, services
+from pac.web.plans import adapters, breakdown, filesections, selectors, services
 from pac.web.plans.forms import SECTION_FORMSETS, PlanForm, PlanImportForm
 from pac.web.plans.inputs import show_percent
 from pac.web.plans.models import Plan
@@ -87,11 +87,17 @@ NEXT_MEETINGS = 3
 def _plan_context(request: HttpRequest, plan: Plan) -> dict[str, Any]:
     engine_plan = adapters.to_engine(plan)
     people = set(plan.team.members.values_list("username", flat=True))
+    can_edit = selectors.can_edit(current_user(request), plan)
     return {
         "plan": plan,
+        "parts": list(breakdown.parts_of(plan)),
+        "part_label": breakdown.part_label(plan.part_key, plan.part_of.fiscal_year_start, formatter(plan.currency))
+        if plan.part_of is not None and plan.part_key
+        else "",
+        "split_choices": breakdown.split_choices(plan, engine_plan) if can_edit else [],
         "page": present(analyse(engine_plan, people)),
         "partners": _partners(engine_plan, plan.currency),
-        "can_edit": selectors.can_edit(current_user(request), plan),
+        "can_edit": can_edit,
         "sections": _section_titles(),
         "roles": _team(plan),
         "next_meetings": selectors.next_occurrences(plan, timezone.localdate())[:NEXT_MEETINGS],
@@ -276,6 +282,10 @@ def plan_import(request: HttpRequest) -> HttpResponse:
 @requires(post=Ability.CHANGE_PLANS, scope=plan_scope)
 def plan_delete(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = selectors.plan_for_editing(current_user(request), plan_id)
-    services.plan_delete(user=current_user(request), plan=plan)
+    try:
+        services.plan_delete(user=current_user(request), plan=plan)
+    except ValidationError as refused:  # it has parts: they go first
+        messages.error(request, " ".join(refused.messages))
+        return redirect("plans:detail", plan_id=plan.pk)
     messages.success(request, _("Plan deleted."))
     return redirect("plans:list")
