@@ -19,6 +19,10 @@ DATABASE = frozenset(
     {
         "plan export",
         "plan import",
+        "plan versions",
+        "plan version-diff",
+        "plan baseline",
+        "plan scenario",
         "import",
         "migrate",
         "serve",

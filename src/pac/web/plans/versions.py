@@ -8,6 +8,8 @@ never a half-written one; a rolled-back change leaves no version."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from itertools import pairwise
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -76,3 +78,44 @@ def changes_between(old: PlanVersion, new: PlanVersion) -> list[plandiff.Change]
     before = to_plan(parse_plan_file(old.content, f"v{old.number}"))
     after = to_plan(parse_plan_file(new.content, f"v{new.number}"))
     return plandiff.diff_plans(before, after)
+
+
+def author_name(version: PlanVersion) -> str:
+    """Who saved the version, as people are named (the command line when nobody was signed in)."""
+    if version.author is None:
+        return _("command line")
+    return version.author.get_full_name() or version.author.username
+
+
+def _as_plan(version: PlanVersion) -> Any:
+    return to_plan(parse_plan_file(version.content, f"v{version.number}"))
+
+
+def with_changes(plan: Plan, rows: Sequence[PlanVersion]) -> list[tuple[PlanVersion, list[plandiff.Change] | None]]:
+    """Each of ``rows`` (a run of the plan's versions, as listed) with what changed since the version kept
+    before it — None for the oldest kept, which has nothing before it. Each plan file is read once."""
+    if not rows:
+        return []
+    oldest = min(v.number for v in rows)
+    before = plan.versions.filter(number__lt=oldest).order_by("-number").first()
+    chain = sorted([*rows, *([before] if before is not None else [])], key=lambda v: v.number)
+    read = {v.number: _as_plan(v) for v in chain}
+    since = {new.number: plandiff.diff_plans(read[old.number], read[new.number]) for old, new in pairwise(chain)}
+    return [(v, since.get(v.number)) for v in rows]
+
+
+def version_pair(plan: Plan, old: int | None, new: int | None) -> tuple[PlanVersion, PlanVersion]:
+    """Versions ``old`` and ``new`` of the plan; either left out: the baseline (else the version before the
+    latest) and the latest, as the « Versions » page compares by default. 404 for a number not kept, or
+    when fewer than two versions are."""
+    if old is None or new is None:
+        kept = list(plan.versions.values_list("number", flat=True)[:2])
+        if len(kept) < 2:
+            raise Http404
+        baseline = plan.versions.filter(baseline=True).values_list("number", flat=True).first()
+        old = old if old is not None else baseline if baseline is not None else kept[1]
+        new = new if new is not None else kept[0]
+    found = {v.number: v for v in plan.versions.filter(number__in=(old, new)).select_related("author")}
+    if old not in found or new not in found:
+        raise Http404
+    return found[old], found[new]
