@@ -137,11 +137,11 @@ def versions_command(
                 "baseline": baseline,
                 "versions": [
                     {
-                        **_version_data(v),
-                        "summary": summary(changes),
-                        "changes": change_counts(changes) if changes is not None else None,
+                        **_version_data(row.version),
+                        "summary": summary(row.changes, row.unreadable),
+                        "changes": change_counts(row.changes) if row.changes is not None else None,
                     }
-                    for v, changes in rows
+                    for row in rows
                 ],
             }
         )
@@ -171,13 +171,14 @@ def versions_command(
     table.add_column(gettext("By"))
     table.add_column(gettext("Baseline"))
     table.add_column(_("What changed"))
-    for version, changes in rows:
+    for row in rows:
+        version = row.version
         table.add_row(
             str(version.number),
             _cell(local_when(version.created_at)),
             _cell(author_name(version)),
             gettext("baseline") if version.baseline else "",
-            _cell(summary(changes)),
+            _cell(summary(row.changes, row.unreadable)),
         )
     out.print(table)
     if total > len(rows):
@@ -223,7 +224,8 @@ def version_diff_command(
                 id=plan.pk, numbers=kept
             )
         ) from None
-    changes = changes_between(before, after)
+    with _refusals():
+        changes = changes_between(before, after)
     old_data, new_data = yaml.safe_load(before.content), yaml.safe_load(after.content)
     if as_json:
         print_json(

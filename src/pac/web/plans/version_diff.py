@@ -242,9 +242,12 @@ def change_counts(changes: list[Change]) -> dict[str, int]:
     return {kind: sum(1 for c in changes if c.kind.value == kind) for kind in KIND_WORDS}
 
 
-def summary(changes: list[Change] | None) -> str:
+def summary(changes: list[Change] | None, unreadable: bool = False) -> str:
     """What one version changed, on one line, by section: « 3 modifications : Actions (1 ajout,
-    1 changement) ; Segments (1 retrait) ». None: the first version kept, nothing to compare it with."""
+    1 changement) ; Segments (1 retrait) ». None: the first version kept, nothing to compare it with (or a
+    plan file that no longer reads)."""
+    if unreadable:
+        return _("cannot be compared: its plan file no longer reads")
     if changes is None:
         return _("first version kept")
     if not changes:

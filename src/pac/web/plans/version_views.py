@@ -4,6 +4,8 @@ chosen. The team reads them; an editor of the plan chooses the baseline."""
 from __future__ import annotations
 
 import yaml
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -53,9 +55,12 @@ def plan_versions_compare(request: HttpRequest, plan_id: int) -> HttpResponse:
             return redirect("plans:versions", plan.pk)
         numbers = (None, None)
     old, new = versions.version_pair(plan, *numbers)
-    worded = worded_changes(
-        plan, yaml.safe_load(old.content), yaml.safe_load(new.content), versions.changes_between(old, new)
-    )
+    try:
+        changes = versions.changes_between(old, new)
+    except ValidationError as refused:  # a version saved under rules since tightened
+        messages.error(request, " ".join(refused.messages))
+        return redirect("plans:versions", plan.pk)
+    worded = worded_changes(plan, yaml.safe_load(old.content), yaml.safe_load(new.content), changes)
     return render(
         request,
         "plans/versions_compare.html",
