@@ -112,7 +112,8 @@ def _param_line(param: Any) -> str:
 
 
 def _uses_database(path: str) -> bool:
-    return path in DATABASE or path.split(" ")[0] in DATABASE
+    words = path.split(" ")
+    return any(" ".join(words[:n]) in DATABASE for n in range(1, len(words) + 1))
 
 
 def _subcommands(group: Any) -> list[tuple[str, Any]]:

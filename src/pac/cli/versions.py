@@ -149,6 +149,7 @@ def versions_command(
     from django.utils.translation import gettext, ngettext
 
     out.print(f"[bold]{_cell(plan.name)}[/bold]", highlight=False)
+    out.print(_("Plan {id} is at version {version}.").format(id=plan.pk, version=plan.version), highlight=False)
     out.print(
         ngettext(
             "%(counter)s version saved: each saved change of the plan keeps one.",
@@ -382,8 +383,9 @@ def scenario_new(
     plan_id: PlanId,
     name: Annotated[str, typer.Option("--name", help="The scenario's name (at most 200 characters).")],
     note: Annotated[
-        str, typer.Option("--note", help="What it assumes, e.g. « +1 AE from March » (at most 300 characters).")
-    ] = "",
+        str | None,
+        typer.Option("--note", help="What it assumes, e.g. « +1 AE from March » (at most 300 characters)."),
+    ] = None,
     user: AsUser = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -395,7 +397,7 @@ def scenario_new(
     who, found = _acting(plan_id, user)
     plan = _the_plan(found)
     with _refusals(), _recorded(who, user is not None):
-        made = scenario_create(user=who, plan=plan, name=name, note=note)
+        made = scenario_create(user=who, plan=plan, name=name, note=note or "")
     if as_json:
         print_json({"id": made.pk, "name": made.name, "note": made.scenario_note, "plan": plan.pk})
         return
