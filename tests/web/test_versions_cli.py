@@ -1,6 +1,7 @@
 """The plan's versions and what-if scenarios from the command line (issue 13): `pac plan versions`,
 `version-diff`, `baseline` and `pac plan scenario list|new|compare|promote`, readable and as JSON, acting
-as a person with their rights; bad input said without a traceback (exit 2)."""
+as a user (``--as``, here ``PAC_USER=owner`` unless said) with their rights; bad input and refusals said
+without a traceback (exit 2)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,9 @@ pytestmark = pytest.mark.django_db
 
 
 def pac(*args: object) -> Any:
-    return CliRunner().invoke(app, [str(a) for a in args], env={"PAC_LANG": "en", "COLUMNS": "250"})
+    return CliRunner().invoke(
+        app, [str(a) for a in args], env={"PAC_LANG": "en", "COLUMNS": "250", "PAC_USER": "owner"}
+    )
 
 
 def _json(*args: object) -> Any:
@@ -89,24 +92,25 @@ def test_the_baseline_is_chosen_then_compared_with_the_latest(replan: Replan) ->
 
 def test_a_rep_reads_versions_but_cannot_choose_the_baseline(replan: Replan, teammate: Any) -> None:
     plan = replan.plan
-    assert _json("plan", "versions", plan.pk, "--user", "teammate")["count"] == 3
-    _refused(pac("plan", "baseline", plan.pk, plan.version, "--user", "teammate"), 1, "You may not change this plan.")
+    assert _json("plan", "versions", plan.pk, "--as", "teammate")["count"] == 3
+    _refused(pac("plan", "baseline", plan.pk, plan.version, "--as", "teammate"), 2, "You may not change this plan.")
     assert not plan.versions.filter(baseline=True).exists()
 
 
 @pytest.mark.parametrize(
     ("args", "words"),
     [
-        (("plan", "versions", 999999), "No plan number 999999."),
-        (("plan", "versions", "{plan}", "--user", "outsider"), "outsider has no plan number {plan} in their teams."),
-        (("plan", "versions", "{plan}", "--user", "nobody"), "No active user named nobody."),
+        (("plan", "versions", 999999), "No plan number 999999 for owner."),
+        (("plan", "versions", "{plan}", "--as", "outsider"), "No plan number {plan} for outsider."),
+        (("plan", "versions", "{plan}", "--as", "nobody"), "No user nobody."),
+        (("plan", "scenario", "promote", "{plan}", "--base-version", 1), "No scenario number {plan}."),
         (("plan", "version-diff", "{plan}", 1), "Give two version numbers (OLD NEW), or --baseline alone."),
         (("plan", "version-diff", "{plan}", "--baseline"), "has no baseline yet"),
         (("plan", "version-diff", "{plan}", 1, 77), "keeps no such version"),
         (("plan", "baseline", "{plan}", 77), "keeps no version 77"),
         (("plan", "scenario", "compare", "{plan}", 999999), "has no scenario 999999"),
         (("plan", "scenario", "compare", "{plan}", 1, 2, 3, 4, 5), "At most 4 scenarios at once."),
-        (("plan", "scenario", "promote", 999999, "--base-version", 1), "No scenario number 999999."),
+        (("plan", "scenario", "promote", 999999, "--base-version", 1), "No plan number 999999 for owner."),
     ],
 )
 def test_bad_input_is_said_without_a_traceback(
@@ -129,14 +133,14 @@ def test_scenarios_are_listed_and_made_from_the_command_line(replan: Replan) -> 
     assert plan.scenarios.filter(pk=made["id"], name="Sans salon").exists()
     text = " ".join(pac("plan", "scenario", "list", plan.pk).stdout.split())
     assert "Sans salon" in text and "+1 AE à partir de mars" in text
-    _refused(pac("plan", "scenario", "new", plan.pk, "--name", " "), 1, "Give the scenario a name.")
+    _refused(pac("plan", "scenario", "new", plan.pk, "--name", " "), 2, "Give the scenario a name.")
 
 
 def test_a_rep_cannot_make_a_scenario(replan: Replan, teammate: Any) -> None:
     plan = replan.plan
     _refused(
-        pac("plan", "scenario", "new", plan.pk, "--name", "Le mien", "--user", "teammate"),
-        1,
+        pac("plan", "scenario", "new", plan.pk, "--name", "Le mien", "--as", "teammate"),
+        2,
         "You may not change this plan.",
     )
     assert plan.scenarios.count() == 2
@@ -179,6 +183,7 @@ def test_promote_makes_the_scenario_the_plan_and_logs_the_decision(
     after = Plan.objects.get(pk=plan.pk)
     assert document["version"] == after.version == plan.version + 1
     assert after.versions.first().number == after.version  # the promotion is one more version
+    assert after.versions.first().author == owner  # made by the user the command acted as
     assert FunnelStage.objects.get(plan=plan, stage="demo").rate == Decimal("0.35")
     assert not Plan.objects.filter(pk=scenario.pk).exists()
     decision = DecisionLog.objects.get(plan=plan)
@@ -205,6 +210,6 @@ def test_a_rep_cannot_promote(replan: Replan, teammate: Any) -> None:
     from pac.web.plans.models import Plan
 
     plan, scenario = replan.plan, replan.one_more_ae
-    result = pac("plan", "scenario", "promote", scenario.pk, "--base-version", plan.version, "--user", "teammate")
-    _refused(result, 1, "You may not change this plan.")
+    result = pac("plan", "scenario", "promote", scenario.pk, "--base-version", plan.version, "--as", "teammate")
+    _refused(result, 2, "You may not change this plan.")
     assert Plan.objects.filter(pk=scenario.pk).exists()

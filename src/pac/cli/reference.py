@@ -83,7 +83,16 @@ WEB_PAGES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         ("forecast-call submit", "forecast-call adjust", "forecast-call list"),
     ),
     ("Sequence builder, « Today »", "/plans/ID/sequences/…, /today/", ()),
-    ("Scenarios, versions", "/plans/ID/scenarios/, /plans/ID/versions/", ()),
+    (
+        "Versions: list, compared, baseline",
+        "/plans/ID/versions/",
+        ("plan versions", "plan version-diff", "plan baseline"),
+    ),
+    (
+        "Scenarios: list, new, compared, promoted",
+        "/plans/ID/scenarios/, /cockpit/plans/ID/scenarios/compare/",
+        ("plan scenario list", "plan scenario new", "plan scenario compare", "plan scenario promote"),
+    ),
     ("Meeting minutes and decisions, alert thresholds, calendar feeds", "…", ()),
 )
 

@@ -2,22 +2,21 @@
 versions and what-if scenarios from the command line, as the « Versions » and « Scénarios » pages show
 them, through the same services (issue 13).
 
-Each command acts as a person, as ``pac plan apply`` does: the plan's owner, or ``--user``; that person's
-rights apply (a plan outside their teams is not found, a rep changes nothing). What a command changes is
-recorded as the command line's in the plan's history, under the person's name when ``--user`` gives one."""
+Each command acts as a user (``--as USERNAME`` or ``PAC_USER``, ``pac.cli.acting``): a plan outside their
+teams is not found, a rep changes nothing (a refusal: exit code 2); what a command changes is recorded in
+the plan's history as theirs, from the command line."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from pac.cli.terminal import JsonFlag, _, django_setup, err, fail, out, print_json
+from pac.cli.acting import AsUser, acting_user, refusals_said, visible_plan
+from pac.cli.terminal import JsonFlag, _, fail, out, print_json
 
 if TYPE_CHECKING:
     from pac.web.accounts.models import User
@@ -28,40 +27,16 @@ scenario_app = typer.Typer(help=_("What-if scenarios of a plan: list, new, compa
 #: The largest number a plan, scenario or version argument takes (ids are 64-bit in the database).
 MAX_ID = 2**53
 PlanId = Annotated[int, typer.Argument(help="Plan number (as in the web app).", min=1, max=MAX_ID)]
-AsUser = Annotated[
-    str | None,
-    typer.Option(
-        "--user", help="Act as this user, with their rights (default: the plan's owner, as pac plan apply does)."
-    ),
-]
 
 
 # --------------------------------------------------------------------------------------------- shared
 
 
-def _acting(plan_id: int, username: str | None) -> tuple[User, Plan]:
-    """The person the command acts as, and the plan (or scenario) ``plan_id`` as they may read it; an
-    unknown plan or user, or a plan outside the person's teams: said, and exit 2."""
-    from django.http import Http404
-
-    from pac.web.accounts.abilities import Ability, can
-    from pac.web.accounts.models import User
-    from pac.web.plans import selectors
-    from pac.web.plans.models import Plan
-
-    row = Plan.objects.filter(pk=plan_id).select_related("owner").first()
-    if row is None:
-        raise fail(_("No plan number {id}.").format(id=plan_id))
-    user = row.owner if username is None else User.objects.filter(username=username, is_active=True).first()
-    if user is None:
-        raise fail(_("No active user named {name}.").format(name=username))
-    try:
-        plan = selectors.plan_for(user, plan_id)
-    except Http404:
-        plan = None
-    if plan is None or not can(user, Ability.READ_PLANS, plan):
-        raise fail(_("{user} has no plan number {id} in their teams.").format(user=user.username, id=plan_id))
-    return user, plan
+def _acting(plan_id: int, username: str) -> tuple[User, Plan]:
+    """The user the command acts as, and the plan (or scenario) ``plan_id`` as they may read it (as the
+    web's ``plan_for``); anyone else, or a plan outside their teams: said, and exit 2."""
+    user = acting_user(username)
+    return user, visible_plan(user, plan_id)
 
 
 def _the_plan(plan: Plan) -> Plan:
@@ -69,27 +44,11 @@ def _the_plan(plan: Plan) -> Plan:
     return plan.scenario_of if plan.scenario_of is not None else plan
 
 
-@contextmanager
-def _refusals() -> Iterator[None]:
-    """A service's refusal (a right the person lacks, a value it will not take) said on stderr, exit 1."""
-    from django.core.exceptions import PermissionDenied, ValidationError
-
-    try:
-        yield
-    except PermissionDenied as refused:
-        err.print(str(refused) or _("You may not do this."), markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(1) from None
-    except ValidationError as refused:
-        for message in refused.messages:
-            err.print(message, markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(1) from None
-
-
-def _recorded(user: User, named: bool) -> Any:
-    """The history's author: the person when ``--user`` named one, else nobody (the command line)."""
+def _recorded(user: User) -> Any:
+    """The plan's history says who made the change, and that it came from the command line."""
     from pac.web.plans.recorded import CLI, recorded_as
 
-    return recorded_as(user if named else None, CLI)
+    return recorded_as(user, CLI)
 
 
 def _version_data(version: PlanVersion) -> dict[str, Any]:
@@ -113,18 +72,17 @@ def _cell(text: str) -> str:
 
 def versions_command(
     plan_id: PlanId,
+    acting: AsUser,
     limit: Annotated[int, typer.Option("--limit", min=1, max=500, help="Versions listed, the newest first.")] = 50,
-    user: AsUser = None,
     as_json: JsonFlag = False,
 ) -> None:
     """The plan's saved versions, the newest first: number, when, by whom, the baseline, and what each
     changed since the version before it."""
-    django_setup()
     from pac.web.plans.history_values import local_when
     from pac.web.plans.version_diff import change_counts, summary
     from pac.web.plans.versions import author_name, with_changes
 
-    _user, plan = _acting(plan_id, user)
+    _user, plan = _acting(plan_id, acting)
     rows = with_changes(plan, list(plan.versions.select_related("author")[:limit]))
     total = plan.versions.count()
     baseline = plan.versions.filter(baseline=True).values_list("number", flat=True).first()
@@ -188,19 +146,18 @@ def versions_command(
 
 def version_diff_command(
     plan_id: PlanId,
+    acting: AsUser,
     old: Annotated[int | None, typer.Argument(help="The version before.", min=0, max=MAX_ID)] = None,
     new: Annotated[int | None, typer.Argument(help="The version after.", min=0, max=MAX_ID)] = None,
     baseline: Annotated[
         bool, typer.Option("--baseline", help="From the baseline to the latest version (instead of OLD NEW).")
     ] = False,
-    user: AsUser = None,
     as_json: JsonFlag = False,
 ) -> None:
     """What changed from one version of the plan to another, object by object, in words as the web page
     says it: two version numbers, or --baseline (the baseline against the latest)."""
     if baseline == (old is not None or new is not None) or (not baseline and new is None):
         raise fail(_("Give two version numbers (OLD NEW), or --baseline alone."))
-    django_setup()
     import yaml
     from django.http import Http404
     from django.utils.translation import gettext, ngettext
@@ -209,7 +166,7 @@ def version_diff_command(
     from pac.web.plans.version_diff import change_counts, changes_data, worded_changes
     from pac.web.plans.versions import author_name, changes_between, version_pair
 
-    _user, plan = _acting(plan_id, user)
+    _user, plan = _acting(plan_id, acting)
     if baseline:
         old = plan.versions.filter(baseline=True).values_list("number", flat=True).first()
         if old is None:
@@ -225,7 +182,7 @@ def version_diff_command(
                 id=plan.pk, numbers=kept
             )
         ) from None
-    with _refusals():
+    with refusals_said():
         changes = changes_between(before, after)
     old_data, new_data = yaml.safe_load(before.content), yaml.safe_load(after.content)
     if as_json:
@@ -298,25 +255,19 @@ def print_worded(sections: list[dict[str, Any]]) -> None:
 
 def baseline_command(
     plan_id: PlanId,
+    acting: AsUser,
     number: Annotated[int, typer.Argument(help="The version to make the baseline.", min=0, max=MAX_ID)],
-    user: AsUser = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Make a version the plan's baseline (one at a time): what re-plans are measured against. By whoever
     may change the plan."""
-    django_setup()
-    from django.http import Http404
-
     from pac.web.plans.versions import baseline_set
 
-    who, plan = _acting(plan_id, user)
-    try:
-        with _refusals(), _recorded(who, user is not None):
-            version = baseline_set(user=who, plan=plan, number=number)
-    except Http404:
-        raise fail(
-            _("Plan {id} keeps no version {number} (pac plan versions {id}).").format(id=plan.pk, number=number)
-        ) from None
+    who, plan = _acting(plan_id, acting)
+    if not plan.versions.filter(number=number).exists():
+        raise fail(_("Plan {id} keeps no version {number} (pac plan versions {id}).").format(id=plan.pk, number=number))
+    with refusals_said(), _recorded(who):
+        version = baseline_set(user=who, plan=plan, number=number)
     if as_json:
         print_json({"plan": plan.pk, **_version_data(version)})
         return
@@ -327,15 +278,14 @@ def baseline_command(
 
 
 @scenario_app.command("list")
-def scenario_list(plan_id: PlanId, user: AsUser = None, as_json: JsonFlag = False) -> None:
+def scenario_list(plan_id: PlanId, acting: AsUser, as_json: JsonFlag = False) -> None:
     """The plan's what-if scenarios, the oldest first: what each assumes and how many objects it changes."""
-    django_setup()
     from django.utils.translation import gettext
 
     from pac.web.plans import scenarios
     from pac.web.plans.history_values import local_when
 
-    _user, found = _acting(plan_id, user)
+    _user, found = _acting(plan_id, acting)
     plan = _the_plan(found)
     rows = [(s, len(scenarios.differences(plan, s)[2])) for s in scenarios.scenarios_of(plan)]
     if as_json:
@@ -381,22 +331,21 @@ def scenario_list(plan_id: PlanId, user: AsUser = None, as_json: JsonFlag = Fals
 @scenario_app.command("new")
 def scenario_new(
     plan_id: PlanId,
+    acting: AsUser,
     name: Annotated[str, typer.Option("--name", help="The scenario's name (at most 200 characters).")],
     note: Annotated[
         str | None,
         typer.Option("--note", help="What it assumes, e.g. « +1 AE from March » (at most 300 characters)."),
     ] = None,
-    user: AsUser = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Copy the plan as a what-if scenario (never applied): change it with the plan pages or pac plan
     export / apply, then compare it with the plan. By whoever may change the plan."""
-    django_setup()
     from pac.web.plans.scenarios import scenario_create
 
-    who, found = _acting(plan_id, user)
+    who, found = _acting(plan_id, acting)
     plan = _the_plan(found)
-    with _refusals(), _recorded(who, user is not None):
+    with refusals_said(), _recorded(who):
         made = scenario_create(user=who, plan=plan, name=name, note=note or "")
     if as_json:
         print_json({"id": made.pk, "name": made.name, "note": made.scenario_note, "plan": plan.pk})
@@ -415,6 +364,7 @@ def scenario_new(
 @scenario_app.command("compare")
 def scenario_compare(
     plan_id: PlanId,
+    acting: AsUser,
     scenario_ids: Annotated[
         list[int] | None,
         typer.Argument(help="Up to four of its scenarios (default: the first four).", min=1, max=MAX_ID),
@@ -422,7 +372,6 @@ def scenario_compare(
     today: Annotated[
         str | None, typer.Option("--today", help="The day the forecast is made on (YYYY-MM-DD; default: today).")
     ] = None,
-    user: AsUser = None,
     as_json: JsonFlag = False,
 ) -> None:
     """The plan and its scenarios side by side: revenue target, volumes per stage, hours per role and
@@ -432,7 +381,6 @@ def scenario_compare(
         day = dt.date.fromisoformat(today) if today else None
     except ValueError:
         raise fail(_("--today must be an ISO date (YYYY-MM-DD).")) from None
-    django_setup()
     from django.utils import timezone
 
     from pac.web.cockpit.scenarios import columns, table, to_json
@@ -441,7 +389,7 @@ def scenario_compare(
     asked = list(dict.fromkeys(scenario_ids or ()))
     if len(asked) > scenarios.COMPARED:
         raise fail(_("At most {count} scenarios at once.").format(count=scenarios.COMPARED))
-    _user, found = _acting(plan_id, user)
+    _user, found = _acting(plan_id, acting)
     plan = _the_plan(found)
     kept = {s.pk: s for s in scenarios.scenarios_of(plan).filter(pk__in=asked)} if asked else {}
     missing = [n for n in asked if n not in kept]
@@ -488,30 +436,28 @@ def print_comparison(cols: list[Any], sections: list[dict[str, Any]]) -> None:
 @scenario_app.command("promote")
 def scenario_promote(
     scenario_id: Annotated[int, typer.Argument(help="The scenario's number.", min=1, max=MAX_ID)],
+    acting: AsUser,
     base_version: Annotated[
         int,
         typer.Option(
             "--base-version", min=0, max=MAX_ID, help="The plan's version as you read it (pac plan versions says it)."
         ),
     ],
-    user: AsUser = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Make a scenario the plan: its content written over the plan in place, as one change refused when the
     plan moved on since --base-version; the decision goes into the plan's log, and the scenario is gone."""
-    django_setup()
     from pac.web.plans import scenarios
-    from pac.web.plans.models import Plan
     from pac.web.plans.versioning import PlanConflict
 
-    row = Plan.objects.filter(pk=scenario_id, scenario_of__isnull=False).values_list("scenario_of", flat=True).first()
-    if row is None:
+    who, found = _acting(scenario_id, acting)
+    if found.scenario_of is None:
         raise fail(_("No scenario number {id}.").format(id=scenario_id))
-    who, plan = _acting(row, user)
+    plan = found.scenario_of
     scenario = scenarios.scenario_of(plan, scenario_id)
     old, new, changes = scenarios.differences(plan, scenario)
     try:
-        with _refusals(), _recorded(who, user is not None):
+        with refusals_said(), _recorded(who):
             decision = scenarios.scenario_promote(user=who, scenario=scenario, expected_version=base_version)
     except PlanConflict:
         plan.refresh_from_db()
