@@ -165,7 +165,7 @@ class World:
             return [self.sequence]
         if name == "action_id":
             return [self.own_actions.get(who, self.own_actions[Role.MANAGER.value])]
-        if name == "number":  # a saved version of the plan
+        if name in ("number", "old", "new"):  # a saved version of the plan (two compared: the same one)
             from pac.web.plans.versions import snapshot
 
             snapshot(self.plan.pk)

@@ -27,6 +27,7 @@ from pac.cli import (
     sequences,
     server,
     tokens,
+    versions,
 )
 from pac.cli.terminal import _
 
@@ -37,6 +38,10 @@ alerts.alerts_app.command("list")(governance.alerts_list)
 alerts.alerts_app.command("dismiss")(governance.alerts_dismiss)
 
 app = typer.Typer(help=_("PAC — plan d'action commercial."), no_args_is_help=True, pretty_exceptions_enable=False)
+plans.plan_app.command("versions")(versions.versions_command)
+plans.plan_app.command("version-diff")(versions.version_diff_command)
+plans.plan_app.command("baseline")(versions.baseline_command)
+plans.plan_app.add_typer(versions.scenario_app, name="scenario")
 app.add_typer(plans.plan_app, name="plan")
 app.add_typer(playbooks.playbook_app, name="playbook")
 app.add_typer(reports.report_app, name="report")

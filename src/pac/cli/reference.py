@@ -19,6 +19,10 @@ DATABASE = frozenset(
     {
         "plan export",
         "plan import",
+        "plan versions",
+        "plan version-diff",
+        "plan baseline",
+        "plan scenario",
         "import",
         "migrate",
         "serve",
@@ -79,7 +83,16 @@ WEB_PAGES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         ("forecast-call submit", "forecast-call adjust", "forecast-call list"),
     ),
     ("Sequence builder, « Today »", "/plans/ID/sequences/…, /today/", ()),
-    ("Scenarios, versions", "/plans/ID/scenarios/, /plans/ID/versions/", ()),
+    (
+        "Versions: list, compared, baseline",
+        "/plans/ID/versions/",
+        ("plan versions", "plan version-diff", "plan baseline"),
+    ),
+    (
+        "Scenarios: list, new, compared, promoted",
+        "/plans/ID/scenarios/, /cockpit/plans/ID/scenarios/compare/",
+        ("plan scenario list", "plan scenario new", "plan scenario compare", "plan scenario promote"),
+    ),
     ("Meeting minutes and decisions, alert thresholds, calendar feeds", "…", ()),
 )
 
@@ -108,7 +121,8 @@ def _param_line(param: Any) -> str:
 
 
 def _uses_database(path: str) -> bool:
-    return path in DATABASE or path.split(" ")[0] in DATABASE
+    words = path.split(" ")
+    return any(" ".join(words[:n]) in DATABASE for n in range(1, len(words) + 1))
 
 
 def _subcommands(group: Any) -> list[tuple[str, Any]]:

@@ -13,7 +13,7 @@ from ninja import NinjaAPI
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from pac.web.api import crm, figures, plans
+from pac.web.api import crm, figures, plans, scenarios, versions
 from pac.web.api.auth import TokenAuth, TooManyCalls
 from pac.web.plans.versioning import PlanConflict
 
@@ -33,6 +33,8 @@ api = NinjaAPI(
 api.add_router("", plans.router)
 api.add_router("", crm.router)
 api.add_router("", figures.router)
+api.add_router("", versions.router)
+api.add_router("", scenarios.router)
 
 
 def _problem(

@@ -334,3 +334,124 @@ class AlertOut(Schema):
 class AlertsOut(Schema):
     as_of: dt.date
     alerts: list[AlertOut]
+
+
+class ChangeCounts(Schema):
+    added: int
+    removed: int
+    changed: int
+
+
+class VersionOut(Schema):
+    """One saved version of a plan: the plan file as it stood after one saved change."""
+
+    number: int = Field(description="The plan's version it was saved as.")
+    saved_at: dt.datetime
+    author: str | None = Field(description="Who saved it (a username); none for the command line.")
+    author_name: str = Field(description="Who saved it, as people are named.")
+    baseline: bool = Field(description="The version re-plans are measured against (one at a time).")
+
+
+class VersionListed(VersionOut):
+    summary: str = Field(description="What it changed since the version before it, in words.")
+    changes: ChangeCounts | None = Field(description="What it changed since the version before; none for the oldest.")
+
+
+class VersionPage(Schema):
+    items: list[VersionListed]
+    count: int
+    limit: int
+    offset: int
+
+
+class ChangeOut(Schema):
+    """One change, as data (``path``, plain ``old`` and ``new``) and in words (as the comparison page)."""
+
+    change: str = Field(description="added, removed or changed.")
+    path: list[str]
+    where: str
+    old: Any = None
+    new: Any = None
+    section: str
+    subject: str = Field(description="The object, by its name; empty for a section-wide value.")
+    field: str = Field(description="The field, by its label; empty for an object added or removed.")
+    old_text: str
+    new_text: str
+
+
+class VersionDiffOut(Schema):
+    plan: int
+    old: VersionOut
+    new: VersionOut
+    total: int
+    count: ChangeCounts
+    changes: list[ChangeOut]
+
+
+class BaselineIn(Schema):
+    number: Version = Field(description="The version to make the plan's baseline.")
+
+
+class ScenarioOut(Schema):
+    id: int
+    name: str
+    note: str = Field(description="What the scenario assumes.")
+    version: int = Field(description="The scenario's own version (it is edited as a plan).")
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    changes: int = Field(description="Objects it changes, adds or removes in the plan.")
+
+
+class ScenarioIn(Schema):
+    name: Text(200, 1)
+    note: Text(300) = Field("", description="What it assumes, e.g. « +1 AE à partir de mars ».")
+
+
+class CompareFilters(Schema):
+    ids: list[Id] = Field(
+        default_factory=list, max_length=4, description="Up to four of the plan's scenarios (default: the first four)."
+    )
+
+
+class RoleLoad(Schema):
+    role: str
+    hours_needed: float
+    hours_available: float
+    weeks_over_capacity: int
+
+
+class ColumnOut(Schema):
+    """The plan or one scenario as the comparison reads it."""
+
+    id: int
+    name: str
+    scenario: bool
+    note: str
+    currency: str
+    revenue_target: float | None
+    volumes: dict[str, int] = Field(description="Each funnel stage's volume.")
+    capacity: list[RoleLoad]
+    actions_budget: float
+    budget: float | None
+    probability_of_target: float | None = Field(description="From the team's forecast, for this column's target.")
+    why_no_probability: str
+    diagnostics: dict[str, int] = Field(description="Diagnostics by severity.")
+    changes: int | None = Field(description="Objects it changes in the plan; none for the plan itself.")
+
+
+class ComparisonOut(Schema):
+    plan: int
+    version: int
+    columns: list[ColumnOut]
+
+
+class PromoteIn(Schema):
+    version: Version = Field(description="The plan's version as read (409 when it moved on).")
+
+
+class PromotedOut(Schema):
+    plan: int
+    version: int = Field(description="The plan's version now.")
+    scenario: str = Field(description="The scenario promoted (now gone: it is the plan).")
+    decision: int = Field(description="The decision logged.")
+    changes: list[ChangeOut]

@@ -195,3 +195,39 @@ def table(cols: list[Column]) -> list[dict[str, Any]]:
             notes = line.pop("notes", None) or [""] * len(cols)
             line["cells"] = [{"text": text, "note": note} for text, note in zip(line["cells"], notes, strict=True)]
     return sections
+
+
+def _plain(value: Decimal | None) -> float | None:
+    return float(value) if value is not None else None
+
+
+def to_json(cols: list[Column]) -> list[dict[str, Any]]:
+    """The comparison as data, a column per plan (the plan first), codes and plain numbers: what the
+    CLI's ``--json`` and the API answer (the table in words is ``table``)."""
+    return [
+        {
+            "id": c.row.pk,
+            "name": c.row.name,
+            "scenario": c.changes is not None,
+            "note": c.row.scenario_note,
+            "currency": c.row.currency,
+            "revenue_target": _plain(c.revenue),
+            "volumes": {s.value: c.volume(s) for s in Stage if c.volume(s) is not None},
+            "capacity": [
+                {
+                    "role": str(rc.role),
+                    "hours_needed": float(rc.hours_needed),
+                    "hours_available": float(rc.hours_available),
+                    "weeks_over_capacity": len(rc.weeks_over_capacity),
+                }
+                for rc in c.analysis.capacity
+            ],
+            "actions_budget": float(c.actions_budget),
+            "budget": _plain(c.row.budget),
+            "probability_of_target": round(c.probability, 4) if c.probability is not None else None,
+            "why_no_probability": c.why_no_probability,
+            "diagnostics": {s.value: c.severities[s] for s in Severity},
+            "changes": c.changes,
+        }
+        for c in cols
+    ]

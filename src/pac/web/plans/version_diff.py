@@ -15,9 +15,11 @@ from typing import Any
 
 from django.db import models
 from django.utils.text import capfirst
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import ngettext
 
-from pac.engine.plandiff import Change, Kind
+from pac.engine.plandiff import Change, Kind, to_json
 from pac.web.plans import models as m
 from pac.web.plans.entities import CRITERIA_LABELS
 from pac.web.plans.history_values import EMPTY, Namer, field_value
@@ -226,3 +228,51 @@ def worded_changes(
         "total": len(lines),
         "counts": {kind: sum(1 for line in lines if line.kind == kind) for kind in ("added", "removed", "changed")},
     }
+
+
+#: Each kind of change in words, by count: « 1 ajout », « 2 changements » (as the comparison page says it).
+KIND_WORDS = {
+    "added": lambda n: ngettext("%(counter)s added", "%(counter)s added", n) % {"counter": n},
+    "removed": lambda n: ngettext("%(counter)s removed", "%(counter)s removed", n) % {"counter": n},
+    "changed": lambda n: ngettext("%(counter)s changed", "%(counter)s changed", n) % {"counter": n},
+}
+
+
+def change_counts(changes: list[Change]) -> dict[str, int]:
+    """How many objects or values were added, removed and changed."""
+    return {kind: sum(1 for c in changes if c.kind.value == kind) for kind in KIND_WORDS}
+
+
+def summary(changes: list[Change] | None, unreadable: bool = False) -> str:
+    """What one version changed, on one line, by section: « 3 modifications : Actions (1 ajout,
+    1 changement) ; Segments (1 retrait) ». None: the first version kept, nothing to compare it with (or a
+    plan file that no longer reads)."""
+    if unreadable:
+        return _("cannot be compared: its plan file no longer reads")
+    if changes is None:
+        return _("first version kept")
+    if not changes:
+        return _("nothing changed in the plan file")
+    sections: dict[str, list[Change]] = {}
+    for change in changes:
+        sections.setdefault(change.path[0], []).append(change)
+    parts = []
+    for key, found in sections.items():
+        label = capfirst(str(SECTIONS.get(key, (key, None))[0]))
+        counts = ", ".join(KIND_WORDS[kind](n) for kind, n in change_counts(found).items() if n)
+        parts.append(f"{label} ({counts})")
+    total = ngettext("%(counter)s change:", "%(counter)s changes:", len(changes)) % {"counter": len(changes)}
+    return f"{total} {'; '.join(parts)}"
+
+
+def changes_data(
+    plan: m.Plan, old: Mapping[str, Any], new: Mapping[str, Any], changes: list[Change]
+) -> list[dict[str, Any]]:
+    """Each change as data and in words: its kind, path and plain values (``engine.plandiff``) with the
+    section, object, field and values as the comparison page words them — what ``--json`` and the API give."""
+    wording = Wording(plan, old, new)
+    return [
+        {**found, "section": line.section, "subject": line.subject, "field": line.field,
+         "old_text": line.old, "new_text": line.new}
+        for found, line in zip(to_json(changes)["changes"], (wording.line(c) for c in changes), strict=True)
+    ]  # fmt: skip

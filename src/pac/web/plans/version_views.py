@@ -4,14 +4,14 @@ chosen. The team reads them; an editor of the plan chooses the baseline."""
 from __future__ import annotations
 
 import yaml
-from django.http import Http404, HttpRequest, HttpResponse
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 
 from pac.web.accounts.abilities import Ability, requires
 from pac.web.plans import selectors, versions
 from pac.web.plans.history_values import local_when
-from pac.web.plans.models import PlanVersion
 from pac.web.plans.selectors import plan_scope
 from pac.web.plans.version_diff import worded_changes
 from pac.web.requests import current_user
@@ -22,12 +22,6 @@ SHOWN = 100
 
 def _number(raw: str | None) -> int | None:
     return int(raw) if raw and raw.isdigit() and len(raw) < 9 else None
-
-
-def _author(version: PlanVersion) -> str:
-    if version.author is None:
-        return _("command line")
-    return version.author.get_full_name() or version.author.username
 
 
 @requires(get=Ability.READ_PLANS, scope=plan_scope)
@@ -42,7 +36,7 @@ def plan_versions(request: HttpRequest, plan_id: int) -> HttpResponse:
         "plans/versions.html",
         {
             "plan": plan,
-            "rows": [{"version": v, "when": local_when(v.created_at), "author": _author(v)} for v in rows],
+            "rows": [{"version": v, "when": local_when(v.created_at), "author": versions.author_name(v)} for v in rows],
             "total": plan.versions.count(),
             "baseline": baseline,
             "default_old": baseline.number if baseline else (rows[1].number if len(rows) > 1 else None),
@@ -57,25 +51,23 @@ def plan_versions_compare(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = selectors.plan_for(current_user(request), plan_id)
     numbers = _number(request.GET.get("old")), _number(request.GET.get("new"))
     if None in numbers:  # no choice made: the baseline (else the previous version) against the latest
-        kept = list(plan.versions.values_list("number", "baseline")[:2])
-        if len(kept) < 2:
+        if plan.versions.count() < 2:
             return redirect("plans:versions", plan.pk)
-        baseline = plan.versions.filter(baseline=True).values_list("number", flat=True).first()
-        numbers = (baseline if baseline is not None else kept[1][0], kept[0][0])
-    found = {v.number: v for v in plan.versions.filter(number__in=numbers).select_related("author")}
-    if len(found) != len(set(numbers)):
-        raise Http404
-    old, new = found[numbers[0]], found[numbers[1]]  # type: ignore[index]
-    worded = worded_changes(
-        plan, yaml.safe_load(old.content), yaml.safe_load(new.content), versions.changes_between(old, new)
-    )
+        numbers = (None, None)
+    old, new = versions.version_pair(plan, *numbers)
+    try:
+        changes = versions.changes_between(old, new)
+    except ValidationError as refused:  # a version saved under rules since tightened
+        messages.error(request, " ".join(refused.messages))
+        return redirect("plans:versions", plan.pk)
+    worded = worded_changes(plan, yaml.safe_load(old.content), yaml.safe_load(new.content), changes)
     return render(
         request,
         "plans/versions_compare.html",
         {
             "plan": plan,
-            "old": {"version": old, "when": local_when(old.created_at), "author": _author(old)},
-            "new": {"version": new, "when": local_when(new.created_at), "author": _author(new)},
+            "old": {"version": old, "when": local_when(old.created_at), "author": versions.author_name(old)},
+            "new": {"version": new, "when": local_when(new.created_at), "author": versions.author_name(new)},
             **worded,
         },
     )
