@@ -68,6 +68,8 @@ class Metric(StrEnum):
     WIN_RATE = "win_rate"
     CYCLE_DAYS = "cycle_days"
     AVERAGE_DEAL = "average_deal"
+    NRR = "nrr"  # net revenue retention, a fraction (1.15 for 115 %)
+    ADOPTION = "adoption"  # new customers still active 60 days after their start, a fraction
 
     @property
     def stage(self) -> Stage | None:
@@ -87,6 +89,14 @@ _METRIC_STAGE = {
     Metric.DEMOS: Stage.DEMO,
     Metric.PROPOSALS: Stage.PROPOSAL,
     Metric.WINS: Stage.WON,
+}
+
+#: Metrics whose target is a fraction (0.3 for 30 %), read and written in per cent, with their highest
+#: sensible target: a win rate or an adoption rate tops at 100 %, a net retention may exceed it.
+RATE_METRICS: dict[Metric, Decimal] = {
+    Metric.WIN_RATE: Decimal(1),
+    Metric.NRR: Decimal(5),
+    Metric.ADOPTION: Decimal(1),
 }
 
 
