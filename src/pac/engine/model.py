@@ -98,6 +98,9 @@ RATE_METRICS: dict[Metric, Decimal] = {
     Metric.NRR: Decimal(5),
     Metric.ADOPTION: Decimal(1),
 }
+#: The decimals a rate metric is shown with: a win rate to the tenth (27.5 %), retention and adoption whole
+#: (108 %), as they are reported.
+RATE_DIGITS: dict[Metric, int] = {Metric.WIN_RATE: 1, Metric.NRR: 0, Metric.ADOPTION: 0}
 
 
 class Period(StrEnum):

@@ -54,6 +54,7 @@ DIMENSION_LABELS = {
     "segment": gettext_lazy("segment"),
     "channel": gettext_lazy("channel"),
     "product": gettext_lazy("product"),
+    "business_unit": gettext_lazy("business unit"),
 }
 
 
