@@ -257,6 +257,7 @@ DIMENSION_LABELS = {
     "segment": gettext_noop("segment"),
     "channel": gettext_noop("channel"),
     "product": gettext_noop("product"),
+    "business_unit": gettext_noop("business unit"),
 }
 QUARTER = gettext_noop("Q%(quarter)s %(year)s")  # the KPI page's title, one msgid
 
