@@ -200,7 +200,7 @@ def test_nrr_and_adoption_behind_their_targets_raise_the_pace_alert() -> None:
 
     assert {"nrr", "nrr-gc", "adoption"} <= set(behind)
     worded = behind["nrr"].message(Formatter("en"))
-    assert "Net revenue retention (NRR)" in worded
+    assert "Net revenue retention" in worded
     assert f"{round(expected_nrr(accounts_of(), START, TODAY) * 100)}% so far where 115% were expected" in worded
 
 

@@ -111,8 +111,8 @@ METRIC_LABELS: dict[Metric, str] = {
     Metric.WIN_RATE: gettext_noop("Win rate"),
     Metric.CYCLE_DAYS: gettext_noop("Sales cycle (days)"),
     Metric.AVERAGE_DEAL: gettext_noop("Average deal"),
-    Metric.NRR: gettext_noop("Net revenue retention (NRR)"),
-    Metric.ADOPTION: gettext_noop("Adoption at 60 days"),
+    Metric.NRR: gettext_noop("Net revenue retention"),
+    Metric.ADOPTION: gettext_noop("Adoption after 60 days"),
 }
 
 PERIOD_LABELS: dict[Period, str] = {
