@@ -10,7 +10,7 @@ import pytest
 
 from pac.engine.analysis import analyse
 from pac.engine.calendar import event_items
-from pac.engine.model import Plan
+from pac.engine.model import RATE_METRICS, Metric, Plan
 from pac.engine.planfile import dump_plan, parse_plan_file, to_plan
 from pac.engine.playbooks import (
     PlaybookError,
@@ -206,6 +206,22 @@ def test_key_accounts_map_each_buying_centre_and_hold_a_qbr_each_quarter() -> No
         assert len(qbrs) == 4 and len({(q.start.year, (q.start.month - 1) // 3) for q in qbrs}) == 4
     assert any(a.type.value == "upsell" for a in plan.actions) and any(a.kpi == "NRR ≥ 115 %" for a in plan.actions)
     assert any(a.kpi == "adoption à 60 jours ≥ 60 %" for a in plan.actions)
+
+
+def test_key_accounts_make_nrr_and_adoption_objectives_of_the_key_accounts_segment() -> None:
+    plan = to_plan(instantiate(load_builtin("key-accounts"), {"start": "2027-01-04"}).doc)
+    rates = {o.metric: (o.target, o.segment, o.deadline) for o in plan.objectives if o.metric in RATE_METRICS}
+    assert rates == {
+        Metric.NRR: (D("1.15"), "grands-comptes", plan.end),
+        Metric.ADOPTION: (D("0.6"), "grands-comptes", plan.end),
+    }
+    chosen = to_plan(
+        instantiate(load_builtin("key-accounts"), {"start": "2027-01-04", "nrr_target": 120, "adoption_target": 80}).doc
+    )
+    assert {o.metric: o.target for o in chosen.objectives if o.metric in RATE_METRICS} == {
+        Metric.NRR: D("1.2"),
+        Metric.ADOPTION: D("0.8"),
+    }
 
 
 TEXT_PLAYBOOK = """

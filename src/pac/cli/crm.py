@@ -189,7 +189,7 @@ def import_command(
 
 
 def kpis_command(
-    by: Annotated[str, typer.Option(help="Dimensions, comma-separated: owner, segment, channel, product…")] = "",
+    by: Annotated[str, typer.Option(help="Dimensions, comma-separated: owner, segment, product, business_unit…")] = "",
     period: Annotated[str | None, typer.Option(help="week, month or quarter")] = None,
     source: CrmSource = None,
     team: CrmTeam = None,

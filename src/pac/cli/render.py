@@ -258,6 +258,7 @@ DIMENSION_LABELS = {
     "channel": gettext_noop("channel"),
     "product": gettext_noop("product"),
     "partner": gettext_noop("partner"),
+    "business_unit": gettext_noop("business unit"),
 }
 QUARTER = gettext_noop("Q%(quarter)s %(year)s")  # the KPI page's title, one msgid
 

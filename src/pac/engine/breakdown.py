@@ -23,7 +23,7 @@ from pac.engine.workdays import business_days_between, fiscal_quarter_bounds, fi
 
 ONE_DAY = dt.timedelta(days=1)
 #: Metrics that are levels or ratios, not totals: every part keeps the year's value.
-NOT_SPLIT = frozenset({model.Metric.WIN_RATE, model.Metric.CYCLE_DAYS, model.Metric.AVERAGE_DEAL})
+NOT_SPLIT = frozenset({*model.RATE_METRICS, model.Metric.CYCLE_DAYS, model.Metric.AVERAGE_DEAL})
 
 
 class By(StrEnum):

@@ -75,6 +75,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
         _id(),
         Column("name"),
         Column("segment"),
+        Column("business_unit"),  # the customer's division or BU: subscription KPIs break down by it
         Column("strategic", "bool"),
         Column("potential", "decimal"),
         Column("owner"),

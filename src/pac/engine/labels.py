@@ -114,6 +114,8 @@ METRIC_LABELS: dict[Metric, str] = {
     Metric.CYCLE_DAYS: gettext_noop("Sales cycle (days)"),
     Metric.AVERAGE_DEAL: gettext_noop("Average deal"),
     Metric.PARTNERS: gettext_noop("Recruited partners"),
+    Metric.NRR: gettext_noop("Net revenue retention"),
+    Metric.ADOPTION: gettext_noop("Adoption after 60 days"),
 }
 
 PERIOD_LABELS: dict[Period, str] = {

@@ -69,6 +69,8 @@ class Metric(StrEnum):
     CYCLE_DAYS = "cycle_days"
     AVERAGE_DEAL = "average_deal"
     PARTNERS = "partners"  # partners recruited (the plan's own ``partners``), counted from their recruitment date
+    NRR = "nrr"  # net revenue retention, a fraction (1.15 for 115 %)
+    ADOPTION = "adoption"  # new customers still active 60 days after their start, a fraction
 
     @property
     def stage(self) -> Stage | None:
@@ -89,6 +91,17 @@ _METRIC_STAGE = {
     Metric.PROPOSALS: Stage.PROPOSAL,
     Metric.WINS: Stage.WON,
 }
+
+#: Metrics whose target is a fraction (0.3 for 30 %), read and written in per cent, with their highest
+#: sensible target: a win rate or an adoption rate tops at 100 %, a net retention may exceed it.
+RATE_METRICS: dict[Metric, Decimal] = {
+    Metric.WIN_RATE: Decimal(1),
+    Metric.NRR: Decimal(5),
+    Metric.ADOPTION: Decimal(1),
+}
+#: The decimals a rate metric is shown with: a win rate to the tenth (27.5 %), retention and adoption whole
+#: (108 %), as they are reported.
+RATE_DIGITS: dict[Metric, int] = {Metric.WIN_RATE: 1, Metric.NRR: 0, Metric.ADOPTION: 0}
 
 
 class Period(StrEnum):

@@ -405,6 +405,18 @@ def _plan_rules(doc: PlanFile) -> list[tuple[tuple[str | int, ...], str]]:
                 (("objectives", i, "id"), Message(gettext_noop("duplicate objective id {id}"), id=repr(objective.id)))
             )
         seen_ids.add(objective.id)
+        highest = model.RATE_METRICS.get(objective.metric) if objective.metric is not None else None
+        if highest is not None and objective.target is not None and objective.target > highest:
+            problems.append(
+                (
+                    ("objectives", i, "target"),
+                    Message(
+                        gettext_noop("a rate is written as a fraction (1.15 for 115 %): at most {bound} ({percent} %)"),
+                        bound=int(highest),
+                        percent=int(highest * 100),
+                    ),
+                )
+            )
         deadline = objective.deadline
         if deadline is not None and not header.start <= deadline <= header.end:
             problems.append(

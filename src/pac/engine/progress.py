@@ -7,8 +7,9 @@ at the end of January is expected whole from February on. Rates and averages are
 are, and for a lower-is-better metric (the sales cycle) being under the target is what is on track.
 
 ``plan_actuals`` measures every objective with the KPI engine on the team's canonical tables, each
-over its window and, for an objective that names a segment, on that segment's deals only. Recruited
-partners are not CRM data: they are counted on the plan's own ``partners``.
+over its window and, for an objective that names a segment, on that segment's deals only (an NRR or
+adoption objective: on the subscriptions of that segment's accounts). Recruited partners are not CRM
+data: they are counted on the plan's own ``partners``.
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ METRIC_KPIS: dict[Metric, str] = {
     Metric.SQLS: "sql",
     Metric.MEETINGS: "meetings",
     Metric.DEMOS: "demos",
+    Metric.NRR: "nrr",
+    Metric.ADOPTION: "adoption_60",
 }
 
 #: Why an objective has no actual, by code; the KPI engine's own reasons pass through as theirs.
@@ -63,6 +66,9 @@ REASONS: dict[str, str] = {
     "segment_not_measurable": gettext_noop("This figure cannot be split by segment: the {table} carry none."),
     "segment_not_in_crm": gettext_noop(
         "No deal in the CRM data belongs to segment “{segment}” (segments found: {found})."
+    ),
+    "segment_not_in_accounts": gettext_noop(
+        "No account in the CRM data belongs to segment “{segment}” (segments found: {found})."
     ),
 }
 
@@ -174,20 +180,19 @@ def plan_actuals(plan: Plan, tables: Mapping[str, Any], today: dt.date) -> dict[
             groups.setdefault((*window, objective.segment), []).append(objective)
     segments = {s.id: s for s in plan.segments}
     for (first, last, segment), objectives in groups.items():
-        scoped, refused = _segment_tables(tables, segments.get(segment) or segment) if segment else (tables, None)
-        kpis = sorted({METRIC_KPIS[o.metric] for o in objectives if o.metric is not None})
-        rows = (
-            {}
-            if refused
-            else _whole_range_rows([dict(r) for r in compute_kpis(scoped, as_of=last, start=first, kpis=kpis)])
-        )
+        scoped, refused = _segment_tables(tables, segments.get(segment) or segment) if segment else (tables, {})
+        wanted = {METRIC_KPIS[o.metric] for o in objectives if o.metric is not None}
+        kpis = sorted(k for k in wanted if not segment or _SEGMENTED_KPIS.get(k, "") not in refused)
+        computed = compute_kpis(scoped, as_of=last, start=first, kpis=kpis) if kpis else []
+        rows = _whole_range_rows([dict(r) for r in computed])
         for objective in objectives:
             assert objective.metric is not None
             kpi = METRIC_KPIS[objective.metric]
-            if refused is not None:
-                found[objective.id] = refused
-            elif segment and kpi not in _SEGMENTED_KPIS:
+            source = _SEGMENTED_KPIS.get(kpi)
+            if segment and source is None:
                 found[objective.id] = Actual(None, "segment_not_measurable", {"table": _KPI_TABLES.get(kpi, "")})
+            elif source in refused:
+                found[objective.id] = refused[source]
             else:
                 found[objective.id] = _actual(rows.get(kpi))
     return found
@@ -203,22 +208,51 @@ def partners_recruited(plan: Plan, objective: Objective, last: dt.date) -> Actua
     return Actual(Decimal(count))
 
 
-#: KPIs computed from the opportunities, the one table that carries a segment.
-_SEGMENTED_KPIS = {"revenue", "wins", "win_rate", "average_deal", "sales_cycle"}
+#: The KPIs a segment's objective can be measured by, and the table cut to the segment for them: the
+#: opportunities carry a segment, a subscription its account's.
+_SEGMENTED_KPIS = {
+    "revenue": "opportunities",
+    "wins": "opportunities",
+    "win_rate": "opportunities",
+    "average_deal": "opportunities",
+    "sales_cycle": "opportunities",
+    "nrr": "subscriptions",
+    "adoption_60": "subscriptions",
+}
 _KPI_TABLES = {"leads": "leads", "mql": "leads", "sql": "leads", "meetings": "activities", "demos": "activities"}
 
 
-def _segment_tables(tables: Mapping[str, Any], segment: Segment | str) -> tuple[Mapping[str, Any], Actual | None]:
-    """The tables with the opportunities of ``segment`` only, or why that cannot be done."""
-    deals = tables.get("opportunities")
+def _segment_tables(tables: Mapping[str, Any], segment: Segment | str) -> tuple[Mapping[str, Any], dict[str, Actual]]:
+    """The tables with the rows of ``segment`` only — the opportunities by their segment, the
+    subscriptions by their account's — and, for a table that cannot be cut so, why (by table)."""
     name = segment.name if isinstance(segment, Segment) else segment
-    if deals is None or "segment" not in deals.columns:
-        return tables, Actual(None, "segment_not_in_crm", {"segment": name, "found": "—"})
-    values = [v for v in deals.select("segment").distinct().to_pyarrow().column("segment").to_pylist() if v]
+    scoped, refused = dict(tables), {}
+    deals: Any = tables.get("opportunities")
+    matching = _matching_values(deals, segment)
+    if isinstance(matching, list):
+        scoped["opportunities"] = deals.filter(deals.segment.isin(matching))
+    else:
+        refused["opportunities"] = Actual(None, "segment_not_in_crm", {"segment": name, "found": matching})
+    subscriptions: Any = tables.get("subscriptions")
+    accounts: Any = tables.get("accounts")
+    if subscriptions is not None:
+        matching = _matching_values(accounts, segment)
+        if isinstance(matching, list):
+            theirs = accounts.filter(accounts.segment.isin(matching)).select(_segment_account=accounts.external_id)
+            scoped["subscriptions"] = subscriptions.semi_join(theirs, subscriptions.account == theirs._segment_account)
+        else:
+            refused["subscriptions"] = Actual(None, "segment_not_in_accounts", {"segment": name, "found": matching})
+    return scoped, refused
+
+
+def _matching_values(table: Any, segment: Segment | str) -> list[str] | str:
+    """The values of ``table``'s segment column that name ``segment``; when none does, the values found
+    (« — » for none) to say so."""
+    if table is None or "segment" not in table.columns:
+        return "—"
+    values = [v for v in table.select("segment").distinct().to_pyarrow().column("segment").to_pylist() if v]
     matching = [v for v in values if segment_matches(segment, v)]
-    if not matching:
-        return tables, Actual(None, "segment_not_in_crm", {"segment": name, "found": ", ".join(sorted(values)) or "—"})
-    return {**tables, "opportunities": deals.filter(deals.segment.isin(matching))}, None
+    return matching or ", ".join(sorted(values)) or "—"
 
 
 def _whole_range_rows(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

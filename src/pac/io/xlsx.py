@@ -37,7 +37,7 @@ from pac.engine.labels import (
     language_code,
     week_title,
 )
-from pac.engine.model import Action, Plan, Raci, Stage
+from pac.engine.model import RATE_METRICS, Action, Plan, Raci, Stage
 from pac.engine.recurrence_words import describe
 from pac.engine.workdays import IsoWeek
 from pac.io.messages import catalogue
@@ -268,7 +268,7 @@ SheetWriter = _Writer
 def _target_kind(metric: str | None) -> str:
     if metric in ("revenue", "average_deal"):
         return MONEY
-    if metric == "win_rate":
+    if metric in RATE_METRICS:
         return PERCENT
     return INT
 

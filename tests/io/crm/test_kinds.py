@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from pac.io.crm import KINDS, ActivityRecord, CostRecord, read_import
+from pac.io.crm import KINDS, AccountRecord, ActivityRecord, CostRecord, read_import
 from tests.io.crm.conftest import WriteExport
 
 
@@ -82,3 +82,14 @@ def test_each_record_type_has_exactly_the_canonical_columns() -> None:
     assert set(RECORD_TYPES) == set(canonical.TABLES)
     for kind, record_type in RECORD_TYPES.items():
         assert [f.name for f in dataclasses.fields(record_type)] == list(canonical.names(kind)), kind
+
+
+@pytest.mark.parametrize("header", ["business_unit", "Business unit", "BU", "Division", "Unité métier"])
+def test_an_accounts_business_unit_is_read_under_the_names_files_give_it(
+    write_export: WriteExport, header: str
+) -> None:
+    path = write_export("comptes.csv", ["external_id", "name", "segment", header], ["A1", "Hexa", "GC", "Industrie"])
+
+    (record,) = read_import(path, "accounts").records()
+
+    assert isinstance(record, AccountRecord) and (record.segment, record.business_unit) == ("GC", "Industrie")

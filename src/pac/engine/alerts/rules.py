@@ -16,7 +16,7 @@ from pac.engine.alerts.inputs import AlertInputs, OpenDeal
 from pac.engine.diagnostics import Diagnostic
 from pac.engine.formatting import Formatter
 from pac.engine.labels import METRIC_LABELS, Translate, gettext_noop
-from pac.engine.model import ActionStatus, AlertThresholds, Metric, Plan, Severity, Stage
+from pac.engine.model import RATE_DIGITS, ActionStatus, AlertThresholds, Metric, Plan, Severity, Stage
 from pac.engine.wording import render
 from pac.engine.workdays import IsoWeek
 
@@ -123,8 +123,8 @@ def _objective_values(
             return translate(METRIC_LABELS[metric]) + (f" · {segment}" if segment else "")
         if key not in _OBJECTIVE_FIGURES or not isinstance(value, int | Decimal):
             return None
-        if metric is Metric.WIN_RATE:
-            return fmt.percent(Decimal(value))
+        if metric in RATE_DIGITS:
+            return fmt.percent(Decimal(value), RATE_DIGITS[metric])
         if metric not in (Metric.REVENUE, Metric.AVERAGE_DEAL):
             return fmt.number(round(Decimal(value)))
         return None

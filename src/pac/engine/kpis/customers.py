@@ -1,5 +1,6 @@
-"""Customer KPIs: acquisition cost (CAC), and from the subscriptions' MRR churn, ARPA, retention (NRR,
-GRR), lifetime value (LTV), LTV ÷ CAC, CAC payback and adoption."""
+"""Customer KPIs: acquisition cost (CAC), and from the subscriptions' MRR, expansion MRR, churn, ARPA,
+retention (NRR, GRR), lifetime value (LTV), LTV ÷ CAC, CAC payback and adoption — those broken down by a
+subscription's account (its segment or business unit)."""
 
 from __future__ import annotations
 
@@ -38,17 +39,11 @@ def cac(run: Run) -> Values:
     return out
 
 
-def _not_by_dimension(run: Run) -> None:
-    if run.s.by:
-        raise Missing("not_by_dimension", columns=", ".join(run.s.by))
-
-
 def mrr_windows(run: Run) -> list[Record]:
-    """MRR at both ends of each window, per window: nrr, grr, churn and arpa all read it, so it is
-    queried once per run."""
-    _not_by_dimension(run)
+    """MRR at both ends of each window, per window (and per the account's segment or business unit when
+    broken down so): mrr, nrr, grr, expansion, churn and arpa all read it, so it is queried once per run."""
     if "mrr" not in run.memo:
-        run.memo["mrr"] = _query_mrr_windows(run, run.tables["subscriptions"])
+        run.memo["mrr"] = _query_mrr_windows(run, run.with_account_dims("subscriptions"))
     records: list[Record] = run.memo["mrr"]
     return records
 
@@ -58,20 +53,22 @@ def _query_mrr_windows(run: Run, subs: ir.Table) -> list[Record]:
     w = run.window_table(first)
     if w is None:
         return []
+    by = list(run.s.by)
     x = subs.filter(subs.account.notnull(), subs.start.notnull()).cross_join(w)
     x = x.filter(x.start <= x._w1)
 
     def active(at: ir.Value) -> ir.BooleanValue:
         return (x.start <= at) & (x.end.isnull() | (x.end > at)) if "end" in x.columns else x.start <= at
 
-    a = x.group_by(["_key", "_w0", "_w1", "account"]).aggregate(
+    a = x.group_by(list(dict.fromkeys(["_key", "_w0", "_w1", "account", *by]))).aggregate(
         m0=active(x._w0).ifelse(x.mrr.fill_null(0), 0).sum(), m1=active(x._w1).ifelse(x.mrr.fill_null(0), 0).sum()
     )
     cohort = a.m0 > 0
-    expr = a.group_by(["_key", "_w0", "_w1"]).aggregate(
+    expr = a.group_by(["_key", "_w0", "_w1", *by]).aggregate(
         start_mrr=cohort.ifelse(a.m0, 0).sum(),
         end_mrr=cohort.ifelse(a.m1, 0).sum(),
         capped=cohort.ifelse(ibis.least(a.m0, a.m1), 0).sum(),
+        expansion=cohort.ifelse(ibis.greatest(a.m1 - a.m0, 0), 0).sum(),
         customers=cohort.sum(),
         churned=(cohort & (a.m1 <= 0)).sum(),
         paying=(a.m1 > 0).sum(),
@@ -81,7 +78,23 @@ def _query_mrr_windows(run: Run, subs: ir.Table) -> list[Record]:
 
 
 def _per_window(run: Run, compute: Callable[[Record], Value]) -> Values:
-    return {(label(r["_key"], run.s.period) if run.s.period else None, ()): compute(r) for r in mrr_windows(run)}
+    return {
+        (label(r["_key"], run.s.period) if run.s.period else None, tuple(r[d] for d in run.s.by)): compute(r)
+        for r in mrr_windows(run)
+    }
+
+
+@computes("mrr")
+def mrr(run: Run) -> Values:
+    return _per_window(run, lambda r: (float(r["mrr"] or 0), None))
+
+
+@computes("expansion_mrr")
+def expansion_mrr(run: Run) -> Values:
+    return _per_window(
+        run,
+        lambda r: (float(r["expansion"] or 0), None) if r["customers"] else (None, Reason("no_customer_at_start")),
+    )
 
 
 @computes("nrr")
@@ -167,8 +180,7 @@ def cac_payback(run: Run) -> Values:
 
 @computes("adoption_60")
 def adoption_60(run: Run) -> Values:
-    subs = run.tables["subscriptions"]
-    _not_by_dimension(run)
+    subs = run.with_account_dims("subscriptions")
     days = run.s.adoption_days
     s = subs.filter(subs.account.notnull(), subs.start.notnull())
     firsts = s.group_by(_acct="account").aggregate(first=s.start.min())
@@ -177,6 +189,6 @@ def adoption_60(run: Run) -> Values:
     alive = j.start.delta(j.first, unit="day") <= days
     if "end" in j.columns:
         alive = alive & (j.end.isnull() | (j.end.delta(j.first, unit="day") > days))
-    per = j.group_by(["_acct", "first"]).aggregate(active=alive.ifelse(1, 0).max())
+    per = j.group_by(list(dict.fromkeys(["_acct", "first", *run.s.by]))).aggregate(active=alive.ifelse(1, 0).max())
     records = run.grouped(per, "first", lambda t: {"den": t.count(), "num": t.active.sum()})
     return run.ratio(records, "num", "den", Reason("no_customer_old_enough", {"days": days}))

@@ -352,6 +352,24 @@ KPIS: dict[str, KpiDefinition] = {
             {"subscriptions": ("account", "start", "mrr")},
         ),
         KpiDefinition(
+            "mrr",
+            "currency",
+            "Σ MRR of the subscriptions running at the window end",
+            "none (a sum)",
+            "window end",
+            "no subscription → not computable",
+            {"subscriptions": ("account", "start", "mrr")},
+        ),
+        KpiDefinition(
+            "expansion_mrr",
+            "currency",
+            "Σ max(MRR at end − MRR at start, 0) of the customers at the window start",
+            "none (a sum over the accounts paying at the window start)",
+            "window start",
+            "no customer at the start → not computable",
+            {"subscriptions": ("account", "start", "mrr")},
+        ),
+        KpiDefinition(
             "grr",
             "ratio",
             "Σ min(MRR at end, MRR at start) of the starting customers ÷ Σ MRR at start",
@@ -413,6 +431,8 @@ LABELS: dict[str, str] = {
     "cac_payback": gettext_noop("CAC payback (months)"),
     "nrr": gettext_noop("Net revenue retention"),
     "grr": gettext_noop("Gross revenue retention"),
+    "mrr": gettext_noop("Monthly recurring revenue (MRR)"),
+    "expansion_mrr": gettext_noop("Expansion MRR"),
     "weighted_pipeline": gettext_noop("Weighted pipeline"),
     "adoption_60": gettext_noop("Adoption after 60 days"),
 }

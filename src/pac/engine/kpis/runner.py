@@ -25,6 +25,10 @@ Key = tuple[str | None, tuple[Any, ...]]
 Value = tuple[float | None, Reason | None]
 Values = dict[Key, Value]
 
+#: Breakdowns a table without the column takes from its account (a subscription's MRR by the account's
+#: segment or business unit).
+ACCOUNT_DIMENSIONS = ("segment", "business_unit")
+
 #: Each KPI's function (registered by the family modules with :func:`computes`).
 COMPUTE: dict[str, Callable[[Run], Values]] = {}
 #: Families: KPIs computed from the rows of one aggregate query, and the function building that query for
@@ -264,6 +268,25 @@ class Run:
         if missing:
             raise Missing("no_breakdown_column", table=table, columns=", ".join(missing))
 
+    def with_account_dims(self, table: str) -> ir.Table:
+        """``table`` with the breakdown's columns, those it lacks (a subscription has no segment) taken from
+        its account: the ``accounts`` row whose ``external_id`` is its ``account`` (a row whose account is
+        unknown has none). Only an account's own columns (:data:`ACCOUNT_DIMENSIONS`) are taken so."""
+        t = self.tables[table]
+        missing = [d for d in self.s.by if d not in t.columns]
+        if not missing:
+            return t
+        accounts = self.tables.get("accounts")
+        if (
+            accounts is None
+            or "account" not in t.columns
+            or any(d not in ACCOUNT_DIMENSIONS or d not in accounts.columns for d in missing)
+        ):
+            raise Missing("no_breakdown_column", table=table, columns=", ".join(missing))
+        theirs = accounts.select(_account_key=accounts.external_id, **{f"_account_{d}": accounts[d] for d in missing})
+        joined = t.left_join(theirs, t.account == theirs._account_key)
+        return joined.select(*t.columns, **{d: joined[f"_account_{d}"] for d in missing})
+
     @property
     def whole_range(self) -> bool:
         """No period and no start: every row counts, dated or not (an export without dates still tells a
@@ -347,8 +370,9 @@ class Run:
     def windows(self, first: dt.date | None) -> list[tuple[dt.date, dt.date, dt.date]]:
         """(period key, window start, window end) — one trailing window when there is no period."""
         as_of = self.s.as_of
-        if self.s.period is None:
-            return [(as_of, add_months(as_of, -self.s.trailing_months), as_of)]
+        if self.s.period is None:  # one window: from start when asked (an objective's), else trailing
+            begin = self.s.start if self.s.start is not None else add_months(as_of, -self.s.trailing_months)
+            return [(as_of, begin, as_of)]
         if first is None:
             return []
         begin = max(first, self.s.start) if self.s.start else first

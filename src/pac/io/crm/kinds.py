@@ -103,6 +103,7 @@ class AccountRecord:
     external_id: str
     name: str | None = None
     segment: str | None = None
+    business_unit: str | None = None
     strategic: bool | None = None
     potential: Decimal | None = None
     owner: str | None = None

@@ -107,12 +107,21 @@ class Preset:
         )
 
 
+#: Headers a file with the canonical names may use instead of the name, per kind and field: the name CRMs
+#: and spreadsheets give the column (matched whatever the case and spacing).
+HEADER_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
+    "accounts": {"business_unit": ("Business unit", "BU", "Division", "Unité métier")},
+}
+
+
 def canonical_preset(kind: str) -> Preset:
-    """A file whose columns already have the canonical names (a ``--source`` CSV, a PAC export)."""
+    """A file whose columns already have the canonical names (a ``--source`` CSV, a PAC export), or one of
+    their :data:`HEADER_ALIASES`."""
+    aliases = HEADER_ALIASES.get(kind, {})
     return Preset(
         f"canonical-{kind}",
         kind,
-        tuple((name, name) for name in field_specs(kind)),
+        tuple((column, name) for name in field_specs(kind) for column in (name, *aliases.get(name, ()))),
         description=f"columns named as the canonical {kind} table",
     )
 

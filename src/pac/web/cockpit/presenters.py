@@ -17,7 +17,7 @@ from pac.engine.formatting import Formatter
 from pac.engine.kpis.display import comment, kpi_label, value_text
 from pac.engine.kpis.reasons import explain
 from pac.engine.labels import METRIC_LABELS, PERIOD_LABELS, SEVERITY_LABELS, STAGE_NAMES
-from pac.engine.model import Metric, Plan
+from pac.engine.model import RATE_DIGITS, Metric, Plan
 from pac.engine.pace import Pace
 from pac.engine.progress import ObjectiveProgress, actual_reason
 from pac.web.cockpit.overview import Overview, Tile
@@ -39,8 +39,8 @@ def _metric_value(metric: Metric | None, value: Decimal | None, fmt: Formatter) 
         return "—"
     if metric in (Metric.REVENUE, Metric.AVERAGE_DEAL):
         return fmt.money(round(value))
-    if metric is Metric.WIN_RATE:
-        return fmt.percent(value)
+    if metric in RATE_DIGITS:
+        return fmt.percent(value, RATE_DIGITS[metric])
     if metric is Metric.CYCLE_DAYS:
         return gettext("%(days)s days") % {"days": fmt.number(value, 1)}
     return fmt.number(value, 1)

@@ -55,6 +55,7 @@ DIMENSION_LABELS = {
     "channel": gettext_lazy("channel"),
     "product": gettext_lazy("product"),
     "partner": gettext_lazy("partner"),
+    "business_unit": gettext_lazy("business unit"),
 }
 
 

@@ -34,6 +34,7 @@ def _unique(name: str) -> list[models.UniqueConstraint]:
 class CrmAccount(CanonicalRow):
     name = models.CharField(max_length=300, blank=True)
     segment = models.CharField(max_length=200, blank=True)
+    business_unit = models.CharField(max_length=200, blank=True)
     strategic = models.BooleanField(null=True)
     potential = models.DecimalField(max_digits=18, decimal_places=2, null=True)
     owner = models.CharField(max_length=200, blank=True)

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.forms import BaseFormSet, formset_factory
 from django.utils.translation import gettext_lazy as _
 
-from pac.engine.model import Metric, Stage
+from pac.engine.model import RATE_METRICS, Metric, Stage
 from pac.engine.planfile import MAX_PLAN_DAYS
 from pac.engine.plansections import check_timezone
 from pac.engine.workdays import supported_countries
@@ -134,7 +134,7 @@ class ObjectiveForm(forms.Form):
         max_digits=16,
         decimal_places=2,
         required=False,
-        help_text=_("A win rate in per cent, e.g. 30 %."),
+        help_text=_("A rate (win rate, NRR, adoption) in per cent, e.g. 30 % or 115 %."),
     )
     deadline = forms.DateField(label=_("Deadline"), required=False, widget=DATE_WIDGET)
     per = forms.ChoiceField(label=_("Recurrence"), choices=[("", "—"), *PERIOD_CHOICES], required=False)
@@ -148,7 +148,7 @@ class ObjectiveForm(forms.Form):
             known[current] = current
         self.fields["segment"].choices = BLANK + list(known.items())
         target = self.initial.get("target")
-        if self.initial.get("metric") == Metric.WIN_RATE.value and isinstance(target, Decimal):
+        if _rate_metric(self.initial.get("metric")) is not None and isinstance(target, Decimal):
             self.initial["target"] = show_percent(target, language())
 
     def clean(self) -> dict[str, Any]:
@@ -156,14 +156,23 @@ class ObjectiveForm(forms.Form):
         if not data.get("code") and not data.get("metric") and "code" not in self.errors:
             self.add_error("code", _("Give an id or a metric to make it from."))
         target = data.get("target")
-        if data.get("metric") == Metric.WIN_RATE.value and target is not None:
-            if target > 100:
+        rate = _rate_metric(data.get("metric"))
+        if rate is not None and target is not None:
+            highest = RATE_METRICS[rate] * 100
+            if rate is Metric.WIN_RATE and target > highest:
                 self.add_error("target", _("A win rate is at most 100 %."))
+            elif target > highest:
+                self.add_error("target", _("This rate is at most %(percent)s %%.") % {"percent": int(highest)})
             elif target != target.to_integral_value():
-                self.add_error("target", _("Give a win rate in whole per cent, e.g. 30 %."))
+                self.add_error("target", _("Give a rate in whole per cent, e.g. 30 %."))
             else:
                 data["target"] = target / 100  # typed in per cent, kept as a fraction
         return data
+
+
+def _rate_metric(value: object) -> Metric | None:
+    """The metric named ``value`` when its target is a rate typed in per cent (win rate, NRR, adoption)."""
+    return next((metric for metric in RATE_METRICS if metric.value == value), None)
 
 
 class StageForm(forms.Form):

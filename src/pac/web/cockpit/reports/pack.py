@@ -24,7 +24,7 @@ from pac.engine.kpis.display import comment, kpi_label
 from pac.engine.kpis.reasons import explain
 from pac.engine.labels import ACTION_STATUS_LABELS, METRIC_LABELS, PERIOD_LABELS, SEVERITY_LABELS
 from pac.engine.labels import STAGE_PLURALS as STAGE_LABELS
-from pac.engine.model import ActionStatus, Metric, Plan, Severity, Stage
+from pac.engine.model import RATE_DIGITS, ActionStatus, Metric, Plan, Severity, Stage
 from pac.engine.progress import (
     CUMULATIVE,
     METRIC_KPIS,
@@ -287,8 +287,8 @@ def review_pack(
 def _metric_figure(metric: Metric, value: Decimal | None, figures: Figures) -> Figure:
     if metric in (Metric.REVENUE, Metric.AVERAGE_DEAL):
         return figures.money(value)
-    if metric is Metric.WIN_RATE:
-        return figures.percent(value, 1)
+    if metric in RATE_DIGITS:
+        return figures.percent(value, RATE_DIGITS[metric])
     if metric is Metric.CYCLE_DAYS:
         return figures.days(value)
     if metric in CUMULATIVE:
