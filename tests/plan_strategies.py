@@ -152,6 +152,7 @@ def _alerts(draw: st.DrawFn) -> model.AlertThresholds:
         min_sample=draw(st.integers(1, 10000)),
         max_load=draw(factor),
         diagnostics=draw(st.sampled_from(model.Severity)),
+        history_gap=draw(factor),
     )
 
 

@@ -531,3 +531,15 @@ def test_a_plan_of_900_000_values_is_refused_before_any_is_built() -> None:
 
     assert time.perf_counter() - began < 1
     assert issue.line == 10 and "more than 100000 keys and values" in issue.message
+
+
+def test_the_plan_file_keeps_how_far_from_history_a_rate_may_be() -> None:
+    text = VALID + "alerts: {history_gap: 0.1}\n"
+    plan = to_plan(parse_plan_file(text))
+    assert plan.alerts.history_gap == Decimal("0.1")
+    assert "alerts:\n  history_gap: 0.1\n" in dump_plan(plan)
+    assert to_plan(parse_plan_file(dump_plan(plan))) == plan
+    assert to_plan(parse_plan_file(VALID)).alerts.history_gap == Decimal("0.2")  # the default: 20 %
+    assert "alerts" not in dump_plan(to_plan(parse_plan_file(VALID)))
+    refused = _only_issue(VALID + "alerts: {history_gap: 0}\n")
+    assert refused.path == "alerts.history_gap"

@@ -217,6 +217,7 @@ class AlertsEntry(_Entry):
     min_sample: Annotated[int, Field(ge=1, le=10000)] = model.AlertThresholds.min_sample
     max_load: Factor = model.AlertThresholds.max_load
     diagnostics: Annotated[model.Severity, BeforeValidator(_lower)] = model.AlertThresholds.diagnostics
+    history_gap: Factor = model.AlertThresholds.history_gap
 
     def to_model(self) -> model.AlertThresholds:
         return model.AlertThresholds(**self.model_dump())

@@ -209,6 +209,7 @@ def _thresholds_shown(plan: Plan) -> dict[str, str]:
         "pace_behind": str(round(found.pace_behind * 100)),
         "stalled_factor": str(found.stalled_factor.normalize()),
         "slip_days": str(found.slip_days),
+        "history_gap": str((found.history_gap * 100).normalize()),
     }
 
 
@@ -337,7 +338,9 @@ def alert_channel(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 
 #: The thresholds a manager sets from the cockpit (the plan file sets them all), with how the form shows them.
-THRESHOLD_FIELDS = ("min_probability", "pace_behind", "stalled_factor", "slip_days")
+THRESHOLD_FIELDS = ("min_probability", "pace_behind", "stalled_factor", "slip_days", "history_gap")
+#: Those typed in per cent (kept as fractions).
+PERCENT_FIELDS = ("min_probability", "pace_behind", "history_gap")
 
 
 @requires(post=Ability.CHANGE_PLANS, scope=plan_scope)
@@ -349,7 +352,7 @@ def alert_thresholds(request: HttpRequest, plan_id: int) -> HttpResponse:
     try:
         for name in THRESHOLD_FIELDS:
             typed = request.POST.get(name, "").strip().replace(",", ".").replace("%", "")[:20]
-            if typed and name in ("min_probability", "pace_behind"):
+            if typed and name in PERCENT_FIELDS:
                 typed = str(Decimal(typed) / 100)
             values[name] = typed
         plan_alert_thresholds_save(user=user, plan=plan, expected_version=posted_version(request), values=values)
