@@ -13,7 +13,7 @@ from pac.engine.kpis import KPIS, PERIODS, Period
 from pac.engine.kpis.periods import add_months
 from pac.engine.kpis.pivot import Span, span
 
-DIMENSIONS = ("owner", "segment", "channel", "product")
+DIMENSIONS = ("owner", "segment", "channel", "product", "stage")  # stage: the stage KPIs only (``kpis.stages``)
 DEFAULT_KPI = "win_rate"
 #: The longest date range a page computes: five years.
 MAX_RANGE_MONTHS = 60

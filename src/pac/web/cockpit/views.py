@@ -18,11 +18,12 @@ from django.utils.translation import gettext as _
 
 from pac.engine.formatting import Formatter
 from pac.engine.kpis.pivot import by_kpi, pivot
+from pac.engine.kpis.stages import BY_STAGE
 from pac.engine.labels import Message
 from pac.web.accounts.abilities import Ability, abilities_of, requires
 from pac.web.cockpit.charts import burnup_chart, forecast_band, kpi_chart, pivot_chart, progress_chart
 from pac.web.cockpit.kpi_filters import KpiFilters, read_filters
-from pac.web.cockpit.kpi_layout import period_title, present_kpi_lines, present_pivot
+from pac.web.cockpit.kpi_layout import not_by_stage, period_title, present_kpi_lines, present_pivot, stage_lines
 from pac.web.cockpit.landing import Landing, landing_figures, plan_measured
 from pac.web.cockpit.presenters import (
     lever_key,
@@ -54,6 +55,7 @@ DIMENSION_LABELS = {
     "segment": gettext_lazy("segment"),
     "channel": gettext_lazy("channel"),
     "product": gettext_lazy("product"),
+    "stage": gettext_lazy("stage"),
 }
 
 
@@ -128,6 +130,8 @@ def _kpi_tables(tables: dict[str, Any], f: KpiFilters, fmt: Formatter) -> dict[s
         period = f.period if by_period else None
         return compute_kpis(tables, as_of=f.end, by=by, period=period, kpis=kpis, start=f.computed_from)
 
+    if f.by == "stage" and f.kpi not in BY_STAGE:  # said in words, nothing computed
+        return {"pivot": present_pivot(not_by_stage(f.kpi), fmt, str(DIMENSION_LABELS[f.by]))}
     if f.by:
         kpi = [f.kpi]
         found = pivot(
@@ -140,6 +144,8 @@ def _kpi_tables(tables: dict[str, Any], f: KpiFilters, fmt: Formatter) -> dict[s
             computed((), False, kpi),
         )
         unit = KPIS[f.kpi].unit
+        if f.by == "stage":
+            found = stage_lines(found)
         return {
             "pivot": present_pivot(found, fmt, str(DIMENSION_LABELS[f.by])),
             "chart": pivot_chart(found, [titles[p] for p in found.periods], unit),
