@@ -98,3 +98,22 @@ def test_it_learns_from_a_teams_imported_history(settings: Any, tmp_path: Path) 
     learnt = {f["kpi"]: f for f in json.loads(result.stdout)["figures"] if f["segment"] is None}
     (row,) = compute_kpis(team_tables(demo.team), as_of=end, start=start, kpis=["win_rate"])
     assert learnt["win_rate"]["value"] == pytest.approx(row["value"]) and learnt["win_rate"]["count"] == row["basis"]
+
+
+def _gaps(*args: str | Path) -> list[float]:
+    result = pac("plan", "from-history", *args, "--source", MAVEN, *RANGE, "--json")
+    assert result.exit_code == 0, result.stderr
+    return sorted(abs(d["params"]["difference"]) for d in json.loads(result.stdout)["differences"])
+
+
+def test_the_threshold_is_the_plan_files_unless_given(tmp_path: Path) -> None:
+    """Flagged beyond the plan file's ``alerts.history_gap`` (20 % when it sets none); --threshold (in per
+    cent) overrides it."""
+    default = _gaps(PLAN)
+    strict_plan = tmp_path / "strict.yaml"
+    strict_plan.write_text(PLAN.read_text(encoding="utf-8") + "\nalerts:\n  history_gap: 0.01\n", encoding="utf-8")
+    strict = _gaps(strict_plan)
+    assert all(d > 0.2 for d in default)
+    assert all(d > 0.01 for d in strict) and len(strict) > len(default)
+    assert any(0.01 < d <= 0.2 for d in strict)
+    assert _gaps(strict_plan, "--threshold", "20") == default

@@ -21,7 +21,7 @@ import pytest
 from pac.engine.formatting import Formatter
 from pac.engine.kpis import compute_kpis, explain, tables_from_backend, tables_from_directory
 from pac.engine.learned import apply_learned, basis_text, compare, comparisons, gap_text, learn
-from pac.engine.model import FunnelStep, Plan, Segment, Stage
+from pac.engine.model import AlertThresholds, FunnelStep, Plan, Segment, Stage
 from pac.io.messages import catalogue
 from tests.engine.kpi_data import DATA, fill_sqlite, rows
 from tests.engine.test_kpi_stages import _fill
@@ -200,3 +200,16 @@ def test_compare_takes_its_threshold() -> None:
     plan = _plan(steps=steps, average_deal=None)
     assert [c for c, _ in compare(plan, learned, Decimal("0.05"))] == ["rate_off_history"]
     assert compare(plan, learned, Decimal("0.2")) == []
+
+
+def test_the_plan_sets_how_far_from_history_a_rate_is_flagged() -> None:
+    """A rate 15 % above history: within the default 20 %, flagged by a plan whose threshold is 10 %."""
+    learned = learn(tables_from_directory(DATA / "maven"), START, END)
+    win = learned.figure("win_rate").value  # type: ignore[union-attr]
+    steps = (FunnelStep(Stage.PROPOSAL, round(win * Decimal("1.15"), 4)), FunnelStep(Stage.WON))  # type: ignore[operator]
+    plan = _plan(steps=steps, average_deal=None)
+    assert plan.alerts.history_gap == Decimal("0.2") and compare(plan, learned) == []
+    strict = dataclasses.replace(plan, alerts=AlertThresholds(history_gap=Decimal("0.1")))
+    assert [code for code, _ in compare(strict, learned)] == ["rate_off_history"]
+    assert [c.flagged for c in comparisons(strict, learned)] == [True, False]  # the rate; no average deal
+    assert compare(strict, learned, Decimal("0.2")) == []  # a threshold given overrides the plan's

@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from pac.engine import model, planfile
-from pac.engine.model import Metric, Period, Role, Stage
+from pac.engine.model import Metric, Role, Stage
 from pac.engine.planfile import (
     MAX_PLAN_DEPTH,
     MAX_PLAN_FILE_BYTES,
@@ -28,6 +27,7 @@ from pac.engine.planfile import (
 )
 
 from ..conftest import EXAMPLE_PLAN
+from ..plan_strategies import plan_files
 from .strategies import malformed_plan_files
 
 VALID = """\
@@ -303,97 +303,12 @@ def test_it_round_trips_the_example_plans(demo_plan: model.Plan, design_plan: mo
         assert to_plan(parse_plan_file(dump_plan(plan))) == plan
 
 
-identifiers = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_-]{0,12}", fullmatch=True)
-texts = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=30)
-
-
-def _decimals(low: str, high: str, places: int) -> st.SearchStrategy[Decimal]:
-    return st.decimals(
-        min_value=Decimal(low), max_value=Decimal(high), places=places, allow_nan=False, allow_infinity=False
-    )
-
-
-@st.composite
-def plan_files(draw: st.DrawFn) -> model.Plan:
-    """Any plan the plan file accepts, with every decimal at the precision its column keeps."""
-    start = draw(st.dates(dt.date(2025, 1, 1), dt.date(2030, 12, 31)))
-    end = start + dt.timedelta(days=draw(st.integers(1, 120)))
-    ids = draw(st.lists(identifiers, max_size=4, unique=True))
-    objectives = tuple(
-        model.Objective(
-            id,
-            draw(st.none() | st.sampled_from(Metric)),
-            draw(st.none() | _decimals("0.01", "1e9", draw(st.integers(0, 2))).filter(bool)),
-            draw(st.none() | st.dates(start, end)),
-            draw(st.none() | st.sampled_from(Period)),
-            draw(st.none() | identifiers),
-        )
-        for id in ids
-    )
-    upper = sorted(
-        draw(st.lists(st.sampled_from([s for s in Stage if s is not Stage.WON]), min_size=1, max_size=6, unique=True)),
-        key=lambda s: s.order,
-    )
-    steps = (
-        *(model.FunnelStep(s, draw(_decimals("0.0001", "1", 4).filter(bool)), draw(st.integers(0, 90))) for s in upper),
-        model.FunnelStep(Stage.WON),
-    )
-    mondays = (end - dt.timedelta(days=end.weekday())) - (start - dt.timedelta(days=start.weekday()))
-    weeks = mondays.days // 7 + 1  # one weight per ISO week touched by the plan
-    weights = draw(
-        st.none() | st.lists(_decimals("0", "10", 2), min_size=weeks, max_size=weeks).filter(lambda ws: sum(ws) > 0)
-    )
-    roles = draw(st.lists(st.sampled_from(Role), max_size=3, unique=True))
-    team = tuple(model.TeamRole(r, draw(st.integers(0, 50)), draw(_decimals("0.5", "80", 1))) for r in roles)
-    pairs = (
-        draw(
-            st.lists(
-                st.tuples(st.sampled_from([s.stage for s in steps]), st.sampled_from(roles)), unique=True, max_size=4
-            )
-        )
-        if roles
-        else []
-    )
-    effort = tuple(model.Effort(s, r, draw(_decimals("0", "1000", 2))) for s, r in pairs)
-    partners = []
-    for id in draw(st.lists(identifiers, max_size=3, unique=True)):
-        status = draw(st.sampled_from(model.PartnerStatus))
-        signed = status is not model.PartnerStatus.PROSPECT and (
-            status is not model.PartnerStatus.DROPPED or draw(st.booleans())
-        )
-        partners.append(
-            model.Partner(
-                id,
-                draw(texts.filter(str.strip)),
-                draw(st.sampled_from(model.PartnerKind)),
-                draw(st.none() | identifiers),
-                status,
-                draw(st.dates(start - dt.timedelta(days=400), end)) if signed else None,
-                draw(st.none() | texts),
-                None,
-                draw(_decimals("0", "1e9", 2)),
-            )
-        )
-    return model.Plan(
-        name=draw(texts.filter(str.strip)),
-        start=start,
-        end=end,
-        currency=draw(st.sampled_from(["EUR", "USD", "CHF"])),
-        country=draw(st.sampled_from(["FR", "BE", "CH"])),
-        objectives=objectives,
-        average_deal=draw(st.none() | _decimals("1", "1e7", 2).filter(bool)),
-        steps=steps,
-        weekly_weights=tuple(weights) if weights else None,
-        team=team,
-        effort=effort,
-        partners=tuple(partners),
-    )
-
-
 @settings(max_examples=100, deadline=None)
-@given(plan_files())
+@given(plan_files(sequences=True))
 def test_it_dumps_any_plan_so_that_parsing_gives_it_back(plan: model.Plan) -> None:
-    assert to_plan(parse_plan_file(dump_plan(plan))) == plan
+    text = dump_plan(plan)
+    assert to_plan(parse_plan_file(text)) == plan
+    assert dump_plan(to_plan(parse_plan_file(text))) == text  # the normal form: written again, word for word
 
 
 # --- JSON Schema --------------------------------------------------------------------------------
@@ -616,3 +531,15 @@ def test_a_plan_of_900_000_values_is_refused_before_any_is_built() -> None:
 
     assert time.perf_counter() - began < 1
     assert issue.line == 10 and "more than 100000 keys and values" in issue.message
+
+
+def test_the_plan_file_keeps_how_far_from_history_a_rate_may_be() -> None:
+    text = VALID + "alerts: {history_gap: 0.1}\n"
+    plan = to_plan(parse_plan_file(text))
+    assert plan.alerts.history_gap == Decimal("0.1")
+    assert "alerts:\n  history_gap: 0.1\n" in dump_plan(plan)
+    assert to_plan(parse_plan_file(dump_plan(plan))) == plan
+    assert to_plan(parse_plan_file(VALID)).alerts.history_gap == Decimal("0.2")  # the default: 20 %
+    assert "alerts" not in dump_plan(to_plan(parse_plan_file(VALID)))
+    refused = _only_issue(VALID + "alerts: {history_gap: 0}\n")
+    assert refused.path == "alerts.history_gap"

@@ -191,3 +191,26 @@ def test_a_stage_history_fills_the_steps_between_the_stages(owner: Any, team: An
     # the step above « won » takes the win rate (2 of 4 closed), as the plan's win rate is read everywhere
     assert ">50%<" in rows["Demo → Won"].replace("</td>", "<") and 'data-flagged="1"' in rows["Demo → Won"]
     assert "over 4 closed deals since" in _plain(rows["Demo → Won"]) and "−40%" in rows["Demo → Won"]
+
+
+def test_the_plan_sets_its_own_threshold_in_per_cent(demo: Any) -> None:
+    """A rate 15 % above history is within the default 20 %; once the manager types « 10 % » in the alert
+    thresholds' form, the card flags it (and says 10 %)."""
+    from pac.web.plans.models import Plan
+
+    history = _history(demo)
+    plan = _plan(demo, round(Decimal(str(history["win_rate"]["value"])) * Decimal("1.15"), 4), 5000)
+    client = _client(demo.manager)
+    url = reverse("cockpit:plan_history_rates", args=[plan.pk])
+    before = _rows(client.get(url).content.decode())["Proposal → Won"]
+    assert "+15%" in before and 'data-flagged="1"' not in before
+
+    saved = client.post(
+        reverse("cockpit:alert_thresholds", args=[plan.pk]), {"version": plan.version, "history_gap": "10 %"}
+    )
+    assert saved.status_code == 302
+    plan = Plan.objects.get(pk=plan.pk)
+    assert plan.alert_thresholds == {"history_gap": "0.1"}
+    body = client.get(url).content.decode()
+    assert 'data-flagged="1"' in _rows(body)["Proposal → Won"]
+    assert "more than 10% away from history" in body

@@ -93,3 +93,66 @@ def test_a_file_that_changes_the_sequences_is_refused_with_where_to_change_them(
     edited.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
     result = pac("plan", "apply", edited, "--plan", plan.pk, "--base-version", plan.version)
     assert result.exit_code == 1 and "which the web app keeps" in result.output
+
+
+_SMALL = """\
+plan: {{name: Ordre, start: 2027-01-04, end: 2027-03-31}}
+actions:
+{actions}
+"""
+
+
+def _small(*actions: str) -> Any:
+    return to_plan(parse_plan_file(_SMALL.format(actions="\n".join(actions))))
+
+
+def test_applying_a_file_that_reorders_the_actions_keeps_their_rows_in_the_files_order(owner: Any, team: Any) -> None:
+    """Objects kept by id keep their rows (and what points to them), and read back in the file's order."""
+    from pac.web.plans import services
+    from pac.web.plans.applying import plan_apply
+    from pac.web.plans.filesections import plan_for_file
+    from pac.web.plans.models import Action
+
+    one = "  - {id: one, type: demo, start: 2027-01-04, end: 2027-01-08}"
+    two = "  - {id: two, type: demo, start: 2027-01-11, end: 2027-01-15}"
+    row = services.plan_create_from_file(user=owner, team=team, plan=_small(one, two))
+    ids = dict(Action.objects.filter(plan=row).values_list("code", "pk"))
+    row.refresh_from_db()
+    plan_apply(user=owner, plan=row, source=_small(two, one), base_version=row.version)
+    row.refresh_from_db()
+    assert [a.id for a in plan_for_file(row).actions] == ["two", "one"]
+    assert dict(Action.objects.filter(plan=row).values_list("code", "pk")) == ids
+
+
+def test_applying_leaves_no_second_copy_of_a_milestone_behind(owner: Any, team: Any) -> None:
+    from pac.web.plans import services
+    from pac.web.plans.applying import plan_apply
+    from pac.web.plans.filesections import plan_for_file
+
+    action = "  - {{id: one, type: demo, start: 2027-01-04, end: 2027-01-29, milestones: [{milestones}]}}"
+    kickoff = "{name: Lancement, date: 2027-01-05}"
+    row = services.plan_create_from_file(
+        user=owner, team=team, plan=_small(action.format(milestones=f"{kickoff}, {kickoff}"))
+    )
+    row.refresh_from_db()
+    plan_apply(user=owner, plan=row, source=_small(action.format(milestones=kickoff)), base_version=row.version)
+    row.refresh_from_db()
+    assert len(plan_for_file(row).actions[0].milestones) == 1
+
+
+def test_an_action_added_in_the_app_comes_after_the_files(owner: Any, team: Any) -> None:
+    import datetime as dt
+
+    from pac.web.plans import services
+    from pac.web.plans.execution import entity_save
+    from pac.web.plans.filesections import plan_for_file
+    from pac.web.plans.models import Action
+
+    two = "  - {id: two, type: demo, start: 2027-01-11, end: 2027-01-15}"
+    one = "  - {id: one, type: demo, start: 2027-01-04, end: 2027-01-08}"
+    row = services.plan_create_from_file(user=owner, team=team, plan=_small(two, one))
+    row.refresh_from_db()
+    added = Action(code="added", type="demo", name="Ajoutée", start=dt.date(2027, 1, 4), end=dt.date(2027, 1, 8))
+    entity_save(user=owner, plan=row, expected_version=row.version, entity="actions", instance=added)
+    row.refresh_from_db()
+    assert [a.id for a in plan_for_file(row).actions] == ["two", "one", "added"]

@@ -4,6 +4,7 @@ file (no database), and the plan's export from and import into the app database.
 from __future__ import annotations
 
 import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
@@ -457,11 +458,21 @@ def plan_from_history(
     out_file: Annotated[
         Path | None, typer.Option("--out", help="Write the plan with history's figures applied to this file.")
     ] = None,
+    threshold: Annotated[
+        float | None,
+        typer.Option(
+            "--threshold",
+            min=0.1,
+            max=2000,
+            help="Flag the plan's rates more than this many per cent away from history "
+            "(default: the plan file's alerts.history_gap, 20 % unless it sets one).",
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """The funnel rates, stage days, average deal, cycle and no-show rate of the team's CRM history over
     --from…--to, each with its basis and computed as the KPIs are; the plan with them applied (--out), and
-    its rates that differ from history by more than 20 %."""
+    its rates that differ from history by more than the plan's threshold (--threshold, in per cent)."""
     import datetime as dt
 
     from pac.cli.render import print_learned
@@ -484,7 +495,7 @@ def plan_from_history(
     learned = learn(tables, start, end, by_segment=by_segment, min_deals=min_deals)
     applied = apply_learned(plan, learned)
     fmt = Formatter(cli_language(), plan.currency)
-    gaps = compare(plan, learned)
+    gaps = compare(plan, learned, None if threshold is None else Decimal(str(threshold)) / 100)
     if out_file is not None:
         write_out(out_file, dump_plan(applied))
     if as_json:

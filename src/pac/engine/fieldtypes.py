@@ -21,7 +21,11 @@ from pac.engine.labels import Message, gettext_noop
 
 #: Ids are slugs: letters, digits, "-" and "_", as in the web app's forms and URLs.
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
+#: A name is kept without the spaces around it (as the web app's forms keep it): « Salon » and « Salon  »
+#: are one name, and a blank one is none.
+Name = Annotated[
+    str, BeforeValidator(lambda v: v.strip() if isinstance(v, str) else v), Field(min_length=1, max_length=200)
+]
 Person = Annotated[str, Field(min_length=1, max_length=150)]
 ShortText = Annotated[str, Field(max_length=60)]
 Text = Annotated[str, Field(max_length=200)]

@@ -30,7 +30,7 @@ from typing import Any
 
 from pac.engine.formatting import Formatter
 from pac.engine.labels import Translate, gettext_noop
-from pac.engine.model import Plan, Segment, Stage
+from pac.engine.model import AlertThresholds, Plan, Segment, Stage
 from pac.engine.progress import segment_matches
 
 #: The whole-team figures, in the order they are shown.
@@ -93,7 +93,7 @@ TEMPLATES: dict[str, str] = {
         "Average deal: the plan counts on {plan_value}, history gives {history_value} ({basis})."
     ),
 }
-DEFAULT_THRESHOLD = Decimal("0.2")
+DEFAULT_THRESHOLD = AlertThresholds.history_gap  # a plan sets its own in its alert thresholds
 DEFAULT_MIN_DEALS = 30
 
 
@@ -290,9 +290,11 @@ class Comparison:
         return "rate_off_history" if self.kpi == "rate" else "average_deal_off_history"
 
 
-def comparisons(plan: Plan, learned: Learned, threshold: Decimal = DEFAULT_THRESHOLD) -> list[Comparison]:
-    """Each of the plan's rates (and its average deal) next to history's figure for it."""
+def comparisons(plan: Plan, learned: Learned, threshold: Decimal | None = None) -> list[Comparison]:
+    """Each of the plan's rates (and its average deal) next to history's figure for it, flagged beyond
+    ``threshold`` (by default the plan's own, ``plan.alerts.history_gap``)."""
     out: list[Comparison] = []
+    limit = plan.alerts.history_gap if threshold is None else threshold
 
     def compared(
         kpi: str, stage: Stage | None, following: Stage | None, mine: Decimal | None, theirs: Figure | None
@@ -300,7 +302,7 @@ def comparisons(plan: Plan, learned: Learned, threshold: Decimal = DEFAULT_THRES
         difference = None
         if mine is not None and theirs is not None and theirs.value:
             difference = (mine - theirs.value) / theirs.value
-        flagged = difference is not None and abs(difference) > threshold
+        flagged = difference is not None and abs(difference) > limit
         return Comparison(kpi, stage, following, mine, theirs, difference, flagged)
 
     for step, following in zip(plan.steps, plan.steps[1:], strict=False):
@@ -311,9 +313,9 @@ def comparisons(plan: Plan, learned: Learned, threshold: Decimal = DEFAULT_THRES
     return out
 
 
-def compare(plan: Plan, learned: Learned, threshold: Decimal = DEFAULT_THRESHOLD) -> list[tuple[str, dict[str, Any]]]:
+def compare(plan: Plan, learned: Learned, threshold: Decimal | None = None) -> list[tuple[str, dict[str, Any]]]:
     """The plan's rates (and average deal) that differ from history by more than ``threshold`` (relative:
-    0.2 for 20 %), as (code, parameters) for the diagnostics."""
+    0.2 for 20 %; by default the plan's own ``alerts.history_gap``), as (code, parameters) for the diagnostics."""
     found = []
     for c in comparisons(plan, learned, threshold):
         if not c.flagged or c.history is None:

@@ -416,6 +416,7 @@ class AlertThresholds:
     min_sample: int = 10  # rates measured on fewer cases than this say nothing yet
     max_load: Decimal = Decimal(1)  # a role's week loaded above this share of its hours
     diagnostics: Severity = Severity.WARNING  # plan diagnostics of this severity or worse
+    history_gap: Decimal = Decimal("0.20")  # a plan's rate more than this share away from history (relative)
 
 
 @dataclass(frozen=True)

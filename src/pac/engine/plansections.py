@@ -238,6 +238,7 @@ class AlertsEntry(_Entry):
     min_sample: Annotated[int, Field(ge=1, le=10000)] = model.AlertThresholds.min_sample
     max_load: Factor = model.AlertThresholds.max_load
     diagnostics: Annotated[model.Severity, BeforeValidator(_lower)] = model.AlertThresholds.diagnostics
+    history_gap: Factor = model.AlertThresholds.history_gap
 
     def to_model(self) -> model.AlertThresholds:
         return model.AlertThresholds(**self.model_dump())
@@ -504,6 +505,16 @@ def alert_thresholds_document(thresholds: model.AlertThresholds, plain: Any = st
     }
 
 
+#: A segment's criteria in the order the file writes them.
+CRITERIA = tuple(Criteria.model_fields)
+
+
+def _in_order(mapping: Any, order: tuple[Any, ...]) -> list[Any]:
+    """The keys of ``mapping`` in a fixed order (others after them, sorted), whatever order it holds them in: the
+    same segment is written the same way, read from a file or from a database (PostgreSQL's JSON sorts keys)."""
+    return [k for k in order if k in mapping] + sorted(k for k in mapping if k not in order)
+
+
 def sections_to_data(plan: model.Plan, plain: Any) -> dict[str, Any]:
     """The execution sections as plain YAML data (empty sections left out)."""
 
@@ -524,12 +535,12 @@ def sections_to_data(plan: model.Plan, plain: Any) -> dict[str, Any]:
             {
                 "id": s.id,
                 "name": s.name,
-                "criteria": {k: list(v) for k, v in s.criteria.items()},
+                "criteria": {k: list(s.criteria[k]) for k in _in_order(s.criteria, CRITERIA)},
                 "value_proposition": s.value_proposition,
                 "messages": list(s.messages),
                 "potential_accounts": s.potential_accounts,
                 "potential_value": num(s.potential_value),
-                "rates": {k.value: plain(v) for k, v in s.rates.items()},
+                "rates": {k.value: plain(s.rates[k]) for k in _in_order(s.rates, tuple(Stage))},
                 "cycle_days": s.cycle_days,
                 "acquisition_cost": num(s.acquisition_cost),
             }

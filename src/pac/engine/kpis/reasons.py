@@ -42,6 +42,10 @@ TEMPLATES: dict[str, str] = {
     "not_by_dimension": gettext_noop(
         "subscription KPIs are not broken down by dimension (subscriptions have no {columns})"
     ),
+    "not_by_stage": gettext_noop(
+        "only the stage-to-stage conversion and the days in stage are broken down by stage "
+        "(from the stage history); choose one of them, or another breakdown"
+    ),
     "no_mrr_at_start": gettext_noop("no MRR at the start of the period"),
     "no_customer_at_start": gettext_noop("no customer at the start of the period"),
     "empty_window": gettext_noop("empty window"),

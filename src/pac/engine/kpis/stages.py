@@ -21,6 +21,11 @@ from pac.engine.kpis.deals import has_median
 from pac.engine.kpis.reasons import Reason
 from pac.engine.kpis.runner import Missing, Record, Run, Values, computes
 
+#: The KPIs a breakdown by ``stage`` is meant for (the stage a deal left, from the stage history); any other
+#: KPI broken down by stage would read the opportunity's current stage, which says something else: a page
+#: offering « stage » as a breakdown says ``not_by_stage`` for them.
+BY_STAGE = ("stage_conversion", "stage_days")
+
 _S = "opportunity_stages"
 _O = "opportunities"
 #: Stage names that say the deal was lost there (a CRM may record the loss as a stage of its history).

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext
@@ -17,7 +16,7 @@ from pac.engine.kpis.display import kpi_label
 from pac.engine.kpis.periods import add_months
 from pac.engine.kpis.reasons import explain
 from pac.engine.labels import STAGE_NAMES
-from pac.engine.learned import DEFAULT_THRESHOLD, Comparison, Learned, basis_text, comparisons, learn, shown_value
+from pac.engine.learned import Comparison, Learned, basis_text, comparisons, learn, shown_value
 from pac.engine.model import Stage
 from pac.web.cockpit.figures_cache import cached_figures
 from pac.web.crm.kpi_tables import team_tables
@@ -66,9 +65,11 @@ def _reason(fmt: Formatter) -> Any:
     return lambda code, params: explain(code, params, gettext, lambda n: fmt.number(n, 0))
 
 
-def present(plan: Plan, learned: Learned, fmt: Formatter, threshold: Decimal = DEFAULT_THRESHOLD) -> dict[str, Any]:
-    """The card's lines: the plan's rates and average deal next to history's, and history's other figures."""
+def present(plan: Plan, learned: Learned, fmt: Formatter) -> dict[str, Any]:
+    """The card's lines: the plan's rates and average deal next to history's, and history's other figures;
+    flagged beyond the plan's own threshold (its alert thresholds' ``history_gap``)."""
     engine_plan = adapters.to_engine(plan)
+    threshold = engine_plan.alerts.history_gap
     lines = [_line(c, fmt) for c in comparisons(engine_plan, learned, threshold)]
     also = []
     for name in ALSO:

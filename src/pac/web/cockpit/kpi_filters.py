@@ -14,8 +14,9 @@ from pac.engine.kpis.periods import add_months
 from pac.engine.kpis.pivot import Span, span
 
 #: Breakdowns the page offers: a deal's own columns (its partner among them); a subscription KPI takes
-#: segment and business unit from its account (``kpis.runner.ACCOUNT_DIMENSIONS``).
-DIMENSIONS = ("owner", "segment", "channel", "product", "business_unit", "partner")
+#: segment and business unit from its account (``kpis.runner.ACCOUNT_DIMENSIONS``); stage: the stage KPIs
+#: only (``kpis.stages``).
+DIMENSIONS = ("owner", "segment", "channel", "product", "business_unit", "partner", "stage")
 DEFAULT_KPI = "win_rate"
 #: The longest date range a page computes: five years.
 MAX_RANGE_MONTHS = 60

@@ -5,6 +5,7 @@ why a value is missing said once per line."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from typing import Any
@@ -16,6 +17,8 @@ from pac.engine.formatting import Formatter
 from pac.engine.kpis.definitions import KpiRow
 from pac.engine.kpis.display import comment, kpi_label, value_text
 from pac.engine.kpis.pivot import Line, Pivot
+from pac.engine.labels import STAGE_NAMES
+from pac.engine.model import Stage
 
 #: A cell that has no row: nothing counted in that period.
 EMPTY = "—"
@@ -76,6 +79,38 @@ def present_pivot(found: Pivot, fmt: Formatter, dimension_label: str) -> dict[st
         "more": _more(found.others, fmt),
         "why_not": comment(found.why_not, fmt, gettext) if found.why_not is not None else "",
     }
+
+
+def stage_lines(found: Pivot) -> Pivot:
+    """A pivot by stage with its lines named as people say the stages (« Démo », not ``demo``); a stage of
+    the CRM's own (« qualification ») keeps its name."""
+
+    def named(key: Any) -> Any:
+        return gettext(STAGE_NAMES[Stage(key)]) if key in set(Stage) else key
+
+    return dataclasses.replace(
+        found, lines=tuple(dataclasses.replace(line, key=named(line.key)) for line in found.lines)
+    )
+
+
+def not_by_stage(kpi: str) -> Pivot:
+    """The pivot of a KPI that is not broken down by stage: no line, and why (``not_by_stage``)."""
+    why: KpiRow = {
+        "kpi": kpi,
+        "value": None,
+        "unit": "",
+        "period": None,
+        "by": {"stage": None},
+        "status": "not_computable",
+        "reason": None,
+        "reason_code": "not_by_stage",
+        "reason_params": {},
+        "note": None,
+        "note_code": None,
+        "note_params": {},
+        "basis": None,
+    }
+    return Pivot(kpi, "stage", (), (), Line(None, (), None), 0, why)
 
 
 def _more(others: int, fmt: Formatter) -> str:

@@ -18,11 +18,12 @@ from django.utils.translation import gettext as _
 
 from pac.engine.formatting import Formatter
 from pac.engine.kpis.pivot import by_kpi, pivot
+from pac.engine.kpis.stages import BY_STAGE
 from pac.engine.labels import Message
 from pac.web.accounts.abilities import Ability, abilities_of, requires
 from pac.web.cockpit.charts import burnup_chart, forecast_band, kpi_chart, pivot_chart, progress_chart
 from pac.web.cockpit.kpi_filters import KpiFilters, read_filters
-from pac.web.cockpit.kpi_layout import period_title, present_kpi_lines, present_pivot
+from pac.web.cockpit.kpi_layout import not_by_stage, period_title, present_kpi_lines, present_pivot, stage_lines
 from pac.web.cockpit.landing import Landing, landing_figures, plan_measured
 from pac.web.cockpit.presenters import (
     lever_key,
@@ -56,6 +57,7 @@ DIMENSION_LABELS = {
     "product": gettext_lazy("product"),
     "partner": gettext_lazy("partner"),
     "business_unit": gettext_lazy("business unit"),
+    "stage": gettext_lazy("stage"),
 }
 
 
@@ -130,6 +132,8 @@ def _kpi_tables(tables: dict[str, Any], f: KpiFilters, fmt: Formatter) -> dict[s
         period = f.period if by_period else None
         return compute_kpis(tables, as_of=f.end, by=by, period=period, kpis=kpis, start=f.computed_from)
 
+    if f.by == "stage" and f.kpi not in BY_STAGE:  # said in words, nothing computed
+        return {"pivot": present_pivot(not_by_stage(f.kpi), fmt, str(DIMENSION_LABELS[f.by]))}
     if f.by:
         kpi = [f.kpi]
         found = pivot(
@@ -142,6 +146,8 @@ def _kpi_tables(tables: dict[str, Any], f: KpiFilters, fmt: Formatter) -> dict[s
             computed((), False, kpi),
         )
         unit = KPIS[f.kpi].unit
+        if f.by == "stage":
+            found = stage_lines(found)
         return {
             "pivot": present_pivot(found, fmt, str(DIMENSION_LABELS[f.by])),
             "chart": pivot_chart(found, [titles[p] for p in found.periods], unit),
@@ -211,6 +217,7 @@ def _thresholds_shown(plan: Plan) -> dict[str, str]:
         "pace_behind": str(round(found.pace_behind * 100)),
         "stalled_factor": str(found.stalled_factor.normalize()),
         "slip_days": str(found.slip_days),
+        "history_gap": str((found.history_gap * 100).normalize()),
     }
 
 
@@ -339,7 +346,9 @@ def alert_channel(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 
 #: The thresholds a manager sets from the cockpit (the plan file sets them all), with how the form shows them.
-THRESHOLD_FIELDS = ("min_probability", "pace_behind", "stalled_factor", "slip_days")
+THRESHOLD_FIELDS = ("min_probability", "pace_behind", "stalled_factor", "slip_days", "history_gap")
+#: Those typed in per cent (kept as fractions).
+PERCENT_FIELDS = ("min_probability", "pace_behind", "history_gap")
 
 
 @requires(post=Ability.CHANGE_PLANS, scope=plan_scope)
@@ -351,7 +360,7 @@ def alert_thresholds(request: HttpRequest, plan_id: int) -> HttpResponse:
     try:
         for name in THRESHOLD_FIELDS:
             typed = request.POST.get(name, "").strip().replace(",", ".").replace("%", "")[:20]
-            if typed and name in ("min_probability", "pace_behind"):
+            if typed and name in PERCENT_FIELDS:
                 typed = str(Decimal(typed) / 100)
             values[name] = typed
         plan_alert_thresholds_save(user=user, plan=plan, expected_version=posted_version(request), values=values)

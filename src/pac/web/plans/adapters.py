@@ -129,7 +129,7 @@ def to_engine(plan: Plan) -> model.Plan:
                 _opt(model.BuyingRole, c.buying_role),
                 c.email or None,
             )
-            for c in Contact.objects.filter(account__plan=plan).select_related("account").order_by("id")
+            for c in Contact.objects.filter(account__plan=plan).select_related("account").order_by("position", "id")
         ),
         actions=tuple(
             action_to_engine(a)

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from pac.engine import model, plandiff
+from pac.engine.planfile import plan_data
 from pac.web.accounts.models import User
 from pac.web.plans import services
 from pac.web.plans.execution import replace_execution
@@ -32,9 +33,11 @@ def plan_apply(*, user: User, plan: Plan, source: model.Plan, base_version: int)
     moved on since ``base_version``; ``ValidationError`` when the file changes what the app keeps."""
     require_editor(user, plan)
     plan = Plan.objects.select_for_update().get(pk=plan.pk)
-    changes = plandiff.diff_plans(plan_for_file(plan), source)
-    if not changes:
+    current = plan_for_file(plan)
+    changes = plandiff.diff_plans(current, source)
+    if not changes and plan_data(current) == plan_data(source):
         return []
+    # no change but an order (plandiff matches objects by id): the rows are written again in the file's order
     kept = sorted({c.path[0] for c in changes} & KEPT_IN_THE_APP)
     if kept:
         raise ValidationError(

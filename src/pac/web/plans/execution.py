@@ -294,42 +294,51 @@ def create_execution(plan: m.Plan, source: model.Plan) -> None:
 
     Each kind of row is created in one statement with its history rows (a plan file has hundreds of rows:
     one insert each, twice with the history, would make the import slow)."""
-    segments = {s.id: m.Segment(plan=plan, **_segment_fields(s)) for s in source.segments}
+    segments = {s.id: m.Segment(plan=plan, position=n, **_segment_fields(s)) for n, s in enumerate(source.segments)}
     _recorded(list(segments.values()))
-    accounts = {a.id: m.Account(plan=plan, **_account_fields(a, segments)) for a in source.accounts}
+    accounts = {
+        a.id: m.Account(plan=plan, position=n, **_account_fields(a, segments)) for n, a in enumerate(source.accounts)
+    }
     _recorded(list(accounts.values()))
-    _recorded([m.Contact(**_contact_fields(c, accounts)) for c in source.contacts])
-    events = {e.id: m.Event(plan=plan, **_event_fields(e)) for e in source.events}
+    _recorded([m.Contact(position=n, **_contact_fields(c, accounts)) for n, c in enumerate(source.contacts)])
+    events = {e.id: m.Event(plan=plan, position=n, **_event_fields(e)) for n, e in enumerate(source.events)}
     _recorded(list(events.values()))
-    actions = [m.Action(plan=plan, **_action_fields(a, segments, events)) for a in source.actions]
+    actions = [
+        m.Action(plan=plan, position=n, **_action_fields(a, segments, events)) for n, a in enumerate(source.actions)
+    ]
     _create_actions(actions, [[accounts[code] for code in a.accounts] for a in source.actions])
     _recorded(
         [
-            m.Milestone(action=row, name=milestone.name, date=milestone.date)
+            m.Milestone(action=row, name=milestone.name, date=milestone.date, position=n)
             for row, a in zip(actions, source.actions, strict=True)
-            for milestone in a.milestones
+            for n, milestone in enumerate(a.milestones)
         ]
     )
-    _recorded([m.Ritual(plan=plan, **_ritual_fields(r)) for r in source.rituals])
-    _recorded([m.Deadline(plan=plan, **_deadline_fields(d)) for d in source.deadlines])
+    _recorded([m.Ritual(plan=plan, position=n, **_ritual_fields(r)) for n, r in enumerate(source.rituals)])
+    _recorded([m.Deadline(plan=plan, position=n, **_deadline_fields(d)) for n, d in enumerate(source.deadlines)])
     _recorded(
         [
             m.GovernanceRaci(plan=plan, activity=g.activity, position=position, raci=_raci(g.raci))
             for position, g in enumerate(source.raci)
         ]
     )
-    _recorded([m.Partner(plan=plan, **_partner_fields(p, segments)) for p in source.partners])
+    _recorded([m.Partner(plan=plan, position=n, **_partner_fields(p, segments)) for n, p in enumerate(source.partners)])
 
 
 def _upsert(
     rows: Any, wanted: list[tuple[Any, dict[str, Any]]], key: Any, **parent: Any
 ) -> tuple[dict[Any, Any], list[Any]]:
-    """Make ``rows`` (a queryset) hold ``wanted`` (key, values): a row found by ``key(row)`` is changed in
-    place when its values differ (it keeps its id, and what points to it), a missing one created; the rows
-    no longer wanted are returned, for the caller to delete once nothing new points to them."""
-    existing = {key(row): row for row in rows}
+    """Make ``rows`` (a queryset) hold ``wanted`` (key, values) in that order: a row found by ``key(row)`` is
+    changed in place when its values differ (it keeps its id, and what points to it), a missing one created;
+    the rows no longer wanted (a second row of one key among them: two equal milestones) are returned, for
+    the caller to delete once nothing new points to them."""
+    existing: dict[Any, Any] = {}
+    doubles = []
+    for row in rows:
+        doubles.append(row) if key(row) in existing else existing.setdefault(key(row), row)
     kept: dict[Any, Any] = {}
-    for found_key, values in wanted:
+    for position, (found_key, fields) in enumerate(wanted):
+        values = {**fields, "position": position}  # the file's order (``models.InFileOrder``)
         row = existing.pop(found_key, None)
         if row is None:
             row = rows.model(**parent, **values)
@@ -339,7 +348,7 @@ def _upsert(
                 setattr(row, k, v)
             row.save()
         kept[found_key] = row
-    return kept, list(existing.values())
+    return kept, [*existing.values(), *doubles]
 
 
 def replace_execution(plan: m.Plan, source: model.Plan) -> None:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -17,6 +18,29 @@ from pac.web.plans.recorded import PlanHistory
 STAGE_CHOICES = choices(labels.STAGE_NAMES)
 METRIC_CHOICES = choices(labels.METRIC_LABELS)
 PERIOD_CHOICES = choices(labels.PERIOD_LABELS)
+
+
+class InFileOrder(models.Model):
+    """A row of a plan file's list (segments, accounts, actions…): ``position`` keeps the file's order, so
+    that the plan exported reads as the file applied — rows kept in place by id would otherwise come back in
+    the order they were first created. A row created one at a time (a form, an import of accounts) comes
+    after the others."""
+
+    position = models.PositiveIntegerField(default=None, editable=False)
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "id"]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.position is None:
+            last = self.siblings().aggregate(last=models.Max("position"))["last"]
+            self.position = 0 if last is None else last + 1
+        super().save(*args, **kwargs)
+
+    def siblings(self) -> models.QuerySet[Any]:
+        """The rows of the same list (the plan's, by default)."""
+        return type(self)._default_manager.filter(plan_id=self.plan_id)  # type: ignore[attr-defined]
 
 
 class Plan(models.Model):
@@ -218,7 +242,7 @@ PARTNER_KIND_CHOICES = choices(labels.PARTNER_KIND_LABELS)
 PARTNER_STATUS_CHOICES = choices(labels.PARTNER_STATUS_LABELS)
 
 
-class Segment(models.Model):
+class Segment(InFileOrder):
     """A target segment (ICP): criteria, value proposition, messages, potential, rates."""
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="segments")
@@ -250,14 +274,14 @@ class Segment(models.Model):
     history = PlanHistory()
 
     class Meta:
-        ordering = ["id"]
+        ordering = ["position", "id"]
         constraints = [models.UniqueConstraint(fields=["plan", "code"], name="segment_code_unique")]
 
     def __str__(self) -> str:
         return self.name
 
 
-class Account(models.Model):
+class Account(InFileOrder):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="accounts")
     code = models.SlugField(_("id"), max_length=64)
     name = models.CharField(_("name"), max_length=200)
@@ -287,14 +311,14 @@ class Account(models.Model):
     history = PlanHistory()
 
     class Meta:
-        ordering = ["id"]
+        ordering = ["position", "id"]
         constraints = [models.UniqueConstraint(fields=["plan", "code"], name="account_code_unique")]
 
     def __str__(self) -> str:
         return self.name
 
 
-class Contact(models.Model):
+class Contact(InFileOrder):
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="contacts")
     code = models.SlugField(_("id"), max_length=64)
     name = models.CharField(_("name"), max_length=200)
@@ -305,14 +329,18 @@ class Contact(models.Model):
     history = PlanHistory()
 
     class Meta:
-        ordering = ["id"]
+        ordering = ["position", "id"]
         constraints = [models.UniqueConstraint(fields=["account", "code"], name="contact_code_unique")]
 
     def __str__(self) -> str:
         return self.name
 
+    def siblings(self) -> models.QuerySet[Any]:
+        """The plan's contacts: the plan file lists them in one list, whatever their account."""
+        return Contact.objects.filter(account__plan_id=self.account.plan_id)
 
-class Event(models.Model):
+
+class Event(InFileOrder):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="events")
     code = models.SlugField(_("id"), max_length=64)
     name = models.CharField(_("name"), max_length=200)
@@ -325,14 +353,14 @@ class Event(models.Model):
     history = PlanHistory()
 
     class Meta:
-        ordering = ["id"]
+        ordering = ["position", "id"]
         constraints = [models.UniqueConstraint(fields=["plan", "code"], name="event_code_unique")]
 
     def __str__(self) -> str:
         return self.name
 
 
-class Action(models.Model):
+class Action(InFileOrder):
     """An action of the plan: what, for whom, by whom, when, for how much, to yield what.
     ``raci`` is {"R": [...], "A": "...", "C": [...], "I": [...]} with usernames."""
 
@@ -394,14 +422,14 @@ class Action(models.Model):
     history = PlanHistory(excluded_fields=["version"], m2m_fields=["accounts"])
 
     class Meta:
-        ordering = ["id"]
+        ordering = ["position", "id"]
         constraints = [models.UniqueConstraint(fields=["plan", "code"], name="action_code_unique")]
 
     def __str__(self) -> str:
         return self.name
 
 
-class Milestone(models.Model):
+class Milestone(InFileOrder):
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="milestones")
     name = models.CharField(_("name"), max_length=200)
     date = models.DateField(_("date"))
@@ -409,13 +437,17 @@ class Milestone(models.Model):
     history = PlanHistory()
 
     class Meta:
-        ordering = ["id"]
+        ordering = ["position", "id"]
 
     def __str__(self) -> str:
         return self.name
 
+    def siblings(self) -> models.QuerySet[Any]:
+        """The action's milestones."""
+        return Milestone.objects.filter(action_id=self.action_id)
 
-class Ritual(models.Model):
+
+class Ritual(InFileOrder):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="rituals")
     code = models.SlugField(_("id"), max_length=64)
     name = models.CharField(_("name"), max_length=200)
@@ -430,14 +462,14 @@ class Ritual(models.Model):
     history = PlanHistory()
 
     class Meta:
-        ordering = ["id"]
+        ordering = ["position", "id"]
         constraints = [models.UniqueConstraint(fields=["plan", "code"], name="ritual_code_unique")]
 
     def __str__(self) -> str:
         return self.name
 
 
-class Deadline(models.Model):
+class Deadline(InFileOrder):
     """A reporting deadline: one date or a recurrence."""
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="deadlines")
@@ -450,14 +482,14 @@ class Deadline(models.Model):
     history = PlanHistory()
 
     class Meta:
-        ordering = ["id"]
+        ordering = ["position", "id"]
         constraints = [models.UniqueConstraint(fields=["plan", "code"], name="deadline_code_unique")]
 
     def __str__(self) -> str:
         return self.name
 
 
-class Partner(models.Model):
+class Partner(InFileOrder):
     """A channel partner the plan recruits and sells through (``engine.model.Partner``): who manages it,
     where it stands in recruitment (the day it signed from « recruited » on), its MDF budget."""
 
@@ -478,8 +510,7 @@ class Partner(models.Model):
 
     history = PlanHistory()
 
-    class Meta:
-        ordering = ["id"]
+    class Meta(InFileOrder.Meta):
         constraints = [models.UniqueConstraint(fields=["plan", "code"], name="partner_code_unique")]
 
     def __str__(self) -> str:

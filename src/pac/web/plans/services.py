@@ -114,6 +114,7 @@ THRESHOLD_LABELS = {
     "min_sample": gettext_lazy("smallest sample"),
     "max_load": gettext_lazy("team load"),
     "diagnostics": gettext_lazy("diagnostics"),
+    "history_gap": gettext_lazy("gap from history"),
 }
 
 
