@@ -167,6 +167,7 @@ def _two_versions(plans: list[int]) -> None:
 
 def targets(demo: Any, job: Any, token: str) -> dict[str, list[str]]:
     """Each URL name with the URLs walked for it, for the demo's two plans."""
+    from pac.engine.playbooks import builtin_names
     from pac.web.plans.entities import SECTIONS
     from pac.web.plans.models import Action, Plan
     from pac.web.sequences.sender import unsubscribe_token
@@ -249,11 +250,26 @@ def targets(demo: Any, job: Any, token: str) -> dict[str, list[str]]:
             f"{reverse('sequences:people', args=[sequence.plan_id, sequence.pk])}?page=2",
         ],
         "sequences:opt_outs": [reverse("sequences:opt_outs", args=[sequence.plan_id])],
+        "playbooks:list": [reverse("playbooks:list")],
+        "playbooks:builtin": [reverse("playbooks:builtin", args=[name]) for name in builtin_names()],
+        "playbooks:custom": [reverse("playbooks:custom", args=[_team_playbook(demo).pk])],
+        "playbooks:save": [reverse("playbooks:save", args=[p]) for p in plans],
+        "playbooks:upload": [],  # POST only: walked with a faulty playbook file in ``faulty_pages``
+        "playbooks:delete": [],  # POST only: redirects to the playbooks page (walked)
         "cockpit:weeks_produced": [
             f"{reverse('cockpit:weeks_produced', args=[p])}?from={dt.date.today() - dt.timedelta(days=60)}"
             for p in plans
         ],
     }
+
+
+def _team_playbook(demo: Any) -> Any:
+    """A playbook of the team, saved from its current plan (made once)."""
+    from pac.web.playbooks.models import TeamPlaybook
+    from pac.web.playbooks.services import playbook_save
+
+    found = TeamPlaybook.objects.filter(team=demo.team).first()
+    return found or playbook_save(user=demo.manager, plan=demo.current, name="trimestre", title="Notre trimestre")
 
 
 def _walk_sequence(demo: Any) -> Any:
@@ -513,6 +529,20 @@ def _faulty_pages(client: Any, who: str, language: str, demo: Any) -> list[Page]
              "templates": 1, "tpl-0-step": "1", "tpl-0-subject": "{{ contact.salary }}", "tpl-0-body": "",
              "variants": 0, "op": "save", "version": sequence.version}  # fmt: skip
     pages.append(_page(who, language, f"{edit} (refused)", client.post(edit, wrong)))
+    start = reverse("playbooks:builtin", args=["channel-hardware"])  # a playbook's preview, and wrong values
+    people = {k: [demo.manager.username] for k in ("manager", "partner_managers", "marketing", "sdrs")}
+    today = dt.date.today()
+    good = {"team": demo.team.pk, "start": today.isoformat(), "trade_shows_0": (today + dt.timedelta(days=90)).isoformat(),
+            "use_history": "on", "history_from": (today - dt.timedelta(days=365)).isoformat(),
+            "history_to": today.isoformat(), "preview": "1", **people}  # fmt: skip
+    pages.append(_page(who, language, f"{start} (its preview)", client.post(start, good)))
+    bad = {**good, "trade_shows_0": (today + dt.timedelta(days=5)).isoformat(), "target": "beaucoup"}
+    pages.append(_page(who, language, f"{start} (wrong values)", client.post(start, bad)))
+    upload = reverse("playbooks:upload")
+    refused = SimpleUploadedFile("mine.yaml", b"playbook: {name: Mine}\nplan: x\n")
+    pages.append(
+        _page(who, language, f"{upload} (refused)", client.post(upload, {"team": demo.team.pk, "file": refused}))
+    )
     return pages
 
 

@@ -141,7 +141,7 @@ def test_a_saved_playbook_gives_the_plan_back(as_owner: Client, plan: Any, team:
          "create": "1"},
     )  # fmt: skip
     assert created.status_code == 302, created.content.decode()[:3000]
-    again = [p for p in _plans() if p.pk != plan.pk][0]
+    again = next(p for p in _plans() if p.pk != plan.pk)
     assert diff_plans(plan_for_file(plan), plan_for_file(again)) == []
     twice = as_owner.post(reverse("playbooks:save", args=[plan.pk]), {"name": "notre-plan", "title": "Autre"})
     assert twice.status_code == 400 and "already has a playbook named notre-plan" in twice.content.decode()

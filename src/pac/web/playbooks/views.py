@@ -116,7 +116,7 @@ def _start(request: HttpRequest, playbook: Playbook, teams: Any) -> HttpResponse
     """The playbook's form; posted: the plan it makes previewed (nothing written), or created."""
     today = timezone.localdate()
     form = StartForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         playbook=playbook,
         teams=teams,
         people=selectors.people_of(teams),
@@ -240,7 +240,7 @@ def plan_save(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = plan_selectors.plan_for_editing(current_user(request), plan_id)
     name = slugify(plan.name)[:40].strip("-") or "plan"
     initial = {"name": name if name[:1].isalpha() else f"plan-{name}"[:40], "title": plan.name}
-    form = SaveForm(request.POST or None, initial=initial)
+    form = SaveForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             row = services.playbook_save(
