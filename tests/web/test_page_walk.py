@@ -532,9 +532,9 @@ def _faulty_pages(client: Any, who: str, language: str, demo: Any) -> list[Page]
     start = reverse("playbooks:builtin", args=["channel-hardware"])  # a playbook's preview, and wrong values
     people = {k: [demo.manager.username] for k in ("manager", "partner_managers", "marketing", "sdrs")}
     today = dt.date.today()
-    good = {"team": demo.team.pk, "start": today.isoformat(), "trade_shows_0": (today + dt.timedelta(days=90)).isoformat(),
-            "use_history": "on", "history_from": (today - dt.timedelta(days=365)).isoformat(),
-            "history_to": today.isoformat(), "preview": "1", **people}  # fmt: skip
+    show, since = (today + dt.timedelta(days=90)).isoformat(), (today - dt.timedelta(days=365)).isoformat()
+    good = {"team": demo.team.pk, "start": today.isoformat(), "trade_shows_0": show, "use_history": "on",
+            "history_from": since, "history_to": today.isoformat(), "preview": "1", **people}  # fmt: skip
     pages.append(_page(who, language, f"{start} (its preview)", client.post(start, good)))
     bad = {**good, "trade_shows_0": (today + dt.timedelta(days=5)).isoformat(), "target": "beaucoup"}
     pages.append(_page(who, language, f"{start} (wrong values)", client.post(start, bad)))
@@ -596,7 +596,21 @@ def _user_data() -> list[str]:
             if isinstance(field, (models.CharField, models.TextField, models.JSONField)):
                 for value in model.objects.values_list(field.name, flat=True):
                     found.update(_texts_in(value))
+    found.update(_playbook_words())
     return sorted((t for t in found if len(t) >= 3), key=len, reverse=True)
+
+
+def _playbook_words() -> set[str]:
+    """The words of the plans the built-in playbooks make (written in French, as a team would: a preview
+    quotes its actions' names in its diagnostics)."""
+    from pac.engine.planfile import plan_data, to_plan
+    from pac.engine.playbooks import builtin_names, instantiate, load_builtin, trial_values
+
+    found: set[str] = set()
+    for name in builtin_names():
+        playbook = load_builtin(name)
+        found.update(_texts_in(plan_data(to_plan(instantiate(playbook, trial_values(playbook)).doc))))
+    return found
 
 
 def _texts_in(value: Any) -> Iterator[str]:

@@ -204,5 +204,5 @@ def test_starting_from_history_shows_each_learnt_figure_with_its_basis(settings:
     assert response.status_code == 200, response.content.decode()[:3000]
     body = re.sub(r"[\u202f\u00a0]", " ", response.content.decode())
     assert 'data-testid="learned"' in body
-    assert re.search(r"Win rate</strong>: \d+ ?% over [\d, ]+ closed deals since", body)
-    assert re.search(r"Average deal</strong>: €[\d,]+ over [\d, ]+ won deals since", body)
+    assert re.search(r"Win rate: \d+ ?% over [\d, ]+ closed deals since", body)
+    assert re.search(r"Average deal: €[\d,]+ over [\d, ]+ won deals since", body)
