@@ -24,6 +24,12 @@ pytestmark = pytest.mark.django_db
 START, SHOW = dt.date(2027, 1, 4), dt.date(2027, 4, 13)
 
 
+@pytest.fixture(autouse=True)
+def english(settings: Any) -> None:
+    """The tests read the English texts; French is checked once, below."""
+    settings.LANGUAGE_CODE = "en"
+
+
 def _client(user: Any, language: str = "en") -> Client:
     client = Client()
     client.force_login(user)
@@ -53,6 +59,12 @@ def _channel_form(team: Any, **changes: Any) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v is not None}
 
 
+def _previewed(response: Any) -> str:
+    found = re.search(r'name="previewed" value="([0-9a-f]+)"', response.content.decode())
+    assert found, "no preview"
+    return found[1]
+
+
 def _plans() -> list[Any]:
     from pac.web.plans.models import Plan
 
@@ -69,7 +81,10 @@ def test_the_preview_writes_nothing_and_create_makes_the_plan_it_previewed(
     body = preview.content.decode()
     assert 'data-testid="preview-section"' in body and 'id="diagnostics"' in body
     assert _plans() == []  # nothing written
-    created = as_owner.post(url, _channel_form(team, create="1"))
+    changed = as_owner.post(url, _channel_form(team, create="1", target="2 000 000", previewed=_previewed(preview)))
+    assert changed.status_code == 200 and "changed since the preview" in changed.content.decode()
+    assert _plans() == []  # values changed after the preview: shown again, not created
+    created = as_owner.post(url, _channel_form(team, create="1", previewed=_previewed(preview)))
     assert created.status_code == 302
     [plan] = _plans()
     assert created["Location"] == reverse("plans:detail", args=[plan.pk])
@@ -94,6 +109,11 @@ def test_wrong_values_are_said_next_to_their_field(as_owner: Client, team: Any, 
     shows = re.search(r'data-testid="error-trade_shows">(.*?)</div>', body, re.S)
     assert shows and "must be at least 2027-03-05" in shows[1]
     assert re.search(r'data-testid="error-target">.*?Write an amount', body, re.S)
+    french = _client(team.members.get(username="owner"), "fr").post(
+        url, _channel_form(team, trade_shows_0=early, preview="1")
+    )
+    shown = re.search(r'data-testid="error-trade_shows">(.*?)</div>', french.content.decode(), re.S)
+    assert shown and "Valeur 1\u00a0: doit valoir au moins 2027-03-05" in shown[1]
     missing = as_owner.post(url, _channel_form(team, trade_shows_0="", preview="1"))
     assert missing.status_code == 400 and 'data-testid="error-trade_shows"' in missing.content.decode()
     assert _plans() == []
@@ -135,11 +155,10 @@ def test_a_saved_playbook_gives_the_plan_back(as_owner: Client, plan: Any, team:
     assert row.name == "notre-plan" and row.author.username == "owner"
     page = as_owner.get(reverse("playbooks:custom", args=[row.pk]))
     assert page.status_code == 200
-    created = as_owner.post(
-        reverse("playbooks:custom", args=[row.pk]),
-        {"team": team.pk, "start": plan.start.isoformat(), "target": _target(plan), "country": plan.country,
-         "create": "1"},
-    )  # fmt: skip
+    url = reverse("playbooks:custom", args=[row.pk])
+    form = {"team": team.pk, "start": plan.start.isoformat(), "target": _target(plan), "country": plan.country}
+    preview = as_owner.post(url, {**form, "preview": "1"})
+    created = as_owner.post(url, {**form, "create": "1", "previewed": _previewed(preview)})
     assert created.status_code == 302, created.content.decode()[:3000]
     again = next(p for p in _plans() if p.pk != plan.pk)
     assert diff_plans(plan_for_file(plan), plan_for_file(again)) == []

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from decimal import Decimal
 from typing import Any
 
@@ -132,6 +133,10 @@ def _start(request: HttpRequest, playbook: Playbook, teams: Any) -> HttpResponse
     plan = _made(form, context)
     if plan is None:
         return render(request, "playbooks/start.html", context, status=400)
+    if "create" in request.POST and request.POST.get("previewed") != context["signature"]:
+        # the values changed since the preview: show the plan they make before creating it
+        context["issues"] = [_("The values changed since the preview: check this preview, then create the plan.")]
+        return render(request, "playbooks/start.html", context)
     if "create" in request.POST:
         try:
             row = services.plan_create(user=current_user(request), team=form.cleaned_data["team"], plan=plan)
@@ -174,6 +179,7 @@ def _made(form: StartForm, context: dict[str, Any]) -> model.Plan | None:
         context["learned"] = _learned_lines(learned, fmt)
         context["learned_range"] = (fmt.date(learned.start), fmt.date(learned.end))
     page = present(analyse(plan))
+    context["signature"] = _signature(form)
     context.update(
         preview=True,
         page=page,
@@ -183,6 +189,12 @@ def _made(form: StartForm, context: dict[str, Any]) -> model.Plan | None:
         volumes=_volumes(plan, fmt),
     )
     return plan
+
+
+def _signature(form: StartForm) -> str:
+    """What the preview was made of (the values read), so that « Create » creates the plan previewed."""
+    read = sorted((k, repr(v)) for k, v in form.cleaned_data.items())
+    return hashlib.sha256(repr(read).encode()).hexdigest()[:32]
 
 
 def _learned(team: Team, start: dt.date, end: dt.date) -> Learned | None:
