@@ -203,6 +203,8 @@ class UploadForm(forms.Form):
     def __init__(self, *args: Any, teams: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = teams if teams is not None else Team.objects.none()
+        if teams is not None and teams.count() == 1:
+            self.fields["team"].initial = teams.first()
 
 
 class SaveForm(forms.Form):
