@@ -225,3 +225,32 @@ def test_starting_from_history_shows_each_learnt_figure_with_its_basis(settings:
     assert 'data-testid="learned"' in body
     assert re.search(r"Win rate: \d+ ?% over [\d, ]+ closed deals since", body)
     assert re.search(r"Average deal: €[\d,]+ over [\d, ]+ won deals since", body)
+
+
+def test_an_erased_person_is_named_in_no_team_playbook(as_owner: Client, plan: Any, team: Any, teammate: Any) -> None:
+    from pac.web.accounts.models import User
+    from pac.web.playbooks.models import TeamPlaybook
+    from pac.web.privacy.erasure import erase_person
+
+    teammate.first_name, teammate.last_name = "Alexandre", "Martinez"
+    teammate.save()
+    text = (
+        resources_text("key-accounts.yaml")
+        .replace("[alex, julie]", "[alex, teammate]")
+        .replace("Revue", "Revue avec Alexandre Martinez")
+    )
+    TeamPlaybook.objects.create(team=team, name="grands-comptes", title="Grands comptes", text=text)
+    admin = User.objects.create(username="dpo", role="admin")
+    erasure = erase_person(username="teammate", done_by=admin, request_ref="DPO-1", team=team)
+    row = TeamPlaybook.objects.get()
+    assert not re.search(r"(?<![\w.@+-])teammate(?![\w.@+-])", row.text) and "Alexandre Martinez" not in row.text
+    assert f"erased-{erasure.pk}" in row.text and erasure.counts["playbooks"] == 1
+    from pac.engine.playbooks import validate_playbook
+
+    validate_playbook(row.text)  # still a playbook
+
+
+def resources_text(name: str) -> str:
+    from importlib import resources
+
+    return (resources.files("pac.engine.playbooks") / name).read_text(encoding="utf-8")
