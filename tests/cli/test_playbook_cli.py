@@ -113,3 +113,45 @@ def test_new_takes_a_playbook_file_of_ones_own_checked_as_the_built_ins(tmp_path
     mine.write_text("playbook: {name: Mine}\nplan: x\n", encoding="utf-8")
     broken = pac("playbook", "new", mine, "--set", "start=2027-05-03")
     assert broken.exit_code == 2 and "playbook.title" in broken.stderr and "Traceback" not in broken.output
+
+
+def test_save_then_new_from_the_file_gives_the_plan_back_and_validate_accepts_it(tmp_path: Path) -> None:
+    plan_path, playbook_path = tmp_path / "plan.yaml", tmp_path / "mine.yaml"
+    made = pac("playbook", "new", "channel-hardware", "--set", "start=2027-01-04", "--set", "trade_shows=[2027-04-13]",
+               "--out", plan_path)  # fmt: skip
+    assert made.exit_code == 0, made.output
+    saved = pac("playbook", "save", plan_path, "--name", "mon-lancement", "--out", playbook_path)
+    assert saved.exit_code == 0, saved.output
+    checked = pac("playbook", "validate", playbook_path, "--json")
+    assert checked.exit_code == 0 and json.loads(checked.stdout)["valid"] is True
+    again = pac("playbook", "new", "--file", playbook_path)
+    assert again.exit_code == 0, again.output
+    assert yaml.safe_load(again.stdout) == yaml.safe_load(plan_path.read_text(encoding="utf-8"))
+    later = pac("playbook", "new", "--file", playbook_path, "--set", "start=2027-02-01")
+    assert yaml.safe_load(later.stdout)["plan"]["start"] in ("2027-02-01", dt.date(2027, 2, 1))
+
+
+def test_validate_lists_every_problem_with_its_path_and_exits_2(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("playbook: {name: Mauvais}\nparameters: [{name: start, type: day}]\nplan: x\n", encoding="utf-8")
+    result = pac("playbook", "validate", bad, "--json")
+    assert result.exit_code == 2
+    problems = json.loads(result.stdout)["problems"]
+    assert any("playbook.name" in p for p in problems) and any("parameters[0].type" in p for p in problems)
+    broken = tmp_path / "broken.yaml"  # the schema is right but the plan it makes is not valid
+    broken.write_text(
+        "playbook: {name: casse, title: {fr: C, en: C}, description: {fr: C, en: C}}\n"
+        "parameters: [{name: start, type: date, default: 2027-01-04, description: {fr: D, en: S}}]\n"
+        "plan: |\n  version: 1\n  plan: {name: X, start: {{ start }}, end: 2026-01-01}\n",
+        encoding="utf-8",
+    )
+    result = pac("playbook", "validate", broken)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "plan.end" in result.output
+
+
+def test_save_refuses_a_wrong_name_without_a_traceback(tmp_path: Path) -> None:
+    plan_path = tmp_path / "plan.yaml"
+    pac("playbook", "new", "saas-midmarket", "--set", "start=2027-01-04", "--out", plan_path)
+    result = pac("playbook", "save", plan_path, "--name", "Mon Plan")
+    assert result.exit_code == 2 and "name:" in result.output and "Traceback" not in result.output

@@ -167,6 +167,7 @@ def _two_versions(plans: list[int]) -> None:
 
 def targets(demo: Any, job: Any, token: str) -> dict[str, list[str]]:
     """Each URL name with the URLs walked for it, for the demo's two plans."""
+    from pac.engine.playbooks import builtin_names
     from pac.web.plans.entities import SECTIONS
     from pac.web.plans.models import Action, Plan
     from pac.web.sequences.sender import unsubscribe_token
@@ -262,11 +263,26 @@ def targets(demo: Any, job: Any, token: str) -> dict[str, list[str]]:
             f"{reverse('sequences:people', args=[sequence.plan_id, sequence.pk])}?page=2",
         ],
         "sequences:opt_outs": [reverse("sequences:opt_outs", args=[sequence.plan_id])],
+        "playbooks:list": [reverse("playbooks:list")],
+        "playbooks:builtin": [reverse("playbooks:builtin", args=[name]) for name in builtin_names()],
+        "playbooks:custom": [reverse("playbooks:custom", args=[_team_playbook(demo).pk])],
+        "playbooks:save": [reverse("playbooks:save", args=[p]) for p in plans],
+        "playbooks:upload": [],  # POST only: walked with a faulty playbook file in ``faulty_pages``
+        "playbooks:delete": [],  # POST only: redirects to the playbooks page (walked)
         "cockpit:weeks_produced": [
             f"{reverse('cockpit:weeks_produced', args=[p])}?from={dt.date.today() - dt.timedelta(days=60)}"
             for p in plans
         ],
     }
+
+
+def _team_playbook(demo: Any) -> Any:
+    """A playbook of the team, saved from its current plan (made once)."""
+    from pac.web.playbooks.models import TeamPlaybook
+    from pac.web.playbooks.services import playbook_save
+
+    found = TeamPlaybook.objects.filter(team=demo.team).first()
+    return found or playbook_save(user=demo.manager, plan=demo.current, name="trimestre", title="Notre trimestre")
 
 
 def _walk_sequence(demo: Any) -> Any:
@@ -539,6 +555,20 @@ def _faulty_pages(client: Any, who: str, language: str, demo: Any) -> list[Page]
              "templates": 1, "tpl-0-step": "1", "tpl-0-subject": "{{ contact.salary }}", "tpl-0-body": "",
              "variants": 0, "op": "save", "version": sequence.version}  # fmt: skip
     pages.append(_page(who, language, f"{edit} (refused)", client.post(edit, wrong)))
+    start = reverse("playbooks:builtin", args=["channel-hardware"])  # a playbook's preview, and wrong values
+    people = {k: [demo.manager.username] for k in ("manager", "partner_managers", "marketing", "sdrs")}
+    today = dt.date.today()
+    show, since = (today + dt.timedelta(days=90)).isoformat(), (today - dt.timedelta(days=365)).isoformat()
+    good = {"team": demo.team.pk, "start": today.isoformat(), "trade_shows_0": show, "use_history": "on",
+            "history_from": since, "history_to": today.isoformat(), "preview": "1", **people}  # fmt: skip
+    pages.append(_page(who, language, f"{start} (its preview)", client.post(start, good)))
+    bad = {**good, "trade_shows_0": (today + dt.timedelta(days=5)).isoformat(), "target": "beaucoup"}
+    pages.append(_page(who, language, f"{start} (wrong values)", client.post(start, bad)))
+    upload = reverse("playbooks:upload")
+    refused = SimpleUploadedFile("mine.yaml", b"playbook: {name: Mine}\nplan: x\n")
+    pages.append(
+        _page(who, language, f"{upload} (refused)", client.post(upload, {"team": demo.team.pk, "file": refused}))
+    )
     return pages
 
 
@@ -592,7 +622,21 @@ def _user_data() -> list[str]:
             if isinstance(field, (models.CharField, models.TextField, models.JSONField)):
                 for value in model.objects.values_list(field.name, flat=True):
                     found.update(_texts_in(value))
+    found.update(_playbook_words())
     return sorted((t for t in found if len(t) >= 3), key=len, reverse=True)
+
+
+def _playbook_words() -> set[str]:
+    """The words of the plans the built-in playbooks make (written in French, as a team would: a preview
+    quotes its actions' names in its diagnostics)."""
+    from pac.engine.planfile import plan_data, to_plan
+    from pac.engine.playbooks import builtin_names, instantiate, load_builtin, trial_values
+
+    found: set[str] = set()
+    for name in builtin_names():
+        playbook = load_builtin(name)
+        found.update(_texts_in(plan_data(to_plan(instantiate(playbook, trial_values(playbook)).doc))))
+    return found
 
 
 def _texts_in(value: Any) -> Iterator[str]:

@@ -143,6 +143,16 @@ class World:
                 plan=self.plan, code="walk", defaults={"name": "Walk", "steps": steps}
             )
             return [found.pk]
+        if name == "playbook_id":  # a playbook of the team (a built-in's file, stored as the team's)
+            from importlib import resources
+
+            from pac.web.playbooks.models import TeamPlaybook
+
+            text = (resources.files("pac.engine.playbooks") / "key-accounts.yaml").read_text(encoding="utf-8")
+            found_playbook, _made = TeamPlaybook.objects.get_or_create(
+                team=self.team, name="key-accounts", defaults={"title": "Grands comptes", "text": text}
+            )
+            return [found_playbook.pk]
         if name == "ritual_id":
             return [self.plan.rituals.first().pk]
         if name == "day":  # a day the ritual meets
@@ -188,6 +198,7 @@ class World:
             "entity": ["actions", "events"],  # the plan's editors' section, and marketing's
             "job_id": [self.job.pk],
             "token": [self.token],
+            "name": ["saas-midmarket"],  # a built-in playbook
         }
         if name not in found:
             raise LookupError(name)

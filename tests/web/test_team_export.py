@@ -26,7 +26,12 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def data(team: Any, owner: Any, other_team: Any, outsider: Any, demo_plan_text: str) -> dict[str, Any]:
-    return load_team_data(team, owner, other_team, demo_plan_text)
+    from pac.web.playbooks.models import TeamPlaybook
+
+    loaded = load_team_data(team, owner, other_team, demo_plan_text)
+    for which in (team, other_team):  # a playbook of each team: only the team's own is exported
+        TeamPlaybook.objects.create(team=which, name="lancement", title="Lancement", text="playbook: {}", author=owner)
+    return loaded
 
 
 def _expected_counts(team: Any) -> dict[str, int]:
@@ -68,6 +73,7 @@ def _expected_counts(team: Any) -> dict[str, int]:
         "import_jobs": ImportJob.objects.filter(team=team).count(),
         "ritual_meetings": p.RitualMeeting.objects.filter(ritual__plan__team=team).count(),
         "erasures": 0,
+        "playbooks": 1,
     }
     from pac.web.sequences import models as seq
 

@@ -1,5 +1,7 @@
-"""``pac playbook list [--json]`` and ``pac playbook new NAME --set KEY=VALUE… [--out PLAN.yaml]``: the built-in
-playbooks (engine.playbooks) and a complete plan file made from one (no database)."""
+"""``pac playbook list [--json]``, ``pac playbook new NAME|--file FILE --set KEY=VALUE… [--out PLAN.yaml]``,
+``pac playbook validate FILE [--json]`` and ``pac playbook save PLAN.yaml --name N [--out PB.yaml]``: the
+built-in playbooks (engine.playbooks), a complete plan file made from one or from a file of one's own, a
+custom playbook checked, and a plan file turned into a playbook (no database)."""
 
 from __future__ import annotations
 
@@ -24,7 +26,9 @@ TYPE_LABELS = {
     "people": gettext_noop("usernames"),
 }
 
-playbook_app = typer.Typer(help=_("Playbooks: complete plans to start from (list, new)."), no_args_is_help=True)
+playbook_app = typer.Typer(
+    help=_("Playbooks: complete plans to start from (list, new, validate, save)."), no_args_is_help=True
+)
 
 
 @playbook_app.command("list")
@@ -75,7 +79,9 @@ def playbook_list(as_json: JsonFlag = False) -> None:
 
 
 def playbook_new(
-    name: Annotated[str, typer.Argument(help="A built-in playbook's name (pac playbook list), or a playbook file.")],
+    name: Annotated[
+        str | None, typer.Argument(help="A built-in playbook's name (pac playbook list), or a playbook file.")
+    ] = None,
     assignments: Annotated[
         list[str] | None,
         typer.Option(
@@ -84,6 +90,9 @@ def playbook_new(
     ] = None,
     output: Annotated[
         Path | None, typer.Option("--out", "-o", dir_okay=False, help="Write the plan file here (else on stdout).")
+    ] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", "-f", dir_okay=False, help="A playbook file of your own (instead of NAME).")
     ] = None,
 ) -> None:
     """Make a complete plan file from a playbook; its notes and diagnostics go to stderr."""
@@ -97,10 +106,18 @@ def playbook_new(
     if output is not None:
         writable(output)
     translate = catalogue(cli_language())
+    if (name is None) == (file is None):
+        raise fail(_("Give a playbook: its name (pac playbook list) or --file FILE, not both."))
     try:
         given = read_assignments(list(assignments or ()))
-        path = Path(name)
-        playbook = load_playbook(path) if name.endswith((".yaml", ".yml")) and path.is_file() else load_builtin(name)
+        if file is not None:
+            playbook = load_playbook(file)
+        else:
+            assert name is not None
+            path = Path(name)
+            playbook = (
+                load_playbook(path) if name.endswith((".yaml", ".yml")) and path.is_file() else load_builtin(name)
+            )
         instance = instantiate(playbook, given)
     except PlaybookError as error:
         for line in error.lines(translate):
@@ -132,3 +149,79 @@ def playbook_new(
 
 
 playbook_app.command("new")(playbook_new)
+
+
+@playbook_app.command("validate")
+def playbook_validate(
+    file: Annotated[Path, typer.Argument(dir_okay=False, help="The playbook file to check.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Check a playbook file as the web app does before storing it: its header and parameters against the
+    schema, its defaults, and a trial plan made with them; every problem with its path, exit code 2."""
+    from pac.engine.planfile import PlanFileError
+    from pac.engine.playbooks import PlaybookError, load_playbook, validate_playbook
+    from pac.io.messages import catalogue
+
+    translate = catalogue(cli_language())
+    problems: list[str] = []
+    name = None
+    try:
+        playbook = load_playbook(file)
+        name = playbook.name
+        validate_playbook(playbook_text(file), str(file))
+    except PlaybookError as error:
+        problems = error.lines(translate)
+    except PlanFileError as error:
+        problems = [
+            _("the plan the playbook makes is not valid: {problem}").format(problem=line)
+            for line in error.lines(translate)
+        ]
+    if as_json:
+        print_json({"file": str(file), "playbook": name, "valid": not problems, "problems": problems})
+    else:
+        for line in problems:
+            err.print(line, markup=False, highlight=False, soft_wrap=True)
+        if not problems:
+            out.print(_("{path}: playbook {name} is valid.").format(path=file, name=name), soft_wrap=True)
+    if problems:
+        if not as_json:
+            err.print(_("{count} problem(s): fix them and run again.").format(count=len(problems)))
+        raise typer.Exit(2)
+
+
+def playbook_text(path: Path) -> str:
+    """The file's text (already checked readable and bounded by ``load_playbook``)."""
+    return path.read_text(encoding="utf-8-sig")
+
+
+@playbook_app.command("save")
+def playbook_save(
+    plan_file: Annotated[Path, typer.Argument(dir_okay=False, help="The plan file to save as a playbook.")],
+    name: Annotated[str, typer.Option("--name", help="The playbook's name: lower case, digits and dashes.")],
+    title: Annotated[str | None, typer.Option("--title", help="Its title (the plan's name by default).")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--out", "-o", dir_okay=False, help="Write the playbook here (else on stdout).")
+    ] = None,
+) -> None:
+    """Turn a plan file into a playbook with parameters start, target and country: dates counted from the
+    start, sums of money in proportion to the target."""
+    from pac.cli.terminal import load_plan
+    from pac.engine.planfile import to_plan
+    from pac.engine.playbooks import PlaybookError
+    from pac.engine.playbooks.saving import playbook_from_plan
+    from pac.io.messages import catalogue
+
+    if output is not None:
+        writable(output)
+    plan = to_plan(load_plan(plan_file))
+    try:
+        text = playbook_from_plan(plan, name, title or plan.name)
+    except PlaybookError as error:
+        for line in error.lines(catalogue(cli_language())):
+            err.print(line, markup=False, highlight=False, soft_wrap=True)
+        raise fail(_("{count} problem(s): fix them and run again.").format(count=len(error.problems))) from None
+    if output is None:
+        sys.stdout.write(text)
+        return
+    write_out(output, text)
+    out.print(_("{path}: playbook {name} written.").format(path=output, name=name), soft_wrap=True)

@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "pac.web.plans",
     "pac.web.crm",
     "pac.web.cockpit",
+    "pac.web.playbooks",
     "pac.web.sequences",
     "pac.web.privacy",
     "pac.web.api",

@@ -17,6 +17,7 @@ urlpatterns = [
     path("crm/", include("pac.web.crm.urls")),
     path("people/", include("pac.web.accounts.urls")),
     path("cockpit/", include("pac.web.cockpit.urls")),
+    path("playbooks/", include("pac.web.playbooks.urls")),
     path("privacy/", include("pac.web.privacy.urls")),
     path("api/v1/", api.urls),
     path("api-tokens/", include("pac.web.api.urls")),

@@ -21,7 +21,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pac.engine.labels import Message, gettext_noop
 from pac.engine.planfile import PlanFile, format_path, parse_plan_file
-from pac.engine.playbooks.parameters import Parameter, ParamType, PlaybookError, Problem, check_value
+from pac.engine.playbooks.parameters import (
+    Parameter,
+    ParamType,
+    PlaybookError,
+    Problem,
+    check_value,
+    date_bound,
+)
 from pac.engine.playbooks.rendering import render_plan
 from pac.engine.workdays import DEFAULT_COUNTRY
 
@@ -37,6 +44,8 @@ __all__ = [
     "load_builtin",
     "load_playbook",
     "parse_playbook",
+    "trial_values",
+    "validate_playbook",
 ]
 
 MAX_PLAYBOOK_BYTES = 512 * 1024
@@ -315,3 +324,56 @@ def parameter_json(parameter: Parameter) -> dict[str, Any]:
         "max": plain(parameter.maximum),
         "description": dict(parameter.description),
     }
+
+
+#: A date to try a playbook at when its start has no default (a Monday, no holiday around it).
+TRIAL_START = dt.date(2027, 1, 4)
+
+
+def trial_values(playbook: Playbook) -> dict[str, Any]:
+    """Values for the parameters without a default, within their bounds, so that a playbook can be tried
+    before it is stored: dates at their lower bound (or a Monday), amounts and numbers at their minimum,
+    names ``person1``…"""
+    values: dict[str, Any] = {}
+    days: dict[str, Any] = {}  # the date parameters known so far (relative bounds count from them)
+    for spec in playbook.parameters:
+        if not spec.required:
+            if spec.type is ParamType.DATE and _day(spec.default) is not None:
+                days[spec.name] = _day(spec.default)
+            continue
+        count = max(spec.min_items, 1)
+        if spec.type in (ParamType.DATE, ParamType.DATES):
+            try:
+                low = date_bound(spec.minimum, days) or TRIAL_START
+            except PlaybookError:
+                low = TRIAL_START
+            dates = [low + dt.timedelta(days=7 * i) for i in range(count)]
+            values[spec.name] = dates[0] if spec.type is ParamType.DATE else dates
+            days[spec.name] = dates[0]
+        elif spec.type in (ParamType.MONEY, ParamType.INTEGER):
+            values[spec.name] = spec.minimum if spec.minimum is not None else 1
+        elif spec.type is ParamType.RATE:
+            values[spec.name] = spec.minimum if spec.minimum is not None else "0.5"
+        elif spec.type is ParamType.PEOPLE:
+            values[spec.name] = [f"person{i + 1}" for i in range(count)]
+        else:
+            values[spec.name] = "Essai"
+    return values
+
+
+def _day(value: Any) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def validate_playbook(text: str, source: str = "<playbook>") -> Instance:
+    """A custom playbook checked before it is stored: its header and parameters (``parse_playbook``), its
+    defaults, and a trial plan made with them (and :func:`trial_values` for the parameters without one)
+    that passes the plan file's validation. Raises ``PlaybookError`` or the plan file's ``PlanFileError``,
+    each problem with its path."""
+    playbook = parse_playbook(text, source)
+    return instantiate(playbook, trial_values(playbook))

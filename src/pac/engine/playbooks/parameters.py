@@ -131,6 +131,15 @@ def _shown(value: Any) -> str:
     return value.isoformat() if isinstance(value, dt.date) else str(value)
 
 
+def date_bound(bound: Any, known: dict[str, Any]) -> dt.date | None:
+    """A date bound: a date, or ``name±Nd`` from a date parameter already read (None when it is not);
+    a bound that is not a date is a ``PlaybookError``."""
+    try:
+        return _date_bound(bound, known)
+    except _Invalid as invalid:
+        raise PlaybookError([Problem("min", invalid.message)]) from None
+
+
 def _date_bound(bound: Any, known: dict[str, Any]) -> dt.date | None:
     """A date bound: a date, or ``name±Nd`` from a date parameter already read (None when it is not)."""
     if bound is None:

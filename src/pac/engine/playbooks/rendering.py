@@ -10,7 +10,7 @@ Date helpers work on the business days of the plan's ``country`` (a variable of 
 as the calendar dates an event's campaigns), ``next_business_day``, ``previous_business_day``,
 ``add_days(n)``, ``add_months(n)``, ``quarter_start``, ``quarter_end`` (the last business day of the
 quarter); numbers: ``ceil_div(d)`` (the reverse funnel's rounding up, in exact decimals), ``money``
-(rounded to whole units)."""
+(rounded to whole units), ``scale(value, base)`` (``value`` in proportion to the target, to the cent)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import calendar
 import datetime as dt
 import json
 from collections.abc import Mapping
-from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
 from jinja2 import StrictUndefined, TemplateError, Undefined, pass_context
@@ -131,6 +131,14 @@ def _money(value: Any) -> int:
     return int(_decimal(value).to_integral_value(rounding=ROUND_HALF_UP))
 
 
+def _scale(target: Any, value: Any, base: Any) -> Decimal:
+    """``value`` × ``target`` ÷ ``base`` to the cent, computed exactly enough that ``target == base`` gives
+    ``value`` back (a saved plan's sums of money, in proportion to its target)."""
+    with localcontext(prec=60):
+        scaled = _decimal(target) * _decimal(value) / _decimal(base)
+        return scaled.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
 FILTERS = {
     "add_business_days": _add_business_days,
     "business_day_before": _business_day_before,
@@ -142,6 +150,7 @@ FILTERS = {
     "quarter_end": _quarter_end,
     "ceil_div": _ceil_div,
     "money": _money,
+    "scale": _scale,
 }
 
 

@@ -77,7 +77,7 @@ def plan_create(request: HttpRequest) -> HttpResponse:
         )
         messages.success(request, _("Plan created: now give its objectives and funnel rates."))
         return redirect("plans:detail", plan_id=plan.pk)
-    return render(request, "plans/form.html", {"form": form, "title": _("New plan")})
+    return render(request, "plans/form.html", {"form": form, "title": _("New plan"), "starts": True})
 
 
 #: The rituals' next meetings linked from the plan page (the Monday review first when it is the soonest).

@@ -35,6 +35,7 @@ from pac.web.crm.freshness import data_changed
 from pac.web.crm.models import Activity, CrmAccount, CrmContact, ImportJob, Lead, Opportunity, OpportunityChange
 from pac.web.plans import history
 from pac.web.plans import models as plans
+from pac.web.playbooks.models import TeamPlaybook
 from pac.web.privacy.models import Erasure
 from pac.web.sequences import models as sequences
 
@@ -178,6 +179,7 @@ def erase_person(
     counts.update(_scrub_import_problems(person, teams))
     counts.update(_scrub_free_text(person.names, person.pseudonym))
     counts.update(_scrub_alert_recipients(person))
+    counts.update(_scrub_playbooks(person))
     counts["calendar_feeds"] += plans.CalendarFeed.objects.filter(user=user, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
@@ -352,6 +354,23 @@ def _scrub_free_text(names: Iterable[str], replacement: str, team: Team | None =
                 if scrubbed != text:
                     kept._default_manager.filter(pk=pk).update(**{field: scrubbed})
                     counts[label] += 1
+    return counts
+
+
+def _scrub_playbooks(person: Person) -> Counter[str]:
+    """A team playbook's YAML names people as a plan does (owners, RACI: the username, which becomes the
+    erased account's) and may quote their names (which become the pseudonym)."""
+    counts: Counter[str] = Counter()
+    login = re.compile(rf"(?<![\w.@+-]){re.escape(person.username)}(?![\w.@+-])")
+    names = [n for n in person.names if n != person.username and len(n) >= MIN_NAME]
+    pattern = _names_pattern(names) if names else None
+    for row in TeamPlaybook.objects.all().iterator(chunk_size=100):
+        text, title = login.sub(person.new_username, row.text), row.title
+        if pattern is not None:
+            text, title = pattern.sub(person.pseudonym, text), pattern.sub(person.pseudonym, title)
+        if (text, title) != (row.text, row.title):
+            TeamPlaybook.objects.filter(pk=row.pk).update(text=text, title=title[:200])
+            counts["playbooks"] += 1
     return counts
 
 

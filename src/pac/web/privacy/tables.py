@@ -15,6 +15,7 @@ from pac.web.accounts.models import Team, User
 from pac.web.cockpit.models import AlertState, ForecastAdjustment, ForecastSubmission
 from pac.web.crm.models import KINDS, ImportJob, OpportunityChange
 from pac.web.plans import models as plans
+from pac.web.playbooks.models import TeamPlaybook
 from pac.web.privacy.models import Erasure
 from pac.web.sequences import models as sequences
 
@@ -109,6 +110,7 @@ TABLES: tuple[Table, ...] = (
         sequences.ContactConsent,
         _plan_rows(sequences.ContactConsent, "contact__account__plan__team"),
     ),
+    Table("playbooks", TeamPlaybook, _team_rows(TeamPlaybook)),
     Table("erasures", Erasure, _team_rows(Erasure)),
 )
 
@@ -158,6 +160,7 @@ LABELS: dict[str, str] = {
     "forecast_submissions": gettext_noop("Forecast submissions"),
     "forecast_adjustments": gettext_noop("Forecast adjustments"),
     "alert_states": gettext_noop("Alerts set aside"),
+    "playbooks": gettext_noop("The team's playbooks"),
     "erasures": gettext_noop("Erasures"),
     "calendar_feeds": gettext_noop("Calendar feeds revoked"),
     "alert_channels": gettext_noop("Alert recipients"),
