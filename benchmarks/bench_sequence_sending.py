@@ -41,9 +41,9 @@ user.save()
 plan = Plan.objects.create(team=user.teams.get(), owner=user, name="Bench", start=dt.date(2026, 1, 1),
                            end=dt.date(2027, 12, 31))
 accounts = Account.objects.bulk_create(
-    Account(plan=plan, code=f"a{n}", name=f"Société {n}", owner="manager") for n in range(count))
+    Account(plan=plan, code=f"a{n}", name=f"Société {n}", owner="manager", position=n) for n in range(count))
 Contact.objects.bulk_create(
-    Contact(account=a, code=f"c{n}", name=f"Prénom{n} Nom{n}", persona=("DAF", "DSI")[n % 2],
+    Contact(account=a, code=f"c{n}", position=n, name=f"Prénom{n} Nom{n}", persona=("DAF", "DSI")[n % 2],
             email=f"c{n}@client.example") for n, a in enumerate(accounts))
 body = ("Bonjour {{ contact.first_name }},\n\n" + "Un paragraphe sur {{ account.name }}. " * 12
         + "\n\n{{ sender.first_name }}")

@@ -143,7 +143,14 @@ def _overdue_actions(plan: Any, owners: list[str]) -> None:
     end = dt.date.today() - dt.timedelta(days=3)
     Action.objects.bulk_create(
         Action(
-            plan=plan, code=f"late-{i}", type="follow_up", name=f"Relance {owner} {i}", owner=owner, start=end, end=end
+            plan=plan,
+            code=f"late-{i}",
+            type="follow_up",
+            name=f"Relance {owner} {i}",
+            owner=owner,
+            start=end,
+            end=end,
+            position=i,
         )
         for i, owner in enumerate(owners)
     )

@@ -113,7 +113,7 @@ def test_the_page_lists_100_people_a_page(owner: Any, crm_plan: Any, cadence: An
 
     account = Account.objects.create(plan=crm_plan, code="big", name="Grand compte")
     contacts = Contact.objects.bulk_create(
-        Contact(account=account, code=f"p{n}", name=f"P {n:03}", email=f"p{n}@x.fr") for n in range(130)
+        Contact(account=account, code=f"p{n}", name=f"P {n:03}", email=f"p{n}@x.fr", position=n) for n in range(130)
     )
     Enrolment.objects.bulk_create(
         Enrolment(plan=crm_plan, sequence=cadence, contact=c, account=account, owner="owner", start=START,

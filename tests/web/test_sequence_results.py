@@ -81,7 +81,7 @@ def test_the_ab_verdict_is_said_in_words_with_its_confidence_or_more_sends(
 
     account = Account.objects.create(plan=crm_plan, code="big", name="Grand compte")
     contacts = Contact.objects.bulk_create(
-        Contact(account=account, code=f"p{n}", name=f"P {n}", email=f"p{n}@x.fr") for n in range(400)
+        Contact(account=account, code=f"p{n}", name=f"P {n}", email=f"p{n}@x.fr", position=n) for n in range(400)
     )
     enrolments = Enrolment.objects.bulk_create(
         Enrolment(

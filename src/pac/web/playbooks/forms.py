@@ -94,10 +94,16 @@ def parameter_field(spec: Parameter, people: list[Person]) -> forms.Field:
         field = PercentField(label=label, required=required, decimal_places=4)
     elif spec.type is ParamType.PEOPLE:
         choices = [(p.username, f"{p.name} ({role_label(Role(p.role))})") for p in people]
+        initial = _people_default(spec, people)
+        if spec.max_items == 1:  # one person: a plain choice, read back as a list of one (``values``)
+            field = forms.ChoiceField(label=label, required=False, choices=[("", "—"), *choices])
+            field.initial = initial[0] if initial else ""
+            return field
+        size = min(len(choices), 6)  # a short list, searchable (forms.js), rather than a column of boxes
         field = forms.MultipleChoiceField(
-            label=label, required=False, choices=choices, widget=forms.CheckboxSelectMultiple
+            label=label, required=False, choices=choices, widget=forms.SelectMultiple(attrs={"size": size})
         )
-        field.initial = _people_default(spec, people)
+        field.initial = initial
         return field
     else:
         field = forms.CharField(label=label, required=required, max_length=int(spec.maximum or 200))
@@ -153,6 +159,9 @@ class StartForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        for spec in self.playbook.parameters:  # one person chosen in a plain select: a list of one
+            if spec.type is ParamType.PEOPLE and isinstance(data.get(spec.name), str):
+                data[spec.name] = [data[spec.name]] if data[spec.name] else []
         if data.get("use_history"):
             start, end = data.get("history_from"), data.get("history_to")
             if not start or not end:
