@@ -14,18 +14,22 @@ from pac.cli import (
     crm,
     demo,
     enrolment,
+    feeds,
     forecast,
     forecast_call,
     governance,
+    meetings,
     optouts,
     people,
     plan_reads,
     plans,
     playbooks,
     privacy,
+    queue,
     reports,
     sequences,
     server,
+    thresholds,
     tokens,
     versions,
 )
@@ -36,11 +40,14 @@ plans.plan_app.command("show")(plan_reads.plan_show)
 plans.plan_app.command("history")(plan_reads.plan_history)
 alerts.alerts_app.command("list")(governance.alerts_list)
 alerts.alerts_app.command("dismiss")(governance.alerts_dismiss)
+governance.meeting_app.command("minutes")(meetings.meeting_minutes)
+governance.meeting_app.command("decide")(meetings.meeting_decide)
 
 app = typer.Typer(help=_("PAC — plan d'action commercial."), no_args_is_help=True, pretty_exceptions_enable=False)
 plans.plan_app.command("versions")(versions.versions_command)
 plans.plan_app.command("version-diff")(versions.version_diff_command)
 plans.plan_app.command("baseline")(versions.baseline_command)
+plans.plan_app.command("thresholds")(thresholds.thresholds_command)
 plans.plan_app.add_typer(versions.scenario_app, name="scenario")
 app.add_typer(plans.plan_app, name="plan")
 app.add_typer(playbooks.playbook_app, name="playbook")
@@ -53,6 +60,8 @@ app.add_typer(governance.meeting_app, name="meeting")
 app.add_typer(people.people_app, name="people")
 app.add_typer(optouts.optout_app, name="optout")
 app.add_typer(forecast_call.forecast_call_app, name="forecast-call")
+app.add_typer(queue.touch_app, name="touch")
+app.add_typer(feeds.feed_app, name="feed")
 app.command()(plans.funnel)
 app.command("calendar")(plans.calendar_command)
 app.command("priorities")(plans.priorities_command)
@@ -73,3 +82,4 @@ app.command("backup")(privacy.backup_command)
 app.command("restore")(privacy.restore_command)
 app.command("decisions")(governance.decisions_command)
 app.command("enrol")(enrolment.enrol_command)
+app.command("today")(queue.today_command)

@@ -46,6 +46,10 @@ DATABASE = frozenset(
         "optout",
         "enrol",
         "forecast-call",
+        "today",
+        "touch",
+        "plan thresholds",
+        "feed",
     }
 )
 
@@ -82,7 +86,8 @@ WEB_PAGES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         "/cockpit/forecast/",
         ("forecast-call submit", "forecast-call adjust", "forecast-call list"),
     ),
-    ("Sequence builder, « Today »", "/plans/ID/sequences/…, /today/", ()),
+    ("« Today » (the rep's queue) and a touch's outcome", "/today/", ("today", "touch done")),
+    ("Sequence builder (the plan file's `sequences`)", "/plans/ID/sequences/…", ("plan export", "plan apply")),
     (
         "Versions: list, compared, baseline",
         "/plans/ID/versions/",
@@ -93,7 +98,21 @@ WEB_PAGES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         "/plans/ID/scenarios/, /cockpit/plans/ID/scenarios/compare/",
         ("plan scenario list", "plan scenario new", "plan scenario compare", "plan scenario promote"),
     ),
-    ("Meeting minutes and decisions, alert thresholds, calendar feeds", "…", ()),
+    (
+        "A ritual's meeting: minutes, decisions",
+        "/cockpit/plans/ID/rituals/R/DAY/",
+        ("meeting minutes", "meeting decide"),
+    ),
+    ("Alert thresholds", "/cockpit/plans/ID/alerts/thresholds/", ("plan thresholds",)),
+    ("Calendar feeds (secret links)", "/plans/ID/feeds/", ("feed create", "feed list", "feed revoke")),
+    (
+        "Playbooks: list, new plan, upload, save as",
+        "/playbooks/",
+        ("playbook list", "playbook new", "playbook validate", "playbook save"),
+    ),
+    ("Plan broken into parts", "/cockpit/plans/ID/split/", ("plan split", "plan import")),
+    ("Partners (the plan file's `partners`)", "/plans/ID/partners/", ("plan export", "plan apply")),
+    ("Plan from history", "/plans/ID/ (card), /playbooks/", ("plan from-history",)),
 )
 
 
