@@ -205,6 +205,8 @@ def test_the_plan_sets_its_own_threshold_in_per_cent(demo: Any) -> None:
     before = _rows(client.get(url).content.decode())["Proposal → Won"]
     assert "+15%" in before and 'data-flagged="1"' not in before
 
+    home = client.get(reverse("cockpit:home"), {"plan": plan.pk}).content.decode()
+    assert 'name="history_gap" value="20"' in home  # the default as typed, not « 2E+1 »
     saved = client.post(
         reverse("cockpit:alert_thresholds", args=[plan.pk]), {"version": plan.version, "history_gap": "10 %"}
     )

@@ -215,9 +215,9 @@ def _thresholds_shown(plan: Plan) -> dict[str, str]:
     return {
         "min_probability": str(round(found.min_probability * 100)),
         "pace_behind": str(round(found.pace_behind * 100)),
-        "stalled_factor": str(found.stalled_factor.normalize()),
+        "stalled_factor": f"{found.stalled_factor.normalize():f}",  # 10, not 1E+1
         "slip_days": str(found.slip_days),
-        "history_gap": str((found.history_gap * 100).normalize()),
+        "history_gap": f"{(found.history_gap * 100).normalize():f}",
     }
 
 
