@@ -13,7 +13,9 @@ from rich.table import Table
 from pac.cli.acting import AsUser, PlanId, acting_user, person_name, refusals_said, visible_plan
 from pac.cli.terminal import JsonFlag, _, fail, out, print_json
 
-meeting_app = typer.Typer(help=_("A plan's rituals: a meeting's agenda, its minutes and its decisions."), no_args_is_help=True)
+meeting_app = typer.Typer(
+    help=_("A plan's rituals: a meeting's agenda, its minutes and its decisions."), no_args_is_help=True
+)
 TodayOption = Annotated[str | None, typer.Option("--date", help=_("The day (YYYY-MM-DD; default: today)."))]
 
 
