@@ -30,14 +30,55 @@ def test_it_loads_the_demo_twice_without_duplicating_anything(settings: Any, tmp
     second = load_demo(today=last_day)
     assert first.plan.pk == second.plan.pk and first.password == second.password
     assert first.current.pk == second.current.pk
-    assert Plan.objects.count() == 2 and User.objects.count() == 8  # the manager, five reps, an executive, marketing
-    from pac.web.crm.models import Opportunity
+    assert first.key_accounts == second.key_accounts and first.channel == second.channel
+    assert Plan.objects.count() == 4 and User.objects.count() == 8  # the manager, five reps, an executive, marketing
+    from pac.web.crm.models import CrmAccount, Opportunity, Subscription
+
+    assert CrmAccount.objects.filter(team=first.team).count() == 500  # RavenStack's accounts, once
+    assert Subscription.objects.filter(team=first.team).count() == 5000  # all started by the year's last day
 
     deals = Opportunity.objects.filter(team=first.team)
     assert deals.count() == 8800  # the Maven pipeline, once, whatever the number of runs
     assert deals.filter(outcome="won").count() == 4238 and deals.filter(outcome="lost").count() == 2473
     assert User.objects.get(username="manon").check_password(first.password)
     assert (tmp_path / "demo-password").stat().st_mode & 0o077 == 0
+
+
+def test_the_demos_playbook_plans_have_nrr_adoption_and_recruited_partners(settings: Any, tmp_path: Path) -> None:
+    """The key-accounts plan's NRR and adoption measured on the RavenStack subscriptions (moved so that
+    their last month is today's: none starts after today), the channel plan's partners signed by today,
+    and both data sets credited, in French, under the KPIs."""
+    from django.urls import reverse
+
+    from pac.engine.progress import plan_actuals
+    from pac.web.crm.kpi_tables import team_tables
+    from pac.web.crm.models import Subscription
+    from pac.web.demo import load_demo
+    from pac.web.plans import adapters
+
+    settings.DATA_DIR = tmp_path
+    today = dt.date(2026, 12, 2)
+    demo = load_demo(today=today)
+    assert demo.key_accounts is not None and demo.channel is not None
+    subscriptions = Subscription.objects.filter(team=demo.team)
+    assert subscriptions.filter(start__month=12, start__year=2026).exists()  # RavenStack's last month is this one
+    assert not subscriptions.filter(start__gt=today).exists() and not subscriptions.filter(end__gt=today).exists()
+    tables = team_tables(demo.team)
+    found = plan_actuals(adapters.to_engine(demo.key_accounts), tables, today)
+    assert found["nrr"].value is not None and found["nrr"].value > 0
+    assert found["adoption-60-jours"].value is not None and 0 < found["adoption-60-jours"].value <= 1
+    channel = adapters.to_engine(demo.channel)
+    signed = [p for p in channel.partners if p.recruited_by(today)]
+    assert len(signed) == 4 and all(not p.name.startswith("VAR") for p in signed)
+    assert all(channel.start <= p.recruited <= today for p in signed if p.recruited)
+    assert plan_actuals(channel, tables, today)["var-recrutes"].value == 4
+    assert any(e.start > today + dt.timedelta(days=100) for e in channel.events if e.kind == "trade_show")
+    client = Client()
+    client.force_login(demo.manager)
+    page = client.get(reverse("cockpit:kpis") + "?kpi=nrr&by=segment").content.decode()
+    assert "FinTech" in page and "Maven Analytics" in page and "River @ Rivalytics" in page
+    assert "données SaaS synthétiques" in page  # the RavenStack credit translated
+    assert client.get(reverse("cockpit:home")).context["plan"] == demo.current  # still the landing page's plan
 
 
 def test_it_creates_a_user_in_a_team_from_the_cli() -> None:

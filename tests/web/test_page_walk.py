@@ -166,13 +166,15 @@ def _two_versions(plans: list[int]) -> None:
 
 
 def targets(demo: Any, job: Any, token: str) -> dict[str, list[str]]:
-    """Each URL name with the URLs walked for it, for the demo's two plans."""
+    """Each URL name with the URLs walked for it, for the demo's two first plans (every page) and its
+    playbook plans (key accounts, channel: their plan page, plan versus actual and partners)."""
     from pac.engine.playbooks import builtin_names
     from pac.web.plans.entities import SECTIONS
     from pac.web.plans.models import Action, Plan
     from pac.web.sequences.sender import unsubscribe_token
 
     plans = [demo.plan.pk, demo.current.pk]
+    made = [demo.key_accounts.pk, demo.channel.pk]
     per_plan = {
         name: [reverse(f"plans:{name}", args=[p]) for p in plans]
         for name in ("detail", "edit", "roadmap", "month", "week", "raci", "priorities", "feeds", "accounts_import")
@@ -198,6 +200,7 @@ def targets(demo: Any, job: Any, token: str) -> dict[str, list[str]]:
         "plans:import": [],  # POST only: walked with a faulty plan file in ``faulty_pages``
         **{f"plans:{name}": urls for name, urls in per_plan.items()},
         "plans:detail": per_plan["detail"]
+        + [reverse("plans:detail", args=[p]) for p in made]
         + [reverse("plans:detail", args=[s.pk]) for s in scenarios]
         + [reverse("plans:detail", args=[parts[0].pk])],
         "cockpit:plan_split": [
@@ -211,7 +214,8 @@ def targets(demo: Any, job: Any, token: str) -> dict[str, list[str]]:
         "plans:section": [
             reverse("plans:section", args=[p, s]) for p in plans for s in ("objectives", "stages", "roles", "efforts")
         ],
-        "plans:entities": [reverse("plans:entities", args=[p, key]) for p in plans for key in SECTIONS],
+        "plans:entities": [reverse("plans:entities", args=[p, key]) for p in plans for key in SECTIONS]
+        + [reverse("plans:entities", args=[demo.channel.pk, "partners"])],
         "plans:entity_new": [reverse("plans:entity_new", args=[p, key]) for p in plans for key in SECTIONS],
         "plans:entity_edit": entity_rows,
         "plans:history": [reverse("plans:history", args=[p]) for p in plans]
@@ -242,8 +246,9 @@ def targets(demo: Any, job: Any, token: str) -> dict[str, list[str]]:
             f"{kpis}?period=month&by=owner",
             f"{kpis}?period=quarter&by=segment",
             f"{kpis}?period=week&by=channel&kpi=win_rate",
+            f"{kpis}?kpi=nrr&by=segment",
         ],
-        "cockpit:plan_progress": [reverse("cockpit:plan_progress", args=[p]) for p in plans],
+        "cockpit:plan_progress": [reverse("cockpit:plan_progress", args=[p]) for p in plans + made],
         "cockpit:plan_history_rates": [reverse("cockpit:plan_history_rates", args=[p]) for p in plans],
         "plans:decisions": [reverse("plans:decisions", args=[p]) for p in plans]
         + [f"{reverse('plans:decisions', args=[demo.current.pk])}?kind={k}" for k in ("meeting", "lever")],

@@ -31,6 +31,12 @@ def demo(
             plan=result.plan.name, current=result.current.name
         )
     )
+    if result.key_accounts is not None and result.channel is not None:
+        out.print(
+            _("From the playbooks: “{key_accounts}” (NRR and adoption) and “{channel}” (partners).").format(
+                key_accounts=result.key_accounts.name, channel=result.channel.name
+            )
+        )
     out.print(
         _("Open http://{address}/ and log in as {user} / {password} (manager), or as a rep: {reps}.").format(
             address=address,

@@ -1,5 +1,6 @@
-"""The demo: a sales team and the SaaS mid-market quarter of the source text, loaded safely again
-and again (existing users keep their password, the plan is not duplicated).
+"""The demo: a sales team and the SaaS mid-market quarter of the source text, the quarter under way, a
+key-accounts programme measured on subscriptions and a channel launch with partners signed, loaded safely
+again and again (existing users keep their password, no plan is duplicated, the CRM data updates in place).
 
 Only the ``pac demo`` command imports this module (an import-linter contract keeps it so): the apps
 know nothing of the demo, and the demo uses their services like any other caller."""
@@ -10,7 +11,7 @@ import datetime as dt
 import math
 import random
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 
 from dateutil.relativedelta import relativedelta
@@ -19,7 +20,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from pac.datasets import CREDITS, dataset_path
+from pac.engine import model
 from pac.engine.planfile import parse_plan_file, to_plan
+from pac.engine.playbooks import instantiate, load_builtin
 from pac.engine.workdays import is_business_day
 from pac.io.crm import read_import
 from pac.web.accounts.models import Team, User
@@ -33,6 +36,8 @@ from pac.web.sequences.models import SequenceTemplate, Touch, TouchOutcome, Touc
 
 DEMO_TEAM = "Ventes SaaS mid-market"
 DEMO_DATA = "maven_crm_sales_opportunities"
+#: The customers' subscriptions (NRR, adoption, MRR…), which Maven's pipeline has none of.
+SUBSCRIPTIONS_DATA = "ravenstack_saas_subscriptions"
 DEMO_MANAGER = ("manon", "manager", "Manon", "Lefèvre")
 DEMO_REPS = [
     ("sami", "sdr", "Sami", "Benali"),
@@ -56,6 +61,8 @@ DEMO_OWNERS = ("alex", "lea", "hugo")
 MAVEN_LAST_QUARTER = dt.date(2017, 10, 1)
 #: Maven's stage of a deal under way.
 OPEN_STAGE = "Engaging"
+#: The first day of RavenStack's last month (its subscriptions start up to 2024-12-31).
+RAVENSTACK_LAST_MONTH = dt.date(2024, 12, 1)
 
 
 def demo_password() -> str:
@@ -77,6 +84,8 @@ class Demo:
     password: str
     current: Plan  # the quarter under way, measured against the history
     others: tuple[User, ...] = ()  # the executive and the marketing person (``DEMO_OTHERS``)
+    key_accounts: Plan | None = None  # the key-accounts playbook's plan: NRR and adoption from the subscriptions
+    channel: Plan | None = None  # the channel-hardware playbook's plan, some partners signed
 
 
 def demo_plan_text() -> str:
@@ -87,8 +96,9 @@ def demo_plan_text() -> str:
 def load_demo(today: dt.date | None = None) -> Demo:
     password = demo_password()
     team, _ = Team.objects.get_or_create(name=DEMO_TEAM)
-    if team.data_credit != CREDITS[DEMO_DATA]:
-        team.data_credit = CREDITS[DEMO_DATA]
+    credit = "\n".join(CREDITS[name] for name in (DEMO_DATA, SUBSCRIPTIONS_DATA))  # one line each: Team.data_credits
+    if team.data_credit != credit:
+        team.data_credit = credit
         team.save(update_fields=["data_credit"])
     people = []
     for username, role, first, last in [DEMO_MANAGER, *DEMO_REPS, *DEMO_OTHERS]:
@@ -107,8 +117,78 @@ def load_demo(today: dt.date | None = None) -> Demo:
         plan = services.plan_create_from_file(user=manager, team=team, plan=plan_engine)
     today = today or timezone.localdate()
     load_crm_history(manager, team, today)
+    load_subscriptions(manager, team, today)
     reps, others = people[1 : 1 + len(DEMO_REPS)], tuple(people[1 + len(DEMO_REPS) :])
-    return Demo(team, manager, reps, plan, password, current_quarter_plan(manager, team, today), others)
+    current = current_quarter_plan(manager, team, today)
+    return Demo(
+        team,
+        manager,
+        reps,
+        plan,
+        password,
+        current,
+        others,
+        key_accounts=key_accounts_plan(manager, team, today),
+        channel=channel_plan(manager, team, today),
+    )
+
+
+def _create_once(user: User, team: Team, plan: model.Plan, today: dt.date) -> Plan:
+    """The team's plan of that name (not a scenario), created from ``plan`` the first time only."""
+    existing = Plan.objects.filter(team=team, name=plan.name, scenario_of__isnull=True).first()
+    if existing is not None:
+        return existing
+    return services.plan_create_from_file(user=user, team=team, plan=plan, today=today)
+
+
+def key_accounts_plan(user: User, team: Team, today: dt.date) -> Plan:
+    """The built-in ``key-accounts`` playbook with the demo's people, started eleven months ago so that
+    its NRR and adoption objectives have a year of RavenStack subscriptions to be measured on. The CRM's
+    accounts are segmented by industry, none « Grands comptes »: those two objectives are measured on the
+    team's whole subscription base (their segment left out; a segment's objective would say that no account
+    belongs to it)."""
+    start = today.replace(day=1) - relativedelta(months=11)
+    values = {"start": start, "manager": ["manon"], "aes": ["alex", "lea"], "csms": ["chloe"]}
+    plan = to_plan(instantiate(load_builtin("key-accounts"), values).doc)
+    measured = (model.Metric.NRR, model.Metric.ADOPTION)
+    objectives = tuple(replace(o, segment=None) if o.metric in measured else o for o in plan.objectives)
+    return _create_once(user, team, replace(plan, objectives=objectives), today)
+
+
+#: The channel plan's first partners signed: (name, status), in the order they signed; the others stay
+#: the playbook's « VAR n » prospects.
+SIGNED_PARTNERS = (
+    ("Automatismes du Dauphiné", model.PartnerStatus.ACTIVE),
+    ("Mécatronique Atlantique", model.PartnerStatus.ACTIVE),
+    ("Solutions Industrielles du Nord", model.PartnerStatus.RECRUITED),
+    ("Intégra Process Sud-Ouest", model.PartnerStatus.RECRUITED),
+)
+
+
+def channel_plan(user: User, team: Team, today: dt.date) -> Plan:
+    """The built-in ``channel-hardware`` playbook started two months before the quarter under way (so that
+    the landing page, which opens on the latest plan under way, still opens on that quarter), its trade show
+    four months ahead, and its first « VAR n » prospects given French names and signed between the start
+    and the recruitment deadline (or today; the first two already selling), so that the recruitment
+    objective and the partners list have figures."""
+    start = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1) - relativedelta(months=2)
+    values = {
+        "start": start,
+        "trade_shows": [today + relativedelta(months=4)],
+        "partners": 8,
+        "manager": ["manon"],
+        "partner_managers": ["alex", "lea"],
+        "marketing": ["mathis"],
+        "sdrs": ["sami"],
+    }
+    plan = to_plan(instantiate(load_builtin("channel-hardware"), values).doc)
+    deadlines = [o.deadline for o in plan.objectives if o.metric == model.Metric.PARTNERS and o.deadline]
+    days = (min([today, *deadlines]) - plan.start).days
+    partners = list(plan.partners)
+    for i, (name, status) in enumerate(SIGNED_PARTNERS):
+        signed = plan.start + dt.timedelta(days=days * (i + 1) // (len(SIGNED_PARTNERS) + 1))
+        partners[i] = replace(partners[i], name=name, status=status, recruited=signed)
+    return _create_once(user, team, replace(plan, partners=tuple(partners)), today)
 
 
 def current_quarter_plan(user: User, team: Team, today: dt.date) -> Plan:
@@ -266,6 +346,36 @@ def load_crm_history(user: User, team: Team, today: dt.date) -> int:
             record["owner"] = owner_of[record["owner"]]
         known.append(record)
     records_import(user=user, team=team, kind="opportunities", records=known)
+    return len(known)
+
+
+def load_subscriptions(user: User, team: Team, today: dt.date) -> int:
+    """The RavenStack accounts and subscriptions (synthetic, MIT-like; credit in pac/datasets/README.md) as
+    the team's customers, through the same import as a user's file (its presets: the industry is the
+    account's segment; no column is a business unit), dates moved by whole months so that RavenStack's last
+    month is the current one, and what happens after ``today`` hidden: subscriptions that start later are
+    left out, ends after today not known yet. Rerunning it updates in place. Returns the subscriptions."""
+    shift = relativedelta(
+        months=(today.year - RAVENSTACK_LAST_MONTH.year) * 12 + today.month - RAVENSTACK_LAST_MONTH.month
+    )
+    source = dataset_path(SUBSCRIPTIONS_DATA, "ravenstack_accounts.csv")
+    with read_import(source, "accounts", preset="ravenstack-accounts") as read:
+        accounts = [record_values(r, set(read.columns) | {"external_id"}) for r in read.records()]
+    records_import(user=user, team=team, kind="accounts", records=accounts)
+    source = dataset_path(SUBSCRIPTIONS_DATA, "ravenstack_subscriptions.csv")
+    with read_import(source, "subscriptions", preset="ravenstack-subscriptions") as read:
+        records = [record_values(r, set(read.columns) | {"external_id"}) for r in read.records()]
+    known = []
+    for record in records:
+        for name in ("start", "end"):
+            if record.get(name) is not None:
+                record[name] = record[name] + shift
+        if record.get("start") is None or record["start"] > today:
+            continue
+        if record.get("end") is not None and record["end"] > today:
+            record["end"] = None
+        known.append(record)
+    records_import(user=user, team=team, kind="subscriptions", records=known)
     return len(known)
 
 

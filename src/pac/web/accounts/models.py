@@ -21,7 +21,7 @@ def new_data_stamp() -> str:
 class Team(models.Model):
     name = models.CharField(_("name"), max_length=120, unique=True)
     #: Where the team's CRM data comes from when it is a public data set (its licence asks for the credit),
-    #: shown under its KPIs; blank for a team's own exports.
+    #: shown under its KPIs, one line per data set; blank for a team's own exports.
     data_credit = models.CharField(_("credit of the CRM data"), max_length=300, blank=True)
     #: Changes with every write of the team's CRM data (an import, a record saved): the figures computed
     #: from the data are cached under it (``web.crm.freshness``), so a write makes them computed again.
@@ -34,6 +34,11 @@ class Team(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def data_credits(self) -> list[str]:
+        """The credit lines, one per data set (each translated where shown)."""
+        return [line for line in self.data_credit.splitlines() if line.strip()]
 
 
 class User(AbstractUser):

@@ -108,7 +108,7 @@ def kpi_page(request: HttpRequest) -> HttpResponse:
         "end": f.end.isoformat() if f.end != today else "",
         "today": today.isoformat(),
         "cut": f.span is not None and f.span.cut,
-        "credit": team.data_credit if team is not None else "",
+        "credits": team.data_credits if team is not None else [],
         "can_import": team is not None and can_import(user, team),
         "empty": not shown,
         "title": _("KPIs"),
@@ -260,7 +260,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "starts_later": c.found.today < plan.start,
         "no_data": c.no_data,
         "can_import": can_import(user, plan.team),
-        "credit": plan.team.data_credit,
+        "credits": plan.team.data_credits,
         "title": _("Cockpit"),
         "next_meetings": selectors.next_occurrences(plan, c.found.today)[:3],
     }
