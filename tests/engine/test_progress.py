@@ -162,3 +162,30 @@ def test_it_says_why_a_segment_cannot_be_measured() -> None:
     assert (actuals["leads"].reason, actuals["leads"].params) == ("no_table", {"table": "leads"})
     before = plan_actuals(plan, tables_from_directory(DATA / "maven"), dt.date(2017, 6, 1))
     assert before["leads"].reason == "not_started"
+
+
+def test_a_segment_is_said_unmeasurable_in_words_the_reader_knows() -> None:
+    """Deals without any segment, and a segment's leads objective: a reason each that names what is
+    missing in words (the reader's language at display), never a table's code or « — »."""
+    from pac.engine.kpis import tables_from_directory
+    from pac.engine.progress import REASONS, plan_actuals
+    from tests.engine.kpi_data import DATA
+
+    tables = dict(tables_from_directory(DATA / "maven"))
+    tables["opportunities"] = tables["opportunities"].drop("segment")
+    plan = model.Plan(
+        name="T3 2017",
+        start=MAVEN_Q3.start,
+        end=MAVEN_Q3.end,
+        objectives=(
+            model.Objective("banques", Metric.REVENUE, Decimal(1), MAVEN_Q3.end, segment="banques"),
+            model.Objective("leads-banques", Metric.LEADS, Decimal(1), MAVEN_Q3.end, segment="banques"),
+        ),
+    )
+
+    actuals = plan_actuals(plan, tables, dt.date(2017, 9, 15))
+
+    assert actuals["banques"].reason == "no_segment_in_crm"
+    assert actuals["leads-banques"].reason == "segment_not_measurable_leads"
+    worded = [REASONS[a.reason].format(**a.params) for a in actuals.values()]
+    assert all("—" not in text and "{" not in text for text in worded), worded

@@ -63,12 +63,24 @@ REASONS: dict[str, str] = {
     "not_started": gettext_noop("The plan starts on {start}: nothing to measure yet."),
     "no_measure": gettext_noop("No CRM figure measures this metric yet."),
     "no_crm_data": gettext_noop("The team has no CRM data: import its deals to measure this objective."),
-    "segment_not_measurable": gettext_noop("This figure cannot be split by segment: the {table} carry none."),
+    "segment_not_measurable": gettext_noop("This figure cannot be split by segment: its CRM data carry none."),
+    "segment_not_measurable_leads": gettext_noop(
+        "This figure cannot be split by segment: the CRM's leads carry none (only deals and accounts do)."
+    ),
+    "segment_not_measurable_activities": gettext_noop(
+        "This figure cannot be split by segment: the CRM's activities (calls, meetings, demos) carry none."
+    ),
     "segment_not_in_crm": gettext_noop(
         "No deal in the CRM data belongs to segment “{segment}” (segments found: {found})."
     ),
     "segment_not_in_accounts": gettext_noop(
         "No account in the CRM data belongs to segment “{segment}” (segments found: {found})."
+    ),
+    "no_segment_in_crm": gettext_noop(
+        "The CRM's deals carry no segment: import a segment column to measure segment “{segment}”."
+    ),
+    "no_segment_in_accounts": gettext_noop(
+        "The CRM's accounts carry no segment: import a segment column to measure segment “{segment}”."
     ),
 }
 
@@ -190,7 +202,7 @@ def plan_actuals(plan: Plan, tables: Mapping[str, Any], today: dt.date) -> dict[
             kpi = METRIC_KPIS[objective.metric]
             source = _SEGMENTED_KPIS.get(kpi)
             if segment and source is None:
-                found[objective.id] = Actual(None, "segment_not_measurable", {"table": _KPI_TABLES.get(kpi, "")})
+                found[objective.id] = Actual(None, _UNSEGMENTED.get(kpi, "segment_not_measurable"), {})
             elif source in refused:
                 found[objective.id] = refused[source]
             else:
@@ -219,7 +231,15 @@ _SEGMENTED_KPIS = {
     "nrr": "subscriptions",
     "adoption_60": "subscriptions",
 }
-_KPI_TABLES = {"leads": "leads", "mql": "leads", "sql": "leads", "meetings": "activities", "demos": "activities"}
+#: Why a segment's objective measured by another KPI has no actual: its table has no segment (a code each,
+#: so that the table is named in the reader's words).
+_UNSEGMENTED = {
+    "leads": "segment_not_measurable_leads",
+    "mql": "segment_not_measurable_leads",
+    "sql": "segment_not_measurable_leads",
+    "meetings": "segment_not_measurable_activities",
+    "demos": "segment_not_measurable_activities",
+}
 
 
 def _segment_tables(tables: Mapping[str, Any], segment: Segment | str) -> tuple[Mapping[str, Any], dict[str, Actual]]:
@@ -232,7 +252,8 @@ def _segment_tables(tables: Mapping[str, Any], segment: Segment | str) -> tuple[
     if isinstance(matching, list):
         scoped["opportunities"] = deals.filter(deals.segment.isin(matching))
     else:
-        refused["opportunities"] = Actual(None, "segment_not_in_crm", {"segment": name, "found": matching})
+        why = "segment_not_in_crm" if matching else "no_segment_in_crm"
+        refused["opportunities"] = Actual(None, why, {"segment": name, "found": matching})
     subscriptions: Any = tables.get("subscriptions")
     accounts: Any = tables.get("accounts")
     if subscriptions is not None:
@@ -241,18 +262,19 @@ def _segment_tables(tables: Mapping[str, Any], segment: Segment | str) -> tuple[
             theirs = accounts.filter(accounts.segment.isin(matching)).select(_segment_account=accounts.external_id)
             scoped["subscriptions"] = subscriptions.semi_join(theirs, subscriptions.account == theirs._segment_account)
         else:
-            refused["subscriptions"] = Actual(None, "segment_not_in_accounts", {"segment": name, "found": matching})
+            why = "segment_not_in_accounts" if matching else "no_segment_in_accounts"
+            refused["subscriptions"] = Actual(None, why, {"segment": name, "found": matching})
     return scoped, refused
 
 
 def _matching_values(table: Any, segment: Segment | str) -> list[str] | str:
-    """The values of ``table``'s segment column that name ``segment``; when none does, the values found
-    (« — » for none) to say so."""
+    """The values of ``table``'s segment column that name ``segment``; when none does, the values found to
+    say so (empty: the table carries no segment at all)."""
     if table is None or "segment" not in table.columns:
-        return "—"
+        return ""
     values = [v for v in table.select("segment").distinct().to_pyarrow().column("segment").to_pylist() if v]
     matching = [v for v in values if segment_matches(segment, v)]
-    return matching or ", ".join(sorted(values)) or "—"
+    return matching or ", ".join(sorted(values))
 
 
 def _whole_range_rows(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
