@@ -254,6 +254,30 @@ def test_a_contact_in_two_sequences_is_refused() -> None:
     assert "already in sequence 'icp-21'" in _sequence_error("accounts: [umbrella]", "accounts: [acme]")
 
 
+def test_an_exact_audience_enrols_the_contacts_it_lists_and_nobody_else() -> None:
+    text = EXAMPLE.read_text(encoding="utf-8").replace("segment: icp-saas\n", "contacts: [globex-daf, acme-coo]\n", 1)
+    plan = to_plan(parse_plan_file(text, "plan.yaml"))
+
+    enrolled = {(e.sequence, e.contact) for e in plan_enrolments(plan, dt.date(2027, 4, 1))}
+    assert enrolled == {("icp-21", "globex-daf"), ("icp-21", "acme-coo"), ("salon", "umbrella-daf")}
+    assert to_plan(parse_plan_file(dump_plan(plan), "plan.yaml")) == plan  # written back as it was read
+
+
+def test_an_exact_audience_names_known_contacts_and_stands_alone() -> None:
+    unknown = _sequence_error("segment: icp-saas\n", "contacts: [acme-daf, nobody]\n")
+    assert "sequences[0].contacts[1]" in unknown and "unknown contact 'nobody'" in unknown
+    both = _sequence_error("accounts: [umbrella]", "accounts: [umbrella]\n    contacts: [umbrella-daf]")
+    assert "sequences[1].contacts" in both and "not both" in both
+
+
+def test_a_contact_listed_by_two_sequences_is_refused() -> None:
+    text = EXAMPLE.read_text(encoding="utf-8").replace("segment: icp-saas\n", "contacts: [umbrella-daf]\n", 1)
+    with pytest.raises(PlanFileError) as caught:
+        parse_plan_file(text, "plan.yaml")
+    issues = [str(i) for i in caught.value.issues]
+    assert any("contact 'umbrella-daf' is already in sequence 'icp-21'" in i for i in issues)
+
+
 def test_an_account_without_owner_needs_the_sequences_owner() -> None:
     assert "sequences[1].owner" in _sequence_error("    owner: sami\n", "")
 

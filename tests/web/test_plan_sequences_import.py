@@ -235,3 +235,84 @@ def test_a_persona_enrols_its_contacts_whatever_the_case(owner: Any, team: Any) 
 
     assert Enrolment.objects.filter(plan=plan).count() == 3
     assert _file(dump_plan(plan_for_file(plan))).sequences == _file(text).sequences
+
+
+PEOPLE = """version: 1
+plan: {name: "Relances", start: 2027-04-01, end: 2027-06-30, country: FR}
+segments: [{id: icp, name: ICP}]
+accounts:
+  - {id: acme, name: "Acme", segment: icp, owner: lea}
+  - {id: globex, name: "Globex", segment: icp, owner: lea}
+contacts:
+  - {id: acme-daf, account: acme, name: "Claire Martin", persona: CFO, email: claire@acme.example}
+  - {id: acme-coo, account: acme, name: "Hugo Petit", persona: COO, email: hugo@acme.example}
+  - {id: globex-daf, account: globex, name: "Inès Roux", persona: CFO, email: ines@globex.example}
+"""
+START = dt.date(2027, 4, 5)
+
+
+def _web_sequence(user: Any, plan: Plan, code: str) -> SequenceTemplate:
+    """A sequence built in the web app (no audience of a file)."""
+    steps = [{"offset": 0, "channel": "phone", "instructions": "Appeler"}, {"offset": 3, "channel": "email"}]
+    return services.sequence_save(user, plan, code=code, name=code.capitalize(), steps=steps)
+
+
+def _running(plan: Plan) -> set[tuple[str, str]]:
+    rows = Enrolment.objects.filter(plan=plan, status__in=["active", "paused"])
+    return set(rows.values_list("sequence__code", "contact__code"))
+
+
+def _round_trip(plan: Plan, user: Any, team: Any) -> Plan:
+    """The plan exported, read as a plan file (valid), imported into ``team``, and exported the same again."""
+    exported = dump_plan(plan_for_file(plan))
+    _file(exported)  # a sequence's audience overlapping another's would be refused here
+    again = _import(user, team, exported)
+    assert dump_plan(plan_for_file(again)) == exported
+    return again
+
+
+def test_a_contact_that_went_through_two_sequences_exports_under_the_second(
+    owner: Any, team: Any, outsider: Any, other_team: Any
+) -> None:
+    plan = _import(owner, team, PEOPLE)
+    first, second = _web_sequence(owner, plan, "premier"), _web_sequence(owner, plan, "relance")
+    services.enrol(owner, plan, first, accounts=["acme", "globex"], start=START, today=TODAY)
+    Enrolment.objects.filter(sequence=first, contact__code="acme-daf").update(status="finished")
+    services.stop(owner, enrolment=Enrolment.objects.get(sequence=first, contact__code="globex-daf"))
+    services.enrol(owner, plan, second, persona="CFO", start=START, today=TODAY)
+    assert _running(plan) == {("premier", "acme-coo"), ("relance", "acme-daf"), ("relance", "globex-daf")}
+
+    copy = _round_trip(plan, outsider, other_team)
+
+    enrolled = set(Enrolment.objects.filter(plan=copy).values_list("sequence__code", "contact__code"))
+    assert enrolled == _running(plan)  # the finished and stopped enrolments are history the file does not carry
+
+
+def test_a_persona_split_account_exports_each_contact_under_its_sequence(
+    owner: Any, team: Any, outsider: Any, other_team: Any
+) -> None:
+    plan = _import(owner, team, PEOPLE)
+    finance, operations = _web_sequence(owner, plan, "daf"), _web_sequence(owner, plan, "operations")
+    services.enrol(owner, plan, finance, accounts=["acme"], persona="CFO", start=START, today=TODAY)
+    services.enrol(owner, plan, operations, accounts=["acme"], persona="COO", start=START, today=TODAY)
+
+    copy = _round_trip(plan, outsider, other_team)
+
+    enrolled = set(Enrolment.objects.filter(plan=copy).values_list("sequence__code", "contact__code"))
+    assert enrolled == {("daf", "acme-daf"), ("operations", "acme-coo")}
+
+
+def test_a_file_sequence_whose_contact_moved_on_keeps_its_cadence_and_the_others_their_audience(
+    owner: Any, team: Any, outsider: Any, other_team: Any
+) -> None:
+    plan = _import(owner, team, EXAMPLE.read_text(encoding="utf-8"))
+    services.stop(owner, enrolment=Enrolment.objects.get(sequence__code="salon", contact__code="umbrella-daf"))
+    services.enrol(owner, plan, _web_sequence(owner, plan, "relance"), accounts=["umbrella"], start=START, today=TODAY)
+
+    copy = _round_trip(plan, outsider, other_team)
+
+    assert set(Enrolment.objects.filter(plan=copy).values_list("sequence__code", "contact__code")) == _running(plan)
+    written = {p.sequence.id: p for p in plan_for_file(copy).sequences}
+    assert written["icp-21"].segment == "icp-saas" and written["icp-21"].contacts is None  # still its segment
+    assert written["salon"].contacts == () and written["salon"].event == "salon-daf"  # nobody left, same cadence
+    assert written["relance"].contacts == ("umbrella-daf",)

@@ -1,8 +1,8 @@
 """The plan file's ``sequences`` and ``touch_capacity`` sections: their models, cross-checks and conversions.
 
 A sequence names its steps (or a built-in), its variants, its exit rules and whom it enrols (a segment,
-accounts, a persona); ``touch_capacity`` says how many touches each owner can do in a business day and
-when they are away. ``engine.sequences`` schedules them (``pac sequences``)."""
+accounts, a persona, or exactly the contacts it lists); ``touch_capacity`` says how many touches each owner
+can do in a business day and when they are away. ``engine.sequences`` schedules them (``pac sequences``)."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ from pac.engine.sequences import (
 
 Path = tuple[str | int, ...]
 MAX_STEPS = 20
+MAX_CONTACTS = 50_000  # a sequence's exact audience, as the web app's enrolment caps it
 DailyTouches = Annotated[int, Field(ge=1, le=1000)]  # an owner away is an absence, not a capacity of 0
 
 
@@ -72,6 +73,7 @@ class SequenceEntry(_Entry):
     segment: Identifier | None = None
     accounts: list[Identifier] = []
     persona: ShortText | None = None
+    contacts: Annotated[list[Identifier], Field(max_length=MAX_CONTACTS)] | None = None
     start: Day | None = None
     event: Identifier | None = None
     owner: Person | None = None
@@ -157,8 +159,24 @@ def sequence_rules(doc: Any) -> list[tuple[Path, str]]:
                 )
         if entry.event is not None and entry.event not in events:
             problems.append(((*at, "event"), Message(gettext_noop("unknown event {value}"), value=repr(entry.event))))
-        if entry.segment is None and not entry.accounts and entry.persona is None:
-            problems.append((at, Message(gettext_noop("needs whom it enrols: a segment, accounts or a persona"))))
+        by_criteria = entry.segment is not None or bool(entry.accounts) or entry.persona is not None
+        if entry.contacts is not None:
+            if by_criteria:
+                problems.append(
+                    (
+                        (*at, "contacts"),
+                        Message(gettext_noop("give either contacts or a segment, accounts and a persona, not both")),
+                    )
+                )
+            for j, listed in enumerate(entry.contacts):
+                if listed not in contacts:
+                    problems.append(
+                        ((*at, "contacts", j), Message(gettext_noop("unknown contact {value}"), value=repr(listed)))
+                    )
+        elif not by_criteria:
+            problems.append(
+                (at, Message(gettext_noop("needs whom it enrols: a segment, accounts, a persona or contacts")))
+            )
         for j, pause in enumerate(entry.pauses):
             if pause.end < pause.start:
                 problems.append(
@@ -218,6 +236,8 @@ def _matches(entry: SequenceEntry | PlannedSequence, contact: Any, accounts: dic
     account = accounts.get(contact.account)
     if account is None:
         return False
+    if entry.contacts is not None:  # an exact audience
+        return contact.id in entry.contacts
     if entry.persona is not None and (contact.persona or "").casefold() != entry.persona.casefold():
         return False
     if entry.segment is None and not entry.accounts:
@@ -240,6 +260,7 @@ def sequences_to_model(doc: Any) -> dict[str, Any]:
             segment=e.segment,
             accounts=tuple(e.accounts),
             persona=e.persona,
+            contacts=tuple(e.contacts) if e.contacts is not None else None,
             start=e.start,
             event=e.event,
             owner=e.owner,
@@ -289,6 +310,7 @@ def sequences_to_data(plan: model.Plan) -> dict[str, Any]:
             "segment": p.segment,
             "accounts": list(p.accounts) or None,
             "persona": p.persona,
+            "contacts": list(p.contacts) if p.contacts is not None else None,
             "start": p.start,
             "event": p.event,
             "owner": p.owner,
@@ -309,8 +331,9 @@ def _split(value: float) -> float | str:
 
 
 def plan_enrolments(plan: model.Plan, today: dt.date) -> list[Enrolment]:
-    """Who each sequence of the plan enrols: the contacts of its segment or accounts (with its persona),
-    owned by their account's owner (else the sequence's), strategic accounts first, then by ICP fit."""
+    """Who each sequence of the plan enrols: the contacts of its segment or accounts (with its persona), or
+    the contacts it lists, owned by their account's owner (else the sequence's), strategic accounts first,
+    then by ICP fit."""
     accounts = {a.id: a for a in plan.accounts}
     events = {e.id: e.start for e in plan.events}
     enrolments = []

@@ -113,8 +113,10 @@ class Capacity:
 
 @dataclass(frozen=True)
 class PlannedSequence:
-    """A sequence as the plan file gives it: whom it enrols (segment, accounts, persona), from when (its
-    ``start``, or the date of its ``event``), who does the touches of accounts without an owner, its pauses."""
+    """A sequence as the plan file gives it: whom it enrols (segment, accounts, persona; or exactly the
+    ``contacts`` listed, as an export of the web app writes when those would overlap another sequence's), from
+    when (its ``start``, or the date of its ``event``), who does the touches of accounts without an owner, its
+    pauses."""
 
     sequence: Sequence
     segment: str | None = None
@@ -124,6 +126,7 @@ class PlannedSequence:
     event: str | None = None
     owner: str | None = None
     pauses: tuple[Pause, ...] = ()
+    contacts: tuple[str, ...] | None = None  # None: by segment/accounts/persona; () enrols nobody
 
 
 @dataclass(frozen=True, order=True)

@@ -1,7 +1,13 @@
 """The plan file's ``sequences`` and ``touch_capacity`` sections as rows: stored when a plan file is imported
 (cadences with built-ins written out as steps, the owners' capacity, and the enrolments the file declares,
 scheduled through ``services.enrol``), and read back when the plan is exported, so that export → import
-changes nothing. Registered in ``plans.filesections`` when the app starts."""
+changes nothing. Registered in ``plans.filesections`` when the app starts.
+
+A contact may go through several sequences of a plan (one finished or stopped, then the next), which a plan
+file cannot say: each contact is written under one sequence, the one it is running in, else its latest. A
+sequence whose file audience (segment, accounts, persona) no longer says whom it holds — a contact it matches
+has moved to another sequence, or the enrolment screen added one it does not match — and a sequence built in
+the web app are written with the exact ``contacts`` they hold."""
 
 from __future__ import annotations
 
@@ -9,13 +15,15 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from django.db.models import Q
+
 from pac.engine import model
 from pac.engine import sequences as engine
 from pac.engine.model import Channel
 from pac.web.accounts.models import User
-from pac.web.plans.models import Account, Plan
+from pac.web.plans.models import Account, Contact, Plan
 from pac.web.sequences import services
-from pac.web.sequences.models import SequenceTemplate, TouchCapacity
+from pac.web.sequences.models import RUNNING, Enrolment, SequenceTemplate, TouchCapacity
 
 
 def _audience(p: engine.PlannedSequence) -> dict[str, Any]:
@@ -23,6 +31,7 @@ def _audience(p: engine.PlannedSequence) -> dict[str, Any]:
         "segment": p.segment,
         "accounts": list(p.accounts) or None,
         "persona": p.persona,
+        "contacts": list(p.contacts) if p.contacts is not None else None,
         "start": p.start.isoformat() if p.start else None,
         "event": p.event,
         "owner": p.owner,
@@ -69,26 +78,71 @@ def store(*, user: User, plan: Plan, source: model.Plan, today: dt.date) -> None
                 for q in p.pauses
             ],
         )
+        start = events[p.event] if p.event else (p.start or today)
+        if p.contacts is not None:  # the exact audience: those contacts, nobody else
+            if p.contacts:
+                services.enrol(user, plan, sequence, contacts=p.contacts, start=start, today=today, owner=p.owner)
+            continue
         accounts: list[str] | None = None
         if p.segment is not None or p.accounts:  # the segment's accounts and the listed ones (the file's « or »)
             in_segment = (
                 Account.objects.filter(plan=plan, segment__code=p.segment) if p.segment else Account.objects.none()
             )
             accounts = sorted({*p.accounts, *in_segment.values_list("code", flat=True)})
-        start = events[p.event] if p.event else (p.start or today)
         services.enrol(
             user, plan, sequence, accounts=accounts, persona=p.persona, start=start, today=today, owner=p.owner
         )
 
 
-def _planned(row: SequenceTemplate) -> engine.PlannedSequence | None:
-    audience: Mapping[str, Any] = row.audience or {}
-    accounts = tuple(audience.get("accounts", ()))
-    if not audience:  # built in the web app: whom it enrolled, by account
-        accounts = tuple(sorted(set(row.enrolments.values_list("account__code", flat=True))))
-        if not accounts:
-            return None  # nobody to enrol: a plan file's sequence needs whom it enrols
+def _holders(plan: Plan) -> tuple[dict[int, list[str]], dict[int, str]]:
+    """Each sequence's contacts (codes, in the plan's order): a contact under the sequence it is running in,
+    else under its latest enrolment's (a finished one before it is history the plan file does not carry);
+    and, by sequence, who does the touches of its accounts without an owner (the file's ``owner``)."""
+    where: dict[int, tuple[bool, int, int, str, bool]] = {}  # contact → (running, pk, sequence, owner, orphan)
+    rows = Enrolment.objects.filter(plan=plan).values_list(
+        "contact_id", "sequence_id", "status", "pk", "owner", "account__owner"
+    )
+    for contact, sequence, status, pk, owner, account_owner in rows:
+        key = (status in RUNNING, pk, sequence, owner, not account_owner)
+        if contact not in where or key > where[contact]:
+            where[contact] = key
+    held: dict[int, list[str]] = {}
+    stand_ins: dict[int, str] = {}
+    for contact_pk, code in Contact.objects.filter(account__plan=plan).values_list("pk", "code"):
+        if contact_pk in where:
+            _running, _pk, sequence, owner, orphan = where[contact_pk]
+            held.setdefault(sequence, []).append(code)
+            if orphan:
+                stand_ins.setdefault(sequence, owner)
+    return held, stand_ins
+
+
+def _matched(plan: Plan, audience: Mapping[str, Any]) -> set[str]:
+    """The contacts (codes) a file audience matches, as the plan file reads it."""
+    if "contacts" in audience:
+        return set(audience["contacts"])
+    found = Contact.objects.filter(account__plan=plan)
+    segment, accounts, persona = audience.get("segment"), audience.get("accounts") or [], audience.get("persona")
+    if segment is not None or accounts:  # the segment's accounts or the listed ones (the file's « or »)
+        either = Q(account__code__in=accounts)
+        found = found.filter(either | Q(account__segment__code=segment) if segment is not None else either)
+    if persona is not None:
+        found = found.filter(persona__iexact=persona)
+    return set(found.values_list("code", flat=True))
+
+
+def _planned(row: SequenceTemplate, held: list[str], others: set[str], stand_in: str | None) -> engine.PlannedSequence:
+    """``row`` as the plan file writes it; ``held`` its contacts, ``others`` those under another sequence,
+    ``stand_in`` who did the touches of its contacts whose account has no owner."""
+    audience: dict[str, Any] = dict(row.audience or {})
+    matched = _matched(row.plan, audience) if audience else set()
+    if not audience or matched & others or not set(held) <= matched:  # the file audience no longer says it
+        audience = {k: v for k, v in audience.items() if k not in ("segment", "accounts", "persona")}
+        audience["contacts"] = held
+        if audience.get("owner") is None and stand_in:
+            audience["owner"] = stand_in
     start = audience.get("start")
+    contacts = audience.get("contacts")
     return engine.PlannedSequence(
         engine.Sequence(
             row.code,
@@ -104,8 +158,9 @@ def _planned(row: SequenceTemplate) -> engine.PlannedSequence | None:
             engine.Anchor(row.anchor),
         ),
         segment=audience.get("segment"),
-        accounts=accounts,
+        accounts=tuple(audience.get("accounts", ())),
         persona=audience.get("persona"),
+        contacts=tuple(contacts) if contacts is not None else None,
         start=dt.date.fromisoformat(start) if start else None,
         event=audience.get("event"),
         owner=audience.get("owner"),
@@ -118,12 +173,17 @@ def _planned(row: SequenceTemplate) -> engine.PlannedSequence | None:
 
 def read(plan: Plan) -> dict[str, Any]:
     """``model.Plan``'s ``sequences`` (in the order they were stored) and ``touch_capacity``."""
-    planned = (_planned(row) for row in SequenceTemplate.objects.filter(plan=plan).order_by("pk"))
+    held, stand_ins = _holders(plan)
+    everyone = {code for codes in held.values() for code in codes}
+    planned = tuple(
+        _planned(row, held.get(row.pk, []), everyone - set(held.get(row.pk, [])), stand_ins.get(row.pk))
+        for row in SequenceTemplate.objects.filter(plan=plan).select_related("plan").order_by("pk")
+    )
     capacity = None
     row = TouchCapacity.objects.filter(plan=plan).first()
     if row is not None:
         capacity = services.capacity(plan)
-    return {"sequences": tuple(p for p in planned if p is not None), "touch_capacity": capacity}
+    return {"sequences": planned, "touch_capacity": capacity}
 
 
 class PlanFileSequences:

@@ -456,8 +456,10 @@ def enrol(
     start: dt.date,
     today: dt.date | None = None,
     owner: str | None = None,
+    contacts: Sequence[str] | None = None,
 ) -> EnrolResult:
-    """Enrol the plan's contacts of a segment, an account list (codes) and/or a persona, from ``start``.
+    """Enrol the plan's contacts of a segment, an account list (codes) and/or a persona, or those of a list
+    of contact codes (a plan file's exact audience), from ``start``.
 
     Refused, with the reason: opted-out contacts, contacts already in a running sequence of the plan, and
     contacts without an e-mail when the sequence has e-mail steps. The touches are scheduled around the
@@ -469,18 +471,20 @@ def enrol(
     if plan.scenario_of_id is not None:  # a what-if copy is never applied: nobody is contacted from it
         raise ValidationError(_("A scenario is never applied: its sequences enrol nobody."))
     _lock_team(plan.team_id)
-    if segment is None and accounts is None and persona is None:
+    if segment is None and accounts is None and persona is None and contacts is None:
         raise ValidationError(_("Choose whom to enrol: a segment, accounts or a persona."))
-    if accounts is not None and len(accounts) > MAX_ENROL:
+    if any(len(listed) > MAX_ENROL for listed in (accounts or (), contacts or ())):
         raise ValidationError(_("At most %(limit)d contacts may be enrolled at once.") % {"limit": MAX_ENROL})
-    contacts = Contact.objects.filter(account__plan=plan).select_related("account").order_by("pk")
+    found = Contact.objects.filter(account__plan=plan).select_related("account").order_by("pk")
     if segment is not None:
-        contacts = contacts.filter(account__segment__code=segment)
+        found = found.filter(account__segment__code=segment)
     if accounts is not None:
-        contacts = contacts.filter(account__code__in=list(accounts))
+        found = found.filter(account__code__in=list(accounts))
     if persona is not None:
-        contacts = contacts.filter(persona__iexact=persona)  # « CFO » is « cfo », as the plan file matches
-    chosen = list(contacts[: MAX_ENROL + 1])
+        found = found.filter(persona__iexact=persona)  # « CFO » is « cfo », as the plan file matches
+    if contacts is not None:
+        found = found.filter(code__in=list(contacts))
+    chosen = list(found[: MAX_ENROL + 1])
     if len(chosen) > MAX_ENROL:
         raise ValidationError(_("At most %(limit)d contacts may be enrolled at once.") % {"limit": MAX_ENROL})
     # the running enrolments of the plan, locked so that two enrolments at once cannot both take a contact
