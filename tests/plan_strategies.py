@@ -158,11 +158,12 @@ def _alerts(draw: st.DrawFn) -> model.AlertThresholds:
 
 @st.composite
 def _sequences(
-    draw: st.DrawFn, start: dt.date, accounts: list[str], events: list[str]
+    draw: st.DrawFn, start: dt.date, accounts: list[str], events: list[str], contacts: dict[str, list[str]]
 ) -> tuple[tuple[PlannedSequence, ...], Capacity | None]:
-    """A sequence or two (steps written out, anchored on the start or an event) enrolling a segment or some
-    accounts, and maybe the owners' touch capacity. No contact is enrolled twice: each sequence takes its own
-    accounts (by segment, two could share a contact); steps are written out, as the file dumps built-ins."""
+    """A sequence or two (steps written out, anchored on the start or an event) enrolling an account, or
+    exactly its contacts (``contacts`` by account; maybe none), and maybe the owners' touch capacity. No
+    contact is enrolled twice: each sequence takes its own account (by segment, two could share a contact);
+    steps are written out, as the file dumps built-ins."""
     planned = []
     for number, taken in enumerate(
         draw(st.lists(st.sampled_from(accounts), unique=True, max_size=2)) if accounts else []
@@ -178,7 +179,7 @@ def _sequences(
                 Sequence(
                     f"seq-{number}", draw(names), steps, (), tuple(ExitRule), Anchor.EVENT if event else Anchor.START
                 ),
-                accounts=(taken,),
+                **({"contacts": tuple(contacts.get(taken, ()))} if draw(st.booleans()) else {"accounts": (taken,)}),
                 start=None if event else draw(st.none() | st.just(start)),
                 event=event,
                 owner=draw(people),
@@ -355,7 +356,10 @@ def plan_files(draw: st.DrawFn, execution: bool = True, sequences: bool = False)
             )
         )
     governance = [model.GovernanceRaci(draw(names), draw(_raci())) for _ in range(draw(st.integers(0, 2)))]
-    planned, capacity = draw(_sequences(start, account_ids, event_ids)) if sequences else ((), None)
+    by_account: dict[str, list[str]] = {}
+    for contact in contacts:
+        by_account.setdefault(contact.account, []).append(contact.id)
+    planned, capacity = draw(_sequences(start, account_ids, event_ids, by_account)) if sequences else ((), None)
     return model.Plan(
         **{
             **vars(plan),
