@@ -143,16 +143,14 @@ class World:
                 plan=self.plan, code="walk", defaults={"name": "Walk", "steps": steps}
             )
             return [found.pk]
-        if name == "playbook_id":  # a playbook of the team (a built-in's file, stored as the team's)
-            from importlib import resources
-
+        if name == "playbook_id":  # the world's plan saved as a playbook of the team (its sequences with it)
             from pac.web.playbooks.models import TeamPlaybook
+            from pac.web.playbooks.services import playbook_save
 
-            text = (resources.files("pac.engine.playbooks") / "key-accounts.yaml").read_text(encoding="utf-8")
-            found_playbook, _made = TeamPlaybook.objects.get_or_create(
-                team=self.team, name="key-accounts", defaults={"title": "Grands comptes", "text": text}
+            saved = TeamPlaybook.objects.filter(team=self.team, name="walk-plan").first() or playbook_save(
+                user=self.users[Role.MANAGER.value], plan=self.plan, name="walk-plan", title="Plan parcouru"
             )
-            return [found_playbook.pk]
+            return [saved.pk]
         if name == "ritual_id":
             return [self.plan.rituals.first().pk]
         if name == "day":  # a day the ritual meets
