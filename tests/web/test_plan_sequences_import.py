@@ -316,3 +316,24 @@ def test_a_file_sequence_whose_contact_moved_on_keeps_its_cadence_and_the_others
     assert written["icp-21"].segment == "icp-saas" and written["icp-21"].contacts is None  # still its segment
     assert written["salon"].contacts == () and written["salon"].event == "salon-daf"  # nobody left, same cadence
     assert written["relance"].contacts == ("umbrella-daf",)
+
+
+def test_a_contact_added_since_the_import_that_two_file_audiences_match_leaves_both_exact(
+    owner: Any, team: Any, outsider: Any, other_team: Any
+) -> None:
+    from pac.web.plans.models import Account, Contact
+
+    text = PEOPLE.replace("persona: CFO, email: ines", "persona: COO, email: ines") + (
+        "sequences:\n"
+        '  - {id: daf, name: "DAF", builtin: four-touches-21-days, persona: CFO, start: 2027-04-05}\n'
+        '  - {id: globex, name: "Globex", builtin: four-touches-21-days, accounts: [globex], start: 2027-04-05}\n'
+    )
+    plan = _import(owner, team, text)
+    globex = Account.objects.get(plan=plan, code="globex")
+    Contact.objects.create(account=globex, code="globex-cfo", name="Paul Vert", persona="CFO", email="p@globex.example")
+
+    copy = _round_trip(plan, outsider, other_team)  # the persona and the account would both take the new CFO
+
+    written = {p.sequence.id: p for p in plan_for_file(copy).sequences}
+    assert written["daf"].contacts == ("acme-daf",) and written["globex"].contacts == ("globex-daf",)
+    assert set(Enrolment.objects.filter(plan=copy).values_list("sequence__code", "contact__code")) == _running(plan)

@@ -12,6 +12,7 @@ the web app are written with the exact ``contacts`` they hold."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -118,10 +119,10 @@ def _holders(plan: Plan) -> tuple[dict[int, list[str]], dict[int, str]]:
 
 
 def _matched(plan: Plan, audience: Mapping[str, Any]) -> set[str]:
-    """The contacts (codes) a file audience matches, as the plan file reads it."""
-    if "contacts" in audience:
-        return set(audience["contacts"])
+    """The contacts (codes) of the plan a file audience matches, as the plan file reads it."""
     found = Contact.objects.filter(account__plan=plan)
+    if "contacts" in audience:
+        return set(found.filter(code__in=audience["contacts"]).values_list("code", flat=True))
     segment, accounts, persona = audience.get("segment"), audience.get("accounts") or [], audience.get("persona")
     if segment is not None or accounts:  # the segment's accounts or the listed ones (the file's « or »)
         either = Q(account__code__in=accounts)
@@ -131,16 +132,37 @@ def _matched(plan: Plan, audience: Mapping[str, Any]) -> set[str]:
     return set(found.values_list("code", flat=True))
 
 
-def _planned(row: SequenceTemplate, held: list[str], others: set[str], stand_in: str | None) -> engine.PlannedSequence:
-    """``row`` as the plan file writes it; ``held`` its contacts, ``others`` those under another sequence,
-    ``stand_in`` who did the touches of its contacts whose account has no owner."""
-    audience: dict[str, Any] = dict(row.audience or {})
-    matched = _matched(row.plan, audience) if audience else set()
-    if not audience or matched & others or not set(held) <= matched:  # the file audience no longer says it
-        audience = {k: v for k, v in audience.items() if k not in ("segment", "accounts", "persona")}
-        audience["contacts"] = held
-        if audience.get("owner") is None and stand_in:
-            audience["owner"] = stand_in
+def _audiences(plan: Plan, rows: list[SequenceTemplate]) -> dict[int, dict[str, Any]]:
+    """Whom each sequence is written to enrol (by its pk): its file audience while that still says whom it
+    holds and shares no contact with another sequence, else exactly the contacts it holds (and who did the
+    touches of those whose account has no owner)."""
+    held, stand_ins = _holders(plan)
+    holder = {code: pk for pk, codes in held.items() for code in codes}
+    matched = {row.pk: _matched(plan, row.audience) for row in rows if row.audience}
+    kept = {
+        pk
+        for pk, codes in matched.items()
+        if all(holder.get(code, pk) == pk for code in codes) and set(held.get(pk, ())) <= codes
+    }
+    # a contact enrolled nowhere (added since the import, or refused) that two kept audiences would both take
+    taken = Counter(code for pk in kept for code in matched[pk] if code not in holder)
+    kept = {pk for pk in kept if not any(taken[code] > 1 for code in matched[pk])}
+    audiences: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        audience: dict[str, Any] = dict(row.audience or {})
+        if row.pk in kept and "contacts" in audience:  # those still in the plan
+            audience["contacts"] = [code for code in audience["contacts"] if code in matched[row.pk]]
+        if row.pk not in kept:
+            audience = {k: v for k, v in audience.items() if k not in ("segment", "accounts", "persona")}
+            audience["contacts"] = held.get(row.pk, [])
+            if audience.get("owner") is None and row.pk in stand_ins:
+                audience["owner"] = stand_ins[row.pk]
+        audiences[row.pk] = audience
+    return audiences
+
+
+def _planned(row: SequenceTemplate, audience: Mapping[str, Any]) -> engine.PlannedSequence:
+    """``row`` as the plan file writes it, enrolling ``audience``."""
     start = audience.get("start")
     contacts = audience.get("contacts")
     return engine.PlannedSequence(
@@ -173,12 +195,9 @@ def _planned(row: SequenceTemplate, held: list[str], others: set[str], stand_in:
 
 def read(plan: Plan) -> dict[str, Any]:
     """``model.Plan``'s ``sequences`` (in the order they were stored) and ``touch_capacity``."""
-    held, stand_ins = _holders(plan)
-    everyone = {code for codes in held.values() for code in codes}
-    planned = tuple(
-        _planned(row, held.get(row.pk, []), everyone - set(held.get(row.pk, [])), stand_ins.get(row.pk))
-        for row in SequenceTemplate.objects.filter(plan=plan).select_related("plan").order_by("pk")
-    )
+    rows = list(SequenceTemplate.objects.filter(plan=plan).order_by("pk"))
+    audiences = _audiences(plan, rows)
+    planned = tuple(_planned(row, audiences[row.pk]) for row in rows)
     capacity = None
     row = TouchCapacity.objects.filter(plan=plan).first()
     if row is not None:
