@@ -20,6 +20,7 @@ import pac.engine
 from pac.engine import sequences as engine
 from pac.engine.planfile import dump_plan, parse_plan_file, to_plan
 from pac.web.plans import services as plan_services
+from pac.web.plans.applying import plan_apply
 from pac.web.plans.filesections import plan_for_file
 from pac.web.plans.models import Plan
 from pac.web.sequences import services
@@ -265,7 +266,9 @@ def _running(plan: Plan) -> set[tuple[str, str]]:
 def _round_trip(plan: Plan, user: Any, team: Any) -> Plan:
     """The plan exported, read as a plan file (valid), imported into ``team``, and exported the same again."""
     exported = dump_plan(plan_for_file(plan))
-    _file(exported)  # a sequence's audience overlapping another's would be refused here
+    source = _file(exported)  # a sequence's audience overlapping another's would be refused here
+    plan.refresh_from_db()
+    assert plan_apply(user=plan.owner, plan=plan, source=source, base_version=plan.version) == []  # pac plan apply
     again = _import(user, team, exported)
     assert dump_plan(plan_for_file(again)) == exported
     return again
